@@ -92,7 +92,11 @@ _TEXT_NODE = "-text"
 
 @dataclass(slots=True)
 class Line:
-    """One line of a page and the markup statistics of the block that owns it (``None`` in text mode)."""
+    """One line of a page and the markup statistics of the block that owns it (``None`` in text mode).
+
+    ``link_chars`` counts the non-whitespace characters inside links, so link density is
+    ``link_chars / non-whitespace characters of text``.
+    """
 
     index: int
     text: str
@@ -176,7 +180,7 @@ class _LineBuilder:
                     heading=block.heading,
                     list_item=block.list_item,
                     depth=block.depth,
-                    link_chars=min(self.link_chars, len(text)),
+                    link_chars=self.link_chars,
                     link_count=self.link_count,
                     attr_words=words,
                     landmarks=block.landmarks,
@@ -227,7 +231,7 @@ def _walk(root: LexborNode, builder: _LineBuilder) -> None:
             if text:
                 builder.pieces.append(text)
                 if in_link:
-                    builder.link_chars += len(" ".join(text.split()))
+                    builder.link_chars += len("".join(text.split()))
             continue
         if tag is None or tag.startswith("-") or tag in SKIP_TAGS:
             continue
