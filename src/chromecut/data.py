@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chromecut.datasets import DATASETS, GoldKind, Page, datasets_root, iter_pages
+from chromecut.datasets import DATASETS, GoldKind, Page, iter_pages
 from chromecut.labels import (
     MIN_COVERAGE_DEFAULT,
     Label,
@@ -100,6 +100,9 @@ def process_page(page: Page, min_coverage: float = MIN_COVERAGE_DEFAULT) -> Page
         "oracle_recall": np.nan,
         "oracle_f1": np.nan,
         "title": None,
+        "gold_text": page.gold.text,
+        "with_snippets": list(page.gold.with_snippets),
+        "without_snippets": list(page.gold.without_snippets),
         "error": None,
     }
     try:

@@ -108,14 +108,14 @@ def decode_bytes(
         if data.startswith(bom):
             text = data.decode(codec, errors="replace")
             return text, codec
-    text = _strict(data, "utf-8")
-    if text is not None:
-        return text, "utf-8"
+    utf8 = _strict(data, "utf-8")
+    if utf8 is not None:
+        return utf8, "utf-8"
     for label in (normalise_encoding_name(hint), declared_encoding(data, sniff_bytes)):
         if label and label != "utf-8":
-            text = _strict(data, label)
-            if text is not None:
-                return text, label
+            decoded = _strict(data, label)
+            if decoded is not None:
+                return decoded, label
     guess = from_bytes(data[:detect_sample_bytes]).best()
     if guess is not None and guess.encoding:
         codec = normalise_encoding_name(guess.encoding) or FALLBACK_ENCODING
