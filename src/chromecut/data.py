@@ -33,12 +33,15 @@ from chromecut.labels import (
 from chromecut.segment import Line, segment_html
 
 LINES_FILE = "lines.parquet"
+NOT_LOADED = "not loaded: "
 PAGES_FILE = "pages.parquet"
 REPORT_FILE = "report.json"
 SPLIT_SEED_DEFAULT = 20261123
 #: Share of sites in the validation and test splits; the rest train.
 VAL_FRACTION_DEFAULT = 0.1
 TEST_FRACTION_DEFAULT = 0.1
+#: A page is labelled only if at least this share of its gold's shingles occurs in its lines at all.
+MIN_REACHABLE_GOLD_DEFAULT = 0.5
 #: Pages handed to a worker process at a time.
 CHUNK_PAGES = 16
 _HASH_SCALE = float(2**64)
@@ -81,8 +84,14 @@ class PageResult:
     scores: list[float] = field(default_factory=list)
 
 
-def process_page(page: Page, min_coverage: float = MIN_COVERAGE_DEFAULT) -> PageResult:
-    """Segment and label one page; never raises (a failure is the page row's ``error``)."""
+def process_page(
+    page: Page, min_coverage: float = MIN_COVERAGE_DEFAULT, min_reachable: float = MIN_REACHABLE_GOLD_DEFAULT
+) -> PageResult:
+    """Segment and label one page; never raises (a failure is the page row's ``error``).
+
+    A page whose gold text is mostly absent from its own HTML (content rendered by script, a capture of an
+    error page) cannot be labelled: it fails with that reason instead of teaching that its lines are chrome.
+    """
     row: dict[str, Any] = {
         "dataset": page.dataset,
         "page_id": page.page_id,
@@ -96,6 +105,7 @@ def process_page(page: Page, min_coverage: float = MIN_COVERAGE_DEFAULT) -> Page
         "chrome_lines": 0,
         "unknown_lines": 0,
         "gold_coverage": np.nan,
+        "gold_reachable": np.nan,
         "oracle_precision": np.nan,
         "oracle_recall": np.nan,
         "oracle_f1": np.nan,
@@ -112,6 +122,13 @@ def process_page(page: Page, min_coverage: float = MIN_COVERAGE_DEFAULT) -> Page
         if not seg.lines:
             raise ValueError("no text lines in the page")
         texts = seg.texts
+        if page.gold.kind is not GoldKind.SNIPPETS:
+            reachable = shingle_prf("\n".join(texts), page.gold.text or "").recall
+            row["gold_reachable"] = reachable
+            if reachable < min_reachable:
+                raise ValueError(
+                    f"gold text not in the page's HTML (only {reachable:.0%} of its shingles; rendered by script?)"
+                )
         result = label_lines(texts, page.gold, min_coverage=min_coverage)
         kept = oracle_text(texts, result.labels)
         if page.gold.kind is GoldKind.SNIPPETS:
@@ -226,7 +243,7 @@ def prepare(settings: PrepareSettings) -> dict[str, Any]:
     page_rows = [res.page for res in results]
     for name, skipped in loader_errors.items():
         for page_id, reason in skipped:
-            page_rows.append({"dataset": name, "page_id": page_id, "error": f"not loaded: {reason}", "lines": 0})
+            page_rows.append({"dataset": name, "page_id": page_id, "error": f"{NOT_LOADED}{reason}", "lines": 0})
     lines = pd.DataFrame(_line_columns(results, settings)).astype(_LINE_DTYPES)
     pages_frame = pd.DataFrame(page_rows)
     pages_frame["split"] = [
@@ -256,12 +273,14 @@ def report(out_dir: Path) -> dict[str, Any]:
     for name, group in pages.groupby("dataset", sort=True):
         ok = group[group["error"].isna()]
         info = DATASETS[str(name)]
+        not_loaded = group["error"].fillna("").str.startswith(NOT_LOADED)
         entry: dict[str, Any] = {
             "license": info.license,
             "permissive": info.permissive,
             "gold": str(info.gold_kind),
-            "pages": len(group),
+            "pages": int((~not_loaded).sum()),
             "pages_labelled": len(ok),
+            "pages_failed": int(len(group) - len(ok)),
             "lines": int(ok["lines"].sum()),
             "content_lines": int(ok["content_lines"].sum()),
             "chrome_lines": int(ok["chrome_lines"].sum()),

@@ -4,7 +4,8 @@ HTML mode parses the page once with lexbor (selectolax) and walks the tree with 
 nested pages cannot overflow Python's recursion). A *line* is the text a block-level element holds directly,
 inline descendants (links, emphasis, spans) included, block descendants excluded; ``<br>`` and ``<hr>`` end a
 line; list items start with ``- ``; ``<pre>`` keeps its own line breaks and spacing. Scripts, styles,
-templates, form controls, ``<head>`` and hidden elements produce no lines. Every line carries markup
+templates, form controls, ``<head>`` and hidden elements produce no lines. ``<noscript>`` content is kept
+(some sites put their whole article there) and flagged with :attr:`Landmark.NOSCRIPT`. Every line carries markup
 statistics of the block that owns it.
 
 Text mode splits on ``\\n`` (a trailing ``\\r`` removed) and keeps every line, blank ones included, with all
@@ -44,6 +45,7 @@ class Landmark(IntFlag):
     ARTICLE = 64
     DIALOG = 128
     FIGURE = 256
+    NOSCRIPT = 512
 
 
 _LANDMARK_TAGS: dict[str, Landmark] = {
@@ -56,6 +58,7 @@ _LANDMARK_TAGS: dict[str, Landmark] = {
     "article": Landmark.ARTICLE,
     "dialog": Landmark.DIALOG,
     "figure": Landmark.FIGURE,
+    "noscript": Landmark.NOSCRIPT,
 }
 _LANDMARK_ROLES: dict[str, Landmark] = {
     "navigation": Landmark.NAV,
@@ -80,7 +83,7 @@ BLOCK_TAGS = frozenset(
 )
 #: Elements whose content is never visible text of the page.
 SKIP_TAGS = frozenset(
-    "head script style noscript template svg math iframe object embed canvas video audio select "
+    "head script style template svg math iframe object embed canvas video audio select "
     "textarea input button option datalist map area param source track".split()
 )
 _LINE_BREAK_TAGS = frozenset(("br", "hr"))
@@ -147,7 +150,7 @@ class _Block:
 class _LineBuilder:
     """Collects text pieces of the current block and flushes them into :class:`Line` objects."""
 
-    __slots__ = ("bullet", "link_chars", "link_count", "lines", "max_attr_words", "pieces", "pre")
+    __slots__ = ("bullet", "lines", "link_chars", "link_count", "max_attr_words", "pieces", "pre")
 
     def __init__(self, max_attr_words: int) -> None:
         self.lines: list[Line] = []

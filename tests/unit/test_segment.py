@@ -65,13 +65,18 @@ def test_link_wrapping_a_block_counts_for_that_block() -> None:
         "<div aria-hidden='true'>secret</div>",
         "<script>secret()</script>",
         "<style>.secret{}</style>",
-        "<noscript>secret</noscript>",
         "<template><p>secret</p></template>",
         "<select><option>secret</option></select>",
     ],
 )
 def test_hidden_and_non_visible_elements_give_no_lines(hidden: str) -> None:
     assert texts(f"<p>visible</p>{hidden}<p>also visible</p>") == ["visible", "also visible"]
+
+
+def test_noscript_content_is_kept_and_flagged() -> None:
+    line = segment_html("<body><noscript><p>Article for readers without JavaScript</p></noscript></body>").lines[0]
+    assert line.text == "Article for readers without JavaScript"
+    assert line.landmarks is not None and line.landmarks & Landmark.NOSCRIPT
 
 
 def test_markup_statistics_describe_the_owning_block() -> None:

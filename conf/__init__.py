@@ -1,0 +1,1 @@
+"""Hydra configuration of chromecut-train, installed as the package ``chromecut.conf``."""

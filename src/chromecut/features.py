@@ -1,0 +1,589 @@
+"""Lines -> feature table. One function per feature family; the same code serves training and inference.
+
+Input is a line frame, one row per non-blank line, pages one after another, with columns ``doc`` (page key)
+and ``text``, in HTML mode the markup statistics of :class:`chromecut.segment.Line` (``tag``, ``heading``,
+``list_item``, ``depth``, ``link_chars``, ``link_count``, ``attr_words``, ``landmarks``), and optionally
+``title`` (the page's ``<title>``) and ``domain``. Blank lines are not featurised: they are chrome by
+definition (see :mod:`chromecut.predict`), which also makes every feature blind to whether a tool wrote blank
+lines between blocks.
+
+The work is vectorised over the whole batch: the lines are joined into one string whose code points become
+a NumPy array, character classes come from lookup tables, per-line counts from ``np.add.reduceat``, page-level
+statistics from page offsets, and pattern families from one regex scan of the joined text whose match
+positions map back to lines. No family loops over lines in Python.
+
+:class:`Featurizer` follows the scikit-learn estimator contract: ``__init__`` stores parameters, ``fit``
+learns the corpus line-frequency table (``line_frequency_``) and the feature order (``feature_names_``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import stopwordsiso
+
+from chromecut.keywords import ATTR_FAMILIES, COPYRIGHT_SYMBOLS, DIGIT_PATTERNS, KEYWORDS, PATTERNS
+from chromecut.segment import BLOCK_TAGS, Landmark, Segmentation
+
+#: Bumped whenever a feature's definition changes; a bundle built with another version is refused.
+FEATURIZER_VERSION = "2"
+Mode = Literal["html", "text"]
+MODES: tuple[Mode, ...] = ("html", "text")
+Array = npt.NDArray[np.float64]
+
+#: Keyword families describe widget headings and short chrome lines; in longer prose they are noise.
+KEYWORD_MAX_CHARS_DEFAULT = 120
+#: Languages whose stopwords count towards stopword density (the datasets' languages and their neighbours).
+STOPWORD_LANGUAGES_DEFAULT = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "hr", "cs", "sv", "ru", "zh")
+#: Neighbour offsets whose base features each line sees.
+NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
+#: Half-width (lines) of the centred window of the smoothed context features.
+CONTEXT_HALF_WINDOW = 2
+#: The corpus line-frequency table keeps lines at most this long and seen on at least this many pages.
+REPEAT_MAX_CHARS_DEFAULT = 100
+REPEAT_MIN_PAGES_DEFAULT = 2
+REPEAT_TABLE_SIZE_DEFAULT = 50_000
+#: Tag vocabulary for the categorical ``tag`` feature.
+TAG_VOCABULARY: tuple[str, ...] = tuple(sorted(BLOCK_TAGS))
+MARKUP_COLUMNS = ("tag", "heading", "list_item", "depth", "link_chars", "link_count", "attr_words", "landmarks")
+LINE_FRAME_COLUMNS = ("doc", "line", "text", *MARKUP_COLUMNS, "title")
+
+# Character classes (bit flags in one lookup table over all code points).
+_SPACE, _ALPHA, _DIGIT, _UPPER, _PUNCT, _CJK, _SENT_END, _COMMA = (1 << i for i in range(8))
+_SENTENCE_END_CHARS = ".!?。！？…"
+_CLOSING_CHARS = "\"'”’»)]）」"
+_COMMA_CHARS = ",，、;；"
+_MAX_CODEPOINT = 0x110000
+
+
+@cache
+def _char_table() -> npt.NDArray[np.uint8]:
+    """Class flags of every code point, built once per process from ``unicodedata`` and ``str.isspace``."""
+    table = np.zeros(_MAX_CODEPOINT, dtype=np.uint8)
+    for cp in range(_MAX_CODEPOINT):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        flags = 0
+        if ch.isspace():
+            flags |= _SPACE
+        elif cat[0] == "L":
+            flags |= _ALPHA
+            if cat == "Lu":
+                flags |= _UPPER
+            if 0x3040 <= cp <= 0x30FF or 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0xAC00 <= cp <= 0xD7AF:
+                flags |= _CJK
+        elif cat == "Nd":
+            flags |= _DIGIT
+        elif cat[0] in "PS":
+            flags |= _PUNCT
+        table[cp] = flags
+    for ch in _SENTENCE_END_CHARS:
+        table[ord(ch)] |= _SENT_END
+    for ch in _COMMA_CHARS:
+        table[ord(ch)] |= _COMMA
+    return table
+
+
+@cache
+def _stopwords(languages: tuple[str, ...]) -> tuple[frozenset[str], npt.NDArray[np.bool_]]:
+    """Stopword set (from the ``stopwordsiso`` package's lists) and a table of single-character CJK stopwords."""
+    words = frozenset(w.casefold() for w in stopwordsiso.stopwords(list(languages)))
+    cjk = np.zeros(_MAX_CODEPOINT, dtype=np.bool_)
+    for w in words:
+        if len(w) == 1 and _char_table()[ord(w)] & _CJK:
+            cjk[ord(w)] = True
+    return words, cjk
+
+
+_DIGIT_RUN = re.compile(r"\d")
+_SPACE_RUN = re.compile(r"[^\S\n]+")
+_EDGE_SPACE = re.compile(r"(?m)^ | $")
+
+
+@dataclass
+class LineBatch:
+    """Shared views of a batch of lines that every feature family reads."""
+
+    texts: list[str]
+    joined: str
+    n: int
+    page: npt.NDArray[np.int64]  # page number of each line (0..pages-1, contiguous)
+    page_start: npt.NDArray[np.int64]  # first line of each page
+    page_size: npt.NDArray[np.int64]
+    char_start: npt.NDArray[np.int64]  # offset of each line in ``joined``
+    length: npt.NDArray[np.int64]
+    flags: npt.NDArray[np.uint8]  # class flags of every code point of ``joined``
+    codepoints: npt.NDArray[np.uint32]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> LineBatch:
+        texts = frame["text"].astype(str).tolist()
+        joined = "\n".join(texts)
+        codepoints = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        length = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        char_start = np.zeros(len(texts), dtype=np.int64)
+        if len(texts) > 1:
+            char_start[1:] = np.cumsum(length[:-1] + 1)
+        codes, _ = pd.factorize(frame["doc"], sort=False)
+        codes = np.asarray(codes, dtype=np.int64)
+        if len(codes) and np.any(np.diff(codes) < 0):
+            raise ValueError("lines of a page must be contiguous in the frame")
+        page_size = np.bincount(codes, minlength=int(codes.max()) + 1 if len(codes) else 0).astype(np.int64)
+        page_start = np.concatenate([[0], np.cumsum(page_size)[:-1]]).astype(np.int64) if len(page_size) else page_size
+        return cls(texts, joined, len(texts), codes, page_start, page_size, char_start, length,
+                   _char_table()[codepoints], codepoints)
+
+    def per_line(self, values: npt.NDArray[Any]) -> Array:
+        """Sum of per-code-point values over each line."""
+        if self.n == 0:
+            return np.zeros(0)
+        sums = np.add.reduceat(np.append(values, 0).astype(np.int64), self.char_start)
+        return np.where(self.length > 0, sums, 0).astype(np.float64)
+
+    def count(self, flag: int) -> Array:
+        return self.per_line((self.flags & flag) > 0)
+
+    def line_of(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Line index of offsets into ``joined``."""
+        return np.searchsorted(self.char_start, positions, side="right") - 1
+
+    def index_in_page(self) -> npt.NDArray[np.int64]:
+        return np.arange(self.n) - self.page_start[self.page]
+
+
+def _ratio(num: Array, den: Array) -> Array:
+    """Safe division: 0 where the denominator is 0 (link density of an empty line is 0); NaN stays NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+    return np.where(np.isnan(num) | np.isnan(den), np.nan, out)
+
+
+def _page_reduce(batch: LineBatch, values: Array, how: str) -> Array:
+    """Per-page max / sum / mean / median of a line feature, broadcast back to the lines."""
+    if batch.n == 0:
+        return np.zeros(0)
+    if how == "sum":
+        per_page = np.add.reduceat(values, batch.page_start)
+    elif how == "max":
+        per_page = np.maximum.reduceat(values, batch.page_start)
+    elif how == "mean":
+        per_page = np.add.reduceat(values, batch.page_start) / batch.page_size
+    elif how == "median":
+        order = np.lexsort((values, batch.page))
+        sorted_values = values[order]
+        lo = batch.page_start + (batch.page_size - 1) // 2
+        hi = batch.page_start + batch.page_size // 2
+        per_page = (sorted_values[lo] + sorted_values[hi]) / 2.0
+    else:
+        raise ValueError(how)
+    return np.asarray(per_page, dtype=np.float64)[batch.page]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Feature families
+# ----------------------------------------------------------------------------------------------------------
+
+
+def length_features(batch: LineBatch) -> dict[str, Array]:
+    """Characters, words and mean word length."""
+    chars = batch.length.astype(np.float64)
+    space = (batch.flags & _SPACE) > 0
+    word_start = ~space & np.concatenate([[True], space[:-1]]) if batch.flags.size else space
+    words = batch.per_line(word_start)
+    nonspace = batch.per_line(~space)
+    return {"chars": chars, "log_chars": np.log1p(chars), "words": words, "mean_word_len": _ratio(nonspace, words)}
+
+
+def link_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
+    """Link density (linked share of non-whitespace characters), link count and links per word."""
+    nonspace = batch.per_line((batch.flags & _SPACE) == 0)
+    words = length_features(batch)["words"]
+    link_chars = pd.to_numeric(frame["link_chars"], errors="coerce").to_numpy(dtype=np.float64)
+    link_count = pd.to_numeric(frame["link_count"], errors="coerce").to_numpy(dtype=np.float64)
+    return {
+        "link_density": np.minimum(_ratio(link_chars, nonspace), 1.0),
+        "link_count": link_count,
+        "links_per_word": _ratio(link_count, words),
+    }
+
+
+def position_features(batch: LineBatch, chars: Array) -> dict[str, Array]:
+    """Where the line sits: relative index, distance from both ends, share of text before it, and signed
+    distance to the page's longest line (prose clusters around it)."""
+    index = batch.index_in_page().astype(np.float64)
+    count = batch.page_size[batch.page].astype(np.float64)
+    total = _page_reduce(batch, chars, "sum")
+    cumulative = np.cumsum(chars)
+    before = cumulative - chars - (cumulative - chars)[batch.page_start][batch.page]
+    longest = np.zeros(len(batch.page_size), dtype=np.float64)
+    if batch.n:
+        order = np.lexsort((-chars, batch.page))  # per page, longest first
+        longest = (order[batch.page_start] - batch.page_start).astype(np.float64)
+    return {
+        "rel_index": _ratio(index, count - 1),
+        "log_from_start": np.log1p(index),
+        "log_from_end": np.log1p(count - 1 - index),
+        "text_before_share": _ratio(before, total),
+        "to_longest": (index - longest[batch.page]) / count if batch.n else index,
+        "log_page_lines": np.log1p(count),
+    }
+
+
+def keyword_features(
+    batch: LineBatch, tokens: list[str], token_line: npt.NDArray[np.int64],
+    max_chars: int = KEYWORD_MAX_CHARS_DEFAULT,
+) -> dict[str, Array]:
+    """One flag per keyword family, on lines short enough to be a widget heading or a chrome line.
+
+    Phrases match whole word tokens in a row (so "share" is not found in "shareholder"); CJK phrases match
+    as substrings on lines that hold CJK characters; copyright symbols by their own pattern.
+    """
+    flags = np.zeros((len(KEYWORDS.names), batch.n))
+    short_line = batch.length <= max_chars
+    token_lines = token_line.tolist()
+    single, multi = KEYWORDS.single, KEYWORDS.multi
+    for position, token in enumerate(tokens):
+        families = single.get(token)
+        if families is not None:
+            flags[families, token_lines[position]] = 1.0
+        candidates = multi.get(token)
+        if candidates is not None:
+            line = token_lines[position]
+            for words, family in candidates:
+                end = position + len(words)
+                if end <= len(tokens) and token_lines[end - 1] == line and tuple(tokens[position:end]) == words:
+                    flags[family, line] = 1.0
+    if KEYWORDS.cjk is not None and batch.n:
+        for row in np.flatnonzero((batch.count(_CJK) > 0) & short_line).tolist():
+            for match in KEYWORDS.cjk.finditer(batch.texts[row]):
+                flags[int(str(match.lastgroup)[1:]), row] = 1.0
+    starts = np.fromiter((m.start() for m in COPYRIGHT_SYMBOLS.finditer(batch.joined)), dtype=np.int64)
+    flags[KEYWORDS.family_index("copyright"), batch.line_of(starts)] = 1.0
+    flags[:, ~short_line] = 0.0
+    return {f"kw_{name}": flags[i] for i, name in enumerate(KEYWORDS.names)}
+
+
+def _subset_matches(batch: LineBatch, rows: npt.NDArray[np.int64], pattern: re.Pattern[str]) -> npt.NDArray[np.int64]:
+    """Lines of every match of ``pattern`` when only the lines ``rows`` are scanned (one joined string)."""
+    joined = "\n".join([batch.texts[i] for i in rows.tolist()])
+    offsets = np.zeros(len(rows), dtype=np.int64)
+    if len(rows) > 1:
+        offsets[1:] = np.cumsum(batch.length[rows][:-1] + 1)
+    starts = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
+    return rows[np.searchsorted(offsets, starts, side="right") - 1]
+
+
+def pattern_features(batch: LineBatch) -> dict[str, Array]:
+    """Counts of dates, times, counters in brackets, units (temperatures, prices), separators, list markers
+    and URLs per line. Patterns that need a digit scan only lines that hold one."""
+    with_digit = np.flatnonzero(batch.count(_DIGIT) > 0) if batch.n else np.zeros(0, dtype=np.int64)
+    everything = np.arange(batch.n)
+    out = {}
+    for name, pattern in PATTERNS.items():
+        rows = with_digit if name in DIGIT_PATTERNS else everything
+        lines = _subset_matches(batch, rows, pattern)
+        out[f"pat_{name}"] = np.bincount(lines, minlength=batch.n).astype(np.float64)[: batch.n]
+    return out
+
+
+def character_features(batch: LineBatch, chars: Array) -> dict[str, Array]:
+    """Punctuation, digit, upper-case and letter ratios; sentence ending, sentence count and commas."""
+    alpha = batch.count(_ALPHA)
+    flags = batch.flags
+    space_next = np.append((flags[1:] & _SPACE) > 0, True) if flags.size else flags.astype(bool)
+    sentence_breaks = batch.per_line(((flags & _SENT_END) > 0) & space_next)
+    closing = np.isin(batch.codepoints, np.array([ord(c) for c in _CLOSING_CHARS], dtype=np.uint32))
+    # The last character of a line that is not a closing quote or bracket (a quoted sentence still ends one).
+    last = np.maximum(batch.char_start + batch.length - 1, 0)
+    last_is_closing = closing[last] if batch.n else np.zeros(0, dtype=bool)
+    last = np.where(last_is_closing & (batch.length > 1), last - 1, last)
+    ends = ((flags[last] & _SENT_END) > 0) & (batch.length > 0) if batch.n else np.zeros(0, dtype=bool)
+    return {
+        "punct_ratio": _ratio(batch.count(_PUNCT), chars),
+        "digit_ratio": _ratio(batch.count(_DIGIT), chars),
+        "alpha_ratio": _ratio(alpha, chars),
+        "upper_ratio": _ratio(batch.count(_UPPER), alpha),
+        "cjk_ratio": _ratio(batch.count(_CJK), chars),
+        "ends_sentence": ends.astype(np.float64),
+        "sentences": sentence_breaks + 1.0,
+        "commas": batch.count(_COMMA),
+    }
+
+
+def word_tokens(batch: LineBatch) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """Lower-cased word tokens of the batch (letters and digits; CJK text counts by character elsewhere) and
+    the line of each token."""
+    flags = batch.flags
+    word_char = ((flags & (_ALPHA | _DIGIT)) > 0) & ((flags & _CJK) == 0)
+    starts = word_char & ~np.concatenate([[False], word_char[:-1]]) if flags.size else word_char
+    token_starts = np.flatnonzero(starts)
+    ends = np.flatnonzero(word_char & ~np.append(word_char[1:], False)) + 1 if flags.size else token_starts
+    joined = batch.joined
+    tokens = [joined[s:e].lower() for s, e in zip(token_starts.tolist(), ends.tolist(), strict=True)]
+    return tokens, batch.line_of(token_starts)
+
+
+def stopword_features(
+    batch: LineBatch, tokens: list[str], token_line: npt.NDArray[np.int64],
+    languages: tuple[str, ...] = STOPWORD_LANGUAGES_DEFAULT,
+) -> dict[str, Array]:
+    """Share of tokens that are stopwords (prose is full of them, chrome has few); CJK counts by character."""
+    words, cjk_table = _stopwords(languages)
+    is_stop = np.fromiter((t in words for t in tokens), dtype=np.bool_, count=len(tokens))
+    stops = np.bincount(token_line[is_stop], minlength=batch.n).astype(np.float64)[: batch.n]
+    n_tokens = np.bincount(token_line, minlength=batch.n).astype(np.float64)[: batch.n]
+    cjk_chars = batch.count(_CJK)
+    cjk_stops = batch.per_line(cjk_table[batch.codepoints]) if batch.n else np.zeros(0)
+    total = n_tokens + cjk_chars
+    stop_total = stops + cjk_stops
+    return {"tokens": total, "stopwords": stop_total, "stop_density": _ratio(stop_total, total)}
+
+
+def markup_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
+    """Tag, heading level, list item, depth (absolute and relative to the page), landmarks, class/id words."""
+    tag_codes = {tag: float(i) for i, tag in enumerate(TAG_VOCABULARY)}
+    depth = pd.to_numeric(frame["depth"], errors="coerce").to_numpy(dtype=np.float64)
+    landmarks = pd.to_numeric(frame["landmarks"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    out: dict[str, Array] = {
+        "tag": frame["tag"].astype(object).map(tag_codes).to_numpy(dtype=np.float64),
+        "heading": pd.to_numeric(frame["heading"], errors="coerce").to_numpy(dtype=np.float64),
+        "list_item": pd.to_numeric(frame["list_item"], errors="coerce").to_numpy(dtype=np.float64),
+        "depth": depth,
+        "depth_rel": depth - _page_reduce(batch, np.nan_to_num(depth), "median"),
+    }
+    for flag in Landmark:
+        if flag.value:
+            out[f"in_{str(flag.name).lower()}"] = ((landmarks & flag.value) > 0).astype(np.float64)
+    # Many lines share their ancestors' words: classify each distinct word once, then count per line.
+    codes, uniques = pd.factorize(frame["attr_words"].fillna("").astype(str))
+    words_per_unique = [u.split() for u in uniques]
+    all_words = [w for words in words_per_unique for w in words]
+    owner = np.repeat(np.arange(len(uniques)), [len(words) for words in words_per_unique]).astype(np.int64)
+    word_codes, distinct = pd.factorize(pd.Series(all_words, dtype=object))
+    membership = np.array(
+        [[pattern.fullmatch(w) is not None for pattern in ATTR_FAMILIES.values()] for w in distinct], dtype=np.float64
+    ).reshape(len(distinct), len(ATTR_FAMILIES))
+    per_unique = np.zeros((len(uniques), len(ATTR_FAMILIES)))
+    np.add.at(per_unique, owner, membership[word_codes])
+    for i, name in enumerate(ATTR_FAMILIES):
+        out[f"attr_{name}"] = per_unique[codes, i] if len(uniques) else np.zeros(batch.n)
+    return out
+
+
+def title_features(
+    batch: LineBatch, frame: pd.DataFrame, tokens: list[str], token_line: npt.NDArray[np.int64]
+) -> dict[str, Array]:
+    """How much of the line is in the page's ``<title>`` and how much of the title the line holds."""
+    if "title" not in frame or batch.n == 0:
+        return {"line_in_title": np.full(batch.n, np.nan), "title_in_line": np.full(batch.n, np.nan)}
+    titles = frame["title"].fillna("").astype(str).to_numpy()
+    title_sets = [set(_WORD.findall(titles[start].lower())) for start in batch.page_start.tolist()]
+    token_page = batch.page[token_line]
+    in_title = np.fromiter((t in title_sets[p] for t, p in zip(tokens, token_page.tolist(), strict=True)),
+                           dtype=np.bool_, count=len(tokens))
+    hits = np.bincount(token_line[in_title], minlength=batch.n).astype(np.float64)[: batch.n]
+    n_tokens = np.bincount(token_line, minlength=batch.n).astype(np.float64)[: batch.n]
+    title_size = np.array([len(s) for s in title_sets], dtype=np.float64)[batch.page]
+    return {"line_in_title": _ratio(hits, n_tokens), "title_in_line": np.minimum(_ratio(hits, title_size), 1.0)}
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def page_features(batch: LineBatch, chars: Array, stop_density: Array) -> dict[str, Array]:
+    """A line's length and stopword density relative to its page."""
+    if batch.n == 0:
+        return {k: np.zeros(0) for k in ("chars_rel_max", "chars_rel_median", "chars_rank", "stop_density_rel")}
+    order = np.lexsort((chars, batch.page))
+    rank = np.empty(batch.n, dtype=np.float64)
+    rank[order] = np.arange(batch.n) - batch.page_start[batch.page[order]] + 1
+    return {
+        "chars_rel_max": _ratio(chars, _page_reduce(batch, chars, "max")),
+        "chars_rel_median": _ratio(chars, _page_reduce(batch, chars, "median")),
+        "chars_rank": rank / batch.page_size[batch.page],
+        "stop_density_rel": stop_density - _page_reduce(batch, stop_density, "mean"),
+    }
+
+
+def normalised_lines(batch: LineBatch) -> list[str]:
+    """The key under which repeated lines are counted: lower case, digits masked, whitespace folded."""
+    text = _SPACE_RUN.sub(" ", _DIGIT_RUN.sub("0", batch.joined.lower()))
+    keys = _EDGE_SPACE.sub("", text).split("\n")
+    # ``lower()`` never adds or removes a newline, so the keys line up with the lines.
+    return keys if batch.n else []
+
+
+def repetition_features(
+    batch: LineBatch, frame: pd.DataFrame, keys: list[str], line_frequency: dict[str, int], leave_one_out: bool
+) -> dict[str, Array]:
+    """How often the same line text repeats: on other pages of the same site in the batch, and in the corpus
+    the featurizer was fitted on (pages seen, log-scaled)."""
+    key_series = pd.Series(keys, dtype=object)
+    corpus = key_series.map(line_frequency).fillna(0.0).to_numpy(dtype=np.float64)
+    if leave_one_out:
+        # A fitted page counts itself once; without this, training rows would never show zero.
+        corpus = np.maximum(corpus - 1.0, 0.0)
+    site = np.full(batch.n, np.nan)
+    if "domain" in frame and batch.n:
+        table = pd.DataFrame({"domain": frame["domain"].to_numpy(), "key": keys, "page": batch.page})
+        pages_per_site = table.groupby("domain", sort=False)["page"].transform("nunique").to_numpy(np.float64)
+        pages_with = table.groupby(["domain", "key"], sort=False)["page"].transform("nunique").to_numpy(np.float64)
+        site = np.where(pages_per_site > 1, (pages_with - 1.0) / np.maximum(pages_per_site - 1.0, 1.0), np.nan)
+    return {"repeat_corpus": np.log1p(corpus), "repeat_site": site}
+
+
+def neighbour_features(batch: LineBatch, base: dict[str, Array]) -> dict[str, Array]:
+    """Base features of the lines ±1 and ±2 away (NaN past the page's ends) and centred context means."""
+    out: dict[str, Array] = {}
+    index = batch.index_in_page()
+    size = batch.page_size[batch.page] if batch.n else np.zeros(0, dtype=np.int64)
+    for offset in NEIGHBOUR_OFFSETS:
+        target = index + offset
+        valid = (target >= 0) & (target < size)
+        source = np.clip(np.arange(batch.n) + offset, 0, max(batch.n - 1, 0))
+        for name, values in base.items():
+            shifted = values[source] if batch.n else values
+            out[f"{name}_{'p' if offset < 0 else 'n'}{abs(offset)}"] = np.where(valid, shifted, np.nan)
+    lo = np.maximum(index - CONTEXT_HALF_WINDOW, 0) + (batch.page_start[batch.page] if batch.n else 0)
+    hi = np.minimum(index + CONTEXT_HALF_WINDOW, size - 1) + (batch.page_start[batch.page] if batch.n else 0)
+    for name, values in base.items():
+        clean = np.nan_to_num(values)
+        cumulative = np.concatenate([[0.0], np.cumsum(clean)])
+        out[f"{name}_ctx"] = (cumulative[hi + 1] - cumulative[lo]) / (hi - lo + 1) if batch.n else clean
+    return out
+
+
+_NEIGHBOUR_BASE_TEXT = ("log_chars", "stop_density", "ends_sentence", "punct_ratio", "kw_related", "pat_list_marker")
+_NEIGHBOUR_BASE_HTML = ("link_density", "heading", "attr_content")
+
+
+class Featurizer:
+    """Line frame -> feature table, in ``html`` mode (all families) or ``text`` mode (no markup).
+
+    Parameters
+    ----------
+    mode:
+        ``"html"`` or ``"text"``.
+    keyword_max_chars, stopword_languages, repeat_max_chars, repeat_min_pages, repeat_table_size:
+        See the ``*_DEFAULT`` constants of this module.
+    """
+
+    def __init__(
+        self,
+        mode: Mode = "html",
+        *,
+        keyword_max_chars: int = KEYWORD_MAX_CHARS_DEFAULT,
+        stopword_languages: tuple[str, ...] = STOPWORD_LANGUAGES_DEFAULT,
+        repeat_max_chars: int = REPEAT_MAX_CHARS_DEFAULT,
+        repeat_min_pages: int = REPEAT_MIN_PAGES_DEFAULT,
+        repeat_table_size: int = REPEAT_TABLE_SIZE_DEFAULT,
+    ) -> None:
+        self.mode = mode
+        self.keyword_max_chars = keyword_max_chars
+        self.stopword_languages = stopword_languages
+        self.repeat_max_chars = repeat_max_chars
+        self.repeat_min_pages = repeat_min_pages
+        self.repeat_table_size = repeat_table_size
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters (the sklearn contract), JSON-serialisable."""
+        return {
+            "mode": self.mode,
+            "keyword_max_chars": self.keyword_max_chars,
+            "stopword_languages": list(self.stopword_languages),
+            "repeat_max_chars": self.repeat_max_chars,
+            "repeat_min_pages": self.repeat_min_pages,
+            "repeat_table_size": self.repeat_table_size,
+        }
+
+    def fit(self, frame: pd.DataFrame) -> Featurizer:
+        """Learn the corpus line-frequency table and the feature order from a line frame."""
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        keys = pd.Series(normalised_lines(LineBatch.from_frame(frame)), dtype=object)
+        table = pd.DataFrame({"key": keys, "doc": frame["doc"].to_numpy()})
+        table = table[frame["text"].str.len().to_numpy() <= self.repeat_max_chars].drop_duplicates()
+        counts = table["key"].value_counts()
+        counts = counts[counts >= self.repeat_min_pages].head(self.repeat_table_size)
+        self.line_frequency_: dict[str, int] = {str(k): int(v) for k, v in counts.items()}
+        self.feature_names_: list[str] = self.output_names()
+        return self
+
+    def output_names(self) -> list[str]:
+        """The features this featurizer's code produces for its mode, in order (no fitting needed)."""
+        empty = pd.DataFrame({column: pd.Series([], dtype=object) for column in LINE_FRAME_COLUMNS})
+        return list(self._features(empty, leave_one_out=False, select=False).columns)
+
+    def fit_transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Fit, then transform the same frame with leave-one-out corpus frequencies."""
+        return self.fit(frame)._features(frame, leave_one_out=True)
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The feature table of a line frame, columns in ``feature_names_`` order, float32."""
+        if not hasattr(self, "feature_names_"):
+            raise RuntimeError("Featurizer is not fitted; call fit() or load a bundle")
+        return self._features(frame, leave_one_out=False)
+
+    def _features(self, frame: pd.DataFrame, leave_one_out: bool, select: bool = True) -> pd.DataFrame:
+        if self.mode == "html":
+            missing = [c for c in MARKUP_COLUMNS if c not in frame]
+            if missing:
+                raise ValueError(f"html features need the markup columns {missing}; use mode='text' for plain text")
+        batch = LineBatch.from_frame(frame)
+        tokens, token_line = word_tokens(batch)
+        length = length_features(batch)
+        chars = length["chars"]
+        stop = stopword_features(batch, tokens, token_line, self.stopword_languages)
+        columns: dict[str, Array] = {
+            **length,
+            **position_features(batch, chars),
+            **keyword_features(batch, tokens, token_line, self.keyword_max_chars),
+            **character_features(batch, chars),
+            **stop,
+            **pattern_features(batch),
+            **page_features(batch, chars, stop["stop_density"]),
+            **repetition_features(batch, frame, normalised_lines(batch), getattr(self, "line_frequency_", {}),
+                                  leave_one_out),
+        }
+        if self.mode == "html":
+            columns.update(link_features(batch, frame))
+            columns.update(markup_features(batch, frame))
+            columns.update(title_features(batch, frame, tokens, token_line))
+        base = list(_NEIGHBOUR_BASE_TEXT) + (list(_NEIGHBOUR_BASE_HTML) if self.mode == "html" else [])
+        columns.update(neighbour_features(batch, {name: columns[name] for name in base}))
+        names = getattr(self, "feature_names_", None) if select else None
+        if names is not None:
+            columns = {name: columns[name] for name in names}
+        return pd.DataFrame({k: v.astype(np.float32) for k, v in columns.items()}, index=frame.index)
+
+
+def categorical_features(names: Iterable[str]) -> list[str]:
+    """The features LightGBM should treat as categories."""
+    return [n for n in names if n == "tag"]
+
+
+def line_frame(segmentations: Iterable[tuple[Any, Segmentation]], *, domain: str | None = None) -> pd.DataFrame:
+    """The line frame of segmented pages, blank lines left out (``line`` keeps each line's own index)."""
+    columns: dict[str, list[Any]] = {c: [] for c in LINE_FRAME_COLUMNS}
+    for doc, seg in segmentations:
+        for line in seg.lines:
+            if not line.text.strip():
+                continue
+            columns["doc"].append(doc)
+            columns["line"].append(line.index)
+            columns["text"].append(line.text)
+            for name in MARKUP_COLUMNS:
+                columns[name].append(getattr(line, name))
+            columns["title"].append(seg.title)
+    frame = pd.DataFrame(columns)
+    if domain is not None:
+        frame["domain"] = domain
+    return frame

@@ -1,0 +1,55 @@
+"""The MLflow pyfunc wrapper: a DataFrame of pages (``html`` or ``text`` column, optional ``id``) in, the
+cleaned text and per-line labels out. ``mlflow models serve`` answers ``/invocations`` with it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from chromecut.predict import Cleaner
+
+try:  # MLflow is needed only when MLflow loads the model; inference code never imports this module.
+    from mlflow.pyfunc import PythonModel, PythonModelContext
+except ImportError:  # pragma: no cover - exercised only without MLflow installed
+    PythonModel = object  # type: ignore[misc,assignment]
+    PythonModelContext = Any  # type: ignore[misc,assignment]
+
+PAGE_COLUMNS = ("html", "text")
+
+
+def predict_frame(cleaner: Cleaner, pages: pd.DataFrame) -> pd.DataFrame:
+    """Clean every row of ``pages``; a row that fails gets an ``error`` and no text (the others go on)."""
+    column = next((c for c in PAGE_COLUMNS if c in pages.columns), None)
+    if column is None:
+        raise ValueError(f"input needs a column named one of {PAGE_COLUMNS}; got {list(pages.columns)}")
+    ids = pages["id"].astype(str).tolist() if "id" in pages.columns else [str(i) for i in range(len(pages))]
+    rows = []
+    for doc, page in zip(ids, pages[column].tolist(), strict=True):
+        try:
+            lines = cleaner.label(page if isinstance(page, (str, bytes)) else "")
+            rows.append({
+                "id": doc,
+                "text": "\n".join(line.text for line in lines if line.content),
+                "labels": json.dumps([{"line": ln.index, "text": ln.text, "p_content": round(ln.p_content, 4),
+                                       "content": ln.content} for ln in lines], ensure_ascii=False),
+                "error": "",
+            })
+        except Exception as exc:  # one bad page never stops the batch
+            rows.append({"id": doc, "text": "", "labels": "[]", "error": f"{type(exc).__name__}: {exc}"})
+    return pd.DataFrame(rows, columns=["id", "text", "labels", "error"])
+
+
+class ChromecutModel(PythonModel):  # type: ignore[misc]
+    """pyfunc flavour of a chromecut bundle (logged as the artifact ``bundle``)."""
+
+    def load_context(self, context: PythonModelContext) -> None:
+        self.cleaner = Cleaner.load(context.artifacts["bundle"])
+
+    def predict(self, context: PythonModelContext, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+                ) -> pd.DataFrame:
+        cleaner = self.cleaner
+        if params and params.get("threshold") is not None:
+            cleaner = Cleaner(cleaner.bundle, float(params["threshold"]))
+        return predict_frame(cleaner, model_input)
