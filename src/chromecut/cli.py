@@ -44,7 +44,29 @@ def _build_parser() -> argparse.ArgumentParser:
     rep = data_commands.add_parser("report", help="per-dataset counts and oracle scores of a prepared table")
     rep.add_argument("--out", type=Path, default=PROCESSED_DIR_DEFAULT, help="folder of the prepared table")
     rep.add_argument("--json", action="store_true", help="print JSON")
+    ev = commands.add_parser("evaluate", help="leave-one-dataset-out evaluation, peers on the same pages")
+    ev.add_argument("--mode", choices=("html", "text"), default="html")
+    ev.add_argument("--datasets", type=_dataset_list, default=tuple(DATASETS), help="held-out datasets")
+    ev.add_argument("--processed", type=Path, default=PROCESSED_DIR_DEFAULT, help="prepared table folder")
+    ev.add_argument("--no-peers", action="store_true", help="score chromecut only")
+    ev.add_argument("-j", "--jobs", type=int, default=1, help="processes for the peers")
+    ev.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     return parser
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from chromecut.config import DataSettings, FeatureSettings, TrainSettings
+    from chromecut.evaluate import leave_one_dataset_out
+
+    settings = TrainSettings(data=DataSettings(processed_dir=str(args.processed)),
+                             features=FeatureSettings(mode=args.mode))
+    result = leave_one_dataset_out(settings, list(args.datasets), peers=not args.no_peers, n_jobs=args.jobs)
+    text = json.dumps(result, indent=2)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return EXIT_OK
 
 
 def _print_report(summary: dict[str, Any], as_json: bool) -> None:
@@ -67,6 +89,8 @@ def _print_report(summary: dict[str, Any], as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chromecut`` console script."""
     args = _build_parser().parse_args(argv)
+    if args.command == "evaluate":
+        return _evaluate(args)
     if args.command == "data":
         from chromecut import data
 

@@ -57,6 +57,8 @@ class ModelSettings:
     line_weight: str = "sqrt_tokens"
     tune_threshold: bool = True
     threshold: float = 0.5
+    context_pass: bool = True
+    context_folds: int = 3
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from chromecut.keywords import ATTR_FAMILIES, COPYRIGHT_SYMBOLS, DIGIT_PATTERNS,
 from chromecut.segment import BLOCK_TAGS, Landmark, Segmentation
 
 #: Bumped whenever a feature's definition changes; a bundle built with another version is refused.
-FEATURIZER_VERSION = "2"
+FEATURIZER_VERSION = "3"
 Mode = Literal["html", "text"]
 MODES: tuple[Mode, ...] = ("html", "text")
 Array = npt.NDArray[np.float64]
@@ -45,8 +45,10 @@ KEYWORD_MAX_CHARS_DEFAULT = 120
 STOPWORD_LANGUAGES_DEFAULT = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "hr", "cs", "sv", "ru", "zh")
 #: Neighbour offsets whose base features each line sees.
 NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
-#: Half-width (lines) of the centred window of the smoothed context features.
-CONTEXT_HALF_WINDOW = 2
+#: Half-widths (lines) of the centred windows of the smoothed context features: near and wide context.
+CONTEXT_HALF_WINDOWS = (2, 6)
+#: A line counts as prose (for the distance-to-prose features) with this many words and a sentence ending.
+PROSE_MIN_WORDS = 12
 #: The corpus line-frequency table keeps lines at most this long and seen on at least this many pages.
 REPEAT_MAX_CHARS_DEFAULT = 100
 REPEAT_MIN_PAGES_DEFAULT = 2
@@ -452,17 +454,72 @@ def neighbour_features(batch: LineBatch, base: dict[str, Array]) -> dict[str, Ar
         for name, values in base.items():
             shifted = values[source] if batch.n else values
             out[f"{name}_{'p' if offset < 0 else 'n'}{abs(offset)}"] = np.where(valid, shifted, np.nan)
-    lo = np.maximum(index - CONTEXT_HALF_WINDOW, 0) + (batch.page_start[batch.page] if batch.n else 0)
-    hi = np.minimum(index + CONTEXT_HALF_WINDOW, size - 1) + (batch.page_start[batch.page] if batch.n else 0)
-    for name, values in base.items():
-        clean = np.nan_to_num(values)
-        cumulative = np.concatenate([[0.0], np.cumsum(clean)])
-        out[f"{name}_ctx"] = (cumulative[hi + 1] - cumulative[lo]) / (hi - lo + 1) if batch.n else clean
+    first = batch.page_start[batch.page] if batch.n else np.zeros(0, dtype=np.int64)
+    for half in CONTEXT_HALF_WINDOWS:
+        lo = np.maximum(index - half, 0) + first
+        hi = np.minimum(index + half, size - 1) + first
+        for name, values in base.items():
+            cumulative = np.concatenate([[0.0], np.cumsum(np.nan_to_num(values))])
+            out[f"{name}_ctx{half}"] = (cumulative[hi + 1] - cumulative[lo]) / (hi - lo + 1) if batch.n else values
     return out
 
 
+def prose_features(batch: LineBatch, words: Array, ends_sentence: Array, chars: Array) -> dict[str, Array]:
+    """Distance (in lines) to the nearest prose line before and after (NaN when there is none on the page),
+    and the share of the page's prose that comes before the line: chrome sits around the prose."""
+    if batch.n == 0:
+        return {k: np.zeros(0) for k in ("prose_before", "prose_after", "prose_before_share")}
+    prose = (words >= PROSE_MIN_WORDS) & (ends_sentence > 0)
+    rows = np.arange(batch.n)
+    first = batch.page_start[batch.page]
+    last = first + batch.page_size[batch.page] - 1
+    marked = np.where(prose, rows, -1)
+    previous = np.maximum.accumulate(marked)
+    previous_prose = np.concatenate([[-1], previous[:-1]])  # strictly before the line
+    before = np.where(previous_prose >= first, rows - previous_prose, np.nan)
+    marked_next = np.where(prose, rows, batch.n)
+    following = np.minimum.accumulate(marked_next[::-1])[::-1]
+    next_prose = np.concatenate([following[1:], [batch.n]])
+    after = np.where(next_prose <= last, next_prose - rows, np.nan)
+    prose_chars = np.where(prose, chars, 0.0)
+    cumulative = np.cumsum(prose_chars) - prose_chars
+    before_share = _ratio(cumulative - cumulative[batch.page_start][batch.page],
+                          _page_reduce(batch, prose_chars, "sum"))
+    return {"prose_before": np.log1p(before), "prose_after": np.log1p(after), "prose_before_share": before_share}
+
+
+def container_features(batch: LineBatch, frame: pd.DataFrame, columns: dict[str, Array]) -> dict[str, Array]:
+    """Statistics of the line's container (lines of the page with the same ancestor class/id path): how many
+    lines it holds, its share of the page's text, its link and stopword density, and whether it holds the
+    page's longest line. Content lines share a container with the prose; navigation shares one with links."""
+    if batch.n == 0:
+        names = ("container_lines", "container_text_share", "container_link_density", "container_stop_density",
+                 "container_has_longest")
+        return {k: np.zeros(0) for k in names}
+    path = frame["attr_words"].fillna("").astype(str) + "|" + frame["depth"].astype(str)
+    codes, _ = pd.factorize(pd.Series(batch.page.astype(str)) + "#" + path.to_numpy())
+    codes = np.asarray(codes, dtype=np.int64)
+    sums = {
+        name: np.bincount(codes, weights=np.nan_to_num(values))
+        for name, values in (("lines", np.ones(batch.n)), ("chars", columns["chars"]),
+                             ("link", np.nan_to_num(columns["link_density"]) * columns["chars"]),
+                             ("stop", columns["stopwords"]), ("tokens", columns["tokens"]))
+    }
+    longest = np.zeros(batch.n, dtype=bool)
+    order = np.lexsort((-columns["chars"], batch.page))
+    longest[order[batch.page_start]] = True
+    has_longest = np.bincount(codes, weights=longest.astype(np.float64)) > 0
+    return {
+        "container_lines": np.log1p(sums["lines"][codes]),
+        "container_text_share": _ratio(sums["chars"][codes], _page_reduce(batch, columns["chars"], "sum")),
+        "container_link_density": _ratio(sums["link"][codes], sums["chars"][codes]),
+        "container_stop_density": _ratio(sums["stop"][codes], sums["tokens"][codes]),
+        "container_has_longest": has_longest[codes].astype(np.float64),
+    }
+
+
 _NEIGHBOUR_BASE_TEXT = ("log_chars", "stop_density", "ends_sentence", "punct_ratio", "kw_related", "pat_list_marker")
-_NEIGHBOUR_BASE_HTML = ("link_density", "heading", "attr_content")
+_NEIGHBOUR_BASE_HTML = ("link_density", "heading", "attr_content", "container_text_share")
 
 
 class Featurizer:
@@ -508,6 +565,7 @@ class Featurizer:
         """Learn the corpus line-frequency table and the feature order from a line frame."""
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        self._check_columns(frame)
         keys = pd.Series(normalised_lines(LineBatch.from_frame(frame)), dtype=object)
         table = pd.DataFrame({"key": keys, "doc": frame["doc"].to_numpy()})
         table = table[frame["text"].str.len().to_numpy() <= self.repeat_max_chars].drop_duplicates()
@@ -532,11 +590,15 @@ class Featurizer:
             raise RuntimeError("Featurizer is not fitted; call fit() or load a bundle")
         return self._features(frame, leave_one_out=False)
 
-    def _features(self, frame: pd.DataFrame, leave_one_out: bool, select: bool = True) -> pd.DataFrame:
+    def _check_columns(self, frame: pd.DataFrame) -> None:
+        missing = [c for c in ("doc", "text") if c not in frame]
         if self.mode == "html":
-            missing = [c for c in MARKUP_COLUMNS if c not in frame]
-            if missing:
-                raise ValueError(f"html features need the markup columns {missing}; use mode='text' for plain text")
+            missing += [c for c in MARKUP_COLUMNS if c not in frame]
+        if missing:
+            raise ValueError(f"{self.mode} features need the columns {missing} (plain text: use mode='text')")
+
+    def _features(self, frame: pd.DataFrame, leave_one_out: bool, select: bool = True) -> pd.DataFrame:
+        self._check_columns(frame)
         batch = LineBatch.from_frame(frame)
         tokens, token_line = word_tokens(batch)
         length = length_features(batch)
@@ -553,10 +615,12 @@ class Featurizer:
             **repetition_features(batch, frame, normalised_lines(batch), getattr(self, "line_frequency_", {}),
                                   leave_one_out),
         }
+        columns.update(prose_features(batch, columns["words"], columns["ends_sentence"], chars))
         if self.mode == "html":
             columns.update(link_features(batch, frame))
             columns.update(markup_features(batch, frame))
             columns.update(title_features(batch, frame, tokens, token_line))
+            columns.update(container_features(batch, frame, columns))
         base = list(_NEIGHBOUR_BASE_TEXT) + (list(_NEIGHBOUR_BASE_HTML) if self.mode == "html" else [])
         columns.update(neighbour_features(batch, {name: columns[name] for name in base}))
         names = getattr(self, "feature_names_", None) if select else None
@@ -587,3 +651,39 @@ def line_frame(segmentations: Iterable[tuple[Any, Segmentation]], *, domain: str
     if domain is not None:
         frame["domain"] = domain
     return frame
+
+
+#: Probability above which a line counts as likely content for the context pass's distance features.
+CONTEXT_LIKELY_CONTENT = 0.5
+
+
+def context_features(frame: pd.DataFrame, probability: Array, mode: str) -> pd.DataFrame:
+    """Features of the second, context pass: each line's first-pass content probability, its neighbours'
+    (±1, ±2, window means), the page's mean and maximum, the line's rank on the page, the distance to the
+    nearest likely-content line, and (HTML) the mean probability of the line's container."""
+    batch = LineBatch.from_frame(frame[["doc", "text"]])
+    p = np.asarray(probability, dtype=np.float64)
+    columns: dict[str, Array] = {"p": p}
+    columns.update(neighbour_features(batch, {"p": p}))
+    columns["p_page_mean"] = _page_reduce(batch, p, "mean")
+    columns["p_page_max"] = _page_reduce(batch, p, "max")
+    if batch.n:
+        order = np.lexsort((p, batch.page))
+        rank = np.empty(batch.n)
+        rank[order] = np.arange(batch.n) - batch.page_start[batch.page[order]] + 1
+        columns["p_rank"] = rank / batch.page_size[batch.page]
+    else:
+        columns["p_rank"] = np.zeros(0)
+    likely = (p >= CONTEXT_LIKELY_CONTENT).astype(np.float64)
+    prose = prose_features(batch, likely * PROSE_MIN_WORDS, likely, np.ones(batch.n))
+    columns["likely_before"], columns["likely_after"] = prose["prose_before"], prose["prose_after"]
+    columns["likely_before_share"] = prose["prose_before_share"]
+    if mode == "html" and batch.n:
+        path = frame["attr_words"].fillna("").astype(str) + "|" + frame["depth"].astype(str)
+        codes, _ = pd.factorize(pd.Series(batch.page.astype(str)) + "#" + path.to_numpy())
+        sums = np.bincount(codes, weights=p)
+        counts = np.bincount(codes)
+        columns["p_container"] = sums[codes] / counts[codes]
+    elif mode == "html":
+        columns["p_container"] = np.zeros(0)
+    return pd.DataFrame({k: v.astype(np.float32) for k, v in columns.items()}, index=frame.index)

@@ -2,7 +2,9 @@
 
 A bundle is a folder::
 
-    model.txt              LightGBM's own text format (never a pickle)
+    model.txt              LightGBM's own text format (never a pickle): the first, line-by-line pass
+    context_model.txt      the second pass, which also sees the first pass's probabilities of the line's
+                           neighbours, page and container (optional)
     schema.json            bundle format, featurizer version and parameters, mode, feature names in order,
                            decision threshold, SHA-256 of model.txt and line_frequency.json
     line_frequency.json    the featurizer's corpus line-frequency table
@@ -28,10 +30,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.features import FEATURIZER_VERSION, Featurizer
+from chromecut.features import FEATURIZER_VERSION, Featurizer, context_features
 
 BUNDLE_FORMAT = 1
 MODEL_FILE = "model.txt"
+CONTEXT_MODEL_FILE = "context_model.txt"
 SCHEMA_FILE = "schema.json"
 FREQUENCY_FILE = "line_frequency.json"
 CARD_FILE = "card.json"
@@ -52,12 +55,13 @@ def _sha256(path: Path) -> str:
 
 @dataclass
 class Bundle:
-    """A trained line classifier: featurizer + booster + threshold, with its model card."""
+    """A trained line classifier: featurizer + first-pass booster (+ context-pass booster) + threshold."""
 
     featurizer: Featurizer
     booster: lgb.Booster
     threshold: float = THRESHOLD_DEFAULT
     card: dict[str, Any] = field(default_factory=dict)
+    context_booster: lgb.Booster | None = None
 
     @property
     def mode(self) -> str:
@@ -66,22 +70,50 @@ class Bundle:
 
     @property
     def feature_names(self) -> list[str]:
-        """Feature names in the order the booster expects them."""
+        """Feature names in the order the first-pass booster expects them."""
         return list(self.featurizer.feature_names_)
 
-    def predict_features(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
-        """Probability of content for each row of a feature table."""
+    @property
+    def final_feature_names(self) -> list[str]:
+        """Features of the booster that makes the decision (the context pass when there is one)."""
+        if self.context_booster is None:
+            return self.feature_names
+        return [str(n) for n in self.context_booster.feature_name()]
+
+    def first_pass(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
+        """Probability of content from the line-by-line pass."""
         if features.empty:
             return np.zeros(0, dtype=np.float64)
         return np.asarray(self.booster.predict(features.to_numpy(dtype=np.float32)), dtype=np.float64)
 
-    def contributions(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
-        """Per-feature contributions (SHAP values from LightGBM), one row per line, last column the bias."""
+    def final_features(self, frame: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+        """The decision booster's input: line features, plus the context of first-pass probabilities."""
+        if self.context_booster is None:
+            return features
+        context = context_features(frame, self.first_pass(features), self.mode)
+        return pd.concat([features, context], axis=1)
+
+    def predict_proba(self, frame: pd.DataFrame, features: pd.DataFrame | None = None) -> npt.NDArray[np.float64]:
+        """Probability of content of every line of a line frame (features computed when not given)."""
+        if features is None:
+            features = self.featurizer.transform(frame)
         if features.empty:
-            return np.zeros((0, len(self.feature_names) + 1), dtype=np.float64)
-        return np.asarray(
-            self.booster.predict(features.to_numpy(dtype=np.float32), pred_contrib=True), dtype=np.float64
-        )
+            return np.zeros(0, dtype=np.float64)
+        if self.context_booster is None:
+            return self.first_pass(features)
+        final = self.final_features(frame, features)
+        return np.asarray(self.context_booster.predict(final.to_numpy(dtype=np.float32)), dtype=np.float64)
+
+    def contributions(self, frame: pd.DataFrame, features: pd.DataFrame | None = None) -> npt.NDArray[np.float64]:
+        """Per-feature contributions (SHAP values from LightGBM) of the decision booster, one row per line, in
+        :attr:`final_feature_names` order plus a last bias column."""
+        if features is None:
+            features = self.featurizer.transform(frame)
+        booster = self.context_booster or self.booster
+        if features.empty:
+            return np.zeros((0, len(self.final_feature_names) + 1), dtype=np.float64)
+        final = self.final_features(frame, features)
+        return np.asarray(booster.predict(final.to_numpy(dtype=np.float32), pred_contrib=True), dtype=np.float64)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the bundle folder atomically: to a temporary sibling, then renamed into place."""
@@ -90,6 +122,10 @@ class Bundle:
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
             self.booster.save_model(str(staging / MODEL_FILE))
+            checked = [MODEL_FILE, FREQUENCY_FILE]
+            if self.context_booster is not None:
+                self.context_booster.save_model(str(staging / CONTEXT_MODEL_FILE))
+                checked.append(CONTEXT_MODEL_FILE)
             (staging / FREQUENCY_FILE).write_text(
                 json.dumps(self.featurizer.line_frequency_, ensure_ascii=False, sort_keys=True), encoding="utf-8"
             )
@@ -99,8 +135,9 @@ class Bundle:
                 "featurizer_params": self.featurizer.get_params(),
                 "mode": self.mode,
                 "feature_names": self.feature_names,
+                "context_feature_names": self.final_feature_names if self.context_booster is not None else None,
                 "threshold": self.threshold,
-                "sha256": {name: _sha256(staging / name) for name in (MODEL_FILE, FREQUENCY_FILE)},
+                "sha256": {name: _sha256(staging / name) for name in checked},
             }
             (staging / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
             (staging / CARD_FILE).write_text(
@@ -155,7 +192,14 @@ class Bundle:
         if booster.num_feature() != len(featurizer.feature_names_):
             raise BundleError(f"{folder}: model has {booster.num_feature()} features, schema lists "
                               f"{len(featurizer.feature_names_)}")
+        context_booster = None
+        if schema.get("context_feature_names"):
+            if not (folder / CONTEXT_MODEL_FILE).is_file():
+                raise BundleError(f"{folder}: schema names a context pass but {CONTEXT_MODEL_FILE} is missing")
+            context_booster = lgb.Booster(model_str=(folder / CONTEXT_MODEL_FILE).read_text(encoding="utf-8"))
+            if [str(n) for n in context_booster.feature_name()] != list(schema["context_feature_names"]):
+                raise BundleError(f"{folder}: context model features do not match the schema")
         card_path = folder / CARD_FILE
         card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
-        return cls(featurizer, booster, float(schema["threshold"]), card)
+        return cls(featurizer, booster, float(schema["threshold"]), card, context_booster)
 

@@ -97,7 +97,7 @@ class Cleaner:
         if len(frame):
             if self.mode == "text":
                 frame = frame[["doc", "line", "text"]]
-            probabilities = self.bundle.predict_features(self.bundle.featurizer.transform(frame))
+            probabilities = self.bundle.predict_proba(frame)
         by_doc: dict[int, dict[int, float]] = {}
         for doc, line, p in zip(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), strict=True):
             by_doc.setdefault(doc, {})[line] = p

@@ -142,17 +142,22 @@ class Tracker:
             return None
         import mlflow
         from mlflow import MlflowClient
-        from mlflow.models import infer_signature
+        from mlflow.models import ModelSignature, infer_signature
+        from mlflow.types import ColSpec, DataType, Schema
 
-        from chromecut.serving import ChromecutModel, predict_frame
+        from importlib.util import find_spec
+
         from chromecut.predict import Cleaner
+        from chromecut.serving import predict_frame
 
         output = predict_frame(Cleaner.load(bundle_dir), input_example)
-        signature = infer_signature(input_example, output)
+        # Every input column is optional: a page comes as ``html`` or ``text``, with or without an ``id``.
+        inputs = Schema([ColSpec(DataType.string, name, required=False) for name in ("id", "html", "text")])
+        signature = ModelSignature(inputs=inputs, outputs=infer_signature(input_example, output).outputs)
         name = registered_name(self.settings) if self.settings.tracking.register else None
         info = mlflow.pyfunc.log_model(
             name="model",
-            python_model=ChromecutModel(),
+            python_model=str((find_spec("chromecut.pyfunc_model") or _missing()).origin),
             artifacts={"bundle": str(bundle_dir)},
             signature=signature,
             input_example=input_example,
@@ -183,6 +188,10 @@ class Tracker:
         else:
             mlflow.set_tag("champion", "false")
         return version
+
+
+def _missing() -> Any:
+    raise ImportError("chromecut.pyfunc_model is missing from the installation")
 
 
 def _pip_requirements() -> list[str]:

@@ -25,7 +25,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, pre
 from chromecut.config import DataSettings, FeatureSettings, ModelSettings, TrainSettings, resolve_path
 from chromecut.data import LINES_FILE, PAGES_FILE, PrepareSettings, prepare
 from chromecut.datasets import DATASETS, GoldKind
-from chromecut.features import MARKUP_COLUMNS, Featurizer, categorical_features
+from chromecut.features import MARKUP_COLUMNS, Featurizer, categorical_features, context_features
 from chromecut.keywords import PATTERNS
 from chromecut.labels import Label, shingle_prf, snippet_score
 from chromecut.model import Bundle
@@ -185,6 +185,55 @@ def tune_threshold(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], w: npt.N
     return float(thresholds[int(np.argmax(f1[:-1]))])
 
 
+def _oof_first_pass(
+    features: pd.DataFrame, y: npt.NDArray[np.int8], w: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_],
+    groups: npt.NDArray[Any], val: tuple[pd.DataFrame, npt.NDArray[np.int8], npt.NDArray[np.float64]],
+    settings: ModelSettings, seed: int,
+) -> npt.NDArray[np.float64]:
+    """Out-of-fold first-pass probabilities of every training line (folds by site), so the context pass
+    learns from probabilities like those it will see on unseen pages."""
+    from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros(len(features))
+    folds = GroupKFold(n_splits=min(settings.context_folds, len(np.unique(groups))))
+    for fit_rows, held_rows in folds.split(features, groups=groups):
+        fit_mask = np.zeros(len(features), dtype=bool)
+        fit_mask[fit_rows] = True
+        fit_mask &= mask
+        booster = fit_booster(features[fit_mask], y[fit_mask[mask]], w[fit_mask[mask]], *val, settings, seed)
+        oof[held_rows] = booster.predict(features.iloc[held_rows].to_numpy(dtype=np.float32))
+    return oof
+
+
+def fit_bundle(
+    featurizer: Featurizer, parts: dict[str, pd.DataFrame], features: dict[str, pd.DataFrame],
+    settings: ModelSettings, seed: int,
+) -> tuple[Bundle, dict[str, npt.NDArray[np.float64]]]:
+    """Fit the first pass (and the context pass) on ``train``, early stopping and threshold on ``val``.
+
+    Returns the bundle and the final probabilities of every line of every part.
+    """
+    mask = {s: parts[s]["label"].to_numpy() != Label.UNKNOWN for s in parts}
+    ys = {s: parts[s]["label"].to_numpy()[mask[s]].astype(np.int8) for s in parts}
+    ws = {s: line_weights(parts[s][mask[s]], settings.line_weight) for s in parts}
+    val = (features["val"][mask["val"]], ys["val"], ws["val"])
+    booster = fit_booster(features["train"][mask["train"]], ys["train"], ws["train"], *val, settings, seed)
+    bundle = Bundle(featurizer, booster, settings.threshold)
+    if settings.context_pass:
+        oof = _oof_first_pass(features["train"], ys["train"], ws["train"], mask["train"],
+                              parts["train"]["domain"].to_numpy(), val, settings, seed)
+        train_context = context_features(parts["train"], oof, featurizer.mode)
+        train_final = pd.concat([features["train"], train_context], axis=1)
+        val_context = context_features(parts["val"], bundle.first_pass(features["val"]), featurizer.mode)
+        val_final = pd.concat([features["val"], val_context], axis=1)
+        bundle.context_booster = fit_booster(train_final[mask["train"]], ys["train"], ws["train"],
+                                             val_final[mask["val"]], ys["val"], ws["val"], settings, seed)
+    probs = {s: bundle.predict_proba(parts[s], features[s]) for s in parts}
+    if settings.tune_threshold:
+        bundle.threshold = tune_threshold(ys["val"], probs["val"][mask["val"]], ws["val"])
+    return bundle, probs
+
+
 def line_metrics(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], threshold: float) -> dict[str, float]:
     """Line-level precision, recall, F1 (content is positive) and PR-AUC."""
     if len(y) == 0:
@@ -244,7 +293,7 @@ def score_bundle(bundle: Bundle, part: pd.DataFrame, pages: pd.DataFrame) -> flo
     """Mean page-level F1 of a bundle on a line frame (how a challenger and the champion are compared)."""
     if part.empty:
         return float("nan")
-    probs = bundle.predict_features(bundle.featurizer.transform(part))
+    probs = bundle.predict_proba(part)
     return float(page_scores(part, probs, bundle.threshold, pages)["f1"].mean())
 
 
@@ -276,16 +325,10 @@ def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float
     featurize_seconds = time.perf_counter() - started
 
     labelled = {split: (part["label"].to_numpy() != Label.UNKNOWN) for split, part in parts.items()}
-    xs = {s: features[s][labelled[s]] for s in parts}
     ys = {s: parts[s]["label"].to_numpy()[labelled[s]].astype(np.int8) for s in parts}
-    ws = {s: line_weights(parts[s][labelled[s]], settings.model.line_weight) for s in parts}
-    booster = fit_booster(xs["train"], ys["train"], ws["train"], xs["val"], ys["val"], ws["val"],
-                          settings.model, settings.seed)
+    bundle, probs = fit_bundle(featurizer, parts, features, settings.model, settings.seed)
+    booster = bundle.context_booster or bundle.booster
     fit_seconds = time.perf_counter() - started - featurize_seconds
-    bundle = Bundle(featurizer, booster, settings.model.threshold)
-    probs = {s: bundle.predict_features(features[s]) for s in parts}
-    if settings.model.tune_threshold:
-        bundle.threshold = tune_threshold(ys["val"], probs["val"][labelled["val"]], ws["val"])
 
     metrics: dict[str, float] = {
         "threshold": bundle.threshold,
@@ -323,7 +366,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float
     test_mask = labelled["test"]
     tracker.log_figures({
         "feature_importance": tracking.feature_importance_figure(
-            bundle.feature_names, np.asarray(booster.feature_importance("gain"), dtype=np.float64)),
+            bundle.final_feature_names, np.asarray(booster.feature_importance("gain"), dtype=np.float64)),
         "pr_curve": tracking.pr_curve_figure({s: (ys[s], probs[s][labelled[s]]) for s in ("val", "test")}),
         "confusion_matrix": tracking.confusion_figure(
             ys["test"], (probs["test"][test_mask] >= bundle.threshold).astype(np.int8)),

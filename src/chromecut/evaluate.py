@@ -1,0 +1,112 @@
+"""Leave-one-dataset-out evaluation, with the peers scored on the same pages.
+
+For each held-out dataset: train on every other dataset (their train splits, early stopping on their
+validation splits), then score every labelled page of the held-out dataset. HTML mode reports page-level
+shingle F1 (snippet score on snippet gold) next to trafilatura, resiliparse, readability, boilerpy3 and
+jusText run on the same pages; text mode reports line F1 next to jusText's classifier run on the same lines.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score
+
+from chromecut.config import TrainSettings
+from chromecut.datasets import DATASETS, iter_pages
+from chromecut.labels import Label
+from chromecut.model import Bundle
+from chromecut.train import (
+    _featurizer,
+    build_frame,
+    fit_bundle,
+    load_table,
+    page_scores,
+    project_root,
+    to_text_mode,
+)
+
+LODO_FILE = "lodo.json"
+
+
+def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.random.Generator) -> Bundle:
+    """Fit a bundle on a fold's training datasets (their train split; their val split for early stopping)."""
+    parts = {s: train_frame[train_frame["split"] == s] for s in ("train", "val")}
+    parts["train"] = pd.concat([parts["train"], train_frame[train_frame["split"] == "test"]], ignore_index=True)
+    if settings.features.mode == "text":
+        parts = {s: to_text_mode(p, settings.features, rng, augment=s == "train") for s, p in parts.items()}
+    featurizer = _featurizer(settings.features)
+    feats = {"train": featurizer.fit_transform(parts["train"]), "val": featurizer.transform(parts["val"])}
+    bundle, _ = fit_bundle(featurizer, parts, feats, settings.model, settings.seed)
+    return bundle
+
+
+def _peer_scores(dataset: str, page_ids: set[str], root: Path | None, n_jobs: int) -> pd.DataFrame:
+    from chromecut.peers import evaluate_peers
+
+    pages = [p for p in iter_pages(dataset, root) if p.page_id in page_ids]
+    return evaluate_peers(pages, n_jobs=n_jobs)
+
+
+def _justext_line_f1(frame: pd.DataFrame) -> tuple[float, float]:
+    """jusText's paragraph classifier on the same plain-text lines, per page: (line F1, seconds)."""
+    from chromecut.peers import justext_lines
+
+    started = time.perf_counter()
+    predicted: list[bool] = []
+    for _, page in frame.groupby("doc", sort=False):
+        predicted.extend(justext_lines(page["text"].tolist(), None))
+    seconds = time.perf_counter() - started
+    labels = frame["label"].to_numpy()
+    mask = labels != Label.UNKNOWN
+    return float(f1_score(labels[mask], np.asarray(predicted)[mask], zero_division=0)), seconds
+
+
+def leave_one_dataset_out(
+    settings: TrainSettings, datasets: list[str] | None = None, *, peers: bool = True, n_jobs: int = 1,
+    root: Path | None = None,
+) -> dict[str, Any]:
+    """Run the leave-one-dataset-out evaluation in the settings' mode; returns per-dataset figures."""
+    root = root or project_root()
+    names = datasets or list(DATASETS)
+    lines, pages = load_table(settings.data, root)
+    frame = build_frame(lines, pages, list(DATASETS), replace(settings.data, max_pages_per_dataset=None))
+    del lines
+    rng = np.random.default_rng(settings.seed)
+    results: dict[str, Any] = {}
+    for held_out in names:
+        started = time.perf_counter()
+        test = frame[frame["dataset"] == held_out]
+        if test.empty:
+            continue
+        bundle = _fold_model(frame[frame["dataset"] != held_out], settings, rng)
+        fit_seconds = time.perf_counter() - started
+        if settings.features.mode == "text":
+            test = to_text_mode(test, settings.features, rng, augment=False)
+        probs = bundle.predict_proba(test)
+        scores = page_scores(test, probs, bundle.threshold, pages)
+        mask = test["label"].to_numpy() != Label.UNKNOWN
+        line_f1 = float(f1_score(test["label"].to_numpy()[mask], probs[mask] >= bundle.threshold, zero_division=0))
+        entry: dict[str, Any] = {
+            "pages": int(len(scores)),
+            "chromecut": {"page_f1": float(scores["f1"].mean()), "line_f1": line_f1},
+            "fold_seconds": round(fit_seconds, 1),
+        }
+        if peers and settings.features.mode == "html":
+            page_ids = {doc.split("/", 1)[1] for doc in test["doc"].unique()}
+            peer_rows = _peer_scores(held_out, page_ids, Path(settings.data.root) if settings.data.root else None,
+                                     n_jobs)
+            for peer, group in peer_rows.groupby("peer"):
+                entry[str(peer)] = {"page_f1": float(group["f1"].mean()), "failures": int(group["error"].notna().sum())}
+        if peers and settings.features.mode == "text":
+            f1, seconds = _justext_line_f1(test)
+            entry["justext"] = {"line_f1": f1, "seconds": round(seconds, 1)}
+        results[held_out] = entry
+        print(json.dumps({held_out: entry}), flush=True)
+    return {"mode": settings.features.mode, "datasets": results}
