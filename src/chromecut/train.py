@@ -33,6 +33,8 @@ from chromecut.model import Bundle
 #: Line weight cap: a line's weight grows with the square root of its tokens up to this many tokens.
 WEIGHT_TOKEN_CAP = 400
 _LIST_MARKER = PATTERNS["list_marker"]
+#: The context pass needs out-of-fold predictions, so at least this many sites in the training split.
+MIN_CONTEXT_FOLDS = 2
 
 
 ROOT_ENV = "CHROMECUT_ROOT"
@@ -219,7 +221,7 @@ def fit_bundle(
     val = (features["val"][mask["val"]], ys["val"], ws["val"])
     booster = fit_booster(features["train"][mask["train"]], ys["train"], ws["train"], *val, settings, seed)
     bundle = Bundle(featurizer, booster, settings.threshold)
-    if settings.context_pass:
+    if settings.context_pass and parts["train"]["domain"].nunique() >= MIN_CONTEXT_FOLDS:
         oof = _oof_first_pass(features["train"], ys["train"], ws["train"], mask["train"],
                               parts["train"]["domain"].to_numpy(), val, settings, seed)
         train_context = context_features(parts["train"], oof, featurizer.mode)

@@ -1,0 +1,55 @@
+"""Shared fixtures: a tiny trained bundle built from hand-made pages (no dataset needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chromecut.config import ModelSettings
+from chromecut.features import Featurizer, line_frame
+from chromecut.model import Bundle
+from chromecut.segment import segment_html
+from chromecut.train import fit_bundle
+
+PROSE = (
+    "The council approved the new budget after a long debate that lasted well into the night.",
+    "Officials said the plan would fund schools, roads and the renovation of the old library.",
+    "Critics argued that the spending was too high and that taxes would have to rise next year.",
+)
+CHROME = ("Home", "News", "Sport", "Contact us", "Share on Facebook", "Related", "© 2024 Example News")
+
+
+def synthetic_page(i: int) -> str:
+    prose = "".join(f"<p>{s} Story {i}.</p>" for s in PROSE)
+    nav = "".join(f"<li><a href='/{c}'>{c}</a></li>" for c in CHROME[:4])
+    return (f"<html><head><title>Story {i}</title></head><body><nav><ul>{nav}</ul></nav><h1>Story {i}</h1>"
+            f"<article>{prose}</article><div class='share'>{CHROME[4]}</div><aside><h3>{CHROME[5]}</h3>"
+            f"<ul><li><a href='/x{i}'>Another headline number {i}</a></li></ul></aside>"
+            f"<footer>{CHROME[6]}</footer></body></html>")
+
+
+def synthetic_frame(pages: int, split: str) -> pd.DataFrame:
+    frame = line_frame([(f"{split}{i}", segment_html(synthetic_page(i))) for i in range(pages)])
+    frame["domain"] = [f"site{hash(d) % 5}" for d in frame["doc"]]
+    frame["label"] = np.where(frame["text"].str.startswith(("The ", "Officials", "Critics", "Story")), 1, 0)
+    frame["split"] = split
+    return frame
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle() -> Bundle:
+    parts = {s: synthetic_frame(n, s) for s, n in (("train", 12), ("val", 4), ("test", 4))}
+    featurizer = Featurizer("html")
+    features = {"train": featurizer.fit_transform(parts["train"])}
+    features.update({s: featurizer.transform(parts[s]) for s in ("val", "test")})
+    settings = ModelSettings(num_boost_round=20, min_data_in_leaf=2, num_threads=1, early_stopping_rounds=5)
+    bundle, _ = fit_bundle(featurizer, parts, features, settings, seed=1)
+    return bundle
+
+
+@pytest.fixture()
+def saved_bundle(tiny_bundle: Bundle, tmp_path: Path) -> Path:
+    return tiny_bundle.save(tmp_path / "bundle")

@@ -1,0 +1,71 @@
+"""Every config group composes, and the composed config becomes typed settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import resources
+
+import pytest
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+from chromecut.config import TrainSettings, settings_from_dict
+
+GROUPS = ("data", "features", "model", "tracking", "experiment")
+
+
+def _options(group: str) -> list[str]:
+    folder = resources.files("chromecut.conf") / group
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+@pytest.fixture(autouse=True)
+def hydra_conf() -> Iterator[None]:
+    GlobalHydra.instance().clear()
+    with initialize_config_module(config_module="chromecut.conf", version_base="1.3"):
+        yield
+    GlobalHydra.instance().clear()
+
+
+def _settings(overrides: list[str]) -> TrainSettings:
+    cfg = compose(config_name="config", overrides=overrides)
+    return settings_from_dict(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("group", "option"), [(g, o) for g in GROUPS for o in _options(g)])
+def test_every_config_group_option_composes_into_settings(group: str, option: str) -> None:
+    if option == "tune":
+        pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    settings = _settings([f"{group}={option}"])
+    assert isinstance(settings, TrainSettings)
+    assert settings.features.mode in ("html", "text")
+
+
+def test_defaults_train_the_html_model_on_permissive_data_with_an_embedded_store() -> None:
+    settings = _settings([])
+    assert settings.features.mode == "html"
+    assert settings.data.permissive_only and not settings.data.include_research
+    assert settings.tracking.tracking_uri.startswith("sqlite:///")
+
+
+def test_experiments_hold_only_their_changes() -> None:
+    text = _settings(["experiment=ship_text"])
+    assert text.features.mode == "text" and text.ship_to == "src/chromecut/bundles/text"
+    smoke = _settings(["experiment=smoke"])
+    assert smoke.data.max_pages_per_dataset is not None and smoke.model.num_boost_round < 1000
+    assert smoke.features == _settings([]).features
+
+
+def test_command_line_overrides_reach_the_settings() -> None:
+    settings = _settings(["model.num_leaves=15", "data.datasets=[wcxb,readability]"])
+    assert settings.model.num_leaves == 15
+    assert settings.data.datasets == ("wcxb", "readability")
+
+
+def test_unknown_settings_are_refused_with_their_name() -> None:
+    cfg = OmegaConf.to_container(compose(config_name="config"), resolve=True)
+    assert isinstance(cfg, dict)
+    cfg["model"]["num_leafs"] = 3
+    with pytest.raises(ValueError, match="num_leafs"):
+        settings_from_dict(cfg)  # type: ignore[arg-type]
