@@ -94,7 +94,7 @@ def leave_one_dataset_out(
         mask = test["label"].to_numpy() != Label.UNKNOWN
         line_f1 = float(f1_score(test["label"].to_numpy()[mask], probs[mask] >= bundle.threshold, zero_division=0))
         entry: dict[str, Any] = {
-            "pages": int(len(scores)),
+            "pages": len(scores),
             "chromecut": {"page_f1": float(scores["f1"].mean()), "line_f1": line_f1},
             "fold_seconds": round(fit_seconds, 1),
         }

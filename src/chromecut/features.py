@@ -355,7 +355,7 @@ def markup_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
     depth = pd.to_numeric(frame["depth"], errors="coerce").to_numpy(dtype=np.float64)
     landmarks = pd.to_numeric(frame["landmarks"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
     out: dict[str, Array] = {
-        "tag": frame["tag"].astype(object).map(tag_codes).to_numpy(dtype=np.float64),
+        "tag": np.asarray(frame["tag"].astype(object).map(tag_codes), dtype=np.float64),
         "heading": pd.to_numeric(frame["heading"], errors="coerce").to_numpy(dtype=np.float64),
         "list_item": pd.to_numeric(frame["list_item"], errors="coerce").to_numpy(dtype=np.float64),
         "depth": depth,
@@ -500,7 +500,7 @@ def container_features(batch: LineBatch, frame: pd.DataFrame, columns: dict[str,
     codes, _ = pd.factorize(pd.Series(batch.page.astype(str)) + "#" + path.to_numpy())
     codes = np.asarray(codes, dtype=np.int64)
     sums = {
-        name: np.bincount(codes, weights=np.nan_to_num(values))
+        name: np.bincount(codes, weights=np.nan_to_num(values)).astype(np.float64)
         for name, values in (("lines", np.ones(batch.n)), ("chars", columns["chars"]),
                              ("link", np.nan_to_num(columns["link_density"]) * columns["chars"]),
                              ("stop", columns["stopwords"]), ("tokens", columns["tokens"]))

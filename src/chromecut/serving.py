@@ -7,14 +7,9 @@ import json
 from typing import Any
 
 import pandas as pd
+from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
 from chromecut.predict import Cleaner
-
-try:  # MLflow is needed only when MLflow loads the model; inference code never imports this module.
-    from mlflow.pyfunc import PythonModel, PythonModelContext
-except ImportError:  # pragma: no cover - exercised only without MLflow installed
-    PythonModel = object  # type: ignore[misc,assignment]
-    PythonModelContext = Any  # type: ignore[misc,assignment]
 
 PAGE_COLUMNS = ("html", "text")
 
@@ -41,7 +36,7 @@ def predict_frame(cleaner: Cleaner, pages: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "text", "labels", "error"])
 
 
-class ChromecutModel(PythonModel):  # type: ignore[misc]
+class ChromecutModel(PythonModel):
     """pyfunc flavour of a chromecut bundle (logged as the artifact ``bundle``)."""
 
     def load_context(self, context: PythonModelContext) -> None:

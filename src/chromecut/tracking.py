@@ -105,10 +105,11 @@ class Tracker:
         if self.run_id is None:
             return
         import mlflow
+        from mlflow.data.pandas_dataset import from_pandas
 
         for split, part in parts.items():
             page_list = part[["doc", "dataset", "domain"]].drop_duplicates("doc").reset_index(drop=True)
-            dataset = mlflow.data.from_pandas(page_list, source=str(source), name=f"chromecut-{split}")
+            dataset = from_pandas(page_list, source=str(source), name=f"chromecut-{split}")
             mlflow.log_input(dataset, context={"train": "training", "val": "validation"}.get(split, split))
 
     def log_figures(self, figures: dict[str, Any]) -> None:
@@ -140,12 +141,12 @@ class Tracker:
         """
         if self.run_id is None or not self.settings.tracking.log_model:
             return None
+        from importlib.util import find_spec
+
         import mlflow
         from mlflow import MlflowClient
         from mlflow.models import ModelSignature, infer_signature
         from mlflow.types import ColSpec, DataType, Schema
-
-        from importlib.util import find_spec
 
         from chromecut.predict import Cleaner
         from chromecut.serving import predict_frame

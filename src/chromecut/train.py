@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,9 @@ def build_frame(lines: pd.DataFrame, pages: pd.DataFrame, datasets: list[str], s
     return frame.sort_values(["doc", "line"], kind="stable").reset_index(drop=True)
 
 
-def to_text_mode(frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.Generator, augment: bool) -> pd.DataFrame:
+def to_text_mode(
+    frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.Generator, augment: bool
+) -> pd.DataFrame:
     """The frame as a text-extraction tool would have written it: no markup; when augmenting, list markers
     stripped on some pages and a pre-cleaned copy (most chrome already removed) of others."""
     out = frame.drop(columns=[c for c in (*MARKUP_COLUMNS, "title") if c in frame]).copy()
@@ -121,7 +124,8 @@ def line_weights(frame: pd.DataFrame, how: str) -> npt.NDArray[np.float64]:
     if how == "none":
         return np.ones(len(frame))
     if how == "sqrt_tokens":
-        tokens = frame["text"].str.split().str.len().clip(upper=WEIGHT_TOKEN_CAP).to_numpy(dtype=np.float64)
+        words = np.fromiter((len(t.split()) for t in frame["text"].tolist()), dtype=np.float64, count=len(frame))
+        tokens = np.minimum(words, WEIGHT_TOKEN_CAP)
         return 1.0 + np.sqrt(tokens)
     raise ValueError(f"unknown line_weight {how!r}; use 'none' or 'sqrt_tokens'")
 
@@ -164,7 +168,7 @@ def fit_booster(
     """LightGBM with early stopping on the validation lines."""
     categorical = categorical_features(train_x.columns)
     train_set = lgb.Dataset(train_x, train_y, weight=train_w, categorical_feature=categorical, free_raw_data=True)
-    callbacks = [lgb.log_evaluation(period=0)]
+    callbacks: list[Callable[..., Any]] = [lgb.log_evaluation(period=0)]
     valid_sets = [train_set]
     if len(val_y) and len(np.unique(val_y)) > 1:
         valid_sets = [lgb.Dataset(val_x, val_y, weight=val_w, categorical_feature=categorical, reference=train_set)]
@@ -355,7 +359,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float
     bundle.card = {
         "mode": settings.features.mode,
         "datasets": {n: {"license": DATASETS[n].license, "permissive": DATASETS[n].permissive} for n in datasets},
-        "lines": {s: int(len(ys[s])) for s in parts},
+        "lines": {s: len(ys[s]) for s in parts},
         "pages": {s: int(parts[s]["doc"].nunique()) for s in parts},
         "metrics": {k: round(v, 5) for k, v in metrics.items()},
         "settings": json.loads(json.dumps(asdict(settings), default=str)),

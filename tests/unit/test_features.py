@@ -132,5 +132,6 @@ def test_unfitted_featurizer_refuses_to_transform_and_empty_frames_work() -> Non
     with pytest.raises(RuntimeError, match="not fitted"):
         Featurizer("text").transform(pd.DataFrame({"doc": [0], "text": ["x"]}))
     featurizer = Featurizer("text").fit(pd.DataFrame({"doc": [0], "text": ["x"]}))
-    empty = featurizer.transform(pd.DataFrame({"doc": pd.Series([], dtype=object), "text": pd.Series([], dtype=object)}))
+    no_lines = pd.DataFrame({"doc": pd.Series([], dtype=object), "text": pd.Series([], dtype=object)})
+    empty = featurizer.transform(no_lines)
     assert list(empty.columns) == featurizer.feature_names_ and len(empty) == 0

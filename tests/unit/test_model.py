@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chromecut.features import line_frame
 from chromecut.model import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
 from chromecut.segment import segment_html
-from chromecut.features import line_frame
 from conftest import synthetic_page
 
 
