@@ -39,15 +39,26 @@ def synthetic_frame(pages: int, split: str) -> pd.DataFrame:
     return frame
 
 
-@pytest.fixture(scope="session")
-def tiny_bundle() -> Bundle:
+def _tiny_bundle(mode: str) -> Bundle:
     parts = {s: synthetic_frame(n, s) for s, n in (("train", 12), ("val", 4), ("test", 4))}
-    featurizer = Featurizer("html")
+    if mode == "text":
+        parts = {s: p[["doc", "line", "text", "domain", "label", "split"]] for s, p in parts.items()}
+    featurizer = Featurizer(mode)  # type: ignore[arg-type]
     features = {"train": featurizer.fit_transform(parts["train"])}
     features.update({s: featurizer.transform(parts[s]) for s in ("val", "test")})
     settings = ModelSettings(num_boost_round=20, min_data_in_leaf=2, num_threads=1, early_stopping_rounds=5)
     bundle, _ = fit_bundle(featurizer, parts, features, settings, seed=1)
     return bundle
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle() -> Bundle:
+    return _tiny_bundle("html")
+
+
+@pytest.fixture(scope="session")
+def tiny_text_bundle() -> Bundle:
+    return _tiny_bundle("text")
 
 
 @pytest.fixture()

@@ -106,8 +106,11 @@ class Cleaner:
             scores = by_doc.get(doc, {})
             labeled = []
             for line in seg.lines:
-                p = scores.get(line.index, 0.0)
-                labeled.append(LabeledLine(line.index, line.text, p, p >= self.threshold))
+                p = scores.get(line.index)
+                if p is None:  # a blank line: never content, whatever the threshold
+                    labeled.append(LabeledLine(line.index, line.text, 0.0, False))
+                else:
+                    labeled.append(LabeledLine(line.index, line.text, p, p >= self.threshold))
             out.append(labeled)
         return out
 

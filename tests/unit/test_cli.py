@@ -1,0 +1,45 @@
+"""The ``chromecut data`` commands: prepare writes the tables, report prints per-dataset JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chromecut.cli import main
+from chromecut.datasets import datasets_root
+
+needs_data = pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}")
+
+
+@needs_data
+@pytest.mark.data
+def test_prepare_then_report_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["data", "prepare", "--datasets", "chinese-wce,readability", "--max-pages", "6", "--out", str(tmp_path)]
+    assert main([*args, "-j", "1"]) == 0
+    lines = pd.read_parquet(tmp_path / "lines.parquet")
+    assert {"dataset", "page_id", "domain", "split", "line", "text", "tag", "link_chars", "label",
+            "align_score", "license", "permissive"} <= set(lines.columns)
+    assert lines.groupby(["dataset", "page_id"]).size().min() > 0
+    capsys.readouterr()
+    assert main(["data", "report", "--json", "--out", str(tmp_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    entry = report["datasets"]["readability"]
+    assert entry["pages"] == 6 and entry["license"] == "Apache-2.0" and entry["permissive"] is True
+    assert entry["lines"] == entry["content_lines"] + entry["chrome_lines"] + entry["unknown_lines"]
+    assert 0.9 < entry["oracle_f1"] <= 1.0
+    assert report["prepare_seconds"] > 0
+
+
+def test_report_without_a_table_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["data", "report", "--out", str(tmp_path)]) == 2
+    assert "chromecut data prepare" in capsys.readouterr().err
+
+
+def test_unknown_dataset_names_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "prepare", "--datasets", "nope"])
+    assert exit_info.value.code == 2
+    assert "unknown dataset" in capsys.readouterr().err

@@ -1,0 +1,52 @@
+"""Cleaner: exactly one label per input line, blank lines never content, batches equal single pages."""
+
+from __future__ import annotations
+
+from chromecut.model import Bundle
+from chromecut.predict import Cleaner, records
+from conftest import PROSE, synthetic_page
+
+
+def test_html_pages_get_one_label_per_segmented_line_and_keep_the_prose(tiny_bundle: Bundle) -> None:
+    cleaner = Cleaner(tiny_bundle)
+    page = synthetic_page(3)
+    lines = cleaner.label(page)
+    assert [line.index for line in lines] == list(range(len(cleaner.segment(page).lines)))
+    clean = cleaner.clean(page)
+    assert "The council approved the new budget" in clean
+    assert "Share on Facebook" not in clean and "- Home" not in clean.split("\n")
+
+
+def test_text_lines_are_numbered_as_split_and_blank_lines_are_never_content(tiny_text_bundle: Bundle) -> None:
+    cleaner = Cleaner(tiny_text_bundle, threshold=0.0)  # threshold 0: every non-blank line is kept
+    text = "Home\r\n\nStory 5\n  \n" + PROSE[0] + "\n\n- Another headline number 5\n"
+    lines = cleaner.label(text)
+    assert [line.index for line in lines] == list(range(len(text.split("\n"))))
+    assert [line.text for line in lines][:2] == ["Home", ""]
+    assert [line.content for line in lines] == [bool(t.strip()) for t in text.split("\n")]
+
+
+def test_text_mode_decisions_ignore_blank_lines_between_blocks(tiny_text_bundle: Bundle) -> None:
+    cleaner = Cleaner(tiny_text_bundle)
+    blocks = ["Home", "News", "Story 8", *PROSE, "Related", "- Another headline number 8"]
+    assert cleaner.clean("\n".join(blocks)) == cleaner.clean("\n\n".join(blocks) + "\n")
+
+
+def test_a_threshold_override_changes_the_decision_not_the_probability(tiny_bundle: Bundle) -> None:
+    page = synthetic_page(4)
+    keep_all = Cleaner(tiny_bundle, threshold=0.0).label(page)
+    keep_none = Cleaner(tiny_bundle, threshold=1.01).label(page)
+    assert all(line.content for line in keep_all) and not any(line.content for line in keep_none)
+    assert [a.p_content for a in keep_all] == [b.p_content for b in keep_none]
+
+
+def test_clean_many_equals_clean_one_by_one(tiny_bundle: Bundle) -> None:
+    cleaner = Cleaner(tiny_bundle)
+    pages = [synthetic_page(i) for i in range(5)]
+    assert list(cleaner.clean_many(pages, batch_size=2)) == [cleaner.clean(p) for p in pages]
+
+
+def test_label_records_have_the_cli_shape(tiny_bundle: Bundle) -> None:
+    record = records(Cleaner(tiny_bundle).label(synthetic_page(1)), "doc-1")[0]
+    assert set(record) == {"doc", "line", "text", "p_content", "content"}
+    assert record["doc"] == "doc-1" and record["line"] == 0
