@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROCESSED ?= data/processed
 JOBS ?= 2
 
-.PHONY: venv install prepare report train test lint typecheck pytest clean
+.PHONY: venv install prepare report train evaluate serve ui test lint typecheck pytest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,33 @@ $(STAMP): $(BIN)/python pyproject.toml
 venv: $(BIN)/python
 install: $(STAMP)
 
-prepare: $(STAMP)
+$(PROCESSED)/lines.parquet: $(STAMP)
 	$(BIN)/chromecut data prepare --out $(PROCESSED) -j $(JOBS)
+
+prepare: $(PROCESSED)/lines.parquet
 
 report: $(STAMP)
 	$(BIN)/chromecut data report --out $(PROCESSED) --json
 
-# The main job: prepare the labelled line table from all datasets (training joins it with the training issue).
+# The main job: label every dataset, then train the shipped html and text bundles (permissive datasets),
+# each run tracked in ./mlflow.db and registered as chromecut-html / chromecut-text.
 train: prepare
+	$(BIN)/chromecut-train experiment=ship_html
+	$(BIN)/chromecut-train experiment=ship_text
+
+# Leave-one-dataset-out evaluation with the peers on the same pages (slow: ten trainings per mode).
+evaluate: prepare
+	$(BIN)/chromecut evaluate --mode html --out reports/lodo-html.json
+	$(BIN)/chromecut evaluate --mode text --out reports/lodo-text.json
+
+# Serve the champion HTML model on /invocations (MODEL=models:/chromecut-text@champion for text).
+MODEL ?= models:/chromecut-html@champion
+serve: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH MLFLOW_TRACKING_URI=sqlite:///$(CURDIR)/mlflow.db \
+		mlflow models serve -m $(MODEL) --env-manager local -h 127.0.0.1 -p 5001
+
+ui: $(STAMP)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -39,6 +39,7 @@ SCHEMA_FILE = "schema.json"
 FREQUENCY_FILE = "line_frequency.json"
 CARD_FILE = "card.json"
 THRESHOLD_DEFAULT = 0.5
+BUNDLE_DIR_MODE = 0o755
 
 
 class BundleError(ValueError):
@@ -143,6 +144,7 @@ class Bundle:
             (staging / CARD_FILE).write_text(
                 json.dumps(self.card, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
             )
+            staging.chmod(BUNDLE_DIR_MODE)  # mkdtemp makes it private; a bundle is meant to be shared
             if target.exists():
                 backup = target.with_name(f".{target.name}.old")
                 shutil.rmtree(backup, ignore_errors=True)
