@@ -27,6 +27,7 @@ from chromecut.train import (
     build_frame,
     fit_bundle,
     load_table,
+    original_pages,
     page_scores,
     project_root,
     to_text_mode,
@@ -45,7 +46,8 @@ def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.rand
     if settings.features.mode == "text":
         parts = {s: to_text_mode(p, settings.features, rng, augment=s == "train") for s, p in parts.items()}
     featurizer = _featurizer(settings.features)
-    feats = {"train": featurizer.fit_transform(parts["train"]), "val": featurizer.transform(parts["val"])}
+    feats = {"train": featurizer.fit_transform(parts["train"], original_pages(parts["train"])),
+             "val": featurizer.transform(parts["val"])}
     bundle, _ = fit_bundle(featurizer, parts, feats, settings.model, settings.seed)
     return bundle
 

@@ -580,9 +580,13 @@ class Featurizer:
         empty = pd.DataFrame({column: pd.Series([], dtype=object) for column in LINE_FRAME_COLUMNS})
         return list(self._features(empty, leave_one_out=False, select=False).columns)
 
-    def fit_transform(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Fit, then transform the same frame with leave-one-out corpus frequencies."""
-        return self.fit(frame)._features(frame, leave_one_out=True)
+    def fit_transform(self, frame: pd.DataFrame, fit_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Fit, then transform the same frame with leave-one-out corpus frequencies.
+
+        ``fit_frame`` fits on other rows than those transformed: augmented copies of a page (which must not
+        count as more pages that repeat its lines) are transformed, the original pages fitted.
+        """
+        return self.fit(frame if fit_frame is None else fit_frame)._features(frame, leave_one_out=True)
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The feature table of a line frame, columns in ``feature_names_`` order, float32."""

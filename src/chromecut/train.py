@@ -34,6 +34,8 @@ from chromecut.model import Bundle
 #: Line weight cap: a line's weight grows with the square root of its tokens up to this many tokens.
 WEIGHT_TOKEN_CAP = 400
 _LIST_MARKER = PATTERNS["list_marker"]
+#: Page-key suffix of augmented copies (they are transformed, never fitted on as pages of their own).
+AUGMENTED_SUFFIX = "#precleaned"
 #: The context pass needs out-of-fold predictions, so at least this many sites in the training split.
 MIN_CONTEXT_FOLDS = 2
 
@@ -114,9 +116,14 @@ def to_text_mode(
         chrome = pre["label"] == Label.CHROME
         keep = ~chrome | (rng.random(len(pre)) < pre["doc"].map(keep_share).to_numpy())
         pre = pre[keep]
-        pre["doc"] = pre["doc"] + "#precleaned"
+        pre["doc"] = pre["doc"] + AUGMENTED_SUFFIX
         copies.append(pre)
     return pd.concat(copies, ignore_index=True)
+
+
+def original_pages(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the frame's original pages (augmented copies left out)."""
+    return frame[~frame["doc"].astype(str).str.endswith(AUGMENTED_SUFFIX)]
 
 
 def line_weights(frame: pd.DataFrame, how: str) -> npt.NDArray[np.float64]:
@@ -325,7 +332,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float
     del lines
     parts = split_frames(frame, settings.features, rng)
     featurizer = _featurizer(settings.features)
-    features = {"train": featurizer.fit_transform(parts["train"])}
+    features = {"train": featurizer.fit_transform(parts["train"], original_pages(parts["train"]))}
     for split in ("val", "test"):
         features[split] = featurizer.transform(parts[split])
     featurize_seconds = time.perf_counter() - started

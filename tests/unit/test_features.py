@@ -135,3 +135,12 @@ def test_unfitted_featurizer_refuses_to_transform_and_empty_frames_work() -> Non
     no_lines = pd.DataFrame({"doc": pd.Series([], dtype=object), "text": pd.Series([], dtype=object)})
     empty = featurizer.transform(no_lines)
     assert list(empty.columns) == featurizer.feature_names_ and len(empty) == 0
+
+
+def test_augmented_copies_do_not_count_as_pages_repeating_their_lines() -> None:
+    pages = pd.DataFrame({"doc": ["a", "a", "b"], "text": ["Subscribe now", "Body of a", "Subscribe now"]})
+    copy = pages[pages["doc"] == "a"].assign(doc="a#precleaned")
+    featurizer = Featurizer("text")
+    features = featurizer.fit_transform(pd.concat([pages, copy], ignore_index=True), fit_frame=pages)
+    assert featurizer.line_frequency_ == {"subscribe now": 2}
+    assert features["repeat_corpus"].iloc[0] == pytest.approx(np.log1p(1))  # only page b repeats it
