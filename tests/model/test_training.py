@@ -10,36 +10,17 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from chromecut.config import DataSettings, ModelSettings, TrackingSettings, TrainSettings
-from chromecut.data import PrepareSettings, prepare
+from chromecut.config import ModelSettings, TrainSettings
 from chromecut.datasets import datasets_root
 from chromecut.train import train
+
+from model_helpers import PAGE
+from model_helpers import tiny_settings as _settings
 
 pytestmark = [
     pytest.mark.data,
     pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}"),
 ]
-PAGE = ("<html><body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav><h1>Budget approved</h1>"
-        "<p>The council approved the new budget after a long debate that lasted well into the night, "
-        "officials said on Monday.</p><footer>© 2024 Example</footer></body></html>")
-
-
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("prepared")
-    prepare(PrepareSettings(out_dir=out, datasets=("readability", "chinese-wce"), max_pages=25, n_jobs=1))
-    return out
-
-
-def _settings(prepared: Path, store: Path, rounds: int, threshold: float | None = None) -> TrainSettings:
-    fixed = {} if threshold is None else {"tune_threshold": False, "threshold": threshold}
-    return TrainSettings(
-        data=DataSettings(processed_dir=str(prepared)),
-        model=ModelSettings(num_boost_round=rounds, early_stopping_rounds=10, num_threads=1, min_data_in_leaf=5,
-                            **fixed),  # type: ignore[arg-type]
-        tracking=TrackingSettings(tracking_uri=f"sqlite:///{store / 'mlflow.db'}", experiment="e2e"),
-        output_dir=str(store / "bundle"),
-    )
 
 
 def test_a_tiny_run_is_tracked_registered_and_its_pyfunc_predicts(prepared: Path, tmp_path: Path) -> None:

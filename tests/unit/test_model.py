@@ -11,6 +11,7 @@ import pytest
 from chromecut.features import line_frame
 from chromecut.model import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
 from chromecut.segment import segment_html
+
 from conftest import synthetic_page
 
 

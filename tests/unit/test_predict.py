@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chromecut.model import Bundle
 from chromecut.predict import Cleaner, records
+
 from conftest import PROSE, synthetic_page
 
 
