@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntFlag
+from functools import lru_cache
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -28,6 +29,8 @@ from chromecut.encoding import decode_bytes
 MAX_ATTR_WORDS_DEFAULT = 48
 #: Class and id words shorter than this are dropped (``a``, ``x``: no meaning).
 MIN_ATTR_WORD_CHARS = 2
+#: Distinct (id, class) attribute pairs whose words are kept in memory.
+ATTR_CACHE_SIZE = 65536
 #: Prefix of list-item lines, as extraction tools write them.
 LIST_MARKER = "- "
 
@@ -195,11 +198,18 @@ class _LineBuilder:
 
 
 def _attr_words(attrs: dict[str, str | None]) -> tuple[str, ...]:
+    element_id, element_class = attrs.get("id"), attrs.get("class")
+    if not element_id and not element_class:
+        return ()
+    return _split_attr_words(element_id or "", element_class or "")
+
+
+@lru_cache(maxsize=ATTR_CACHE_SIZE)
+def _split_attr_words(element_id: str, element_class: str) -> tuple[str, ...]:
+    """Words of an id and a class attribute, lower case; pages repeat the same classes, so this is cached."""
     words: list[str] = []
-    for key in ("id", "class"):
-        value = attrs.get(key)
-        if value:
-            words.extend(w.lower() for w in _ATTR_SPLIT.split(value) if len(w) >= MIN_ATTR_WORD_CHARS)
+    for value in (element_id, element_class):
+        words.extend(w.lower() for w in _ATTR_SPLIT.split(value) if len(w) >= MIN_ATTR_WORD_CHARS)
     return tuple(words)
 
 
