@@ -120,3 +120,23 @@ def leave_one_dataset_out(
         results[held_out] = entry
         print(json.dumps({held_out: entry}), flush=True)
     return {"mode": settings.features.mode, "fold_max_pages": fold_max_pages, "datasets": results}
+
+
+HTML_PEERS = ("trafilatura", "resiliparse", "readability", "boilerpy3", "justext")
+
+
+def markdown_table(report: dict[str, Any]) -> str:
+    """The leave-one-dataset-out report as a Markdown table (best score of each row in bold)."""
+    html = report["mode"] == "html"
+    columns = ["chromecut", *HTML_PEERS] if html else ["chromecut", "justext"]
+    metric = "page_f1" if html else "line_f1"
+    head = "| held-out dataset | pages | " + " | ".join(columns) + " |"
+    rows = [head, "|---|---:|" + "---:|" * len(columns)]
+    for name, entry in report["datasets"].items():
+        values = [entry.get(c, {}).get(metric) for c in columns]
+        best = max((v for v in values if v is not None), default=None)
+        cells = [
+            "-" if v is None else (f"**{v:.3f}**" if v == best else f"{v:.3f}") for v in values
+        ]
+        rows.append(f"| {name} | {entry['pages']} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
