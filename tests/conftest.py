@@ -64,3 +64,17 @@ def tiny_text_bundle() -> Bundle:
 @pytest.fixture()
 def saved_bundle(tiny_bundle: Bundle, tmp_path: Path) -> Path:
     return tiny_bundle.save(tmp_path / "bundle")
+
+
+def warc_record(warc_type: str, record_id: str, uri: str, content_type: str, block: bytes) -> bytes:
+    """One hand-written WARC/1.0 record."""
+    head = (f"WARC/1.0\r\nWARC-Type: {warc_type}\r\nWARC-Record-ID: <urn:uuid:{record_id}>\r\n"
+            f"WARC-Target-URI: {uri}\r\nWARC-Date: 2024-01-01T00:00:00Z\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(block)}\r\n\r\n")
+    return head.encode("ascii") + block + b"\r\n\r\n"
+
+
+def http_response(body: bytes, content_type: str, extra_headers: str = "") -> bytes:
+    """The block of a WARC response record: an HTTP/1.1 200 response."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n{extra_headers}Content-Length: {len(body)}\r\n\r\n"
+    return head.encode("ascii") + body

@@ -1,20 +1,79 @@
-"""The ``chromecut`` command: a thin layer over the library."""
+"""The ``chromecut`` command: a thin layer over the library.
+
+``clean`` and ``label`` clean or label documents with a trained bundle (:mod:`chromecut.batch`); ``data`` prepares
+and reports the labelled line table; ``evaluate`` runs the leave-one-dataset-out evaluation.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from chromecut import batch
 from chromecut.datasets import DATASETS
+from chromecut.inputs import INPUT_FORMATS
 
 PROCESSED_DIR_DEFAULT = Path("data/processed")
 EXIT_OK = 0
+#: Some documents failed (each named on stderr); the others were processed and written.
+EXIT_FAILED = 1
 EXIT_USAGE = 2
+PROG = "chromecut"
+
+DESCRIPTION = "Learned line-level boilerplate removal: tell a web page's content lines from its chrome."
+_INFERENCE_HELP = {
+    "clean": "write the content lines (the clean text) of documents",
+    "label": "write one JSON record per line of documents: its probability of being content and the decision",
+}
+_INPUTS_EPILOG = """\
+inputs:
+  HTML pages, text files, JSON Lines or WARC/WET archives; gzip is read transparently (recognised by its
+  magic bytes). With --input-format auto, names ending .jsonl[.gz] are JSON Lines of records
+  {"id": str|int, "html"|"text": str}; names ending .warc[.gz] or .wet[.gz] are WARC archives (HTML
+  responses cleaned as HTML with their HTTP charset, conversion records as text, other records skipped);
+  anything else, stdin included, is one document sniffed as HTML or text. Give --input-format jsonl or
+  warc to read stdin as a container. A broken JSON line is a failed document named <file>:<line>; a damaged
+  archive fails after the records read before the damage.
+
+models:
+  --model takes html or text (the shipped bundles), a bundle folder, or an MLflow model URI
+  (models:/chromecut-html@champion). By default each document gets the shipped bundle of its kind (both
+  are loaded, once each, when both kinds occur). A text model also labels HTML (its segmented lines); an
+  html model reads every sniffed document as HTML and refuses text input.
+"""
+_OUTPUTS_EPILOG = {
+    "clean": """\
+outputs:
+  Without --out-dir: the clean text of one html/text input (its content lines in order, newline-terminated,
+  nothing when empty) on stdout. Several inputs need --out-dir, unless all are JSON Lines / WARC: their
+  documents are written as JSON Lines {"id", "url" (WARC only), "text"}.
+  With --out-dir DIR: DIR/<stem>.txt for an html/text input, DIR/<stem>.jsonl for a JSON Lines / WARC input.
+""",
+    "label": """\
+outputs:
+  JSON Lines, one record per line of each document, in order: {"doc", "line", "text", "p_content",
+  "content"}. Text lines are the input split on \\n (a trailing \\r removed), blank lines included (never
+  content); HTML lines are the segmented block lines. "doc" is the input path, - or the record id. Any
+  number of inputs may go to stdout.
+  With --out-dir DIR: DIR/<stem>.jsonl for each input.
+""",
+}
+_FILES_EPILOG = """\
+  <stem> is the input's file name without .gz and one extension (a.html.gz -> a; stdin -> stdin). An output
+  is renamed into place when its input is done; an input none of whose documents succeeded writes no file.
+  Two inputs with the same output, or an output that would overwrite an input, are refused.
+
+exit status:
+  0 every document processed; 1 some documents failed (each reported on stderr as "chromecut: <doc>:
+  <reason>", nothing written for it; the others processed and written); 2 usage errors (bad options, a
+  model that cannot be loaded, --out-dir conflicts).
+"""
 
 
 def _dataset_list(value: str) -> tuple[str, ...]:
@@ -25,9 +84,54 @@ def _dataset_list(value: str) -> tuple[str, ...]:
     return names
 
 
+def _threshold(value: str) -> float:
+    try:
+        threshold = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not math.isfinite(threshold):
+        raise argparse.ArgumentTypeError(f"not a finite number: {value!r}")
+    return threshold
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    return number
+
+
+def _add_inference_command(commands: Any, task: str) -> None:
+    summary = _INFERENCE_HELP[task]
+    command = commands.add_parser(task, help=summary, description=summary[0].upper() + summary[1:] + ".",
+                                  epilog=_INPUTS_EPILOG + "\n" + _OUTPUTS_EPILOG[task] + _FILES_EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("inputs", nargs="+", metavar="INPUT", help="input files, or - for standard input")
+    command.add_argument("--model", default=None, metavar="M",
+                         help="html, text, a bundle folder or an MLflow model URI (default: the shipped bundle "
+                              "that matches each document's kind)")
+    command.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
+                         help="how to read the inputs (default: auto)")
+    command.add_argument("--threshold", type=_threshold, default=None, metavar="T",
+                         help="decision threshold on the content probability (default: the model's own)")
+    command.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
+                         help="worker processes (default: 1, in this process)")
+    command.add_argument("--out-dir", type=Path, default=None, metavar="DIR",
+                         help="write one output file per input into this folder")
+    if task == "label":
+        command.add_argument("--explain", action="store_true",
+                             help=f'add "explain": the {batch.EXPLAIN_FEATURES} strongest feature contributions '
+                                  "of each line, [[feature, contribution], ...] ([] for blank lines)")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chromecut", description=__doc__)
+    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
+    for task in batch.TASKS:
+        _add_inference_command(commands, task)
 
     data = commands.add_parser("data", help="prepare the labelled line table from the datasets")
     data_commands = data.add_subparsers(dest="data_command", required=True)
@@ -69,6 +173,54 @@ def _evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _infer(args: argparse.Namespace) -> int:
+    """``clean`` / ``label``: plan, run, write; failures reported as they come."""
+    settings = batch.Settings(task=args.command, model=args.model, threshold=args.threshold,
+                              explain=getattr(args, "explain", False))
+    try:
+        plan = batch.plan(args.inputs, settings, input_format=args.input_format, out_dir=args.out_dir,
+                          jobs=args.jobs)
+    except (batch.UsageError, batch.ModelError) as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    containers = any(source.is_container for source in plan.sources)
+    bar: Any = None
+    if sys.stderr.isatty() and (len(plan.sources) > 1 or containers):
+        from tqdm import tqdm
+
+        bar = tqdm(total=None if containers else len(plan.sources), unit="doc", file=sys.stderr,
+                   dynamic_ncols=True)
+
+    def report(message: str) -> None:
+        if bar is not None:
+            bar.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    failures = 0
+    sys.stdout.flush()
+    try:
+        with batch.OutputWriter(plan, sys.stdout.buffer) as writer:
+            for outcome in batch.outcomes(plan):
+                writer.write(outcome)
+                if outcome.error is not None:
+                    failures += 1
+                    report(f"{PROG}: {outcome.name}: {outcome.error}")
+                if bar is not None:
+                    bar.update()
+    except batch.ModelError as exc:
+        report(f"{PROG} {args.command}: error: {exc}")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    finally:
+        if bar is not None:
+            bar.close()
+    return EXIT_FAILED if failures else EXIT_OK
+
+
 def _print_report(summary: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -89,6 +241,8 @@ def _print_report(summary: dict[str, Any], as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chromecut`` console script."""
     args = _build_parser().parse_args(argv)
+    if args.command in batch.TASKS:
+        return _infer(args)
     if args.command == "evaluate":
         return _evaluate(args)
     if args.command == "data":

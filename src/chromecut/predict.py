@@ -8,13 +8,14 @@ segmented block lines.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from chromecut.features import line_frame
 from chromecut.model import Bundle
@@ -22,16 +23,31 @@ from chromecut.segment import Segmentation, segment_html, segment_text
 
 SHIPPED_BUNDLES = ("html", "text")
 InputMode = Literal["html", "text"]
+#: Decimals of the probabilities and contributions in ``chromecut label`` records.
+RECORD_DECIMALS = 4
+#: An explanation: (feature name, contribution to the decision booster's raw score) pairs, strongest first.
+Explanation = tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class LabeledLine:
-    """One line of a page with its probability of being content and the decision."""
+    """One line of a page with its probability of being content and the decision.
+
+    ``explain`` holds the line's strongest feature contributions when they were asked for (empty for a blank
+    line), ``None`` otherwise.
+    """
 
     index: int
     text: str
     p_content: float
     content: bool
+    explain: Explanation | None = None
+
+
+def readable(model_mode: str, input_mode: str) -> bool:
+    """Whether a bundle of ``model_mode`` can label a page read as ``input_mode``: a text bundle labels the
+    lines of text and of HTML alike; an html bundle needs the markup statistics only HTML has."""
+    return model_mode == "text" or input_mode == "html"
 
 
 def shipped_bundle_path(name: str) -> Path:
@@ -82,45 +98,84 @@ class Cleaner:
         """The input mode of the bundle (``html`` or ``text``)."""
         return self.bundle.mode
 
-    def segment(self, page: str | bytes) -> Segmentation:
-        """Lines of a page the way this cleaner's mode reads it."""
-        return segment_html(page) if self.mode == "html" else segment_text(page)
+    def segment(
+        self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None
+    ) -> Segmentation:
+        """Lines of a page.
 
-    def label_segmentation(self, seg: Segmentation) -> list[LabeledLine]:
+        Parameters
+        ----------
+        page:
+            The page, as bytes (decoded by :func:`chromecut.encoding.decode_bytes`) or text.
+        mode:
+            How to read the page: ``html`` (block lines) or ``text`` (split on newlines); the bundle's mode
+            when ``None``. A text bundle can label the lines of an HTML page; an HTML bundle needs HTML.
+        encoding_hint:
+            An encoding known from outside the page (an HTTP header), used when ``page`` is bytes.
+        """
+        read_as = mode or self.mode
+        if not readable(self.mode, read_as):
+            raise ValueError(f"the {self.mode} bundle cannot label {read_as} input")
+        if read_as == "html":
+            return segment_html(page, encoding_hint=encoding_hint)
+        return segment_text(page, encoding_hint=encoding_hint)
+
+    def label_segmentation(self, seg: Segmentation, *, explain: int = 0) -> list[LabeledLine]:
         """Labels for already segmented lines (one per line, blank lines chrome)."""
-        return self.label_segmentations([seg])[0]
+        return self.label_segmentations([seg], explain=explain)[0]
 
-    def label_segmentations(self, segs: list[Segmentation]) -> list[list[LabeledLine]]:
-        """Label many segmented pages in one featurisation pass (faster than one page at a time)."""
+    def label_segmentations(self, segs: Sequence[Segmentation], *, explain: int = 0) -> list[list[LabeledLine]]:
+        """Label many segmented pages in one featurisation pass (faster than one page at a time).
+
+        Parameters
+        ----------
+        segs:
+            The segmented pages.
+        explain:
+            How many of each line's strongest feature contributions (by absolute value, from
+            :meth:`chromecut.model.Bundle.contributions`) to attach as :attr:`LabeledLine.explain`; none when 0.
+        """
         frame = line_frame(enumerate(segs))
         probabilities = np.zeros(0)
+        explanations: list[Explanation] = []
         if len(frame):
             if self.mode == "text":
                 frame = frame[["doc", "line", "text"]]
-            probabilities = self.bundle.predict_proba(frame)
-        by_doc: dict[int, dict[int, float]] = {}
-        for doc, line, p in zip(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), strict=True):
-            by_doc.setdefault(doc, {})[line] = p
+            features = self.bundle.featurizer.transform(frame)
+            probabilities = self.bundle.predict_proba(frame, features)
+            if explain > 0:
+                explanations = strongest_contributions(
+                    self.bundle.contributions(frame, features), self.bundle.final_feature_names, explain
+                )
+        by_doc: dict[int, dict[int, tuple[float, Explanation | None]]] = {}
+        rows = zip(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), strict=True)
+        for row, (doc, line, p) in enumerate(rows):
+            by_doc.setdefault(doc, {})[line] = (p, explanations[row] if explanations else None)
+        blank_explanation: Explanation | None = () if explain > 0 else None
         out = []
         for doc, seg in enumerate(segs):
             scores = by_doc.get(doc, {})
             labeled = []
             for line in seg.lines:
-                p = scores.get(line.index)
-                if p is None:  # a blank line: never content, whatever the threshold
-                    labeled.append(LabeledLine(line.index, line.text, 0.0, False))
+                scored = scores.get(line.index)
+                if scored is None:  # a blank line: never content, whatever the threshold
+                    labeled.append(LabeledLine(line.index, line.text, 0.0, False, blank_explanation))
                 else:
-                    labeled.append(LabeledLine(line.index, line.text, p, p >= self.threshold))
+                    p, why = scored
+                    labeled.append(LabeledLine(line.index, line.text, p, p >= self.threshold, why))
             out.append(labeled)
         return out
 
-    def label(self, page: str | bytes) -> list[LabeledLine]:
-        """One :class:`LabeledLine` per line of the page, in order."""
-        return self.label_segmentation(self.segment(page))
+    def label(
+        self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None, explain: int = 0
+    ) -> list[LabeledLine]:
+        """One :class:`LabeledLine` per line of the page, in order (arguments as in :meth:`segment` and
+        :meth:`label_segmentations`)."""
+        return self.label_segmentation(self.segment(page, mode=mode, encoding_hint=encoding_hint), explain=explain)
 
-    def clean(self, page: str | bytes) -> str:
+    def clean(self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None) -> str:
         """The content lines of the page, in order, joined by newlines."""
-        return "\n".join(line.text for line in self.label(page) if line.content)
+        return clean_text(self.label(page, mode=mode, encoding_hint=encoding_hint))
 
     def clean_many(self, pages: Iterable[str | bytes], batch_size: int = 64) -> Iterator[str]:
         """Clean a stream of pages in batches (bounded memory: one batch in flight)."""
@@ -136,13 +191,44 @@ class Cleaner:
 
 def _texts(labeled_pages: list[list[LabeledLine]]) -> Iterator[str]:
     for lines in labeled_pages:
-        yield "\n".join(line.text for line in lines if line.content)
+        yield clean_text(lines)
+
+
+def clean_text(lines: Iterable[LabeledLine]) -> str:
+    """The content lines, in order, joined by newlines: what ``chromecut clean`` writes."""
+    return "\n".join(line.text for line in lines if line.content)
+
+
+def strongest_contributions(
+    contributions: npt.NDArray[np.float64], feature_names: Sequence[str], top: int
+) -> list[Explanation]:
+    """Each row's ``top`` strongest feature contributions by absolute value, strongest first.
+
+    Parameters
+    ----------
+    contributions:
+        One row per line, one column per feature in ``feature_names`` order, then a bias column (ignored: it
+        is the same for every line and explains nothing).
+    feature_names:
+        Names of the feature columns.
+    top:
+        How many pairs per row.
+    """
+    values = contributions[:, : len(feature_names)]
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :top]
+    return [
+        tuple((feature_names[column], float(row_values[column])) for column in row_order)
+        for row_values, row_order in zip(values, order, strict=True)
+    ]
 
 
 def records(lines: list[LabeledLine], doc: Any) -> list[dict[str, Any]]:
-    """``chromecut label`` JSON records of a page's lines."""
-    return [
-        {"doc": doc, "line": line.index, "text": line.text, "p_content": round(line.p_content, 4),
-         "content": line.content}
-        for line in lines
-    ]
+    """``chromecut label`` JSON records of a page's lines (with ``explain`` when the lines carry one)."""
+    out = []
+    for line in lines:
+        record: dict[str, Any] = {"doc": doc, "line": line.index, "text": line.text,
+                                  "p_content": round(line.p_content, RECORD_DECIMALS), "content": line.content}
+        if line.explain is not None:
+            record["explain"] = [[name, round(value, RECORD_DECIMALS)] for name, value in line.explain]
+        out.append(record)
+    return out

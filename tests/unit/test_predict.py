@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chromecut.model import Bundle
 from chromecut.predict import Cleaner, records
 
@@ -51,3 +53,19 @@ def test_label_records_have_the_cli_shape(tiny_bundle: Bundle) -> None:
     record = records(Cleaner(tiny_bundle).label(synthetic_page(1)), "doc-1")[0]
     assert set(record) == {"doc", "line", "text", "p_content", "content"}
     assert record["doc"] == "doc-1" and record["line"] == 0
+
+
+def test_explanations_are_the_strongest_contributions_and_empty_for_blank_lines(tiny_text_bundle: Bundle) -> None:
+    lines = Cleaner(tiny_text_bundle).label("Home\n\n" + PROSE[0], explain=3)
+    assert lines[1].explain == () and all(line.explain is not None and len(line.explain) == 3
+                                          for line in (lines[0], lines[2]))
+    assert [r["explain"] for r in records(lines, "d")][1] == []
+    assert Cleaner(tiny_text_bundle).label("Home")[0].explain is None
+
+
+def test_an_html_bundle_refuses_text_and_a_text_bundle_reads_html(tiny_bundle: Bundle,
+                                                                  tiny_text_bundle: Bundle) -> None:
+    with pytest.raises(ValueError, match="cannot label text"):
+        Cleaner(tiny_bundle).label("Home\nStory", mode="text")
+    page = synthetic_page(2)
+    assert Cleaner(tiny_text_bundle).segment(page, mode="html").texts == Cleaner(tiny_bundle).segment(page).texts
