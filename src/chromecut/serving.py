@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
-from chromecut.predict import Cleaner
+from chromecut.predict import Cleaner, InputMode, clean_text, records
 
 PAGE_COLUMNS = ("html", "text")
 
@@ -19,18 +19,15 @@ def predict_frame(cleaner: Cleaner, pages: pd.DataFrame) -> pd.DataFrame:
     column = next((c for c in PAGE_COLUMNS if c in pages.columns), None)
     if column is None:
         raise ValueError(f"input needs a column named one of {PAGE_COLUMNS}; got {list(pages.columns)}")
+    mode: InputMode = "html" if column == "html" else "text"
     ids = pages["id"].astype(str).tolist() if "id" in pages.columns else [str(i) for i in range(len(pages))]
     rows = []
     for doc, page in zip(ids, pages[column].tolist(), strict=True):
         try:
-            lines = cleaner.label(page if isinstance(page, (str, bytes)) else "")
-            rows.append({
-                "id": doc,
-                "text": "\n".join(line.text for line in lines if line.content),
-                "labels": json.dumps([{"line": ln.index, "text": ln.text, "p_content": round(ln.p_content, 4),
-                                       "content": ln.content} for ln in lines], ensure_ascii=False),
-                "error": "",
-            })
+            lines = cleaner.label(page if isinstance(page, (str, bytes)) else "", mode=mode)
+            labels = [{k: v for k, v in r.items() if k != "doc"} for r in records(lines, doc)]
+            rows.append({"id": doc, "text": clean_text(lines), "labels": json.dumps(labels, ensure_ascii=False),
+                         "error": ""})
         except Exception as exc:  # one bad page never stops the batch
             rows.append({"id": doc, "text": "", "labels": "[]", "error": f"{type(exc).__name__}: {exc}"})
     return pd.DataFrame(rows, columns=["id", "text", "labels", "error"])
