@@ -155,6 +155,12 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-peers", action="store_true", help="score chromecut only")
     ev.add_argument("-j", "--jobs", type=int, default=1, help="processes for the peers")
     ev.add_argument("--out", type=Path, default=None, help="write the JSON report here")
+    bench_parser = commands.add_parser("bench", help="speed and memory benchmarks against the peers")
+    bench_commands = bench_parser.add_subparsers(dest="bench_command", required=True)
+    speed = bench_commands.add_parser("speed", help="pages/s, MB/s, lines/s of chromecut and the peers")
+    from chromecut.bench import add_speed_arguments
+
+    add_speed_arguments(speed)
     return parser
 
 
@@ -245,6 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _infer(args)
     if args.command == "evaluate":
         return _evaluate(args)
+    if args.command == "bench":
+        from chromecut.bench import run_speed
+
+        return run_speed(args)
     if args.command == "data":
         from chromecut import data
 
