@@ -428,8 +428,8 @@ def repetition_features(
 ) -> dict[str, Array]:
     """How often the same line text repeats: on other pages of the same site in the batch, and in the corpus
     the featurizer was fitted on (pages seen, log-scaled)."""
-    key_series = pd.Series(keys, dtype=object)
-    corpus = key_series.map(line_frequency).fillna(0.0).to_numpy(dtype=np.float64)
+    # A dict lookup per line: pandas' Series.map would turn the whole table into a Series on every call.
+    corpus = np.fromiter((line_frequency.get(k, 0) for k in keys), dtype=np.float64, count=len(keys))
     if leave_one_out:
         # A fitted page counts itself once; without this, training rows would never show zero.
         corpus = np.maximum(corpus - 1.0, 0.0)
@@ -630,7 +630,17 @@ class Featurizer:
         names = getattr(self, "feature_names_", None) if select else None
         if names is not None:
             columns = {name: columns[name] for name in names}
-        return pd.DataFrame({k: v.astype(np.float32) for k, v in columns.items()}, index=frame.index)
+        return _table(columns, frame.index)
+
+
+def _table(columns: dict[str, Array], index: pd.Index) -> pd.DataFrame:
+    """One float32 block (a column-per-array frame costs a block per feature, and pandas time per page)."""
+    if not columns:
+        return pd.DataFrame(index=index)
+    values = np.empty((len(index), len(columns)), dtype=np.float32)
+    for i, column in enumerate(columns.values()):
+        values[:, i] = column
+    return pd.DataFrame(values, index=index, columns=list(columns), copy=False)
 
 
 def categorical_features(names: Iterable[str]) -> list[str]:
@@ -690,4 +700,4 @@ def context_features(frame: pd.DataFrame, probability: Array, mode: str) -> pd.D
         columns["p_container"] = sums[codes] / counts[codes]
     elif mode == "html":
         columns["p_container"] = np.zeros(0)
-    return pd.DataFrame({k: v.astype(np.float32) for k, v in columns.items()}, index=frame.index)
+    return _table(columns, frame.index)

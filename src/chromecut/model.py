@@ -39,6 +39,9 @@ SCHEMA_FILE = "schema.json"
 FREQUENCY_FILE = "line_frequency.json"
 CARD_FILE = "card.json"
 THRESHOLD_DEFAULT = 0.5
+#: Threads LightGBM uses to predict: one, since a page is small and parallelism comes from worker processes
+#: (more threads per process only spin against each other on a busy machine).
+PREDICT_THREADS_DEFAULT = 1
 BUNDLE_DIR_MODE = 0o755
 
 
@@ -63,6 +66,7 @@ class Bundle:
     threshold: float = THRESHOLD_DEFAULT
     card: dict[str, Any] = field(default_factory=dict)
     context_booster: lgb.Booster | None = None
+    predict_threads: int = PREDICT_THREADS_DEFAULT
 
     @property
     def mode(self) -> str:
@@ -85,7 +89,9 @@ class Bundle:
         """Probability of content from the line-by-line pass."""
         if features.empty:
             return np.zeros(0, dtype=np.float64)
-        return np.asarray(self.booster.predict(features.to_numpy(dtype=np.float32)), dtype=np.float64)
+        return np.asarray(
+            self.booster.predict(features.to_numpy(dtype=np.float32), num_threads=self.predict_threads), dtype=np.float64
+        )
 
     def final_features(self, frame: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
         """The decision booster's input: line features, plus the context of first-pass probabilities."""
@@ -103,7 +109,10 @@ class Bundle:
         if self.context_booster is None:
             return self.first_pass(features)
         final = self.final_features(frame, features)
-        return np.asarray(self.context_booster.predict(final.to_numpy(dtype=np.float32)), dtype=np.float64)
+        return np.asarray(
+            self.context_booster.predict(final.to_numpy(dtype=np.float32), num_threads=self.predict_threads),
+            dtype=np.float64,
+        )
 
     def contributions(self, frame: pd.DataFrame, features: pd.DataFrame | None = None) -> npt.NDArray[np.float64]:
         """Per-feature contributions (SHAP values from LightGBM) of the decision booster, one row per line, in
@@ -114,7 +123,10 @@ class Bundle:
         if features.empty:
             return np.zeros((0, len(self.final_feature_names) + 1), dtype=np.float64)
         final = self.final_features(frame, features)
-        return np.asarray(booster.predict(final.to_numpy(dtype=np.float32), pred_contrib=True), dtype=np.float64)
+        return np.asarray(
+            booster.predict(final.to_numpy(dtype=np.float32), pred_contrib=True, num_threads=self.predict_threads),
+            dtype=np.float64,
+        )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the bundle folder atomically: to a temporary sibling, then renamed into place."""

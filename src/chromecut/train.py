@@ -231,7 +231,8 @@ def fit_bundle(
     ws = {s: line_weights(parts[s][mask[s]], settings.line_weight) for s in parts}
     val = (features["val"][mask["val"]], ys["val"], ws["val"])
     booster = fit_booster(features["train"][mask["train"]], ys["train"], ws["train"], *val, settings, seed)
-    bundle = Bundle(featurizer, booster, settings.threshold)
+    # Training predicts on whole splits: all the run's threads (a loaded bundle predicts with one).
+    bundle = Bundle(featurizer, booster, settings.threshold, predict_threads=settings.num_threads)
     if settings.context_pass and parts["train"]["domain"].nunique() >= MIN_CONTEXT_FOLDS:
         oof = _oof_first_pass(features["train"], ys["train"], ws["train"], mask["train"],
                               parts["train"]["domain"].to_numpy(), val, settings, seed)
