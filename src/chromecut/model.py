@@ -89,9 +89,8 @@ class Bundle:
         """Probability of content from the line-by-line pass."""
         if features.empty:
             return np.zeros(0, dtype=np.float64)
-        return np.asarray(
-            self.booster.predict(features.to_numpy(dtype=np.float32), num_threads=self.predict_threads), dtype=np.float64
-        )
+        raw = self.booster.predict(features.to_numpy(dtype=np.float32), num_threads=self.predict_threads)
+        return np.asarray(raw, dtype=np.float64)
 
     def final_features(self, frame: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
         """The decision booster's input: line features, plus the context of first-pass probabilities."""
