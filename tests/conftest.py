@@ -1,42 +1,20 @@
-"""Shared fixtures: a tiny trained bundle built from hand-made pages (no dataset needed)."""
+"""Shared fixtures: tiny trained bundles built from hand-made pages (no dataset needed)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from chromecut.config import ModelSettings
-from chromecut.features import Featurizer, line_frame
+from chromecut.features import Featurizer
 from chromecut.model import Bundle
-from chromecut.segment import segment_html
 from chromecut.train import fit_bundle
 
-PROSE = (
-    "The council approved the new budget after a long debate that lasted well into the night.",
-    "Officials said the plan would fund schools, roads and the renovation of the old library.",
-    "Critics argued that the spending was too high and that taxes would have to rise next year.",
-)
-CHROME = ("Home", "News", "Sport", "Contact us", "Share on Facebook", "Related", "© 2024 Example News")
+sys.path.insert(0, str(Path(__file__).parent))
 
-
-def synthetic_page(i: int) -> str:
-    prose = "".join(f"<p>{s} Story {i}.</p>" for s in PROSE)
-    nav = "".join(f"<li><a href='/{c}'>{c}</a></li>" for c in CHROME[:4])
-    return (f"<html><head><title>Story {i}</title></head><body><nav><ul>{nav}</ul></nav><h1>Story {i}</h1>"
-            f"<article>{prose}</article><div class='share'>{CHROME[4]}</div><aside><h3>{CHROME[5]}</h3>"
-            f"<ul><li><a href='/x{i}'>Another headline number {i}</a></li></ul></aside>"
-            f"<footer>{CHROME[6]}</footer></body></html>")
-
-
-def synthetic_frame(pages: int, split: str) -> pd.DataFrame:
-    frame = line_frame([(f"{split}{i}", segment_html(synthetic_page(i))) for i in range(pages)])
-    frame["domain"] = [f"site{hash(d) % 5}" for d in frame["doc"]]
-    frame["label"] = np.where(frame["text"].str.startswith(("The ", "Officials", "Critics", "Story")), 1, 0)
-    frame["split"] = split
-    return frame
+from synthetic import synthetic_frame
 
 
 def _tiny_bundle(mode: str) -> Bundle:
@@ -64,17 +42,3 @@ def tiny_text_bundle() -> Bundle:
 @pytest.fixture()
 def saved_bundle(tiny_bundle: Bundle, tmp_path: Path) -> Path:
     return tiny_bundle.save(tmp_path / "bundle")
-
-
-def warc_record(warc_type: str, record_id: str, uri: str, content_type: str, block: bytes) -> bytes:
-    """One hand-written WARC/1.0 record."""
-    head = (f"WARC/1.0\r\nWARC-Type: {warc_type}\r\nWARC-Record-ID: <urn:uuid:{record_id}>\r\n"
-            f"WARC-Target-URI: {uri}\r\nWARC-Date: 2024-01-01T00:00:00Z\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(block)}\r\n\r\n")
-    return head.encode("ascii") + block + b"\r\n\r\n"
-
-
-def http_response(body: bytes, content_type: str, extra_headers: str = "") -> bytes:
-    """The block of a WARC response record: an HTTP/1.1 200 response."""
-    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n{extra_headers}Content-Length: {len(body)}\r\n\r\n"
-    return head.encode("ascii") + body

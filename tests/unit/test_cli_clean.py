@@ -16,7 +16,7 @@ from chromecut.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from chromecut.model import Bundle
 from chromecut.predict import Cleaner
 
-from conftest import PROSE, http_response, synthetic_page, warc_record
+from synthetic import PROSE, http_response, synthetic_page, warc_record
 
 Capture = pytest.CaptureFixture[str]
 

@@ -22,7 +22,7 @@ from chromecut.inputs import (
     source_format,
 )
 
-from conftest import http_response, synthetic_page, warc_record
+from synthetic import http_response, synthetic_page, warc_record
 
 PAGE = "<html><body><p>Grüße aus der Stadt, wo das Wetter heute schön ist.</p></body></html>"
 

@@ -12,7 +12,7 @@ from chromecut.features import line_frame
 from chromecut.model import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
 from chromecut.segment import segment_html
 
-from conftest import synthetic_page
+from synthetic import synthetic_page
 
 
 def test_bundle_round_trips_and_predicts_the_same(tiny_bundle: Bundle, saved_bundle: Path) -> None:

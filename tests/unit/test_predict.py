@@ -7,7 +7,7 @@ import pytest
 from chromecut.model import Bundle
 from chromecut.predict import Cleaner, records
 
-from conftest import PROSE, synthetic_page
+from synthetic import PROSE, synthetic_page
 
 
 def test_html_pages_get_one_label_per_segmented_line_and_keep_the_prose(tiny_bundle: Bundle) -> None:
