@@ -35,9 +35,6 @@ BATCH_BYTES_DEFAULT = 8 << 20
 IN_FLIGHT_PER_WORKER = 2
 #: How many feature contributions ``--explain`` gives each line.
 EXPLAIN_FEATURES = 3
-#: Worker processes are spawned, not forked: a fork of a process whose OpenMP runtime (LightGBM) is running can
-#: hang.
-WORKER_START_METHOD = "spawn"
 #: OpenMP threads of each worker process: the workers are the parallelism.
 WORKER_THREADS = 1
 #: Output file suffixes: clean text of a single document, and JSON Lines (labels, or clean records).
@@ -353,6 +350,8 @@ def outcomes(
         for batch in batches:
             yield from processor.process(batch)
         return
+    from chromecut.predict import WORKER_START_METHOD
+
     pool = ProcessPoolExecutor(plan.jobs, mp_context=get_context(WORKER_START_METHOD), initializer=_init_worker,
                                initargs=(plan.settings,))
     pending: deque[Future[list[Outcome]]] = deque()

@@ -52,11 +52,11 @@ from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from chromecut.batch import WORKER_START_METHOD, WORKER_THREADS
+from chromecut.batch import WORKER_THREADS
 from chromecut.datasets import DATASETS, GoldKind, Page, iter_pages
 from chromecut.labels import shingle_prf
 from chromecut.peers import PEERS, extract
-from chromecut.predict import Cleaner
+from chromecut.predict import WORKER_START_METHOD, Cleaner
 from chromecut.segment import segment_html, split_text_lines
 
 if TYPE_CHECKING:

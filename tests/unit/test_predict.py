@@ -69,3 +69,10 @@ def test_an_html_bundle_refuses_text_and_a_text_bundle_reads_html(tiny_bundle: B
         Cleaner(tiny_bundle).label("Home\nStory", mode="text")
     page = synthetic_page(2)
     assert Cleaner(tiny_text_bundle).segment(page, mode="html").texts == Cleaner(tiny_bundle).segment(page).texts
+
+
+def test_clean_many_with_worker_processes_equals_one_process(tiny_bundle: Bundle) -> None:
+    cleaner = Cleaner(tiny_bundle)
+    pages = (synthetic_page(i) for i in range(9))  # a generator: the stream is never a list
+    assert list(cleaner.clean_many(pages, batch_size=2, n_jobs=2)) == [cleaner.clean(synthetic_page(i))
+                                                                      for i in range(9)]
