@@ -30,7 +30,8 @@ from chromecut.labels import (
     shingle_prf,
     snippet_score,
 )
-from chromecut.segment import Line, segment_html
+from chromecut.segment import MARKUP_FIELDS, Line, segment_html
+from chromecut.streams import chunked
 
 LINES_FILE = "lines.parquet"
 NOT_LOADED = "not loaded: "
@@ -157,17 +158,6 @@ def _process_chunk(chunk: Sequence[Page], min_coverage: float) -> list[PageResul
     return [process_page(page, min_coverage) for page in chunk]
 
 
-def _chunks(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
-    chunk: list[Page] = []
-    for page in pages:
-        chunk.append(page)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _line_columns(results: Iterable[PageResult], settings: PrepareSettings) -> dict[str, list[Any]]:
     cols: dict[str, list[Any]] = {name: [] for name in LINE_COLUMNS}
     for res in results:
@@ -186,17 +176,9 @@ def _line_columns(results: Iterable[PageResult], settings: PrepareSettings) -> d
             ("permissive", info.permissive),
         ):
             cols[key].extend([value] * n)
-        for line in res.lines:
-            cols["line"].append(line.index)
-            cols["text"].append(line.text)
-            cols["tag"].append(line.tag)
-            cols["heading"].append(line.heading)
-            cols["list_item"].append(line.list_item)
-            cols["depth"].append(line.depth)
-            cols["link_chars"].append(line.link_chars)
-            cols["link_count"].append(line.link_count)
-            cols["attr_words"].append(line.attr_words)
-            cols["landmarks"].append(line.landmarks)
+        cols["line"].extend(line.index for line in res.lines)
+        for name in ("text", *MARKUP_FIELDS):
+            cols[name].extend(getattr(line, name) for line in res.lines)
         cols["label"].extend(res.labels)
         cols["align_score"].extend(res.scores)
     return cols
@@ -235,7 +217,7 @@ def prepare(settings: PrepareSettings) -> dict[str, Any]:
     if settings.n_jobs > 1:
         with ProcessPoolExecutor(settings.n_jobs) as pool:
             futures = (pool.submit(_process_chunk, chunk, settings.min_coverage)
-                       for chunk in _chunks(pages, CHUNK_PAGES))
+                       for chunk in chunked(pages, CHUNK_PAGES))
             for future in list(futures):
                 results.extend(future.result())
     else:

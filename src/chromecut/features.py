@@ -31,7 +31,7 @@ import pandas as pd
 import stopwordsiso
 
 from chromecut.keywords import ATTR_FAMILIES, COPYRIGHT_SYMBOLS, DIGIT_PATTERNS, KEYWORDS, PATTERNS
-from chromecut.segment import BLOCK_TAGS, Landmark, Segmentation
+from chromecut.segment import BLOCK_TAGS, MARKUP_FIELDS, Landmark, Segmentation
 
 #: Bumped whenever a feature's definition changes; a bundle built with another version is refused.
 FEATURIZER_VERSION = "3"
@@ -55,7 +55,7 @@ REPEAT_MIN_PAGES_DEFAULT = 2
 REPEAT_TABLE_SIZE_DEFAULT = 50_000
 #: Tag vocabulary for the categorical ``tag`` feature.
 TAG_VOCABULARY: tuple[str, ...] = tuple(sorted(BLOCK_TAGS))
-MARKUP_COLUMNS = ("tag", "heading", "list_item", "depth", "link_chars", "link_count", "attr_words", "landmarks")
+MARKUP_COLUMNS = MARKUP_FIELDS
 LINE_FRAME_COLUMNS = ("doc", "line", "text", *MARKUP_COLUMNS, "title")
 
 # Character classes (bit flags in one lookup table over all code points).

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from chromecut.features import line_frame
 from chromecut.model import Bundle
 from chromecut.segment import Segmentation, segment_html, segment_text
+from chromecut.streams import chunked
 
 SHIPPED_BUNDLES = ("html", "text")
 #: Pages featurised together by ``clean_many`` (one LightGBM call per batch instead of per page).
@@ -197,7 +198,7 @@ class Cleaner:
         bundle once each).
         """
         if n_jobs <= 1:
-            for batch in _chunks(pages, batch_size):
+            for batch in chunked(pages, batch_size):
                 yield from _texts(self.label_segmentations([self.segment(page) for page in batch]))
             return
         with tempfile.TemporaryDirectory(prefix="chromecut-") as tmp:
@@ -206,7 +207,7 @@ class Cleaner:
             with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_clean_worker,
                                      initargs=(str(folder), self.threshold)) as pool:
                 in_flight: deque[Future[list[str]]] = deque()
-                for batch in _chunks(pages, batch_size):
+                for batch in chunked(pages, batch_size):
                     in_flight.append(pool.submit(_clean_batch, batch))
                     if len(in_flight) >= n_jobs * MAX_BATCHES_PER_WORKER:
                         yield from in_flight.popleft().result()
@@ -224,17 +225,6 @@ def _init_clean_worker(folder: str, threshold: float) -> None:
 def _clean_batch(pages: list[str | bytes]) -> list[str]:
     cleaner = _WORKER_CLEANER[0]
     return list(_texts(cleaner.label_segmentations([cleaner.segment(page) for page in pages])))
-
-
-def _chunks(pages: Iterable[str | bytes], size: int) -> Iterator[list[str | bytes]]:
-    batch: list[str | bytes] = []
-    for page in pages:
-        batch.append(page)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _texts(labeled_pages: list[list[LabeledLine]]) -> Iterator[str]:

@@ -121,6 +121,10 @@ class Line:
         return self.tag is not None
 
 
+#: The markup statistics of a :class:`Line`, in the order tables list them.
+MARKUP_FIELDS = ("tag", "heading", "list_item", "depth", "link_chars", "link_count", "attr_words", "landmarks")
+
+
 @dataclass(slots=True)
 class Segmentation:
     """The lines of one page, with what the page says about itself."""
