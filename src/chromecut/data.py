@@ -147,11 +147,18 @@ def process_page(
             oracle_recall=score.recall,
             oracle_f1=score.f1,
             title=seg.title,
+            language=page.language or _primary_language(seg.language),
         )
         return PageResult(row, seg.lines, result.labels.tolist(), result.scores.tolist())
     except Exception as exc:  # one broken page never stops the batch; its reason is kept
         row["error"] = f"{type(exc).__name__}: {exc}"
         return PageResult(row)
+
+
+def _primary_language(tag: str | None) -> str | None:
+    """``en`` from ``en-US`` / ``EN_gb``; ``None`` for an empty tag."""
+    primary = (tag or "").strip().replace("_", "-").split("-")[0].lower()
+    return primary or None
 
 
 def _process_chunk(chunk: Sequence[Page], min_coverage: float) -> list[PageResult]:

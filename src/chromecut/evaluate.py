@@ -59,18 +59,29 @@ def _peer_scores(dataset: str, page_ids: set[str], root: Path | None, n_jobs: in
     return evaluate_peers(pages, n_jobs=n_jobs)
 
 
-def _justext_line_f1(frame: pd.DataFrame) -> tuple[float, float]:
-    """jusText's paragraph classifier on the same plain-text lines, per page: (line F1, seconds)."""
+def justext_line_f1(frame: pd.DataFrame, languages: dict[str, str | None]) -> tuple[float, float]:
+    """jusText's paragraph classifier on the same plain-text lines, per page, with each page's language (its
+    stoplist; language-independent mode where jusText has none): (line F1, seconds)."""
     from chromecut.peers import justext_lines
 
     started = time.perf_counter()
     predicted: list[bool] = []
-    for _, page in frame.groupby("doc", sort=False):
-        predicted.extend(justext_lines(page["text"].tolist(), None))
+    for doc, page in frame.groupby("doc", sort=False):
+        predicted.extend(justext_lines(page["text"].tolist(), languages.get(str(doc))))
     seconds = time.perf_counter() - started
     labels = frame["label"].to_numpy()
     mask = labels != Label.UNKNOWN
     return float(f1_score(labels[mask], np.asarray(predicted)[mask], zero_division=0)), seconds
+
+
+def page_languages(pages: pd.DataFrame, dataset: str) -> dict[str, str | None]:
+    """Language of each page of a dataset (the page's own, else the dataset's), keyed like line frames."""
+    rows = pages[pages["dataset"] == dataset]
+    fallback = DATASETS[dataset].language
+    return {
+        f"{dataset}/{page_id}": (language if isinstance(language, str) and language else fallback)
+        for page_id, language in zip(rows["page_id"], rows["language"], strict=True)
+    }
 
 
 def leave_one_dataset_out(
@@ -115,7 +126,7 @@ def leave_one_dataset_out(
             for peer, group in peer_rows.groupby("peer"):
                 entry[str(peer)] = {"page_f1": float(group["f1"].mean()), "failures": int(group["error"].notna().sum())}
         if peers and settings.features.mode == "text":
-            f1, seconds = _justext_line_f1(test)
+            f1, seconds = justext_line_f1(test, page_languages(pages, held_out))
             entry["justext"] = {"line_f1": f1, "seconds": round(seconds, 1)}
         results[held_out] = entry
         print(json.dumps({held_out: entry}), flush=True)
