@@ -126,12 +126,16 @@ class LineBatch:
     codepoints: npt.NDArray[np.uint32]
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> LineBatch:
-        texts = frame["text"].astype(str).tolist()
+    def from_frame(cls, frame: pd.DataFrame, *, with_text: bool = True) -> LineBatch:
+        """Views of a line frame; ``with_text=False`` builds only the page structure (no character arrays),
+        for families that never read the text."""
+        texts = frame["text"].astype(str).tolist() if with_text else []
         joined = "\n".join(texts)
         codepoints = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        length = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        char_start = np.zeros(len(texts), dtype=np.int64)
+        length = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) if with_text else np.zeros(
+            len(frame), dtype=np.int64
+        )
+        char_start = np.zeros(len(frame), dtype=np.int64)
         if len(texts) > 1:
             char_start[1:] = np.cumsum(length[:-1] + 1)
         codes, _ = pd.factorize(frame["doc"], sort=False)
@@ -140,7 +144,7 @@ class LineBatch:
             raise ValueError("lines of a page must be contiguous in the frame")
         page_size = np.bincount(codes, minlength=int(codes.max()) + 1 if len(codes) else 0).astype(np.int64)
         page_start = np.concatenate([[0], np.cumsum(page_size)[:-1]]).astype(np.int64) if len(page_size) else page_size
-        return cls(texts, joined, len(texts), codes, page_start, page_size, char_start, length,
+        return cls(texts, joined, len(frame), codes, page_start, page_size, char_start, length,
                    _char_table()[codepoints], codepoints)
 
     def per_line(self, values: npt.NDArray[Any]) -> Array:
@@ -675,7 +679,7 @@ def context_features(frame: pd.DataFrame, probability: Array, mode: str) -> pd.D
     """Features of the second, context pass: each line's first-pass content probability, its neighbours'
     (±1, ±2, window means), the page's mean and maximum, the line's rank on the page, the distance to the
     nearest likely-content line, and (HTML) the mean probability of the line's container."""
-    batch = LineBatch.from_frame(frame[["doc", "text"]])
+    batch = LineBatch.from_frame(frame, with_text=False)  # page structure only: the text was read already
     p = np.asarray(probability, dtype=np.float64)
     columns: dict[str, Array] = {"p": p}
     columns.update(neighbour_features(batch, {"p": p}))
