@@ -23,17 +23,16 @@ from chromecut.datasets import DATASETS, iter_pages
 from chromecut.labels import Label
 from chromecut.model import Bundle
 from chromecut.train import (
-    _featurizer,
     build_frame,
+    featurize_parts,
     fit_bundle,
     load_table,
-    original_pages,
     page_scores,
     project_root,
+    split_frames,
     to_text_mode,
 )
 
-LODO_FILE = "lodo.json"
 #: Training pages per dataset in each fold (the large datasets are subsampled so ten folds fit in an hour on
 #: two cores; the held-out dataset is always scored on all its labelled pages).
 FOLD_MAX_PAGES_DEFAULT = 300
@@ -41,13 +40,11 @@ FOLD_MAX_PAGES_DEFAULT = 300
 
 def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.random.Generator) -> Bundle:
     """Fit a bundle on a fold's training datasets (their train split; their val split for early stopping)."""
-    parts = {s: train_frame[train_frame["split"] == s] for s in ("train", "val")}
-    parts["train"] = pd.concat([parts["train"], train_frame[train_frame["split"] == "test"]], ignore_index=True)
-    if settings.features.mode == "text":
-        parts = {s: to_text_mode(p, settings.features, rng, augment=s == "train") for s, p in parts.items()}
-    featurizer = _featurizer(settings.features)
-    feats = {"train": featurizer.fit_transform(parts["train"], original_pages(parts["train"])),
-             "val": featurizer.transform(parts["val"])}
+    # Every page of the fold's datasets trains, their test sites included; their validation sites stop early.
+    fold = train_frame.assign(split=train_frame["split"].replace({"test": "train"}))
+    parts = split_frames(fold, settings.features, rng)
+    del parts["test"]
+    featurizer, feats = featurize_parts(parts, settings.features)
     bundle, _ = fit_bundle(featurizer, parts, feats, settings.model, settings.seed)
     return bundle
 

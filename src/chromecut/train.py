@@ -295,6 +295,17 @@ def _featurizer(settings: FeatureSettings) -> Featurizer:
     )
 
 
+def featurize_parts(
+    parts: dict[str, pd.DataFrame], settings: FeatureSettings
+) -> tuple[Featurizer, dict[str, pd.DataFrame]]:
+    """Fit the featurizer on the original training pages and featurise every part (training rows with
+    leave-one-out line frequencies)."""
+    featurizer = _featurizer(settings)
+    features = {"train": featurizer.fit_transform(parts["train"], original_pages(parts["train"]))}
+    features.update({split: featurizer.transform(part) for split, part in parts.items() if split != "train"})
+    return featurizer, features
+
+
 def split_frames(frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Train / val / test line frames in the run's mode (text mode: markup dropped, training augmented)."""
     parts = {split: frame[frame["split"] == split] for split in ("train", "val", "test")}
@@ -332,10 +343,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float
     frame = build_frame(lines, pages, datasets, settings.data)
     del lines
     parts = split_frames(frame, settings.features, rng)
-    featurizer = _featurizer(settings.features)
-    features = {"train": featurizer.fit_transform(parts["train"], original_pages(parts["train"]))}
-    for split in ("val", "test"):
-        features[split] = featurizer.transform(parts[split])
+    featurizer, features = featurize_parts(parts, settings.features)
     featurize_seconds = time.perf_counter() - started
 
     labelled = {split: (part["label"].to_numpy() != Label.UNKNOWN) for split, part in parts.items()}
