@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROCESSED ?= data/processed
 JOBS ?= 2
 
-.PHONY: venv install prepare report train evaluate serve ui test lint typecheck pytest clean
+.PHONY: venv install prepare report train evaluate serve ui test lint typecheck pytest clean params repro smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ train: prepare
 evaluate: prepare
 	$(BIN)/chromecut evaluate --mode html --out reports/lodo-html.json
 	$(BIN)/chromecut evaluate --mode text --out reports/lodo-text.json
+
+# The DVC pipeline (dvc.yaml). params.yaml is conf/ composed as `dvc exp run` composes it; commit it after
+# changing conf/. `make smoke` runs the whole pipeline on a few dozen pages per dataset as a DVC experiment;
+# more: $(BIN)/dvc exp run -S experiment=smoke -S model.num_leaves=15, then $(BIN)/dvc exp show.
+params: $(STAMP)
+	env -u MLFLOW_TRACKING_URI $(BIN)/chromecut pipeline compose
+
+repro: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dvc repro
+
+smoke: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dvc exp run -S experiment=smoke
 
 # Serve the champion HTML model on /invocations (MODEL=models:/chromecut-text@champion for text).
 MODEL ?= models:/chromecut-html@champion

@@ -53,6 +53,7 @@ from types import CodeType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from chromecut.batch import WORKER_THREADS
+from chromecut.config import BENCH_PAGES_DEFAULT
 from chromecut.datasets import DATASETS, GoldKind, Page, iter_pages
 from chromecut.labels import shingle_prf
 from chromecut.peers import PEERS, extract
@@ -68,7 +69,7 @@ logger = logging.getLogger(__name__)
 #: Datasets the sample is drawn from, evenly.
 DEFAULT_DATASETS: tuple[str, ...] = ("wcxb", "dragnet", "cleaneval", "trafilatura", "readability", "l3s-gn1")
 #: Pages in the sample.
-DEFAULT_PAGES = 300
+DEFAULT_PAGES = BENCH_PAGES_DEFAULT
 #: Pages (the first of the sample) each contender runs on, untimed, before it is timed.
 DEFAULT_WARMUP_PAGES = 3
 #: Pages per ``clean_many`` batch (the default of :meth:`chromecut.predict.Cleaner.clean_many`).
@@ -358,9 +359,10 @@ def per_page(extract_one: Callable[[BenchPage], str]) -> Runner:
 
 
 @contextmanager
-def _cleaner_runner(kind: InputKind, batch_size: int | None) -> Iterator[Runner]:
-    """The shipped ``kind`` model in this process: ``clean`` page by page, or ``clean_many`` in batches."""
-    cleaner = Cleaner.load(kind)
+def _cleaner_runner(kind: InputKind, model: str, batch_size: int | None) -> Iterator[Runner]:
+    """The ``kind`` model (a name, folder or URI for :meth:`Cleaner.load`) in this process: ``clean`` page by
+    page, or ``clean_many`` in batches."""
+    cleaner = Cleaner.load(model)
     if batch_size is None:
         yield per_page(lambda page: cleaner.clean(page.input(kind)))
         return
@@ -392,7 +394,7 @@ def _clean_chunk(chunk: list[bytes]) -> list[str]:
 
 
 @contextmanager
-def _pool_runner(model: InputKind, workers: int, chunk_pages: int) -> Iterator[Runner]:
+def _pool_runner(model: str, workers: int, chunk_pages: int) -> Iterator[Runner]:
     """``clean_many`` in ``workers`` spawned processes, each fed chunks of ``chunk_pages`` pages.
 
     Every worker is started, has loaded its model and cleaned a warm-up page before the runner is given out.
@@ -424,20 +426,24 @@ def build_contenders(
     batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int = DEFAULT_WORKERS,
     chunk_pages: int = DEFAULT_CHUNK_PAGES,
+    models: Mapping[InputKind, str] | None = None,
 ) -> list[Contender]:
-    """The contenders named (from :data:`CONTENDERS`), in the order given.
+    """The contenders named (from :data:`CONTENDERS`), in the order given; chromecut runs ``models[kind]``
+    (a bundle name, folder or MLflow URI; default the shipped bundle of each kind).
 
     Raises
     ------
     ValueError
         If a name is unknown.
     """
+    html = (models or {}).get("html", "html")
+    text = (models or {}).get("text", "text")
     known: dict[str, Contender] = {
-        HTML_SINGLE: Contender(HTML_SINGLE, "html", partial(_cleaner_runner, "html", None)),
-        HTML_BATCH: Contender(HTML_BATCH, "html", partial(_cleaner_runner, "html", batch_size)),
-        HTML_WORKERS: Contender(HTML_WORKERS, "html", partial(_pool_runner, "html", workers, chunk_pages)),
-        TEXT_SINGLE: Contender(TEXT_SINGLE, "text", partial(_cleaner_runner, "text", None)),
-        TEXT_BATCH: Contender(TEXT_BATCH, "text", partial(_cleaner_runner, "text", batch_size)),
+        HTML_SINGLE: Contender(HTML_SINGLE, "html", partial(_cleaner_runner, "html", html, None)),
+        HTML_BATCH: Contender(HTML_BATCH, "html", partial(_cleaner_runner, "html", html, batch_size)),
+        HTML_WORKERS: Contender(HTML_WORKERS, "html", partial(_pool_runner, html, workers, chunk_pages)),
+        TEXT_SINGLE: Contender(TEXT_SINGLE, "text", partial(_cleaner_runner, "text", text, None)),
+        TEXT_BATCH: Contender(TEXT_BATCH, "text", partial(_cleaner_runner, "text", text, batch_size)),
     }
     known.update((peer, peer_contender(peer)) for peer in PEERS)
     unknown = [name for name in names if name not in known]
@@ -927,6 +933,10 @@ def add_speed_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rss-repeats", type=_counts, default=list(DEFAULT_RSS_REPEATS),
                         help="comma-separated stream lengths, in samples, whose peak RSS is measured "
                              f"(default {','.join(map(str, DEFAULT_RSS_REPEATS))}; empty: skip)")
+    parser.add_argument("--html-model", default="html", metavar="M",
+                        help="the html model timed: html (shipped), a bundle folder or an MLflow URI")
+    parser.add_argument("--text-model", default="text", metavar="M",
+                        help="the text model timed: text (shipped), a bundle folder or an MLflow URI")
     parser.add_argument("--profile", action="store_true", help=f"profile {BASELINE} with cProfile")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write every figure as JSON")
 
@@ -937,14 +947,15 @@ def run_speed(args: argparse.Namespace) -> int:
     pages = load_sample(args.datasets, args.pages, args.root)
     logger.info("sampled %d pages in %.1f s", len(pages), time.perf_counter() - started)
     settings = Settings(args.warmup, args.batch_size, args.workers, args.chunk_pages)
+    models: dict[InputKind, str] = {"html": args.html_model, "text": args.text_model}
     contenders = build_contenders(args.contenders, batch_size=settings.batch_size, workers=settings.workers,
-                                  chunk_pages=settings.chunk_pages)
+                                  chunk_pages=settings.chunk_pages, models=models)
     report = Report(pages, run_benchmark(pages, contenders, settings.warmup), settings)
     if args.rss_repeats:
         report.memory = measure_memory([page.html for page in pages], args.rss_repeats, settings.batch_size)
     if args.profile:
         logger.info("profiling %s", BASELINE)
-        (baseline,) = build_contenders([BASELINE])
+        (baseline,) = build_contenders([BASELINE], models=models)
         report.profile = profile_contender(baseline, pages, settings.warmup)
     print(render(report))
     if args.json is not None:

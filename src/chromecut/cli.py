@@ -160,6 +160,9 @@ def _build_parser() -> argparse.ArgumentParser:
     # Listed for --help only: main() hands "bench ..." to the benchmark's own parser (importing it here would
     # load the model stack on every call).
     bench_commands.add_parser("speed", help="pages/s, MB/s, lines/s of chromecut and the peers")
+    # Also handed on by main(): the DVC pipeline's stages, each reading the composed params.yaml.
+    commands.add_parser("pipeline", help="a stage of the DVC pipeline (prepare, train, evaluate, bench)",
+                        add_help=False)
     return parser
 
 
@@ -250,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from chromecut import bench
 
         return bench.main(arguments[1:])
+    if arguments[:1] == ["pipeline"]:
+        from chromecut import pipeline
+
+        return pipeline.main(arguments[1:])
     args = _build_parser().parse_args(arguments)
     if args.command in batch.TASKS:
         return _infer(args)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from chromecut.config import TrainSettings
+from chromecut.config import FOLD_MAX_PAGES_DEFAULT, TrainSettings
 from chromecut.datasets import DATASETS, iter_pages
 from chromecut.labels import Label
 from chromecut.model import Bundle
@@ -32,10 +32,6 @@ from chromecut.train import (
     split_frames,
     to_text_mode,
 )
-
-#: Training pages per dataset in each fold (the large datasets are subsampled so ten folds fit in an hour on
-#: two cores; the held-out dataset is always scored on all its labelled pages).
-FOLD_MAX_PAGES_DEFAULT = 300
 
 
 def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.random.Generator) -> Bundle:

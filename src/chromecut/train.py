@@ -409,9 +409,42 @@ def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float
         return score_bundle(champion, parts["test"], pages)
 
     tracker.log_model(output, example, metrics.get("test_page_f1", float("nan")), score_champion)
+    if settings.report_dir:
+        write_reports(resolve_path(settings.report_dir, root), metrics, ys["test"], probs["test"][test_mask],
+                      page_tables["test"])
     if settings.ship_to:
         bundle.save(resolve_path(settings.ship_to, root))
     return metrics
+
+
+#: Points kept of the test-line precision/recall curve written for the DVC plots.
+PR_CURVE_POINTS = 200
+METRICS_FILE = "metrics.json"
+PR_CURVE_FILE = "pr_curve.csv"
+TEST_PAGES_FILE = "test_pages.csv"
+#: The metrics written to the report folder: the scores, not the timing breakdown (MLflow and the bundle's card
+#: keep every metric).
+REPORT_METRIC_PREFIXES = ("val_", "test_", "threshold", "best_iteration", "train_pages", "train_seconds")
+
+
+def write_reports(folder: Path, metrics: dict[str, float], y: npt.NDArray[np.int8], p: npt.NDArray[np.float64],
+                  test_pages: pd.DataFrame) -> None:
+    """A run's scores (per-dataset test page F1 nested under ``test_page_f1_by_dataset``), its test-line
+    precision/recall curve (at most :data:`PR_CURVE_POINTS` points) and per-page test scores, in ``folder``."""
+    from sklearn.metrics import precision_recall_curve
+
+    folder.mkdir(parents=True, exist_ok=True)
+    prefix = "test_page_f1."
+    flat: dict[str, Any] = {k: v for k, v in metrics.items() if "." not in k and k.startswith(REPORT_METRIC_PREFIXES)}
+    flat["test_page_f1_by_dataset"] = {k[len(prefix):]: v for k, v in metrics.items() if k.startswith(prefix)}
+    (folder / METRICS_FILE).write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    curve = pd.DataFrame(columns=["recall", "precision", "threshold"])
+    if len(np.unique(y)) == 2:  # a curve needs both classes
+        precision, recall, thresholds = precision_recall_curve(y, p)
+        keep = np.unique(np.linspace(0, len(thresholds) - 1, min(PR_CURVE_POINTS, len(thresholds))).astype(int))
+        curve = pd.DataFrame({"recall": recall[keep], "precision": precision[keep], "threshold": thresholds[keep]})
+    curve.round(5).to_csv(folder / PR_CURVE_FILE, index=False)
+    test_pages.to_csv(folder / TEST_PAGES_FILE, index=False)
 
 
 def worst_errors(part: pd.DataFrame, y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], n: int) -> pd.DataFrame:
