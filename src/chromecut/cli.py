@@ -163,6 +163,8 @@ def _build_parser() -> argparse.ArgumentParser:
     # Also handed on by main(): the DVC pipeline's stages, each reading the composed params.yaml.
     commands.add_parser("pipeline", help="a stage of the DVC pipeline (prepare, train, evaluate, bench)",
                         add_help=False)
+    commands.add_parser("quality", help="the quality gate: shipped bundles' page F1 against committed floors",
+                        add_help=False)
     return parser
 
 
@@ -257,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from chromecut import pipeline
 
         return pipeline.main(arguments[1:])
+    if arguments[:1] == ["quality"]:
+        from chromecut import quality
+
+        return quality.main(arguments[1:])
     args = _build_parser().parse_args(arguments)
     if args.command in batch.TASKS:
         return _infer(args)

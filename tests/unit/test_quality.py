@@ -1,0 +1,58 @@
+"""The quality gate's rules: floors with a noise band, a sample fingerprint, floors raised only upwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chromecut import quality
+from chromecut.datasets import Gold, GoldKind, Page
+
+BASE = quality.Baseline("f" * 64, 25, 0.01, {"html": {"a": 0.90, "b": 0.80}, "text": {"a": 0.70}})
+
+
+def _page(page_id: str, html: bytes = b"<p>x</p>", gold: str = "x") -> Page:
+    return Page("a", page_id, "example.org", html, Gold(GoldKind.TEXT, text=gold))
+
+
+def test_scores_within_the_band_pass_and_below_fail() -> None:
+    ok = quality.compare(BASE, {"html": {"a": 0.895, "b": 0.85}, "text": {"a": 0.70}}, BASE.fingerprint)
+    assert ok.passed
+    bad = quality.compare(BASE, {"html": {"a": 0.885, "b": 0.85}, "text": {"a": 0.70}}, BASE.fingerprint)
+    assert not bad.passed and bad.failures == ["html/a: page F1 0.8850 < floor 0.9000 - 0.01"]
+
+
+def test_a_changed_sample_or_a_dataset_without_floor_fails() -> None:
+    assert "sample changed" in quality.compare(BASE, {"html": {"a": 0.95}}, "0" * 64).failures[0]
+    assert quality.compare(BASE, {"html": {"c": 0.5}}, BASE.fingerprint).missing == ["html/c: no floor (score 0.5000)"]
+
+
+def test_raise_only_lifts_floors_unless_told_to_lower() -> None:
+    scores = {"html": {"a": 0.95, "b": 0.70}, "text": {"a": 0.70, "c": 0.4}}
+    up = quality.raised(BASE, scores, BASE.fingerprint)
+    assert up.floors == {"html": {"a": 0.95, "b": 0.80}, "text": {"a": 0.70, "c": 0.4}}
+    down = quality.raised(BASE, scores, BASE.fingerprint, lower=True)
+    assert down.floors["html"]["b"] == 0.70
+    with pytest.raises(ValueError, match="--new-sample"):
+        quality.raised(BASE, scores, "0" * 64)
+    renewed = quality.raised(BASE, scores, "0" * 64, new_sample=True)
+    assert renewed.fingerprint == "0" * 64 and renewed.floors["html"]["b"] == 0.70
+
+
+def test_fingerprint_changes_with_any_page_html_or_gold() -> None:
+    pages = {"a": [_page("1"), _page("2")]}
+    same = quality.fingerprint({"a": [_page("1"), _page("2")]})
+    assert quality.fingerprint(pages) == same
+    assert quality.fingerprint({"a": [_page("1"), _page("2", html=b"<p>y</p>")]}) != same
+    assert quality.fingerprint({"a": [_page("1"), _page("2", gold="y")]}) != same
+    assert quality.fingerprint({"a": [_page("1")]}) != same
+
+
+def test_baseline_round_trips_and_refuses_other_files(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    quality.write_baseline(path, BASE)
+    assert quality.read_baseline(path) == BASE
+    path.write_text('{"schema": "other"}', encoding="utf-8")
+    with pytest.raises(ValueError, match="not a quality baseline"):
+        quality.read_baseline(path)
