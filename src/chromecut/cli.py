@@ -170,6 +170,7 @@ def _build_parser() -> argparse.ArgumentParser:
     # Listed for --help only: main() hands "bench ..." to the benchmark's own parser (importing it here would
     # load the model stack on every call).
     bench_commands.add_parser("speed", help="pages/s, MB/s, lines/s of chromecut and the peers")
+    bench_commands.add_parser("dask", help="pages/s of clean --engine dask with 1 and 2 workers, and the speedup")
     return parser
 
 
