@@ -989,7 +989,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_sample_arguments(rss)
     _add_batch_size(rss)
     rss.set_defaults(handler=run_rss)
+    from chromecut import bench_dask
+
+    dask = commands.add_parser("dask", help="pages/s of chromecut clean --engine dask with 1 and 2 workers",
+                               description="Clean the same pages on LocalClusters of 1 and 2 workers; pages/s "
+                                           "and speedup, the local engine beside.")
+    bench_dask.add_arguments(dask)
+    dask.set_defaults(handler=_run_dask)
     return parser
+
+
+def _run_dask(args: argparse.Namespace) -> int:
+    from chromecut import bench_dask
+
+    return bench_dask.run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

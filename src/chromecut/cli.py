@@ -25,6 +25,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 PROG = "chromecut"
+#: Where ``clean`` and ``label`` run: this machine (``-j`` processes) or a Dask cluster (:mod:`chromecut.dask`).
+ENGINES = ("local", "dask")
 
 DESCRIPTION = "Learned line-level boilerplate removal: tell a web page's content lines from its chrome."
 _INFERENCE_HELP = {
@@ -117,8 +119,16 @@ def _add_inference_command(commands: Any, task: str) -> None:
                          help="how to read the inputs (default: auto)")
     command.add_argument("--threshold", type=_threshold, default=None, metavar="T",
                          help="decision threshold on the content probability (default: the model's own)")
-    command.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
-                         help="worker processes (default: 1, in this process)")
+    command.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                         help="worker processes (default: 1, in this process; with --engine dask: the workers of "
+                              "the local Dask cluster, default one per core)")
+    command.add_argument("--engine", choices=ENGINES, default="local",
+                         help="local: this machine; dask: a Dask cluster (a LocalCluster unless --scheduler), one "
+                              "task per JSON Lines / WARC input or per group of plain files, each worker reading "
+                              "its inputs and writing their outputs itself (default: local)")
+    command.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="address of the Dask scheduler (tcp://host:8786) for --engine dask; the inputs and "
+                              "--out-dir must be paths every worker sees")
     command.add_argument("--out-dir", type=Path, default=None, metavar="DIR",
                          help="write one output file per input into this folder")
     if task == "label":
@@ -160,6 +170,7 @@ def _build_parser() -> argparse.ArgumentParser:
     # Listed for --help only: main() hands "bench ..." to the benchmark's own parser (importing it here would
     # load the model stack on every call).
     bench_commands.add_parser("speed", help="pages/s, MB/s, lines/s of chromecut and the peers")
+    bench_commands.add_parser("dask", help="pages/s of clean --engine dask with 1 and 2 workers, and the speedup")
     # Also handed on by main(): the DVC pipeline's stages, each reading the composed params.yaml.
     commands.add_parser("pipeline", help="a stage of the DVC pipeline (prepare, train, evaluate, bench)",
                         add_help=False)
@@ -188,11 +199,17 @@ def _infer(args: argparse.Namespace) -> int:
     settings = batch.Settings(task=args.command, model=args.model, threshold=args.threshold,
                               explain=getattr(args, "explain", False))
     try:
+        if args.engine == "local" and args.scheduler is not None:
+            raise batch.UsageError("--scheduler needs --engine dask")
+        if args.scheduler is not None and args.jobs is not None:
+            raise batch.UsageError("-j sets the workers of a local Dask cluster; the --scheduler cluster has its own")
         plan = batch.plan(args.inputs, settings, input_format=args.input_format, out_dir=args.out_dir,
-                          jobs=args.jobs)
+                          jobs=args.jobs if args.jobs is not None and args.engine == "local" else 1)
     except (batch.UsageError, batch.ModelError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.engine == "dask":
+        return _infer_dask(args, plan)
     containers = any(source.is_container for source in plan.sources)
     bar: Any = None
     if sys.stderr.isatty() and (len(plan.sources) > 1 or containers):
@@ -228,6 +245,36 @@ def _infer(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _infer_dask(args: argparse.Namespace, plan: batch.Plan) -> int:
+    """``clean`` / ``label --engine dask``: the plan's partitions on a Dask cluster; outputs written by the
+    workers (or gathered to stdout in input order), failures reported like the local engine's."""
+    from chromecut import dask as engine
+
+    try:
+        engine.partitions(plan)
+    except engine.EngineError as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    failures = 0
+    sys.stdout.flush()
+    try:
+        with engine.open_client(args.scheduler, args.jobs) as client:
+            for result in engine.run_plan(plan, client):
+                if result.output:
+                    sys.stdout.buffer.write(result.output)
+                    sys.stdout.buffer.flush()
+                for name, reason in result.failures:
+                    failures += 1
+                    print(f"{PROG}: {name}: {reason}", file=sys.stderr, flush=True)
+    except (batch.ModelError, engine.EngineError) as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     return EXIT_FAILED if failures else EXIT_OK
 
 

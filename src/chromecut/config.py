@@ -47,7 +47,9 @@ class FeatureSettings:
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """LightGBM parameters, early stopping and the decision threshold."""
+    """LightGBM parameters, early stopping and the decision threshold; ``kind`` ``lgbm_dask`` fits the boosters
+    with ``lightgbm.dask`` on the cluster at ``dask_scheduler``, or on a local cluster of ``dask_workers``
+    processes of ``num_threads`` threads each."""
 
     kind: str = "lgbm"
     learning_rate: float = 0.05
@@ -65,6 +67,8 @@ class ModelSettings:
     threshold: float = 0.5
     context_pass: bool = True
     context_folds: int = 3
+    dask_workers: int = 2
+    dask_scheduler: str | None = None
 
 
 @dataclass(frozen=True)

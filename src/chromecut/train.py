@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,11 @@ def selected_datasets(settings: DataSettings) -> list[str]:
     return [n for n in names if n not in settings.exclude_datasets]
 
 
-def load_table(settings: DataSettings, root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The prepared line and page tables (prepared first when missing)."""
+def load_table(
+    settings: DataSettings, root: Path, read_lines: Callable[[Path, list[str]], pd.DataFrame] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The prepared line and page tables (prepared first when missing); ``read_lines(path, datasets)`` reads
+    the line table's rows of the selected datasets instead of pandas (the Dask engine reads it on its cluster)."""
     folder = resolve_path(settings.processed_dir, root)
     if not (folder / LINES_FILE).exists():
         prepare(
@@ -73,7 +77,9 @@ def load_table(settings: DataSettings, root: Path) -> tuple[pd.DataFrame, pd.Dat
                 n_jobs=settings.prepare_jobs,
             )
         )
-    return pd.read_parquet(folder / LINES_FILE), pd.read_parquet(folder / PAGES_FILE)
+    lines = pd.read_parquet(folder / LINES_FILE) if read_lines is None else read_lines(
+        folder / LINES_FILE, selected_datasets(settings))
+    return lines, pd.read_parquet(folder / PAGES_FILE)
 
 
 def build_frame(lines: pd.DataFrame, pages: pd.DataFrame, datasets: list[str], settings: DataSettings) -> pd.DataFrame:
@@ -189,6 +195,31 @@ def fit_booster(
     )
 
 
+#: How a booster is fitted: :func:`fit_booster`'s signature (the Dask engine fits on its cluster).
+BoosterFit = Callable[
+    [pd.DataFrame, npt.NDArray[np.int8], npt.NDArray[np.float64], pd.DataFrame, npt.NDArray[np.int8],
+     npt.NDArray[np.float64], ModelSettings, int],
+    lgb.Booster,
+]
+#: Model kinds and the engine that fits their boosters.
+MODEL_KINDS = ("lgbm", "lgbm_dask")
+
+
+@contextmanager
+def booster_fit(settings: ModelSettings) -> Iterator[BoosterFit]:
+    """The fit of ``settings.kind``: :func:`fit_booster` in this process, or on a Dask cluster for
+    ``lgbm_dask`` (:mod:`chromecut.train_dask`, the cluster open until the block ends)."""
+    if settings.kind == "lgbm":
+        yield fit_booster
+    elif settings.kind == "lgbm_dask":
+        from chromecut import train_dask
+
+        with train_dask.booster_fit(settings) as fit:
+            yield fit
+    else:
+        raise ValueError(f"unknown model kind {settings.kind!r}; known: {', '.join(MODEL_KINDS)}")
+
+
 def tune_threshold(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], w: npt.NDArray[np.float64]) -> float:
     """The probability threshold of best weighted line F1."""
     if len(y) == 0 or len(np.unique(y)) < 2:
@@ -201,7 +232,7 @@ def tune_threshold(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], w: npt.N
 def _oof_first_pass(
     features: pd.DataFrame, y: npt.NDArray[np.int8], w: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_],
     groups: npt.NDArray[Any], val: tuple[pd.DataFrame, npt.NDArray[np.int8], npt.NDArray[np.float64]],
-    settings: ModelSettings, seed: int,
+    settings: ModelSettings, seed: int, fit: BoosterFit = fit_booster,
 ) -> npt.NDArray[np.float64]:
     """Out-of-fold first-pass probabilities of every training line (folds by site), so the context pass
     learns from probabilities like those it will see on unseen pages."""
@@ -213,16 +244,17 @@ def _oof_first_pass(
         fit_mask = np.zeros(len(features), dtype=bool)
         fit_mask[fit_rows] = True
         fit_mask &= mask
-        booster = fit_booster(features[fit_mask], y[fit_mask[mask]], w[fit_mask[mask]], *val, settings, seed)
+        booster = fit(features[fit_mask], y[fit_mask[mask]], w[fit_mask[mask]], *val, settings, seed)
         oof[held_rows] = booster.predict(features.iloc[held_rows].to_numpy(dtype=np.float32))
     return oof
 
 
 def fit_bundle(
     featurizer: Featurizer, parts: dict[str, pd.DataFrame], features: dict[str, pd.DataFrame],
-    settings: ModelSettings, seed: int,
+    settings: ModelSettings, seed: int, fit: BoosterFit = fit_booster,
 ) -> tuple[Bundle, dict[str, npt.NDArray[np.float64]]]:
-    """Fit the first pass (and the context pass) on ``train``, early stopping and threshold on ``val``.
+    """Fit the first pass (and the context pass) on ``train``, early stopping and threshold on ``val``; every
+    booster is fitted by ``fit``.
 
     Returns the bundle and the final probabilities of every line of every part.
     """
@@ -230,18 +262,18 @@ def fit_bundle(
     ys = {s: parts[s]["label"].to_numpy()[mask[s]].astype(np.int8) for s in parts}
     ws = {s: line_weights(parts[s][mask[s]], settings.line_weight) for s in parts}
     val = (features["val"][mask["val"]], ys["val"], ws["val"])
-    booster = fit_booster(features["train"][mask["train"]], ys["train"], ws["train"], *val, settings, seed)
+    booster = fit(features["train"][mask["train"]], ys["train"], ws["train"], *val, settings, seed)
     # Training predicts on whole splits: all the run's threads (a loaded bundle predicts with one).
     bundle = Bundle(featurizer, booster, settings.threshold, predict_threads=settings.num_threads)
     if settings.context_pass and parts["train"]["domain"].nunique() >= MIN_CONTEXT_FOLDS:
         oof = _oof_first_pass(features["train"], ys["train"], ws["train"], mask["train"],
-                              parts["train"]["domain"].to_numpy(), val, settings, seed)
+                              parts["train"]["domain"].to_numpy(), val, settings, seed, fit)
         train_context = context_features(parts["train"], oof, featurizer.mode)
         train_final = pd.concat([features["train"], train_context], axis=1)
         val_context = context_features(parts["val"], bundle.first_pass(features["val"]), featurizer.mode)
         val_final = pd.concat([features["val"], val_context], axis=1)
-        bundle.context_booster = fit_booster(train_final[mask["train"]], ys["train"], ws["train"],
-                                             val_final[mask["val"]], ys["val"], ws["val"], settings, seed)
+        bundle.context_booster = fit(train_final[mask["train"]], ys["train"], ws["train"],
+                                     val_final[mask["val"]], ys["val"], ws["val"], settings, seed)
     probs = {s: bundle.predict_proba(parts[s], features[s]) for s in parts}
     if settings.tune_threshold:
         bundle.threshold = tune_threshold(ys["val"], probs["val"][mask["val"]], ws["val"])
@@ -327,11 +359,11 @@ def train(settings: TrainSettings, root: Path | None = None) -> dict[str, float]
     from chromecut import tracking
 
     root = root or project_root()
-    with tracking.Tracker(settings, root) as tracker:
-        return _train(settings, root, tracker)
+    with tracking.Tracker(settings, root) as tracker, booster_fit(settings.model) as fit:
+        return _train(settings, root, tracker, fit)
 
 
-def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float]:
+def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = fit_booster) -> dict[str, float]:
     from chromecut import tracking
 
     started = time.perf_counter()
@@ -339,7 +371,8 @@ def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float
     datasets = selected_datasets(settings.data)
     if not datasets:
         raise ValueError("no dataset selected: check data.datasets, data.permissive_only and data.exclude_datasets")
-    lines, pages = load_table(settings.data, root)
+    read_lines = getattr(fit, "read_lines", None)  # an engine that reads the table itself (Dask) says how
+    lines, pages = load_table(settings.data, root, read_lines)
     frame = build_frame(lines, pages, datasets, settings.data)
     del lines
     parts = split_frames(frame, settings.features, rng)
@@ -348,7 +381,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any) -> dict[str, float
 
     labelled = {split: (part["label"].to_numpy() != Label.UNKNOWN) for split, part in parts.items()}
     ys = {s: parts[s]["label"].to_numpy()[labelled[s]].astype(np.int8) for s in parts}
-    bundle, probs = fit_bundle(featurizer, parts, features, settings.model, settings.seed)
+    bundle, probs = fit_bundle(featurizer, parts, features, settings.model, settings.seed, fit)
     booster = bundle.context_booster or bundle.booster
     fit_seconds = time.perf_counter() - started - featurize_seconds
 

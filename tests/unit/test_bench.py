@@ -271,3 +271,16 @@ def test_command_line_rejects_unknown_names() -> None:
     with pytest.raises(ValueError, match="unknown contender"):
         bench.build_contenders(["nope"])
     assert [c.name for c in bench.build_contenders()] == list(bench.CONTENDERS)
+
+
+def test_bench_dask_prints_pages_per_second_and_the_speedup_over_one_worker() -> None:
+    from chromecut import bench_dask
+    from chromecut.bench import build_parser
+
+    runs = [bench_dask.Run("local", 1, 100, 2.0, True), bench_dask.Run("dask", 1, 100, 4.0, True),
+            bench_dask.Run("dask", 2, 100, 2.5, False)]
+    table = bench_dask.render(runs)
+    assert "50.0" in table and "25.0" in table and "40.0" in table and "1.60x" in table
+    assert table.splitlines()[-2].endswith("NO") and table.splitlines()[-1] == "speedup 2 vs 1 workers: 1.60x"
+    args = build_parser().parse_args(["dask", "--workers", "1,2,4", "--pages", "12"])
+    assert args.workers == [1, 2, 4] and args.pages == 12 and args.handler is not None

@@ -69,3 +69,12 @@ def test_unknown_settings_are_refused_with_their_name() -> None:
     cfg["model"]["num_leafs"] = 3
     with pytest.raises(ValueError, match="num_leafs"):
         settings_from_dict(cfg)  # type: ignore[arg-type]
+
+
+def test_the_dask_model_keeps_the_lgbm_parameters_and_adds_its_cluster() -> None:
+    local, dask = _settings(["model=lgbm"]).model, _settings(["model=lgbm_dask"]).model
+    assert dask.kind == "lgbm_dask" and local.kind == "lgbm"
+    assert {**vars(dask), "kind": "lgbm"} == vars(local)  # same LightGBM parameters, same cluster defaults
+    assert dask.dask_scheduler is None and dask.dask_workers >= 1
+    address = _settings(["model=lgbm_dask", "model.dask_scheduler=tcp://10.0.0.1:8786"]).model.dask_scheduler
+    assert address == "tcp://10.0.0.1:8786"
