@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROCESSED ?= data/processed
 JOBS ?= 2
 
-.PHONY: venv install prepare report train evaluate serve ui test lint typecheck pytest clean params repro smoke
+.PHONY: venv install prepare report train evaluate serve ui test lint typecheck pytest clean params repro smoke screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ MODEL ?= models:/chromecut-html@champion
 serve: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH MLFLOW_TRACKING_URI=sqlite:///$(CURDIR)/mlflow.db \
 		mlflow models serve -m $(MODEL) --env-manager local -h 127.0.0.1 -p 5001
+
+# docs/mlflow-compare.png: the two latest dvc-*-html runs compared in the MLflow UI (headless Debian chromium).
+screenshot: $(STAMP)
+	docs/ui_screenshot.sh sqlite:///$(CURDIR)/mlflow.db docs/mlflow-compare.png
 
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000
