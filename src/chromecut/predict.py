@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chromecut.features import line_frame
+from chromecut.limits import NO_DEADLINE, Deadline, Limits, PageTimeout
 from chromecut.model import Bundle
 from chromecut.segment import Segmentation, segment_html, segment_text
 from chromecut.streams import chunked
@@ -93,16 +94,23 @@ class Cleaner:
         The trained bundle.
     threshold:
         Decision threshold on the content probability; the bundle's tuned threshold when ``None``.
+    limits:
+        Size, line, nesting and time limits of each page (:class:`chromecut.limits.Limits`, whose defaults are
+        the ``*_DEFAULT`` constants of :mod:`chromecut.limits`). A page over a limit raises
+        :class:`chromecut.limits.LimitError`; it is never truncated.
     """
 
-    def __init__(self, bundle: Bundle, threshold: float | None = None) -> None:
+    def __init__(self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None) -> None:
         self.bundle = bundle
         self.threshold = bundle.threshold if threshold is None else threshold
+        self.limits = Limits() if limits is None else limits
 
     @classmethod
-    def load(cls, model: str | os.PathLike[str] = "html", threshold: float | None = None) -> Cleaner:
+    def load(
+        cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None
+    ) -> Cleaner:
         """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI."""
-        return cls(Bundle.load(resolve_model(model)), threshold)
+        return cls(Bundle.load(resolve_model(model)), threshold, limits)
 
     @property
     def mode(self) -> str:
@@ -110,9 +118,14 @@ class Cleaner:
         return self.bundle.mode
 
     def segment(
-        self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None
+        self,
+        page: str | bytes,
+        *,
+        mode: InputMode | None = None,
+        encoding_hint: str | None = None,
+        deadline: Deadline | None = None,
     ) -> Segmentation:
-        """Lines of a page.
+        """Lines of a page, within the cleaner's :attr:`limits`.
 
         Parameters
         ----------
@@ -123,19 +136,27 @@ class Cleaner:
             when ``None``. A text bundle can label the lines of an HTML page; an HTML bundle needs HTML.
         encoding_hint:
             An encoding known from outside the page (an HTTP header), used when ``page`` is bytes.
+        deadline:
+            The page's clock; one started now from ``limits.page_timeout`` when ``None``.
         """
         read_as = mode or self.mode
         if not readable(self.mode, read_as):
             raise ValueError(f"the {self.mode} bundle cannot label {read_as} input")
+        limits = self.limits
+        deadline = limits.deadline() if deadline is None else deadline
+        limits.check_page_size(page)
         if read_as == "html":
-            return segment_html(page, encoding_hint=encoding_hint)
-        return segment_text(page, encoding_hint=encoding_hint)
+            return segment_html(page, encoding_hint=encoding_hint, max_lines=limits.max_lines,
+                                max_depth=limits.max_depth, deadline=deadline)
+        return segment_text(page, encoding_hint=encoding_hint, max_lines=limits.max_lines, deadline=deadline)
 
     def label_segmentation(self, seg: Segmentation, *, explain: int = 0) -> list[LabeledLine]:
         """Labels for already segmented lines (one per line, blank lines chrome)."""
         return self.label_segmentations([seg], explain=explain)[0]
 
-    def label_segmentations(self, segs: Sequence[Segmentation], *, explain: int = 0) -> list[list[LabeledLine]]:
+    def label_segmentations(
+        self, segs: Sequence[Segmentation], *, explain: int = 0, deadline: Deadline = NO_DEADLINE
+    ) -> list[list[LabeledLine]]:
         """Label many segmented pages in one featurisation pass (faster than one page at a time).
 
         Parameters
@@ -145,6 +166,8 @@ class Cleaner:
         explain:
             How many of each line's strongest feature contributions (by absolute value, from
             :meth:`chromecut.model.Bundle.contributions`) to attach as :attr:`LabeledLine.explain`; none when 0.
+        deadline:
+            Checked after featurisation and after prediction (:class:`chromecut.limits.PageTimeout`).
         """
         frame = line_frame(enumerate(segs))
         probabilities = np.zeros(0)
@@ -153,11 +176,13 @@ class Cleaner:
             if self.mode == "text":
                 frame = frame[["doc", "line", "text"]]
             features = self.bundle.featurizer.transform(frame)
+            deadline.check("after featurisation")
             probabilities = self.bundle.predict_proba(frame, features)
             if explain > 0:
                 explanations = strongest_contributions(
                     self.bundle.contributions(frame, features), self.bundle.final_feature_names, explain
                 )
+            deadline.check("after prediction")
         by_doc: dict[int, dict[int, tuple[float, Explanation | None]]] = {}
         rows = zip(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), strict=True)
         for row, (doc, line, p) in enumerate(rows):
@@ -181,8 +206,10 @@ class Cleaner:
         self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None, explain: int = 0
     ) -> list[LabeledLine]:
         """One :class:`LabeledLine` per line of the page, in order (arguments as in :meth:`segment` and
-        :meth:`label_segmentations`)."""
-        return self.label_segmentation(self.segment(page, mode=mode, encoding_hint=encoding_hint), explain=explain)
+        :meth:`label_segmentations`); the page's :attr:`limits` cover all of it."""
+        deadline = self.limits.deadline()
+        seg = self.segment(page, mode=mode, encoding_hint=encoding_hint, deadline=deadline)
+        return self.label_segmentations([seg], explain=explain, deadline=deadline)[0]
 
     def clean(self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None) -> str:
         """The content lines of the page, in order, joined by newlines."""
@@ -195,17 +222,18 @@ class Cleaner:
 
         Memory stays bounded whatever the stream's length: one batch in flight in this process, or at most
         ``MAX_BATCHES_PER_WORKER`` batches per worker with ``n_jobs > 1`` (spawned processes that load the
-        bundle once each).
+        bundle once each). Each page is segmented within the :attr:`limits`; a page over one raises
+        :class:`chromecut.limits.LimitError` and ends the stream (``chromecut clean`` reports it and goes on).
         """
         if n_jobs <= 1:
             for batch in chunked(pages, batch_size):
-                yield from _texts(self.label_segmentations([self.segment(page) for page in batch]))
+                yield from _texts(self._label_batch(batch))
             return
         with tempfile.TemporaryDirectory(prefix="chromecut-") as tmp:
             folder = self.bundle.save(Path(tmp) / "bundle")
             context = get_context(WORKER_START_METHOD)
             with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_clean_worker,
-                                     initargs=(str(folder), self.threshold)) as pool:
+                                     initargs=(str(folder), self.threshold, self.limits)) as pool:
                 in_flight: deque[Future[list[str]]] = deque()
                 for batch in chunked(pages, batch_size):
                     in_flight.append(pool.submit(_clean_batch, batch))
@@ -214,17 +242,26 @@ class Cleaner:
                 while in_flight:
                     yield from in_flight.popleft().result()
 
+    def _label_batch(self, pages: Sequence[str | bytes]) -> list[list[LabeledLine]]:
+        """Label pages together (one timeout for the batch's labelling); one by one if the batch runs out."""
+        segs = [self.segment(page) for page in pages]
+        try:
+            return self.label_segmentations(segs, deadline=self.limits.deadline())
+        except PageTimeout:
+            if len(segs) == 1:
+                raise
+            return [self.label_segmentations([seg], deadline=self.limits.deadline())[0] for seg in segs]
+
 
 _WORKER_CLEANER: list[Cleaner] = []
 
 
-def _init_clean_worker(folder: str, threshold: float) -> None:
-    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold)]
+def _init_clean_worker(folder: str, threshold: float, limits: Limits) -> None:
+    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits)]
 
 
 def _clean_batch(pages: list[str | bytes]) -> list[str]:
-    cleaner = _WORKER_CLEANER[0]
-    return list(_texts(cleaner.label_segmentations([cleaner.segment(page) for page in pages])))
+    return list(_texts(_WORKER_CLEANER[0]._label_batch(pages)))
 
 
 def _texts(labeled_pages: list[list[LabeledLine]]) -> Iterator[str]:
