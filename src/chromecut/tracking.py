@@ -163,7 +163,7 @@ class Tracker:
             signature=signature,
             input_example=input_example,
             registered_model_name=name,
-            pip_requirements=_pip_requirements(),
+            pip_requirements=pip_requirements(),
         )
         if name is None:
             return None
@@ -195,7 +195,8 @@ def _missing() -> Any:
     raise ImportError("chromecut.pyfunc_model is missing from the installation")
 
 
-def _pip_requirements() -> list[str]:
+def pip_requirements() -> list[str]:
+    """The packages a logged chromecut model needs, pinned to the installed versions."""
     from importlib.metadata import version
 
     return [f"chromecut=={version('chromecut')}", f"lightgbm=={version('lightgbm')}",
