@@ -341,9 +341,9 @@ def _work(batch: list[Document | InputFailure]) -> list[Outcome]:
     return _WORKER.process(batch)
 
 
-def _stopped(item: Document | InputFailure, reason: str) -> Outcome:
+def _stopped(item: Document | InputFailure, error: Exception) -> Outcome:
     """The outcome of a document whose worker was killed (over the hard time limit) or died."""
-    return Outcome(item.name, item.source, error=item.reason if isinstance(item, InputFailure) else reason)
+    return Outcome(item.name, item.source, error=item.reason if isinstance(item, InputFailure) else str(error))
 
 
 def outcomes(

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from chromecut.features import line_frame
-from chromecut.limits import NO_DEADLINE, Deadline, Limits, PageTimeout
+from chromecut.limits import NO_DEADLINE, Deadline, Limits
 from chromecut.model import Bundle
 from chromecut.segment import Segmentation, segment_html, segment_text
 from chromecut.streams import chunked
@@ -215,42 +212,87 @@ class Cleaner:
         """The content lines of the page, in order, joined by newlines."""
         return clean_text(self.label(page, mode=mode, encoding_hint=encoding_hint))
 
+    @overload
     def clean_many(
-        self, pages: Iterable[str | bytes], batch_size: int = CLEAN_BATCH_DEFAULT, n_jobs: int = 1
-    ) -> Iterator[str]:
+        self, pages: Iterable[str | bytes], batch_size: int = ..., n_jobs: int = ...,
+        return_exceptions: Literal[False] = ...,
+    ) -> Iterator[str]: ...
+
+    @overload
+    def clean_many(
+        self, pages: Iterable[str | bytes], batch_size: int = ..., n_jobs: int = ..., *,
+        return_exceptions: Literal[True],
+    ) -> Iterator[str | Exception]: ...
+
+    def clean_many(
+        self, pages: Iterable[str | bytes], batch_size: int = CLEAN_BATCH_DEFAULT, n_jobs: int = 1,
+        return_exceptions: bool = False,
+    ) -> Iterator[str] | Iterator[str | Exception]:
         """Clean a stream of pages, in order, featurising them in batches.
 
         Memory stays bounded whatever the stream's length: one batch in flight in this process, or at most
         ``MAX_BATCHES_PER_WORKER`` batches per worker with ``n_jobs > 1`` (spawned processes that load the
-        bundle once each). Each page is segmented within the :attr:`limits`; a page over one raises
-        :class:`chromecut.limits.LimitError` and ends the stream (``chromecut clean`` reports it and goes on).
+        bundle once each, under the hard time limit of :class:`chromecut.workers.WatchedPool`).
+
+        A page that cannot be cleaned (over one of the :attr:`limits`, a worker killed over the hard time
+        limit...) raises its exception, with a note giving its position in the stream, and ends the stream;
+        with ``return_exceptions=True`` (as in :func:`asyncio.gather`) the exception is yielded in the page's
+        place and the stream goes on.
         """
+        for position, result in enumerate(self._clean_results(pages, batch_size, n_jobs)):
+            if isinstance(result, Exception) and not return_exceptions:
+                result.add_note(f"page {position} of the stream")
+                raise result
+            yield result
+
+    def _clean_results(self, pages: Iterable[str | bytes], batch_size: int, n_jobs: int) -> Iterator[str | Exception]:
         if n_jobs <= 1:
             for batch in chunked(pages, batch_size):
-                yield from _texts(self._label_batch(batch))
+                yield from self._clean_batch(batch)
             return
+        from chromecut.limits import hard_limit_seconds
+        from chromecut.workers import WatchedPool
+
+        def limit(batch: Sequence[str | bytes]) -> float | None:
+            return hard_limit_seconds(self.limits.page_timeout, len(batch))
+
         with tempfile.TemporaryDirectory(prefix="chromecut-") as tmp:
             folder = self.bundle.save(Path(tmp) / "bundle")
-            context = get_context(WORKER_START_METHOD)
-            with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_clean_worker,
-                                     initargs=(str(folder), self.threshold, self.limits)) as pool:
-                in_flight: deque[Future[list[str]]] = deque()
-                for batch in chunked(pages, batch_size):
-                    in_flight.append(pool.submit(_clean_batch, batch))
-                    if len(in_flight) >= n_jobs * MAX_BATCHES_PER_WORKER:
-                        yield from in_flight.popleft().result()
-                while in_flight:
-                    yield from in_flight.popleft().result()
+            with WatchedPool(n_jobs, _clean_batch, limit, _failed_page, initializer=_init_clean_worker,
+                             initargs=(str(folder), self.threshold, self.limits),
+                             in_flight_per_worker=MAX_BATCHES_PER_WORKER) as pool:
+                yield from pool.map(chunked(pages, batch_size))
 
-    def _label_batch(self, pages: Sequence[str | bytes]) -> list[list[LabeledLine]]:
-        """Label pages together (one timeout for the batch's labelling); one by one if the batch runs out."""
-        segs = [self.segment(page) for page in pages]
+    def _clean_batch(self, pages: Sequence[str | bytes]) -> list[str | Exception]:
+        """Each page's clean text, or the exception it raised; the pages that segment are labelled together (one
+        timeout for the batch's labelling), one by one if that fails."""
+        segs: list[Segmentation | Exception] = []
+        for page in pages:
+            try:
+                segs.append(self.segment(page))
+            except Exception as exc:
+                segs.append(exc)
+        good = [seg for seg in segs if isinstance(seg, Segmentation)]
+        labeled: Sequence[list[LabeledLine] | Exception]
         try:
-            return self.label_segmentations(segs, deadline=self.limits.deadline())
-        except PageTimeout:
-            if len(segs) == 1:
-                raise
-            return [self.label_segmentations([seg], deadline=self.limits.deadline())[0] for seg in segs]
+            labeled = self.label_segmentations(good, deadline=self.limits.deadline())
+        except Exception as exc:
+            if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
+                return [result for page in pages for result in self._clean_batch([page])]
+            labeled = [exc]
+        results = iter(labeled)
+        out: list[str | Exception] = []
+        for seg in segs:
+            if isinstance(seg, Exception):
+                out.append(seg)
+            else:
+                result = next(results)
+                out.append(result if isinstance(result, Exception) else clean_text(result))
+        return out
+
+
+def _failed_page(page: str | bytes, error: Exception) -> Exception:
+    return error
 
 
 _WORKER_CLEANER: list[Cleaner] = []
@@ -260,13 +302,8 @@ def _init_clean_worker(folder: str, threshold: float, limits: Limits) -> None:
     _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits)]
 
 
-def _clean_batch(pages: list[str | bytes]) -> list[str]:
-    return list(_texts(_WORKER_CLEANER[0]._label_batch(pages)))
-
-
-def _texts(labeled_pages: list[list[LabeledLine]]) -> Iterator[str]:
-    for lines in labeled_pages:
-        yield clean_text(lines)
+def _clean_batch(pages: list[str | bytes]) -> list[str | Exception]:
+    return _WORKER_CLEANER[0]._clean_batch(pages)
 
 
 def clean_text(lines: Iterable[LabeledLine]) -> str:

@@ -5,7 +5,8 @@ yields the results in input order, with a bounded number of batches in flight. A
 step stuck in C code (an HTML parser, a regex); this pool can: when a batch is not done within
 ``limit(batch)`` seconds of being awaited, or its worker dies (a crash, the OOM killer), every worker is
 killed, the pool is restarted, and the batch is run again one item at a time; the item that overruns or kills
-its worker again gets ``fail(item, reason)`` as its result, the others are processed normally.
+its worker again gets ``fail(item, error)`` as its result (``error`` a
+:class:`chromecut.limits.PageTimeout` or a :class:`WorkerDied`), the others are processed normally.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Generic, TypeVar
 
+from chromecut.limits import PageTimeout
+
 T = TypeVar("T")
 R = TypeVar("R")
 #: Worker processes are spawned: forking after LightGBM's OpenMP runtime started can hang.
@@ -26,6 +29,10 @@ START_METHOD = "spawn"
 IN_FLIGHT_PER_WORKER_DEFAULT = 2
 #: Seconds to wait for killed workers to exit.
 KILL_WAIT_SECONDS = 10.0
+
+
+class WorkerDied(RuntimeError):
+    """The worker process that held an item died (a crash, the out-of-memory killer)."""
 
 
 class WatchedPool(Generic[T, R]):
@@ -40,7 +47,8 @@ class WatchedPool(Generic[T, R]):
     limit:
         Seconds a batch may take once awaited (``None``: no limit).
     fail:
-        The result of an item that overran its limit or killed its worker, from the item and why.
+        The result of an item that overran its limit or killed its worker, from the item and the error
+        (:class:`chromecut.limits.PageTimeout` or :class:`WorkerDied`).
     initializer, initargs:
         Run once in each worker when it starts (a restarted pool runs it again).
     in_flight_per_worker:
@@ -52,7 +60,7 @@ class WatchedPool(Generic[T, R]):
         jobs: int,
         work: Callable[[list[T]], list[R]],
         limit: Callable[[Sequence[T]], float | None],
-        fail: Callable[[T, str], R],
+        fail: Callable[[T, Exception], R],
         initializer: Callable[..., None] | None = None,
         initargs: tuple[Any, ...] = (),
         in_flight_per_worker: int = IN_FLIGHT_PER_WORKER_DEFAULT,
@@ -127,17 +135,17 @@ class WatchedPool(Generic[T, R]):
             pending.append((queued, self._pool.submit(self.work, queued)))
         return results
 
-    def _wait(self, future: Future[list[R]], batch: Sequence[T]) -> str | None:
+    def _wait(self, future: Future[list[R]], batch: Sequence[T]) -> Exception | None:
         """``None`` when the batch finished; otherwise why not (the pool has been restarted)."""
         seconds = self.limit(batch)
         try:
             future.result(timeout=seconds)
         except FutureTimeout:
             self._restart()
-            return f"worker stopped after {seconds:g} s (hard limit of --page-timeout)"
+            return PageTimeout(f"worker stopped after {seconds:g} s (hard limit of --page-timeout)")
         except BrokenProcessPool:
             self._restart()
-            return "worker process died (crash or out of memory)"
+            return WorkerDied("worker process died (crash or out of memory)")
         except BaseException:  # the work's own exception: the caller's result() raises it
             return None
         return None

@@ -222,8 +222,8 @@ def _work(batch: list[str]) -> list[str]:
     return out
 
 
-def _fail(item: str, reason: str) -> str:
-    return f"failed {item}: {reason}"
+def _fail(item: str, error: Exception) -> str:
+    return f"failed {item}: {type(error).__name__}: {error}"
 
 
 def test_a_stuck_or_crashing_document_is_killed_and_only_it_fails() -> None:
@@ -232,8 +232,33 @@ def test_a_stuck_or_crashing_document_is_killed_and_only_it_fails() -> None:
     with WatchedPool(2, _work, lambda batch: 4.0 + len(batch), _fail) as pool:
         results = list(pool.map(batches))
     assert results[:3] == ["A", "B", "C"]
-    assert results[3].startswith("failed stuck: worker stopped after") and "--page-timeout" in results[3]
+    assert results[3].startswith("failed stuck: PageTimeout: worker stopped after") and "--page-timeout" in results[3]
     assert results[4:6] == ["D", "E"]
-    assert results[6] == "failed crash: worker process died (crash or out of memory)"
+    assert results[6] == "failed crash: WorkerDied: worker process died (crash or out of memory)"
     assert results[7:] == ["F", "G"]
     assert pool.restarts >= 3 and time.monotonic() - started < STUCK_SECONDS / 10
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_clean_many_goes_on_with_return_exceptions_and_otherwise_names_the_page(
+    written: list[tuple[Hostile, str]], cleaners: dict[str, Cleaner], jobs: int
+) -> None:
+    html = cleaners["html"]
+    plain = [item for item, _ in written if item.kind not in ("jsonl", "warc") and item.name != "long-line.txt"]
+    pages = [plain_payload(item) for item in plain]
+    results = list(html.clean_many(pages, batch_size=4, n_jobs=jobs, return_exceptions=True))
+    assert len(results) == len(pages)
+    for page, result in zip(pages, results, strict=True):
+        try:
+            expected: str | type[Exception] = html.clean(page)
+        except LimitError:
+            expected = LimitError
+        if expected is LimitError:
+            assert isinstance(result, LimitError)
+        else:
+            assert result == expected
+    assert sum(isinstance(result, LimitError) for result in results) == 2  # nested divs; the gzip bomb's size
+    first_bad = next(i for i, result in enumerate(results) if isinstance(result, Exception))
+    with pytest.raises(LimitError) as raised:
+        list(html.clean_many(pages, batch_size=4, n_jobs=jobs))
+    assert f"page {first_bad} of the stream" in raised.value.__notes__
