@@ -31,7 +31,7 @@ from hostile import (
     plain_payload,
     write_corpus,
 )
-from synthetic import synthetic_page
+from synthetic import http_response, synthetic_page, warc_record
 
 Capture = pytest.CaptureFixture[str]
 _MESSAGE = re.compile(r"^chromecut: (.+?): (.+)$")
@@ -262,3 +262,25 @@ def test_clean_many_goes_on_with_return_exceptions_and_otherwise_names_the_page(
     with pytest.raises(LimitError) as raised:
         list(html.clean_many(pages, batch_size=4, n_jobs=jobs))
     assert f"page {first_bad} of the stream" in raised.value.__notes__
+
+
+def test_an_oversized_record_fails_by_name_and_the_container_reads_on(tmp_path: Path, capsys: Capture) -> None:
+    small = {"id": "small", "text": "a short line\nanother"}
+    huge = {"id": "huge", "text": "x" * 50_000}  # read 2,001 bytes at a time, never whole
+    jsonl = tmp_path / "records.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in (small, huge, {**small, "id": "after"})) + "\n")
+    big_page = ("<html><body><p>" + "word " * 2_000 + "</p></body></html>").encode()
+    warc = tmp_path / "crawl.warc"
+    warc.write_bytes(b"".join(
+        warc_record("response", name, f"http://w.example/{name}", "application/http; msgtype=response",
+                    http_response(body, "text/html"))
+        for name, body in (("1", synthetic_page(1).encode()), ("2", big_page), ("3", synthetic_page(2).encode()))
+    ))
+    assert main(["label", "--max-page-bytes", "2000", str(jsonl), str(warc)]) == EXIT_FAILED
+    captured = capsys.readouterr()
+    reported = _reported(captured.err)
+    assert set(reported) == {f"{jsonl}:2", "<urn:uuid:2>"}
+    assert all("larger than 2000 bytes" in reason for reason in reported.values())
+    docs = [json.loads(line)["doc"] for line in captured.out.splitlines()]
+    assert sorted(set(docs)) == ["<urn:uuid:1>", "<urn:uuid:3>", "after", "small"]
+    assert docs.count("small") == docs.count("after") == 2
