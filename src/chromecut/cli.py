@@ -195,6 +195,8 @@ def _build_parser() -> argparse.ArgumentParser:
     # Listed for --help only: main() hands "bench ..." to the benchmark's own parser (importing it here would
     # load the model stack on every call).
     bench_commands.add_parser("speed", help="pages/s, MB/s, lines/s of chromecut and the peers")
+    bench_commands.add_parser("serve", help="the model server under concurrent clients: p50/p99, requests/s")
+    bench_commands.add_parser("stream", help="peak RSS of chromecut clean over N MB of generated JSON Lines")
     return parser
 
 

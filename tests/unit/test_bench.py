@@ -271,3 +271,13 @@ def test_command_line_rejects_unknown_names() -> None:
     with pytest.raises(ValueError, match="unknown contender"):
         bench.build_contenders(["nope"])
     assert [c.name for c in bench.build_contenders()] == list(bench.CONTENDERS)
+
+
+@pytest.mark.parametrize(("command", "prog"), [("serve", "chromecut.loadtest"), ("stream", "chromecut.streambench")])
+def test_bench_hands_serve_and_stream_to_their_modules(command: str, prog: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from chromecut.cli import main as cli_main
+
+    with pytest.raises(SystemExit) as exited:
+        cli_main(["bench", command, "--help"])
+    assert exited.value.code == 0 and f"python -m {prog}" in capsys.readouterr().out
