@@ -50,14 +50,22 @@ def _runs(store: Path) -> list[mlflow.entities.Run]:
     return [] if experiment is None else client.search_runs([experiment.experiment_id])
 
 
+def _default_sigint() -> None:
+    # pytest-xdist workers ignore SIGINT, and an ignored signal stays ignored across exec: Python would then not
+    # turn it into KeyboardInterrupt. Give the training the disposition a terminal gives it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_mid_run_leaves_nothing_half_done_and_a_rerun_succeeds(prepared: Path, tmp_path: Path) -> None:
     env = {**os.environ, "CHROMECUT_ROOT": str(tmp_path), "OMP_NUM_THREADS": "1"}
-    training = subprocess.Popen(_command(prepared, tmp_path, ENDLESS_ROUNDS), cwd=tmp_path, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tmp_path / "train.log"  # a file, not a pipe: a full pipe would block the training
+    with log.open("wb") as stderr:
+        training = subprocess.Popen(_command(prepared, tmp_path, ENDLESS_ROUNDS), cwd=tmp_path, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + START_SECONDS
         while not _runs(tmp_path):
-            assert training.poll() is None, training.stderr.read().decode()[-3000:]  # type: ignore[union-attr]
+            assert training.poll() is None, log.read_text(errors="replace")[-3000:]
             assert time.monotonic() < deadline, "the training run never started"
             time.sleep(POLL_SECONDS)
         time.sleep(INTO_THE_RUN_SECONDS)
@@ -68,6 +76,7 @@ def test_sigint_mid_run_leaves_nothing_half_done_and_a_rerun_succeeds(prepared: 
         if training.poll() is None:
             training.kill()
     assert training.returncode != 0
+    assert "KeyboardInterrupt" in log.read_text(errors="replace")
 
     (run,) = _runs(tmp_path)
     assert run.info.status == RunStatus.to_string(RunStatus.KILLED)
