@@ -98,7 +98,7 @@ class Limits:
             raise LimitError(too_large_message(self.max_page_bytes))
 
 
-#: No limit at all (what training and data preparation use).
+#: No limit at all (as segmentation runs on its own, for training and data preparation).
 UNLIMITED = Limits(None, None, None, None)
 
 
