@@ -223,11 +223,15 @@ def check_answer(answer: Answer, page_id: str) -> str | None:
     return None
 
 
-def run_load(base_url: str, requests: int, clients: int, server_workers: int, seed: int = SEED_DEFAULT
-             ) -> LoadFigures:
-    """Send ``requests`` generated pages from ``clients`` threads and measure."""
+def run_load(base_url: str, requests: int, clients: int, server_workers: int, seed: int = SEED_DEFAULT,
+             sample: Sequence[str] | None = None) -> LoadFigures:
+    """Send ``requests`` pages from ``clients`` threads and measure: generated pages, or the ``sample``'s pages
+    in turn."""
     rng = random.Random(seed)
-    pages = [generated_page(i, rng) for i in range(requests)]
+    if sample:
+        pages = [sample[i % len(sample)] for i in range(requests)]
+    else:
+        pages = [generated_page(i, rng) for i in range(requests)]
     bodies = [request_body([{"id": str(i), "html": page}]) for i, page in enumerate(pages)]
     started = time.perf_counter()
     answers = post_all(base_url, bodies, clients)
@@ -251,16 +255,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"uvicorn workers of the server (default {SERVER_WORKERS_DEFAULT})")
     parser.add_argument("--warmup", type=int, default=2 * CLIENTS_DEFAULT,
                         help="requests sent (and not measured) before the run")
+    parser.add_argument("--dataset-pages", type=int, default=0, metavar="N",
+                        help="send N real pages of the datasets in turn (the speed benchmark's sample) instead of "
+                             "generated ones")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args(argv)
     from chromecut.predict import resolve_model
+
+    sample = None
+    if args.dataset_pages:
+        from chromecut.bench import DEFAULT_DATASETS, sample_pages
+        from chromecut.encoding import decode_text
+
+        sample = [decode_text(page.html) for page in sample_pages(DEFAULT_DATASETS, args.dataset_pages)]
 
     with tempfile.TemporaryDirectory(prefix="chromecut-serve-") as tmp:
         model = save_pyfunc(resolve_model(args.model), Path(tmp) / "model")
         with model_server(str(model), args.server_workers) as url:
             if args.warmup:
                 run_load(url, args.warmup, args.clients, args.server_workers, seed=SEED_DEFAULT + 1)
-            figures = run_load(url, args.requests, args.clients, args.server_workers)
+            figures = run_load(url, args.requests, args.clients, args.server_workers, sample=sample)
     print(json.dumps(asdict(figures), indent=2))
     print(f"{figures.requests} requests, {figures.clients} clients, {figures.server_workers} server workers: "
           f"{figures.failed} failed; p50 {figures.p50_ms} ms, p99 {figures.p99_ms} ms, "
