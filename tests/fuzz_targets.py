@@ -7,17 +7,22 @@ Shared by the property tests (``tests/unit/test_properties.py``, a short run in 
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 from functools import cache
 
 import numpy as np
 from hypothesis import strategies as st
 
+from chromecut import inputs
 from chromecut.features import line_frame
+from chromecut.inputs import Document, InputFailure, Source
 from chromecut.limits import LimitError, Limits
 from chromecut.predict import Cleaner
 from chromecut.segment import segment_html, segment_text, split_text_lines
 
-from synthetic import synthetic_page
+from synthetic import http_response, synthetic_page, warc_record
 
 #: Pieces tag soup is made of: real tags (block, inline, skipped, raw text, void), broken ones, entities,
 #: comments, and characters that trip parsers and line splitters.
@@ -35,10 +40,8 @@ tag_soup = st.lists(st.sampled_from(SOUP_PIECES) | any_text, max_size=60).map(""
 any_bytes = st.binary(max_size=2000)
 
 
-@st.composite
-def mutated_page(draw: st.DrawFn) -> bytes:
-    """A synthetic page's bytes with random bytes flipped, inserted and deleted."""
-    data = bytearray(synthetic_page(draw(st.integers(0, 50))).encode("utf-8"))
+def _mutate(draw: st.DrawFn, data: bytearray) -> bytes:
+    """Flip, insert and delete random bytes."""
     for _ in range(draw(st.integers(1, 20))):
         position = draw(st.integers(0, len(data)))
         action = draw(st.sampled_from(("flip", "insert", "delete")))
@@ -49,6 +52,25 @@ def mutated_page(draw: st.DrawFn) -> bytes:
         else:
             del data[position : position + draw(st.integers(1, 40))]
     return bytes(data)
+
+
+@st.composite
+def mutated_page(draw: st.DrawFn) -> bytes:
+    """A synthetic page's bytes with random bytes flipped, inserted and deleted."""
+    return _mutate(draw, bytearray(synthetic_page(draw(st.integers(0, 50))).encode("utf-8")))
+
+
+def _containers() -> tuple[bytes, ...]:
+    records = [warc_record("response", str(i), f"http://f.example/{i}", "application/http; msgtype=response",
+                           http_response(synthetic_page(i).encode(), "text/html; charset=utf-8")) for i in range(2)]
+    jsonl = b"\n".join(json.dumps({"id": i, "html": synthetic_page(i)}).encode() for i in range(3))
+    return (b"".join(records), b"".join(gzip.compress(r) for r in records), jsonl, gzip.compress(jsonl))
+
+
+@st.composite
+def mutated_container(draw: st.DrawFn) -> bytes:
+    """A WARC or JSON Lines file (plain or gzip) with random bytes flipped, inserted and deleted."""
+    return _mutate(draw, bytearray(draw(st.sampled_from(_containers()))))
 
 
 @cache
@@ -114,3 +136,23 @@ def check_features(page: str | bytes) -> None:
         assert len(features) == len(part)
         values = features.to_numpy(dtype=np.float64)
         assert not np.isinf(values).any()
+
+
+#: Page size limit of the reader checks (a mutated container's records are a few KB).
+READER_MAX_BYTES = 4096
+
+
+def check_readers(data: bytes) -> None:
+    """Every reader (plain, JSON Lines, WARC; gzip or not) turns any bytes into documents and failures, never an
+    exception, and never hands on a document over the size limit."""
+    readers = (("sniff", lambda s, f: [inputs._read_plain(s, f, READER_MAX_BYTES)]),
+               ("jsonl", lambda s, f: list(inputs._read_jsonl(s, f, READER_MAX_BYTES))),
+               ("warc", lambda s, f: list(inputs._read_warc(s, f, READER_MAX_BYTES))))
+    for source_format, read in readers:
+        items = read(Source("fuzz", source_format), io.BytesIO(data))  # type: ignore[arg-type]
+        assert all(isinstance(item, Document | InputFailure) for item in items)
+        for item in items:
+            if isinstance(item, Document):
+                size = len(item.data) if isinstance(item.data, bytes) else len(item.data.encode("utf-8", "replace"))
+                assert size <= READER_MAX_BYTES
+

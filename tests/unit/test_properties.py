@@ -16,8 +16,10 @@ from fuzz_targets import (
     check_features,
     check_html_labels,
     check_limits_raise_only_limit_errors,
+    check_readers,
     check_segmentation,
     check_text_labels,
+    mutated_container,
     mutated_page,
     tag_soup,
 )
@@ -64,3 +66,10 @@ def test_tight_limits_refuse_with_a_limit_error_or_label_every_line(data: bytes)
 @given(tag_soup | mutated_page())
 def test_features_are_never_infinite(page: str | bytes) -> None:
     check_features(page)
+
+
+@CI
+@given(mutated_container() | any_bytes)
+def test_readers_turn_any_bytes_into_documents_and_failures(data: bytes) -> None:
+    check_readers(data)
+
