@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
 from chromecut.inputs import STDIN_NAME, Document, DocumentKind, InputFailure, InputFormat, Source, read_source, sources
-from chromecut.limits import Limits, hard_limit_seconds
+from chromecut.limits import LimitError, Limits, hard_limit_seconds
 
 if TYPE_CHECKING:  # the model stack (LightGBM, pandas) is imported when a model is loaded, not by `chromecut --help`
     from chromecut.predict import Cleaner, LabeledLine
@@ -199,8 +199,6 @@ class _Member(NamedTuple):
 
 
 def _failure(document: Document, exc: Exception) -> Outcome:
-    from chromecut.limits import LimitError
-
     reason = str(exc) if isinstance(exc, DocumentError | LimitError) else f"{type(exc).__name__}: {exc}"
     return Outcome(document.name, document.source, error=reason)
 

@@ -19,18 +19,19 @@ import numpy as np
 import numpy.typing as npt
 
 from chromecut.features import line_frame
-from chromecut.limits import NO_DEADLINE, Deadline, Limits
+from chromecut.limits import NO_DEADLINE, Deadline, Limits, hard_limit_seconds
 from chromecut.model import Bundle
 from chromecut.segment import Segmentation, segment_html, segment_text
 from chromecut.streams import chunked
+from chromecut.workers import START_METHOD, WatchedPool
 
 SHIPPED_BUNDLES = ("html", "text")
 #: Pages featurised together by ``clean_many`` (one LightGBM call per batch instead of per page).
 CLEAN_BATCH_DEFAULT = 64
 #: Batches queued per worker process in ``clean_many``: enough to keep workers busy, few enough to bound memory.
 MAX_BATCHES_PER_WORKER = 2
-#: Worker processes are spawned: forking after LightGBM's OpenMP runtime started can hang.
-WORKER_START_METHOD = "spawn"
+#: How worker processes start (spawned: see :data:`chromecut.workers.START_METHOD`).
+WORKER_START_METHOD = START_METHOD
 InputMode = Literal["html", "text"]
 #: Decimals of the probabilities and contributions in ``chromecut label`` records.
 RECORD_DECIMALS = 4
@@ -250,9 +251,6 @@ class Cleaner:
             for batch in chunked(pages, batch_size):
                 yield from self._clean_batch(batch)
             return
-        from chromecut.limits import hard_limit_seconds
-        from chromecut.workers import WatchedPool
-
         def limit(batch: Sequence[str | bytes]) -> float | None:
             return hard_limit_seconds(self.limits.page_timeout, len(batch))
 
