@@ -24,6 +24,7 @@ from chromecut.workers import WatchedPool
 
 from hostile import (
     Hostile,
+    corpus,
     expected_lines,
     is_subsequence,
     long_line,
@@ -284,3 +285,9 @@ def test_an_oversized_record_fails_by_name_and_the_container_reads_on(tmp_path: 
     docs = [json.loads(line)["doc"] for line in captured.out.splitlines()]
     assert sorted(set(docs)) == ["<urn:uuid:1>", "<urn:uuid:3>", "after", "small"]
     assert docs.count("small") == docs.count("after") == 2
+
+
+def test_a_lying_charset_declaration_loses_to_valid_utf8(cleaners: dict[str, Cleaner]) -> None:
+    (lying,) = [item for item in corpus() if item.name == "lying-charset.html"]
+    (line,) = cleaners["html"].label(lying.data)
+    assert line.text == "Zürich, naïve café — “quotes” 北京"
