@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
 from chromecut.inputs import STDIN_NAME, Document, DocumentKind, InputFailure, InputFormat, Source, read_source, sources
+from chromecut.limits import LimitError, Limits, hard_limit_seconds
 
 if TYPE_CHECKING:  # the model stack (LightGBM, pandas) is imported when a model is loaded, not by `chromecut --help`
     from chromecut.predict import Cleaner, LabeledLine
@@ -94,20 +92,24 @@ class Settings:
         Decision threshold; each bundle's own when ``None``.
     explain:
         Whether label records carry each line's strongest feature contributions.
+    limits:
+        Size, line, nesting and time limits of each document (:mod:`chromecut.limits`); a document over one
+        fails, named, and the others go on.
     """
 
     task: Task = "clean"
     model: str | None = None
     threshold: float | None = None
     explain: bool = False
+    limits: Limits = field(default_factory=Limits)
 
 
-def load_cleaner(model: str, threshold: float | None) -> Cleaner:
+def load_cleaner(model: str, threshold: float | None, limits: Limits | None = None) -> Cleaner:
     """Load a model for the command line; any failure becomes a :class:`ModelError`."""
     from chromecut.predict import Cleaner
 
     try:
-        return Cleaner.load(model, threshold)
+        return Cleaner.load(model, threshold, limits)
     except Exception as exc:  # BundleError, OSError, MLflow's own errors: all mean "cannot use this model"
         raise ModelError(f"cannot load model {model!r}: {exc}") from exc
 
@@ -127,7 +129,8 @@ class Processor:
         self.settings = settings
         self._cleaners: dict[str, Cleaner] = {}
         if settings.model is not None:
-            self._cleaners[settings.model] = cleaner or load_cleaner(settings.model, settings.threshold)
+            self._cleaners[settings.model] = cleaner or load_cleaner(settings.model, settings.threshold,
+                                                                     settings.limits)
 
     def cleaner_for(self, kind: DocumentKind) -> Cleaner:
         """The model for a document of this kind; raises :class:`DocumentError` when it cannot read it."""
@@ -136,7 +139,7 @@ class Processor:
         name = self.settings.model or kind
         cleaner = self._cleaners.get(name)
         if cleaner is None:
-            cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold)
+            cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold, self.settings.limits)
         if not readable(cleaner.mode, kind):
             raise DocumentError(f"the {cleaner.mode} model cannot label {kind} input; use a text model (--model text)")
         return cleaner
@@ -164,10 +167,12 @@ class Processor:
         return [outcome for outcome in results if outcome is not None]
 
     def _label(self, cleaner: Cleaner, members: list[_Member]) -> Iterator[tuple[int, Outcome]]:
-        """Label a group in one pass; when the pass fails, label one by one to isolate the failing document."""
+        """Label a group in one pass (one page timeout for the pass); when the pass fails (or runs out of time),
+        label one by one to isolate the failing document."""
         explain = EXPLAIN_FEATURES if self.settings.explain else 0
         try:
-            labeled = cleaner.label_segmentations([member.segmentation for member in members], explain=explain)
+            labeled = cleaner.label_segmentations([member.segmentation for member in members], explain=explain,
+                                                  deadline=self.settings.limits.deadline())
         except Exception as exc:
             if len(members) == 1:
                 yield members[0].position, _failure(members[0].document, exc)
@@ -194,7 +199,7 @@ class _Member(NamedTuple):
 
 
 def _failure(document: Document, exc: Exception) -> Outcome:
-    reason = str(exc) if isinstance(exc, DocumentError) else f"{type(exc).__name__}: {exc}"
+    reason = str(exc) if isinstance(exc, DocumentError | LimitError) else f"{type(exc).__name__}: {exc}"
     return Outcome(document.name, document.source, error=reason)
 
 
@@ -334,36 +339,38 @@ def _work(batch: list[Document | InputFailure]) -> list[Outcome]:
     return _WORKER.process(batch)
 
 
+def _stopped(item: Document | InputFailure, error: Exception) -> Outcome:
+    """The outcome of a document whose worker was killed (over the hard time limit) or died."""
+    return Outcome(item.name, item.source, error=item.reason if isinstance(item, InputFailure) else str(error))
+
+
 def outcomes(
     plan: Plan, *, batch_documents: int = BATCH_DOCUMENTS_DEFAULT, batch_bytes: int = BATCH_BYTES_DEFAULT
 ) -> Iterator[Outcome]:
     """Every document's outcome, in input order; failures to read are outcomes too.
 
     With ``plan.jobs`` > 1 the documents are labelled by that many spawned worker processes, at most
-    :data:`IN_FLIGHT_PER_WORKER` batches each in flight. A :class:`ModelError` (a shipped bundle that is missing)
-    stops the run.
+    :data:`IN_FLIGHT_PER_WORKER` batches each in flight, under a hard time limit
+    (:func:`chromecut.limits.hard_limit_seconds` of the batch): a worker that overruns it, or dies, is killed
+    and its batch run again one document at a time, so only the document at fault fails. A
+    :class:`ModelError` (a shipped bundle that is missing) stops the run.
     """
-    items = (item for source in plan.sources for item in read_source(source))
+    limits = plan.settings.limits
+    items = (item for source in plan.sources for item in read_source(source, max_page_bytes=limits.max_page_bytes))
     batches = _batches(items, batch_documents, batch_bytes)
     if plan.jobs == 1:
         processor = Processor(plan.settings, plan.cleaner)
         for batch in batches:
             yield from processor.process(batch)
         return
-    from chromecut.predict import WORKER_START_METHOD
+    from chromecut.workers import WatchedPool
 
-    pool = ProcessPoolExecutor(plan.jobs, mp_context=get_context(WORKER_START_METHOD), initializer=_init_worker,
-                               initargs=(plan.settings,))
-    pending: deque[Future[list[Outcome]]] = deque()
-    try:
-        for batch in batches:
-            pending.append(pool.submit(_work, batch))
-            if len(pending) >= plan.jobs * IN_FLIGHT_PER_WORKER:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    def limit(batch: Sequence[Document | InputFailure]) -> float | None:
+        return hard_limit_seconds(limits.page_timeout, len(batch))
+
+    with WatchedPool(plan.jobs, _work, limit, _stopped, initializer=_init_worker, initargs=(plan.settings,),
+                     in_flight_per_worker=IN_FLIGHT_PER_WORKER) as pool:
+        yield from pool.map(batches)
 
 
 class OutputWriter:

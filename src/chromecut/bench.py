@@ -996,6 +996,11 @@ def build_parser() -> argparse.ArgumentParser:
                                            "and speedup, the local engine beside.")
     bench_dask.add_arguments(dask)
     dask.set_defaults(handler=_run_dask)
+    # Listed for --help only: main() hands these to their own modules' parsers.
+    commands.add_parser("serve", help="the model server under concurrent clients: p50/p99 latency, requests/s "
+                                      "(chromecut.loadtest)")
+    commands.add_parser("stream", help="peak RSS of chromecut clean over N MB of generated JSON Lines "
+                                       "(chromecut.streambench)")
     return parser
 
 
@@ -1005,9 +1010,19 @@ def _run_dask(args: argparse.Namespace) -> int:
     return bench_dask.run(args)
 
 
+#: Benchmarks with a module (and parser) of their own: ``chromecut bench serve|stream [options]``.
+DELEGATED = {"serve": "chromecut.loadtest", "stream": "chromecut.streambench"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m chromecut.bench speed|rss [options]``; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    """``python -m chromecut.bench speed|rss|serve|stream [options]``; returns the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] and arguments[0] in DELEGATED:
+        from importlib import import_module
+
+        delegate: Callable[[Sequence[str]], int] = import_module(DELEGATED[arguments[0]]).main
+        return delegate(arguments[1:])
+    args = build_parser().parse_args(arguments)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     for name in PEER_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -18,6 +18,7 @@ from typing import Any
 from chromecut import batch
 from chromecut.datasets import DATASETS
 from chromecut.inputs import INPUT_FORMATS
+from chromecut.limits import MAX_DEPTH_DEFAULT, MAX_LINES_DEFAULT, MAX_PAGE_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
 
 PROCESSED_DIR_DEFAULT = Path("data/processed")
 EXIT_OK = 0
@@ -71,6 +72,14 @@ _FILES_EPILOG = """\
   is renamed into place when its input is done; an input none of whose documents succeeded writes no file.
   Two inputs with the same output, or an output that would overwrite an input, are refused.
 
+limits:
+  A document over a limit fails whole (named on stderr, exit status 1); it is never truncated, so every
+  document written has exactly one label per line. 0 disables a limit. --max-page-bytes counts decompressed
+  bytes and stops reading there (a gzip bomb is never inflated whole); --max-depth is estimated from the tags
+  before parsing (the parser's time grows with the square of the depth); --page-timeout is checked between
+  the steps of each document and, with --jobs >= 2, also enforced by killing a worker that overruns
+  2 x timeout x documents in its batch + 30 s (the document at fault fails, the others are redone).
+
 exit status:
   0 every document processed; 1 some documents failed (each reported on stderr as "chromecut: <doc>:
   <reason>", nothing written for it; the others processed and written); 2 usage errors (bad options, a
@@ -106,6 +115,23 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _limit_int(value: str) -> int | None:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
+    return number or None
+
+
+def _limit_seconds(value: str) -> float | None:
+    seconds = _threshold(value)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
+    return seconds or None
+
+
 def _add_inference_command(commands: Any, task: str) -> None:
     summary = _INFERENCE_HELP[task]
     command = commands.add_parser(task, help=summary, description=summary[0].upper() + summary[1:] + ".",
@@ -131,6 +157,15 @@ def _add_inference_command(commands: Any, task: str) -> None:
                               "--out-dir must be paths every worker sees")
     command.add_argument("--out-dir", type=Path, default=None, metavar="DIR",
                          help="write one output file per input into this folder")
+    command.add_argument("--max-page-bytes", type=_limit_int, default=MAX_PAGE_BYTES_DEFAULT, metavar="N",
+                         help=f"fail a document larger than N bytes (default: {MAX_PAGE_BYTES_DEFAULT}; 0: no limit)")
+    command.add_argument("--max-lines", type=_limit_int, default=MAX_LINES_DEFAULT, metavar="N",
+                         help=f"fail a document with more than N lines (default: {MAX_LINES_DEFAULT}; 0: no limit)")
+    command.add_argument("--max-depth", type=_limit_int, default=MAX_DEPTH_DEFAULT, metavar="N",
+                         help=f"fail an HTML document nested deeper than N elements (default: {MAX_DEPTH_DEFAULT}; "
+                              "0: no limit)")
+    command.add_argument("--page-timeout", type=_limit_seconds, default=PAGE_TIMEOUT_DEFAULT, metavar="SECONDS",
+                         help=f"fail a document that takes longer (default: {PAGE_TIMEOUT_DEFAULT:g}; 0: no limit)")
     if task == "label":
         command.add_argument("--explain", action="store_true",
                              help=f'add "explain": the {batch.EXPLAIN_FEATURES} strongest feature contributions '
@@ -171,6 +206,8 @@ def _build_parser() -> argparse.ArgumentParser:
     # load the model stack on every call).
     bench_commands.add_parser("speed", help="pages/s, MB/s, lines/s of chromecut and the peers")
     bench_commands.add_parser("dask", help="pages/s of clean --engine dask with 1 and 2 workers, and the speedup")
+    bench_commands.add_parser("serve", help="the model server under concurrent clients: p50/p99, requests/s")
+    bench_commands.add_parser("stream", help="peak RSS of chromecut clean over N MB of generated JSON Lines")
     # Also handed on by main(): the DVC pipeline's stages, each reading the composed params.yaml.
     commands.add_parser("pipeline", help="a stage of the DVC pipeline (prepare, train, evaluate, bench)",
                         add_help=False)
@@ -196,8 +233,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _infer(args: argparse.Namespace) -> int:
     """``clean`` / ``label``: plan, run, write; failures reported as they come."""
+    limits = Limits(max_page_bytes=args.max_page_bytes, max_lines=args.max_lines, max_depth=args.max_depth,
+                    page_timeout=args.page_timeout)
     settings = batch.Settings(task=args.command, model=args.model, threshold=args.threshold,
-                              explain=getattr(args, "explain", False))
+                              explain=getattr(args, "explain", False), limits=limits)
     try:
         if args.engine == "local" and args.scheduler is not None:
             raise batch.UsageError("--scheduler needs --engine dask")

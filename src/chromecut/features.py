@@ -652,6 +652,13 @@ def categorical_features(names: Iterable[str]) -> list[str]:
     return [n for n in names if n == "tag"]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def line_frame(segmentations: Iterable[tuple[Any, Segmentation]], *, domain: str | None = None) -> pd.DataFrame:
     """The line frame of segmented pages, blank lines left out (``line`` keeps each line's own index)."""
     columns: dict[str, list[Any]] = {c: [] for c in LINE_FRAME_COLUMNS}
@@ -665,7 +672,12 @@ def line_frame(segmentations: Iterable[tuple[Any, Segmentation]], *, domain: str
             for name in MARKUP_COLUMNS:
                 columns[name].append(getattr(line, name))
             columns["title"].append(seg.title)
-    frame = pd.DataFrame(columns)
+    try:
+        frame = pd.DataFrame(columns)
+    except UnicodeEncodeError:
+        # A lone surrogate (text from a broken decoder) cannot be stored in pandas' Arrow-backed strings: the
+        # features see U+FFFD instead (the labelled lines keep their own text).
+        frame = pd.DataFrame({name: [_without_surrogates(v) for v in values] for name, values in columns.items()})
     if domain is not None:
         frame["domain"] = domain
     return frame

@@ -42,6 +42,10 @@ JSONL_SUFFIXES = frozenset((".jsonl",))
 WARC_SUFFIXES = frozenset((".warc", ".wet"))
 #: Bytes read from a compressed file per call (the decompressed output of one call can be larger).
 GZIP_READ_CHUNK_BYTES = 1 << 16
+#: Most bytes one decompression call may produce (a gzip bomb inflates a 64 KiB chunk a thousandfold).
+GZIP_OUTPUT_CHUNK_BYTES = 1 << 20
+#: Bytes read per call when the rest of an oversized line is skipped.
+SKIP_CHUNK_BYTES = 1 << 20
 #: zlib ``wbits`` that accepts a gzip header and trailer.
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
@@ -237,6 +241,7 @@ class GzipStream(io.RawIOBase):
         self._chunk_bytes = chunk_bytes
         self._decompressor = zlib.decompressobj(_GZIP_WBITS)
         self._pending = bytearray()
+        self._input = b""  # compressed bytes read but not yet decompressed
         self._in_member = False
         self._done = False
         #: Compressed bytes read so far.
@@ -263,30 +268,32 @@ class GzipStream(io.RawIOBase):
         return size
 
     def _fill(self) -> None:
-        chunk = self._raw.read(self._chunk_bytes)
-        if not chunk:
-            if self._in_member:
-                self.error = f"truncated gzip stream (ends after {self.compressed_offset} compressed bytes)"
-            self._done = True
-            return
-        start = self.compressed_offset
-        self.compressed_offset += len(chunk)
-        data = chunk
-        while data:
-            if not self._in_member and not data.strip(b"\x00"):
-                return  # zero padding after the last member, as some writers leave it
-            try:
-                self._pending += self._decompressor.decompress(data)
-            except zlib.error as exc:
-                self.error = f"corrupt gzip data (compressed bytes {start}-{self.compressed_offset}): {exc}"
+        """Decompress at most :data:`GZIP_OUTPUT_CHUNK_BYTES` more (memory stays bounded whatever the ratio)."""
+        if not self._input:
+            chunk = self._raw.read(self._chunk_bytes)
+            if not chunk:
+                if self._in_member:
+                    self.error = f"truncated gzip stream (ends after {self.compressed_offset} compressed bytes)"
                 self._done = True
                 return
-            self._in_member = True
-            if not self._decompressor.eof:
-                return
-            data = self._decompressor.unused_data
+            self.compressed_offset += len(chunk)
+            self._input = chunk
+        data, self._input = self._input, b""
+        if not self._in_member and not data.strip(b"\x00"):
+            return  # zero padding after the last member, as some writers leave it
+        try:
+            self._pending += self._decompressor.decompress(data, GZIP_OUTPUT_CHUNK_BYTES)
+        except zlib.error as exc:
+            self.error = f"corrupt gzip data (before compressed byte {self.compressed_offset}): {exc}"
+            self._done = True
+            return
+        self._in_member = True
+        if self._decompressor.eof:
+            self._input = self._decompressor.unused_data
             self._decompressor = zlib.decompressobj(_GZIP_WBITS)
             self._in_member = False
+        else:
+            self._input = self._decompressor.unconsumed_tail
 
 
 def open_binary(stream: IO[bytes]) -> tuple[IO[bytes], GzipStream | None]:
@@ -309,7 +316,7 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def read_source(source: Source) -> Iterator[Document | InputFailure]:
+def read_source(source: Source, *, max_page_bytes: int | None = None) -> Iterator[Document | InputFailure]:
     """The documents of a source and the failures met reading it, in order.
 
     Parameters
@@ -318,6 +325,10 @@ def read_source(source: Source) -> Iterator[Document | InputFailure]:
         The input. A plain source yields one :class:`Document` (kind as its format says, or sniffed) or one
         :class:`InputFailure`; a container yields one item per record and, when it is damaged, a last failure
         that names the source and where the damage is.
+    max_page_bytes:
+        A document larger than this (decompressed; a JSON Lines record's line; a WARC record's payload) is an
+        :class:`InputFailure` and is never held in memory whole: reading stops one byte past the limit (the
+        rest of a container is read on). No limit when ``None``.
     """
     try:
         stream = _open(source)
@@ -327,18 +338,26 @@ def read_source(source: Source) -> Iterator[Document | InputFailure]:
     try:
         with stream if source.name != STDIN_NAME else contextlib.nullcontext(stream):
             if source.format == "jsonl":
-                yield from _read_jsonl(source, stream)
+                yield from _read_jsonl(source, stream, max_page_bytes)
             elif source.format == "warc":
-                yield from _read_warc(source, stream)
+                yield from _read_warc(source, stream, max_page_bytes)
             else:
-                yield _read_plain(source, stream)
+                yield _read_plain(source, stream, max_page_bytes)
     except OSError as exc:  # a read error: what was yielded stands, the rest of the source is lost
         yield InputFailure(source.name, f"read error: {_os_reason(exc)}", source.index)
 
 
-def _read_plain(source: Source, stream: IO[bytes]) -> Document | InputFailure:
+def _too_large(max_page_bytes: int) -> str:
+    from chromecut.limits import too_large_message
+
+    return too_large_message(max_page_bytes)
+
+
+def _read_plain(source: Source, stream: IO[bytes], max_page_bytes: int | None = None) -> Document | InputFailure:
     data_stream, gz = open_binary(stream)
-    data = data_stream.read()
+    data = data_stream.read() if max_page_bytes is None else data_stream.read(max_page_bytes + 1)
+    if max_page_bytes is not None and len(data) > max_page_bytes:
+        return InputFailure(source.name, _too_large(max_page_bytes), source.index)
     if gz is not None and gz.error:
         return InputFailure(source.name, gz.error, source.index)
     kind: DocumentKind = "html" if source.format == "html" else "text"
@@ -372,11 +391,21 @@ def _jsonl_document(source: Source, name: str, line: bytes) -> Document | InputF
     return Document(str(record_id), page, kind, source.index, record_id=record_id)
 
 
-def _read_jsonl(source: Source, stream: IO[bytes]) -> Iterator[Document | InputFailure]:
-    """Records of a JSON Lines source; a broken line is a failure named ``<file>:<line number>``."""
+def _read_jsonl(
+    source: Source, stream: IO[bytes], max_page_bytes: int | None = None
+) -> Iterator[Document | InputFailure]:
+    """Records of a JSON Lines source; a broken line, or one longer than ``max_page_bytes`` (skipped without
+    being held whole), is a failure named ``<file>:<line number>``."""
     lines, gz = open_binary(stream)
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
+    limit = -1 if max_page_bytes is None else max_page_bytes + 1
+    number = 0
+    while line := lines.readline(limit):
+        number += 1
+        if max_page_bytes is not None and len(line) > max_page_bytes and not line.endswith(b"\n"):
+            while (rest := lines.readline(SKIP_CHUNK_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            yield InputFailure(f"{source.name}:{number}", _too_large(max_page_bytes), source.index)
+        elif line.strip():
             yield _jsonl_document(source, f"{source.name}:{number}", line)
     if gz is not None and gz.error:
         yield InputFailure(source.name, gz.error, source.index)
@@ -387,7 +416,9 @@ def _charset(content_type: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def _read_warc(source: Source, stream: IO[bytes]) -> Iterator[Document | InputFailure]:
+def _read_warc(
+    source: Source, stream: IO[bytes], max_page_bytes: int | None = None
+) -> Iterator[Document | InputFailure]:
     """HTML responses and text conversions of a WARC (or WET) source, then a failure if it is damaged.
 
     A response record is a document when it is an HTTP response with an HTML content type (or none, and its
@@ -395,7 +426,8 @@ def _read_warc(source: Source, stream: IO[bytes]) -> Iterator[Document | InputFa
     compressed or chunked payload is decoded. A conversion record is a text document. Other records are
     skipped unread. Damage is a record without an id or a length, a record shorter than its length, a parse
     error or a broken gzip stream; the records before it are yielded, then one failure that names the last
-    complete record and the offset of the damage (in the decompressed stream of a gzip file).
+    complete record and the offset of the damage (in the decompressed stream of a gzip file). A wanted record
+    whose payload is longer than ``max_page_bytes`` is skipped unread and is a failure named by its id.
     """
     from fastwarc.warc import ArchiveIterator
 
@@ -411,6 +443,9 @@ def _read_warc(source: Source, stream: IO[bytes]) -> Iterator[Document | InputFa
                 damage, offset = "incomplete record header", record.stream_pos
                 break
             wanted = _is_document(record)
+            oversized = wanted and max_page_bytes is not None and record.content_length > max_page_bytes
+            if oversized:
+                wanted = False
             payload = record.reader.read() if wanted else b""
             length = len(payload) if wanted else record.reader.consume()
             if length < record.content_length:
@@ -418,6 +453,9 @@ def _read_warc(source: Source, stream: IO[bytes]) -> Iterator[Document | InputFa
                 offset = record.stream_pos
                 break
             last_good = record_id
+            if oversized and max_page_bytes is not None:
+                yield InputFailure(record_id, _too_large(max_page_bytes), source.index)
+                continue
             document = _warc_document(source, record_id, record, payload) if wanted else None
             if document is not None:
                 yield document

@@ -57,6 +57,36 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _verify_checksums(folder: Path, schema: dict[str, Any]) -> None:
+    """Every file the models are read from must have its SHA-256 in the schema, and match it; checksums of
+    anything else (a path outside the bundle) are refused."""
+    checksums = schema.get("sha256")
+    if not isinstance(checksums, dict):
+        raise BundleError(f"{folder}: {SCHEMA_FILE} holds no checksums")
+    required = {MODEL_FILE, FREQUENCY_FILE}
+    if schema.get("context_feature_names"):
+        required.add(CONTEXT_MODEL_FILE)
+    unknown = sorted(set(checksums) - required - {CONTEXT_MODEL_FILE})
+    if unknown:
+        raise BundleError(f"{folder}: checksums of unknown files {unknown}")
+    missing = sorted(required - set(checksums))
+    if missing:
+        raise BundleError(f"{folder}: no checksum for {missing} (tampered or corrupt schema)")
+    for name in sorted(required):
+        if not (folder / name).is_file():
+            raise BundleError(f"{folder}: {name} is missing")
+        if _sha256(folder / name) != checksums[name]:
+            raise BundleError(f"{folder}: {name} does not match its checksum (tampered or corrupt)")
+
+
+def _booster(path: Path) -> lgb.Booster:
+    """A LightGBM model from its text file (never a pickle); a file LightGBM cannot read is a BundleError."""
+    try:
+        return lgb.Booster(model_str=path.read_text(encoding="utf-8"))
+    except (lgb.basic.LightGBMError, UnicodeDecodeError, ValueError) as exc:
+        raise BundleError(f"{path.parent}: {path.name} is not a LightGBM text model ({exc})") from None
+
+
 @dataclass
 class Bundle:
     """A trained line classifier: featurizer + first-pass booster (+ context-pass booster) + threshold."""
@@ -175,22 +205,30 @@ class Bundle:
         for name in (MODEL_FILE, SCHEMA_FILE, FREQUENCY_FILE):
             if not (folder / name).is_file():
                 raise BundleError(f"{folder}: not a chromecut bundle ({name} is missing)")
-        schema = json.loads((folder / SCHEMA_FILE).read_text(encoding="utf-8"))
+        try:
+            schema = json.loads((folder / SCHEMA_FILE).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BundleError(f"{folder}: {SCHEMA_FILE} is not valid JSON ({exc})") from None
+        if not isinstance(schema, dict):
+            raise BundleError(f"{folder}: {SCHEMA_FILE} is not a JSON object")
         if schema.get("bundle_format") != BUNDLE_FORMAT:
             raise BundleError(f"{folder}: bundle format {schema.get('bundle_format')} is not {BUNDLE_FORMAT}")
-        for name, expected in schema.get("sha256", {}).items():
-            actual = _sha256(folder / name)
-            if actual != expected:
-                raise BundleError(f"{folder}: {name} does not match its checksum (tampered or corrupt)")
+        _verify_checksums(folder, schema)
         if schema.get("featurizer_version") != FEATURIZER_VERSION:
             raise BundleError(
                 f"{folder}: built with featurizer version {schema.get('featurizer_version')!r}, the installed "
                 f"chromecut has {FEATURIZER_VERSION!r}; retrain the bundle"
             )
-        params = dict(schema["featurizer_params"])
-        params["stopword_languages"] = tuple(params.get("stopword_languages", ()))
-        mode = params.pop("mode")
-        featurizer = Featurizer(mode, **params)
+        try:
+            params = dict(schema["featurizer_params"])
+            params["stopword_languages"] = tuple(params.get("stopword_languages", ()))
+            mode = params.pop("mode")
+            featurizer = Featurizer(mode, **params)
+            float(schema["threshold"])
+            list(schema["feature_names"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BundleError(f"{folder}: {SCHEMA_FILE} is incomplete or malformed ({type(exc).__name__}: {exc})"
+                              ) from None
         featurizer.line_frequency_ = json.loads((folder / FREQUENCY_FILE).read_text(encoding="utf-8"))
         featurizer.feature_names_ = list(schema["feature_names"])
         expected_names = featurizer.output_names()
@@ -201,7 +239,7 @@ class Bundle:
                 f"{folder}: feature schema does not match the installed featurizer "
                 f"(unknown to it: {missing[:5]}, not in the bundle: {extra[:5]}, or another order)"
             )
-        booster = lgb.Booster(model_str=(folder / MODEL_FILE).read_text(encoding="utf-8"))
+        booster = _booster(folder / MODEL_FILE)
         if booster.num_feature() != len(featurizer.feature_names_):
             raise BundleError(f"{folder}: model has {booster.num_feature()} features, schema lists "
                               f"{len(featurizer.feature_names_)}")
@@ -209,7 +247,7 @@ class Bundle:
         if schema.get("context_feature_names"):
             if not (folder / CONTEXT_MODEL_FILE).is_file():
                 raise BundleError(f"{folder}: schema names a context pass but {CONTEXT_MODEL_FILE} is missing")
-            context_booster = lgb.Booster(model_str=(folder / CONTEXT_MODEL_FILE).read_text(encoding="utf-8"))
+            context_booster = _booster(folder / CONTEXT_MODEL_FILE)
             if [str(n) for n in context_booster.feature_name()] != list(schema["context_feature_names"]):
                 raise BundleError(f"{folder}: context model features do not match the schema")
         card_path = folder / CARD_FILE

@@ -9,30 +9,29 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from chromecut.features import line_frame
+from chromecut.limits import NO_DEADLINE, Deadline, Limits, hard_limit_seconds
 from chromecut.model import Bundle
 from chromecut.segment import Segmentation, segment_html, segment_text
 from chromecut.streams import chunked
+from chromecut.workers import START_METHOD, WatchedPool
 
 SHIPPED_BUNDLES = ("html", "text")
 #: Pages featurised together by ``clean_many`` (one LightGBM call per batch instead of per page).
 CLEAN_BATCH_DEFAULT = 64
 #: Batches queued per worker process in ``clean_many``: enough to keep workers busy, few enough to bound memory.
 MAX_BATCHES_PER_WORKER = 2
-#: Worker processes are spawned: forking after LightGBM's OpenMP runtime started can hang.
-WORKER_START_METHOD = "spawn"
+#: How worker processes start (spawned: see :data:`chromecut.workers.START_METHOD`).
+WORKER_START_METHOD = START_METHOD
 InputMode = Literal["html", "text"]
 #: Decimals of the probabilities and contributions in ``chromecut label`` records.
 RECORD_DECIMALS = 4
@@ -93,16 +92,23 @@ class Cleaner:
         The trained bundle.
     threshold:
         Decision threshold on the content probability; the bundle's tuned threshold when ``None``.
+    limits:
+        Size, line, nesting and time limits of each page (:class:`chromecut.limits.Limits`, whose defaults are
+        the ``*_DEFAULT`` constants of :mod:`chromecut.limits`). A page over a limit raises
+        :class:`chromecut.limits.LimitError`; it is never truncated.
     """
 
-    def __init__(self, bundle: Bundle, threshold: float | None = None) -> None:
+    def __init__(self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None) -> None:
         self.bundle = bundle
         self.threshold = bundle.threshold if threshold is None else threshold
+        self.limits = Limits() if limits is None else limits
 
     @classmethod
-    def load(cls, model: str | os.PathLike[str] = "html", threshold: float | None = None) -> Cleaner:
+    def load(
+        cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None
+    ) -> Cleaner:
         """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI."""
-        return cls(Bundle.load(resolve_model(model)), threshold)
+        return cls(Bundle.load(resolve_model(model)), threshold, limits)
 
     @property
     def mode(self) -> str:
@@ -110,9 +116,14 @@ class Cleaner:
         return self.bundle.mode
 
     def segment(
-        self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None
+        self,
+        page: str | bytes,
+        *,
+        mode: InputMode | None = None,
+        encoding_hint: str | None = None,
+        deadline: Deadline | None = None,
     ) -> Segmentation:
-        """Lines of a page.
+        """Lines of a page, within the cleaner's :attr:`limits`.
 
         Parameters
         ----------
@@ -123,19 +134,27 @@ class Cleaner:
             when ``None``. A text bundle can label the lines of an HTML page; an HTML bundle needs HTML.
         encoding_hint:
             An encoding known from outside the page (an HTTP header), used when ``page`` is bytes.
+        deadline:
+            The page's clock; one started now from ``limits.page_timeout`` when ``None``.
         """
         read_as = mode or self.mode
         if not readable(self.mode, read_as):
             raise ValueError(f"the {self.mode} bundle cannot label {read_as} input")
+        limits = self.limits
+        deadline = limits.deadline() if deadline is None else deadline
+        limits.check_page_size(page)
         if read_as == "html":
-            return segment_html(page, encoding_hint=encoding_hint)
-        return segment_text(page, encoding_hint=encoding_hint)
+            return segment_html(page, encoding_hint=encoding_hint, max_lines=limits.max_lines,
+                                max_depth=limits.max_depth, deadline=deadline)
+        return segment_text(page, encoding_hint=encoding_hint, max_lines=limits.max_lines, deadline=deadline)
 
     def label_segmentation(self, seg: Segmentation, *, explain: int = 0) -> list[LabeledLine]:
         """Labels for already segmented lines (one per line, blank lines chrome)."""
         return self.label_segmentations([seg], explain=explain)[0]
 
-    def label_segmentations(self, segs: Sequence[Segmentation], *, explain: int = 0) -> list[list[LabeledLine]]:
+    def label_segmentations(
+        self, segs: Sequence[Segmentation], *, explain: int = 0, deadline: Deadline = NO_DEADLINE
+    ) -> list[list[LabeledLine]]:
         """Label many segmented pages in one featurisation pass (faster than one page at a time).
 
         Parameters
@@ -145,6 +164,8 @@ class Cleaner:
         explain:
             How many of each line's strongest feature contributions (by absolute value, from
             :meth:`chromecut.model.Bundle.contributions`) to attach as :attr:`LabeledLine.explain`; none when 0.
+        deadline:
+            Checked after featurisation and after prediction (:class:`chromecut.limits.PageTimeout`).
         """
         frame = line_frame(enumerate(segs))
         probabilities = np.zeros(0)
@@ -153,11 +174,13 @@ class Cleaner:
             if self.mode == "text":
                 frame = frame[["doc", "line", "text"]]
             features = self.bundle.featurizer.transform(frame)
+            deadline.check("after featurisation")
             probabilities = self.bundle.predict_proba(frame, features)
             if explain > 0:
                 explanations = strongest_contributions(
                     self.bundle.contributions(frame, features), self.bundle.final_feature_names, explain
                 )
+            deadline.check("after prediction")
         by_doc: dict[int, dict[int, tuple[float, Explanation | None]]] = {}
         rows = zip(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), strict=True)
         for row, (doc, line, p) in enumerate(rows):
@@ -181,55 +204,104 @@ class Cleaner:
         self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None, explain: int = 0
     ) -> list[LabeledLine]:
         """One :class:`LabeledLine` per line of the page, in order (arguments as in :meth:`segment` and
-        :meth:`label_segmentations`)."""
-        return self.label_segmentation(self.segment(page, mode=mode, encoding_hint=encoding_hint), explain=explain)
+        :meth:`label_segmentations`); the page's :attr:`limits` cover all of it."""
+        deadline = self.limits.deadline()
+        seg = self.segment(page, mode=mode, encoding_hint=encoding_hint, deadline=deadline)
+        return self.label_segmentations([seg], explain=explain, deadline=deadline)[0]
 
     def clean(self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None) -> str:
         """The content lines of the page, in order, joined by newlines."""
         return clean_text(self.label(page, mode=mode, encoding_hint=encoding_hint))
 
+    @overload
     def clean_many(
-        self, pages: Iterable[str | bytes], batch_size: int = CLEAN_BATCH_DEFAULT, n_jobs: int = 1
-    ) -> Iterator[str]:
+        self, pages: Iterable[str | bytes], batch_size: int = ..., n_jobs: int = ...,
+        return_exceptions: Literal[False] = ...,
+    ) -> Iterator[str]: ...
+
+    @overload
+    def clean_many(
+        self, pages: Iterable[str | bytes], batch_size: int = ..., n_jobs: int = ..., *,
+        return_exceptions: Literal[True],
+    ) -> Iterator[str | Exception]: ...
+
+    def clean_many(
+        self, pages: Iterable[str | bytes], batch_size: int = CLEAN_BATCH_DEFAULT, n_jobs: int = 1,
+        return_exceptions: bool = False,
+    ) -> Iterator[str] | Iterator[str | Exception]:
         """Clean a stream of pages, in order, featurising them in batches.
 
         Memory stays bounded whatever the stream's length: one batch in flight in this process, or at most
         ``MAX_BATCHES_PER_WORKER`` batches per worker with ``n_jobs > 1`` (spawned processes that load the
-        bundle once each).
+        bundle once each, under the hard time limit of :class:`chromecut.workers.WatchedPool`).
+
+        A page that cannot be cleaned (over one of the :attr:`limits`, a worker killed over the hard time
+        limit...) raises its exception, with a note giving its position in the stream, and ends the stream;
+        with ``return_exceptions=True`` (as in :func:`asyncio.gather`) the exception is yielded in the page's
+        place and the stream goes on.
         """
+        for position, result in enumerate(self._clean_results(pages, batch_size, n_jobs)):
+            if isinstance(result, Exception) and not return_exceptions:
+                result.add_note(f"page {position} of the stream")
+                raise result
+            yield result
+
+    def _clean_results(self, pages: Iterable[str | bytes], batch_size: int, n_jobs: int) -> Iterator[str | Exception]:
         if n_jobs <= 1:
             for batch in chunked(pages, batch_size):
-                yield from _texts(self.label_segmentations([self.segment(page) for page in batch]))
+                yield from self._clean_batch(batch)
             return
+        def limit(batch: Sequence[str | bytes]) -> float | None:
+            return hard_limit_seconds(self.limits.page_timeout, len(batch))
+
         with tempfile.TemporaryDirectory(prefix="chromecut-") as tmp:
             folder = self.bundle.save(Path(tmp) / "bundle")
-            context = get_context(WORKER_START_METHOD)
-            with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_clean_worker,
-                                     initargs=(str(folder), self.threshold)) as pool:
-                in_flight: deque[Future[list[str]]] = deque()
-                for batch in chunked(pages, batch_size):
-                    in_flight.append(pool.submit(_clean_batch, batch))
-                    if len(in_flight) >= n_jobs * MAX_BATCHES_PER_WORKER:
-                        yield from in_flight.popleft().result()
-                while in_flight:
-                    yield from in_flight.popleft().result()
+            with WatchedPool(n_jobs, _clean_batch, limit, _failed_page, initializer=_init_clean_worker,
+                             initargs=(str(folder), self.threshold, self.limits),
+                             in_flight_per_worker=MAX_BATCHES_PER_WORKER) as pool:
+                yield from pool.map(chunked(pages, batch_size))
+
+    def _clean_batch(self, pages: Sequence[str | bytes]) -> list[str | Exception]:
+        """Each page's clean text, or the exception it raised; the pages that segment are labelled together (one
+        timeout for the batch's labelling), one by one if that fails."""
+        segs: list[Segmentation | Exception] = []
+        for page in pages:
+            try:
+                segs.append(self.segment(page))
+            except Exception as exc:
+                segs.append(exc)
+        good = [seg for seg in segs if isinstance(seg, Segmentation)]
+        labeled: Sequence[list[LabeledLine] | Exception]
+        try:
+            labeled = self.label_segmentations(good, deadline=self.limits.deadline())
+        except Exception as exc:
+            if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
+                return [result for page in pages for result in self._clean_batch([page])]
+            labeled = [exc]
+        results = iter(labeled)
+        out: list[str | Exception] = []
+        for seg in segs:
+            if isinstance(seg, Exception):
+                out.append(seg)
+            else:
+                result = next(results)
+                out.append(result if isinstance(result, Exception) else clean_text(result))
+        return out
+
+
+def _failed_page(page: str | bytes, error: Exception) -> Exception:
+    return error
 
 
 _WORKER_CLEANER: list[Cleaner] = []
 
 
-def _init_clean_worker(folder: str, threshold: float) -> None:
-    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold)]
+def _init_clean_worker(folder: str, threshold: float, limits: Limits) -> None:
+    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits)]
 
 
-def _clean_batch(pages: list[str | bytes]) -> list[str]:
-    cleaner = _WORKER_CLEANER[0]
-    return list(_texts(cleaner.label_segmentations([cleaner.segment(page) for page in pages])))
-
-
-def _texts(labeled_pages: list[list[LabeledLine]]) -> Iterator[str]:
-    for lines in labeled_pages:
-        yield clean_text(lines)
+def _clean_batch(pages: list[str | bytes]) -> list[str | Exception]:
+    return _WORKER_CLEANER[0]._clean_batch(pages)
 
 
 def clean_text(lines: Iterable[LabeledLine]) -> str:

@@ -24,6 +24,14 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from chromecut.encoding import decode_bytes
+from chromecut.limits import (
+    DEADLINE_CHECK_NODES,
+    NO_DEADLINE,
+    Deadline,
+    LimitError,
+    check_depth,
+    too_many_lines_message,
+)
 
 #: How many class/id words of a line's ancestors (nearest first) a line keeps.
 MAX_ATTR_WORDS_DEFAULT = 48
@@ -157,9 +165,9 @@ class _Block:
 class _LineBuilder:
     """Collects text pieces of the current block and flushes them into :class:`Line` objects."""
 
-    __slots__ = ("bullet", "lines", "link_chars", "link_count", "max_attr_words", "pieces", "pre")
+    __slots__ = ("bullet", "lines", "link_chars", "link_count", "max_attr_words", "max_lines", "pieces", "pre")
 
-    def __init__(self, max_attr_words: int) -> None:
+    def __init__(self, max_attr_words: int, max_lines: int | None = None) -> None:
         self.lines: list[Line] = []
         self.pieces: list[str] = []
         self.link_chars = 0
@@ -167,6 +175,7 @@ class _LineBuilder:
         self.bullet = False
         self.pre = False
         self.max_attr_words = max_attr_words
+        self.max_lines = max_lines
 
     def flush(self, block: _Block) -> None:
         if not self.pieces:
@@ -182,6 +191,8 @@ class _LineBuilder:
             if self.bullet:
                 text = LIST_MARKER + text
                 self.bullet = False
+            if self.max_lines is not None and len(self.lines) >= self.max_lines:
+                raise LimitError(too_many_lines_message(self.max_lines))
             self.lines.append(
                 Line(
                     index=len(self.lines),
@@ -226,14 +237,19 @@ def _is_hidden(attrs: dict[str, str | None]) -> bool:
     return bool(style) and _HIDDEN_STYLE.search(style or "") is not None
 
 
-def _walk(root: LexborNode, builder: _LineBuilder) -> None:
-    """Depth-first walk with an explicit stack; flushes a line at every block boundary."""
+def _walk(root: LexborNode, builder: _LineBuilder, deadline: Deadline = NO_DEADLINE) -> None:
+    """Depth-first walk with an explicit stack; flushes a line at every block boundary; checks ``deadline``
+    every :data:`chromecut.limits.DEADLINE_CHECK_NODES` nodes."""
     root_block = _Block(tag="body", depth=0, attr_words=(), landmarks=0, heading=0, list_item=False)
     # Each frame: (children iterator, owning block, is this element a block, in-link flag, in-pre flag).
     stack: list[tuple[Iterator[LexborNode], _Block, bool, bool, bool]] = [
         (root.iter(include_text=True), root_block, True, False, False)
     ]
+    visited = 0
     while stack:
+        visited += 1
+        if visited % DEADLINE_CHECK_NODES == 0:
+            deadline.check("walking the page")
         children, block, _is_block, in_link, in_pre = stack[-1]
         node = next(children, None)
         if node is None:
@@ -304,8 +320,13 @@ def segment_html(
     *,
     encoding_hint: str | None = None,
     max_attr_words: int = MAX_ATTR_WORDS_DEFAULT,
+    max_lines: int | None = None,
+    max_depth: int | None = None,
+    deadline: Deadline = NO_DEADLINE,
 ) -> Segmentation:
     """Segment an HTML page into block lines with markup statistics.
+
+    Never raises on any input, unless a limit is given and passed (:class:`chromecut.limits.LimitError`).
 
     Parameters
     ----------
@@ -315,19 +336,26 @@ def segment_html(
         An encoding known from outside the page (HTTP header, dataset wrapper).
     max_attr_words:
         How many ancestor class/id words each line keeps, nearest first.
+    max_lines, max_depth, deadline:
+        Limits of the page (none by default; see :mod:`chromecut.limits`): the walk stops at the first line
+        over ``max_lines``; a page whose estimated nesting passes ``max_depth`` is refused before it is parsed;
+        the clock is checked after decoding, after parsing and during the walk.
     """
     if isinstance(html, bytes):
         text, encoding = decode_bytes(html, encoding_hint)
     else:
         text, encoding = html, None
+    deadline.check("after decoding")
     # lexbor treats NUL as a parse error and drops it; replace first so no input byte changes the tree shape.
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
+    check_depth(text, max_depth)
     tree = LexborHTMLParser(text)
-    builder = _LineBuilder(max_attr_words)
+    deadline.check("after parsing")
+    builder = _LineBuilder(max_attr_words, max_lines)
     body = tree.body
     if body is not None:
-        _walk(body, builder)
+        _walk(body, builder, deadline)
     title_node = tree.css_first("title")
     title = " ".join(title_node.text().split()) if title_node is not None else None
     html_node = tree.root
@@ -344,11 +372,24 @@ def split_text_lines(text: str) -> list[str]:
     return [part[:-1] if part.endswith("\r") else part for part in text.split("\n")]
 
 
-def segment_text(text: bytes | str, *, encoding_hint: str | None = None) -> Segmentation:
-    """Plain text (one block per line) into lines without markup statistics; blank lines are kept."""
+def segment_text(
+    text: bytes | str,
+    *,
+    encoding_hint: str | None = None,
+    max_lines: int | None = None,
+    deadline: Deadline = NO_DEADLINE,
+) -> Segmentation:
+    """Plain text (one block per line) into lines without markup statistics; blank lines are kept.
+
+    ``max_lines`` (none by default) refuses a page with more lines before it is split
+    (:class:`chromecut.limits.LimitError`); ``deadline`` is checked after decoding.
+    """
     encoding = None
     if isinstance(text, bytes):
         text, encoding = decode_bytes(text, encoding_hint)
+    deadline.check("after decoding")
+    if max_lines is not None and text.count("\n") >= max_lines:
+        raise LimitError(too_many_lines_message(max_lines))
     lines = [Line(index=i, text=part) for i, part in enumerate(split_text_lines(text))]
     return Segmentation(lines=lines, mode="text", encoding=encoding)
 

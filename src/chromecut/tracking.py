@@ -56,13 +56,16 @@ class Tracker:
     """A context manager around one MLflow run; a no-op when tracking is disabled.
 
     An exception inside the block ends the run as FAILED (KeyboardInterrupt as KILLED) and nothing is
-    registered or promoted.
+    registered or promoted: a model version the run registered before the exception is deleted again (with
+    its registered model when it was the only version), unless the champion alias had already moved to it.
     """
 
     def __init__(self, settings: TrainSettings, root: Path) -> None:
         self.settings = settings
         self.root = root
         self.run_id: str | None = None
+        #: (registered model, version) this run registered, until the champion alias moves to it.
+        self.unpromoted: tuple[str, str] | None = None
 
     def __enter__(self) -> Tracker:
         if not self.settings.tracking.enabled:
@@ -87,8 +90,24 @@ class Tracker:
 
         if kind is None:
             mlflow.end_run("FINISHED")
-        else:
+            return
+        try:
+            self._unregister()
+        finally:
             mlflow.end_run("KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED")
+
+    def _unregister(self) -> None:
+        """Delete the version a failed run registered (and its registered model if it has no other)."""
+        if self.unpromoted is None:
+            return
+        from mlflow import MlflowClient
+
+        name, version = self.unpromoted
+        client = MlflowClient()
+        client.delete_model_version(name, version)
+        if not client.search_model_versions(f"name='{name}'"):
+            client.delete_registered_model(name)
+        self.unpromoted = None
 
     # ------------------------------------------------------------------------------------------------------
 
@@ -163,11 +182,12 @@ class Tracker:
             signature=signature,
             input_example=input_example,
             registered_model_name=name,
-            pip_requirements=_pip_requirements(),
+            pip_requirements=pip_requirements(),
         )
         if name is None:
             return None
         version = str(info.registered_model_version)
+        self.unpromoted = (name, version)
         client = MlflowClient()
         alias = self.settings.tracking.champion_alias
         champion_score = None
@@ -185,6 +205,7 @@ class Tracker:
         client.set_model_version_tag(name, version, "test_page_f1", f"{test_score:.5f}")
         if champion_score is None or test_score > champion_score:
             client.set_registered_model_alias(name, alias, version)
+            self.unpromoted = None
             mlflow.set_tag("champion", "true")
         else:
             mlflow.set_tag("champion", "false")
@@ -195,7 +216,8 @@ def _missing() -> Any:
     raise ImportError("chromecut.pyfunc_model is missing from the installation")
 
 
-def _pip_requirements() -> list[str]:
+def pip_requirements() -> list[str]:
+    """The packages a logged chromecut model needs, pinned to the installed versions."""
     from importlib.metadata import version
 
     return [f"chromecut=={version('chromecut')}", f"lightgbm=={version('lightgbm')}",

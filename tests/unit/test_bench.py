@@ -284,3 +284,13 @@ def test_bench_dask_prints_pages_per_second_and_the_speedup_over_one_worker() ->
     assert table.splitlines()[-2].endswith("NO") and table.splitlines()[-1] == "speedup 2 vs 1 workers: 1.60x"
     args = build_parser().parse_args(["dask", "--workers", "1,2,4", "--pages", "12"])
     assert args.workers == [1, 2, 4] and args.pages == 12 and args.handler is not None
+
+
+@pytest.mark.parametrize(("command", "prog"), [("serve", "chromecut.loadtest"), ("stream", "chromecut.streambench")])
+def test_bench_hands_serve_and_stream_to_their_modules(command: str, prog: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from chromecut.cli import main as cli_main
+
+    with pytest.raises(SystemExit) as exited:
+        cli_main(["bench", command, "--help"])
+    assert exited.value.code == 0 and f"python -m {prog}" in capsys.readouterr().out

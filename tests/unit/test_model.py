@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 
 from chromecut.features import line_frame
 from chromecut.model import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
+from chromecut.predict import Cleaner
 from chromecut.segment import segment_html
 
 from synthetic import synthetic_page
@@ -71,3 +74,61 @@ def test_saving_over_a_bundle_replaces_it_whole(tiny_bundle: Bundle, saved_bundl
     tiny_bundle.save(saved_bundle)
     assert Bundle.load(saved_bundle).threshold == pytest.approx(0.25)
     assert not list(saved_bundle.parent.glob(".bundle*"))
+
+
+@pytest.mark.parametrize("name", [MODEL_FILE, CONTEXT_MODEL_FILE, "line_frequency.json"])
+def test_every_file_the_models_are_read_from_is_checked(saved_bundle: Path, name: str) -> None:
+    target = saved_bundle / name
+    target.write_bytes(target.read_bytes() + b" ")
+    with pytest.raises(BundleError, match=f"{name} does not match its checksum"):
+        Bundle.load(saved_bundle)
+
+
+@pytest.mark.parametrize("name", [MODEL_FILE, CONTEXT_MODEL_FILE])
+def test_a_schema_stripped_of_a_checksum_is_refused(saved_bundle: Path, name: str) -> None:
+    schema = json.loads((saved_bundle / SCHEMA_FILE).read_text())
+    del schema["sha256"][name]
+    (saved_bundle / SCHEMA_FILE).write_text(json.dumps(schema))
+    with pytest.raises(BundleError, match=f"no checksum for \\['{name}'\\]"):
+        Bundle.load(saved_bundle)
+
+
+def test_checksums_of_files_outside_the_bundle_are_refused(saved_bundle: Path) -> None:
+    schema = json.loads((saved_bundle / SCHEMA_FILE).read_text())
+    schema["sha256"]["../../etc/passwd"] = "0" * 64
+    (saved_bundle / SCHEMA_FILE).write_text(json.dumps(schema))
+    with pytest.raises(BundleError, match="unknown files"):
+        Bundle.load(saved_bundle)
+
+
+@pytest.mark.parametrize("schema_text", ["{not json", "[1, 2]", json.dumps({"bundle_format": 1})])
+def test_a_malformed_schema_is_a_bundle_error(saved_bundle: Path, schema_text: str) -> None:
+    (saved_bundle / SCHEMA_FILE).write_text(schema_text)
+    with pytest.raises(BundleError, match=str(saved_bundle)):
+        Bundle.load(saved_bundle)
+
+
+def test_a_model_file_swapped_in_with_a_matching_checksum_is_refused(saved_bundle: Path, tmp_path: Path) -> None:
+    # A mismatched bundle: the context model copied over the first pass, checksum recomputed to match.
+    (saved_bundle / MODEL_FILE).write_bytes((saved_bundle / CONTEXT_MODEL_FILE).read_bytes())
+    schema = json.loads((saved_bundle / SCHEMA_FILE).read_text())
+    schema["sha256"][MODEL_FILE] = hashlib.sha256((saved_bundle / MODEL_FILE).read_bytes()).hexdigest()
+    (saved_bundle / SCHEMA_FILE).write_text(json.dumps(schema))
+    with pytest.raises(BundleError, match="features"):
+        Bundle.load(saved_bundle)
+    (saved_bundle / MODEL_FILE).write_bytes(b"\x80\x04\x95 a pickle, not a LightGBM model")
+    schema["sha256"][MODEL_FILE] = hashlib.sha256((saved_bundle / MODEL_FILE).read_bytes()).hexdigest()
+    (saved_bundle / SCHEMA_FILE).write_text(json.dumps(schema))
+    with pytest.raises(BundleError, match="not a LightGBM text model"):
+        Bundle.load(saved_bundle)
+
+
+def test_loading_never_unpickles(saved_bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a bundle was unpickled")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    (saved_bundle / "model.pkl").write_bytes(pickle.dumps({"planted": True}, protocol=2))  # ignored
+    cleaner = Cleaner.load(saved_bundle)
+    assert cleaner.label("<p>The council approved the budget after a long debate.</p>")
