@@ -105,24 +105,23 @@ def _threshold(value: str) -> float:
     return threshold
 
 
-def _positive_int(value: str) -> int:
+def _integer(value: str, minimum: int, rule: str) -> int:
+    """An argparse integer of at least ``minimum`` (``rule`` says so when it is not)."""
     try:
         number = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    if number < minimum:
+        raise argparse.ArgumentTypeError(f"{rule}: {value!r}")
     return number
 
 
+def _positive_int(value: str) -> int:
+    return _integer(value, 1, "must be at least 1")
+
+
 def _limit_int(value: str) -> int | None:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
-    return number or None
+    return _integer(value, 0, "must be 0 (no limit) or more") or None
 
 
 def _limit_seconds(value: str) -> float | None:
