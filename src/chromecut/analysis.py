@@ -134,6 +134,13 @@ def _described(contributions: Any, names: list[str], top: int) -> list[str]:
             for row in strongest_contributions(contributions, names, top)]
 
 
+def model_input(bundle: Bundle, frame: pd.DataFrame) -> pd.DataFrame:
+    """The lines as the bundle reads them: as prepared for html, markup dropped (unaugmented) for text."""
+    if bundle.mode != "text":
+        return frame
+    return to_text_mode(frame, FeatureSettings(mode="text"), np.random.default_rng(SEED_DEFAULT), augment=False)
+
+
 def mistakes(bundle: Bundle, frame: pd.DataFrame, n: int = 30, top: int = EXPLAIN_TOP_DEFAULT) -> pd.DataFrame:
     """The ``n`` labelled lines the model got most confidently wrong (longer lines first among equals), each with
     the ``top`` feature contributions that drove its decision (``decision_because``) and, under a context pass,
@@ -142,8 +149,7 @@ def mistakes(bundle: Bundle, frame: pd.DataFrame, n: int = 30, top: int = EXPLAI
     Contributions (LightGBM's SHAP values) are computed for the listed lines only: they cost far more than a
     prediction.
     """
-    if bundle.mode == "text":
-        frame = to_text_mode(frame, FeatureSettings(mode="text"), np.random.default_rng(SEED_DEFAULT), augment=False)
+    frame = model_input(bundle, frame)
     features = bundle.featurizer.transform(frame)
     final = bundle.final_features(frame, features)
     probabilities = bundle.predict_proba(frame, features)
@@ -169,8 +175,7 @@ def mistakes(bundle: Bundle, frame: pd.DataFrame, n: int = 30, top: int = EXPLAI
 
 def page_errors(bundle: Bundle, frame: pd.DataFrame, pages: pd.DataFrame) -> pd.DataFrame:
     """Page-level precision, recall and F1 of every page in ``frame``, worst first."""
-    if bundle.mode == "text":
-        frame = to_text_mode(frame, FeatureSettings(mode="text"), np.random.default_rng(SEED_DEFAULT), augment=False)
+    frame = model_input(bundle, frame)
     scores = page_scores(frame, bundle.predict_proba(frame), bundle.threshold, pages)
     worst_first: pd.DataFrame = scores.sort_values("f1").reset_index(drop=True)
     return worst_first

@@ -306,9 +306,11 @@ def plan(
 # --- Running -------------------------------------------------------------------------------------------------
 
 
-def _batches(
+def document_batches(
     items: Iterable[Document | InputFailure], max_documents: int, max_bytes: int
 ) -> Iterator[list[Document | InputFailure]]:
+    """Consecutive batches of at most ``max_documents`` items, each closed once its documents reach
+    ``max_bytes`` (the local workers' and the Dask partitions' unit of work)."""
     batch: list[Document | InputFailure] = []
     size = 0
     for item in items:
@@ -357,7 +359,7 @@ def outcomes(
     """
     limits = plan.settings.limits
     items = (item for source in plan.sources for item in read_source(source, max_page_bytes=limits.max_page_bytes))
-    batches = _batches(items, batch_documents, batch_bytes)
+    batches = document_batches(items, batch_documents, batch_bytes)
     if plan.jobs == 1:
         processor = Processor(plan.settings, plan.cleaner)
         for batch in batches:

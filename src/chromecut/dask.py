@@ -214,29 +214,13 @@ def run_partition(
     documents = 0
     items = (item for source in partition.sources for item in read_source(source))
     with batch.OutputWriter(plan, buffer) as writer:
-        for chunk in _batches(items, batch_documents, batch_bytes):
+        for chunk in batch.document_batches(items, batch_documents, batch_bytes):
             for outcome in processor.process(chunk):
                 documents += 1
                 writer.write(outcome)
                 if outcome.error is not None:
                     failures.append((outcome.name, outcome.error))
     return PartitionResult(partition, documents, tuple(failures), None if to_files else buffer.getvalue())
-
-
-def _batches(
-    items: Iterable[Document | InputFailure], max_documents: int, max_bytes: int
-) -> Iterator[list[Document | InputFailure]]:
-    chunk: list[Document | InputFailure] = []
-    size = 0
-    for item in items:
-        chunk.append(item)
-        if isinstance(item, Document):
-            size += len(item.data)
-        if len(chunk) >= max_documents or size >= max_bytes:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
 
 
 def _failed_partition(partition: Partition, exc: BaseException) -> PartitionResult:
