@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import mlflow
@@ -50,6 +52,16 @@ def _runs(store: Path) -> list[mlflow.entities.Run]:
     return [] if experiment is None else client.search_runs([experiment.experiment_id])
 
 
+def _a_run_started(store: Path) -> bool:
+    """Whether the training has created its MLflow run, read without MLflow: an MlflowClient on a store that the
+    training is still creating would race it to create the tables ("table ... already exists")."""
+    try:
+        with closing(sqlite3.connect(f"file:{store / 'mlflow.db'}?mode=ro", uri=True)) as db:
+            return bool(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    except sqlite3.OperationalError:  # no store yet, no runs table yet, or the store is locked
+        return False
+
+
 def _default_sigint() -> None:
     # pytest-xdist workers ignore SIGINT, and an ignored signal stays ignored across exec: Python would then not
     # turn it into KeyboardInterrupt. Give the training the disposition a terminal gives it.
@@ -64,7 +76,7 @@ def test_sigint_mid_run_leaves_nothing_half_done_and_a_rerun_succeeds(prepared: 
                                     stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + START_SECONDS
-        while not _runs(tmp_path):
+        while not _a_run_started(tmp_path):
             assert training.poll() is None, log.read_text(errors="replace")[-3000:]
             assert time.monotonic() < deadline, "the training run never started"
             time.sleep(POLL_SECONDS)
