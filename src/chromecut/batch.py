@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
+from chromecut.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.inputs import STDIN_NAME, Document, DocumentKind, InputFailure, InputFormat, Source, read_source, sources
 from chromecut.limits import LimitError, Limits, hard_limit_seconds
 
@@ -95,6 +96,8 @@ class Settings:
     limits:
         Size, line, nesting and time limits of each document (:mod:`chromecut.limits`); a document over one
         fails, named, and the others go on.
+    predictor:
+        ``lightgbm``, or ``compiled`` to run the trees as native code (:mod:`chromecut.compiled`).
     """
 
     task: Task = "clean"
@@ -102,14 +105,17 @@ class Settings:
     threshold: float | None = None
     explain: bool = False
     limits: Limits = field(default_factory=Limits)
+    predictor: Predictor = PREDICTOR_DEFAULT
 
 
-def load_cleaner(model: str, threshold: float | None, limits: Limits | None = None) -> Cleaner:
+def load_cleaner(
+    model: str, threshold: float | None, limits: Limits | None = None, predictor: Predictor = PREDICTOR_DEFAULT
+) -> Cleaner:
     """Load a model for the command line; any failure becomes a :class:`ModelError`."""
     from chromecut.predict import Cleaner
 
     try:
-        return Cleaner.load(model, threshold, limits)
+        return Cleaner.load(model, threshold, limits, predictor)
     except Exception as exc:  # BundleError, OSError, MLflow's own errors: all mean "cannot use this model"
         raise ModelError(f"cannot load model {model!r}: {exc}") from exc
 
@@ -130,7 +136,7 @@ class Processor:
         self._cleaners: dict[str, Cleaner] = {}
         if settings.model is not None:
             self._cleaners[settings.model] = cleaner or load_cleaner(settings.model, settings.threshold,
-                                                                     settings.limits)
+                                                                     settings.limits, settings.predictor)
 
     def cleaner_for(self, kind: DocumentKind) -> Cleaner:
         """The model for a document of this kind; raises :class:`DocumentError` when it cannot read it."""
@@ -139,7 +145,8 @@ class Processor:
         name = self.settings.model or kind
         cleaner = self._cleaners.get(name)
         if cleaner is None:
-            cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold, self.settings.limits)
+            cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold, self.settings.limits,
+                                                          self.settings.predictor)
         if not readable(cleaner.mode, kind):
             raise DocumentError(f"the {cleaner.mode} model cannot label {kind} input; use a text model (--model text)")
         return cleaner
@@ -275,7 +282,7 @@ def plan(
             local = str(resolve_model(settings.model))
         except Exception as exc:
             raise ModelError(f"cannot load model {settings.model!r}: {exc}") from exc
-        cleaner = load_cleaner(local, settings.threshold)
+        cleaner = load_cleaner(local, settings.threshold, settings.limits, settings.predictor)
         settings = replace(settings, model=local)
     found = sources(list(names), input_format)
     if cleaner is not None and not readable(cleaner.mode, "text"):

@@ -10,6 +10,8 @@ text-mode input), then times every contender over the same pages in one run (:fu
   chunks of pages;
 * ``chromecut-text`` / ``chromecut-text-batch`` -- the text model on each page's segmented lines joined by
   ``\\n``, page by page and through ``clean_many``;
+* ``chromecut-html-compiled`` / ``chromecut-text-compiled`` -- ``clean_many`` with the trees compiled to native
+  code (``predictor="compiled"``, :mod:`chromecut.compiled`; compiled or loaded from the cache before timing);
 * the peers of :mod:`chromecut.peers` (trafilatura, resiliparse, readability, boilerpy3, jusText) through
   :func:`chromecut.peers.extract`; a page a peer fails on is counted, not fatal.
 
@@ -53,6 +55,7 @@ from types import CodeType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from chromecut.batch import WORKER_THREADS
+from chromecut.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.config import BENCH_PAGES_DEFAULT
 from chromecut.datasets import DATASETS, GoldKind, Page, iter_pages
 from chromecut.labels import shingle_prf
@@ -109,7 +112,11 @@ HTML_BATCH = "chromecut-html-batch"
 HTML_WORKERS = "chromecut-html-workers"
 TEXT_SINGLE = "chromecut-text"
 TEXT_BATCH = "chromecut-text-batch"
-CHROMECUT_CONTENDERS: tuple[str, ...] = (HTML_SINGLE, HTML_BATCH, HTML_WORKERS, TEXT_SINGLE, TEXT_BATCH)
+HTML_COMPILED = "chromecut-html-compiled"
+TEXT_COMPILED = "chromecut-text-compiled"
+CHROMECUT_CONTENDERS: tuple[str, ...] = (
+    HTML_SINGLE, HTML_BATCH, HTML_COMPILED, HTML_WORKERS, TEXT_SINGLE, TEXT_BATCH, TEXT_COMPILED
+)
 CONTENDERS: tuple[str, ...] = CHROMECUT_CONTENDERS + PEERS
 #: The contender every other one is compared with in pages/s.
 BASELINE = HTML_SINGLE
@@ -359,10 +366,12 @@ def per_page(extract_one: Callable[[BenchPage], str]) -> Runner:
 
 
 @contextmanager
-def _cleaner_runner(kind: InputKind, model: str, batch_size: int | None) -> Iterator[Runner]:
-    """The ``kind`` model (a name, folder or URI for :meth:`Cleaner.load`) in this process: ``clean`` page by
-    page, or ``clean_many`` in batches."""
-    cleaner = Cleaner.load(model)
+def _cleaner_runner(
+    kind: InputKind, model: str, batch_size: int | None, predictor: Predictor = PREDICTOR_DEFAULT
+) -> Iterator[Runner]:
+    """The ``kind`` model (a name, folder or URI for :meth:`Cleaner.load`) in this process, predicting with
+    ``predictor``: ``clean`` page by page, or ``clean_many`` in batches."""
+    cleaner = Cleaner.load(model, predictor=predictor)
     if batch_size is None:
         yield per_page(lambda page: cleaner.clean(page.input(kind)))
         return
@@ -444,6 +453,10 @@ def build_contenders(
         HTML_WORKERS: Contender(HTML_WORKERS, "html", partial(_pool_runner, html, workers, chunk_pages)),
         TEXT_SINGLE: Contender(TEXT_SINGLE, "text", partial(_cleaner_runner, "text", text, None)),
         TEXT_BATCH: Contender(TEXT_BATCH, "text", partial(_cleaner_runner, "text", text, batch_size)),
+        HTML_COMPILED: Contender(HTML_COMPILED, "html",
+                                 partial(_cleaner_runner, "html", html, batch_size, "compiled")),
+        TEXT_COMPILED: Contender(TEXT_COMPILED, "text",
+                                 partial(_cleaner_runner, "text", text, batch_size, "compiled")),
     }
     known.update((peer, peer_contender(peer)) for peer in PEERS)
     unknown = [name for name in names if name not in known]

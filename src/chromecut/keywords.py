@@ -387,32 +387,50 @@ ATTR_FAMILIES: MappingProxyType[str, re.Pattern[str]] = MappingProxyType(
     {name: _attr_pattern(words) for name, words in _ATTR_FAMILIES.items()}
 )
 
-#: Dates, times, counters and units: patterns that mark metadata and widgets rather than prose.
-PATTERNS: MappingProxyType[str, re.Pattern[str]] = MappingProxyType(
+#: Dates, times, counters and units: patterns that mark metadata and widgets rather than prose. Each is
+#: (body, first): ``first`` is a character class that every match of ``body`` starts with.
+PATTERN_SOURCES: MappingProxyType[str, tuple[str, str | None, re.RegexFlag]] = MappingProxyType(
     {
-        "date": re.compile(
+        "date": (
             r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b"
             r"|\b\d{1,2}\.?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|jän|mär|mai|okt|dez|janv|févr|"
             r"avr|juil|déc|ene|abr|ago|dic|gen|giu|lug|set|ott|sty|lut|kwi|maj|cze|lip|sie|wrz|paź|lis|gru)\w*"
             r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
             r"|\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日",
+            r"[\djfmasond]",
             re.IGNORECASE,
         ),
-        "time": re.compile(
-            r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm|uhr|h)?\b|\b\d+\s*(?:min|hours?|hrs?|days?)\s+ago\b", re.IGNORECASE
+        "time": (
+            r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm|uhr|h)?\b|\b\d+\s*(?:min|hours?|hrs?|days?)\s+ago\b",
+            r"\d",
+            re.IGNORECASE,
         ),
-        "counter": re.compile(
+        "counter": (
             r"[(\[]\s*\d[\d.,]*\s*[kKmM]?\s*[)\]]|\b\d[\d.,]*\s*[kKmM]?\s+"
             r"(?:views?|comments?|likes?|shares?|votes?|replies|reads?|followers?|points?)\b",
+            r"[(\[\d]",
             re.IGNORECASE,
         ),
-        "unit": re.compile(
-            r"-?\d+(?:[.,]\d+)?\s*°\s*[CF]?|[$€£¥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|eur|usd|zł|kn|kč)\b", re.IGNORECASE
+        "unit": (
+            r"-?\d+(?:[.,]\d+)?\s*°\s*[CF]?|[$€£¥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|eur|usd|zł|kn|kč)\b",
+            r"[-\d$€£¥]",
+            re.IGNORECASE,
         ),
-        "separator": re.compile(r"\s[|»›>/·•]\s"),
-        "list_marker": re.compile(r"(?m)^[ \t]*(?:[-*•·–—]\s|\d{1,3}[.)]\s)"),
-        "url": re.compile(r"https?://|www\.|\.(?:com|org|net|html?)\b", re.IGNORECASE),
+        "separator": (r"\s[|»›>/·•]\s", None, re.NOFLAG),
+        "list_marker": (r"(?m)^[ \t]*(?:[-*•·–—]\s|\d{1,3}[.)]\s)", None, re.NOFLAG),
+        "url": (r"https?://|www\.|\.(?:com|org|net|html?)\b", r"[hw.]", re.IGNORECASE),
     }
+)
+
+
+def prefiltered(body: str, first: str | None, flags: re.RegexFlag) -> re.Pattern[str]:
+    """``body`` behind a lookahead for its first character: the same matches, found two or three times faster
+    (Python's ``re`` otherwise tries every alternative at every position)."""
+    return re.compile(body if first is None else f"(?={first})(?:{body})", flags)
+
+
+PATTERNS: MappingProxyType[str, re.Pattern[str]] = MappingProxyType(
+    {name: prefiltered(*source) for name, source in PATTERN_SOURCES.items()}
 )
 #: Patterns that cannot match without a digit (scanned only on lines holding one).
 DIGIT_PATTERNS = frozenset(("date", "time", "counter", "unit"))

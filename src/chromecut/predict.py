@@ -18,6 +18,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
+from chromecut.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.features import line_frame
 from chromecut.limits import NO_DEADLINE, Deadline, Limits, hard_limit_seconds
 from chromecut.model import Bundle
@@ -105,10 +106,12 @@ class Cleaner:
 
     @classmethod
     def load(
-        cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None
+        cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None,
+        predictor: Predictor = PREDICTOR_DEFAULT,
     ) -> Cleaner:
-        """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI."""
-        return cls(Bundle.load(resolve_model(model)), threshold, limits)
+        """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI; ``predictor``
+        ``compiled`` runs the trees as native code (:mod:`chromecut.compiled`: same labels, faster)."""
+        return cls(Bundle.load(resolve_model(model), predictor), threshold, limits)
 
     @property
     def mode(self) -> str:
@@ -257,7 +260,7 @@ class Cleaner:
         with tempfile.TemporaryDirectory(prefix="chromecut-") as tmp:
             folder = self.bundle.save(Path(tmp) / "bundle")
             with WatchedPool(n_jobs, _clean_batch, limit, _failed_page, initializer=_init_clean_worker,
-                             initargs=(str(folder), self.threshold, self.limits),
+                             initargs=(str(folder), self.threshold, self.limits, self.bundle.predictor),
                              in_flight_per_worker=MAX_BATCHES_PER_WORKER) as pool:
                 yield from pool.map(chunked(pages, batch_size))
 
@@ -296,8 +299,8 @@ def _failed_page(page: str | bytes, error: Exception) -> Exception:
 _WORKER_CLEANER: list[Cleaner] = []
 
 
-def _init_clean_worker(folder: str, threshold: float, limits: Limits) -> None:
-    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits)]
+def _init_clean_worker(folder: str, threshold: float, limits: Limits, predictor: Predictor) -> None:
+    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits, predictor)]
 
 
 def _clean_batch(pages: list[str | bytes]) -> list[str | Exception]:
