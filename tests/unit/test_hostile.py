@@ -177,6 +177,14 @@ def test_limits_are_options_of_the_cli(tmp_path: Path, capsys: Capture) -> None:
     assert len(capsys.readouterr().out.splitlines()) == len(segment_html(synthetic_page(3)).lines)
 
 
+@pytest.mark.parametrize("model", ["html", "text"])
+def test_limits_hold_when_the_model_is_named(model: str, tmp_path: Path, capsys: Capture) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(synthetic_page(3), encoding="utf-8")
+    assert main(["clean", "--model", model, "--input-format", "html", "--max-lines", "3", str(page)]) == EXIT_FAILED
+    assert "more than 3 lines (limit --max-lines)" in capsys.readouterr().err
+
+
 def test_the_clock_is_checked_while_the_tree_is_walked() -> None:
     ticks = count()
     deadline = Deadline(50.0, clock=lambda: float(next(ticks)))  # one second per look at the clock
