@@ -105,9 +105,6 @@ def _stopwords(languages: tuple[str, ...]) -> tuple[frozenset[str], npt.NDArray[
     return words, cjk
 
 
-_DIGIT_RUN = re.compile(r"\d")
-_SPACE_RUN = re.compile(r"[^\S\n]+")
-_EDGE_SPACE = re.compile(r"(?m)^ | $")
 
 
 @dataclass
@@ -256,7 +253,10 @@ def keyword_features(
     short_line = batch.length <= max_chars
     token_lines = token_line.tolist()
     single, multi = KEYWORDS.single, KEYWORDS.multi
-    for position, token in enumerate(tokens):
+    # Only the tokens that start a phrase of some family are looked at (a set test per token, in C).
+    opens_phrase = np.fromiter(map(KEYWORDS.first_words.__contains__, tokens), dtype=np.bool_, count=len(tokens))
+    for position in np.flatnonzero(opens_phrase).tolist():
+        token = tokens[position]
         families = single.get(token)
         if families is not None:
             flags[families, token_lines[position]] = 1.0
@@ -306,10 +306,10 @@ def character_features(batch: LineBatch, chars: Array) -> dict[str, Array]:
     flags = batch.flags
     space_next = np.append((flags[1:] & _SPACE) > 0, True) if flags.size else flags.astype(bool)
     sentence_breaks = batch.per_line(((flags & _SENT_END) > 0) & space_next)
-    closing = np.isin(batch.codepoints, np.array([ord(c) for c in _CLOSING_CHARS], dtype=np.uint32))
     # The last character of a line that is not a closing quote or bracket (a quoted sentence still ends one).
     last = np.maximum(batch.char_start + batch.length - 1, 0)
-    last_is_closing = closing[last] if batch.n else np.zeros(0, dtype=bool)
+    closing = np.array([ord(c) for c in _CLOSING_CHARS], dtype=np.uint32)
+    last_is_closing = np.isin(batch.codepoints[last], closing) if batch.n else np.zeros(0, dtype=bool)
     last = np.where(last_is_closing & (batch.length > 1), last - 1, last)
     ends = ((flags[last] & _SENT_END) > 0) & (batch.length > 0) if batch.n else np.zeros(0, dtype=bool)
     return {
@@ -333,7 +333,12 @@ def word_tokens(batch: LineBatch) -> tuple[list[str], npt.NDArray[np.int64]]:
     token_starts = np.flatnonzero(starts)
     ends = np.flatnonzero(word_char & ~np.append(word_char[1:], False)) + 1 if flags.size else token_starts
     joined = batch.joined
-    tokens = [joined[s:e].lower() for s, e in zip(token_starts.tolist(), ends.tolist(), strict=True)]
+    lowered = joined.lower()
+    # lower() maps a character to one or more: when the lengths agree, every offset still holds.
+    if len(lowered) == len(joined):
+        tokens = [lowered[s:e] for s, e in zip(token_starts.tolist(), ends.tolist(), strict=True)]
+    else:
+        tokens = [joined[s:e].lower() for s, e in zip(token_starts.tolist(), ends.tolist(), strict=True)]
     return tokens, batch.line_of(token_starts)
 
 
@@ -343,7 +348,7 @@ def stopword_features(
 ) -> dict[str, Array]:
     """Share of tokens that are stopwords (prose is full of them, chrome has few); CJK counts by character."""
     words, cjk_table = _stopwords(languages)
-    is_stop = np.fromiter((t in words for t in tokens), dtype=np.bool_, count=len(tokens))
+    is_stop = np.fromiter(map(words.__contains__, tokens), dtype=np.bool_, count=len(tokens))
     stops = np.bincount(token_line[is_stop], minlength=batch.n).astype(np.float64)[: batch.n]
     n_tokens = np.bincount(token_line, minlength=batch.n).astype(np.float64)[: batch.n]
     cjk_chars = batch.count(_CJK)
@@ -421,10 +426,14 @@ def page_features(batch: LineBatch, chars: Array, stop_density: Array) -> dict[s
 
 def normalised_lines(batch: LineBatch) -> list[str]:
     """The key under which repeated lines are counted: lower case, digits masked, whitespace folded."""
-    text = _SPACE_RUN.sub(" ", _DIGIT_RUN.sub("0", batch.joined.lower()))
-    keys = _EDGE_SPACE.sub("", text).split("\n")
-    # ``lower()`` never adds or removes a newline, so the keys line up with the lines.
-    return keys if batch.n else []
+    if not batch.n:
+        return []
+    # Digits (category Nd, as the regex \d) masked on the code points; lower() never turns anything into a
+    # digit or a newline, so masking first is the same and the keys line up with the lines.
+    masked = np.where((batch.flags & _DIGIT) > 0, np.uint32(ord("0")), batch.codepoints)
+    text = masked.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass").lower()
+    # str.split() and the regex \s agree on whitespace: runs fold to one space, none at either end.
+    return [" ".join(line.split()) for line in text.split("\n")]
 
 
 def repetition_features(

@@ -372,6 +372,8 @@ class KeywordFamilies:
                 else:
                     self.multi.setdefault(words[0], []).append((words, index))
         self.cjk = re.compile("|".join(f"(?P<f{i}>{'|'.join(p)})" for i, p in cjk.items())) if cjk else None
+        #: Every word that starts a phrase: the only tokens worth a closer look.
+        self.first_words = frozenset(self.single) | frozenset(self.multi)
 
     def family_index(self, name: str) -> int:
         return self.names.index(name)

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chromecut.features import FEATURIZER_VERSION, MARKUP_COLUMNS, Featurizer, line_frame
+from chromecut.features import (
+    FEATURIZER_VERSION,
+    MARKUP_COLUMNS,
+    Featurizer,
+    LineBatch,
+    line_frame,
+    normalised_lines,
+    word_tokens,
+)
 from chromecut.keywords import KEYWORDS
 from chromecut.segment import segment_html, segment_text
 
@@ -144,3 +156,24 @@ def test_augmented_copies_do_not_count_as_pages_repeating_their_lines() -> None:
     features = featurizer.fit_transform(pd.concat([pages, copy], ignore_index=True), fit_frame=pages)
     assert featurizer.line_frequency_ == {"subscribe now": 2}
     assert features["repeat_corpus"].iloc[0] == pytest.approx(np.log1p(1))  # only page b repeats it
+
+
+def _reference_keys(texts: list[str]) -> list[str]:
+    """The repetition key by its definition: lower case, every digit (regex \\d) a 0, whitespace runs folded
+    to one space, none at either end."""
+    return [re.sub(r"\s+", " ", re.sub(r"\d", "0", text.lower())).strip(" ") for text in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.characters(blacklist_characters="\n")), min_size=1, max_size=8))
+def test_repetition_keys_follow_their_definition_on_any_text(texts: list[str]) -> None:
+    frame = pd.DataFrame({"doc": 0, "line": range(len(texts)), "text": texts})
+    assert normalised_lines(LineBatch.from_frame(frame)) == _reference_keys(texts)
+
+
+@pytest.mark.parametrize("texts", [["Plain ASCII Words 12"], ["İSTANBUL Straße", "ΣΟΦΊΑ Ünïcode"]])
+def test_word_tokens_are_each_token_lower_cased_even_when_lower_case_is_longer(texts: list[str]) -> None:
+    frame = pd.DataFrame({"doc": 0, "line": range(len(texts)), "text": texts})
+    tokens, lines = word_tokens(LineBatch.from_frame(frame))
+    expected = [(word.lower(), line) for line, text in enumerate(texts) for word in text.split()]
+    assert list(zip(tokens, lines.tolist(), strict=True)) == expected
