@@ -1,0 +1,94 @@
+"""Where the time of a page goes before any feature: the parse floors, and the trees with each predictor.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/floors.py --pages 120
+
+On the benchmark's sample of pages (:func:`chromecut.bench.load_sample`), prints milliseconds per page of
+selectolax's parse, resiliparse's parse and its main-content extraction, and chromecut's whole segmentation;
+then microseconds per line of each shipped booster's input conversion (feature table to float32 matrix) and
+prediction with LightGBM's predictor and compiled (:mod:`chromecut.compiled`), on the pages' own feature rows
+(best of three). Figures, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
+from selectolax.lexbor import LexborHTMLParser
+
+from chromecut.bench import DEFAULT_DATASETS, load_sample
+from chromecut.features import line_frame
+from chromecut.predict import Cleaner
+
+PAGES_DEFAULT = 120
+MS_PER_SECOND = 1e3
+US_PER_SECOND = 1e6
+REPEATS = 3
+
+
+def per_item(run: Callable[[bytes], object], items: Sequence[bytes]) -> float:
+    """Seconds per item of ``run`` over ``items``, after one warm-up call."""
+    run(items[0])
+    start = time.perf_counter()
+    for item in items:
+        run(item)
+    return (time.perf_counter() - start) / len(items)
+
+
+def best_of(run: Callable[[], object], repeats: int = REPEATS) -> float:
+    """Fewest seconds of ``repeats`` calls of ``run``."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=PAGES_DEFAULT, help="pages in the sample")
+    args = parser.parse_args(argv)
+    pages = load_sample(list(DEFAULT_DATASETS), args.pages)
+    htmls = [page.html for page in pages]
+    cleaner = Cleaner.load("html")
+    floors = {
+        "selectolax parse": lambda html: LexborHTMLParser(html),
+        "resiliparse parse": lambda html: HTMLTree.parse_from_bytes(html),
+        "resiliparse main content": lambda html: extract_plain_text(HTMLTree.parse_from_bytes(html),
+                                                                    main_content=True),
+        "chromecut segmentation": lambda html: cleaner.segment(html),
+    }
+    print(f"{len(pages)} pages")
+    for name, run in floors.items():
+        print(f"{name:28s} {per_item(run, htmls) * MS_PER_SECOND:7.2f} ms/page")
+    for mode in ("html", "text"):
+        plain, compiled = Cleaner.load(mode), Cleaner.load(mode, predictor="compiled")
+        frame = line_frame(enumerate(plain.segment(page.input(mode)) for page in pages))
+        if mode == "text":
+            frame = frame[["doc", "line", "text"]]
+        features = plain.bundle.featurizer.transform(frame)
+        final = plain.bundle.final_features(frame, features)
+        for which, table in ((0, features), (1, final)):
+            matrix = table.to_numpy(dtype=np.float32)
+            boosters = {"lightgbm": plain.bundle.booster if which == 0 else plain.bundle.context_booster,
+                        "compiled": compiled.bundle.compiled[which] if compiled.bundle.compiled else None}
+            timings = {
+                "to_numpy": best_of(lambda table=table: table.to_numpy(dtype=np.float32)),
+                "lightgbm": best_of(lambda b=boosters["lightgbm"], m=matrix: b.predict(m, num_threads=1)),
+                "compiled": best_of(lambda f=boosters["compiled"], m=matrix: f.predict(m)),
+            }
+            for name, seconds in timings.items():
+                print(f"{mode} {'first' if which == 0 else 'context'} pass ({table.shape[1]} features), {name:9s} "
+                      f"{seconds / len(table) * US_PER_SECOND:6.2f} us/line ({len(table):,} lines)")
+        same = np.abs(plain.bundle.predict_proba(frame, features) - compiled.bundle.predict_proba(frame, features))
+        print(f"{mode}: largest probability difference, compiled vs LightGBM: {same.max():.1e}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
