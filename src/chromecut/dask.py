@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chromecut import batch
+from chromecut.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.inputs import STDIN_NAME, Document, DocumentKind, InputFailure, Source, read_source, sniff_kind
 
 if TYPE_CHECKING:
@@ -363,6 +364,7 @@ def clean_bag(
     threshold: float | None = None,
     kind: DocumentKind | None = None,
     batch_documents: int = batch.BATCH_DOCUMENTS_DEFAULT,
+    predictor: Predictor = PREDICTOR_DEFAULT,
 ) -> dask.bag.Bag:
     """Clean a bag of pages lazily: one ``{"id", "text", "error"}`` per element, in order.
 
@@ -381,6 +383,9 @@ def clean_bag(
         How a page (not a record) is read: ``html``, ``text``, or sniffed like the CLI's inputs when ``None``.
     batch_documents:
         Pages featurised together.
+    predictor:
+        ``lightgbm``, or ``compiled``: each worker runs the trees as native code (:mod:`chromecut.compiled`,
+        compiled once per machine and cached there).
 
     ``text`` is what ``chromecut clean`` writes for the page (its content lines joined by ``\\n``); a page that
     fails has an empty ``text`` and its ``error``, as ``chromecut clean`` would report it.
@@ -388,7 +393,7 @@ def clean_bag(
     import dask.bag
     from dask import delayed
 
-    settings, shipped = _prepare_model(model, threshold)
+    settings, shipped = _prepare_model(model, threshold, predictor)
 
     def clean_partition(elements: Iterable[Page], index: Iterable[int], model_files: Any) -> list[dict[str, Any]]:
         (partition,) = list(index)
@@ -410,15 +415,15 @@ def _shipped(value: Any) -> ShippedModel | None:
 
 
 def _prepare_model(
-    model: str | os.PathLike[str], threshold: float | None
+    model: str | os.PathLike[str], threshold: float | None, predictor: Predictor = PREDICTOR_DEFAULT
 ) -> tuple[batch.Settings, ShippedModel | None]:
     """Resolve a model on the client and check it loads; the settings and files the workers need."""
     from chromecut.predict import SHIPPED_BUNDLES, resolve_model
 
     name = str(model)
     local = name if name in SHIPPED_BUNDLES else str(resolve_model(model))
-    batch.load_cleaner(local, threshold)  # fail here, not on every worker
-    return batch.Settings(task="clean", model=local, threshold=threshold), ship(local)
+    batch.load_cleaner(local, threshold)  # fail here, not on every worker (which compile for their own CPU)
+    return batch.Settings(task="clean", model=local, threshold=threshold, predictor=predictor), ship(local)
 
 
 def clean_dataframe(
@@ -429,6 +434,7 @@ def clean_dataframe(
     id_column: str | None = "id",
     threshold: float | None = None,
     batch_documents: int = batch.BATCH_DOCUMENTS_DEFAULT,
+    predictor: Predictor = PREDICTOR_DEFAULT,
 ) -> dask.dataframe.DataFrame:
     """Clean the pages of a Dask DataFrame lazily: a frame with the same index and the columns ``id``, ``text``
     and ``error`` (``None`` when the page was cleaned), like the MLflow pyfunc's output without the labels.
@@ -437,7 +443,7 @@ def clean_dataframe(
     ----------
     frame:
         One page per row in an ``html`` or ``text`` column (read as that kind).
-    model, threshold, batch_documents:
+    model, threshold, batch_documents, predictor:
         As in :func:`clean_bag`.
     column:
         The page column; ``html`` if there is one, else ``text``, when ``None``.
@@ -452,7 +458,7 @@ def clean_dataframe(
         raise ValueError(f"the frame needs a page column, one of {PAGE_COLUMNS}; got {list(frame.columns)}")
     if page_column not in PAGE_COLUMNS:
         raise ValueError(f"column must be one of {PAGE_COLUMNS}, not {page_column!r}")
-    settings, shipped = _prepare_model(model, threshold)
+    settings, shipped = _prepare_model(model, threshold, predictor)
     kind: DocumentKind = "html" if page_column == "html" else "text"
     meta = pd.DataFrame({"id": pd.Series(dtype=object), "text": pd.Series(dtype=object),
                          "error": pd.Series(dtype=object)})

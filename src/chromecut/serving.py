@@ -4,14 +4,19 @@ cleaned text and per-line labels out. ``mlflow models serve`` answers ``/invocat
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pandas as pd
 from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
+from chromecut.compiled import PREDICTOR_DEFAULT, PREDICTORS
 from chromecut.predict import Cleaner, InputMode, clean_text, records
 
 PAGE_COLUMNS = ("html", "text")
+#: Environment variable that picks the predictor of a served model (``lightgbm`` or ``compiled``), since
+#: ``mlflow models serve`` passes no model config; a ``predictor`` key of the model config wins over it.
+PREDICTOR_ENV = "CHROMECUT_PREDICTOR"
 
 
 def predict_frame(cleaner: Cleaner, pages: pd.DataFrame) -> pd.DataFrame:
@@ -37,7 +42,12 @@ class ChromecutModel(PythonModel):
     """pyfunc flavour of a chromecut bundle (logged as the artifact ``bundle``)."""
 
     def load_context(self, context: PythonModelContext) -> None:
-        self.cleaner = Cleaner.load(context.artifacts["bundle"])
+        config = getattr(context, "model_config", None) or {}
+        predictor = config.get("predictor") or os.environ.get(PREDICTOR_ENV) or PREDICTOR_DEFAULT
+        if predictor not in PREDICTORS:
+            raise ValueError(f"{PREDICTOR_ENV} or the model config's predictor must be one of {PREDICTORS}, "
+                             f"not {predictor!r}")
+        self.cleaner = Cleaner.load(context.artifacts["bundle"], predictor=predictor)
 
     def predict(self, context: PythonModelContext, model_input: pd.DataFrame, params: dict[str, Any] | None = None
                 ) -> pd.DataFrame:

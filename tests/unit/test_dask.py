@@ -14,6 +14,7 @@ import pytest
 
 from chromecut import batch
 from chromecut.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from chromecut.compiled import Predictor, cache_dir, cache_key
 from chromecut.model import Bundle
 from chromecut.predict import Cleaner
 
@@ -165,10 +166,15 @@ def test_clean_bag_equals_the_cleaner_and_names_a_bad_record(cluster: Any, model
         assert result["error"] is None and result["text"] == cleaner.clean(page) != ""
 
 
-def test_clean_dataframe_equals_the_cleaner(cluster: Any, model: str, tiny_bundle: Bundle) -> None:
+@pytest.mark.parametrize("predictor", ["lightgbm", "compiled"])
+def test_clean_dataframe_equals_the_cleaner(cluster: Any, model: str, tiny_bundle: Bundle, predictor: Predictor
+                                            ) -> None:
     frame = pd.DataFrame({"id": [f"d{i}" for i in range(PAGES)], "html": [_page(i) for i in range(PAGES)]})
-    cleaned = engine.clean_dataframe(dask_dataframe.from_pandas(frame, npartitions=3), model).compute(
-        scheduler=cluster)
+    cleaned = engine.clean_dataframe(dask_dataframe.from_pandas(frame, npartitions=3), model,
+                                     predictor=predictor).compute(scheduler=cluster)
+    if predictor == "compiled":  # the workers compiled the model (this machine's cache, as theirs)
+        key = cache_key(Bundle.load(model).booster.model_to_string())
+        assert (cache_dir() / f"forest-{key}.o").is_file()
     cleaner = Cleaner(tiny_bundle)
     assert list(cleaned.columns) == list(engine.RESULT_COLUMNS)
     assert cleaned["id"].tolist() == frame["id"].tolist()
