@@ -501,6 +501,16 @@ def prose_features(batch: LineBatch, words: Array, ends_sentence: Array, chars: 
     return {"prose_before": np.log1p(before), "prose_after": np.log1p(after), "prose_before_share": before_share}
 
 
+def container_codes(batch: LineBatch, frame: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """A group number per line: lines of the same page with the same ancestor class/id words and depth (the
+    line's container) share one."""
+    words, _ = pd.factorize(frame["attr_words"].fillna("").astype(str))
+    depth, _ = pd.factorize(frame["depth"], use_na_sentinel=False)
+    keys = np.stack([batch.page, np.asarray(words, dtype=np.int64), np.asarray(depth, dtype=np.int64)], axis=1)
+    _, codes = np.unique(keys, axis=0, return_inverse=True)
+    return np.asarray(codes, dtype=np.int64).reshape(-1)
+
+
 def container_features(batch: LineBatch, frame: pd.DataFrame, columns: dict[str, Array]) -> dict[str, Array]:
     """Statistics of the line's container (lines of the page with the same ancestor class/id path): how many
     lines it holds, its share of the page's text, its link and stopword density, and whether it holds the
@@ -509,9 +519,7 @@ def container_features(batch: LineBatch, frame: pd.DataFrame, columns: dict[str,
         names = ("container_lines", "container_text_share", "container_link_density", "container_stop_density",
                  "container_has_longest")
         return {k: np.zeros(0) for k in names}
-    path = frame["attr_words"].fillna("").astype(str) + "|" + frame["depth"].astype(str)
-    codes, _ = pd.factorize(pd.Series(batch.page.astype(str)) + "#" + path.to_numpy())
-    codes = np.asarray(codes, dtype=np.int64)
+    codes = container_codes(batch, frame)
     sums = {
         name: np.bincount(codes, weights=np.nan_to_num(values)).astype(np.float64)
         for name, values in (("lines", np.ones(batch.n)), ("chars", columns["chars"]),
@@ -718,8 +726,7 @@ def context_features(frame: pd.DataFrame, probability: Array, mode: str) -> pd.D
     columns["likely_before"], columns["likely_after"] = prose["prose_before"], prose["prose_after"]
     columns["likely_before_share"] = prose["prose_before_share"]
     if mode == "html" and batch.n:
-        path = frame["attr_words"].fillna("").astype(str) + "|" + frame["depth"].astype(str)
-        codes, _ = pd.factorize(pd.Series(batch.page.astype(str)) + "#" + path.to_numpy())
+        codes = container_codes(batch, frame)
         sums = np.bincount(codes, weights=p)
         counts = np.bincount(codes)
         columns["p_container"] = sums[codes] / counts[codes]
