@@ -22,6 +22,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from chromecut.bench import DEFAULT_DATASETS, load_sample
 from chromecut.features import line_frame
+from chromecut.model import CONTEXT_PASS, FIRST_PASS
 from chromecut.predict import Cleaner
 
 PAGES_DEFAULT = 120
@@ -73,17 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             frame = frame[["doc", "line", "text"]]
         features = plain.bundle.featurizer.transform(frame)
         final = plain.bundle.final_features(frame, features)
-        for which, table in ((0, features), (1, final)):
+        for which, table in ((FIRST_PASS, features), (CONTEXT_PASS, final)):
             matrix = table.to_numpy(dtype=np.float32)
-            boosters = {"lightgbm": plain.bundle.booster if which == 0 else plain.bundle.context_booster,
+            boosters = {"lightgbm": plain.bundle.booster if which == FIRST_PASS else plain.bundle.context_booster,
                         "compiled": compiled.bundle.compiled[which] if compiled.bundle.compiled else None}
             timings = {
                 "to_numpy": best_of(lambda table=table: table.to_numpy(dtype=np.float32)),
                 "lightgbm": best_of(lambda b=boosters["lightgbm"], m=matrix: b.predict(m, num_threads=1)),
                 "compiled": best_of(lambda f=boosters["compiled"], m=matrix: f.predict(m)),
             }
+            label = f"{mode} {'first' if which == FIRST_PASS else 'context'} pass ({table.shape[1]} features)"
             for name, seconds in timings.items():
-                print(f"{mode} {'first' if which == 0 else 'context'} pass ({table.shape[1]} features), {name:9s} "
+                print(f"{label}, {name:9s} "
                       f"{seconds / len(table) * US_PER_SECOND:6.2f} us/line ({len(table):,} lines)")
         same = np.abs(plain.bundle.predict_proba(frame, features) - compiled.bundle.predict_proba(frame, features))
         print(f"{mode}: largest probability difference, compiled vs LightGBM: {same.max():.1e}")

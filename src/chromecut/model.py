@@ -11,7 +11,8 @@ A bundle is a folder::
     card.json              what it was trained on (datasets, licenses) and how well it scored
 
 Loading checks the checksums and that the installed featurizer produces exactly the schema's features, and
-refuses a bundle that does not match with an error that says what differs.
+refuses a bundle that does not match with an error that says what differs. A loaded bundle predicts with
+LightGBM, or with its boosters compiled to native code (``predictor="compiled"``, :mod:`chromecut.compiled`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ THRESHOLD_DEFAULT = 0.5
 #: (more threads per process only spin against each other on a busy machine).
 PREDICT_THREADS_DEFAULT = 1
 BUNDLE_DIR_MODE = 0o755
+#: The two passes, as indices of :attr:`Bundle.compiled`.
+FIRST_PASS, CONTEXT_PASS = 0, 1
 
 
 class BundleError(ValueError):
@@ -119,12 +122,12 @@ class Bundle:
         return self
 
     def _predict(self, which: int, features: pd.DataFrame) -> npt.NDArray[np.float64]:
-        """Probabilities of the first (0) or context (1) booster for a feature table."""
+        """Probabilities of the :data:`FIRST_PASS` or :data:`CONTEXT_PASS` booster for a feature table."""
         matrix = features.to_numpy(dtype=np.float32)
         forest = None if self.compiled is None else self.compiled[which]
         if forest is not None:
             return forest.predict(matrix)
-        booster = self.booster if which == 0 else self.context_booster
+        booster = self.booster if which == FIRST_PASS else self.context_booster
         assert booster is not None
         return np.asarray(booster.predict(matrix, num_threads=self.predict_threads), dtype=np.float64)
 
@@ -149,7 +152,7 @@ class Bundle:
         """Probability of content from the line-by-line pass."""
         if features.empty:
             return np.zeros(0, dtype=np.float64)
-        return self._predict(0, features)
+        return self._predict(FIRST_PASS, features)
 
     def final_features(self, frame: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
         """The decision booster's input: line features, plus the context of first-pass probabilities."""
@@ -166,7 +169,7 @@ class Bundle:
             return np.zeros(0, dtype=np.float64)
         if self.context_booster is None:
             return self.first_pass(features)
-        return self._predict(1, self.final_features(frame, features))
+        return self._predict(CONTEXT_PASS, self.final_features(frame, features))
 
     def contributions(self, frame: pd.DataFrame, features: pd.DataFrame | None = None) -> npt.NDArray[np.float64]:
         """Per-feature contributions (SHAP values from LightGBM) of the decision booster, one row per line, in
