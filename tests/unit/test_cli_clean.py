@@ -147,7 +147,7 @@ def test_warc_records_are_cleaned_with_the_bundle_of_their_kind(
     monkeypatch.setattr(chromecut.predict, "shipped_bundle_path", shipped.__getitem__)
     loads: list[str] = []
     real_load = Bundle.load
-    monkeypatch.setattr(Bundle, "load", lambda path: loads.append(str(path)) or real_load(path))
+    monkeypatch.setattr(Bundle, "load", lambda path, *args: loads.append(str(path)) or real_load(path, *args))
     path = tmp_path / "crawl.warc"
     path.write_bytes(b"".join(_crawl()))
     assert main(["clean", str(path)]) == EXIT_OK
