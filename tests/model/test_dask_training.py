@@ -25,25 +25,28 @@ pytestmark = [
     pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}"),
 ]
 #: How far the Dask model's scores may be from the local model's: data-parallel LightGBM builds its trees from
-#: histograms merged across workers, so they differ a little from the single-process ones. Measured on this
-#: table (seeds 1, 2, 3, 20261123): test page F1 differed by 0.003-0.021, line PR-AUC by 0.002-0.022, while
-#: the local model alone moves its line F1 by 0.09 across those seeds (its threshold is tuned on a few pages),
-#: so line F1 is not compared.
-PAGE_F1_NOISE = 0.03
+#: histograms merged across workers, so they differ a little from the single-process ones, and from one Dask
+#: run to the next. Both models decide at the same fixed threshold: tuned on this table's few validation
+#: pages, the threshold turned those small differences into test page F1 differences of 0.018-0.040. At the
+#: fixed threshold (this test's two trainings, the Dask one repeated 4 times) test page F1 differed by
+#: 0.0004-0.0038 and line PR-AUC by 0.009-0.025 (0.007-0.020 in 4 more runs with tuned thresholds).
+PAGE_F1_NOISE = 0.02
 PR_AUC_NOISE = 0.04
+#: The decision threshold of both models.
+THRESHOLD = 0.5
 ROUNDS = 40
 
 
 def test_dask_training_is_tracked_and_scores_like_the_local_model(prepared: Path, tmp_path: Path) -> None:
-    local_settings = tiny_settings(prepared, tmp_path / "local", rounds=ROUNDS)
+    local_settings = tiny_settings(prepared, tmp_path / "local", rounds=ROUNDS, threshold=THRESHOLD)
     local = train(local_settings, root=tmp_path)
-    base = tiny_settings(prepared, tmp_path / "dask", rounds=ROUNDS)
+    base = tiny_settings(prepared, tmp_path / "dask", rounds=ROUNDS, threshold=THRESHOLD)
     dask_settings = dataclasses.replace(base, model=dataclasses.replace(base.model, kind="lgbm_dask", dask_workers=2))
     remote = train(dask_settings, root=tmp_path)
 
     assert abs(remote["test_page_f1"] - local["test_page_f1"]) <= PAGE_F1_NOISE
     assert abs(remote["test_line_pr_auc"] - local["test_line_pr_auc"]) <= PR_AUC_NOISE
-    assert remote["test_page_f1"] > 0.5 and 0.0 < remote["threshold"] < 1.0
+    assert remote["test_page_f1"] > 0.5 and remote["threshold"] == THRESHOLD
 
     bundle = Bundle.load(tmp_path / "dask" / "bundle")
     assert bundle.context_booster is not None
