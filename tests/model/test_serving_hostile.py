@@ -1,6 +1,6 @@
 """The model server under concurrent clients and hostile pages: no HTTP error, a row error that names the limit for
 a page over one, one label per line for every other page. The full 1,000-request load run is
-``python -m chromecut.loadtest`` (figures in docs/README-reliability.md); this is its short version."""
+``python -m chromecut.loadtest`` (figures in the README's "Serving under load"); this is its short version."""
 
 from __future__ import annotations
 
