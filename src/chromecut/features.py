@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
@@ -121,6 +121,7 @@ class LineBatch:
     length: npt.NDArray[np.int64]
     flags: npt.NDArray[np.uint8]  # class flags of every code point of ``joined``
     codepoints: npt.NDArray[np.uint32]
+    counts: dict[int, Array] = field(default_factory=dict)  # per-line counts by class flag (see count())
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, with_text: bool = True) -> LineBatch:
@@ -144,15 +145,22 @@ class LineBatch:
         return cls(texts, joined, len(frame), codes, page_start, page_size, char_start, length,
                    _char_table()[codepoints], codepoints)
 
-    def per_line(self, values: npt.NDArray[Any]) -> Array:
-        """Sum of per-code-point values over each line."""
+    def per_line(self, values: npt.NDArray[np.bool_]) -> Array:
+        """How many code points of each line ``values`` marks (one flag per code point of ``joined``)."""
         if self.n == 0:
             return np.zeros(0)
-        sums = np.add.reduceat(np.append(values, 0).astype(np.int64), self.char_start)
+        if values.size == 0:
+            return np.zeros(self.n)
+        # An empty last line starts past the end: clipped, it sums one separator, and empty lines count 0.
+        sums = np.add.reduceat(values, np.minimum(self.char_start, values.size - 1), dtype=np.int64)
         return np.where(self.length > 0, sums, 0).astype(np.float64)
 
     def count(self, flag: int) -> Array:
-        return self.per_line((self.flags & flag) > 0)
+        """Code points of each line with the class ``flag`` (computed once per batch and class)."""
+        counts = self.counts.get(flag)
+        if counts is None:
+            counts = self.counts[flag] = self.per_line((self.flags & flag) > 0)
+        return counts
 
     def line_of(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Line index of offsets into ``joined``."""
@@ -205,10 +213,10 @@ def length_features(batch: LineBatch) -> dict[str, Array]:
     return {"chars": chars, "log_chars": np.log1p(chars), "words": words, "mean_word_len": _ratio(nonspace, words)}
 
 
-def link_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
-    """Link density (linked share of non-whitespace characters), link count and links per word."""
+def link_features(batch: LineBatch, frame: pd.DataFrame, words: Array) -> dict[str, Array]:
+    """Link density (linked share of non-whitespace characters), link count and links per word (``words`` from
+    :func:`length_features`)."""
     nonspace = batch.per_line((batch.flags & _SPACE) == 0)
-    words = length_features(batch)["words"]
     link_chars = pd.to_numeric(frame["link_chars"], errors="coerce").to_numpy(dtype=np.float64)
     link_count = pd.to_numeric(frame["link_count"], errors="coerce").to_numpy(dtype=np.float64)
     return {
@@ -277,25 +285,33 @@ def keyword_features(
     return {f"kw_{name}": flags[i] for i, name in enumerate(KEYWORDS.names)}
 
 
-def _subset_matches(batch: LineBatch, rows: npt.NDArray[np.int64], pattern: re.Pattern[str]) -> npt.NDArray[np.int64]:
-    """Lines of every match of ``pattern`` when only the lines ``rows`` are scanned (one joined string)."""
-    joined = "\n".join([batch.texts[i] for i in rows.tolist()])
-    offsets = np.zeros(len(rows), dtype=np.int64)
-    if len(rows) > 1:
-        offsets[1:] = np.cumsum(batch.length[rows][:-1] + 1)
-    starts = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
-    return rows[np.searchsorted(offsets, starts, side="right") - 1]
+class _Scan:
+    """Some lines of a batch joined into one string, to find a pattern's matches and map them back to lines."""
+
+    def __init__(self, batch: LineBatch, rows: npt.NDArray[np.int64] | None = None) -> None:
+        if rows is None:  # every line: the batch's own joined text
+            self.rows, self.text, self.offsets = np.arange(batch.n), batch.joined, batch.char_start
+        else:
+            self.rows = rows
+            self.text = "\n".join([batch.texts[i] for i in rows.tolist()])
+            self.offsets = np.zeros(len(rows), dtype=np.int64)
+            if len(rows) > 1:
+                self.offsets[1:] = np.cumsum(batch.length[rows][:-1] + 1)
+
+    def match_lines(self, pattern: re.Pattern[str]) -> npt.NDArray[np.int64]:
+        """The line of every match of ``pattern`` in the joined lines."""
+        starts = np.fromiter((m.start() for m in pattern.finditer(self.text)), dtype=np.int64)
+        return self.rows[np.searchsorted(self.offsets, starts, side="right") - 1]
 
 
 def pattern_features(batch: LineBatch) -> dict[str, Array]:
     """Counts of dates, times, counters in brackets, units (temperatures, prices), separators, list markers
     and URLs per line. Patterns that need a digit scan only lines that hold one."""
     with_digit = np.flatnonzero(batch.count(_DIGIT) > 0) if batch.n else np.zeros(0, dtype=np.int64)
-    everything = np.arange(batch.n)
+    everything, digit_lines = _Scan(batch), _Scan(batch, with_digit)
     out = {}
     for name, pattern in PATTERNS.items():
-        rows = with_digit if name in DIGIT_PATTERNS else everything
-        lines = _subset_matches(batch, rows, pattern)
+        lines = (digit_lines if name in DIGIT_PATTERNS else everything).match_lines(pattern)
         out[f"pat_{name}"] = np.bincount(lines, minlength=batch.n).astype(np.float64)[: batch.n]
     return out
 
@@ -331,13 +347,16 @@ def word_tokens(batch: LineBatch) -> tuple[list[str], npt.NDArray[np.int64]]:
     word_char = ((flags & (_ALPHA | _DIGIT)) > 0) & ((flags & _CJK) == 0)
     starts = word_char & ~np.concatenate([[False], word_char[:-1]]) if flags.size else word_char
     token_starts = np.flatnonzero(starts)
-    ends = np.flatnonzero(word_char & ~np.append(word_char[1:], False)) + 1 if flags.size else token_starts
     joined = batch.joined
     lowered = joined.lower()
-    # lower() maps a character to one or more: when the lengths agree, every offset still holds.
+    # lower() maps a character to one or more: when the lengths agree, every offset still holds, and the
+    # tokens are the lowered text with every other character made a space, split (in C) on the spaces.
     if len(lowered) == len(joined):
-        tokens = [lowered[s:e] for s, e in zip(token_starts.tolist(), ends.tolist(), strict=True)]
+        codepoints = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        spaced = np.where(word_char, codepoints, np.uint32(ord(" ")))
+        tokens = spaced.tobytes().decode("utf-32-le", "surrogatepass").split()
     else:
+        ends = np.flatnonzero(word_char & ~np.append(word_char[1:], False)) + 1
         tokens = [joined[s:e].lower() for s, e in zip(token_starts.tolist(), ends.tolist(), strict=True)]
     return tokens, batch.line_of(token_starts)
 
@@ -642,7 +661,7 @@ class Featurizer:
         }
         columns.update(prose_features(batch, columns["words"], columns["ends_sentence"], chars))
         if self.mode == "html":
-            columns.update(link_features(batch, frame))
+            columns.update(link_features(batch, frame, columns["words"]))
             columns.update(markup_features(batch, frame))
             columns.update(title_features(batch, frame, tokens, token_line))
             columns.update(container_features(batch, frame, columns))

@@ -11,10 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chromecut.features import (
+    _ALPHA,
+    _CJK,
+    _DIGIT,
     FEATURIZER_VERSION,
     MARKUP_COLUMNS,
     Featurizer,
     LineBatch,
+    _char_table,
     line_frame,
     normalised_lines,
     word_tokens,
@@ -178,3 +182,41 @@ def test_word_tokens_are_each_token_lower_cased_even_when_lower_case_is_longer(t
     tokens, lines = word_tokens(LineBatch.from_frame(frame))
     expected = [(word.lower(), line) for line, text in enumerate(texts) for word in text.split()]
     assert list(zip(tokens, lines.tolist(), strict=True)) == expected
+
+
+def _reference_tokens(texts: list[str]) -> list[tuple[str, int]]:
+    """Word tokens by their definition: runs of letters and digits that are not CJK, each run lower-cased."""
+    table = _char_table()
+    tokens = []
+    for line, text in enumerate(texts):
+        run = ""
+        for char in text + " ":
+            flags = int(table[ord(char)])
+            if flags & (_ALPHA | _DIGIT) and not flags & _CJK:
+                run += char
+            elif run:
+                tokens.append((run.lower(), line))
+                run = ""
+    return tokens
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n")),
+                      min_size=1, max_size=8))
+def test_word_tokens_follow_their_definition_on_any_text(texts: list[str]) -> None:
+    frame = pd.DataFrame({"doc": 0, "line": range(len(texts)), "text": texts})
+    tokens, lines = word_tokens(LineBatch.from_frame(frame))
+    assert list(zip(tokens, lines.tolist(), strict=True)) == _reference_tokens(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"),
+                              max_size=6), min_size=1, max_size=8))
+def test_per_line_class_counts_cover_each_line_and_no_separator(texts: list[str]) -> None:
+    frame = pd.DataFrame({"doc": 0, "line": range(len(texts)), "text": texts})
+    batch = LineBatch.from_frame(frame)
+    table = _char_table()
+    for flag in (_ALPHA, _DIGIT, _CJK):
+        expected = [sum(1 for char in text if table[ord(char)] & flag) for text in texts]
+        assert batch.count(flag).tolist() == expected
+        assert batch.count(flag) is batch.count(flag)  # computed once per batch
