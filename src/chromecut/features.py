@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from operator import attrgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -57,6 +58,8 @@ REPEAT_TABLE_SIZE_DEFAULT = 50_000
 TAG_VOCABULARY: tuple[str, ...] = tuple(sorted(BLOCK_TAGS))
 MARKUP_COLUMNS = MARKUP_FIELDS
 LINE_FRAME_COLUMNS = ("doc", "line", "text", *MARKUP_COLUMNS, "title")
+#: The columns of a line frame without markup (``line_frame(..., markup=False)``).
+TEXT_FRAME_COLUMNS = ("doc", "line", "text")
 
 # Character classes (bit flags in one lookup table over all code points).
 _SPACE, _ALPHA, _DIGIT, _UPPER, _PUNCT, _CJK, _SENT_END, _COMMA = (1 << i for i in range(8))
@@ -695,19 +698,24 @@ def _without_surrogates(value: Any) -> Any:
     return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def line_frame(segmentations: Iterable[tuple[Any, Segmentation]], *, domain: str | None = None) -> pd.DataFrame:
-    """The line frame of segmented pages, blank lines left out (``line`` keeps each line's own index)."""
-    columns: dict[str, list[Any]] = {c: [] for c in LINE_FRAME_COLUMNS}
+def line_frame(
+    segmentations: Iterable[tuple[Any, Segmentation]], *, domain: str | None = None, markup: bool = True
+) -> pd.DataFrame:
+    """The line frame of segmented pages, blank lines left out (``line`` keeps each line's own index);
+    ``markup=False`` leaves out the markup columns and the title (all a text-mode featurizer reads is ``doc``,
+    ``line`` and ``text``)."""
+    names = LINE_FRAME_COLUMNS if markup else TEXT_FRAME_COLUMNS
+    columns: dict[str, list[Any]] = {c: [] for c in names}
+    getters = [(columns[name], attrgetter(name)) for name in MARKUP_COLUMNS] if markup else []
     for doc, seg in segmentations:
-        for line in seg.lines:
-            if not line.text.strip():
-                continue
-            columns["doc"].append(doc)
-            columns["line"].append(line.index)
-            columns["text"].append(line.text)
-            for name in MARKUP_COLUMNS:
-                columns[name].append(getattr(line, name))
-            columns["title"].append(seg.title)
+        kept = [line for line in seg.lines if line.text.strip()]
+        columns["doc"].extend([doc] * len(kept))
+        columns["line"].extend([line.index for line in kept])
+        columns["text"].extend([line.text for line in kept])
+        if markup:
+            for column, getter in getters:
+                column.extend(map(getter, kept))
+            columns["title"].extend([seg.title] * len(kept))
     try:
         frame = pd.DataFrame(columns)
     except UnicodeEncodeError:

@@ -84,6 +84,28 @@ def resolve_model(model: str | os.PathLike[str]) -> Path:
     return Path(text)
 
 
+class _Scores:
+    """The scored rows of a line frame (non-blank lines, pages in order, lines in order within a page), read
+    back in the same order: :meth:`row_of` walks forward through them."""
+
+    __slots__ = ("docs", "explanations", "lines", "next_row", "probabilities")
+
+    def __init__(
+        self, docs: list[Any], lines: list[int], probabilities: list[float], explanations: list[Explanation]
+    ) -> None:
+        self.docs, self.lines, self.probabilities, self.explanations = docs, lines, probabilities, explanations
+        self.next_row = 0
+
+    def row_of(self, doc: Any, line: int) -> int | None:
+        """The row of line ``line`` of page ``doc`` when it is the next scored row, else ``None`` (a blank
+        line); call it for every line of every page, in order."""
+        row = self.next_row
+        if row < len(self.lines) and self.lines[row] == line and self.docs[row] == doc:
+            self.next_row = row + 1
+            return row
+        return None
+
+
 class Cleaner:
     """Label and clean pages with a trained bundle.
 
@@ -170,12 +192,44 @@ class Cleaner:
         deadline:
             Checked after featurisation and after prediction (:class:`chromecut.limits.PageTimeout`).
         """
-        frame = line_frame(enumerate(segs))
+        scores = self._score(segs, explain, deadline)
+        blank_explanation: Explanation | None = () if explain > 0 else None
+        threshold = self.threshold
+        out = []
+        for doc, seg in enumerate(segs):
+            labeled = []
+            for line in seg.lines:
+                row = scores.row_of(doc, line.index)
+                if row is None:  # a blank line: never content, whatever the threshold
+                    labeled.append(LabeledLine(line.index, line.text, 0.0, False, blank_explanation))
+                else:
+                    p = scores.probabilities[row]
+                    why = scores.explanations[row] if scores.explanations else None
+                    labeled.append(LabeledLine(line.index, line.text, p, p >= threshold, why))
+            out.append(labeled)
+        return out
+
+    def clean_segmentations(self, segs: Sequence[Segmentation], *, deadline: Deadline = NO_DEADLINE) -> list[str]:
+        """Each page's clean text (as :func:`clean_text` of :meth:`label_segmentations`, without building a
+        :class:`LabeledLine` per line)."""
+        scores = self._score(segs, 0, deadline)
+        threshold = self.threshold
+        out = []
+        for doc, seg in enumerate(segs):
+            content = []
+            for line in seg.lines:
+                row = scores.row_of(doc, line.index)
+                if row is not None and scores.probabilities[row] >= threshold:
+                    content.append(line.text)
+            out.append("\n".join(content))
+        return out
+
+    def _score(self, segs: Sequence[Segmentation], explain: int, deadline: Deadline) -> _Scores:
+        """Content probabilities (and contributions when ``explain``) of the non-blank lines of ``segs``."""
+        frame = line_frame(enumerate(segs), markup=self.mode != "text")
         probabilities = np.zeros(0)
         explanations: list[Explanation] = []
         if len(frame):
-            if self.mode == "text":
-                frame = frame[["doc", "line", "text"]]
             features = self.bundle.featurizer.transform(frame)
             deadline.check("after featurisation")
             probabilities = self.bundle.predict_proba(frame, features)
@@ -184,24 +238,7 @@ class Cleaner:
                     self.bundle.contributions(frame, features), self.bundle.final_feature_names, explain
                 )
             deadline.check("after prediction")
-        by_doc: dict[int, dict[int, tuple[float, Explanation | None]]] = {}
-        rows = zip(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), strict=True)
-        for row, (doc, line, p) in enumerate(rows):
-            by_doc.setdefault(doc, {})[line] = (p, explanations[row] if explanations else None)
-        blank_explanation: Explanation | None = () if explain > 0 else None
-        out = []
-        for doc, seg in enumerate(segs):
-            scores = by_doc.get(doc, {})
-            labeled = []
-            for line in seg.lines:
-                scored = scores.get(line.index)
-                if scored is None:  # a blank line: never content, whatever the threshold
-                    labeled.append(LabeledLine(line.index, line.text, 0.0, False, blank_explanation))
-                else:
-                    p, why = scored
-                    labeled.append(LabeledLine(line.index, line.text, p, p >= self.threshold, why))
-            out.append(labeled)
-        return out
+        return _Scores(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), explanations)
 
     def label(
         self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None, explain: int = 0
@@ -213,8 +250,10 @@ class Cleaner:
         return self.label_segmentations([seg], explain=explain, deadline=deadline)[0]
 
     def clean(self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None) -> str:
-        """The content lines of the page, in order, joined by newlines."""
-        return clean_text(self.label(page, mode=mode, encoding_hint=encoding_hint))
+        """The content lines of the page, in order, joined by newlines (arguments as in :meth:`label`)."""
+        deadline = self.limits.deadline()
+        seg = self.segment(page, mode=mode, encoding_hint=encoding_hint, deadline=deadline)
+        return self.clean_segmentations([seg], deadline=deadline)[0]
 
     @overload
     def clean_many(
@@ -274,21 +313,20 @@ class Cleaner:
             except Exception as exc:
                 segs.append(exc)
         good = [seg for seg in segs if isinstance(seg, Segmentation)]
-        labeled: Sequence[list[LabeledLine] | Exception]
+        cleaned: Sequence[str | Exception]
         try:
-            labeled = self.label_segmentations(good, deadline=self.limits.deadline())
+            cleaned = self.clean_segmentations(good, deadline=self.limits.deadline())
         except Exception as exc:
             if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
                 return [result for page in pages for result in self._clean_batch([page])]
-            labeled = [exc]
-        results = iter(labeled)
+            cleaned = [exc]
+        results = iter(cleaned)
         out: list[str | Exception] = []
         for seg in segs:
             if isinstance(seg, Exception):
                 out.append(seg)
             else:
-                result = next(results)
-                out.append(result if isinstance(result, Exception) else clean_text(result))
+                out.append(next(results))
         return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chromecut.model import Bundle
-from chromecut.predict import Cleaner, records
+from chromecut.predict import Cleaner, clean_text, records
 
 from synthetic import PROSE, synthetic_page
 
@@ -76,3 +76,19 @@ def test_clean_many_with_worker_processes_equals_one_process(tiny_bundle: Bundle
     pages = (synthetic_page(i) for i in range(9))  # a generator: the stream is never a list
     assert list(cleaner.clean_many(pages, batch_size=2, n_jobs=2)) == [cleaner.clean(synthetic_page(i))
                                                                       for i in range(9)]
+
+
+@pytest.mark.parametrize("threshold", [0.0, None])
+def test_batched_labels_and_clean_texts_line_up_with_blank_lines_on_page_borders(tiny_text_bundle: Bundle,
+                                                                                 threshold: float | None) -> None:
+    # Page 0 ends with blank lines numbered as page 1's first non-blank lines: rows must not slip across pages.
+    cleaner = Cleaner(tiny_text_bundle, threshold=threshold)
+    pages = ["Home\n" + PROSE[0] + "\n\n\n", "\n\n\n" + PROSE[1] + "\nRelated", "", "\n\n", PROSE[2]]
+    segs = [cleaner.segment(page) for page in pages]
+    batched = cleaner.label_segmentations(segs)
+    assert batched == [cleaner.label(page) for page in pages]
+    assert [[line.index for line in lines] for lines in batched] == [list(range(len(p.split("\n")))) for p in pages]
+    assert cleaner.clean_segmentations(segs) == [clean_text(lines) for lines in batched]
+    assert list(cleaner.clean_many(pages, batch_size=5)) == [cleaner.clean(page) for page in pages]
+    if threshold == 0.0:
+        assert [line.text for line in batched[1] if line.content] == [PROSE[1], "Related"]
