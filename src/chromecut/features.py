@@ -22,7 +22,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from itertools import chain
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -380,6 +381,16 @@ def stopword_features(
     return {"tokens": total, "stopwords": stop_total, "stop_density": _ratio(stop_total, total)}
 
 
+#: Class/id words whose family memberships are kept in memory (pages and batches repeat the same words).
+ATTR_MEMBERSHIP_CACHE_SIZE = 65536
+
+
+@lru_cache(maxsize=ATTR_MEMBERSHIP_CACHE_SIZE)
+def attr_membership(word: str) -> tuple[bool, ...]:
+    """Whether a class/id word belongs to each family of :data:`chromecut.keywords.ATTR_FAMILIES`, in order."""
+    return tuple(pattern.fullmatch(word) is not None for pattern in ATTR_FAMILIES.values())
+
+
 def markup_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
     """Tag, heading level, list item, depth (absolute and relative to the page), landmarks, class/id words."""
     tag_codes = {tag: float(i) for i, tag in enumerate(TAG_VOCABULARY)}
@@ -401,11 +412,13 @@ def markup_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
     all_words = [w for words in words_per_unique for w in words]
     owner = np.repeat(np.arange(len(uniques)), [len(words) for words in words_per_unique]).astype(np.int64)
     word_codes, distinct = pd.factorize(pd.Series(all_words, dtype=object))
-    membership = np.array(
-        [[pattern.fullmatch(w) is not None for pattern in ATTR_FAMILIES.values()] for w in distinct], dtype=np.float64
-    ).reshape(len(distinct), len(ATTR_FAMILIES))
+    membership = np.array([attr_membership(w) for w in distinct], dtype=np.float64).reshape(
+        len(distinct), len(ATTR_FAMILIES)
+    )
     per_unique = np.zeros((len(uniques), len(ATTR_FAMILIES)))
-    np.add.at(per_unique, owner, membership[word_codes])
+    if len(all_words):  # owner is sorted: each distinct word list's memberships sum over one run of rows
+        with_words = np.flatnonzero(np.bincount(owner, minlength=len(uniques)))
+        per_unique[with_words] = np.add.reduceat(membership[word_codes], np.searchsorted(owner, with_words))
     for i, name in enumerate(ATTR_FAMILIES):
         out[f"attr_{name}"] = per_unique[codes, i] if len(uniques) else np.zeros(batch.n)
     return out
@@ -419,9 +432,13 @@ def title_features(
         return {"line_in_title": np.full(batch.n, np.nan), "title_in_line": np.full(batch.n, np.nan)}
     titles = frame["title"].fillna("").astype(str).to_numpy()
     title_sets = [set(_WORD.findall(titles[start].lower())) for start in batch.page_start.tolist()]
-    token_page = batch.page[token_line]
-    in_title = np.fromiter((t in title_sets[p] for t, p in zip(tokens, token_page.tolist(), strict=True)),
-                           dtype=np.bool_, count=len(tokens))
+    # Tokens come in line order, so each page's tokens are one slice: one membership map per page.
+    bounds = np.searchsorted(batch.page[token_line], np.arange(len(title_sets) + 1)).tolist()
+    in_title = np.fromiter(
+        chain.from_iterable(map(words.__contains__, tokens[lo:hi])
+                            for words, lo, hi in zip(title_sets, bounds[:-1], bounds[1:], strict=True)),
+        dtype=np.bool_, count=len(tokens),
+    )
     hits = np.bincount(token_line[in_title], minlength=batch.n).astype(np.float64)[: batch.n]
     n_tokens = np.bincount(token_line, minlength=batch.n).astype(np.float64)[: batch.n]
     title_size = np.array([len(s) for s in title_sets], dtype=np.float64)[batch.page]
