@@ -32,7 +32,15 @@ import numpy.typing as npt
 import pandas as pd
 import stopwordsiso
 
-from chromecut.keywords import ATTR_FAMILIES, COPYRIGHT_SYMBOLS, DIGIT_PATTERNS, KEYWORDS, PATTERNS
+from chromecut.keywords import (
+    ATTR_FAMILIES,
+    BULLET_CHARS,
+    COPYRIGHT_SYMBOLS,
+    DIGIT_PATTERNS,
+    KEYWORDS,
+    PATTERNS,
+    SEPARATOR_CHARS,
+)
 from chromecut.segment import BLOCK_TAGS, MARKUP_FIELDS, Landmark, Segmentation
 
 #: Bumped whenever a feature's definition changes; a bundle built with another version is refused.
@@ -308,6 +316,77 @@ class _Scan:
         return self.rows[np.searchsorted(self.offsets, starts, side="right") - 1]
 
 
+def _code_set(chars: str) -> npt.NDArray[np.uint32]:
+    return np.array([ord(c) for c in chars], dtype=np.uint32)
+
+
+#: The separators and list markers of :data:`chromecut.keywords.PATTERN_SOURCES`, found on the code points.
+_SEPARATOR_CHAR = re.compile(f"[{re.escape(SEPARATOR_CHARS)}]")
+_BULLET_CODES = _code_set(BULLET_CHARS)
+_NUMBER_END_CODES = _code_set(".)")
+_LINE_INDENT_CODES = _code_set(" \t")
+#: Characters of a separator match: whitespace, the separator, whitespace.
+_SEPARATOR_MATCH_CHARS = 3
+#: The longest number of a numbered list marker (``\d{1,3}``).
+_LIST_NUMBER_MAX_DIGITS = 3
+
+
+def separator_lines(batch: LineBatch) -> npt.NDArray[np.int64]:
+    """The line of every match of the ``separator`` pattern (``\\s[|»›>/·•]\\s``, leftmost first and not
+    overlapping, as ``re.finditer``): a separator with whitespace on both sides. The separators are found by
+    a scan for the characters alone (few, and found fast), their sides on the code points' classes."""
+    size = len(batch.joined)
+    middle = np.fromiter((m.start() for m in _SEPARATOR_CHAR.finditer(batch.joined, 1, max(size - 1, 1))),
+                         dtype=np.int64)
+    space = (batch.flags & _SPACE) > 0
+    middle = middle[space[middle - 1] & space[middle + 1]] if len(middle) else middle
+    kept: list[int] = []
+    for position in middle.tolist():  # two matches overlap when their separators are two apart
+        if not kept or position >= kept[-1] + _SEPARATOR_MATCH_CHARS:
+            kept.append(position)
+    return batch.line_of(np.asarray(kept, dtype=np.int64) - 1)
+
+
+def list_marker_lines(batch: LineBatch) -> npt.NDArray[np.int64]:
+    """The lines that the ``list_marker`` pattern matches (``(?m)^[ \\t]*(?:[-*•·–—]\\s|\\d{1,3}[.)]\\s)``, at
+    most once a line): after the line's indent, a bullet, or one to three digits and a dot or bracket, then
+    whitespace (the separator after the line counts, as the regex ``\\s``). Works on one position per line."""
+    codes, flags, size = batch.codepoints, batch.flags, batch.codepoints.size
+    lines = np.flatnonzero(batch.length > 0)  # an empty line starts with its separator: never a marker
+    if not len(lines):
+        return lines
+    first = batch.char_start[lines]
+    while True:  # past the indent (a line of spaces ends at its separator, which never starts a marker)
+        indented = np.flatnonzero(first < size)
+        indented = indented[np.isin(codes[first[indented]], _LINE_INDENT_CODES)]
+        if not len(indented):
+            break
+        first[indented] += 1
+
+    def at(offset: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8]]:
+        """Code point and class flags ``offset`` after each marker start (0 and no class past the end)."""
+        positions = first + offset
+        inside = positions < size
+        clipped = np.minimum(positions, size - 1)
+        return np.where(inside, codes[clipped], np.uint32(0)), np.where(inside, flags[clipped], np.uint8(0))
+
+    shifted = [at(offset) for offset in range(_LIST_NUMBER_MAX_DIGITS + 2)]
+    matched = np.isin(shifted[0][0], _BULLET_CODES) & ((shifted[1][1] & _SPACE) > 0)
+    run = np.zeros(len(first), dtype=np.int64)  # digits in a row from the marker's start, up to one too many
+    counting = np.ones(len(first), dtype=np.bool_)
+    for offset in range(_LIST_NUMBER_MAX_DIGITS + 1):
+        counting &= (shifted[offset][1] & _DIGIT) > 0
+        run += counting
+    for digits in range(1, _LIST_NUMBER_MAX_DIGITS + 1):
+        matched |= ((run == digits) & np.isin(shifted[digits][0], _NUMBER_END_CODES)
+                    & ((shifted[digits + 1][1] & _SPACE) > 0))
+    return lines[matched]
+
+
+#: Patterns counted from the code points rather than by their regex (the same counts: tested).
+_CODE_POINT_PATTERNS = {"separator": separator_lines, "list_marker": list_marker_lines}
+
+
 def pattern_features(batch: LineBatch) -> dict[str, Array]:
     """Counts of dates, times, counters in brackets, units (temperatures, prices), separators, list markers
     and URLs per line. Patterns that need a digit scan only lines that hold one."""
@@ -315,7 +394,10 @@ def pattern_features(batch: LineBatch) -> dict[str, Array]:
     everything, digit_lines = _Scan(batch), _Scan(batch, with_digit)
     out = {}
     for name, pattern in PATTERNS.items():
-        lines = (digit_lines if name in DIGIT_PATTERNS else everything).match_lines(pattern)
+        if name in _CODE_POINT_PATTERNS:
+            lines = _CODE_POINT_PATTERNS[name](batch)
+        else:
+            lines = (digit_lines if name in DIGIT_PATTERNS else everything).match_lines(pattern)
         out[f"pat_{name}"] = np.bincount(lines, minlength=batch.n).astype(np.float64)[: batch.n]
     return out
 
@@ -497,22 +579,30 @@ def repetition_features(
 def neighbour_features(batch: LineBatch, base: dict[str, Array]) -> dict[str, Array]:
     """Base features of the lines ±1 and ±2 away (NaN past the page's ends) and centred context means."""
     out: dict[str, Array] = {}
+    names = list(base)
+    if batch.n == 0:
+        for offset in NEIGHBOUR_OFFSETS:
+            out.update((f"{name}_{'p' if offset < 0 else 'n'}{abs(offset)}", base[name]) for name in names)
+        for half in CONTEXT_HALF_WINDOWS:
+            out.update((f"{name}_ctx{half}", base[name]) for name in names)
+        return out
+    # All base features at once: one row each, shifted and summed along the lines.
+    values = np.stack([np.asarray(base[name], dtype=np.float64) for name in names])
     index = batch.index_in_page()
-    size = batch.page_size[batch.page] if batch.n else np.zeros(0, dtype=np.int64)
+    size = batch.page_size[batch.page]
+    rows = np.arange(batch.n)
     for offset in NEIGHBOUR_OFFSETS:
         target = index + offset
         valid = (target >= 0) & (target < size)
-        source = np.clip(np.arange(batch.n) + offset, 0, max(batch.n - 1, 0))
-        for name, values in base.items():
-            shifted = values[source] if batch.n else values
-            out[f"{name}_{'p' if offset < 0 else 'n'}{abs(offset)}"] = np.where(valid, shifted, np.nan)
-    first = batch.page_start[batch.page] if batch.n else np.zeros(0, dtype=np.int64)
+        shifted = np.where(valid, values[:, np.clip(rows + offset, 0, batch.n - 1)], np.nan)
+        out.update((f"{name}_{'p' if offset < 0 else 'n'}{abs(offset)}", shifted[i]) for i, name in enumerate(names))
+    first = batch.page_start[batch.page]
+    cumulative = np.concatenate([np.zeros((len(names), 1)), np.cumsum(np.nan_to_num(values), axis=1)], axis=1)
     for half in CONTEXT_HALF_WINDOWS:
         lo = np.maximum(index - half, 0) + first
         hi = np.minimum(index + half, size - 1) + first
-        for name, values in base.items():
-            cumulative = np.concatenate([[0.0], np.cumsum(np.nan_to_num(values))])
-            out[f"{name}_ctx{half}"] = (cumulative[hi + 1] - cumulative[lo]) / (hi - lo + 1) if batch.n else values
+        means = (cumulative[:, hi + 1] - cumulative[:, lo]) / (hi - lo + 1)
+        out.update((f"{name}_ctx{half}", means[i]) for i, name in enumerate(names))
     return out
 
 

@@ -399,6 +399,10 @@ def any_case(letters: str) -> str:
     return letters.lower() + letters.upper() + CASE_FOLD_EXTRAS
 
 
+#: Characters that separate items on a line (breadcrumbs, menus), and the bullets that start list items.
+SEPARATOR_CHARS = "|»›>/·•"
+BULLET_CHARS = "-*•·–—"
+
 _MONTHS_LOCAL = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|jän|mär|mai|okt|dez|janv|févr|"
     r"avr|juil|déc|ene|abr|ago|dic|gen|giu|lug|set|ott|sty|lut|kwi|maj|cze|lip|sie|wrz|paź|lis|gru)"
@@ -446,8 +450,8 @@ PATTERN_SOURCES: MappingProxyType[str, tuple[str, str | None, re.RegexFlag]] = M
             r"|(?<=[$€£¥])\s?\d[\d.,]*)",
             re.IGNORECASE,
         ),
-        "separator": (r"\s[|»›>/·•]\s", None, re.NOFLAG),
-        "list_marker": (r"(?m)^[ \t]*(?:[-*•·–—]\s|\d{1,3}[.)]\s)", None, re.NOFLAG),
+        "separator": (rf"\s[{re.escape(SEPARATOR_CHARS)}]\s", None, re.NOFLAG),
+        "list_marker": (rf"(?m)^[ \t]*(?:[{re.escape(BULLET_CHARS)}]\s|\d{{1,3}}[.)]\s)", None, re.NOFLAG),
         "url": (
             r"https?://|www\.|\.(?:com|org|net|html?)\b",
             r"(?-i:[." + any_case("hw") + r"])(?:(?<=h)ttps?://|(?<=w)ww\.|(?<=\.)(?:com|org|net|html?)\b)",

@@ -20,10 +20,12 @@ from chromecut.features import (
     LineBatch,
     _char_table,
     line_frame,
+    list_marker_lines,
     normalised_lines,
+    separator_lines,
     word_tokens,
 )
-from chromecut.keywords import KEYWORDS
+from chromecut.keywords import KEYWORDS, PATTERN_SOURCES
 from chromecut.segment import segment_html, segment_text
 
 PROSE = "The council approved the new budget after a long debate that lasted well into the night."
@@ -220,3 +222,21 @@ def test_per_line_class_counts_cover_each_line_and_no_separator(texts: list[str]
         expected = [sum(1 for char in text if table[ord(char)] & flag) for text in texts]
         assert batch.count(flag).tolist() == expected
         assert batch.count(flag) is batch.count(flag)  # computed once per batch
+
+
+#: Pieces of lines around separators and list markers: indents, bullets, numbers of one to four digits.
+MARKER_PIECES = (" ", "\t", "  ", "|", "»", "/", ">", "-", "*", "•", "–", "1", "12", "123", "1234", "٣", ".", ")",
+                 "a", "Word", "\u00a0", "\u2003")
+
+
+@settings(max_examples=500, deadline=None)
+@given(lines=st.lists(st.lists(st.sampled_from(MARKER_PIECES), max_size=8).map("".join), min_size=1, max_size=6))
+def test_separator_and_list_marker_counts_equal_their_regex_definitions(lines: list[str]) -> None:
+    frame = pd.DataFrame({"doc": 0, "line": range(len(lines)), "text": lines})
+    batch = LineBatch.from_frame(frame)
+    counted = {"separator": separator_lines(batch), "list_marker": list_marker_lines(batch)}
+    for name, found in counted.items():
+        body, _, flags = PATTERN_SOURCES[name]
+        starts = np.array([m.start() for m in re.finditer(body, batch.joined, flags)], dtype=np.int64)
+        expected = np.bincount(batch.line_of(starts), minlength=batch.n)
+        assert np.bincount(found, minlength=batch.n).tolist() == expected.tolist(), name
