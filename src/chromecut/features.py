@@ -65,6 +65,7 @@ REPEAT_MIN_PAGES_DEFAULT = 2
 REPEAT_TABLE_SIZE_DEFAULT = 50_000
 #: Tag vocabulary for the categorical ``tag`` feature.
 TAG_VOCABULARY: tuple[str, ...] = tuple(sorted(BLOCK_TAGS))
+_TAG_CODES = {tag: float(i) for i, tag in enumerate(TAG_VOCABULARY)}
 MARKUP_COLUMNS = MARKUP_FIELDS
 LINE_FRAME_COLUMNS = ("doc", "line", "text", *MARKUP_COLUMNS, "title")
 #: The columns of a line frame without markup (``line_frame(..., markup=False)``).
@@ -119,6 +120,28 @@ def _stopwords(languages: tuple[str, ...]) -> tuple[frozenset[str], npt.NDArray[
 
 
 
+def numeric_column(frame: pd.DataFrame, name: str) -> Array:
+    """A column as floats, anything that is not a number NaN (``pd.to_numeric(errors="coerce")``); numeric
+    columns convert directly (the pandas call costs more than the features of a small page)."""
+    column = frame[name]
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def string_list(column: pd.Series) -> list[str]:
+    """A column's values as strings, missing values empty (``fillna("").astype(str)``)."""
+    return [value if isinstance(value, str) else "" if pd.isna(value) else str(value) for value in column.tolist()]
+
+
+def factorize_strings(values: list[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Codes and uniques of ``values`` in order of first appearance (``pd.factorize``, faster on a few hundred
+    values)."""
+    index: dict[str, int] = {}
+    codes = np.fromiter((index.setdefault(value, len(index)) for value in values), dtype=np.int64, count=len(values))
+    return codes, list(index)
+
+
 @dataclass
 class LineBatch:
     """Shared views of a batch of lines that every feature family reads."""
@@ -139,7 +162,7 @@ class LineBatch:
     def from_frame(cls, frame: pd.DataFrame, *, with_text: bool = True) -> LineBatch:
         """Views of a line frame; ``with_text=False`` builds only the page structure (no character arrays),
         for families that never read the text."""
-        texts = frame["text"].astype(str).tolist() if with_text else []
+        texts = string_list(frame["text"]) if with_text else []
         joined = "\n".join(texts)
         codepoints = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         length = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) if with_text else np.zeros(
@@ -229,8 +252,8 @@ def link_features(batch: LineBatch, frame: pd.DataFrame, words: Array) -> dict[s
     """Link density (linked share of non-whitespace characters), link count and links per word (``words`` from
     :func:`length_features`)."""
     nonspace = batch.per_line((batch.flags & _SPACE) == 0)
-    link_chars = pd.to_numeric(frame["link_chars"], errors="coerce").to_numpy(dtype=np.float64)
-    link_count = pd.to_numeric(frame["link_count"], errors="coerce").to_numpy(dtype=np.float64)
+    link_chars = numeric_column(frame, "link_chars")
+    link_count = numeric_column(frame, "link_count")
     return {
         "link_density": np.minimum(_ratio(link_chars, nonspace), 1.0),
         "link_count": link_count,
@@ -475,13 +498,12 @@ def attr_membership(word: str) -> tuple[bool, ...]:
 
 def markup_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
     """Tag, heading level, list item, depth (absolute and relative to the page), landmarks, class/id words."""
-    tag_codes = {tag: float(i) for i, tag in enumerate(TAG_VOCABULARY)}
-    depth = pd.to_numeric(frame["depth"], errors="coerce").to_numpy(dtype=np.float64)
-    landmarks = pd.to_numeric(frame["landmarks"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    depth = numeric_column(frame, "depth")
+    landmarks = np.nan_to_num(numeric_column(frame, "landmarks"), nan=0.0).astype(np.int64)
     out: dict[str, Array] = {
-        "tag": np.asarray(frame["tag"].astype(object).map(tag_codes), dtype=np.float64),
-        "heading": pd.to_numeric(frame["heading"], errors="coerce").to_numpy(dtype=np.float64),
-        "list_item": pd.to_numeric(frame["list_item"], errors="coerce").to_numpy(dtype=np.float64),
+        "tag": np.array([_TAG_CODES.get(tag, np.nan) for tag in frame["tag"].tolist()], dtype=np.float64),
+        "heading": numeric_column(frame, "heading"),
+        "list_item": numeric_column(frame, "list_item"),
         "depth": depth,
         "depth_rel": depth - _page_reduce(batch, np.nan_to_num(depth), "median"),
     }
@@ -489,11 +511,11 @@ def markup_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
         if flag.value:
             out[f"in_{str(flag.name).lower()}"] = ((landmarks & flag.value) > 0).astype(np.float64)
     # Many lines share their ancestors' words: classify each distinct word once, then count per line.
-    codes, uniques = pd.factorize(frame["attr_words"].fillna("").astype(str))
+    codes, uniques = factorize_strings(string_list(frame["attr_words"]))
     words_per_unique = [u.split() for u in uniques]
     all_words = [w for words in words_per_unique for w in words]
     owner = np.repeat(np.arange(len(uniques)), [len(words) for words in words_per_unique]).astype(np.int64)
-    word_codes, distinct = pd.factorize(pd.Series(all_words, dtype=object))
+    word_codes, distinct = factorize_strings(all_words)
     membership = np.array([attr_membership(w) for w in distinct], dtype=np.float64).reshape(
         len(distinct), len(ATTR_FAMILIES)
     )
@@ -633,7 +655,7 @@ def prose_features(batch: LineBatch, words: Array, ends_sentence: Array, chars: 
 def container_codes(batch: LineBatch, frame: pd.DataFrame) -> npt.NDArray[np.int64]:
     """A group number per line: lines of the same page with the same ancestor class/id words and depth (the
     line's container) share one."""
-    words, _ = pd.factorize(frame["attr_words"].fillna("").astype(str))
+    words, _ = factorize_strings(string_list(frame["attr_words"]))
     depth, _ = pd.factorize(frame["depth"], use_na_sentinel=False)
     keys = np.stack([batch.page, np.asarray(words, dtype=np.int64), np.asarray(depth, dtype=np.int64)], axis=1)
     _, codes = np.unique(keys, axis=0, return_inverse=True)

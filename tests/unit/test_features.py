@@ -19,10 +19,13 @@ from chromecut.features import (
     Featurizer,
     LineBatch,
     _char_table,
+    factorize_strings,
     line_frame,
     list_marker_lines,
     normalised_lines,
+    numeric_column,
     separator_lines,
+    string_list,
     word_tokens,
 )
 from chromecut.keywords import KEYWORDS, PATTERN_SOURCES
@@ -240,3 +243,27 @@ def test_separator_and_list_marker_counts_equal_their_regex_definitions(lines: l
         starts = np.array([m.start() for m in re.finditer(body, batch.joined, flags)], dtype=np.int64)
         expected = np.bincount(batch.line_of(starts), minlength=batch.n)
         assert np.bincount(found, minlength=batch.n).tolist() == expected.tolist(), name
+
+
+@pytest.mark.parametrize(
+    "column",
+    [pd.Series([1, 2, 3], dtype="int32"), pd.Series([True, False]), pd.Series([1.5, np.nan]),
+     pd.Series([1, None], dtype="Int64"), pd.Series(["3", "x", None], dtype=object),
+     pd.Series([None, 4], dtype=object)],
+)
+def test_numeric_columns_convert_as_pandas_to_numeric(column: pd.Series) -> None:
+    expected = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    np.testing.assert_array_equal(numeric_column(pd.DataFrame({"c": column}), "c"), expected)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [pd.Series(["nav menu", None, "nav menu", ""], dtype="str"), pd.Series(["a", np.nan, "b"], dtype=object),
+     pd.Series(["p", "div", "p"], dtype="category"), pd.Series([], dtype="str")],
+)
+def test_strings_and_their_codes_are_pandas_fillna_astype_and_factorize(column: pd.Series) -> None:
+    values = string_list(column)
+    assert values == column.fillna("").astype(str).tolist()
+    codes, uniques = factorize_strings(values)
+    expected_codes, expected_uniques = pd.factorize(pd.Series(values, dtype=object))
+    assert codes.tolist() == expected_codes.tolist() and uniques == list(expected_uniques)
