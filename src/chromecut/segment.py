@@ -212,13 +212,6 @@ class _LineBuilder:
         self.link_chars = self.link_count = 0
 
 
-def _attr_words(attrs: dict[str, str | None]) -> tuple[str, ...]:
-    element_id, element_class = attrs.get("id"), attrs.get("class")
-    if not element_id and not element_class:
-        return ()
-    return _split_attr_words(element_id or "", element_class or "")
-
-
 @lru_cache(maxsize=ATTR_CACHE_SIZE)
 def _split_attr_words(element_id: str, element_class: str) -> tuple[str, ...]:
     """Words of an id and a class attribute, lower case; pages repeat the same classes, so this is cached."""
@@ -246,73 +239,86 @@ def _walk(root: LexborNode, builder: _LineBuilder, deadline: Deadline = NO_DEADL
         (root.iter(include_text=True), root_block, True, False, False)
     ]
     visited = 0
+    pieces = builder.pieces  # flush() clears this list, never replaces it
     while stack:
-        visited += 1
-        if visited % DEADLINE_CHECK_NODES == 0:
-            deadline.check("walking the page")
-        children, block, _is_block, in_link, in_pre = stack[-1]
-        node = next(children, None)
-        if node is None:
-            stack.pop()
-            if _is_block:
+        # A frame is resumed after each of its children that had a frame of its own; in between, its text and
+        # childless elements are read in the inner loop.
+        children, block, is_block, in_link, in_pre = stack[-1]
+        for node in children:
+            visited += 1
+            if visited % DEADLINE_CHECK_NODES == 0:
+                deadline.check("walking the page")
+            tag = node.tag
+            if tag == _TEXT_NODE:
+                text = node.text_content
+                if text:
+                    pieces.append(text)
+                    if in_link:
+                        builder.link_chars += len("".join(text.split()))
+                continue
+            if tag is None or tag.startswith("-") or tag in SKIP_TAGS:
+                continue
+            if tag in _LINE_BREAK_TAGS:
+                builder.pre = in_pre
+                if in_pre:
+                    pieces.append("\n")
+                else:
+                    builder.flush(block)
+                continue
+            attrs = node.attributes
+            own_words: tuple[str, ...] = ()
+            landmarks = block.landmarks | _LANDMARK_TAGS.get(tag, 0)
+            if attrs:
+                if ("hidden" in attrs or "aria-hidden" in attrs or "style" in attrs) and _is_hidden(attrs):
+                    continue
+                element_id, element_class = attrs.get("id"), attrs.get("class")
+                if element_id or element_class:
+                    own_words = _split_attr_words(element_id or "", element_class or "")
+                role = attrs.get("role")
+                if role:
+                    landmarks |= _LANDMARK_ROLES.get(role.strip().lower(), 0)
+                if tag == "a" and "href" in attrs:
+                    builder.link_count += 1
+            landmarks = int(landmarks)
+            child_pre = in_pre or tag == "pre"
+            child_link = in_link or tag == "a"
+            if tag in BLOCK_TAGS:
                 builder.pre = in_pre
                 builder.flush(block)
-            continue
-        tag = node.tag
-        if tag == _TEXT_NODE:
-            text = node.text_content
-            if text:
-                builder.pieces.append(text)
-                if in_link:
-                    builder.link_chars += len("".join(text.split()))
-            continue
-        if tag is None or tag.startswith("-") or tag in SKIP_TAGS:
-            continue
-        if tag in _LINE_BREAK_TAGS:
-            builder.pre = in_pre
-            if in_pre:
-                builder.pieces.append("\n")
-            else:
-                builder.flush(block)
-            continue
-        attrs = node.attributes
-        if attrs and _is_hidden(attrs):
-            continue
-        own_words = _attr_words(attrs) if attrs else ()
-        role = (attrs.get("role") or "").strip().lower() if attrs else ""
-        landmarks = int(block.landmarks | _LANDMARK_TAGS.get(tag, 0) | _LANDMARK_ROLES.get(role, 0))
-        child_pre = in_pre or tag == "pre"
-        child_link = in_link or tag == "a"
-        if tag == "a" and attrs and "href" in attrs:
-            builder.link_count += 1
-        if tag in BLOCK_TAGS:
-            builder.pre = in_pre
-            builder.flush(block)
-            new_block = _Block(
-                tag=tag,
-                depth=len(stack),
-                attr_words=(own_words + block.attr_words) if own_words else block.attr_words,
-                landmarks=landmarks,
-                heading=_HEADINGS.get(tag, block.heading),
-                list_item=block.list_item or tag == "li",
-            )
-            if tag == "li":
-                builder.bullet = True
-            stack.append((node.iter(include_text=True), new_block, True, child_link, child_pre))
-        else:
-            inline_block = block
-            if own_words or landmarks != block.landmarks:
-                # An inline element's class words and role reach the blocks nested inside it (a link or span
-                # that wraps a div); its own text stays on the enclosing block's line.
-                inline_block = _Block(
-                    tag=block.tag,
-                    depth=block.depth,
-                    attr_words=block.attr_words + own_words,
+                new_block = _Block(
+                    tag=tag,
+                    depth=len(stack),
+                    attr_words=(own_words + block.attr_words) if own_words else block.attr_words,
                     landmarks=landmarks,
-                    heading=block.heading,
-                    list_item=block.list_item,
+                    heading=_HEADINGS.get(tag, block.heading),
+                    list_item=block.list_item or tag == "li",
                 )
-            stack.append((node.iter(include_text=True), inline_block, False, child_link, child_pre))
+                if tag == "li":
+                    builder.bullet = True
+                stack.append((node.iter(include_text=True), new_block, True, child_link, child_pre))
+            else:
+                inline_block = block
+                if own_words or landmarks != block.landmarks:
+                    # An inline element's class words and role reach the blocks nested inside it (a link or
+                    # span that wraps a div); its own text stays on the enclosing block's line.
+                    inline_block = _Block(
+                        tag=block.tag,
+                        depth=block.depth,
+                        attr_words=block.attr_words + own_words,
+                        landmarks=landmarks,
+                        heading=block.heading,
+                        list_item=block.list_item,
+                    )
+                stack.append((node.iter(include_text=True), inline_block, False, child_link, child_pre))
+            break  # into the child's frame
+        else:  # every child read: the element ends (a step of the walk too, for the clock)
+            visited += 1
+            if visited % DEADLINE_CHECK_NODES == 0:
+                deadline.check("walking the page")
+            stack.pop()
+            if is_block:
+                builder.pre = in_pre
+                builder.flush(block)
 
 
 def segment_html(
