@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import chromecut.features as features_module
 from chromecut.features import (
     _ALPHA,
     _CJK,
@@ -19,6 +20,7 @@ from chromecut.features import (
     Featurizer,
     LineBatch,
     _char_table,
+    container_codes,
     factorize_strings,
     line_frame,
     list_marker_lines,
@@ -267,3 +269,12 @@ def test_strings_and_their_codes_are_pandas_fillna_astype_and_factorize(column: 
     codes, uniques = factorize_strings(values)
     expected_codes, expected_uniques = pd.factorize(pd.Series(values, dtype=object))
     assert codes.tolist() == expected_codes.tolist() and uniques == list(expected_uniques)
+
+
+def test_container_codes_from_one_key_equal_the_codes_of_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = html_frame(PAGE, PAGE.replace("story-body", "story"), "<div><p>One</p><div><p>Two</p></div></div>")
+    batch = LineBatch.from_frame(frame)
+    one_key = container_codes(batch, frame)
+    monkeypatch.setattr(features_module, "_ONE_KEY_LIMIT", 0)  # every key too large: rows sorted instead
+    assert one_key.tolist() == container_codes(batch, frame).tolist()
+    assert len(set(one_key.tolist())) > 1
