@@ -208,9 +208,15 @@ def nesting_depth(html: str, stop_at: int | None = None) -> int:
     return deepest
 
 
+def start_tags_at_most(html: str) -> int:
+    """An upper bound of :func:`nesting_depth`, counted in C: each level it counts opens at a ``<`` that is not
+    followed by ``/``."""
+    return html.count("<") - html.count("</")
+
+
 def check_depth(html: str, max_depth: int | None) -> None:
     """Raise :class:`LimitError` when the page nests deeper than ``max_depth`` (see :func:`nesting_depth`)."""
-    if max_depth is None or html.count("<") <= max_depth:  # cannot nest deeper than it has tags
+    if max_depth is None or start_tags_at_most(html) <= max_depth:  # cannot nest deeper than it has start tags
         return
     if nesting_depth(html, stop_at=max_depth) > max_depth:
         raise LimitError(f"page nests deeper than {max_depth} elements (limit --max-depth)")

@@ -14,10 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chromecut.cli import EXIT_FAILED, main
 from chromecut.inputs import sniff_kind
-from chromecut.limits import UNLIMITED, Deadline, LimitError, Limits, PageTimeout, nesting_depth
+from chromecut.limits import (
+    UNLIMITED,
+    Deadline,
+    LimitError,
+    Limits,
+    PageTimeout,
+    nesting_depth,
+    start_tags_at_most,
+)
 from chromecut.predict import Cleaner
 from chromecut.segment import segment_html
 from chromecut.workers import WatchedPool
@@ -208,6 +218,18 @@ def test_a_limit_error_never_comes_from_segmentation_without_limits() -> None:
 ])
 def test_the_nesting_estimate(html: str, depth: int) -> None:
     assert nesting_depth(html) == depth
+    assert depth <= start_tags_at_most(html)
+
+
+TAG_PIECES = ("<div>", "<DIV ", "</div>", "<p>", "</", "<", "<!--", "-->", "<script>", "</script>", "<a>", "x", ">",
+              "<section", "<b:c>", "<1>", "/")
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(st.sampled_from(TAG_PIECES), max_size=40))
+def test_the_count_of_start_tags_bounds_the_nesting_estimate(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    assert nesting_depth(html) <= start_tags_at_most(html)
 
 
 def test_limits_must_be_positive() -> None:
