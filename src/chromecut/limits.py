@@ -25,6 +25,7 @@ What each limit bounds:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -157,6 +158,11 @@ class Deadline:
 NO_DEADLINE = Deadline(None)
 
 
+#: A ``<`` and what follows it: a comment's start, or an optional ``/`` and a tag name (letters, digits, ``-``
+#: and ``:``, as ``str.isalnum``; possibly empty).
+_TAG_START = re.compile(r"<(?:(!--)|(/?)((?:[^\W_]|[-:])*))")
+
+
 def nesting_depth(html: str, stop_at: int | None = None) -> int:
     """Estimate how deeply the elements of an HTML page nest, from its tags alone (no parse).
 
@@ -169,42 +175,40 @@ def nesting_depth(html: str, stop_at: int | None = None) -> int:
     lowered = html.lower()
     open_counts: dict[str, int] = {}
     depth = deepest = 0
-    position = lowered.find("<")
     size = len(lowered)
-    while 0 <= position < size - 1:
-        if lowered.startswith("<!--", position):
-            end = lowered.find("-->", position + 4)
-            if end < 0:
+    position: int | None = 0
+    while position is not None:
+        start_at, position = position, None
+        for match in _TAG_START.finditer(lowered, start_at):
+            start = match.start()
+            if start >= size - 1:
+                return deepest
+            comment, closing, name = match.groups()
+            if comment:
+                end = lowered.find("-->", start + len("<!--"))
+                if end < 0:
+                    return deepest
+                position = end + len("-->")
                 break
-            position = lowered.find("<", end + 3)
-            continue
-        closing = lowered[position + 1] == "/"
-        start = position + 2 if closing else position + 1
-        end = start
-        while end < size and (lowered[end].isalnum() or lowered[end] in "-:"):
-            end += 1
-        name = lowered[start:end]
-        if not name or not name[0].isalpha():
-            position = lowered.find("<", position + 1)
-            continue
-        if closing:
-            if open_counts.get(name, 0) > 0:
-                open_counts[name] -= 1
-                depth -= 1
-        elif name in _RAW_TEXT_TAGS:
-            close = lowered.find(f"</{name}", end)
-            if close < 0:
+            if not name or not name[0].isalpha():
+                continue
+            if closing:
+                if open_counts.get(name, 0) > 0:
+                    open_counts[name] -= 1
+                    depth -= 1
+            elif name in _RAW_TEXT_TAGS:
+                close = lowered.find(f"</{name}", match.end())
+                if close < 0:
+                    return deepest
+                position = close + len("</")
                 break
-            position = lowered.find("<", close + 2)
-            continue
-        elif name not in _FLAT_TAGS:
-            open_counts[name] = open_counts.get(name, 0) + 1
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if stop_at is not None and deepest > stop_at:
-                    break
-        position = lowered.find("<", end)
+            elif name not in _FLAT_TAGS:
+                open_counts[name] = open_counts.get(name, 0) + 1
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if stop_at is not None and deepest > stop_at:
+                        return deepest
     return deepest
 
 
