@@ -183,8 +183,15 @@ class _LineBuilder:
             return
         raw = "".join(self.pieces)
         self.pieces.clear()
-        texts = [t.rstrip() for t in raw.split("\n")] if self.pre else [" ".join(raw.split())]
-        words = " ".join(block.attr_words[: self.max_attr_words])
+        if self.pre:
+            texts = [t.rstrip() for t in raw.split("\n")]
+        else:
+            text = " ".join(raw.split())
+            if not text:  # whitespace between blocks: no line, and the pending link counts end here
+                self.link_chars = self.link_count = 0
+                return
+            texts = [text]
+        words = None
         for text in texts:
             if not text.strip():
                 continue
@@ -193,20 +200,12 @@ class _LineBuilder:
                 self.bullet = False
             if self.max_lines is not None and len(self.lines) >= self.max_lines:
                 raise LimitError(too_many_lines_message(self.max_lines))
-            self.lines.append(
-                Line(
-                    index=len(self.lines),
-                    text=text,
-                    tag=block.tag,
-                    heading=block.heading,
-                    list_item=block.list_item,
-                    depth=block.depth,
-                    link_chars=self.link_chars,
-                    link_count=self.link_count,
-                    attr_words=words,
-                    landmarks=block.landmarks,
-                )
-            )
+            if words is None:
+                words = " ".join(block.attr_words[: self.max_attr_words])
+            # Positional, in the field order of Line (index, text, tag, heading, list_item, depth, link_chars,
+            # link_count, attr_words, landmarks): a line is made for every block, keywords cost.
+            self.lines.append(Line(len(self.lines), text, block.tag, block.heading, block.list_item, block.depth,
+                                   self.link_chars, self.link_count, words, block.landmarks))
             # Link statistics belong to the first physical line of a block; the rest of a <pre> has none.
             self.link_chars = self.link_count = 0
         self.link_chars = self.link_count = 0
