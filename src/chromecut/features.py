@@ -495,6 +495,18 @@ def attr_membership(word: str) -> tuple[bool, ...]:
     return tuple(pattern.fullmatch(word) is not None for pattern in ATTR_FAMILIES.values())
 
 
+def _words_and_owners(word_lists: list[str]) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """The words of space-separated word lists, in order, and the list each came from: one ``split`` of all
+    of them when every list is words joined by single spaces (as segmentation writes them), else list by list."""
+    all_words = " ".join(word_lists).split()
+    counts = [value.count(" ") + 1 if value else 0 for value in word_lists]
+    if sum(counts) != len(all_words) or any(value != value.strip() or "  " in value for value in word_lists):
+        per_list = [value.split() for value in word_lists]
+        all_words = [word for words in per_list for word in words]
+        counts = [len(words) for words in per_list]
+    return all_words, np.repeat(np.arange(len(word_lists), dtype=np.int64), counts)
+
+
 def markup_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
     """Tag, heading level, list item, depth (absolute and relative to the page), landmarks, class/id words."""
     depth = numeric_column(frame, "depth")
@@ -511,17 +523,17 @@ def markup_features(batch: LineBatch, frame: pd.DataFrame) -> dict[str, Array]:
             out[f"in_{str(flag.name).lower()}"] = ((landmarks & flag.value) > 0).astype(np.float64)
     # Many lines share their ancestors' words: classify each distinct word once, then count per line.
     codes, uniques = factorize_strings(string_list(frame["attr_words"]))
-    words_per_unique = [u.split() for u in uniques]
-    all_words = [w for words in words_per_unique for w in words]
-    owner = np.repeat(np.arange(len(uniques)), [len(words) for words in words_per_unique]).astype(np.int64)
+    all_words, owner = _words_and_owners(uniques)
     word_codes, distinct = factorize_strings(all_words)
     membership = np.array([attr_membership(w) for w in distinct], dtype=np.float64).reshape(
         len(distinct), len(ATTR_FAMILIES)
     )
+    # Most words belong to no family: only the others are summed, per family, into their word lists.
+    in_family: npt.NDArray[np.bool_] = np.asarray(np.any(membership, axis=1))
+    hits = np.flatnonzero(in_family[word_codes])
     per_unique = np.zeros((len(uniques), len(ATTR_FAMILIES)))
-    if len(all_words):  # owner is sorted: each distinct word list's memberships sum over one run of rows
-        with_words = np.flatnonzero(np.bincount(owner, minlength=len(uniques)))
-        per_unique[with_words] = np.add.reduceat(membership[word_codes], np.searchsorted(owner, with_words))
+    for i in range(len(ATTR_FAMILIES)):
+        per_unique[:, i] = np.bincount(owner[hits], weights=membership[word_codes[hits], i], minlength=len(uniques))
     for i, name in enumerate(ATTR_FAMILIES):
         out[f"attr_{name}"] = per_unique[codes, i] if len(uniques) else np.zeros(batch.n)
     return out

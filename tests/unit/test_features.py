@@ -278,3 +278,13 @@ def test_container_codes_from_one_key_equal_the_codes_of_rows(monkeypatch: pytes
     monkeypatch.setattr(features_module, "_ONE_KEY_LIMIT", 0)  # every key too large: rows sorted instead
     assert one_key.tolist() == container_codes(batch, frame).tolist()
     assert len(set(one_key.tolist())) > 1
+
+
+@pytest.mark.parametrize(
+    "word_lists",
+    [["nav menu", "", "story body main"], ["a  b", " lead", "tail ", "x\ty", "nbsp\u00a0word", "plain"], []],
+)
+def test_words_and_their_lists_are_each_list_split(word_lists: list[str]) -> None:
+    words, owners = features_module._words_and_owners(word_lists)
+    expected = [(word, i) for i, value in enumerate(word_lists) for word in value.split()]
+    assert list(zip(words, owners.tolist(), strict=True)) == expected
