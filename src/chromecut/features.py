@@ -848,6 +848,26 @@ def _without_surrogates(value: Any) -> Any:
     return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
+#: Columns of whole numbers (and flags) in a line frame, read straight into arrays of their type when every
+#: value is one (the inference of a list costs more than a small page's features).
+_INTEGER_COLUMNS: dict[str, type[np.generic]] = {
+    "line": np.int64, "heading": np.int64, "list_item": np.bool_, "depth": np.int64, "link_chars": np.int64,
+    "link_count": np.int64, "landmarks": np.int64,
+}
+
+
+def _typed(values: list[Any], dtype: type[np.generic]) -> npt.NDArray[Any] | list[Any]:
+    """``values`` as an array of ``dtype`` when there are some and they are all exactly of its Python type, else
+    the list itself (for pandas to infer, as it always did)."""
+    kind = bool if dtype is np.bool_ else int
+    if values and all(type(value) is kind for value in values):
+        try:
+            return np.array(values, dtype=dtype)
+        except OverflowError:  # past int64: pandas decides, as before
+            pass
+    return values
+
+
 def line_frame(
     segmentations: Iterable[tuple[Any, Segmentation]], *, domain: str | None = None, markup: bool = True
 ) -> pd.DataFrame:
@@ -866,8 +886,12 @@ def line_frame(
             for column, getter in getters:
                 column.extend(map(getter, kept))
             columns["title"].extend([seg.title] * len(kept))
+    data: dict[str, Any] = dict(columns)
+    for name, dtype in _INTEGER_COLUMNS.items():
+        if name in data:
+            data[name] = _typed(columns[name], dtype)
     try:
-        frame = pd.DataFrame(columns)
+        frame = pd.DataFrame(data)
     except UnicodeEncodeError:
         # A lone surrogate (text from a broken decoder) cannot be stored in pandas' Arrow-backed strings: the
         # features see U+FFFD instead (the labelled lines keep their own text).

@@ -16,6 +16,7 @@ from chromecut.features import (
     _CJK,
     _DIGIT,
     FEATURIZER_VERSION,
+    LINE_FRAME_COLUMNS,
     MARKUP_COLUMNS,
     Featurizer,
     LineBatch,
@@ -31,7 +32,7 @@ from chromecut.features import (
     word_tokens,
 )
 from chromecut.keywords import KEYWORDS, PATTERN_SOURCES
-from chromecut.segment import segment_html, segment_text
+from chromecut.segment import Segmentation, segment_html, segment_text
 
 PROSE = "The council approved the new budget after a long debate that lasted well into the night."
 PAGE = f"""<html><head><title>Budget approved after long debate</title></head><body>
@@ -288,3 +289,19 @@ def test_words_and_their_lists_are_each_list_split(word_lists: list[str]) -> Non
     words, owners = features_module._words_and_owners(word_lists)
     expected = [(word, i) for i, value in enumerate(word_lists) for word in value.split()]
     assert list(zip(words, owners.tolist(), strict=True)) == expected
+
+
+def _reference_line_frame(pages: list[tuple[int, Segmentation]]) -> pd.DataFrame:
+    """The line frame by its definition: a row per non-blank line, every column a list pandas reads as it will."""
+    rows = [{"doc": doc, "line": line.index, "text": line.text,
+             **{name: getattr(line, name) for name in MARKUP_COLUMNS}, "title": seg.title}
+            for doc, seg in pages for line in seg.lines if line.text.strip()]
+    return pd.DataFrame({name: [row[name] for row in rows] for name in LINE_FRAME_COLUMNS})
+
+
+@pytest.mark.parametrize("kind", ["html", "text", "both"])
+def test_line_frames_have_the_columns_and_types_pandas_gives_their_lists(kind: str) -> None:
+    html = [(0, segment_html(PAGE)), (1, segment_html("<p>One</p><p>  </p><ul><li>Two</li></ul>"))]
+    text = [(2, segment_text("Home\n\n" + PROSE + "\n- item"))]
+    pages = {"html": html, "text": text, "both": html + text}[kind]
+    pd.testing.assert_frame_equal(line_frame(pages), _reference_line_frame(pages))
