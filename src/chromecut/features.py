@@ -297,6 +297,7 @@ def keyword_features(
     single, multi = KEYWORDS.single, KEYWORDS.multi
     # Only the tokens that start a phrase of some family are looked at (a set test per token, in C).
     opens_phrase = np.fromiter(map(KEYWORDS.first_words.__contains__, tokens), dtype=np.bool_, count=len(tokens))
+    opens_phrase &= short_line[token_line]  # long lines get no keyword flags (cleared below): not worth a look
     for position in np.flatnonzero(opens_phrase).tolist():
         token = tokens[position]
         families = single.get(token)
