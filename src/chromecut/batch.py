@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 from chromecut.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.inputs import STDIN_NAME, Document, DocumentKind, InputFailure, InputFormat, Source, read_source, sources
 from chromecut.limits import LimitError, Limits, hard_limit_seconds
+from chromecut.workers import settle_heap
 
 if TYPE_CHECKING:  # the model stack (LightGBM, pandas) is imported when a model is loaded, not by `chromecut --help`
     from chromecut.predict import Cleaner, LabeledLine
@@ -120,6 +121,7 @@ def load_cleaner(
         raise ModelError(f"cannot load model {model!r}: {exc}") from exc
 
 
+
 class Processor:
     """Labels and renders batches of documents, loading each model it needs once.
 
@@ -129,14 +131,20 @@ class Processor:
         What to do.
     cleaner:
         The already loaded model of ``settings.model``, if any (otherwise loaded here when needed).
+    settle:
+        Settle the heap (:func:`chromecut.workers.settle_heap`) once a model is loaded: only in a process
+        chromecut owns (the command line and its workers), never in a library user's or a Dask worker's.
     """
 
-    def __init__(self, settings: Settings, cleaner: Cleaner | None = None) -> None:
+    def __init__(self, settings: Settings, cleaner: Cleaner | None = None, *, settle: bool = False) -> None:
         self.settings = settings
+        self.settle = settle
         self._cleaners: dict[str, Cleaner] = {}
         if settings.model is not None:
             self._cleaners[settings.model] = cleaner or load_cleaner(settings.model, settings.threshold,
                                                                      settings.limits, settings.predictor)
+            if settle:
+                settle_heap()
 
     def cleaner_for(self, kind: DocumentKind) -> Cleaner:
         """The model for a document of this kind; raises :class:`DocumentError` when it cannot read it."""
@@ -147,6 +155,8 @@ class Processor:
         if cleaner is None:
             cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold, self.settings.limits,
                                                           self.settings.predictor)
+            if self.settle:
+                settle_heap()
         if not readable(cleaner.mode, kind):
             raise DocumentError(f"the {cleaner.mode} model cannot label {kind} input; use a text model (--model text)")
         return cleaner
@@ -340,7 +350,7 @@ def _init_worker(settings: Settings) -> None:
 
     global _WORKER
     threadpool_limits(limits=WORKER_THREADS)
-    _WORKER = Processor(settings)
+    _WORKER = Processor(settings, settle=True)
 
 
 def _work(batch: list[Document | InputFailure]) -> list[Outcome]:
@@ -368,7 +378,7 @@ def outcomes(
     items = (item for source in plan.sources for item in read_source(source, max_page_bytes=limits.max_page_bytes))
     batches = document_batches(items, batch_documents, batch_bytes)
     if plan.jobs == 1:
-        processor = Processor(plan.settings, plan.cleaner)
+        processor = Processor(plan.settings, plan.cleaner, settle=True)
         for batch in batches:
             yield from processor.process(batch)
         return

@@ -24,7 +24,7 @@ from chromecut.limits import NO_DEADLINE, Deadline, Limits, hard_limit_seconds
 from chromecut.model import Bundle
 from chromecut.segment import Segmentation, segment_html, segment_text
 from chromecut.streams import chunked
-from chromecut.workers import START_METHOD, WatchedPool
+from chromecut.workers import START_METHOD, WatchedPool, settle_heap
 
 SHIPPED_BUNDLES = ("html", "text")
 #: Pages featurised together by ``clean_many`` (one LightGBM call per batch instead of per page).
@@ -339,6 +339,7 @@ _WORKER_CLEANER: list[Cleaner] = []
 
 def _init_clean_worker(folder: str, threshold: float, limits: Limits, predictor: Predictor) -> None:
     _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits, predictor)]
+    settle_heap()
 
 
 def _clean_batch(pages: list[str | bytes]) -> list[str | Exception]:

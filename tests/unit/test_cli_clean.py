@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -247,3 +248,18 @@ def test_a_shipped_bundle_that_cannot_be_loaded_stops_the_run(html_model: str, t
     assert main(["clean", "--out-dir", str(out), str(tmp_path / "a.html"), str(tmp_path / "b.txt")]) == EXIT_USAGE
     assert "cannot load model 'text'" in capsys.readouterr().err
     assert not (out / "b.txt").exists() and not list(out.glob(".*"))
+
+
+def test_the_command_line_settles_its_heap_after_loading_and_the_library_never_does(tmp_path: Path) -> None:
+    page = tmp_path / "a.txt"
+    page.write_text("Home\n" + PROSE[0], encoding="utf-8")
+    script = (
+        "import gc, sys\n"
+        "from chromecut.predict import Cleaner\n"
+        "from chromecut.batch import load_cleaner, outcomes, plan, Settings\n"
+        "Cleaner.load('text'); load_cleaner('text', None); print(gc.get_freeze_count())\n"
+        "list(outcomes(plan([sys.argv[1]], Settings(model='text')))); print(gc.get_freeze_count())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(page)], capture_output=True, text=True, check=True)
+    library, command_line = (int(value) for value in result.stdout.split())
+    assert library == 0 and command_line > 0
