@@ -165,11 +165,13 @@ class _Block:
 class _LineBuilder:
     """Collects text pieces of the current block and flushes them into :class:`Line` objects."""
 
-    __slots__ = ("bullet", "lines", "link_chars", "link_count", "max_attr_words", "max_lines", "pieces", "pre")
+    __slots__ = ("bullet", "has_text", "lines", "link_chars", "link_count", "max_attr_words", "max_lines", "pieces",
+                 "pre")
 
     def __init__(self, max_attr_words: int, max_lines: int | None = None) -> None:
         self.lines: list[Line] = []
         self.pieces: list[str] = []
+        self.has_text = False  # whether a piece holds more than whitespace
         self.link_chars = 0
         self.link_count = 0
         self.bullet = False
@@ -181,6 +183,11 @@ class _LineBuilder:
         if not self.pieces:
             # An empty block keeps pending link counts: a link that wraps a block counts for that block.
             return
+        if not self.has_text:  # whitespace between blocks: no line, and the pending link counts end here
+            self.pieces.clear()
+            self.link_chars = self.link_count = 0
+            return
+        self.has_text = False
         raw = "".join(self.pieces)
         self.pieces.clear()
         if self.pre:
@@ -252,6 +259,8 @@ def _walk(root: LexborNode, builder: _LineBuilder, deadline: Deadline = NO_DEADL
                 text = node.text_content
                 if text:
                     pieces.append(text)
+                    if not text.isspace():
+                        builder.has_text = True
                     if in_link:
                         builder.link_chars += len("".join(text.split()))
                 continue
@@ -284,13 +293,13 @@ def _walk(root: LexborNode, builder: _LineBuilder, deadline: Deadline = NO_DEADL
             if tag in BLOCK_TAGS:
                 builder.pre = in_pre
                 builder.flush(block)
-                new_block = _Block(
-                    tag=tag,
-                    depth=len(stack),
-                    attr_words=(own_words + block.attr_words) if own_words else block.attr_words,
-                    landmarks=landmarks,
-                    heading=_HEADINGS.get(tag, block.heading),
-                    list_item=block.list_item or tag == "li",
+                new_block = _Block(  # positional: tag, depth, attr_words, landmarks, heading, list_item
+                    tag,
+                    len(stack),
+                    (own_words + block.attr_words) if own_words else block.attr_words,
+                    landmarks,
+                    _HEADINGS.get(tag, block.heading),
+                    block.list_item or tag == "li",
                 )
                 if tag == "li":
                     builder.bullet = True
@@ -300,14 +309,8 @@ def _walk(root: LexborNode, builder: _LineBuilder, deadline: Deadline = NO_DEADL
                 if own_words or landmarks != block.landmarks:
                     # An inline element's class words and role reach the blocks nested inside it (a link or
                     # span that wraps a div); its own text stays on the enclosing block's line.
-                    inline_block = _Block(
-                        tag=block.tag,
-                        depth=block.depth,
-                        attr_words=block.attr_words + own_words,
-                        landmarks=landmarks,
-                        heading=block.heading,
-                        list_item=block.list_item,
-                    )
+                    inline_block = _Block(block.tag, block.depth, block.attr_words + own_words, landmarks,
+                                          block.heading, block.list_item)
                 stack.append((node.iter(include_text=True), inline_block, False, child_link, child_pre))
             break  # into the child's frame
         else:  # every child read: the element ends (a step of the walk too, for the clock)
