@@ -19,7 +19,6 @@ from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 from chromecut.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.inputs import STDIN_NAME, Document, DocumentKind, InputFailure, InputFormat, Source, read_source, sources
 from chromecut.limits import LimitError, Limits, hard_limit_seconds
-from chromecut.workers import settle_heap
 
 if TYPE_CHECKING:  # the model stack (LightGBM, pandas) is imported when a model is loaded, not by `chromecut --help`
     from chromecut.predict import Cleaner, LabeledLine
@@ -121,7 +120,6 @@ def load_cleaner(
         raise ModelError(f"cannot load model {model!r}: {exc}") from exc
 
 
-
 class Processor:
     """Labels and renders batches of documents, loading each model it needs once.
 
@@ -143,8 +141,13 @@ class Processor:
         if settings.model is not None:
             self._cleaners[settings.model] = cleaner or load_cleaner(settings.model, settings.threshold,
                                                                      settings.limits, settings.predictor)
-            if settle:
-                settle_heap()
+            self._settle()
+
+    def _settle(self) -> None:
+        if self.settle:
+            from chromecut.workers import settle_heap
+
+            settle_heap()
 
     def cleaner_for(self, kind: DocumentKind) -> Cleaner:
         """The model for a document of this kind; raises :class:`DocumentError` when it cannot read it."""
@@ -155,8 +158,7 @@ class Processor:
         if cleaner is None:
             cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold, self.settings.limits,
                                                           self.settings.predictor)
-            if self.settle:
-                settle_heap()
+            self._settle()
         if not readable(cleaner.mode, kind):
             raise DocumentError(f"the {cleaner.mode} model cannot label {kind} input; use a text model (--model text)")
         return cleaner

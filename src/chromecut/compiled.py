@@ -17,11 +17,13 @@ import os
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:  # LightGBM (and scikit-learn, which it imports) load with a model, not with `chromecut --help`
+    import lightgbm as lgb
 
 Predictor = Literal["lightgbm", "compiled"]
 PREDICTORS: tuple[Predictor, ...] = ("lightgbm", "compiled")

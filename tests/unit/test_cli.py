@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -43,3 +45,11 @@ def test_unknown_dataset_names_are_refused(capsys: pytest.CaptureFixture[str]) -
         main(["data", "prepare", "--datasets", "nope"])
     assert exit_info.value.code == 2
     assert "unknown dataset" in capsys.readouterr().err
+
+
+def test_the_command_line_starts_without_the_model_stack() -> None:
+    # `chromecut --help` and usage errors answer at once: LightGBM (which imports scikit-learn) and pandas load
+    # with a model.
+    script = "import sys, chromecut.cli; print(sorted({'lightgbm', 'sklearn', 'pandas'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
