@@ -38,6 +38,8 @@ from chromecut.keywords import (
     COPYRIGHT_SYMBOLS,
     DIGIT_PATTERNS,
     KEYWORDS,
+    LIST_INDENT_CHARS,
+    LIST_NUMBER_END_CHARS,
     PATTERNS,
     SEPARATOR_CHARS,
 )
@@ -346,8 +348,8 @@ def _code_set(chars: str) -> npt.NDArray[np.uint32]:
 #: The separators and list markers of :data:`chromecut.keywords.PATTERN_SOURCES`, found on the code points.
 _SEPARATOR_CHAR = re.compile(f"[{re.escape(SEPARATOR_CHARS)}]")
 _BULLET_CODES = _code_set(BULLET_CHARS)
-_NUMBER_END_CODES = _code_set(".)")
-_LINE_INDENT_CODES = _code_set(" \t")
+_NUMBER_END_CODES = _code_set(LIST_NUMBER_END_CHARS)
+_LINE_INDENT_CODES = _code_set(LIST_INDENT_CHARS)
 #: Characters of a separator match: whitespace, the separator, whitespace.
 _SEPARATOR_MATCH_CHARS = 3
 #: The longest number of a numbered list marker (``\d{1,3}``).

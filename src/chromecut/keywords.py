@@ -402,6 +402,9 @@ def any_case(letters: str) -> str:
 #: Characters that separate items on a line (breadcrumbs, menus), and the bullets that start list items.
 SEPARATOR_CHARS = "|»›>/·•"
 BULLET_CHARS = "-*•·–—"
+#: What may indent a list item, and what ends the number of a numbered one (``1.``, ``2)``).
+LIST_INDENT_CHARS = " \t"
+LIST_NUMBER_END_CHARS = ".)"
 
 _MONTHS_LOCAL = (
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|jän|mär|mai|okt|dez|janv|févr|"
@@ -451,7 +454,12 @@ PATTERN_SOURCES: MappingProxyType[str, tuple[str, str | None, re.RegexFlag]] = M
             re.IGNORECASE,
         ),
         "separator": (rf"\s[{re.escape(SEPARATOR_CHARS)}]\s", None, re.NOFLAG),
-        "list_marker": (rf"(?m)^[ \t]*(?:[{re.escape(BULLET_CHARS)}]\s|\d{{1,3}}[.)]\s)", None, re.NOFLAG),
+        "list_marker": (
+            rf"(?m)^[{re.escape(LIST_INDENT_CHARS)}]*"
+            rf"(?:[{re.escape(BULLET_CHARS)}]\s|\d{{1,3}}[{re.escape(LIST_NUMBER_END_CHARS)}]\s)",
+            None,
+            re.NOFLAG,
+        ),
         "url": (
             r"https?://|www\.|\.(?:com|org|net|html?)\b",
             r"(?-i:[." + any_case("hw") + r"])(?:(?<=h)ttps?://|(?<=w)ww\.|(?<=\.)(?:com|org|net|html?)\b)",

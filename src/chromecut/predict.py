@@ -86,7 +86,7 @@ def resolve_model(model: str | os.PathLike[str]) -> Path:
 
 class _Scores:
     """The scored rows of a line frame (non-blank lines, pages in order, lines in order within a page), read
-    back in the same order: :meth:`row_of` walks forward through them."""
+    back page by page, in the same order."""
 
     __slots__ = ("docs", "explanations", "lines", "next_row", "probabilities")
 
@@ -96,9 +96,11 @@ class _Scores:
         self.docs, self.lines, self.probabilities, self.explanations = docs, lines, probabilities, explanations
         self.next_row = 0
 
-    def row_of(self, doc: Any, line: int) -> int | None:
-        """The row of line ``line`` of page ``doc`` when it is the next scored row, else ``None`` (a blank
-        line); call it for every line of every page, in order."""
+    def page_rows(self, doc: Any, seg: Segmentation) -> list[int | None]:
+        """The row of each line of page ``doc``, ``None`` for a blank line; call it for every page, in order."""
+        return [self._row_of(doc, line.index) for line in seg.lines]
+
+    def _row_of(self, doc: Any, line: int) -> int | None:
         row = self.next_row
         if row < len(self.lines) and self.lines[row] == line and self.docs[row] == doc:
             self.next_row = row + 1
@@ -198,8 +200,7 @@ class Cleaner:
         out = []
         for doc, seg in enumerate(segs):
             labeled = []
-            for line in seg.lines:
-                row = scores.row_of(doc, line.index)
+            for line, row in zip(seg.lines, scores.page_rows(doc, seg), strict=True):
                 if row is None:  # a blank line: never content, whatever the threshold
                     labeled.append(LabeledLine(line.index, line.text, 0.0, False, blank_explanation))
                 else:
@@ -216,12 +217,9 @@ class Cleaner:
         threshold = self.threshold
         out = []
         for doc, seg in enumerate(segs):
-            content = []
-            for line in seg.lines:
-                row = scores.row_of(doc, line.index)
-                if row is not None and scores.probabilities[row] >= threshold:
-                    content.append(line.text)
-            out.append("\n".join(content))
+            rows = scores.page_rows(doc, seg)
+            out.append("\n".join(line.text for line, row in zip(seg.lines, rows, strict=True)
+                                  if row is not None and scores.probabilities[row] >= threshold))
         return out
 
     def _score(self, segs: Sequence[Segmentation], explain: int, deadline: Deadline) -> _Scores:
