@@ -20,8 +20,10 @@ Every contender is warmed up on the first few pages (imports, caches, the first 
 page's segmented lines for every HTML contender), the ratio of the baseline's pages/s to each contender's, and
 the mean page-level shingle F1 of each contender's output against the gold on the pages whose gold is full
 text. ``speed`` also measures the peak RSS of ``clean_many`` over a stream of K times the sample in a fresh
-process per K (``python -m chromecut.bench rss``), and with ``--profile`` runs the baseline under
-:mod:`cProfile`. Figures are printed (and written as JSON with ``--json``), never asserted.
+process per K (``python -m chromecut.bench rss``), and with ``--profile`` runs the baseline under a profiler:
+pyinstrument's statistical sampler by default (no cost per call, so functions called very often are not
+overstated), or :mod:`cProfile` (``--profiler cprofile``, exact call counts). Figures are printed (and written
+as JSON with ``--json``), never asserted.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -52,7 +54,7 @@ from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
 from types import CodeType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from chromecut.batch import WORKER_THREADS
 from chromecut.compiled import PREDICTOR_DEFAULT, Predictor
@@ -66,6 +68,8 @@ from chromecut.segment import segment_html, split_text_lines
 if TYPE_CHECKING:
     from _lsprof import profiler_entry
     from multiprocessing.queues import Queue
+
+    from pyinstrument.frame import Frame
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +89,10 @@ DEFAULT_CHUNK_PAGES = 16
 DEFAULT_RSS_REPEATS: tuple[int, ...] = (1, 10)
 #: Entries of each profile table.
 PROFILE_TOP = 15
+#: The profilers ``--profiler`` chooses from: a statistical sampler (the default) and the deterministic one.
+PROFILERS: tuple[str, ...] = ("pyinstrument", "cprofile")
+#: Seconds between two samples of the statistical profiler.
+SAMPLING_INTERVAL = 0.0005
 #: Bytes in the MB of MB/s and of the memory figures (decimal).
 BYTES_PER_MB = 1_000_000
 #: Seconds to wait for a worker process to load its model and warm up.
@@ -546,8 +554,16 @@ def mean_f1(pages: Sequence[BenchPage], outputs: Sequence[Output]) -> tuple[floa
     return (statistics.fmean(scores) if scores else None), len(scores)
 
 
+class Profiling(Protocol):
+    """What :func:`time_contender` profiles its timed run with: ``enable`` before it, ``disable`` after it."""
+
+    def enable(self) -> None: ...
+
+    def disable(self) -> None: ...
+
+
 def time_contender(
-    contender: Contender, pages: Sequence[BenchPage], warmup: int, profiler: cProfile.Profile | None = None
+    contender: Contender, pages: Sequence[BenchPage], warmup: int, profiler: Profiling | None = None
 ) -> tuple[list[Output], float]:
     """Set the contender up, warm it up on ``pages[:warmup]``, then time it over all ``pages``.
 
@@ -677,10 +693,11 @@ def memory_growth(figures: Sequence[MemoryFigure]) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class ProfileEntry:
-    """One function of a profile: its calls, its time (cumulative or internal) and that time's share."""
+    """One function of a profile: its calls (``None`` from a sampler, which does not count them), its time
+    (cumulative or internal) and that time's share."""
 
     function: str
-    calls: int
+    calls: int | None
     seconds: float
     share: float
 
@@ -688,11 +705,12 @@ class ProfileEntry:
 @dataclass(frozen=True, slots=True)
 class ProfileSummary:
     """The top functions of a profile by cumulative and by internal time; ``total_seconds`` is all internal
-    time."""
+    time; ``profiler`` names the profiler (one of :data:`PROFILERS`)."""
 
     total_seconds: float
     by_cumulative: list[ProfileEntry]
     by_internal: list[ProfileEntry]
+    profiler: str = "cprofile"
 
 
 def function_name(code: CodeType | str) -> str:
@@ -716,13 +734,78 @@ def summarise_profile(profiler: cProfile.Profile, top: int = PROFILE_TOP) -> Pro
     return ProfileSummary(total, ranked(lambda entry: entry.totaltime), ranked(lambda entry: entry.inlinetime))
 
 
+def frame_name(frame: Frame) -> str:
+    """``folder/file.py:line(Class.function)`` of a sampled frame, named like :func:`function_name`."""
+    name = f"{frame.class_name}.{frame.function}" if frame.class_name else frame.function
+    if frame.file_path is None:
+        return name
+    path = "/".join(Path(frame.file_path).parts[-2:])
+    return f"{path}:{frame.line_no}({name})"
+
+
+def summarise_samples(root: Frame | None, top: int = PROFILE_TOP) -> ProfileSummary:
+    """The ``top`` functions of a sampled call tree by cumulative and by internal time.
+
+    A function's internal time adds up its frames' self time wherever it was called from; its cumulative time
+    adds up the time of its outermost frames only, so a recursive call is not counted twice.
+    """
+    internal: defaultdict[str, float] = defaultdict(float)
+    cumulative: defaultdict[str, float] = defaultdict(float)
+    total = 0.0
+    stack: list[tuple[Frame, frozenset[str]]] = [] if root is None else [(root, frozenset())]
+    while stack:
+        frame, outer = stack.pop()
+        name = frame_name(frame)
+        internal[name] += frame.total_self_time
+        total += frame.total_self_time
+        if name not in outer:
+            cumulative[name] += frame.time
+        inner = outer | {name}
+        stack.extend((child, inner) for child in frame.children if not child.is_synthetic)
+
+    def ranked(seconds: Mapping[str, float]) -> list[ProfileEntry]:
+        best = sorted(seconds.items(), key=lambda item: item[1], reverse=True)[:top]
+        return [ProfileEntry(name, None, value, value / total if total > 0 else 0.0) for name, value in best]
+
+    return ProfileSummary(total, ranked(cumulative), ranked(internal), profiler="pyinstrument")
+
+
+class _Sampler:
+    """pyinstrument's profiler behind :class:`Profiling`."""
+
+    def __init__(self, interval: float) -> None:
+        from pyinstrument import Profiler  # a dev dependency, imported only to profile
+
+        self.profiler = Profiler(interval=interval)
+
+    def enable(self) -> None:
+        self.profiler.start()
+
+    def disable(self) -> None:
+        self.profiler.stop()
+
+    def root(self) -> Frame | None:
+        return self.profiler.last_session.root_frame() if self.profiler.last_session is not None else None
+
+
 def profile_contender(
-    contender: Contender, pages: Sequence[BenchPage], warmup: int = DEFAULT_WARMUP_PAGES, top: int = PROFILE_TOP
+    contender: Contender,
+    pages: Sequence[BenchPage],
+    warmup: int = DEFAULT_WARMUP_PAGES,
+    top: int = PROFILE_TOP,
+    profiler: str = PROFILERS[0],
 ) -> ProfileSummary:
-    """Run a contender's timed loop (as :func:`time_contender`) under :mod:`cProfile` and summarise it."""
-    profiler = cProfile.Profile()
-    time_contender(contender, pages, warmup, profiler)
-    return summarise_profile(profiler, top)
+    """Run a contender's timed loop (as :func:`time_contender`) under ``profiler`` (one of :data:`PROFILERS`)
+    and summarise it."""
+    if profiler == "cprofile":
+        deterministic = cProfile.Profile()
+        time_contender(contender, pages, warmup, deterministic)
+        return summarise_profile(deterministic, top)
+    if profiler == "pyinstrument":
+        sampler = _Sampler(SAMPLING_INTERVAL)
+        time_contender(contender, pages, warmup, sampler)
+        return summarise_samples(sampler.root(), top)
+    raise ValueError(f"unknown profiler {profiler!r}; known: {', '.join(PROFILERS)}")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -828,7 +911,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) ->
 
 
 def _profile_lines(title: str, entries: Sequence[ProfileEntry]) -> list[str]:
-    rows = [[_number(e.seconds, 3), f"{e.share:.1%}", f"{e.calls:,}", e.function] for e in entries]
+    rows = [[_number(e.seconds, 3), f"{e.share:.1%}", "-" if e.calls is None else f"{e.calls:,}", e.function]
+            for e in entries]
     return ["", title, *_table(["seconds", "share", "calls", "function"], rows, "rrrl")]
 
 
@@ -866,7 +950,8 @@ def render(report: Report) -> str:
         out.append(f"  growth (largest K over smallest): {_number(memory_growth(report.memory), 3)}")
     if report.profile is not None:
         total = report.profile.total_seconds
-        out += _profile_lines(f"profile of {report.baseline} ({total:.2f} s), by cumulative time:",
+        out += _profile_lines(f"{report.profile.profiler} profile of {report.baseline} ({total:.2f} s), "
+                              "by cumulative time:",
                               report.profile.by_cumulative)
         out += _profile_lines("by internal time:", report.profile.by_internal)
     return "\n".join(out)
@@ -950,7 +1035,9 @@ def add_speed_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the html model timed: html (shipped), a bundle folder or an MLflow URI")
     parser.add_argument("--text-model", default="text", metavar="M",
                         help="the text model timed: text (shipped), a bundle folder or an MLflow URI")
-    parser.add_argument("--profile", action="store_true", help=f"profile {BASELINE} with cProfile")
+    parser.add_argument("--profile", action="store_true", help=f"profile {BASELINE}")
+    parser.add_argument("--profiler", choices=PROFILERS, default=PROFILERS[0],
+                        help=f"the profiler of --profile (default {PROFILERS[0]}, a sampler; cprofile counts calls)")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write every figure as JSON")
 
 
@@ -969,7 +1056,7 @@ def run_speed(args: argparse.Namespace) -> int:
     if args.profile:
         logger.info("profiling %s", BASELINE)
         (baseline,) = build_contenders([BASELINE], models=models)
-        report.profile = profile_contender(baseline, pages, settings.warmup)
+        report.profile = profile_contender(baseline, pages, settings.warmup, profiler=args.profiler)
     print(render(report))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import cProfile
 import itertools
 import json
 import math
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -221,6 +222,53 @@ def test_profile_summary_ranks_functions() -> None:
     assert all(0 <= entry.share <= 1 for entry in summary.by_internal)
 
 
+#: Levels of the recursive fake workload, and the seconds its innermost level spins.
+RECURSION_LEVELS = 6
+SPIN_SECONDS = 0.3
+
+
+def _spin(seconds: float) -> int:
+    deadline = time.perf_counter() + seconds
+    turns = 0
+    while time.perf_counter() < deadline:
+        turns += sum(range(50))
+    return turns
+
+
+def _nest(level: int) -> int:
+    return _spin(SPIN_SECONDS) if level == 0 else _nest(level - 1)
+
+
+def _recursive_workload(pages: Sequence[BenchPage]) -> list[Output]:
+    _nest(RECURSION_LEVELS)
+    return _keep_paragraphs(pages)
+
+
+def test_sampled_profile_ranks_functions_and_counts_a_recursion_once() -> None:
+    summary = bench.profile_contender(_fake("nested", _recursive_workload), _pages(), warmup=0,
+                                      profiler="pyinstrument")
+    assert summary.profiler == "pyinstrument"
+    assert all(entry.calls is None for entry in summary.by_cumulative + summary.by_internal)
+    cumulative = {entry.function.rsplit("(", 1)[-1]: entry.seconds for entry in summary.by_cumulative}
+    assert list(cumulative.values()) == sorted(cumulative.values(), reverse=True)
+    # Seven nested frames of _nest: counted once, never above the workload that holds them all.
+    assert cumulative["_nest)"] <= cumulative["_recursive_workload)"]
+    assert cumulative["_nest)"] >= SPIN_SECONDS / 2 and summary.total_seconds >= SPIN_SECONDS / 2
+    internal = {entry.function.rsplit("(", 1)[-1]: entry for entry in summary.by_internal}
+    # The time is spent in the innermost function (and the builtins it calls), not in the frames above it.
+    assert cumulative["_spin)"] >= 0.9 * cumulative["_nest)"]
+    assert "_nest)" not in internal or internal["_nest)"].share < 0.1
+    assert all(0 <= entry.share <= 1 for entry in summary.by_internal)
+
+
+def test_profile_contender_counts_calls_with_cprofile_and_refuses_an_unknown_profiler() -> None:
+    summary = bench.profile_contender(_fake("nested", _recursive_workload), _pages(), warmup=0, profiler="cprofile")
+    assert summary.profiler == "cprofile"
+    assert any(entry.calls == RECURSION_LEVELS + 1 for entry in summary.by_cumulative if "_nest" in entry.function)
+    with pytest.raises(ValueError, match="unknown profiler 'perf'"):
+        bench.profile_contender(_fake("nested", _recursive_workload), _pages(), warmup=0, profiler="perf")
+
+
 # --- Report -------------------------------------------------------------------------------------------------
 
 
@@ -242,7 +290,15 @@ def test_report_renders() -> None:
     assert "slow" in text and "2.00" in text  # the baseline is twice as fast as "slow"
     assert "broken could not run: RuntimeError: cannot start" in text
     assert "growth" in text and "1.010" in text
-    assert "by internal time" in text
+    assert "by internal time" in text and "cprofile profile of" in text
+
+
+def test_a_sampled_profile_renders_without_call_counts() -> None:
+    report = _report()
+    report.profile = bench.profile_contender(_fake("nested", _recursive_workload), _pages(), warmup=0)
+    text = render(report)
+    assert "pyinstrument profile of" in text and "_spin" in text
+    assert json.loads(json.dumps(report_json(report)))["profile"]["profiler"] == "pyinstrument"
 
 
 def test_report_json_has_every_key() -> None:
