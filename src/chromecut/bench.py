@@ -21,8 +21,9 @@ page's segmented lines for every HTML contender), the ratio of the baseline's pa
 the mean page-level shingle F1 of each contender's output against the gold on the pages whose gold is full
 text. ``speed`` also measures the peak RSS of ``clean_many`` over a stream of K times the sample in a fresh
 process per K (``python -m chromecut.bench rss``), and with ``--profile`` runs the baseline under a profiler:
-pyinstrument's statistical sampler by default (no cost per call, so functions called very often are not
-overstated), or :mod:`cProfile` (``--profiler cprofile``, exact call counts). Figures are printed (and written
+pyinstrument's statistical profiler by default (it records the stack at intervals, so a function called very
+often is not charged the profiler's own time on every call, as with cProfile), or :mod:`cProfile`
+(``--profiler cprofile``, exact call counts). Figures are printed (and written
 as JSON with ``--json``), never asserted.
 """
 
