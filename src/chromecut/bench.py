@@ -23,8 +23,8 @@ text. ``speed`` also measures the peak RSS of ``clean_many`` over a stream of K 
 process per K (``python -m chromecut.bench rss``), and with ``--profile`` runs the baseline under a profiler:
 pyinstrument's statistical profiler by default (it records the stack at intervals, so a function called very
 often is not charged the profiler's own time on every call, as with cProfile), or :mod:`cProfile`
-(``--profiler cprofile``, exact call counts). Figures are printed (and written
-as JSON with ``--json``), never asserted.
+(``--profiler cprofile``, exact call counts). Figures are printed (and written as JSON with ``--json``), never
+asserted.
 """
 
 from __future__ import annotations
