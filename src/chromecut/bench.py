@@ -711,15 +711,19 @@ class ProfileSummary:
     total_seconds: float
     by_cumulative: list[ProfileEntry]
     by_internal: list[ProfileEntry]
-    profiler: str = "cprofile"
+    profiler: str
+
+
+def _short_path(filename: str) -> str:
+    """The last folder and the file name of a source path, as profile tables show it."""
+    return "/".join(Path(filename).parts[-2:])
 
 
 def function_name(code: CodeType | str) -> str:
     """``folder/file.py:line(qualified name)`` of a profiled function, or the name cProfile gives a builtin."""
     if isinstance(code, str):
         return code
-    path = "/".join(Path(code.co_filename).parts[-2:])
-    return f"{path}:{code.co_firstlineno}({code.co_qualname})"
+    return f"{_short_path(code.co_filename)}:{code.co_firstlineno}({code.co_qualname})"
 
 
 def summarise_profile(profiler: cProfile.Profile, top: int = PROFILE_TOP) -> ProfileSummary:
@@ -732,7 +736,8 @@ def summarise_profile(profiler: cProfile.Profile, top: int = PROFILE_TOP) -> Pro
         return [ProfileEntry(function_name(entry.code), entry.callcount, seconds(entry),
                              seconds(entry) / total if total > 0 else 0.0) for entry in best]
 
-    return ProfileSummary(total, ranked(lambda entry: entry.totaltime), ranked(lambda entry: entry.inlinetime))
+    return ProfileSummary(total, ranked(lambda entry: entry.totaltime), ranked(lambda entry: entry.inlinetime),
+                          profiler="cprofile")
 
 
 def frame_name(frame: Frame) -> str:
@@ -740,8 +745,7 @@ def frame_name(frame: Frame) -> str:
     name = f"{frame.class_name}.{frame.function}" if frame.class_name else frame.function
     if frame.file_path is None:
         return name
-    path = "/".join(Path(frame.file_path).parts[-2:])
-    return f"{path}:{frame.line_no}({name})"
+    return f"{_short_path(frame.file_path)}:{frame.line_no}({name})"
 
 
 def summarise_samples(root: Frame | None, top: int = PROFILE_TOP) -> ProfileSummary:
