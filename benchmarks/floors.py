@@ -2,12 +2,12 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/floors.py --pages 120
 
-On the benchmark's sample of pages (:func:`chromecut.bench.load_sample`), prints milliseconds per page of
+On the benchmark's sample of pages (:func:`chromecut.bench.speed.load_sample`), prints milliseconds per page of
 selectolax's parse, the same parse followed by a Python walk that only visits every node (the least any
 segmentation written in Python does), resiliparse's parse and its main-content extraction, and chromecut's
 whole segmentation; then, per mode, microseconds per line of chromecut's featurisation and of each shipped
 booster's input conversion (feature table to float32 matrix) and prediction with LightGBM's predictor and
-compiled (:mod:`chromecut.compiled`), on the pages' own feature rows (best of three). Last, the budgets the
+compiled (:mod:`chromecut.model.compiled`), on the pages' own feature rows (best of three). Last, the budgets the
 speed goals leave: resiliparse's time per page, less the parse-and-walk floor and the compiled trees of a
 page's lines, is what everything else may take per line in HTML mode; 200,000 lines/s less the compiled trees
 is the same for text mode. Figures, never assertions.
@@ -24,9 +24,9 @@ from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 from selectolax.lexbor import LexborHTMLParser
 
-from chromecut.bench import DEFAULT_DATASETS, load_sample
-from chromecut.features import line_frame
-from chromecut.model import CONTEXT_PASS, FIRST_PASS
+from chromecut.bench.speed import DEFAULT_DATASETS, load_sample
+from chromecut.features.frame import line_frame
+from chromecut.model.bundle import CONTEXT_PASS, FIRST_PASS
 from chromecut.predict import Cleaner
 
 PAGES_DEFAULT = 120

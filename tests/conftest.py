@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.config import ModelSettings
-from chromecut.features import Featurizer
-from chromecut.model import Bundle
-from chromecut.train import fit_bundle
+from chromecut.features.frame import Featurizer
+from chromecut.model.bundle import Bundle
+from chromecut.settings import ModelSettings
+from chromecut.train.core import fit_bundle
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -15,12 +15,12 @@ from functools import cache
 import numpy as np
 from hypothesis import strategies as st
 
-from chromecut import inputs
-from chromecut.features import line_frame
-from chromecut.inputs import Document, InputFailure, Source
-from chromecut.limits import LimitError, Limits
+from chromecut.features.frame import line_frame
+from chromecut.io import inputs
+from chromecut.io.inputs import Document, InputFailure, Source
 from chromecut.predict import Cleaner
-from chromecut.segment import segment_html, segment_text, split_text_lines
+from chromecut.segment.html import segment_html, segment_text, split_text_lines
+from chromecut.segment.limits import LimitError, Limits
 
 from synthetic import http_response, synthetic_page, warc_record
 

@@ -15,9 +15,9 @@ import os
 import random
 from dataclasses import dataclass
 
-from chromecut.encoding import decode_text
-from chromecut.limits import MAX_DEPTH_DEFAULT, MAX_LINES_DEFAULT, MAX_PAGE_BYTES_DEFAULT
-from chromecut.segment import segment_html, split_text_lines
+from chromecut.segment.encoding import decode_text
+from chromecut.segment.html import segment_html, split_text_lines
+from chromecut.segment.limits import MAX_DEPTH_DEFAULT, MAX_LINES_DEFAULT, MAX_PAGE_BYTES_DEFAULT
 
 from synthetic import http_response, synthetic_page, warc_record
 

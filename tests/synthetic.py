@@ -7,8 +7,8 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from chromecut.features import line_frame
-from chromecut.segment import segment_html
+from chromecut.features.frame import line_frame
+from chromecut.segment.html import segment_html
 
 PROSE = (
     "The council approved the new budget after a long debate that lasted well into the night.",

@@ -1,6 +1,6 @@
 """The ``chromecut`` command: a thin layer over the library.
 
-``clean`` and ``label`` clean or label documents with a trained bundle (:mod:`chromecut.batch`); ``data`` prepares
+``clean`` and ``label`` clean or label documents with a trained bundle (:mod:`chromecut.io.batch`); ``data`` prepares
 and reports the labelled line table; ``evaluate`` runs the leave-one-dataset-out evaluation.
 """
 
@@ -15,11 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chromecut import batch
-from chromecut.compiled import CACHE_ENV, PREDICTOR_DEFAULT, PREDICTORS
-from chromecut.datasets import DATASETS
-from chromecut.inputs import INPUT_FORMATS
-from chromecut.limits import MAX_DEPTH_DEFAULT, MAX_LINES_DEFAULT, MAX_PAGE_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
+from chromecut.datasets.loaders import DATASETS
+from chromecut.io import batch
+from chromecut.io.inputs import INPUT_FORMATS
+from chromecut.model.compiled import CACHE_ENV, PREDICTOR_DEFAULT, PREDICTORS
+from chromecut.segment.limits import (
+    MAX_DEPTH_DEFAULT,
+    MAX_LINES_DEFAULT,
+    MAX_PAGE_BYTES_DEFAULT,
+    PAGE_TIMEOUT_DEFAULT,
+    Limits,
+)
 
 PROCESSED_DIR_DEFAULT = Path("data/processed")
 EXIT_OK = 0
@@ -27,7 +33,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 PROG = "chromecut"
-#: Where ``clean`` and ``label`` run: this machine (``-j`` processes) or a Dask cluster (:mod:`chromecut.dask`).
+#: Where ``clean`` and ``label`` run: this machine (``-j`` processes) or a Dask cluster (:mod:`chromecut.io.dask`).
 ENGINES = ("local", "dask")
 
 DESCRIPTION = "Learned line-level boilerplate removal: tell a web page's content lines from its chrome."
@@ -222,8 +228,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from chromecut.config import DataSettings, FeatureSettings, TrainSettings
-    from chromecut.evaluate import leave_one_dataset_out
+    from chromecut.evaluate.lodo import leave_one_dataset_out
+    from chromecut.settings import DataSettings, FeatureSettings, TrainSettings
 
     settings = TrainSettings(data=DataSettings(processed_dir=str(args.processed)),
                              features=FeatureSettings(mode=args.mode))
@@ -295,7 +301,7 @@ def _infer(args: argparse.Namespace) -> int:
 def _infer_dask(args: argparse.Namespace, plan: batch.Plan) -> int:
     """``clean`` / ``label --engine dask``: the plan's partitions on a Dask cluster; outputs written by the
     workers (or gathered to stdout in input order), failures reported like the local engine's."""
-    from chromecut import dask as engine
+    from chromecut.io import dask as engine
 
     try:
         engine.partitions(plan)
@@ -343,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chromecut`` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["bench"]:  # the benchmark parses its own options
-        from chromecut import bench
+        from chromecut.bench import speed as bench
 
         return bench.main(arguments[1:])
     if arguments[:1] == ["pipeline"]:
@@ -351,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return pipeline.main(arguments[1:])
     if arguments[:1] == ["quality"]:
-        from chromecut import quality
+        from chromecut.evaluate import quality
 
         return quality.main(arguments[1:])
     args = _build_parser().parse_args(arguments)
@@ -361,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _evaluate(args)
 
     if args.command == "data":
-        from chromecut import data
+        from chromecut.datasets import prepare as data
 
         if args.data_command == "prepare":
             kwargs: dict[str, Any] = {}

@@ -24,7 +24,7 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
-from chromecut.datasets import Gold, GoldKind
+from chromecut.datasets.loaders import Gold, GoldKind
 
 #: A line is content when at least this share of its tokens aligns to the gold.
 MIN_COVERAGE_DEFAULT = 0.5

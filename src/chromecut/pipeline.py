@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from chromecut.config import PipelineSettings, TrainSettings, pipeline_settings_from_dict, resolve_path
+from chromecut.settings import PipelineSettings, TrainSettings, pipeline_settings_from_dict, resolve_path
 
 PARAMS_FILE_DEFAULT = Path("params.yaml")
 #: Where the stages write their metrics (JSON) and plots (CSV), relative to the project root.
@@ -72,7 +72,7 @@ def _write_json(path: Path, data: Any) -> None:
 
 def run_prepare(settings: PipelineSettings, root: Path) -> dict[str, Any]:
     """Label every dataset into ``data.processed_dir``; report pages, lines and oracle F1 per dataset."""
-    from chromecut.data import PrepareSettings, prepare
+    from chromecut.datasets.prepare import PrepareSettings, prepare
 
     data = settings.train.data
     summary = prepare(PrepareSettings(
@@ -104,7 +104,7 @@ def mode_settings(settings: TrainSettings, mode: str) -> TrainSettings:
 
 def run_train(settings: PipelineSettings, mode: str, root: Path) -> dict[str, float]:
     """Train, track and save one mode's bundle (its metrics and PR curve under the report folder)."""
-    from chromecut.train import train
+    from chromecut.train.core import train
 
     return train(mode_settings(settings.train, mode), root)
 
@@ -143,7 +143,7 @@ def lodo_table(report: dict[str, Any]) -> pd.DataFrame:
 def run_evaluate(settings: PipelineSettings, mode: str, root: Path) -> dict[str, Any]:
     """Leave-one-dataset-out in one mode, peers on the same pages: ``lodo-<mode>.json`` (metrics),
     ``lodo-<mode>.csv`` (per-dataset scores, plotted) and ``lodo-<mode>-report.json`` (every figure)."""
-    from chromecut.evaluate import leave_one_dataset_out
+    from chromecut.evaluate.lodo import leave_one_dataset_out
 
     evaluation = settings.evaluate
     train_settings = replace(settings.train, features=replace(settings.train.features, mode=mode))
@@ -174,7 +174,7 @@ def bench_arguments(settings: PipelineSettings, root: Path, report: Path) -> lis
 def run_bench(settings: PipelineSettings, root: Path) -> dict[str, Any]:
     """The speed benchmark of the pipeline's bundles beside the peers: the full report, and per contender its
     pages/s, lines/s, F1 and speed ratio to chromecut's html mode as metrics."""
-    from chromecut import bench
+    from chromecut.bench import speed as bench
 
     report_path = root / REPORT_DIR / BENCH_REPORT
     status = bench.main(bench_arguments(settings, root, report_path))
@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``chromecut pipeline STAGE [--mode M] [--params params.yaml]``; returns the exit status."""
-    from chromecut.train import project_root
+    from chromecut.train.core import project_root
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -18,20 +18,20 @@ from typing import Any, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
-from chromecut.compiled import PREDICTOR_DEFAULT, Predictor
-from chromecut.features import line_frame
-from chromecut.limits import NO_DEADLINE, Deadline, Limits, hard_limit_seconds
-from chromecut.model import Bundle
-from chromecut.segment import Segmentation, segment_html, segment_text
-from chromecut.streams import chunked
-from chromecut.workers import START_METHOD, WatchedPool, settle_heap
+from chromecut.features.frame import line_frame
+from chromecut.io.streams import chunked
+from chromecut.io.workers import START_METHOD, WatchedPool, settle_heap
+from chromecut.model.bundle import Bundle
+from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
+from chromecut.segment.html import Segmentation, segment_html, segment_text
+from chromecut.segment.limits import NO_DEADLINE, Deadline, Limits, hard_limit_seconds
 
 SHIPPED_BUNDLES = ("html", "text")
 #: Pages featurised together by ``clean_many`` (one LightGBM call per batch instead of per page).
 CLEAN_BATCH_DEFAULT = 64
 #: Batches queued per worker process in ``clean_many``: enough to keep workers busy, few enough to bound memory.
 MAX_BATCHES_PER_WORKER = 2
-#: How worker processes start (spawned: see :data:`chromecut.workers.START_METHOD`).
+#: How worker processes start (spawned: see :data:`chromecut.io.workers.START_METHOD`).
 WORKER_START_METHOD = START_METHOD
 InputMode = Literal["html", "text"]
 #: Decimals of the probabilities and contributions in ``chromecut label`` records.
@@ -118,9 +118,9 @@ class Cleaner:
     threshold:
         Decision threshold on the content probability; the bundle's tuned threshold when ``None``.
     limits:
-        Size, line, nesting and time limits of each page (:class:`chromecut.limits.Limits`, whose defaults are
-        the ``*_DEFAULT`` constants of :mod:`chromecut.limits`). A page over a limit raises
-        :class:`chromecut.limits.LimitError`; it is never truncated.
+        Size, line, nesting and time limits of each page (:class:`chromecut.segment.limits.Limits`, whose defaults are
+        the ``*_DEFAULT`` constants of :mod:`chromecut.segment.limits`). A page over a limit raises
+        :class:`chromecut.segment.limits.LimitError`; it is never truncated.
     """
 
     def __init__(self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None) -> None:
@@ -134,7 +134,7 @@ class Cleaner:
         predictor: Predictor = PREDICTOR_DEFAULT,
     ) -> Cleaner:
         """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI; ``predictor``
-        ``compiled`` runs the trees as native code (:mod:`chromecut.compiled`: same labels, faster)."""
+        ``compiled`` runs the trees as native code (:mod:`chromecut.model.compiled`: same labels, faster)."""
         return cls(Bundle.load(resolve_model(model), predictor), threshold, limits)
 
     @property
@@ -155,7 +155,7 @@ class Cleaner:
         Parameters
         ----------
         page:
-            The page, as bytes (decoded by :func:`chromecut.encoding.decode_bytes`) or text.
+            The page, as bytes (decoded by :func:`chromecut.segment.encoding.decode_bytes`) or text.
         mode:
             How to read the page: ``html`` (block lines) or ``text`` (split on newlines); the bundle's mode
             when ``None``. A text bundle can label the lines of an HTML page; an HTML bundle needs HTML.
@@ -190,9 +190,9 @@ class Cleaner:
             The segmented pages.
         explain:
             How many of each line's strongest feature contributions (by absolute value, from
-            :meth:`chromecut.model.Bundle.contributions`) to attach as :attr:`LabeledLine.explain`; none when 0.
+            :meth:`chromecut.model.bundle.Bundle.contributions`) to attach as :attr:`LabeledLine.explain`; none when 0.
         deadline:
-            Checked after featurisation and after prediction (:class:`chromecut.limits.PageTimeout`).
+            Checked after featurisation and after prediction (:class:`chromecut.segment.limits.PageTimeout`).
         """
         scores = self._score(segs, explain, deadline)
         blank_explanation: Explanation | None = () if explain > 0 else None
@@ -273,7 +273,7 @@ class Cleaner:
 
         Memory stays bounded whatever the stream's length: one batch in flight in this process, or at most
         ``MAX_BATCHES_PER_WORKER`` batches per worker with ``n_jobs > 1`` (spawned processes that load the
-        bundle once each, under the hard time limit of :class:`chromecut.workers.WatchedPool`).
+        bundle once each, under the hard time limit of :class:`chromecut.io.workers.WatchedPool`).
 
         A page that cannot be cleaned (over one of the :attr:`limits`, a worker killed over the hard time
         limit...) raises its exception, with a note giving its position in the stream, and ends the stream;

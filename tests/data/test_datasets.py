@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.datasets import DATASETS, DATASETS_ENV_VAR, Page, datasets_root, iter_pages
-from chromecut.encoding import normalise_encoding_name
+from chromecut.datasets.loaders import DATASETS, DATASETS_ENV_VAR, Page, datasets_root, iter_pages
+from chromecut.segment.encoding import normalise_encoding_name
 
 pytestmark = pytest.mark.data
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.data import PrepareSettings, prepare
-from chromecut.datasets import datasets_root
+from chromecut.datasets.loaders import datasets_root
+from chromecut.datasets.prepare import PrepareSettings, prepare
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chromecut.config import DataSettings, ModelSettings, TrackingSettings, TrainSettings
+from chromecut.settings import DataSettings, ModelSettings, TrackingSettings, TrainSettings
 
 PAGE = ("<html><body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav><h1>Budget approved</h1>"
         "<p>The council approved the new budget after a long debate that lasted well into the night, "

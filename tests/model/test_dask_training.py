@@ -10,10 +10,10 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from chromecut.datasets import datasets_root
-from chromecut.model import Bundle
+from chromecut.datasets.loaders import datasets_root
+from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner
-from chromecut.train import train
+from chromecut.train.core import train
 
 from model_helpers import PAGE, tiny_settings
 

@@ -17,7 +17,7 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.entities import RunStatus
 
-from chromecut.datasets import datasets_root
+from chromecut.datasets.loaders import datasets_root
 
 pytestmark = [
     pytest.mark.data,
@@ -111,7 +111,7 @@ def test_sigint_mid_run_leaves_nothing_half_done_and_a_rerun_succeeds(prepared: 
 def test_a_run_interrupted_while_registering_deletes_the_version_it_registered(
     prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chromecut.train import train
+    from chromecut.train.core import train
 
     from model_helpers import tiny_settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chromecut import quality
-from chromecut.datasets import datasets_root
+from chromecut.datasets.loaders import datasets_root
+from chromecut.evaluate import quality
 
 from model_helpers import PROJECT_ROOT
 

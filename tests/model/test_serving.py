@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.datasets import datasets_root
-from chromecut.train import train
+from chromecut.datasets.loaders import datasets_root
+from chromecut.train.core import train
 
 from model_helpers import PAGE, free_port, http_json, tiny_settings, venv_bin, wait_until_serving
 

@@ -1,6 +1,6 @@
 """The model server under concurrent clients and hostile pages: no HTTP error, a row error that names the limit for
 a page over one, one label per line for every other page. The full 1,000-request load run is
-``python -m chromecut.loadtest`` (figures in the README's "Serving under load"); this is its short version."""
+``python -m chromecut.bench.serving`` (figures in the README's "Serving under load"); this is its short version."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.encoding import decode_text
-from chromecut.limits import LimitError
-from chromecut.loadtest import check_answer, model_server, post_all, request_body, run_load, save_pyfunc
+from chromecut.bench.serving import check_answer, model_server, post_all, request_body, run_load, save_pyfunc
 from chromecut.predict import Cleaner, shipped_bundle_path
+from chromecut.segment.encoding import decode_text
+from chromecut.segment.limits import LimitError
 
 from hostile import corpus, expected_lines
 

@@ -13,10 +13,10 @@ import mlflow
 import pandas as pd
 import pytest
 
-from chromecut.config import TrackingSettings, TrainSettings
-from chromecut.model import Bundle
+from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner
-from chromecut.tracking import Tracker
+from chromecut.settings import TrackingSettings, TrainSettings
+from chromecut.train.tracking import Tracker
 
 from synthetic import synthetic_page
 

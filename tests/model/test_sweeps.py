@@ -11,7 +11,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from chromecut.datasets import datasets_root
+from chromecut.datasets.loaders import datasets_root
 
 pytestmark = [
     pytest.mark.data,

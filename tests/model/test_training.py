@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from chromecut.config import ModelSettings, TrainSettings
-from chromecut.datasets import datasets_root
-from chromecut.train import train
+from chromecut.datasets.loaders import datasets_root
+from chromecut.settings import ModelSettings, TrainSettings
+from chromecut.train.core import train
 
 from model_helpers import PAGE
 from model_helpers import tiny_settings as _settings

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from chromecut import bench
-from chromecut.bench import (
+from chromecut.bench import speed as bench
+from chromecut.bench.speed import (
     BenchPage,
     Contender,
     Figures,
@@ -44,7 +44,7 @@ from chromecut.bench import (
     summarise_profile,
     write_sample,
 )
-from chromecut.datasets import Gold, GoldKind, Page
+from chromecut.datasets.loaders import Gold, GoldKind, Page
 
 ARTICLE = ("The harbour town voted on Tuesday to restore its old lighthouse, dark since the storm of 1987 tore "
            "away its lantern room.")
@@ -330,8 +330,8 @@ def test_command_line_rejects_unknown_names() -> None:
 
 
 def test_bench_dask_prints_pages_per_second_and_the_speedup_over_one_worker() -> None:
-    from chromecut import bench_dask
-    from chromecut.bench import build_parser
+    from chromecut.bench import dask as bench_dask
+    from chromecut.bench.speed import build_parser
 
     runs = [bench_dask.Run("local", 1, 100, 2.0, True), bench_dask.Run("dask", 1, 100, 4.0, True),
             bench_dask.Run("dask", 2, 100, 2.5, False)]
@@ -342,7 +342,9 @@ def test_bench_dask_prints_pages_per_second_and_the_speedup_over_one_worker() ->
     assert args.workers == [1, 2, 4] and args.pages == 12 and args.handler is not None
 
 
-@pytest.mark.parametrize(("command", "prog"), [("serve", "chromecut.loadtest"), ("stream", "chromecut.streambench")])
+@pytest.mark.parametrize(
+    ("command", "prog"), [("serve", "chromecut.bench.serving"), ("stream", "chromecut.bench.stream")]
+)
 def test_bench_hands_serve_and_stream_to_their_modules(command: str, prog: str,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     from chromecut.cli import main as cli_main

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from chromecut.cli import main
-from chromecut.datasets import datasets_root
+from chromecut.datasets.loaders import datasets_root
 
 needs_data = pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}")
 

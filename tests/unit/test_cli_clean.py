@@ -14,7 +14,7 @@ import pytest
 
 import chromecut.predict
 from chromecut.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
-from chromecut.model import Bundle
+from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner
 
 from synthetic import PROSE, http_response, synthetic_page, warc_record
@@ -256,7 +256,7 @@ def test_the_command_line_settles_its_heap_after_loading_and_the_library_never_d
     script = (
         "import gc, sys\n"
         "from chromecut.predict import Cleaner\n"
-        "from chromecut.batch import load_cleaner, outcomes, plan, Settings\n"
+        "from chromecut.io.batch import load_cleaner, outcomes, plan, Settings\n"
         "Cleaner.load('text'); load_cleaner('text', None); print(gc.get_freeze_count())\n"
         "list(outcomes(plan([sys.argv[1]], Settings(model='text')))); print(gc.get_freeze_count())\n"
     )

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from chromecut.cli import EXIT_OK, EXIT_USAGE, main
-from chromecut.compiled import CACHE_ENV, CompiledForest, cache_key
-from chromecut.features import line_frame
-from chromecut.model import Bundle
+from chromecut.features.frame import line_frame
+from chromecut.model.bundle import Bundle
+from chromecut.model.compiled import CACHE_ENV, CompiledForest, cache_key
 from chromecut.predict import Cleaner
-from chromecut.segment import segment_html, segment_text
+from chromecut.segment.html import segment_html, segment_text
 
 from synthetic import synthetic_page
 

@@ -10,7 +10,7 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from chromecut.config import TrainSettings, settings_from_dict
+from chromecut.settings import TrainSettings, settings_from_dict
 
 GROUPS = ("data", "features", "model", "tracking", "experiment")
 

@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from chromecut import batch
 from chromecut.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
-from chromecut.compiled import Predictor, cache_dir, cache_key
-from chromecut.model import Bundle
+from chromecut.io import batch
+from chromecut.model.bundle import Bundle
+from chromecut.model.compiled import Predictor, cache_dir, cache_key
 from chromecut.predict import Cleaner
 
 from synthetic import PROSE, http_response, synthetic_page, warc_record
@@ -24,7 +24,7 @@ dask_bag = pytest.importorskip("dask.bag")
 dask_dataframe = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from chromecut import dask as engine  # noqa: E402  # after the skips: the module needs dask when it runs
+from chromecut.io import dask as engine  # noqa: E402  # after the skips: the module needs dask when it runs
 
 Capture = pytest.CaptureFixture[str]
 WORKERS = 2

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chromecut.data import (
+from chromecut.datasets.loaders import Gold, GoldKind, Page
+from chromecut.datasets.prepare import (
     LINES_FILE,
     PAGES_FILE,
     PrepareSettings,
@@ -17,7 +18,6 @@ from chromecut.data import (
     report,
     split_of,
 )
-from chromecut.datasets import Gold, GoldKind, Page
 from chromecut.labels import Label
 
 BODY = "The council approved the new budget after a long debate that lasted well into the night."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chromecut.encoding import declared_encoding, decode_bytes, normalise_encoding_name
+from chromecut.segment.encoding import declared_encoding, decode_bytes, normalise_encoding_name
 
 
 @pytest.mark.parametrize(

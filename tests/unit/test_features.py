@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import chromecut.features as features_module
-from chromecut.features import (
+import chromecut.features.frame as features_module
+from chromecut.features.frame import (
     _ALPHA,
     _CJK,
     _DIGIT,
@@ -31,8 +31,8 @@ from chromecut.features import (
     string_list,
     word_tokens,
 )
-from chromecut.keywords import KEYWORDS, PATTERN_SOURCES
-from chromecut.segment import Segmentation, segment_html, segment_text
+from chromecut.features.keywords import KEYWORDS, PATTERN_SOURCES
+from chromecut.segment.html import Segmentation, segment_html, segment_text
 
 PROSE = "The council approved the new budget after a long debate that lasted well into the night."
 PAGE = f"""<html><head><title>Budget approved after long debate</title></head><body>

@@ -18,8 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chromecut.cli import EXIT_FAILED, main
-from chromecut.inputs import sniff_kind
-from chromecut.limits import (
+from chromecut.io.inputs import sniff_kind
+from chromecut.io.workers import WatchedPool
+from chromecut.predict import Cleaner
+from chromecut.segment.html import segment_html
+from chromecut.segment.limits import (
     UNLIMITED,
     Deadline,
     LimitError,
@@ -28,9 +31,6 @@ from chromecut.limits import (
     nesting_depth,
     start_tags_at_most,
 )
-from chromecut.predict import Cleaner
-from chromecut.segment import segment_html
-from chromecut.workers import WatchedPool
 
 from hostile import (
     Hostile,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.inputs import (
+from chromecut.io.inputs import (
     Document,
     GzipStream,
     InputFailure,

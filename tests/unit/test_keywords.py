@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chromecut.keywords import CASE_FOLD_EXTRAS, PATTERN_SOURCES, PATTERNS, any_case
+from chromecut.features.keywords import CASE_FOLD_EXTRAS, PATTERN_SOURCES, PATTERNS, any_case
 
 #: Pieces that the patterns care about, case variants and case-folding oddities (long s, Kelvin sign, dotted I)
 #: among them, so that generated text hits every alternative and every first character.

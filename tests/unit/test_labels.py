@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chromecut.datasets import Gold, GoldKind
+from chromecut.datasets.loaders import Gold, GoldKind
 from chromecut.labels import (
     Label,
     align_lines,

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chromecut.features import line_frame
-from chromecut.model import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
+from chromecut.features.frame import line_frame
+from chromecut.model.bundle import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
 from chromecut.predict import Cleaner
-from chromecut.segment import segment_html
+from chromecut.segment.html import segment_html
 
 from synthetic import synthetic_page
 

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from chromecut import peers
-from chromecut.datasets import Gold, GoldKind, Page
-from chromecut.peers import (
+from chromecut.datasets.loaders import Gold, GoldKind, Page
+from chromecut.evaluate import peers
+from chromecut.evaluate.peers import (
     PEERS,
     RESULT_COLUMNS,
     declared_language,
@@ -77,7 +77,7 @@ def test_each_peer_keeps_the_article_and_drops_the_navigation(peer: str) -> None
 
 
 def test_importing_the_module_imports_no_peer() -> None:
-    code = "import sys, chromecut.peers; print(sorted(set(sys.argv[1:]) & set(sys.modules)))"
+    code = "import sys, chromecut.evaluate.peers; print(sorted(set(sys.argv[1:]) & set(sys.modules)))"
     out = subprocess.run(
         [sys.executable, "-c", code, *PEER_MODULES.values()], capture_output=True, text=True, check=True
     )
@@ -179,7 +179,7 @@ def test_justext_lines_mismatch_is_logged_or_raised(
                 ("/html[1]/body[1]/p[3]", "c", True)]  # fmt: skip
 
     monkeypatch.setattr(peers, "_run_justext", fake)
-    with caplog.at_level(logging.WARNING, logger="chromecut.peers"):
+    with caplog.at_level(logging.WARNING, logger="chromecut.evaluate.peers"):
         assert justext_lines(["a", "b", "c", ""], "en") == [True, False, False, False]
     assert "2 paragraphs mapped to 3 non-blank lines" in caplog.text
     with pytest.raises(ValueError, match="non-blank lines"):

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from chromecut import pipeline
-from chromecut.config import PipelineSettings, TrainSettings, pipeline_settings_from_dict
+from chromecut.settings import PipelineSettings, TrainSettings, pipeline_settings_from_dict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chromecut.model import Bundle
+from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner, clean_text, records
 
 from synthetic import PROSE, synthetic_page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chromecut.segment import LIST_MARKER, Landmark, segment_html, segment_text, split_text_lines
+from chromecut.segment.html import LIST_MARKER, Landmark, segment_html, segment_text, split_text_lines
 
 
 def texts(html: str | bytes) -> list[str]:

@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from chromecut.compiled import CACHE_ENV
-from chromecut.serving import PREDICTOR_ENV, ChromecutModel
+from chromecut.model.compiled import CACHE_ENV
+from chromecut.serving.model import PREDICTOR_ENV, ChromecutModel
 
 from synthetic import synthetic_page
 

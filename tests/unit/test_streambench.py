@@ -6,7 +6,7 @@ import json
 import os
 from itertools import islice
 
-from chromecut.streambench import BYTES_PER_MB, measure_stream, page_records, tree_rss_bytes
+from chromecut.bench.stream import BYTES_PER_MB, measure_stream, page_records, tree_rss_bytes
 
 
 def test_the_stream_is_distinct_json_lines_pages() -> None:

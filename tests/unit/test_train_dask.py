@@ -6,12 +6,12 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from chromecut.config import ModelSettings
-from chromecut.train import lgb_params
+from chromecut.settings import ModelSettings
+from chromecut.train.core import lgb_params
 
 pytest.importorskip("dask.dataframe")
 
-from chromecut import train_dask  # after the skip
+from chromecut.train import dask as train_dask  # after the skip
 
 
 def _data(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

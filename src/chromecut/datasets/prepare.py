@@ -1,0 +1,289 @@
+"""The prepared table: every page of every dataset segmented and labelled, split by site, with a report.
+
+``prepare`` writes two Parquet tables under ``out_dir``: ``lines.parquet`` (one row per line: dataset, page
+id, domain, split, license, line index, text, markup statistics, label, alignment score) and
+``pages.parquet`` (one row per page: counts, oracle scores, gold coverage, and the error that stopped a page,
+if any). ``report`` aggregates them per dataset. One broken page never stops the run: it is recorded with its
+reason and the others go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chromecut.datasets.loaders import DATASETS, GoldKind, Page, iter_pages
+from chromecut.io.streams import chunked
+from chromecut.labels import (
+    MIN_COVERAGE_DEFAULT,
+    Label,
+    label_lines,
+    oracle_text,
+    shingle_prf,
+    snippet_score,
+)
+from chromecut.segment.html import MARKUP_FIELDS, Line, segment_html
+
+LINES_FILE = "lines.parquet"
+NOT_LOADED = "not loaded: "
+PAGES_FILE = "pages.parquet"
+REPORT_FILE = "report.json"
+SPLIT_SEED_DEFAULT = 20261123
+#: Share of sites in the validation and test splits; the rest train.
+VAL_FRACTION_DEFAULT = 0.1
+TEST_FRACTION_DEFAULT = 0.1
+#: A page is labelled only if at least this share of its gold's shingles occurs in its lines at all.
+MIN_REACHABLE_GOLD_DEFAULT = 0.5
+#: Pages handed to a worker process at a time.
+CHUNK_PAGES = 16
+_HASH_SCALE = float(2**64)
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareSettings:
+    """What ``prepare`` reads and writes, and how it labels and splits."""
+
+    out_dir: Path
+    root: Path | None = None
+    datasets: tuple[str, ...] = tuple(DATASETS)
+    seed: int = SPLIT_SEED_DEFAULT
+    val_fraction: float = VAL_FRACTION_DEFAULT
+    test_fraction: float = TEST_FRACTION_DEFAULT
+    min_coverage: float = MIN_COVERAGE_DEFAULT
+    max_pages: int | None = None
+    n_jobs: int = 1
+
+
+def split_of(domain: str, seed: int = SPLIT_SEED_DEFAULT, val: float = VAL_FRACTION_DEFAULT,
+             test: float = TEST_FRACTION_DEFAULT) -> str:
+    """The split of a site: a deterministic hash of the seed and the domain, so a site is in one split only."""
+    digest = hashlib.blake2b(f"{seed}:{domain}".encode(), digest_size=8).digest()
+    u = int.from_bytes(digest, "big") / _HASH_SCALE
+    if u < test:
+        return "test"
+    if u < test + val:
+        return "val"
+    return "train"
+
+
+@dataclass(slots=True)
+class PageResult:
+    """One processed page: its line rows and its page row."""
+
+    page: dict[str, Any]
+    lines: list[Line] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+
+
+def process_page(
+    page: Page, min_coverage: float = MIN_COVERAGE_DEFAULT, min_reachable: float = MIN_REACHABLE_GOLD_DEFAULT
+) -> PageResult:
+    """Segment and label one page; never raises (a failure is the page row's ``error``).
+
+    A page whose gold text is mostly absent from its own HTML (content rendered by script, a capture of an
+    error page) cannot be labelled: it fails with that reason instead of teaching that its lines are chrome.
+    """
+    row: dict[str, Any] = {
+        "dataset": page.dataset,
+        "page_id": page.page_id,
+        "domain": page.domain,
+        "url": page.url,
+        "language": page.language,
+        "html_bytes": len(page.html),
+        "gold_kind": str(page.gold.kind),
+        "lines": 0,
+        "content_lines": 0,
+        "chrome_lines": 0,
+        "unknown_lines": 0,
+        "gold_coverage": np.nan,
+        "gold_reachable": np.nan,
+        "oracle_precision": np.nan,
+        "oracle_recall": np.nan,
+        "oracle_f1": np.nan,
+        "title": None,
+        "gold_text": page.gold.text,
+        "with_snippets": list(page.gold.with_snippets),
+        "without_snippets": list(page.gold.without_snippets),
+        "error": None,
+    }
+    try:
+        if page.gold.kind is not GoldKind.SNIPPETS and not (page.gold.text or "").strip():
+            raise ValueError("empty gold text")
+        seg = segment_html(page.html, encoding_hint=page.encoding_hint)
+        if not seg.lines:
+            raise ValueError("no text lines in the page")
+        texts = seg.texts
+        if page.gold.kind is not GoldKind.SNIPPETS:
+            reachable = shingle_prf("\n".join(texts), page.gold.text or "").recall
+            row["gold_reachable"] = reachable
+            if reachable < min_reachable:
+                raise ValueError(
+                    f"gold text not in the page's HTML (only {reachable:.0%} of its shingles; rendered by script?)"
+                )
+        result = label_lines(texts, page.gold, min_coverage=min_coverage)
+        kept = oracle_text(texts, result.labels)
+        if page.gold.kind is GoldKind.SNIPPETS:
+            score = snippet_score(kept, page.gold.with_snippets, page.gold.without_snippets)
+        else:
+            score = shingle_prf(kept, page.gold.text or "")
+        counts = np.bincount(result.labels.astype(np.int64) + 1, minlength=3)
+        row.update(
+            lines=len(texts),
+            unknown_lines=int(counts[Label.UNKNOWN + 1]),
+            chrome_lines=int(counts[Label.CHROME + 1]),
+            content_lines=int(counts[Label.CONTENT + 1]),
+            gold_coverage=np.nan if result.gold_coverage is None else result.gold_coverage,
+            oracle_precision=score.precision,
+            oracle_recall=score.recall,
+            oracle_f1=score.f1,
+            title=seg.title,
+            language=page.language or _primary_language(seg.language),
+        )
+        return PageResult(row, seg.lines, result.labels.tolist(), result.scores.tolist())
+    except Exception as exc:  # one broken page never stops the batch; its reason is kept
+        row["error"] = f"{type(exc).__name__}: {exc}"
+        return PageResult(row)
+
+
+def _primary_language(tag: str | None) -> str | None:
+    """``en`` from ``en-US`` / ``EN_gb``; ``None`` for an empty tag."""
+    primary = (tag or "").strip().replace("_", "-").split("-")[0].lower()
+    return primary or None
+
+
+def _process_chunk(chunk: Sequence[Page], min_coverage: float) -> list[PageResult]:
+    return [process_page(page, min_coverage) for page in chunk]
+
+
+def _line_columns(results: Iterable[PageResult], settings: PrepareSettings) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {name: [] for name in LINE_COLUMNS}
+    for res in results:
+        page = res.page
+        n = len(res.lines)
+        if not n:
+            continue
+        info = DATASETS[page["dataset"]]
+        split = split_of(page["domain"], settings.seed, settings.val_fraction, settings.test_fraction)
+        for key, value in (
+            ("dataset", page["dataset"]),
+            ("page_id", page["page_id"]),
+            ("domain", page["domain"]),
+            ("split", split),
+            ("license", info.license),
+            ("permissive", info.permissive),
+        ):
+            cols[key].extend([value] * n)
+        cols["line"].extend(line.index for line in res.lines)
+        for name in ("text", *MARKUP_FIELDS):
+            cols[name].extend(getattr(line, name) for line in res.lines)
+        cols["label"].extend(res.labels)
+        cols["align_score"].extend(res.scores)
+    return cols
+
+
+LINE_COLUMNS = (
+    "dataset", "page_id", "domain", "split", "license", "permissive", "line", "text", "tag", "heading",
+    "list_item", "depth", "link_chars", "link_count", "attr_words", "landmarks", "label", "align_score",
+)
+_LINE_DTYPES = {
+    "dataset": "category", "domain": "string", "split": "category", "license": "category", "tag": "category",
+    "line": "int32", "heading": "int8", "depth": "int32", "link_chars": "int32", "link_count": "int32",
+    "landmarks": "int32", "label": "int8", "align_score": "float32",
+}
+
+
+def iter_all_pages(settings: PrepareSettings, errors: dict[str, list[tuple[str, str]]]) -> Iterator[Page]:
+    """Pages of every selected dataset, at most ``max_pages`` each; loader skips land in ``errors``."""
+    for name in settings.datasets:
+        skipped: list[tuple[str, str]] = errors.setdefault(name, [])
+        for count, page in enumerate(iter_pages(name, settings.root, errors=skipped)):
+            if settings.max_pages is not None and count >= settings.max_pages:
+                break
+            yield page
+
+
+def prepare(settings: PrepareSettings) -> dict[str, Any]:
+    """Build ``lines.parquet``, ``pages.parquet`` and ``report.json`` under ``settings.out_dir``.
+
+    Returns the report (see :func:`report`), with the wall time ``prepare`` took.
+    """
+    start = time.perf_counter()
+    loader_errors: dict[str, list[tuple[str, str]]] = {}
+    pages = iter_all_pages(settings, loader_errors)
+    results: list[PageResult] = []
+    if settings.n_jobs > 1:
+        with ProcessPoolExecutor(settings.n_jobs) as pool:
+            futures = (pool.submit(_process_chunk, chunk, settings.min_coverage)
+                       for chunk in chunked(pages, CHUNK_PAGES))
+            for future in list(futures):
+                results.extend(future.result())
+    else:
+        results = [process_page(page, settings.min_coverage) for page in pages]
+    page_rows = [res.page for res in results]
+    for name, skipped in loader_errors.items():
+        for page_id, reason in skipped:
+            page_rows.append({"dataset": name, "page_id": page_id, "error": f"{NOT_LOADED}{reason}", "lines": 0})
+    lines = pd.DataFrame(_line_columns(results, settings)).astype(_LINE_DTYPES)
+    pages_frame = pd.DataFrame(page_rows)
+    pages_frame["split"] = [
+        split_of(d, settings.seed, settings.val_fraction, settings.test_fraction) if isinstance(d, str) else None
+        for d in pages_frame.get("domain", pd.Series([None] * len(pages_frame)))
+    ]
+    out = Path(settings.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lines.to_parquet(out / LINES_FILE, index=False)
+    pages_frame.to_parquet(out / PAGES_FILE, index=False)
+    summary = report(out)
+    summary["prepare_seconds"] = round(time.perf_counter() - start, 1)
+    summary["settings"] = {k: str(v) for k, v in asdict(settings).items()}
+    (out / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return summary
+
+
+def _mean(series: pd.Series) -> float | None:
+    value = series.mean()
+    return None if pd.isna(value) else round(float(value), 4)
+
+
+def report(out_dir: Path) -> dict[str, Any]:
+    """Per dataset: pages, lines, content / chrome / unknown lines, oracle scores, and failed pages."""
+    pages = pd.read_parquet(Path(out_dir) / PAGES_FILE)
+    per_dataset: dict[str, Any] = {}
+    for name, group in pages.groupby("dataset", sort=True):
+        ok = group[group["error"].isna()]
+        info = DATASETS[str(name)]
+        not_loaded = group["error"].fillna("").str.startswith(NOT_LOADED)
+        entry: dict[str, Any] = {
+            "license": info.license,
+            "permissive": info.permissive,
+            "gold": str(info.gold_kind),
+            "pages": int((~not_loaded).sum()),
+            "pages_labelled": len(ok),
+            "pages_failed": int(len(group) - len(ok)),
+            "lines": int(ok["lines"].sum()),
+            "content_lines": int(ok["content_lines"].sum()),
+            "chrome_lines": int(ok["chrome_lines"].sum()),
+            "unknown_lines": int(ok["unknown_lines"].sum()),
+            "oracle_precision": _mean(ok["oracle_precision"]),
+            "oracle_recall": _mean(ok["oracle_recall"]),
+            "oracle_f1": _mean(ok["oracle_f1"]),
+            "oracle_metric": "snippet" if info.gold_kind is GoldKind.SNIPPETS else "shingle4",
+            "mean_gold_coverage": _mean(ok["gold_coverage"]),
+            "splits": {str(k): int(v) for k, v in ok["split"].value_counts().sort_index().items()},
+            "failed": [
+                {"page_id": str(r.page_id), "reason": str(r.error)}
+                for r in group[group["error"].notna()].itertuples()
+            ],
+        }
+        per_dataset[str(name)] = entry
+    return {"datasets": per_dataset}

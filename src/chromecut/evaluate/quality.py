@@ -1,0 +1,227 @@
+"""The quality gate: the shipped bundles' page F1 on a fixed test sample of every dataset, against committed floors.
+
+The sample is the first :data:`PAGES_PER_DATASET_DEFAULT` pages (by page id) of each dataset's test sites (the
+same site split as training, so the shipped models never trained on them) whose gold can be scored. Its
+fingerprint (hashes of every page's HTML and gold) is stored with the floors, so a changed sample cannot pass
+unnoticed. HTML mode cleans each page's HTML; text mode cleans the page's block text (``html_to_text``, what
+an extraction tool leaves). A score may fall below its floor by at most the noise band.
+
+``chromecut quality check`` scores and compares; ``chromecut quality raise`` lifts every floor to the score
+measured now where that is higher (floors never go down through it); ``--lower`` also lets a floor go down,
+and ``--new-sample`` accepts a changed sample: both are explicit decisions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chromecut.datasets.loaders import DATASETS, Page, datasets_root, iter_pages
+from chromecut.datasets.prepare import split_of
+from chromecut.evaluate.peers import score_page
+from chromecut.segment.encoding import decode_text
+from chromecut.segment.html import html_to_text
+
+#: Test pages per dataset in the gate's sample.
+PAGES_PER_DATASET_DEFAULT = 25
+#: How far below its floor a score may fall (float differences across platforms and library versions).
+NOISE_BAND_DEFAULT = 0.01
+MODES = ("html", "text")
+BASELINE_FILE_DEFAULT = Path("tests/model/quality_baseline.json")
+SCHEMA = "chromecut-quality-baseline/1"
+TEST_SPLIT = "test"
+FLOAT_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class GateSample:
+    """The gate's pages per dataset and their fingerprint."""
+
+    pages: dict[str, list[Page]]
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The committed floors: ``floors[mode][dataset]``, page F1."""
+
+    fingerprint: str
+    pages_per_dataset: int
+    noise_band: float
+    floors: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "fingerprint": self.fingerprint, "pages_per_dataset": self.pages_per_dataset,
+                "noise_band": self.noise_band,
+                "floors": {mode: dict(sorted(values.items())) for mode, values in sorted(self.floors.items())}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Baseline:
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a quality baseline ({SCHEMA}): schema {data.get('schema')!r}")
+        return cls(str(data["fingerprint"]), int(data["pages_per_dataset"]), float(data["noise_band"]),
+                   {mode: {k: float(v) for k, v in values.items()} for mode, values in data["floors"].items()})
+
+
+def read_baseline(path: Path) -> Baseline:
+    return Baseline.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_baseline(path: Path, baseline: Baseline) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(baseline.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def _scorable(page: Page) -> bool:
+    return score_page("", page) is not None
+
+
+def _page_digest(page: Page) -> str:
+    gold = page.gold
+    parts = [page.dataset, page.page_id, hashlib.sha256(page.html).hexdigest(), gold.kind.value, gold.text or "",
+             *gold.with_snippets, "\x00", *gold.without_snippets]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fingerprint(pages: dict[str, list[Page]]) -> str:
+    """A hash of every sampled page's dataset, id, HTML and gold, in order."""
+    digest = hashlib.sha256()
+    for dataset in sorted(pages):
+        for page in pages[dataset]:
+            digest.update(_page_digest(page).encode())
+    return digest.hexdigest()
+
+
+def gate_sample(root: Path | None = None, per_dataset: int = PAGES_PER_DATASET_DEFAULT,
+                datasets: Iterable[str] = DATASETS) -> GateSample:
+    """The first ``per_dataset`` scorable pages (by page id) of each dataset's test sites."""
+    pages: dict[str, list[Page]] = {}
+    for name in datasets:
+        tested = [page for page in iter_pages(name, datasets_root(root))
+                  if split_of(page.domain) == TEST_SPLIT and _scorable(page)]
+        pages[name] = sorted(tested, key=lambda page: page.page_id)[:per_dataset]
+    return GateSample(pages, fingerprint(pages))
+
+
+def score_modes(sample: GateSample, models: dict[str, str] | None = None) -> dict[str, dict[str, float]]:
+    """Mean page F1 per mode and dataset of the ``models`` (default: the shipped bundles) on the sample."""
+    from chromecut.predict import Cleaner
+
+    scores: dict[str, dict[str, float]] = {}
+    for mode in MODES:
+        cleaner = Cleaner.load((models or {}).get(mode, mode))
+        per_dataset: dict[str, float] = {}
+        for dataset, pages in sample.pages.items():
+            values = []
+            for page in pages:
+                if mode == "html":
+                    text = cleaner.clean(page.html, encoding_hint=page.encoding_hint)
+                else:
+                    text = cleaner.clean(html_to_text(decode_text(page.html, page.encoding_hint)))
+                prf = score_page(text, page)
+                values.append(prf.f1 if prf is not None else 0.0)
+            if values:
+                per_dataset[dataset] = round(sum(values) / len(values), FLOAT_DIGITS)
+        scores[mode] = per_dataset
+    return scores
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the gate found: each score below its floor minus the band, and missing floors."""
+
+    failures: list[str]
+    missing: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and not self.missing
+
+
+def compare(baseline: Baseline, scores: dict[str, dict[str, float]], sample_fingerprint: str) -> Verdict:
+    """Every score against its floor; a changed sample fails outright."""
+    failures: list[str] = []
+    if sample_fingerprint != baseline.fingerprint:
+        failures.append(f"the test sample changed (fingerprint {sample_fingerprint[:12]} != baseline "
+                        f"{baseline.fingerprint[:12]}): re-baseline with chromecut quality raise --new-sample")
+    missing: list[str] = []
+    for mode, per_dataset in sorted(scores.items()):
+        for dataset, score in sorted(per_dataset.items()):
+            floor = baseline.floors.get(mode, {}).get(dataset)
+            if floor is None:
+                missing.append(f"{mode}/{dataset}: no floor (score {score:.4f})")
+            elif score < floor - baseline.noise_band:
+                failures.append(f"{mode}/{dataset}: page F1 {score:.4f} < floor {floor:.4f} - "
+                                f"{baseline.noise_band}")
+    return Verdict(failures, missing)
+
+
+def raised(baseline: Baseline | None, scores: dict[str, dict[str, float]], sample_fingerprint: str,
+           *, lower: bool = False, new_sample: bool = False, pages_per_dataset: int = PAGES_PER_DATASET_DEFAULT,
+           noise_band: float = NOISE_BAND_DEFAULT) -> Baseline:
+    """The baseline with each floor lifted to the score measured now when that is higher (or set to it when
+    ``lower``). A new baseline (none yet) takes the scores as they are.
+
+    Raises
+    ------
+    ValueError
+        If the sample changed and ``new_sample`` is not given.
+    """
+    if baseline is None:
+        return Baseline(sample_fingerprint, pages_per_dataset, noise_band, {m: dict(s) for m, s in scores.items()})
+    if sample_fingerprint != baseline.fingerprint and not new_sample:
+        raise ValueError("the test sample changed since the baseline: pass --new-sample to accept it")
+    floors = {mode: dict(values) for mode, values in baseline.floors.items()}
+    for mode, per_dataset in scores.items():
+        for dataset, score in per_dataset.items():
+            old = floors.setdefault(mode, {}).get(dataset)
+            if old is None or score > old or lower or new_sample:
+                floors[mode][dataset] = score
+    return Baseline(sample_fingerprint, baseline.pages_per_dataset, baseline.noise_band, floors)
+
+
+def _report(scores: dict[str, dict[str, float]], baseline: Baseline | None) -> str:
+    lines = ["mode  dataset                      page F1   floor"]
+    for mode, per_dataset in sorted(scores.items()):
+        for dataset, score in sorted(per_dataset.items()):
+            floor = baseline.floors.get(mode, {}).get(dataset) if baseline else None
+            lines.append(f"{mode:<5} {dataset:<28} {score:7.4f} {'' if floor is None else f'{floor:7.4f}'}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``chromecut quality check|raise [--baseline PATH] [--lower] [--new-sample]``; 0 pass, 1 fail."""
+    parser = argparse.ArgumentParser(prog="chromecut quality", description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("action", choices=("check", "raise"))
+    parser.add_argument("--baseline", type=Path, default=BASELINE_FILE_DEFAULT, help="the committed floors")
+    parser.add_argument("--root", type=Path, default=None, help="dataset folder (default: $CHROMECUT_DATASETS)")
+    parser.add_argument("--lower", action="store_true", help="raise: let floors go down to today's scores")
+    parser.add_argument("--new-sample", action="store_true", help="raise: accept a changed test sample")
+    args = parser.parse_args(argv)
+    baseline = read_baseline(args.baseline) if args.baseline.exists() else None
+    per_dataset = baseline.pages_per_dataset if baseline else PAGES_PER_DATASET_DEFAULT
+    started = time.perf_counter()
+    sample = gate_sample(args.root, per_dataset)
+    scores = score_modes(sample)
+    print(_report(scores, baseline))
+    print(f"{sum(map(len, sample.pages.values()))} pages, {time.perf_counter() - started:.1f} s")
+    if args.action == "raise":
+        try:
+            updated = raised(baseline, scores, sample.fingerprint, lower=args.lower, new_sample=args.new_sample)
+        except ValueError as exc:
+            parser.error(str(exc))
+        write_baseline(args.baseline, updated)
+        print(f"wrote {args.baseline}")
+        return 0
+    if baseline is None:
+        parser.error(f"no baseline at {args.baseline}: create it with chromecut quality raise")
+    verdict = compare(baseline, scores, sample.fingerprint)
+    for problem in verdict.failures + verdict.missing:
+        print(f"FAIL {problem}")
+    return 0 if verdict.passed else 1
