@@ -1,18 +1,23 @@
-"""Shared fixtures: tiny trained bundles built from hand-made pages (no dataset needed)."""
+"""Shared fixtures and markers.
+
+- Tiny trained bundles built from hand-made pages (no dataset needed).
+- ``data``: a test that reads the real datasets; skipped, in one place, when the dataset folder is absent.
+- ``integration`` and ``slow``: every test under ``tests/integration/`` (servers, subprocesses, the DVC
+  pipeline); ``pytest -m "not slow"`` leaves them out.
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
+from chromecut.datasets.loaders import DATASETS_ENV_VAR, datasets_root
+from chromecut.datasets.prepare import PrepareSettings, prepare
 from chromecut.features.frame import Featurizer
 from chromecut.model.bundle import Bundle
 from chromecut.settings import ModelSettings
 from chromecut.train.core import fit_bundle
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from synthetic import synthetic_frame
 
@@ -42,3 +47,26 @@ def tiny_text_bundle() -> Bundle:
 @pytest.fixture()
 def saved_bundle(tiny_bundle: Bundle, tmp_path: Path) -> Path:
     return tiny_bundle.save(tmp_path / "bundle")
+
+
+INTEGRATION_DIR = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the integration tests slow, and skip the data tests when the datasets are not there."""
+    have_data = datasets_root().is_dir()
+    skip_data = pytest.mark.skip(reason=f"datasets not found at {datasets_root()} (set {DATASETS_ENV_VAR})")
+    for item in items:
+        if INTEGRATION_DIR in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+            item.add_marker(pytest.mark.slow)
+        if not have_data and item.get_closest_marker("data") is not None:
+            item.add_marker(skip_data)
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small prepared line table from real pages of two datasets."""
+    out = tmp_path_factory.mktemp("prepared")
+    prepare(PrepareSettings(out_dir=out, datasets=("readability", "chinese-wce"), max_pages=25, n_jobs=1))
+    return out

@@ -13,16 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.datasets.loaders import DATASETS, DATASETS_ENV_VAR, Page, datasets_root, iter_pages
+from chromecut.datasets.loaders import DATASETS, DATASETS_ENV_VAR, Page, iter_pages
 from chromecut.segment.encoding import normalise_encoding_name
 
 pytestmark = pytest.mark.data
 
-if not datasets_root().is_dir():
-    pytest.skip(
-        f"dataset folder {datasets_root()} not found (set {DATASETS_ENV_VAR} to run the data tests)",
-        allow_module_level=True,
-    )
 
 #: Share of pages a "most pages" check asks for.
 MOST = 0.95

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from chromecut.datasets.loaders import datasets_root
 from chromecut.evaluate import quality
 
 from model_helpers import PROJECT_ROOT
 
 pytestmark = [
     pytest.mark.data,
-    pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}"),
 ]
 
 

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from chromecut.datasets.loaders import datasets_root
 from chromecut.settings import ModelSettings, TrainSettings
 from chromecut.train.core import train
 
@@ -19,7 +18,6 @@ from model_helpers import tiny_settings as _settings
 
 pytestmark = [
     pytest.mark.data,
-    pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}"),
 ]
 
 

@@ -11,12 +11,8 @@ import pandas as pd
 import pytest
 
 from chromecut.cli import main
-from chromecut.datasets.loaders import datasets_root
-
-needs_data = pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}")
 
 
-@needs_data
 @pytest.mark.data
 def test_prepare_then_report_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["data", "prepare", "--datasets", "chinese-wce,readability", "--max-pages", "6", "--out", str(tmp_path)]

@@ -33,7 +33,7 @@ PAGES_PER_DATASET_DEFAULT = 25
 #: How far below its floor a score may fall (float differences across platforms and library versions).
 NOISE_BAND_DEFAULT = 0.01
 MODES = ("html", "text")
-BASELINE_FILE_DEFAULT = Path("tests/model/quality_baseline.json")
+BASELINE_FILE_DEFAULT = Path("reports/quality-floors.json")
 SCHEMA = "chromecut-quality-baseline/1"
 TEST_SPLIT = "test"
 FLOAT_DIGITS = 4

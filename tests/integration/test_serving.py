@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.datasets.loaders import datasets_root
 from chromecut.train.core import train
 
 from model_helpers import PAGE, free_port, http_json, tiny_settings, venv_bin, wait_until_serving
 
 pytestmark = [
     pytest.mark.data,
-    pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}"),
 ]
 
 

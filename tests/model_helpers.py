@@ -81,7 +81,7 @@ def venv_bin() -> Path:
 # The smoke DVC pipeline (fixture smoke_project in conftest.py)
 # ------------------------------------------------------------------------------------------------------------
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 #: The two DVC experiments of the smoke pipeline: the smoke config, then the same with smaller trees.
 SMOKE_EXPERIMENTS = (

@@ -11,11 +11,8 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from chromecut.datasets.loaders import datasets_root
-
 pytestmark = [
     pytest.mark.data,
-    pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}"),
 ]
 SWEEP_TIMEOUT_SECONDS = 600
 

@@ -10,7 +10,6 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from chromecut.datasets.loaders import datasets_root
 from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner
 from chromecut.train.core import train
@@ -22,7 +21,6 @@ pytest.importorskip("distributed")
 
 pytestmark = [
     pytest.mark.data,
-    pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}"),
 ]
 #: How far the Dask model's scores may be from the local model's: data-parallel LightGBM builds its trees from
 #: histograms merged across workers, so they differ a little from the single-process ones, and from one Dask

@@ -17,11 +17,8 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.entities import RunStatus
 
-from chromecut.datasets.loaders import datasets_root
-
 pytestmark = [
     pytest.mark.data,
-    pytest.mark.skipif(not datasets_root().is_dir(), reason=f"datasets not found at {datasets_root()}"),
 ]
 EXPERIMENT = "interrupt"
 #: Seconds to wait for the run to start, and for the interrupted process to end.

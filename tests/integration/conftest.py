@@ -1,35 +1,21 @@
-"""Fixtures of the end-to-end tests: a small prepared table from real pages; the smoke DVC pipeline run twice."""
+"""Fixtures of the integration tests: the smoke DVC pipeline run twice in a copy of the project."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
 from chromecut.datasets.loaders import datasets_root
-from chromecut.datasets.prepare import PrepareSettings, prepare
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from model_helpers import PROJECT_ROOT, SMOKE_EXPERIMENTS, SmokeProject, project_files, venv_bin
-
-
-@pytest.fixture(scope="session")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("prepared")
-    prepare(PrepareSettings(out_dir=out, datasets=("readability", "chinese-wce"), max_pages=25, n_jobs=1))
-    return out
 
 
 @pytest.fixture(scope="session")
 def smoke_project(tmp_path_factory: pytest.TempPathFactory) -> SmokeProject:
     """The project copied into a new git repository, then ``dvc exp run -S experiment=smoke`` twice (the second
     with ``model.num_leaves=15``), DVC's caches and the MLflow store inside the temporary folder."""
-    if not datasets_root().is_dir():
-        pytest.skip(f"datasets not found at {datasets_root()}")
     base = tmp_path_factory.mktemp("smoke")
     root = base / "project"
     for name in project_files():
