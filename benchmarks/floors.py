@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/floors.py --pages 120
 
-On the benchmark's sample of pages (:func:`chromecut.bench.speed.load_sample`), prints milliseconds per page of
+On the benchmark's sample of pages (:func:`chromecut.bench.sample.load_sample`), prints milliseconds per page of
 selectolax's parse, the same parse followed by a Python walk that only visits every node (the least any
 segmentation written in Python does), resiliparse's parse and its main-content extraction, and chromecut's
 whole segmentation; then, per mode, microseconds per line of chromecut's featurisation and of each shipped
@@ -24,9 +24,9 @@ from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 from selectolax.lexbor import LexborHTMLParser
 
-from chromecut.bench.speed import DEFAULT_DATASETS, load_sample
-from chromecut.features.frame import line_frame
-from chromecut.model.bundle import CONTEXT_PASS, FIRST_PASS
+from chromecut.bench.sample import DEFAULT_DATASETS, load_sample
+from chromecut.features import line_frame
+from chromecut.model.estimator import CONTEXT_PASS, FIRST_PASS
 from chromecut.predict import Cleaner
 
 PAGES_DEFAULT = 120
@@ -103,11 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{mode} featurisation (Featurizer.transform) "
               f"{featurise / len(frame) * US_PER_SECOND:6.2f} us/line ({len(frame):,} lines)")
         features = plain.bundle.featurizer.transform(frame)
-        final = plain.bundle.final_features(frame, features)
+        final = plain.bundle.classifier.final_features(features, frame)
         for which, table in ((FIRST_PASS, features), (CONTEXT_PASS, final)):
             matrix = table.to_numpy(dtype=np.float32)
-            boosters = {"lightgbm": plain.bundle.booster if which == FIRST_PASS else plain.bundle.context_booster,
-                        "compiled": compiled.bundle.compiled[which] if compiled.bundle.compiled else None}
+            classifier = plain.bundle.classifier
+            boosters = {"lightgbm": classifier.booster_ if which == FIRST_PASS else classifier.context_booster_,
+                        "compiled": (compiled.bundle.classifier.compiled_ or (None, None))[which]}
             timings = {
                 "to_numpy": best_of(lambda table=table: table.to_numpy(dtype=np.float32)),
                 "lightgbm": best_of(lambda b=boosters["lightgbm"], m=matrix: b.predict(m, num_threads=1)),

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.datasets.loaders import DATASETS_ENV_VAR, datasets_root
+from chromecut.datasets import DATASETS_ENV_VAR, datasets_root
 from chromecut.datasets.prepare import PrepareSettings, prepare
-from chromecut.features.frame import Featurizer
+from chromecut.features import Featurizer
 from chromecut.model.bundle import Bundle
 from chromecut.settings import ModelSettings
-from chromecut.train.core import fit_bundle
+from chromecut.train.fit import fit_bundle
 
 from synthetic import synthetic_frame
 

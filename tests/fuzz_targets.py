@@ -15,8 +15,8 @@ from functools import cache
 import numpy as np
 from hypothesis import strategies as st
 
-from chromecut.features.frame import line_frame
-from chromecut.io import inputs
+from chromecut.features import line_frame
+from chromecut.io import readers, warc
 from chromecut.io.inputs import Document, InputFailure, Source
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html, segment_text, split_text_lines
@@ -145,10 +145,10 @@ READER_MAX_BYTES = 4096
 def check_readers(data: bytes) -> None:
     """Every reader (plain, JSON Lines, WARC; gzip or not) turns any bytes into documents and failures, never an
     exception, and never hands on a document over the size limit."""
-    readers = (("sniff", lambda s, f: [inputs._read_plain(s, f, READER_MAX_BYTES)]),
-               ("jsonl", lambda s, f: list(inputs._read_jsonl(s, f, READER_MAX_BYTES))),
-               ("warc", lambda s, f: list(inputs._read_warc(s, f, READER_MAX_BYTES))))
-    for source_format, read in readers:
+    formats = (("sniff", lambda s, f: [readers._read_plain(s, f, READER_MAX_BYTES)]),
+               ("jsonl", lambda s, f: list(readers._read_jsonl(s, f, READER_MAX_BYTES))),
+               ("warc", lambda s, f: list(warc.read_warc(s, f, READER_MAX_BYTES))))
+    for source_format, read in formats:
         items = read(Source("fuzz", source_format), io.BytesIO(data))  # type: ignore[arg-type]
         assert all(isinstance(item, Document | InputFailure) for item in items)
         for item in items:

@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from chromecut.features.frame import line_frame
+from chromecut.features import line_frame
 from chromecut.segment.html import segment_html
 
 PROSE = (

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chromecut.datasets.loaders import DATASETS
+from chromecut.bench import cli as bench_cli
+from chromecut.datasets import DATASETS
 from chromecut.io import batch
 from chromecut.io.inputs import INPUT_FORMATS
 from chromecut.model.compiled import CACHE_ENV, PREDICTOR_DEFAULT, PREDICTORS
@@ -211,14 +212,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-peers", action="store_true", help="score chromecut only")
     ev.add_argument("-j", "--jobs", type=int, default=1, help="processes for the peers")
     ev.add_argument("--out", type=Path, default=None, help="write the JSON report here")
-    bench_parser = commands.add_parser("bench", help="speed and memory benchmarks against the peers")
-    bench_commands = bench_parser.add_subparsers(dest="bench_command", required=True)
-    # Listed for --help only: main() hands "bench ..." to the benchmark's own parser (importing it here would
-    # load the model stack on every call).
-    bench_commands.add_parser("speed", help="pages/s, MB/s, lines/s of chromecut and the peers")
-    bench_commands.add_parser("dask", help="pages/s of clean --engine dask with 1 and 2 workers, and the speedup")
-    bench_commands.add_parser("serve", help="the model server under concurrent clients: p50/p99, requests/s")
-    bench_commands.add_parser("stream", help="peak RSS of chromecut clean over N MB of generated JSON Lines")
+    bench_cli.add_bench_parser(commands)  # each benchmark's options load only when it is parsed
     # Also handed on by main(): the DVC pipeline's stages, each reading the composed params.yaml.
     commands.add_parser("pipeline", help="a stage of the DVC pipeline (prepare, train, evaluate, bench)",
                         add_help=False)
@@ -348,10 +342,6 @@ def _print_report(summary: dict[str, Any], as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chromecut`` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["bench"]:  # the benchmark parses its own options
-        from chromecut.bench import speed as bench
-
-        return bench.main(arguments[1:])
     if arguments[:1] == ["pipeline"]:
         from chromecut import pipeline
 
@@ -365,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _infer(args)
     if args.command == "evaluate":
         return _evaluate(args)
+    if args.command == "bench":
+        return bench_cli.run(args)
 
     if args.command == "data":
         from chromecut.datasets import prepare as data

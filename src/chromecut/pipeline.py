@@ -46,6 +46,9 @@ def compose_params(config_dir: Path, overrides: Sequence[str] = ()) -> str:
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
+    from chromecut.train.schema import register
+
+    register()
     with initialize_config_dir(str(config_dir.resolve()), version_base=None):
         cfg = compose(config_name=CONFIG_NAME, overrides=list(overrides))
     OmegaConf.resolve(cfg)
@@ -174,7 +177,7 @@ def bench_arguments(settings: PipelineSettings, root: Path, report: Path) -> lis
 def run_bench(settings: PipelineSettings, root: Path) -> dict[str, Any]:
     """The speed benchmark of the pipeline's bundles beside the peers: the full report, and per contender its
     pages/s, lines/s, F1 and speed ratio to chromecut's html mode as metrics."""
-    from chromecut.bench import speed as bench
+    from chromecut.bench import cli as bench
 
     report_path = root / REPORT_DIR / BENCH_REPORT
     status = bench.main(bench_arguments(settings, root, report_path))

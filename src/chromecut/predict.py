@@ -18,7 +18,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
-from chromecut.features.frame import line_frame
+from chromecut.features import line_frame
 from chromecut.io.streams import chunked
 from chromecut.io.workers import START_METHOD, WatchedPool, settle_heap
 from chromecut.model.bundle import Bundle

@@ -1,5 +1,12 @@
-"""Typed settings of a training run. Hydra composes ``conf/``; :func:`settings_from_dict` turns the composed,
-resolved config into these dataclasses, so library code never sees a DictConfig."""
+"""Typed settings of a run, and the one source of their defaults.
+
+Hydra composes ``conf/`` over :class:`ChromecutConfig` (registered as the structured config ``chromecut_schema``
+by the ``hydra_plugins.chromecut_config`` module, which Hydra's plugin scan imports in ``chromecut-train``,
+``chromecut pipeline compose`` and ``dvc exp run`` alike), so the YAML files hold only what differs from these
+defaults, and a misspelt or mistyped override fails at composition. :func:`settings_from_dict` turns the
+composed, resolved config into these dataclasses, so library code never sees a DictConfig. This module
+imports nothing of Hydra.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +14,32 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chromecut.features.frame import KEYWORD_MAX_CHARS_DEFAULT, REPEAT_MIN_PAGES_DEFAULT, REPEAT_TABLE_SIZE_DEFAULT
+from chromecut.features import KEYWORD_MAX_CHARS_DEFAULT, REPEAT_MIN_PAGES_DEFAULT, REPEAT_TABLE_SIZE_DEFAULT
 
 #: Training pages per dataset in each leave-one-dataset-out fold (the large datasets are subsampled so ten folds
 #: fit in an hour on two cores; the held-out dataset is always scored on all its labelled pages).
 FOLD_MAX_PAGES_DEFAULT = 300
 #: Pages in the speed benchmark's sample.
 BENCH_PAGES_DEFAULT = 300
+#: Where a run saves its bundle when ``output_dir`` is not set (relative to the project root).
+OUTPUT_DIR_PATTERN = "outputs/bundles/{mode}"
+#: The MLflow store when neither ``tracking.tracking_uri`` nor ``$MLFLOW_TRACKING_URI`` names one; a relative
+#: sqlite path is anchored at the project root, so Hydra's output folders never scatter databases.
+TRACKING_URI_DEFAULT = "sqlite:///mlflow.db"
 
 
 @dataclass(frozen=True)
 class DataSettings:
     """Which prepared table to train on, and which of its pages and lines."""
 
+    #: Where the datasets are (None: ``$CHROMECUT_DATASETS``, else ``../shared/datasets``).
     root: str | None = None
     processed_dir: str = "data/processed"
+    #: Datasets the model learns from (empty: every dataset).
     datasets: tuple[str, ...] = ()
+    #: The shipped models learn only from CC-BY / Apache / MIT data ...
     permissive_only: bool = True
+    #: ... unless this adds the research-only and unlicensed datasets.
     include_research: bool = False
     exclude_datasets: tuple[str, ...] = ()
     max_pages_per_dataset: int | None = None
@@ -62,12 +78,17 @@ class ModelSettings:
     num_boost_round: int = 1500
     early_stopping_rounds: int = 50
     num_threads: int = 2
+    #: ``sqrt_tokens`` or ``none``.
     line_weight: str = "sqrt_tokens"
     tune_threshold: bool = True
     threshold: float = 0.5
+    #: A second pass that also sees the first pass's probabilities of the line's neighbours.
     context_pass: bool = True
+    #: Out-of-fold first-pass probabilities for training the context pass (folds by site).
     context_folds: int = 3
+    #: ``lgbm_dask``: a LocalCluster of this many worker processes (``num_threads`` threads each) ...
     dask_workers: int = 2
+    #: ... unless the address of a running scheduler is given.
     dask_scheduler: str | None = None
 
 
@@ -76,7 +97,8 @@ class TrackingSettings:
     """Where MLflow records runs, and what gets registered."""
 
     enabled: bool = True
-    tracking_uri: str = "sqlite:///mlflow.db"
+    #: None: ``$MLFLOW_TRACKING_URI``, else :data:`TRACKING_URI_DEFAULT`.
+    tracking_uri: str | None = None
     experiment: str = "chromecut"
     run_name: str | None = None
     register: bool = True
@@ -95,20 +117,31 @@ class TrainSettings:
     model: ModelSettings = field(default_factory=ModelSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     seed: int = 20261123
-    output_dir: str = "outputs/bundle"
+    #: Where the bundle is saved (None: :data:`OUTPUT_DIR_PATTERN` of the mode); every relative path of a run
+    #: is resolved against the project root (``$CHROMECUT_ROOT``, else the current folder).
+    output_dir: str | None = None
+    #: A second copy of the bundle (the shipped models: into the package).
     ship_to: str | None = None
     #: When set, the run also writes its metrics, test-line precision/recall curve and per-page scores here
     #: (the DVC pipeline's metrics and plots).
     report_dir: str | None = None
+
+    @property
+    def bundle_dir(self) -> str:
+        """Where the run saves its bundle."""
+        return self.output_dir or OUTPUT_DIR_PATTERN.format(mode=self.features.mode)
 
 
 @dataclass(frozen=True)
 class EvaluateSettings:
     """The leave-one-dataset-out evaluation: which datasets are held out, how much each fold trains on."""
 
-    datasets: tuple[str, ...] = ()  # empty: every dataset
+    #: Held-out datasets (empty: all ten).
+    datasets: tuple[str, ...] = ()
     fold_max_pages: int | None = FOLD_MAX_PAGES_DEFAULT
+    #: The peers scored on the same held-out pages.
     peers: bool = True
+    #: Processes for the peers.
     jobs: int = 1
 
 
@@ -117,9 +150,12 @@ class BenchSettings:
     """The speed benchmark of the pipeline's bundles beside the peers."""
 
     pages: int = BENCH_PAGES_DEFAULT
-    datasets: tuple[str, ...] = ()  # empty: the benchmark's default sample
-    contenders: tuple[str, ...] = ()  # empty: every contender
-    rss_repeats: tuple[int, ...] = ()  # empty: no memory measurement
+    #: Empty: the benchmark's default mix.
+    datasets: tuple[str, ...] = ()
+    #: Empty: chromecut's and every peer's.
+    contenders: tuple[str, ...] = ()
+    #: Stream lengths (in samples) whose peak RSS is measured; empty: none.
+    rss_repeats: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +165,26 @@ class PipelineSettings:
     train: TrainSettings = field(default_factory=TrainSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
     bench: BenchSettings = field(default_factory=BenchSettings)
+
+
+@dataclass
+class ChromecutConfig:
+    """The schema Hydra composes ``conf/`` over: every group and top-level key with its type and default.
+
+    Not frozen, since Hydra merges the YAML files into it; library code gets :class:`TrainSettings` and
+    :class:`PipelineSettings` from :func:`settings_from_dict` / :func:`pipeline_settings_from_dict`.
+    """
+
+    data: DataSettings = field(default_factory=DataSettings)
+    features: FeatureSettings = field(default_factory=FeatureSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
+    bench: BenchSettings = field(default_factory=BenchSettings)
+    seed: int = TrainSettings.seed
+    output_dir: str | None = None
+    ship_to: str | None = None
+    report_dir: str | None = None
 
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.datasets.loaders import DATASETS, DATASETS_ENV_VAR, Page, iter_pages
+from chromecut.datasets import DATASETS, DATASETS_ENV_VAR, Page, iter_pages
 from chromecut.segment.encoding import normalise_encoding_name
 
 pytestmark = pytest.mark.data

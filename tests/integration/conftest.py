@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from chromecut.datasets.loaders import datasets_root
+from chromecut.datasets import datasets_root
 
 from model_helpers import PROJECT_ROOT, SMOKE_EXPERIMENTS, SmokeProject, project_files, venv_bin
 

@@ -47,7 +47,7 @@ def test_dask_training_is_tracked_and_scores_like_the_local_model(prepared: Path
     assert remote["test_page_f1"] > 0.5 and remote["threshold"] == THRESHOLD
 
     bundle = Bundle.load(tmp_path / "dask" / "bundle")
-    assert bundle.context_booster is not None
+    assert bundle.classifier.context_booster_ is not None
     assert bundle.feature_names == Bundle.load(tmp_path / "local" / "bundle").feature_names
     assert "council approved" in Cleaner(bundle).clean(PAGE)
 

@@ -1,13 +1,12 @@
 """The hostile input corpus through ``chromecut clean`` / ``label`` and the Python API: the batch goes on, each
 document that cannot be processed is named with a clear reason, every other one gets exactly one label per line
-(nothing lost, nothing invented). Also the limits themselves: the clock, the nesting estimate, the hard limit."""
+(nothing lost, nothing invented). Also the limits themselves: the clock, the nesting estimate (the hard limit
+that kills a stuck worker is tested with the pool, in ``tests/unit/io/test_workers.py``)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import time
 from collections import defaultdict
 from itertools import count
 from pathlib import Path
@@ -19,7 +18,6 @@ from hypothesis import strategies as st
 
 from chromecut.cli import EXIT_FAILED, main
 from chromecut.io.inputs import sniff_kind
-from chromecut.io.workers import WatchedPool
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html
 from chromecut.segment.limits import (
@@ -235,39 +233,6 @@ def test_the_count_of_start_tags_bounds_the_nesting_estimate(pieces: list[str]) 
 def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_lines"):
         Limits(max_lines=0)
-
-
-# --- The hard limit: a worker stuck in C code is killed -------------------------------------------------------
-
-STUCK_SECONDS = 3600
-
-
-def _work(batch: list[str]) -> list[str]:
-    out = []
-    for item in batch:
-        if item == "stuck":
-            time.sleep(STUCK_SECONDS)  # a C call: no cooperative check can interrupt it
-        if item == "crash":
-            os._exit(3)
-        out.append(item.upper())
-    return out
-
-
-def _fail(item: str, error: Exception) -> str:
-    return f"failed {item}: {type(error).__name__}: {error}"
-
-
-def test_a_stuck_or_crashing_document_is_killed_and_only_it_fails() -> None:
-    batches = [["a", "b"], ["c", "stuck", "d"], ["e"], ["crash", "f"], ["g"]]
-    started = time.monotonic()
-    with WatchedPool(2, _work, lambda batch: 4.0 + len(batch), _fail) as pool:
-        results = list(pool.map(batches))
-    assert results[:3] == ["A", "B", "C"]
-    assert results[3].startswith("failed stuck: PageTimeout: worker stopped after") and "--page-timeout" in results[3]
-    assert results[4:6] == ["D", "E"]
-    assert results[6] == "failed crash: WorkerDied: worker process died (crash or out of memory)"
-    assert results[7:] == ["F", "G"]
-    assert pool.restarts >= 3 and time.monotonic() - started < STUCK_SECONDS / 10
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

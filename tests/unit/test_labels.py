@@ -1,21 +1,17 @@
-"""Alignment of gold text to lines, snippet labels, and the token-level scores."""
+"""Alignment of gold text to lines, and snippet labels (the scores are tested in unit/evaluate/test_metrics.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from chromecut.datasets.loaders import Gold, GoldKind
+from chromecut.datasets import Gold, GoldKind
 from chromecut.labels import (
     Label,
     align_lines,
     label_lines,
     label_snippets,
     oracle_text,
-    shingle_prf,
-    shingles,
-    snippet_score,
-    tokenize,
 )
 
 C, X, U = Label.CONTENT, Label.CHROME, Label.UNKNOWN
@@ -24,14 +20,6 @@ ARTICLE = [
     "The study, published on Monday, used satellite measurements collected over a decade.",
     "Local farmers say the salt water already reaches fields that were fertile ten years ago.",
 ]
-
-
-def test_tokenize_folds_case_entities_quotes_and_width() -> None:
-    assert tokenize("It&#8217;s “Ｑuoted” — CAFÉ") == ["it", "s", "quoted", "café"]
-
-
-def test_cjk_characters_are_tokens_of_their_own() -> None:
-    assert tokenize("中文内容 abc") == ["中", "文", "内", "容", "abc"]
 
 
 def test_exact_gold_lines_are_content_and_the_rest_chrome() -> None:
@@ -108,25 +96,6 @@ def test_label_lines_dispatches_on_the_gold_kind() -> None:
     assert label_lines(["x", ARTICLE[0]], snippets).labels.tolist() == [U, C]
     text = Gold(GoldKind.TEXT, text=ARTICLE[0])
     assert label_lines(["x", ARTICLE[0]], text).labels.tolist() == [X, C]
-
-
-def test_shingles_of_short_text_are_one_shingle() -> None:
-    assert shingles(["a", "b"]) == {("a", "b"): 1}
-    assert sum(shingles(list("abcdef")).values()) == 3
-
-
-def test_shingle_prf_is_perfect_for_identical_text_and_zero_for_disjoint() -> None:
-    assert shingle_prf(ARTICLE[0], ARTICLE[0]).f1 == pytest.approx(1.0)
-    assert shingle_prf(ARTICLE[0], ARTICLE[1]).f1 == pytest.approx(0.0)
-    both = shingle_prf(ARTICLE[0], ARTICLE[0] + " " + ARTICLE[1])
-    assert both.precision == pytest.approx(1.0) and 0.3 < both.recall < 0.6
-    assert shingle_prf("", "").f1 == pytest.approx(1.0)
-
-
-def test_snippet_score_counts_kept_and_dropped_snippets() -> None:
-    score = snippet_score(ARTICLE[0], ["river delta", "salt water"], ["river delta", "cookie"])
-    assert score.recall == pytest.approx(0.5)
-    assert score.precision == pytest.approx(0.5)
 
 
 def test_oracle_text_keeps_exactly_the_content_lines_in_order() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,16 @@ def test_committed_params_are_conf_composed_as_dvc_composes_it(monkeypatch: pyte
 
 
 def test_dvc_composes_the_same_params_as_the_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dvc.utils.hydra import compose_and_dump
-
+    """DVC composes in a process of its own, where only Hydra's plugin scan of the ``plugins_path`` that
+    ``.dvc/config`` names can register the schema: done here in a fresh interpreter, as DVC does it."""
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    config = (PROJECT_ROOT / ".dvc" / "config").read_text(encoding="utf-8")
+    plugins = next(line.split("=", 1)[1].strip() for line in config.splitlines() if "plugins_path" in line)
     overrides = ["experiment=smoke", "model.num_leaves=15"]
-    compose_and_dump(tmp_path / "params.yaml", str(PROJECT_ROOT / "conf"), None, "config", str(tmp_path), overrides)
+    script = ("import sys; from dvc.utils.hydra import compose_and_dump; "
+              "compose_and_dump(sys.argv[1], sys.argv[2], None, 'config', sys.argv[3], sys.argv[4:])")
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "params.yaml"), str(PROJECT_ROOT / "conf"),
+                    str(PROJECT_ROOT / plugins), *overrides], check=True, cwd=tmp_path)
     assert (tmp_path / "params.yaml").read_text(encoding="utf-8") == pipeline.compose_params(
         PROJECT_ROOT / "conf", overrides)
 

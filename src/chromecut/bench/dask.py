@@ -1,7 +1,7 @@
 """Dask benchmark: ``chromecut bench dask`` cleans the same pages on LocalClusters of 1 and 2 (or more) workers
 and prints pages/s and the speedup over one worker, with the local engine (``chromecut clean -j 1``) beside.
 
-The sample is the speed benchmark's (:func:`chromecut.bench.speed.sample_pages`), written as one HTML file per page
+The sample is the speed benchmark's (:func:`chromecut.bench.sample.sample_pages`), written as one HTML file per page
 (the bytes as the datasets hold them) into a scratch folder. Each run cleans every file with ``--out-dir``, as
 ``chromecut clean --engine dask`` does; a cluster is started and every worker has loaded the model before the
 clock starts. The outputs of every run are compared with the local engine's, byte for byte. Figures are
@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from chromecut.bench.speed import add_sample_arguments, sample_pages
+from chromecut.bench.options import add_sample_arguments
+from chromecut.bench.sample import sample_pages
 from chromecut.io import batch
 
 #: Worker counts compared (the speedup is over the first).

@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+#: What ``--help`` says the benchmark is (the first paragraph of this docstring).
+DESCRIPTION = (__doc__ or "").split("\n\n")[0]
 REQUESTS_DEFAULT = 1000
 CLIENTS_DEFAULT = 8
 #: uvicorn worker processes of the server (the machine's cores by default would starve the clients).
@@ -245,9 +247,8 @@ def run_load(base_url: str, requests: int, clients: int, server_workers: int, se
                        problems[0] if problems else None)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m chromecut.bench.serving [options]``; 0 when every request succeeded."""
-    parser = argparse.ArgumentParser(prog="python -m chromecut.bench.serving", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``chromecut bench serve`` (and ``python -m chromecut.bench.serving``)."""
     parser.add_argument("--model", default="html", help="shipped bundle name or bundle folder (default: html)")
     parser.add_argument("--requests", type=int, default=REQUESTS_DEFAULT, help=f"default {REQUESTS_DEFAULT}")
     parser.add_argument("--clients", type=int, default=CLIENTS_DEFAULT, help=f"default {CLIENTS_DEFAULT}")
@@ -259,12 +260,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="send N real pages of the datasets in turn (the speed benchmark's sample) instead of "
                              "generated ones")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the model, put it under load, print (and write) the figures; 0 when every request succeeded."""
     from chromecut.predict import resolve_model
 
     sample = None
     if args.dataset_pages:
-        from chromecut.bench.speed import DEFAULT_DATASETS, sample_pages
+        from chromecut.bench.sample import DEFAULT_DATASETS, sample_pages
         from chromecut.segment.encoding import decode_text
 
         sample = [decode_text(page.html) for page in sample_pages(DEFAULT_DATASETS, args.dataset_pages)]
@@ -283,6 +287,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(figures), indent=2) + "\n", encoding="utf-8")
     return 1 if figures.failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m chromecut.bench.serving [options]``: the same as ``chromecut bench serve [options]``."""
+    parser = argparse.ArgumentParser(prog="python -m chromecut.bench.serving", description=DESCRIPTION)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

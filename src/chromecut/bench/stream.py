@@ -24,6 +24,8 @@ from pathlib import Path
 
 from chromecut.bench.serving import generated_page
 
+#: What ``--help`` says the benchmark is (the first paragraph of this docstring).
+DESCRIPTION = (__doc__ or "").split("\n\n")[0]
 SIZES_MB_DEFAULT = (100, 1000)
 BYTES_PER_MB = 1_000_000
 KIB = 1024
@@ -124,14 +126,16 @@ def measure_stream(size_mb: int, jobs: int = 1, extra: Sequence[str] = ()) -> St
                         round(usage.ru_maxrss * KIB / BYTES_PER_MB, 1), round(peak_tree / BYTES_PER_MB, 1), jobs)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m chromecut.bench.stream [--sizes-mb 100 1000] [--jobs N] [--json PATH]``."""
-    parser = argparse.ArgumentParser(prog="python -m chromecut.bench.stream", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``chromecut bench stream`` (and ``python -m chromecut.bench.stream``)."""
     parser.add_argument("--sizes-mb", type=int, nargs="+", default=list(SIZES_MB_DEFAULT),
                         help="stream sizes in MB (default: 100 1000)")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="worker processes of chromecut clean")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Measure every size, print (and write) the figures; 0 when every run exited 0."""
     figures = []
     for size in args.sizes_mb:
         figure = measure_stream(size, args.jobs)
@@ -145,6 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n", encoding="utf-8")
     return 0 if all(f.exit_status == 0 for f in figures) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m chromecut.bench.stream [--sizes-mb 100 1000] [--jobs N] [--json PATH]``: the same as
+    ``chromecut bench stream [options]``."""
+    parser = argparse.ArgumentParser(prog="python -m chromecut.bench.stream", description=DESCRIPTION)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -21,16 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chromecut.datasets.loaders import DATASETS, GoldKind, Page, iter_pages
+from chromecut.datasets import DATASETS, GoldKind, Page, iter_pages
+from chromecut.evaluate.metrics import shingle_prf, snippet_score
 from chromecut.io.streams import chunked
-from chromecut.labels import (
-    MIN_COVERAGE_DEFAULT,
-    Label,
-    label_lines,
-    oracle_text,
-    shingle_prf,
-    snippet_score,
-)
+from chromecut.labels import MIN_COVERAGE_DEFAULT, Label, label_lines, oracle_text
 from chromecut.segment.html import MARKUP_FIELDS, Line, segment_html
 
 LINES_FILE = "lines.parquet"

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from chromecut.datasets.loaders import DATASETS
+from chromecut.datasets import DATASETS
+from chromecut.evaluate.scores import page_scores
 from chromecut.labels import Label
 from chromecut.model.bundle import Bundle
 from chromecut.predict import strongest_contributions
 from chromecut.settings import DataSettings, FeatureSettings
-from chromecut.train.core import build_frame, featurize_parts, load_table, page_scores, to_text_mode
+from chromecut.train.frame import build_frame, featurize_parts, load_table, to_text_mode
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -151,19 +152,19 @@ def mistakes(bundle: Bundle, frame: pd.DataFrame, n: int = 30, top: int = EXPLAI
     """
     frame = model_input(bundle, frame)
     features = bundle.featurizer.transform(frame)
-    final = bundle.final_features(frame, features)
+    final = bundle.classifier.final_features(features, frame)
     probabilities = bundle.predict_proba(frame, features)
     labels = frame["label"].to_numpy()
     y = (labels == Label.CONTENT).astype(np.float64)
     wrong = ((probabilities >= bundle.threshold) != (y == 1)) & (labels != Label.UNKNOWN)
     loss = np.where(wrong, np.abs(y - probabilities) * np.log1p(frame["text"].str.len().to_numpy()), -1.0)
     rows = np.argsort(-loss, kind="stable")[: min(n, int(wrong.sum()))]
-    decision_booster = bundle.context_booster or bundle.booster
+    decision_booster = bundle.classifier.context_booster_ or bundle.classifier.booster_
     decision = _described(decision_booster.predict(final.iloc[rows].to_numpy(dtype=np.float32), pred_contrib=True),
                           bundle.final_feature_names, top)
     line_pass = decision
-    if bundle.context_booster is not None:
-        line_pass = _described(bundle.booster.predict(features.iloc[rows].to_numpy(dtype=np.float32),
+    if bundle.classifier.context_booster_ is not None:
+        line_pass = _described(bundle.classifier.booster_.predict(features.iloc[rows].to_numpy(dtype=np.float32),
                                                       pred_contrib=True), bundle.feature_names, top)
     return pd.DataFrame({
         "doc": frame["doc"].to_numpy()[rows], "line": frame["line"].to_numpy()[rows],

@@ -18,20 +18,14 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from chromecut.datasets.loaders import DATASETS, iter_pages
+from chromecut.datasets import DATASETS, iter_pages
+from chromecut.evaluate.scores import page_scores
 from chromecut.labels import Label
 from chromecut.model.bundle import Bundle
 from chromecut.settings import FOLD_MAX_PAGES_DEFAULT, TrainSettings
-from chromecut.train.core import (
-    build_frame,
-    featurize_parts,
-    fit_bundle,
-    load_table,
-    page_scores,
-    project_root,
-    split_frames,
-    to_text_mode,
-)
+from chromecut.train.core import project_root
+from chromecut.train.fit import fit_bundle
+from chromecut.train.frame import build_frame, featurize_parts, load_table, split_frames, to_text_mode
 
 
 def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.random.Generator) -> Bundle:
@@ -46,7 +40,7 @@ def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.rand
 
 
 def _peer_scores(dataset: str, page_ids: set[str], root: Path | None, n_jobs: int) -> pd.DataFrame:
-    from chromecut.evaluate.peers import evaluate_peers
+    from chromecut.evaluate.peer_scores import evaluate_peers
 
     pages = [p for p in iter_pages(dataset, root) if p.page_id in page_ids]
     return evaluate_peers(pages, n_jobs=n_jobs)

@@ -18,26 +18,19 @@ differences in charset sniffing do not count against (or for) any peer. The peer
 dependencies only; each is imported inside its own function, so importing this module imports none of them.
 
 :func:`justext_lines` is the text-mode comparison: jusText's paragraph classifier run on lines of plain text.
-:func:`evaluate_peers` scores every peer on every page and :func:`summarise` averages the scores.
+Scoring the peers against the gold of dataset pages (:func:`chromecut.evaluate.peer_scores.evaluate_peers`) is in
+:mod:`chromecut.evaluate.peer_scores`; this module only runs them.
 """
 
 from __future__ import annotations
 
 import html as html_lib
 import importlib
-import itertools
 import logging
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-import pandas as pd
-
-from chromecut.datasets.loaders import GoldKind, Page
-from chromecut.labels import PRF, shingle_prf, snippet_score
 from chromecut.segment.encoding import decode_text
 
 logger = logging.getLogger(__name__)
@@ -52,11 +45,7 @@ INCLUDE_COMMENTS = False
 JUSTEXT_DEFAULT_STOPLIST = "English"
 #: jusText's stopword-density thresholds in its language-independent mode (empty stoplist), as its CLI sets them.
 JUSTEXT_LANGUAGE_INDEPENDENT_STOPWORDS = 0.0
-#: Pages per task handed to a worker process when ``n_jobs > 1``.
-CHUNK_PAGES_DEFAULT = 8
-#: Tasks kept in flight per worker, so a long page iterator is not read into memory all at once.
-TASKS_IN_FLIGHT_PER_JOB = 2
-#: Longest error message kept in a result row.
+#: Longest error message kept (in a result row of :mod:`chromecut.evaluate.peer_scores`).
 MAX_ERROR_CHARS = 300
 
 #: ISO 639 codes (and a few legacy ones) -> the names of jusText's built-in stoplists.
@@ -81,9 +70,6 @@ JUSTEXT_STOPLISTS: dict[str, str] = {
     "vo": "Volapuk", "wa": "Walloon", "war": "Waray_Waray", "cy": "Welsh", "fy": "West_Frisian",
     "pnb": "Western_Panjabi", "yo": "Yoruba",
 }  # fmt: skip
-
-#: Columns of :func:`evaluate_peers`'s frame.
-RESULT_COLUMNS: tuple[str, ...] = ("dataset", "page_id", "peer", "precision", "recall", "f1", "seconds", "error")
 
 # Characters an XML/HTML tree cannot hold (lxml refuses them): Python-whitespace ones become a space, the rest
 # U+FFFD, so a line is blank for jusText exactly when ``line.strip()`` is empty.
@@ -206,8 +192,9 @@ _PEER_MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _warm_up(peers: Iterable[str]) -> None:
-    """Import the peers' modules; a missing one is left for the peer call to report as its error."""
+def warm_up(peers: Iterable[str]) -> None:
+    """Import the peers' modules, so that timing a peer's first page does not time its import; a missing module
+    is left for the peer call to report as its error."""
     for peer in peers:
         for module in _PEER_MODULES.get(peer, ()):
             try:
@@ -216,12 +203,13 @@ def _warm_up(peers: Iterable[str]) -> None:
                 logger.debug("peer %s: cannot import %s", peer, module, exc_info=True)
 
 
-def _check_peer(peer: str) -> None:
+def check_peer(peer: str) -> None:
+    """Raise :class:`ValueError` for a name that is not one of :data:`PEERS` (a mistake of the caller)."""
     if peer not in _EXTRACTORS:
         raise ValueError(f"unknown peer {peer!r}; known peers: {', '.join(PEERS)}")
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     """``Type: message``, followed by the exception's cause when it has one (boilerpy3 wraps its errors)."""
     message = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     cause = exc.__cause__ or exc.__context__
@@ -230,12 +218,13 @@ def _describe(exc: BaseException) -> str:
     return message if len(message) <= MAX_ERROR_CHARS else message[: MAX_ERROR_CHARS - 3] + "..."
 
 
-def _extract_decoded(peer: str, document: str, language: str | None) -> tuple[str, str | None]:
-    """Run one peer on decoded HTML; an exception becomes ``("", "<Type>: <message>")``."""
+def extract_decoded(peer: str, document: str, language: str | None) -> tuple[str, str | None]:
+    """Run one peer on decoded HTML; an exception becomes ``("", "<Type>: <message>")`` (see
+    :func:`describe_error`). For callers that decode a page once for several peers."""
     try:
         return _EXTRACTORS[peer](document, language), None
     except Exception as exc:  # a peer failing on a page is a result to record, whatever it raises
-        return "", _describe(exc)
+        return "", describe_error(exc)
 
 
 def extract(peer: str, html: bytes, *, encoding_hint: str | None = None, language: str | None = None) -> str:
@@ -260,7 +249,7 @@ def extract(peer: str, html: bytes, *, encoding_hint: str | None = None, languag
     Exception
         Whatever the peer raises (boilerpy3 raises on pages it finds no content in); see :func:`extract_safe`.
     """
-    _check_peer(peer)
+    check_peer(peer)
     return _EXTRACTORS[peer](decode_text(html, encoding_hint), language)
 
 
@@ -271,12 +260,12 @@ def extract_safe(
 
     An unknown ``peer`` still raises :class:`ValueError` (that is a mistake of the caller, not of the page).
     """
-    _check_peer(peer)
+    check_peer(peer)
     try:
         document = decode_text(html, encoding_hint)
     except Exception as exc:  # decoding is part of what the caller asked for; record it like a peer failure
-        return "", _describe(exc)
-    return _extract_decoded(peer, document, language)
+        return "", describe_error(exc)
+    return extract_decoded(peer, document, language)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -336,186 +325,3 @@ def justext_lines(lines: list[str], language: str | None, *, strict: bool = Fals
             raise ValueError(message)
         logger.warning(message)
     return result
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Evaluation
-# ----------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    dataset: str
-    page_id: str
-    peer: str
-    precision: float
-    recall: float
-    f1: float
-    seconds: float
-    error: str | None
-
-
-def score_page(text: str, page: Page) -> PRF | None:
-    """Score an extraction against the page's gold; ``None`` when full-text gold has no text."""
-    gold = page.gold
-    if gold.kind is GoldKind.SNIPPETS:
-        return snippet_score(text, gold.with_snippets, gold.without_snippets)
-    if gold.text is None:
-        return None
-    return shingle_prf(text, gold.text)
-
-
-def _evaluate_page(page: Page, peers: Sequence[str]) -> list[_Row]:
-    """Every peer on one page. A peer's failure scores its empty output and is recorded in ``error``."""
-    rows: list[_Row] = []
-    try:
-        document: str | None = decode_text(page.html, page.encoding_hint)
-        decode_error = None
-    except Exception as exc:  # a page that cannot be decoded fails for every peer
-        document, decode_error = None, _describe(exc)
-    for peer in peers:
-        start = time.perf_counter()
-        if document is None:
-            text, error = "", decode_error
-        else:
-            text, error = _extract_decoded(peer, document, page.language)
-        seconds = time.perf_counter() - start
-        score = score_page(text, page)
-        if score is None:
-            nan = float("nan")
-            rows.append(_Row(page.dataset, page.page_id, peer, nan, nan, nan, seconds, error or "gold has no text"))
-        else:
-            rows.append(_Row(page.dataset, page.page_id, peer, score.precision, score.recall, score.f1, seconds, error))
-    return rows
-
-
-def _evaluate_chunk(pages: list[Page], peers: tuple[str, ...]) -> list[_Row]:
-    _warm_up(peers)
-    return [row for page in pages for row in _evaluate_page(page, peers)]
-
-
-def _chunks(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
-    iterator = iter(pages)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def _parallel_rows(
-    pages: Iterable[Page], peers: tuple[str, ...], n_jobs: int, chunk_pages: int
-) -> Iterator[list[_Row]]:
-    """Chunks of pages evaluated in ``n_jobs`` processes; results come back in page order."""
-    chunks = _chunks(pages, chunk_pages)
-    limit = n_jobs * TASKS_IN_FLIGHT_PER_JOB
-    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-        pending: dict[int, Future[list[_Row]]] = {}
-        done: dict[int, list[_Row]] = {}
-        submitted = emitted = 0
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < limit:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                pending[submitted] = pool.submit(_evaluate_chunk, chunk, peers)
-                submitted += 1
-            if not pending:
-                break
-            finished, _ = wait(pending.values(), return_when=FIRST_COMPLETED)
-            for key in [key for key, future in pending.items() if future in finished]:
-                done[key] = pending.pop(key).result()
-            while emitted in done:
-                yield done.pop(emitted)
-                emitted += 1
-
-
-def evaluate_peers(
-    pages: Iterable[Page],
-    peers: Sequence[str] = PEERS,
-    *,
-    n_jobs: int = 1,
-    chunk_pages: int = CHUNK_PAGES_DEFAULT,
-) -> pd.DataFrame:
-    """Every peer on every page: one row per (page, peer), in page order then ``peers`` order.
-
-    Columns are :data:`RESULT_COLUMNS`. Full-text gold (TEXT, BLOCKS) is scored with
-    :func:`chromecut.labels.shingle_prf` against ``gold.text``, snippet gold with
-    :func:`chromecut.labels.snippet_score`. ``seconds`` is the wall time of the peer's extraction on text the
-    page bytes were decoded to once (decoding is shared and not timed; the peers are imported before timing).
-    A peer that raises is scored on empty output (so its failures count in the mean scores) and its exception
-    is kept in ``error``; full-text gold without text gives NaN scores and an ``error``.
-
-    Parameters
-    ----------
-    pages:
-        The pages, read lazily.
-    peers:
-        Names from :data:`PEERS`.
-    n_jobs:
-        Worker processes; above 1, chunks of ``chunk_pages`` pages go to a :class:`ProcessPoolExecutor`
-        (timings then share the machine's cores with the other workers).
-    chunk_pages:
-        Pages per worker task.
-
-    Raises
-    ------
-    ValueError
-        If a peer is unknown or ``n_jobs`` / ``chunk_pages`` is below 1.
-    """
-    peer_names = tuple(peers)
-    for peer in peer_names:
-        _check_peer(peer)
-    if n_jobs < 1 or chunk_pages < 1:
-        raise ValueError(f"n_jobs and chunk_pages must be at least 1, got {n_jobs} and {chunk_pages}")
-    if n_jobs == 1:
-        _warm_up(peer_names)
-        batches: Iterable[list[_Row]] = (_evaluate_page(page, peer_names) for page in pages)
-    else:
-        batches = _parallel_rows(pages, peer_names, n_jobs, chunk_pages)
-    records = [
-        (r.dataset, r.page_id, r.peer, r.precision, r.recall, r.f1, r.seconds, r.error)
-        for batch in batches
-        for r in batch
-    ]
-    frame = pd.DataFrame.from_records(records, columns=list(RESULT_COLUMNS))
-    return frame.astype(
-        {
-            "dataset": "string",
-            "page_id": "string",
-            "peer": "string",
-            "precision": "float64",
-            "recall": "float64",
-            "f1": "float64",
-            "seconds": "float64",
-            "error": "object",
-        }
-    )
-
-
-def summarise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean precision, recall, F1 and seconds per dataset x peer, with page and failure counts.
-
-    Columns: ``dataset, peer, pages, precision, recall, f1, seconds, failures``. Scores average over the pages
-    that have one (NaN scores, from gold without text, are left out); ``failures`` counts rows with an error.
-    Peers keep the order of :data:`PEERS` within each dataset.
-    """
-    columns = ["dataset", "peer", "pages", "precision", "recall", "f1", "seconds", "failures"]
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    work = frame.assign(failed=frame["error"].notna())
-    summary = (
-        work.groupby(["dataset", "peer"], sort=False)
-        .agg(
-            pages=("page_id", "size"),
-            precision=("precision", "mean"),
-            recall=("recall", "mean"),
-            f1=("f1", "mean"),
-            seconds=("seconds", "mean"),
-            failures=("failed", "sum"),
-        )
-        .reset_index()
-    )
-    order = {peer: i for i, peer in enumerate(PEERS)}
-    summary["_order"] = summary["peer"].map(lambda peer: order.get(str(peer), len(order)))
-    summary = summary.sort_values(["dataset", "_order", "peer"], kind="stable").drop(columns="_order")
-    return summary.reset_index(drop=True)[columns]

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chromecut.datasets.loaders import DATASETS, Page, datasets_root, iter_pages
+from chromecut.datasets import DATASETS, Page, datasets_root, iter_pages
 from chromecut.datasets.prepare import split_of
-from chromecut.evaluate.peers import score_page
+from chromecut.evaluate.peer_scores import score_page
 from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import html_to_text
 

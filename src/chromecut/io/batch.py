@@ -1,7 +1,7 @@
 """Clean or label many documents: the library behind ``chromecut clean`` and ``chromecut label``.
 
 :func:`plan` checks a request (models, inputs, outputs) before anything is read; :func:`outcomes` reads the
-inputs (:mod:`chromecut.io.inputs`), labels the documents in batches, in this process or in worker processes, and
+inputs (:mod:`chromecut.io.readers`), labels the documents in batches, in this process or in worker processes, and
 yields one :class:`Outcome` per document in input order; :class:`OutputWriter` writes them to stdout or to one
 file per input. Cleaning and labelling share everything up to :func:`render`: a document is always labelled,
 then written as its content lines (``clean``) or as one JSON record per line (``label``).
@@ -23,9 +23,9 @@ from chromecut.io.inputs import (
     InputFailure,
     InputFormat,
     Source,
-    read_source,
     sources,
 )
+from chromecut.io.readers import read_source
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.segment.limits import LimitError, Limits, hard_limit_seconds
 

@@ -1,5 +1,9 @@
-"""Clean and label on a Dask cluster: ``chromecut clean|label --engine dask`` and :func:`clean_bag` /
-:func:`clean_dataframe`.
+"""Clean and label on a Dask cluster: ``chromecut clean|label --engine dask``, and :func:`clean_bag` /
+:func:`clean_dataframe` for a Dask user's own collections.
+
+:func:`clean_bag` and :func:`clean_dataframe` are public API, documented for users in the README: import them
+from here (``from chromecut.io.dask import clean_bag, clean_dataframe``; before the package was split into
+subpackages this module was ``chromecut.dask``). The rest of the module is the engine behind the command line.
 
 The work is cut into *partitions*: every JSON Lines or WARC input is one (a Common Crawl shard is a natural
 unit), and consecutive plain files (one page each) are grouped :data:`FILES_PER_PARTITION_DEFAULT` at a time.
@@ -33,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chromecut.io import batch
-from chromecut.io.inputs import STDIN_NAME, Document, DocumentKind, InputFailure, Source, read_source, sniff_kind
+from chromecut.io.inputs import STDIN_NAME, Document, DocumentKind, InputFailure, Source, sniff_kind
+from chromecut.io.readers import read_source
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 
 if TYPE_CHECKING:
@@ -301,7 +306,8 @@ def open_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         yield client
 
 
-# --- Collections: bags and data frames -------------------------------------------------------------------------
+# --- Collections: bags and data frames (the public API: clean_bag, clean_dataframe) ---------------------------
+
 
 #: An element of a bag to clean: a page (bytes or text), or a record ``{"id", "html" | "text"}``.
 Page = str | bytes | Mapping[str, Any]
@@ -389,6 +395,13 @@ def clean_bag(
 
     ``text`` is what ``chromecut clean`` writes for the page (its content lines joined by ``\\n``); a page that
     fails has an empty ``text`` and its ``error``, as ``chromecut clean`` would report it.
+
+    Examples
+    --------
+    >>> import json, dask.bag as db  # doctest: +SKIP
+    >>> from chromecut.io.dask import clean_bag  # doctest: +SKIP
+    >>> pages = db.read_text("shards/*.jsonl").map(json.loads)  # doctest: +SKIP
+    >>> clean_bag(pages, model="html").map(json.dumps).to_textfiles("cleaned/*.jsonl")  # doctest: +SKIP
     """
     import dask.bag
     from dask import delayed

@@ -1,24 +1,22 @@
-"""Read what ``chromecut clean`` and ``chromecut label`` are given: files, gzip files, stdin, JSON Lines, WARC.
+"""What ``chromecut clean`` and ``chromecut label`` are given: sources, their formats, and the documents in them.
 
 An input (a path or ``-`` for stdin) is a *source*. A plain source (an HTML page or a text file) holds one
-document; a container source (JSON Lines, WARC) holds many. Reading a source yields, in order, a
-:class:`Document` for every document and an :class:`InputFailure` for every one that cannot be read (a missing
-file, a broken JSON line, a damaged archive) without stopping at the first failure: the caller decides what a
-failure means.
+document; a container source (JSON Lines, WARC) holds many. Reading a source
+(:func:`chromecut.io.readers.read_source`) yields, in order, a :class:`Document` for every document and an
+:class:`InputFailure` for every one that cannot be read (a missing file, a broken JSON line, a damaged archive)
+without stopping at the first failure: the caller decides what a failure means.
 
-Gzip is recognised by its magic bytes, whatever the file is called, and decompressed by a reader that stops at
-the damage of a truncated or corrupt stream instead of raising, so what was readable before it is not lost.
+This module holds what every reader shares: the formats and how ``auto`` picks one from a file name, the
+HTML sniffer, and gzip. Gzip is recognised by its magic bytes, whatever the file is called, and decompressed by a
+reader that stops at the damage of a truncated or corrupt stream instead of raising, so what was readable before
+it is not lost.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import re
-import sys
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -44,10 +42,8 @@ WARC_SUFFIXES = frozenset((".warc", ".wet"))
 GZIP_READ_CHUNK_BYTES = 1 << 16
 #: Most bytes one decompression call may produce (a gzip bomb inflates a 64 KiB chunk a thousandfold).
 GZIP_OUTPUT_CHUNK_BYTES = 1 << 20
-#: Bytes read per call when the rest of an oversized line is skipped.
-SKIP_CHUNK_BYTES = 1 << 20
 #: zlib ``wbits`` that accepts a gzip header and trailer.
-_GZIP_WBITS = 16 + zlib.MAX_WBITS
+GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 # --- Sniffing HTML from text ---------------------------------------------------------------------------------
 #: How much of a document the HTML sniffer looks at.
@@ -67,11 +63,6 @@ _UNICODE_BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
-
-# --- WARC ----------------------------------------------------------------------------------------------------
-#: HTTP content types of response records that are cleaned as HTML (a response without one is sniffed).
-HTML_CONTENT_TYPES = frozenset(("text/html", "application/xhtml+xml"))
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +230,7 @@ class GzipStream(io.RawIOBase):
         super().__init__()
         self._raw = raw
         self._chunk_bytes = chunk_bytes
-        self._decompressor = zlib.decompressobj(_GZIP_WBITS)
+        self._decompressor = zlib.decompressobj(GZIP_WBITS)
         self._pending = bytearray()
         self._input = b""  # compressed bytes read but not yet decompressed
         self._in_member = False
@@ -290,7 +281,7 @@ class GzipStream(io.RawIOBase):
         self._in_member = True
         if self._decompressor.eof:
             self._input = self._decompressor.unused_data
-            self._decompressor = zlib.decompressobj(_GZIP_WBITS)
+            self._decompressor = zlib.decompressobj(GZIP_WBITS)
             self._in_member = False
         else:
             self._input = self._decompressor.unconsumed_tail
@@ -304,237 +295,3 @@ def open_binary(stream: IO[bytes]) -> tuple[IO[bytes], GzipStream | None]:
         return buffered, None
     gz = GzipStream(buffered)
     return io.BufferedReader(gz), gz
-
-
-def _open(source: Source) -> IO[bytes]:
-    if source.name == STDIN_NAME:
-        return sys.stdin.buffer
-    return open(source.name, "rb")  # closed by read_source
-
-
-def _os_reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
-def read_source(source: Source, *, max_page_bytes: int | None = None) -> Iterator[Document | InputFailure]:
-    """The documents of a source and the failures met reading it, in order.
-
-    Parameters
-    ----------
-    source:
-        The input. A plain source yields one :class:`Document` (kind as its format says, or sniffed) or one
-        :class:`InputFailure`; a container yields one item per record and, when it is damaged, a last failure
-        that names the source and where the damage is.
-    max_page_bytes:
-        A document larger than this (decompressed; a JSON Lines record's line; a WARC record's payload) is an
-        :class:`InputFailure` and is never held in memory whole: reading stops one byte past the limit (the
-        rest of a container is read on). No limit when ``None``.
-    """
-    try:
-        stream = _open(source)
-    except OSError as exc:
-        yield InputFailure(source.name, _os_reason(exc), source.index)
-        return
-    try:
-        with stream if source.name != STDIN_NAME else contextlib.nullcontext(stream):
-            if source.format == "jsonl":
-                yield from _read_jsonl(source, stream, max_page_bytes)
-            elif source.format == "warc":
-                yield from _read_warc(source, stream, max_page_bytes)
-            else:
-                yield _read_plain(source, stream, max_page_bytes)
-    except OSError as exc:  # a read error: what was yielded stands, the rest of the source is lost
-        yield InputFailure(source.name, f"read error: {_os_reason(exc)}", source.index)
-
-
-def _too_large(max_page_bytes: int) -> str:
-    from chromecut.segment.limits import too_large_message
-
-    return too_large_message(max_page_bytes)
-
-
-def _read_plain(source: Source, stream: IO[bytes], max_page_bytes: int | None = None) -> Document | InputFailure:
-    data_stream, gz = open_binary(stream)
-    data = data_stream.read() if max_page_bytes is None else data_stream.read(max_page_bytes + 1)
-    if max_page_bytes is not None and len(data) > max_page_bytes:
-        return InputFailure(source.name, _too_large(max_page_bytes), source.index)
-    if gz is not None and gz.error:
-        return InputFailure(source.name, gz.error, source.index)
-    kind: DocumentKind = "html" if source.format == "html" else "text"
-    if source.format == "sniff":
-        kind = sniff_kind(data)
-    return Document(source.name, data, kind, source.index)
-
-
-def _jsonl_document(source: Source, name: str, line: bytes) -> Document | InputFailure:
-    """One JSON Lines record ``{"id": str | int, "html" | "text": str}`` as a document, or why it is not one."""
-    try:
-        record = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return InputFailure(name, f"invalid JSON: {exc}", source.index)
-    if not isinstance(record, dict):
-        return InputFailure(name, f"expected a JSON object, got {type(record).__name__}", source.index)
-    record_id = record.get("id")
-    if record_id is None:
-        return InputFailure(name, "missing 'id'", source.index)
-    if isinstance(record_id, bool) or not isinstance(record_id, str | int):
-        return InputFailure(name, f"'id' must be a string or an integer, got {type(record_id).__name__}",
-                            source.index)
-    has_html, has_text = "html" in record, "text" in record
-    if has_html == has_text:
-        reason = "both 'html' and 'text'" if has_html else "neither 'html' nor 'text'"
-        return InputFailure(name, f"record {record_id!r} has {reason}", source.index)
-    kind: DocumentKind = "html" if has_html else "text"
-    page = record[kind]
-    if not isinstance(page, str):
-        return InputFailure(name, f"'{kind}' must be a string, got {type(page).__name__}", source.index)
-    return Document(str(record_id), page, kind, source.index, record_id=record_id)
-
-
-def _read_jsonl(
-    source: Source, stream: IO[bytes], max_page_bytes: int | None = None
-) -> Iterator[Document | InputFailure]:
-    """Records of a JSON Lines source; a broken line, or one longer than ``max_page_bytes`` (skipped without
-    being held whole), is a failure named ``<file>:<line number>``."""
-    lines, gz = open_binary(stream)
-    limit = -1 if max_page_bytes is None else max_page_bytes + 1
-    number = 0
-    while line := lines.readline(limit):
-        number += 1
-        if max_page_bytes is not None and len(line) > max_page_bytes and not line.endswith(b"\n"):
-            while (rest := lines.readline(SKIP_CHUNK_BYTES)) and not rest.endswith(b"\n"):
-                pass
-            yield InputFailure(f"{source.name}:{number}", _too_large(max_page_bytes), source.index)
-        elif line.strip():
-            yield _jsonl_document(source, f"{source.name}:{number}", line)
-    if gz is not None and gz.error:
-        yield InputFailure(source.name, gz.error, source.index)
-
-
-def _charset(content_type: str | None) -> str | None:
-    match = _CHARSET.search(content_type or "")
-    return match.group(1) if match else None
-
-
-def _read_warc(
-    source: Source, stream: IO[bytes], max_page_bytes: int | None = None
-) -> Iterator[Document | InputFailure]:
-    """HTML responses and text conversions of a WARC (or WET) source, then a failure if it is damaged.
-
-    A response record is a document when it is an HTTP response with an HTML content type (or none, and its
-    payload sniffs as HTML); its HTTP headers are stripped, its HTTP charset becomes the encoding hint, and a
-    compressed or chunked payload is decoded. A conversion record is a text document. Other records are
-    skipped unread. Damage is a record without an id or a length, a record shorter than its length, a parse
-    error or a broken gzip stream; the records before it are yielded, then one failure that names the last
-    complete record and the offset of the damage (in the decompressed stream of a gzip file). A wanted record
-    whose payload is longer than ``max_page_bytes`` is skipped unread and is a failure named by its id.
-    """
-    from fastwarc.warc import ArchiveIterator
-
-    data, gz = open_binary(stream)
-    last_good: str | None = None
-    damage: str | None = None
-    offset: int | None = None
-    records = ArchiveIterator(data, parse_http=True, auto_decode="none", stream_detect=False)
-    try:
-        for record in records:
-            record_id = record.record_id
-            if not record_id or not (record.headers.get("Content-Length") or "").strip().isdigit():
-                damage, offset = "incomplete record header", record.stream_pos
-                break
-            wanted = _is_document(record)
-            oversized = wanted and max_page_bytes is not None and record.content_length > max_page_bytes
-            if oversized:
-                wanted = False
-            payload = record.reader.read() if wanted else b""
-            length = len(payload) if wanted else record.reader.consume()
-            if length < record.content_length:
-                damage = f"record {record_id} is truncated ({length} of {record.content_length} bytes)"
-                offset = record.stream_pos
-                break
-            last_good = record_id
-            if oversized and max_page_bytes is not None:
-                yield InputFailure(record_id, _too_large(max_page_bytes), source.index)
-                continue
-            document = _warc_document(source, record_id, record, payload) if wanted else None
-            if document is not None:
-                yield document
-    except OSError as exc:
-        damage = f"unreadable record: {exc}"
-    if gz is not None and gz.error:
-        damage = f"{damage}; {gz.error}" if damage else gz.error
-    if damage:
-        where = "" if offset is None else f" at offset {offset}{' (decompressed)' if gz is not None else ''},"
-        after = f"after record {last_good}" if last_good else "before the first complete record"
-        yield InputFailure(source.name, f"damaged archive{where} {after}: {damage}", source.index)
-
-
-def _is_document(record: Any) -> bool:
-    """Whether a WARC record is read as a document: an HTTP response that may be HTML, or a conversion."""
-    from fastwarc.warc import WarcRecordType
-
-    if record.record_type == WarcRecordType.conversion:
-        return True
-    if record.record_type != WarcRecordType.response or not record.is_http:
-        return False
-    content_type = (record.http_content_type or "").lower()
-    return not content_type or content_type in HTML_CONTENT_TYPES
-
-
-def _warc_document(source: Source, record_id: str, record: Any, payload: bytes) -> Document | InputFailure | None:
-    """The document of a record :func:`_is_document` accepted (``None``: an untyped response that is not HTML)."""
-    url = record.headers.get("WARC-Target-URI")
-    if not record.is_http:
-        return Document(record_id, payload, "text", source.index, record_id=record_id,
-                        encoding_hint=_charset(record.headers.get("Content-Type")), url=url)
-    try:
-        body = decode_http_payload(payload, record.http_headers.get("Content-Encoding"),
-                                   record.http_headers.get("Transfer-Encoding"))
-    except ValueError as exc:
-        return InputFailure(record_id, str(exc), source.index)
-    if not record.http_content_type and sniff_kind(body) != "html":
-        return None
-    return Document(record_id, body, "html", source.index, record_id=record_id, encoding_hint=record.http_charset,
-                    url=url)
-
-
-def decode_http_payload(payload: bytes, content_encoding: str | None, transfer_encoding: str | None) -> bytes:
-    """An HTTP payload as the server meant it: chunked transfer coding removed, then ``gzip`` / ``deflate``
-    content coding undone. Raises ``ValueError`` for a coding it cannot undo or a corrupt payload."""
-    if transfer_encoding and "chunked" in transfer_encoding.lower():
-        payload = _dechunk(payload)
-    for coding in reversed([c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]):
-        if coding == "identity":
-            continue
-        wbits = {"gzip": _GZIP_WBITS, "x-gzip": _GZIP_WBITS, "deflate": zlib.MAX_WBITS}.get(coding)
-        if wbits is None:
-            raise ValueError(f"unsupported Content-Encoding {coding!r}")
-        try:
-            payload = zlib.decompress(payload, wbits)
-        except zlib.error:
-            if coding != "deflate":
-                raise ValueError(f"corrupt {coding} payload") from None
-            try:  # servers often send raw deflate without the zlib header
-                payload = zlib.decompress(payload, -zlib.MAX_WBITS)
-            except zlib.error:
-                raise ValueError("corrupt deflate payload") from None
-    return payload
-
-
-def _dechunk(payload: bytes) -> bytes:
-    """Undo HTTP chunked transfer coding; a payload that is not chunked after all is returned as it is."""
-    out = bytearray()
-    position = 0
-    while position < len(payload):
-        end = payload.find(b"\r\n", position)
-        if end < 0:
-            return payload
-        try:
-            size = int(payload[position:end].split(b";")[0].strip(), 16)
-        except ValueError:
-            return payload
-        if size == 0:
-            return bytes(out)
-        out += payload[end + 2 : end + 2 + size]
-        position = end + 2 + size + 2
-    return bytes(out)

@@ -1,4 +1,10 @@
-"""Helpers for streams of documents."""
+"""Cut a stream of pages into lists, reading it lazily.
+
+:meth:`chromecut.predict.Cleaner.clean_many` (a batch per featurisation pass, or per worker task), dataset
+preparation (:mod:`chromecut.datasets.prepare`) and the peers' scoring (:mod:`chromecut.evaluate.peer_scores`), a
+chunk per worker task, take their pages as iterators; :func:`chunked` hands them on a list at a time. The command
+line cuts its documents by bytes as well as by count (:func:`chromecut.io.batch.document_batches`).
+"""
 
 from __future__ import annotations
 

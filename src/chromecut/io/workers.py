@@ -7,6 +7,11 @@ step stuck in C code (an HTML parser, a regex); this pool can: when a batch is n
 killed, the pool is restarted, and the batch is run again one item at a time; the item that overruns or kills
 its worker again gets ``fail(item, error)`` as its result (``error`` a
 :class:`chromecut.segment.limits.PageTimeout` or a :class:`WorkerDied`), the others are processed normally.
+
+Chromecut runs worker processes in two places, and both use this pool: the command line's ``--jobs``
+(:func:`chromecut.io.batch.outcomes`) and :meth:`chromecut.predict.Cleaner.clean_many` with ``n_jobs > 1``;
+both call :func:`settle_heap` once a model is loaded in a process chromecut owns. Nothing here knows about
+documents or models, so :mod:`chromecut.predict` uses it without depending on the rest of :mod:`chromecut.io`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 #: Worker processes are spawned: forking after LightGBM's OpenMP runtime started can hang.
 START_METHOD = "spawn"
+#: Batches in flight per worker before the oldest is awaited (bounds the memory in flight).
+IN_FLIGHT_PER_WORKER_DEFAULT = 2
+#: Seconds to wait for killed workers to exit.
+KILL_WAIT_SECONDS = 10.0
 
 
 def settle_heap() -> None:
@@ -35,10 +44,6 @@ def settle_heap() -> None:
     command line, its worker processes), never called on a library user's process."""
     gc.collect()
     gc.freeze()
-#: Batches in flight per worker before the oldest is awaited (bounds the memory in flight).
-IN_FLIGHT_PER_WORKER_DEFAULT = 2
-#: Seconds to wait for killed workers to exit.
-KILL_WAIT_SECONDS = 10.0
 
 
 class WorkerDied(RuntimeError):

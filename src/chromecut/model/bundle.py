@@ -31,8 +31,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.features.frame import FEATURIZER_VERSION, Featurizer, context_features
-from chromecut.model.compiled import PREDICTOR_DEFAULT, PREDICTORS, CompiledForest, Predictor
+from chromecut.features import FEATURIZER_VERSION, Featurizer
+from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
+from chromecut.model.estimator import TwoPassClassifier
 
 BUNDLE_FORMAT = 1
 MODEL_FILE = "model.txt"
@@ -40,13 +41,7 @@ CONTEXT_MODEL_FILE = "context_model.txt"
 SCHEMA_FILE = "schema.json"
 FREQUENCY_FILE = "line_frequency.json"
 CARD_FILE = "card.json"
-THRESHOLD_DEFAULT = 0.5
-#: Threads LightGBM uses to predict: one, since a page is small and parallelism comes from worker processes
-#: (more threads per process only spin against each other on a busy machine).
-PREDICT_THREADS_DEFAULT = 1
 BUNDLE_DIR_MODE = 0o755
-#: The two passes, as indices of :attr:`Bundle.compiled`.
-FIRST_PASS, CONTEXT_PASS = 0, 1
 
 
 class BundleError(ValueError):
@@ -93,48 +88,35 @@ def _booster(path: Path) -> lgb.Booster:
 
 @dataclass
 class Bundle:
-    """A trained line classifier: featurizer + first-pass booster (+ context-pass booster) + threshold."""
+    """A trained line cleaner as files: the fitted featurizer, the fitted two-pass classifier and a model card.
+
+    The bundle reads and writes them (:meth:`save`, :meth:`load`); what it predicts is the composition of its
+    two parts: :meth:`predict_proba` featurises a line frame, then asks the classifier.
+    """
 
     featurizer: Featurizer
-    booster: lgb.Booster
-    threshold: float = THRESHOLD_DEFAULT
+    classifier: TwoPassClassifier
     card: dict[str, Any] = field(default_factory=dict)
-    context_booster: lgb.Booster | None = None
-    predict_threads: int = PREDICT_THREADS_DEFAULT
-    #: Compiled forests of ``booster`` and ``context_booster`` (see :meth:`use_predictor`), else ``None``.
-    compiled: tuple[CompiledForest, CompiledForest | None] | None = field(default=None, repr=False)
-
-    @property
-    def predictor(self) -> Predictor:
-        """``compiled`` when the boosters run as native code (:mod:`chromecut.model.compiled`), else ``lightgbm``."""
-        return "lightgbm" if self.compiled is None else "compiled"
-
-    def use_predictor(self, predictor: Predictor) -> Bundle:
-        """Predict with LightGBM (the default) or with the boosters compiled to native code (same
-        probabilities, several times faster; compiled once per machine, then cached). Returns ``self``."""
-        if predictor not in PREDICTORS:
-            raise ValueError(f"unknown predictor {predictor!r}: choose one of {', '.join(PREDICTORS)}")
-        if predictor == "lightgbm":
-            self.compiled = None
-        elif self.compiled is None:
-            context = None if self.context_booster is None else CompiledForest(self.context_booster)
-            self.compiled = (CompiledForest(self.booster), context)
-        return self
-
-    def _predict(self, which: int, features: pd.DataFrame) -> npt.NDArray[np.float64]:
-        """Probabilities of the :data:`FIRST_PASS` or :data:`CONTEXT_PASS` booster for a feature table."""
-        matrix = features.to_numpy(dtype=np.float32)
-        forest = None if self.compiled is None else self.compiled[which]
-        if forest is not None:
-            return forest.predict(matrix)
-        booster = self.booster if which == FIRST_PASS else self.context_booster
-        assert booster is not None
-        return np.asarray(booster.predict(matrix, num_threads=self.predict_threads), dtype=np.float64)
 
     @property
     def mode(self) -> str:
         """``html`` or ``text``."""
         return self.featurizer.mode
+
+    @property
+    def threshold(self) -> float:
+        """The classifier's decision threshold."""
+        return self.classifier.threshold_
+
+    @property
+    def predictor(self) -> Predictor:
+        """How the boosters run: ``lightgbm`` or ``compiled`` (see :meth:`use_predictor`)."""
+        return self.classifier.predictor
+
+    def use_predictor(self, predictor: Predictor) -> Bundle:
+        """Predict with LightGBM or with the boosters compiled to native code; returns ``self``."""
+        self.classifier.use_predictor(predictor)
+        return self
 
     @property
     def feature_names(self) -> list[str]:
@@ -144,46 +126,20 @@ class Bundle:
     @property
     def final_feature_names(self) -> list[str]:
         """Features of the booster that makes the decision (the context pass when there is one)."""
-        if self.context_booster is None:
-            return self.feature_names
-        return [str(n) for n in self.context_booster.feature_name()]
-
-    def first_pass(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
-        """Probability of content from the line-by-line pass."""
-        if features.empty:
-            return np.zeros(0, dtype=np.float64)
-        return self._predict(FIRST_PASS, features)
-
-    def final_features(self, frame: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
-        """The decision booster's input: line features, plus the context of first-pass probabilities."""
-        if self.context_booster is None:
-            return features
-        context = context_features(frame, self.first_pass(features), self.mode)
-        return pd.concat([features, context], axis=1)
+        return self.classifier.final_feature_names
 
     def predict_proba(self, frame: pd.DataFrame, features: pd.DataFrame | None = None) -> npt.NDArray[np.float64]:
         """Probability of content of every line of a line frame (features computed when not given)."""
         if features is None:
             features = self.featurizer.transform(frame)
-        if features.empty:
-            return np.zeros(0, dtype=np.float64)
-        if self.context_booster is None:
-            return self.first_pass(features)
-        return self._predict(CONTEXT_PASS, self.final_features(frame, features))
+        return self.classifier.predict_proba(features, frame)
 
     def contributions(self, frame: pd.DataFrame, features: pd.DataFrame | None = None) -> npt.NDArray[np.float64]:
-        """Per-feature contributions (SHAP values from LightGBM) of the decision booster, one row per line, in
+        """Per-feature contributions (SHAP values) of the decision booster: one row per line, in
         :attr:`final_feature_names` order plus a last bias column."""
         if features is None:
             features = self.featurizer.transform(frame)
-        booster = self.context_booster or self.booster
-        if features.empty:
-            return np.zeros((0, len(self.final_feature_names) + 1), dtype=np.float64)
-        final = self.final_features(frame, features)
-        return np.asarray(
-            booster.predict(final.to_numpy(dtype=np.float32), pred_contrib=True, num_threads=self.predict_threads),
-            dtype=np.float64,
-        )
+        return self.classifier.contributions(features, frame)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the bundle folder atomically: to a temporary sibling, then renamed into place."""
@@ -191,10 +147,11 @@ class Bundle:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
-            self.booster.save_model(str(staging / MODEL_FILE))
+            classifier = self.classifier
+            classifier.booster_.save_model(str(staging / MODEL_FILE))
             checked = [MODEL_FILE, FREQUENCY_FILE]
-            if self.context_booster is not None:
-                self.context_booster.save_model(str(staging / CONTEXT_MODEL_FILE))
+            if classifier.context_booster_ is not None:
+                classifier.context_booster_.save_model(str(staging / CONTEXT_MODEL_FILE))
                 checked.append(CONTEXT_MODEL_FILE)
             (staging / FREQUENCY_FILE).write_text(
                 json.dumps(self.featurizer.line_frequency_, ensure_ascii=False, sort_keys=True), encoding="utf-8"
@@ -205,7 +162,7 @@ class Bundle:
                 "featurizer_params": self.featurizer.get_params(),
                 "mode": self.mode,
                 "feature_names": self.feature_names,
-                "context_feature_names": self.final_feature_names if self.context_booster is not None else None,
+                "context_feature_names": self.final_feature_names if classifier.context_booster_ is not None else None,
                 "threshold": self.threshold,
                 "sha256": {name: _sha256(staging / name) for name in checked},
             }
@@ -281,6 +238,7 @@ class Bundle:
                 raise BundleError(f"{folder}: context model features do not match the schema")
         card_path = folder / CARD_FILE
         card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
-        bundle = cls(featurizer, booster, float(schema["threshold"]), card, context_booster)
-        return bundle.use_predictor(predictor)
+        threshold = float(schema["threshold"])
+        classifier = TwoPassClassifier.from_boosters(featurizer.mode, booster, context_booster, threshold)
+        return cls(featurizer, classifier, card).use_predictor(predictor)
 

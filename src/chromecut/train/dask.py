@@ -4,7 +4,7 @@ the two-pass model fitted by ``lightgbm.dask`` and exported with ``to_local()`` 
 What runs where: the line table is read with ``dask.dataframe.read_parquet`` (only the selected datasets'
 row groups) on the cluster; the featurizer is fitted on the client, since its corpus line-frequency table is
 a statistic of the whole training split; each booster (the first pass, the out-of-fold first passes and the
-context pass of :func:`chromecut.train.core.fit_bundle`) is fitted data-parallel by
+context pass of :func:`chromecut.train.fit.fit_bundle`) is fitted data-parallel by
 :class:`lightgbm.dask.DaskLGBMClassifier` on the feature table spread over the workers, with the parameters of
 ``conf/model/lgbm.yaml``.
 
@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.features.frame import categorical_features
+from chromecut.features import categorical_features
 from chromecut.settings import ModelSettings
 
 if TYPE_CHECKING:
@@ -41,8 +41,8 @@ _WEIGHT = "__weight__"
 
 
 def sklearn_params(settings: ModelSettings, seed: int) -> dict[str, Any]:
-    """:func:`chromecut.train.core.lgb_params` in the names of LightGBM's scikit-learn API (``num_threads`` is set by
-    ``lightgbm.dask`` to each worker's threads)."""
+    """:func:`chromecut.model.estimator.lgb_params` in the names of LightGBM's scikit-learn API (``num_threads``
+    is set by ``lightgbm.dask`` to each worker's threads)."""
     return {
         "n_estimators": settings.num_boost_round,
         "learning_rate": settings.learning_rate,
@@ -93,7 +93,7 @@ def truncated(booster: lgb.Booster, rounds: int) -> lgb.Booster:
 
 
 class DaskBoosterFit:
-    """:func:`chromecut.train.core.fit_booster` on a Dask cluster (same arguments, same result: a local booster).
+    """:func:`chromecut.model.estimator.fit_booster` on a Dask cluster (same arguments, same result: a local booster).
 
     Parameters
     ----------
@@ -139,7 +139,7 @@ class DaskBoosterFit:
 
     @staticmethod
     def read_lines(path: Path, datasets: list[str]) -> pd.DataFrame:
-        """:func:`read_lines` (how :func:`chromecut.train.core.load_table` reads the table on this engine)."""
+        """:func:`read_lines` (how :func:`chromecut.train.frame.load_table` reads the table on this engine)."""
         return read_lines(path, datasets)
 
 

@@ -17,7 +17,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.settings import TrainSettings
+from chromecut.settings import TRACKING_URI_DEFAULT, TrainSettings
+
+#: MLflow's own variable naming the tracking store.
+TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 
 #: Figures: how many features the importance plot shows.
 TOP_FEATURES = 30
@@ -38,9 +41,10 @@ def flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def tracking_uri(settings: TrainSettings, root: Path) -> str:
-    """The tracking URI; a relative sqlite path is anchored at the project root, so every run of every Hydra
-    output folder lands in one store."""
-    uri = settings.tracking.tracking_uri
+    """The tracking URI: the settings', else ``$MLFLOW_TRACKING_URI``, else the project's sqlite store; a
+    relative sqlite path is anchored at the project root, so every run of every Hydra output folder lands in
+    one store."""
+    uri = settings.tracking.tracking_uri or os.environ.get(TRACKING_URI_ENV) or TRACKING_URI_DEFAULT
     prefix = "sqlite:///"
     if uri.startswith(prefix) and not uri[len(prefix):].startswith("/"):
         return prefix + str((root / uri[len(prefix):]).resolve())

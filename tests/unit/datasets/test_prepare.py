@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chromecut.datasets.loaders import Gold, GoldKind, Page
+from chromecut.datasets import Gold, GoldKind, Page
 from chromecut.datasets.prepare import (
     LINES_FILE,
     PAGES_FILE,

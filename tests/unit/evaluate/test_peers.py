@@ -1,4 +1,5 @@
-"""Peer extractors on small hand-written pages: the text they keep, failures recorded, jusText on lines, scoring."""
+"""Peer extractors on small hand-written pages: the text they keep, failures recorded, jusText on lines; and their
+scoring (:mod:`chromecut.evaluate.peer_scores`), which needs the same pages."""
 
 from __future__ import annotations
 
@@ -9,18 +10,16 @@ import sys
 
 import pytest
 
-from chromecut.datasets.loaders import Gold, GoldKind, Page
+from chromecut.datasets import Gold, GoldKind, Page
 from chromecut.evaluate import peers
+from chromecut.evaluate.peer_scores import RESULT_COLUMNS, evaluate_peers, summarise
 from chromecut.evaluate.peers import (
     PEERS,
-    RESULT_COLUMNS,
     declared_language,
-    evaluate_peers,
     extract,
     extract_safe,
     justext_lines,
     justext_stoplist_name,
-    summarise,
 )
 
 ARTICLE = [
@@ -187,7 +186,7 @@ def test_justext_lines_mismatch_is_logged_or_raised(
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Evaluation
+# Evaluation (chromecut.evaluate.peer_scores)
 
 
 def test_evaluate_peers_gives_one_row_per_page_and_peer() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chromecut.datasets.loaders import Gold, GoldKind, Page
+from chromecut.datasets import Gold, GoldKind, Page
 from chromecut.evaluate import quality
 
 BASE = quality.Baseline("f" * 64, 25, 0.01, {"html": {"a": 0.90, "b": 0.80}, "text": {"a": 0.70}})

@@ -173,7 +173,7 @@ def test_clean_dataframe_equals_the_cleaner(cluster: Any, model: str, tiny_bundl
     cleaned = engine.clean_dataframe(dask_dataframe.from_pandas(frame, npartitions=3), model,
                                      predictor=predictor).compute(scheduler=cluster)
     if predictor == "compiled":  # the workers compiled the model (this machine's cache, as theirs)
-        key = cache_key(Bundle.load(model).booster.model_to_string())
+        key = cache_key(Bundle.load(model).classifier.booster_.model_to_string())
         assert (cache_dir() / f"forest-{key}.o").is_file()
     cleaner = Cleaner(tiny_bundle)
     assert list(cleaned.columns) == list(engine.RESULT_COLUMNS)

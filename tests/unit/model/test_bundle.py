@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chromecut.features.frame import line_frame
+from chromecut.features import line_frame
 from chromecut.model.bundle import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html
@@ -23,7 +23,7 @@ def test_bundle_round_trips_and_predicts_the_same(tiny_bundle: Bundle, saved_bun
     frame = line_frame([(0, segment_html(synthetic_page(99)))])
     np.testing.assert_allclose(loaded.predict_proba(frame), tiny_bundle.predict_proba(frame), rtol=1e-6)
     assert loaded.threshold == pytest.approx(tiny_bundle.threshold)
-    assert loaded.mode == "html" and loaded.context_booster is not None
+    assert loaded.mode == "html" and loaded.classifier.context_booster_ is not None
 
 
 def test_bundle_files_are_text_and_json_never_pickles(saved_bundle: Path) -> None:
@@ -70,7 +70,7 @@ def test_a_folder_that_is_not_a_bundle_is_refused_with_its_path(tmp_path: Path) 
 
 
 def test_saving_over_a_bundle_replaces_it_whole(tiny_bundle: Bundle, saved_bundle: Path) -> None:
-    tiny_bundle.threshold = 0.25
+    tiny_bundle.classifier.threshold_ = 0.25
     tiny_bundle.save(saved_bundle)
     assert Bundle.load(saved_bundle).threshold == pytest.approx(0.25)
     assert not list(saved_bundle.parent.glob(".bundle*"))

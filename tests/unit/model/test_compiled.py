@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from chromecut.cli import EXIT_OK, EXIT_USAGE, main
-from chromecut.features.frame import line_frame
+from chromecut.features import line_frame
 from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import CACHE_ENV, CompiledForest, cache_key
 from chromecut.predict import Cleaner

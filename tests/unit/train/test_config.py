@@ -6,13 +6,28 @@ from collections.abc import Iterator
 from importlib import resources
 
 import pytest
+import yaml
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from chromecut.settings import TrainSettings, settings_from_dict
+from chromecut.settings import (
+    TRACKING_URI_DEFAULT,
+    ChromecutConfig,
+    DataSettings,
+    FeatureSettings,
+    ModelSettings,
+    TrackingSettings,
+    TrainSettings,
+    settings_from_dict,
+)
+from chromecut.train.schema import register
 
-GROUPS = ("data", "features", "model", "tracking", "experiment")
+GROUPS = ("data", "features", "model", "tracking", "evaluate", "bench", "experiment")
+#: The dataclass that holds each group's defaults.
+GROUP_SCHEMAS = {"data": DataSettings, "features": FeatureSettings, "model": ModelSettings,
+                 "tracking": TrackingSettings}
 
 
 def _options(group: str) -> list[str]:
@@ -22,6 +37,7 @@ def _options(group: str) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def hydra_conf() -> Iterator[None]:
+    register()
     GlobalHydra.instance().clear()
     with initialize_config_module(config_module="chromecut.conf", version_base="1.3"):
         yield
@@ -46,7 +62,28 @@ def test_defaults_train_the_html_model_on_permissive_data_with_an_embedded_store
     settings = _settings([])
     assert settings.features.mode == "html"
     assert settings.data.permissive_only and not settings.data.include_research
-    assert settings.tracking.tracking_uri.startswith("sqlite:///")
+    assert settings.tracking.tracking_uri is None  # $MLFLOW_TRACKING_URI, else the embedded store
+    assert TRACKING_URI_DEFAULT.startswith("sqlite:///")
+    assert settings.bundle_dir == "outputs/bundles/html"
+
+
+def test_the_schema_is_the_one_source_of_defaults() -> None:
+    """The composed defaults are the dataclasses' defaults, and no group file restates a default."""
+    composed = OmegaConf.to_container(compose(config_name="config"), resolve=True)
+    assert isinstance(composed, dict)
+    composed.pop("hydra", None)
+    assert composed == OmegaConf.to_container(OmegaConf.structured(ChromecutConfig))
+    for group, schema in GROUP_SCHEMAS.items():
+        defaults = vars(schema())
+        for option in _options(group):
+            values = yaml.safe_load((resources.files("chromecut.conf") / group / f"{option}.yaml").read_text()) or {}
+            restated = {k for k, v in values.items() if k != "defaults" and k in defaults and defaults[k] == v}
+            assert not restated - {"mode", "kind", "enabled"}, f"{group}/{option}.yaml restates {restated}"
+
+
+def test_a_mistyped_override_fails_at_composition() -> None:
+    with pytest.raises(ConfigCompositionException):
+        compose(config_name="config", overrides=["model.num_leaves=many"])
 
 
 def test_experiments_hold_only_their_changes() -> None:

@@ -6,8 +6,8 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
+from chromecut.model.estimator import lgb_params
 from chromecut.settings import ModelSettings
-from chromecut.train.core import lgb_params
 
 pytest.importorskip("dask.dataframe")
 

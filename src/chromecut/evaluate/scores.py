@@ -1,0 +1,53 @@
+"""Scores of a run: line-level precision, recall and F1, and page-level F1 of the kept text against the gold."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.metrics import average_precision_score, precision_recall_fscore_support
+
+from chromecut.datasets import GoldKind
+from chromecut.evaluate.metrics import shingle_prf, snippet_score
+from chromecut.model.bundle import Bundle
+
+
+def line_metrics(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], threshold: float) -> dict[str, float]:
+    """Line-level precision, recall, F1 (content is positive) and PR-AUC."""
+    if len(y) == 0:
+        return {}
+    pred = (p >= threshold).astype(np.int8)
+    precision, recall, f1, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
+    out = {"line_precision": float(precision), "line_recall": float(recall), "line_f1": float(f1)}
+    if len(np.unique(y)) > 1:
+        out["line_pr_auc"] = float(average_precision_score(y, p))
+    return out
+
+
+def page_scores(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: float, pages: pd.DataFrame) -> pd.DataFrame:
+    """Page-level scores: kept lines vs the gold (shingle F1 for full text, snippet score for snippet gold)."""
+    keep = pd.DataFrame({"doc": frame["doc"].to_numpy(), "text": frame["text"].to_numpy(), "keep": p >= threshold})
+    kept = keep[keep["keep"]].groupby("doc", sort=False)["text"].agg("\n".join)
+    gold = pages.assign(doc=pages["dataset"].astype(str) + "/" + pages["page_id"].astype(str)).set_index("doc")
+    rows = []
+    for doc in frame["doc"].unique():
+        base = doc.split("#", 1)[0]
+        if base not in gold.index:
+            continue
+        g = gold.loc[base]
+        text = kept.get(doc, "")
+        if g["gold_kind"] == str(GoldKind.SNIPPETS):
+            score = snippet_score(text, list(g["with_snippets"]), list(g["without_snippets"]))
+        else:
+            score = shingle_prf(text, g["gold_text"] or "")
+        rows.append({"doc": doc, "dataset": g["dataset"], "precision": score.precision, "recall": score.recall,
+                     "f1": score.f1})
+    return pd.DataFrame(rows, columns=["doc", "dataset", "precision", "recall", "f1"])
+
+
+def score_bundle(bundle: Bundle, part: pd.DataFrame, pages: pd.DataFrame) -> float:
+    """Mean page-level F1 of a bundle on a line frame (how a challenger and the champion are compared)."""
+    if part.empty:
+        return float("nan")
+    probs = bundle.predict_proba(part)
+    return float(page_scores(part, probs, bundle.threshold, pages)["f1"].mean())

@@ -1,0 +1,164 @@
+"""Line frame -> feature table: :class:`Featurizer` runs every feature family on a batch of lines; the same
+code serves training and inference.
+
+It follows the scikit-learn estimator contract: ``__init__`` stores parameters, ``fit`` learns the corpus
+line-frequency table (``line_frequency_``) and the feature order (``feature_names_``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import pandas as pd
+
+from chromecut.features.batch import Array, LineBatch, feature_table
+from chromecut.features.context import container_features, neighbour_features, prose_features
+from chromecut.features.families import (
+    KEYWORD_MAX_CHARS_DEFAULT,
+    STOPWORD_LANGUAGES_DEFAULT,
+    character_features,
+    keyword_features,
+    length_features,
+    normalised_lines,
+    page_features,
+    position_features,
+    repetition_features,
+    stopword_features,
+    word_tokens,
+)
+from chromecut.features.frame import LINE_FRAME_COLUMNS, MARKUP_COLUMNS
+from chromecut.features.markup import link_features, markup_features, title_features
+from chromecut.features.patterns import pattern_features
+
+#: Bumped whenever a feature's definition changes; a bundle built with another version is refused.
+FEATURIZER_VERSION = "3"
+#: ``html``: every family, from the markup statistics too; ``text``: the families of plain text only.
+Mode = Literal["html", "text"]
+MODES: tuple[Mode, ...] = ("html", "text")
+#: The corpus line-frequency table keeps lines at most this long and seen on at least this many pages.
+REPEAT_MAX_CHARS_DEFAULT = 100
+REPEAT_MIN_PAGES_DEFAULT = 2
+REPEAT_TABLE_SIZE_DEFAULT = 50_000
+#: The base features whose neighbours' values (and context means) each line also sees, per mode.
+_NEIGHBOUR_BASE_TEXT = ("log_chars", "stop_density", "ends_sentence", "punct_ratio", "kw_related", "pat_list_marker")
+_NEIGHBOUR_BASE_HTML = ("link_density", "heading", "attr_content", "container_text_share")
+
+
+class Featurizer:
+    """Line frame -> feature table, in ``html`` mode (all families) or ``text`` mode (no markup).
+
+    Parameters
+    ----------
+    mode:
+        ``"html"`` or ``"text"``.
+    keyword_max_chars, stopword_languages, repeat_max_chars, repeat_min_pages, repeat_table_size:
+        See the ``*_DEFAULT`` constants of :mod:`chromecut.features`.
+    """
+
+    def __init__(
+        self,
+        mode: Mode = "html",
+        *,
+        keyword_max_chars: int = KEYWORD_MAX_CHARS_DEFAULT,
+        stopword_languages: tuple[str, ...] = STOPWORD_LANGUAGES_DEFAULT,
+        repeat_max_chars: int = REPEAT_MAX_CHARS_DEFAULT,
+        repeat_min_pages: int = REPEAT_MIN_PAGES_DEFAULT,
+        repeat_table_size: int = REPEAT_TABLE_SIZE_DEFAULT,
+    ) -> None:
+        self.mode = mode
+        self.keyword_max_chars = keyword_max_chars
+        self.stopword_languages = stopword_languages
+        self.repeat_max_chars = repeat_max_chars
+        self.repeat_min_pages = repeat_min_pages
+        self.repeat_table_size = repeat_table_size
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters (the sklearn contract), JSON-serialisable."""
+        return {
+            "mode": self.mode,
+            "keyword_max_chars": self.keyword_max_chars,
+            "stopword_languages": list(self.stopword_languages),
+            "repeat_max_chars": self.repeat_max_chars,
+            "repeat_min_pages": self.repeat_min_pages,
+            "repeat_table_size": self.repeat_table_size,
+        }
+
+    def fit(self, frame: pd.DataFrame) -> Featurizer:
+        """Learn the corpus line-frequency table and the feature order from a line frame."""
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        self._check_columns(frame)
+        keys = pd.Series(normalised_lines(LineBatch.from_frame(frame)), dtype=object)
+        table = pd.DataFrame({"key": keys, "doc": frame["doc"].to_numpy()})
+        table = table[frame["text"].str.len().to_numpy() <= self.repeat_max_chars].drop_duplicates()
+        counts = table["key"].value_counts()
+        counts = counts[counts >= self.repeat_min_pages].head(self.repeat_table_size)
+        self.line_frequency_: dict[str, int] = {str(k): int(v) for k, v in counts.items()}
+        self.feature_names_: list[str] = self.output_names()
+        return self
+
+    def output_names(self) -> list[str]:
+        """The features this featurizer's code produces for its mode, in order (no fitting needed)."""
+        empty = pd.DataFrame({column: pd.Series([], dtype=object) for column in LINE_FRAME_COLUMNS})
+        return list(self._features(empty, leave_one_out=False, select=False).columns)
+
+    def fit_transform(self, frame: pd.DataFrame, fit_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Fit, then transform the same frame with leave-one-out corpus frequencies.
+
+        ``fit_frame`` fits on other rows than those transformed: augmented copies of a page (which must not
+        count as more pages that repeat its lines) are transformed, the original pages fitted.
+        """
+        return self.fit(frame if fit_frame is None else fit_frame)._features(frame, leave_one_out=True)
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The feature table of a line frame, columns in ``feature_names_`` order, float32."""
+        if not hasattr(self, "feature_names_"):
+            raise RuntimeError("Featurizer is not fitted; call fit() or load a bundle")
+        return self._features(frame, leave_one_out=False)
+
+    def _check_columns(self, frame: pd.DataFrame) -> None:
+        """Refuse a frame without the columns this mode reads (a text frame given to an html featurizer)."""
+        missing = [c for c in ("doc", "text") if c not in frame]
+        if self.mode == "html":
+            missing += [c for c in MARKUP_COLUMNS if c not in frame]
+        if missing:
+            raise ValueError(f"{self.mode} features need the columns {missing} (plain text: use mode='text')")
+
+    def _features(self, frame: pd.DataFrame, leave_one_out: bool, select: bool = True) -> pd.DataFrame:
+        """Every family on one batch; the context-free families first, as the container and neighbour families
+        read their columns. ``select=False`` keeps every feature the code produces (see :meth:`output_names`)."""
+        self._check_columns(frame)
+        batch = LineBatch.from_frame(frame)
+        tokens, token_line = word_tokens(batch)
+        length = length_features(batch)
+        chars = length["chars"]
+        stop = stopword_features(batch, tokens, token_line, self.stopword_languages)
+        columns: dict[str, Array] = {
+            **length,
+            **position_features(batch, chars),
+            **keyword_features(batch, tokens, token_line, self.keyword_max_chars),
+            **character_features(batch, chars),
+            **stop,
+            **pattern_features(batch),
+            **page_features(batch, chars, stop["stop_density"]),
+            **repetition_features(batch, frame, normalised_lines(batch), getattr(self, "line_frequency_", {}),
+                                  leave_one_out),
+        }
+        columns.update(prose_features(batch, columns["words"], columns["ends_sentence"], chars))
+        if self.mode == "html":
+            columns.update(link_features(batch, frame, columns["words"]))
+            columns.update(markup_features(batch, frame))
+            columns.update(title_features(batch, frame, tokens, token_line))
+            columns.update(container_features(batch, frame, columns))
+        base = list(_NEIGHBOUR_BASE_TEXT) + (list(_NEIGHBOUR_BASE_HTML) if self.mode == "html" else [])
+        columns.update(neighbour_features(batch, {name: columns[name] for name in base}))
+        names = getattr(self, "feature_names_", None) if select else None
+        if names is not None:
+            columns = {name: columns[name] for name in names}
+        return feature_table(columns, frame.index)
+
+
+def categorical_features(names: Iterable[str]) -> list[str]:
+    """The features LightGBM should treat as categories."""
+    return [n for n in names if n == "tag"]

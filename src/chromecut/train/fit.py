@@ -1,0 +1,53 @@
+"""Fitting a bundle: the featurised splits -> a fitted :class:`~chromecut.model.estimator.TwoPassClassifier`
+beside its featurizer, each booster fitted in this process or, for ``model.kind=lgbm_dask``, on a Dask cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from chromecut.features import Featurizer
+from chromecut.model.bundle import Bundle
+from chromecut.model.estimator import BoosterFit, TwoPassClassifier, fit_booster, line_weights
+from chromecut.settings import ModelSettings
+
+#: Model kinds and the engine that fits their boosters.
+MODEL_KINDS = ("lgbm", "lgbm_dask")
+
+
+@contextmanager
+def booster_fit(settings: ModelSettings) -> Iterator[BoosterFit]:
+    """The fit of ``settings.kind``: :func:`~chromecut.model.estimator.fit_booster` in this process, or on a Dask
+    cluster for ``lgbm_dask`` (:mod:`chromecut.train.dask`, the cluster open until the block ends)."""
+    if settings.kind == "lgbm":
+        yield fit_booster
+    elif settings.kind == "lgbm_dask":
+        from chromecut.train import dask as train_dask
+
+        with train_dask.booster_fit(settings) as fit:
+            yield fit
+    else:
+        raise ValueError(f"unknown model kind {settings.kind!r}; known: {', '.join(MODEL_KINDS)}")
+
+
+def fit_bundle(
+    featurizer: Featurizer, parts: dict[str, pd.DataFrame], features: dict[str, pd.DataFrame],
+    settings: ModelSettings, seed: int, fit: BoosterFit = fit_booster,
+) -> tuple[Bundle, dict[str, npt.NDArray[np.float64]]]:
+    """Fit the classifier on ``train`` (early stopping and threshold on ``val``, context folds by site) beside
+    the fitted ``featurizer``; every booster is fitted by ``fit``.
+
+    Returns the bundle and the final probabilities of every line of every part.
+    """
+    val = parts["val"]
+    classifier = TwoPassClassifier(featurizer.mode, settings, seed, fit).fit(
+        features["train"], parts["train"]["label"].to_numpy(), parts["train"]["domain"].to_numpy(),
+        frame=parts["train"],
+        eval_set=(features["val"], val["label"].to_numpy(), val, line_weights(val["text"], settings.line_weight)),
+    )
+    probs = {s: classifier.predict_proba(features[s], parts[s]) for s in parts}
+    return Bundle(featurizer, classifier), probs

@@ -1,0 +1,142 @@
+"""Feature families through the Featurizer on small hand-made line frames: values, page boundaries, modes and
+invariances."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chromecut.features import FEATURIZER_VERSION, MARKUP_COLUMNS, Featurizer, line_frame
+from chromecut.features.keywords import KEYWORDS
+from chromecut.segment.html import segment_text
+
+#: The ``html_frame`` fixture: pages -> their line frame.
+HtmlFrame = Callable[..., pd.DataFrame]
+#: A line frame and its features.
+Features = tuple[pd.DataFrame, pd.DataFrame]
+
+
+@pytest.fixture(scope="module")
+def html_features(news_page: str, html_frame: HtmlFrame) -> Features:
+    frame = html_frame(news_page)
+    return frame, Featurizer("html").fit(frame).transform(frame)
+
+
+def row(frame: pd.DataFrame, features: pd.DataFrame, text: str) -> pd.Series:
+    return features.loc[frame.index[frame["text"] == text][0]]
+
+
+def test_length_and_link_families(html_features: Features, news_prose: str) -> None:
+    frame, feats = html_features
+    home = row(frame, feats, "- Home")
+    prose = row(frame, feats, news_prose)
+    assert prose["chars"] == len(news_prose) and prose["words"] == len(news_prose.split())
+    assert home["link_density"] == pytest.approx(4 / 5)  # "-Home": 4 of 5 non-space characters are linked
+    assert prose["link_density"] == 0.0 and home["link_count"] == 1
+
+
+def test_keyword_families_flag_widget_lines_as_whole_words(html_features: Features, news_prose: str) -> None:
+    frame, feats = html_features
+    assert row(frame, feats, "Related")["kw_related"] == 1.0
+    assert row(frame, feats, "Share on Facebook")["kw_share"] == 1.0
+    footer = row(frame, feats, "© 2024 Example News. All rights reserved.")
+    assert footer["kw_copyright"] == 1.0
+    families = [f"kw_{name}" for name in KEYWORDS.names]
+    assert row(frame, feats, news_prose)[families].sum() == 0.0
+    shareholder = Featurizer("text").fit(pd.DataFrame({"doc": [0], "text": ["Shareholders met"]}))
+    assert shareholder.transform(pd.DataFrame({"doc": [0], "text": ["Shareholders met"]}))["kw_share"].iloc[0] == 0
+
+
+def test_patterns_character_ratios_and_stopwords(html_features: Features, news_prose: str) -> None:
+    frame, feats = html_features
+    date = row(frame, feats, "12.03.2024 10:30")
+    assert date["pat_date"] >= 1 and date["pat_time"] >= 1 and date["digit_ratio"] > 0.5
+    prose = row(frame, feats, news_prose)
+    assert prose["ends_sentence"] == 1.0 and 0.3 < prose["stop_density"] < 0.8
+    assert row(frame, feats, "- Home")["pat_list_marker"] == 1.0
+
+
+def test_markup_and_title_families(html_features: Features, news_prose: str) -> None:
+    frame, feats = html_features
+    home = row(frame, feats, "- Home")
+    assert home["in_nav"] == 1.0 and home["attr_nav"] >= 1 and home["list_item"] == 1.0
+    prose = row(frame, feats, news_prose)
+    assert prose["in_article"] == 1.0 and prose["attr_content"] >= 1
+    headline = row(frame, feats, "Budget approved after long debate")
+    assert headline["heading"] == 1 and headline["title_in_line"] == pytest.approx(1.0)
+    assert row(frame, feats, "Related")["in_aside"] == 1.0
+
+
+def test_position_and_neighbours_respect_page_boundaries() -> None:
+    frame = pd.DataFrame({"doc": ["a", "a", "a", "b", "b"], "text": ["x one", "y two two", "z", "p", "q q"]})
+    feats = Featurizer("text").fit(frame).transform(frame)
+    assert feats["rel_index"].tolist() == [0.0, 0.5, 1.0, 0.0, 1.0]
+    assert np.isnan(feats["log_chars_p1"].iloc[3]) and np.isnan(feats["log_chars_n1"].iloc[2])
+    assert feats["log_chars_n1"].iloc[0] == pytest.approx(np.log1p(len("y two two")))
+    assert feats["to_longest"].iloc[1] == 0.0 and feats["chars_rel_max"].iloc[1] == 1.0
+    assert feats["log_page_lines"].iloc[0] == pytest.approx(np.log1p(3))
+
+
+def test_repetition_counts_other_pages_of_the_site_and_the_corpus() -> None:
+    frame = pd.DataFrame({
+        "doc": [0, 0, 1, 1, 2], "domain": ["s", "s", "s", "s", "t"],
+        "text": ["Subscribe now", "Unique text one", "Subscribe now", "Unique text two", "Subscribe now"],
+    })
+    featurizer = Featurizer("text", repeat_min_pages=2)
+    fitted = featurizer.fit_transform(frame)
+    assert featurizer.line_frequency_ == {"subscribe now": 3}
+    assert fitted["repeat_site"].iloc[0] == 1.0 and fitted["repeat_site"].iloc[1] == 0.0
+    assert np.isnan(fitted["repeat_site"].iloc[4])  # a site with one page says nothing
+    assert fitted["repeat_corpus"].iloc[0] == pytest.approx(np.log1p(2))  # leave-one-out while fitting
+    unseen = featurizer.transform(pd.DataFrame({"doc": [9], "text": ["Subscribe now"]}))
+    assert unseen["repeat_corpus"].iloc[0] == pytest.approx(np.log1p(3))
+
+
+def test_text_mode_has_no_markup_features_and_html_mode_requires_markup(news_page: str, html_frame: HtmlFrame) -> None:
+    text_names = Featurizer("text").output_names()
+    html_names = Featurizer("html").output_names()
+    assert set(text_names) < set(html_names)
+    assert not {"link_density", "tag", "depth", "in_nav", "title_in_line"} & set(text_names)
+    with pytest.raises(ValueError, match="need the columns"):
+        Featurizer("html").fit(pd.DataFrame({"doc": [0], "text": ["x"]}))
+    assert set(MARKUP_COLUMNS) <= set(html_frame(news_page).columns)
+    assert FEATURIZER_VERSION
+
+
+def test_blank_lines_do_not_change_text_features(news_prose: str) -> None:
+    lines = ["Home > News", "Budget approved", news_prose, "Related", "- Other headline one"]
+    dense = line_frame([(0, segment_text("\n".join(lines)))])
+    spaced = line_frame([(0, segment_text("\n\n".join(lines) + "\n"))])
+    featurizer = Featurizer("text").fit(dense)
+    assert spaced["line"].tolist() == [0, 2, 4, 6, 8]
+    pd.testing.assert_frame_equal(featurizer.transform(dense), featurizer.transform(spaced.set_index(dense.index)))
+
+
+def test_one_page_alone_or_in_a_batch_gets_the_same_features(news_page: str, html_frame: HtmlFrame) -> None:
+    frame = html_frame(news_page, news_page.replace("Related", "Popular"))
+    featurizer = Featurizer("html").fit(frame)
+    alone = featurizer.transform(frame[frame["doc"] == 0])
+    together = featurizer.transform(frame)[frame["doc"] == 0]
+    pd.testing.assert_frame_equal(alone, together)
+
+
+def test_unfitted_featurizer_refuses_to_transform_and_empty_frames_work() -> None:
+    with pytest.raises(RuntimeError, match="not fitted"):
+        Featurizer("text").transform(pd.DataFrame({"doc": [0], "text": ["x"]}))
+    featurizer = Featurizer("text").fit(pd.DataFrame({"doc": [0], "text": ["x"]}))
+    no_lines = pd.DataFrame({"doc": pd.Series([], dtype=object), "text": pd.Series([], dtype=object)})
+    empty = featurizer.transform(no_lines)
+    assert list(empty.columns) == featurizer.feature_names_ and len(empty) == 0
+
+
+def test_augmented_copies_do_not_count_as_pages_repeating_their_lines() -> None:
+    pages = pd.DataFrame({"doc": ["a", "a", "b"], "text": ["Subscribe now", "Body of a", "Subscribe now"]})
+    copy = pages[pages["doc"] == "a"].assign(doc="a#precleaned")
+    featurizer = Featurizer("text")
+    features = featurizer.fit_transform(pd.concat([pages, copy], ignore_index=True), fit_frame=pages)
+    assert featurizer.line_frequency_ == {"subscribe now": 2}
+    assert features["repeat_corpus"].iloc[0] == pytest.approx(np.log1p(1))  # only page b repeats it
+
