@@ -232,6 +232,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")
+        from chromecut.evaluate.tables import refresh_after_report
+
+        refresh_after_report(args.out)
     print(text)
     return EXIT_OK
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from chromecut.bench.options import add_sample_arguments
 from chromecut.bench.sample import sample_pages
+from chromecut.evaluate.tables import refresh_after_report
 from chromecut.io import batch
 
 #: Worker counts compared (the speedup is over the first).
@@ -141,4 +142,5 @@ def run(args: argparse.Namespace) -> int:
         figures = [{**asdict(r), "pages_per_second": r.pages_per_second} for r in runs]
         args.json.write_text(json.dumps({"schema": JSON_SCHEMA, "runs": figures}, indent=2) + "\n",
                              encoding="utf-8")
+        refresh_after_report(args.json)
     return 0

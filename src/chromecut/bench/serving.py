@@ -286,6 +286,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(figures), indent=2) + "\n", encoding="utf-8")
+        from chromecut.evaluate.tables import refresh_after_report
+
+        refresh_after_report(args.json)
     return 1 if figures.failed else 0
 
 

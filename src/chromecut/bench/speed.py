@@ -36,6 +36,7 @@ from chromecut.bench.profiling import PROFILERS, profile_contender
 from chromecut.bench.report import Report, Settings, render, report_json
 from chromecut.bench.sample import InputKind, load_sample, read_sample, sample_pages
 from chromecut.bench.timing import DEFAULT_WARMUP_PAGES, run_benchmark
+from chromecut.evaluate.tables import refresh_after_report
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def run_speed(args: argparse.Namespace) -> int:
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report_json(report), indent=2) + "\n", encoding="utf-8")
+        refresh_after_report(args.json)
     return 0
 
 

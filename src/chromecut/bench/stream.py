@@ -148,6 +148,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n", encoding="utf-8")
+        from chromecut.evaluate.tables import refresh_after_report
+
+        refresh_after_report(args.json)
     return 0 if all(f.exit_status == 0 for f in figures) else 1
 
 

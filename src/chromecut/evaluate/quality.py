@@ -218,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(str(exc))
         write_baseline(args.baseline, updated)
         print(f"wrote {args.baseline}")
+        from chromecut.evaluate.tables import refresh_after_report
+
+        refresh_after_report(args.baseline)
         return 0
     if baseline is None:
         parser.error(f"no baseline at {args.baseline}: create it with chromecut quality raise")

@@ -512,6 +512,26 @@ def refresh_tables(root: Path, tables: Mapping[str, TableSpec] = TABLES) -> list
     return changed
 
 
+#: The folder of a project that holds the measured reports the tables are rendered from.
+REPORTS_FOLDER = "reports"
+#: The file that marks a project root whose tables follow its reports.
+README_FILE = "README.md"
+
+
+def refresh_after_report(report: Path) -> list[Path]:
+    """After a measuring command wrote ``report``: refresh the tables of the project it belongs to (a
+    ``reports/`` folder beside a README.md), so no table is ever typed by hand. A report written anywhere
+    else refreshes nothing."""
+    folder = report.resolve().parent
+    root = folder.parent
+    if folder.name != REPORTS_FOLDER or not (root / README_FILE).is_file():
+        return []
+    changed = refresh_tables(root)
+    for path in changed:
+        logger.info("refreshed the tables of %s", path)
+    return changed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m chromecut.evaluate.tables [--root DIR]``: refresh the tables, print the files changed."""
     parser = argparse.ArgumentParser(prog="python -m chromecut.evaluate.tables",

@@ -160,3 +160,15 @@ def test_shipped_table_reads_the_model_cards() -> None:
     assert rows[0] == ["a", "0.900", "0.650"]
     assert rows[1] == ["b", "–", "0.500"]
     assert rows[2] == ["all test pages (10/10)", "0.800", "0.600"]
+
+
+def test_a_measuring_command_refreshes_the_tables_of_the_project_its_report_is_in(tmp_path: Path) -> None:
+    readme = "<!-- table:lodo-html -->\nold numbers\n<!-- /table:lodo-html -->\n"
+    (tmp_path / "project").mkdir()
+    root = _project(tmp_path / "project", readme)
+    elsewhere = tmp_path / "lodo-html.json"
+    elsewhere.write_text(json.dumps(LODO_HTML), encoding="utf-8")
+    assert tables.refresh_after_report(elsewhere) == []  # not a project's reports/ folder
+    assert "old numbers" in (root / "README.md").read_text(encoding="utf-8")
+    assert tables.refresh_after_report(root / tables.LODO_HTML) == [root / "README.md"]
+    assert tables.render_lodo_html(LODO_HTML) in (root / "README.md").read_text(encoding="utf-8")
