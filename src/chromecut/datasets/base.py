@@ -12,8 +12,9 @@ normalised to ``\\n`` and its outer whitespace stripped (:func:`decode_gold`).
 from __future__ import annotations
 
 import os
+import re
 import tarfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -168,3 +169,18 @@ def snippets_of(values: object) -> tuple[str, ...]:
 def stem(name: str) -> str:
     """An archive member's file name without folder and extension (the page id of most datasets)."""
     return PurePosixPath(name).stem
+
+
+def html_pages(files: Mapping[str, bytes], folder: str) -> Iterator[str]:
+    """The page ids (stems) of the ``.html`` members directly or deeper under ``folder`` (ending in ``/``)."""
+    for name in files:
+        if name.startswith(folder) and name.endswith(".html"):
+            yield stem(name)
+
+
+def matching_members(files: Mapping[str, bytes], pattern: re.Pattern[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each member name the pattern matches, with the match's groups."""
+    for name in files:
+        match = pattern.match(name)
+        if match is not None:
+            yield name, match.groups()

@@ -14,9 +14,9 @@ from chromecut.datasets.base import (
     Page,
     dataset_info,
     decode_gold,
+    html_pages,
     member,
     read_archive,
-    stem,
 )
 from chromecut.datasets.sites import locate
 
@@ -28,10 +28,8 @@ _CHINESE_WCE_FIELDS = ("author", "date")
 def load(folder: Path) -> Iterator[Entry]:
     """One page per ``original/*.html``."""
     files = read_archive(folder / ARCHIVE_NAME)
-    for name in files:
-        if name.startswith("original/") and name.endswith(".html"):
-            page_id = stem(name)
-            yield page_id, partial(_chinese_wce_page, page_id, files)
+    for page_id in html_pages(files, "original/"):
+        yield page_id, partial(_chinese_wce_page, page_id, files)
 
 
 def _chinese_wce_page(page_id: str, files: Mapping[str, bytes]) -> Page:

@@ -15,9 +15,9 @@ from chromecut.datasets.base import (
     Page,
     dataset_info,
     decode_gold,
+    html_pages,
     member,
     read_archive,
-    stem,
 )
 from chromecut.datasets.sites import locate
 
@@ -42,10 +42,8 @@ def load(folder: Path) -> Iterator[Entry]:
         for page_id in _read_id_list(folder / file_name)
     }
     files = read_archive(folder / ARCHIVE_NAME)
-    for name in files:
-        if name.startswith("HTML/") and name.endswith(".html"):
-            page_id = stem(name)
-            yield page_id, partial(_dragnet_page, page_id, files, split_of.get(page_id))
+    for page_id in html_pages(files, "HTML/"):
+        yield page_id, partial(_dragnet_page, page_id, files, split_of.get(page_id))
 
 
 def _dragnet_page(page_id: str, files: Mapping[str, bytes], split: str | None) -> Page:

@@ -15,6 +15,7 @@ from chromecut.datasets.base import (
     Page,
     dataset_info,
     decode_gold,
+    matching_members,
     member,
     read_archive,
 )
@@ -28,11 +29,8 @@ _HTMLTOTEXT_PATH = re.compile(r"^benchmarkdata/([^/]+)/html/([^/]+)\.html$")
 def load(folder: Path) -> Iterator[Entry]:
     """One page per ``benchmarkdata/<language>/html/<name>.html``, its id ``<language>/<name>``."""
     files = read_archive(folder / ARCHIVE_NAME)
-    for name in files:
-        match = _HTMLTOTEXT_PATH.match(name)
-        if match is not None:
-            language, page_stem = match.groups()
-            yield f"{language}/{page_stem}", partial(_htmltotext_page, language, page_stem, files)
+    for _, (language, page_stem) in matching_members(files, _HTMLTOTEXT_PATH):
+        yield f"{language}/{page_stem}", partial(_htmltotext_page, language, page_stem, files)
 
 
 def _htmltotext_page(language: str, page_stem: str, files: Mapping[str, bytes]) -> Page:

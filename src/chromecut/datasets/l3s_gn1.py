@@ -16,9 +16,9 @@ from chromecut.datasets.base import (
     GoldKind,
     Page,
     dataset_info,
+    html_pages,
     member,
     read_archive,
-    stem,
 )
 from chromecut.datasets.sites import locate
 from chromecut.segment.html import BLOCK_TAGS, SKIP_TAGS
@@ -107,10 +107,8 @@ def load(folder: Path) -> Iterator[Entry]:
     mapping = (folder / "url-mapping.txt").read_text(encoding="utf-8")
     urls = {uuid.lower(): url for uuid, url in _L3S_URL_LINE.findall(mapping)}
     files = read_archive(folder / ARCHIVE_NAME)
-    for name in files:
-        if name.startswith("original/") and name.endswith(".html"):
-            page_id = stem(name)
-            yield page_id, partial(_l3s_page, page_id, files, urls.get(page_id.lower()))
+    for page_id in html_pages(files, "original/"):
+        yield page_id, partial(_l3s_page, page_id, files, urls.get(page_id.lower()))
 
 
 def _l3s_page(page_id: str, files: Mapping[str, bytes], url: str | None) -> Page:

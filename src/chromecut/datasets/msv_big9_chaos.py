@@ -15,6 +15,7 @@ from chromecut.datasets.base import (
     Page,
     dataset_info,
     decode_gold,
+    matching_members,
     member,
     read_archive,
 )
@@ -28,11 +29,8 @@ _MSV_PATH = re.compile(r"^Extraction/([^/]+)/html/([^/]+)\.html?$")
 def load(folder: Path) -> Iterator[Entry]:
     """One page per ``Extraction/<set>/html/<name>.htm(l)``, its id ``<set>/<name>``."""
     files = read_archive(folder / ARCHIVE_NAME)
-    for name in files:
-        match = _MSV_PATH.match(name)
-        if match is not None:
-            subset, page_stem = match.groups()
-            yield f"{subset}/{page_stem}", partial(_msv_page, subset, page_stem, files, name)
+    for name, (subset, page_stem) in matching_members(files, _MSV_PATH):
+        yield f"{subset}/{page_stem}", partial(_msv_page, subset, page_stem, files, name)
 
 
 def _msv_page(subset: str, page_stem: str, files: Mapping[str, bytes], name: str) -> Page:
