@@ -26,7 +26,7 @@ $(PROCESSED)/lines.parquet: $(STAMP)
 prepare: $(PROCESSED)/lines.parquet
 
 report: $(STAMP)
-	$(BIN)/chromecut data report --out $(PROCESSED) --json
+	$(BIN)/chromecut data report --out $(PROCESSED) --json --save reports/data.json
 
 # The main job: label every dataset, then train the shipped html and text bundles (permissive datasets),
 # each run tracked in ./mlflow.db and registered as chromecut-html / chromecut-text.

@@ -205,6 +205,9 @@ def _build_parser() -> argparse.ArgumentParser:
     rep = data_commands.add_parser("report", help="per-dataset counts and oracle scores of a prepared table")
     rep.add_argument("--out", type=Path, default=PROCESSED_DIR_DEFAULT, help="folder of the prepared table")
     rep.add_argument("--json", action="store_true", help="print JSON")
+    for sub in (prep, rep):
+        sub.add_argument("--save", type=Path, default=None,
+                         help="also write the report's JSON here (reports/data.json: the docs' dataset table)")
     ev = commands.add_parser("evaluate", help="leave-one-dataset-out evaluation, peers on the same pages")
     ev.add_argument("--mode", choices=("html", "text"), default="html")
     ev.add_argument("--datasets", type=_dataset_list, default=tuple(DATASETS), help="held-out datasets")
@@ -342,6 +345,17 @@ def _print_report(summary: dict[str, Any], as_json: bool) -> None:
         print(f"prepare took {summary['prepare_seconds']} s")
 
 
+def _save_report(summary: dict[str, Any], path: Path | None) -> None:
+    """Write a data report where ``--save`` says, and refresh the tables that are rendered from it."""
+    if path is None:
+        return
+    from chromecut.evaluate.tables import refresh_after_report
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    refresh_after_report(path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chromecut`` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -372,7 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out_dir=args.out, root=args.root, datasets=args.datasets, max_pages=args.max_pages,
                 n_jobs=args.jobs, **kwargs,
             )
-            _print_report(data.prepare(settings), args.json)
+            summary = data.prepare(settings)
+            _print_report(summary, args.json)
+            _save_report(summary, args.save)
         else:
             report_file = args.out / data.REPORT_FILE
             if not (args.out / data.PAGES_FILE).exists():
@@ -384,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 saved = json.loads(report_file.read_text(encoding="utf-8"))
                 summary["prepare_seconds"] = saved.get("prepare_seconds")
             _print_report(summary, args.json)
+            _save_report(summary, args.save)
     return EXIT_OK
 
 

@@ -22,8 +22,10 @@ def test_prepare_then_report_json(tmp_path: Path, capsys: pytest.CaptureFixture[
             "align_score", "license", "permissive"} <= set(lines.columns)
     assert lines.groupby(["dataset", "page_id"]).size().min() > 0
     capsys.readouterr()
-    assert main(["data", "report", "--json", "--out", str(tmp_path)]) == 0
+    saved = tmp_path / "saved" / "data.json"
+    assert main(["data", "report", "--json", "--out", str(tmp_path), "--save", str(saved)]) == 0
     report = json.loads(capsys.readouterr().out)
+    assert json.loads(saved.read_text(encoding="utf-8"))["datasets"] == report["datasets"]
     entry = report["datasets"]["readability"]
     assert entry["pages"] == 6 and entry["license"] == "Apache-2.0" and entry["permissive"] is True
     assert entry["lines"] == entry["content_lines"] + entry["chrome_lines"] + entry["unknown_lines"]

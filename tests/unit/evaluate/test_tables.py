@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chromecut.evaluate import tables
+from chromecut.evaluate import markdown, tables
 
 LODO_HTML: dict[str, Any] = {
     "mode": "html",
@@ -64,21 +64,21 @@ def _rows(table: str) -> list[list[str]]:
 
 
 def test_lodo_html_bolds_the_best_per_dataset_and_adds_the_mean() -> None:
-    rows = _rows(tables.render_lodo_html(LODO_HTML))
+    rows = _rows(markdown.render_lodo_html(LODO_HTML))
     assert rows[0] == ["a", "1,200", "0.900", "**0.950**", "0.500"]
     assert rows[1] == ["b", "30", "**0.700**", "0.600", "0.400"]
     assert rows[2] == ["mean of 2", "1,230", "**0.800**", "0.775", "0.450"]
-    assert "| held-out dataset | pages | chromecut | trafilatura | jusText |" in tables.render_lodo_html(LODO_HTML)
+    assert "| held-out dataset | pages | chromecut | trafilatura | jusText |" in markdown.render_lodo_html(LODO_HTML)
 
 
 def test_lodo_text_compares_line_f1_and_gives_chromecut_page_f1() -> None:
-    rows = _rows(tables.render_lodo_text(LODO_TEXT))
+    rows = _rows(markdown.render_lodo_text(LODO_TEXT))
     assert rows[0] == ["a", "1,200", "0.700", "**0.750**", "0.800"]
     assert rows[-1] == ["mean of 2", "1,230", "**0.600**", "0.525", "0.700"]
 
 
 def test_summary_has_one_row_per_tool_with_mean_f1_and_speed_from_the_reports() -> None:
-    table = tables.render_summary(LODO_HTML, LODO_TEXT, SPEED)
+    table = markdown.render_summary(LODO_HTML, LODO_TEXT, SPEED)
     rows = {row[0]: row[1:] for row in _rows(table)}
     assert rows["chromecut (HTML)"] == ["**0.800**", "100.0 (250.0)"]
     assert rows["chromecut (text dumps)"] == ["0.700", "300.0 (600.0)"]
@@ -90,17 +90,17 @@ def test_summary_has_one_row_per_tool_with_mean_f1_and_speed_from_the_reports() 
 
 
 def test_speed_table_names_how_each_contender_runs_and_its_failures() -> None:
-    rows = _rows(tables.render_bench_speed(SPEED))
+    rows = _rows(markdown.render_bench_speed(SPEED))
     assert rows[1][0] == "chromecut html, `clean_many`, `--predictor compiled`"
     assert rows[5][0] == "jusText (3 failures)"
     assert rows[0][1:] == ["100.0", "10.00", "10,000", "1.00", "**0.900**"]
-    memory = tables.render_bench_memory(SPEED)
+    memory = markdown.render_bench_memory(SPEED)
     assert _rows(memory)[1] == ["400", "10×", "510.0", "9.0"] and "1.02×" in memory
 
 
 def test_markdown_table_refuses_a_row_of_the_wrong_width() -> None:
     with pytest.raises(ValueError, match="2 cells"):
-        tables.markdown_table(["a", "b", "c"], [["1", "2"]], [False, True, True])
+        markdown.markdown_table(["a", "b", "c"], [["1", "2"]], [False, True, True])
 
 
 def _project(tmp_path: Path, readme: str, docs: dict[str, str] | None = None) -> Path:
@@ -122,7 +122,7 @@ def test_refresh_rewrites_only_the_blocks_and_is_idempotent(tmp_path: Path) -> N
     assert "old numbers" not in text
     assert text.startswith("# t\n\nintro\n<!-- table:lodo-html -->\n")
     assert text.endswith("<!-- /table:lodo-html -->\nafter\n")
-    assert tables.render_lodo_html(LODO_HTML) in text
+    assert markdown.render_lodo_html(LODO_HTML) in text
     assert tables.refresh_tables(root) == []
 
 
@@ -156,7 +156,7 @@ def test_shipped_table_reads_the_model_cards() -> None:
     html = {"pages": {"test": 10}, "metrics": {"test_page_f1": 0.8, "test_page_f1.a": 0.9, "test_line_f1": 0.7,
                                                "test_line_pr_auc": 0.85}}
     text = {"pages": {"test": 10}, "metrics": {"test_page_f1": 0.6, "test_page_f1.a": 0.65, "test_page_f1.b": 0.5}}
-    rows = _rows(tables.render_shipped(html, text))
+    rows = _rows(markdown.render_shipped(html, text))
     assert rows[0] == ["a", "0.900", "0.650"]
     assert rows[1] == ["b", "–", "0.500"]
     assert rows[2] == ["all test pages (10/10)", "0.800", "0.600"]
@@ -171,4 +171,4 @@ def test_a_measuring_command_refreshes_the_tables_of_the_project_its_report_is_i
     assert tables.refresh_after_report(elsewhere) == []  # not a project's reports/ folder
     assert "old numbers" in (root / "README.md").read_text(encoding="utf-8")
     assert tables.refresh_after_report(root / tables.LODO_HTML) == [root / "README.md"]
-    assert tables.render_lodo_html(LODO_HTML) in (root / "README.md").read_text(encoding="utf-8")
+    assert markdown.render_lodo_html(LODO_HTML) in (root / "README.md").read_text(encoding="utf-8")

@@ -1,0 +1,346 @@
+"""Markdown tables from the measuring commands' JSON reports: pure functions of the loaded JSON, nothing here
+measures or writes (:mod:`chromecut.evaluate.tables` puts them into the README and docs)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+#: The chromecut entry of a leave-one-dataset-out dataset record; the other dict entries with scores are peers.
+CHROMECUT = "chromecut"
+#: Peers in the order of :data:`chromecut.evaluate.peers.PEERS`, with the names users know them by.
+PEER_LABELS: dict[str, str] = {
+    "trafilatura": "trafilatura",
+    "resiliparse": "resiliparse",
+    "readability": "readability-lxml",
+    "boilerpy3": "boilerpy3",
+    "justext": "jusText",
+}
+#: The speed benchmark's chromecut contenders: (mode, how it is run); ``{batch}`` and ``{workers}`` come from
+#: the report's settings.
+CONTENDER_LABELS: dict[str, str] = {
+    "chromecut-html": "chromecut html, one page at a time",
+    "chromecut-html-batch": "chromecut html, `clean_many` (batches of {batch})",
+    "chromecut-html-compiled": "chromecut html, `clean_many`, `--predictor compiled`",
+    "chromecut-html-workers": "chromecut html, `clean_many(n_jobs={workers})`",
+    "chromecut-text": "chromecut text, one page at a time",
+    "chromecut-text-batch": "chromecut text, `clean_many`",
+    "chromecut-text-compiled": "chromecut text, `clean_many`, `--predictor compiled`",
+}
+#: Contenders of the summary table: one page at a time, and the fastest single-process way (batched, compiled).
+SUMMARY_SPEED: dict[str, tuple[str, str]] = {
+    "html": ("chromecut-html", "chromecut-html-compiled"),
+    "text": ("chromecut-text", "chromecut-text-compiled"),
+}
+#: Rows of each half of the profile table.
+PROFILE_ROWS_DEFAULT = 8
+F1_DIGITS = 3
+RATE_DIGITS = 1
+RATIO_DIGITS = 2
+MB = 1_000_000
+MIB = 1024 * 1024
+KB = 1000
+MISSING = "–"
+
+
+# --- formatting --------------------------------------------------------------------------------------------------
+
+
+def fmt_float(value: float | None, digits: int = F1_DIGITS) -> str:
+    """``value`` with ``digits`` decimals and thousands separators; :data:`MISSING` for ``None``."""
+    return MISSING if value is None else f"{value:,.{digits}f}"
+
+
+def fmt_int(value: float | None) -> str:
+    """A count with thousands separators; :data:`MISSING` for ``None``."""
+    return MISSING if value is None else f"{round(value):,}"
+
+
+def bold_best(values: Sequence[float | None], digits: int = F1_DIGITS) -> list[str]:
+    """The values formatted, the highest in bold (every tie too); ``None`` is never best."""
+    present = [v for v in values if v is not None]
+    best = max(present) if present else None
+    cells = []
+    for value in values:
+        cell = fmt_float(value, digits)
+        same = value is not None and best is not None and round(value, digits) == round(best, digits)
+        cells.append(f"**{cell}**" if same else cell)
+    return cells
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    """The unweighted mean of the values present, ``None`` when there are none."""
+    present = [v for v in values if v is not None]
+    return statistics.fmean(present) if present else None
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[bool]) -> str:
+    """A GitHub Markdown table; ``numeric`` columns are right-aligned."""
+    if len(numeric) != len(header):
+        raise ValueError(f"{len(header)} columns but {len(numeric)} alignments")
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+    for row in rows:
+        if len(row) != len(header):
+            raise ValueError(f"row {list(row)} has {len(row)} cells, the header {len(header)}")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _score(entry: Any, key: str) -> float | None:
+    value = entry.get(key) if isinstance(entry, Mapping) else None
+    return float(value) if isinstance(value, int | float) else None
+
+
+# --- leave one dataset out ---------------------------------------------------------------------------------------
+
+
+def lodo_peers(report: Mapping[str, Any]) -> list[str]:
+    """The peers of a leave-one-dataset-out report: known ones in :data:`PEER_LABELS` order, then any other."""
+    found: set[str] = set()
+    for record in report["datasets"].values():
+        found.update(k for k, v in record.items() if k != CHROMECUT and isinstance(v, Mapping))
+    return [p for p in PEER_LABELS if p in found] + sorted(found - PEER_LABELS.keys())
+
+
+def lodo_means(report: Mapping[str, Any], key: str = "page_f1") -> dict[str, float | None]:
+    """Per tool (``chromecut`` and each peer), the mean of ``key`` over the held-out datasets."""
+    records = list(report["datasets"].values())
+    return {tool: mean(_score(r.get(tool), key) for r in records) for tool in [CHROMECUT, *lodo_peers(report)]}
+
+
+def render_lodo_html(report: Mapping[str, Any]) -> str:
+    """Page F1 of chromecut and the peers on every held-out dataset (best in bold), and their means."""
+    peers = lodo_peers(report)
+    tools = [CHROMECUT, *peers]
+    header = ["held-out dataset", "pages", "chromecut", *(PEER_LABELS.get(p, p) for p in peers)]
+    rows = []
+    for name, record in report["datasets"].items():
+        rows.append([name, fmt_int(record.get("pages")), *bold_best([_score(record.get(t), "page_f1") for t in tools])])
+    means = lodo_means(report)
+    pages = sum(int(r.get("pages", 0)) for r in report["datasets"].values())
+    rows.append([f"mean of {len(report['datasets'])}", fmt_int(pages), *bold_best([means[t] for t in tools])])
+    caption = (f"Page F1 (token 4-gram shingles; snippet score on snippet gold), best in bold; each fold trains on "
+               f"at most {fmt_int(report.get('fold_max_pages'))} pages per dataset.\n\n")
+    return caption + markdown_table(header, rows, [False, True, *([True] * len(tools))])
+
+
+def render_lodo_text(report: Mapping[str, Any]) -> str:
+    """Line F1 of chromecut's text model and jusText on every held-out dataset, and chromecut's page F1."""
+    peers = lodo_peers(report)
+    header = ["held-out dataset", "pages", "chromecut line F1", *(f"{PEER_LABELS.get(p, p)} line F1" for p in peers),
+              "chromecut page F1"]
+    rows = []
+    for name, record in report["datasets"].items():
+        lines = bold_best([_score(record.get(t), "line_f1") for t in [CHROMECUT, *peers]])
+        rows.append([name, fmt_int(record.get("pages")), *lines, fmt_float(_score(record.get(CHROMECUT), "page_f1"))])
+    line_means = lodo_means(report, "line_f1")
+    pages = sum(int(r.get("pages", 0)) for r in report["datasets"].values())
+    rows.append([f"mean of {len(report['datasets'])}", fmt_int(pages),
+                 *bold_best([line_means[t] for t in [CHROMECUT, *peers]]),
+                 fmt_float(lodo_means(report)[CHROMECUT])])
+    caption = ("Line F1 of the content class on the labelled lines (best in bold), and chromecut's page F1 on the "
+               f"same pages; each fold trains on at most {fmt_int(report.get('fold_max_pages'))} pages per "
+               "dataset.\n\n")
+    return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
+
+
+# --- speed and memory --------------------------------------------------------------------------------------------
+
+
+def contender_label(name: str, settings: Mapping[str, Any]) -> str:
+    """How a contender of the speed benchmark is run, in words."""
+    if name in PEER_LABELS:
+        return PEER_LABELS[name]
+    label = CONTENDER_LABELS.get(name, name)
+    return label.format(batch=settings.get("batch_size", "?"), workers=settings.get("workers", "?"))
+
+
+def sample_caption(report: Mapping[str, Any]) -> str:
+    """The speed benchmark's sample and machine, from the report's own values."""
+    sample = report.get("sample", {})
+    datasets = sample.get("datasets", {})
+    return (f"{fmt_int(sample.get('pages'))} pages ({len(datasets)} datasets: {', '.join(datasets)}; "
+            f"{fmt_float(sample.get('html_bytes', 0) / MB, 1)} MB of HTML, {fmt_int(sample.get('lines'))} lines) "
+            f"on {report.get('cpu_count', '?')} cores, chromecut {report.get('versions', {}).get('chromecut', '?')}")
+
+
+def render_bench_speed(report: Mapping[str, Any]) -> str:
+    """Every contender's pages/s, MB/s, lines/s, time relative to chromecut html, and F1."""
+    settings = report.get("settings", {})
+    contenders = report["contenders"]
+    header = ["contender", "pages/s", "MB/s", "lines/s", f"{report.get('baseline', 'baseline')} speed ÷ this", "F1"]
+    f1s = bold_best([_score(c, "f1") for c in contenders])
+    rows = []
+    for contender, f1 in zip(contenders, f1s, strict=True):
+        label = contender_label(contender["name"], settings)
+        if contender.get("failures"):
+            label += f" ({contender['failures']} failures)"
+        if contender.get("error"):
+            label += f" (error: {contender['error']})"
+        rows.append([label, fmt_float(_score(contender, "pages_per_second"), RATE_DIGITS),
+                     fmt_float(_score(contender, "mb_per_second"), RATIO_DIGITS),
+                     fmt_int(_score(contender, "lines_per_second")),
+                     fmt_float(_score(contender, "speed_ratio"), RATIO_DIGITS), f1])
+    f1_pages = report.get("sample", {}).get("f1_pages")
+    caption = (f"`chromecut bench speed`: {sample_caption(report)}, one process unless stated, after "
+               f"{settings.get('warmup', '?')} warm-up pages; F1 on the {fmt_int(f1_pages)} pages with full-text "
+               "gold.\n\n")
+    return caption + markdown_table(header, rows, [False, True, True, True, True, True])
+
+
+def render_bench_memory(report: Mapping[str, Any]) -> str:
+    """Peak RSS of ``clean_many`` over the sample streamed once and several times."""
+    memory = report.get("memory") or {}
+    rows = [[fmt_int(run.get("pages")), f"{run.get('repeat', '?')}×",
+             fmt_float(_score(run, "max_rss_bytes") and run["max_rss_bytes"] / MB, RATE_DIGITS),
+             fmt_float(_score(run, "seconds"), RATE_DIGITS)]
+            for run in memory.get("runs", [])]
+    caption = (f"Peak RSS of `clean_many` (html) over the benchmark's sample streamed repeatedly; growth from the "
+               f"shortest to the longest stream: {fmt_float(_score(memory, 'growth'), RATIO_DIGITS)}×.\n\n")
+    return caption + markdown_table(["pages streamed", "sample", "peak RSS (MB)", "seconds"], rows,
+                                    [True, True, True, True])
+
+
+def render_profile(report: Mapping[str, Any], rows: int = PROFILE_ROWS_DEFAULT) -> str:
+    """The top functions of a profiled speed run, by cumulative and by internal time."""
+    profile = report.get("profile") or {}
+    parts = [f"{profile.get('profiler', 'profiler')}: {fmt_float(_score(profile, 'total_seconds'), RATIO_DIGITS)} s "
+             f"over {sample_caption(report)}.\n"]
+    for key, title in (("by_cumulative", "cumulative"), ("by_internal", "internal")):
+        entries = profile.get(key, [])[:rows]
+        table = [[f"`{e['function']}`", fmt_float(_score(e, "seconds"), RATIO_DIGITS),
+                  f"{fmt_float(100 * (_score(e, 'share') or 0.0), RATE_DIGITS)}%"] for e in entries]
+        parts.append(markdown_table(["function", f"{title} s", "share"], table, [False, True, True]))
+    return "\n".join(parts)
+
+
+def render_bench_dask(report: Mapping[str, Any]) -> str:
+    """Pages/s of the local engine and of Dask clusters, the speed-up over one Dask worker, identical outputs."""
+    runs = report["runs"]
+    base = next((_score(r, "pages_per_second") for r in runs if r.get("engine") == "dask"), None)
+    rows = []
+    for run in runs:
+        rate = _score(run, "pages_per_second")
+        speedup = MISSING if run.get("engine") != "dask" or not base or rate is None else f"{rate / base:.2f}×"
+        rows.append([str(run.get("engine")), fmt_int(run.get("workers")), fmt_int(run.get("pages")),
+                     fmt_float(_score(run, "seconds"), RATIO_DIGITS), fmt_float(rate, RATE_DIGITS), speedup,
+                     "yes" if run.get("identical") else "**no**"])
+    return markdown_table(["engine", "workers", "pages", "seconds", "pages/s", "speed-up", "output identical"], rows,
+                          [False, True, True, True, True, True, False])
+
+
+def render_bench_stream(report: Sequence[Mapping[str, Any]]) -> str:
+    """Time, throughput and peak memory of ``chromecut clean`` over generated JSON Lines streams."""
+    rows = [[f"{fmt_int(r.get('target_mb'))} MB", fmt_int(r.get('jobs')), fmt_int(r.get("documents")),
+             fmt_float(_score(r, "seconds"), RATE_DIGITS), fmt_float(_score(r, "mb_per_second"), RATE_DIGITS),
+             fmt_float(_score(r, "peak_rss_mb"), RATE_DIGITS), fmt_float(_score(r, "peak_tree_rss_mb"), RATE_DIGITS)]
+            for r in report]
+    return markdown_table(["stream", "-j", "documents", "seconds", "MB/s", "peak RSS (MB)", "process tree peak (MB)"],
+                          rows, [True] * 7)
+
+
+def render_bench_serve(report: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> str:
+    """Latency percentiles and throughput of the model server under concurrent clients (one row per run)."""
+    runs = [report] if isinstance(report, Mapping) else list(report)
+    rows = [[fmt_float(_score(r, "mean_page_bytes") and r["mean_page_bytes"] / KB, RATE_DIGITS),
+             fmt_int(r.get("requests")), fmt_int(r.get("clients")), fmt_int(r.get("server_workers")),
+             fmt_int(r.get("failed")), *(fmt_float(_score(r, k), RATE_DIGITS) for k in ("p50_ms", "p90_ms", "p99_ms",
+                                                                                         "max_ms")),
+             fmt_float(_score(r, "requests_per_second"), RATE_DIGITS)]
+            for r in runs]
+    header = ["mean page (KB)", "requests", "clients", "server workers", "failed", "p50 ms", "p90 ms", "p99 ms",
+              "max ms", "requests/s"]
+    return markdown_table(header, rows, [True] * len(header))
+
+
+# --- quality gate, shipped models, data ---------------------------------------------------------------------------
+
+
+def render_quality_floors(report: Mapping[str, Any]) -> str:
+    """The quality gate's page F1 floors per dataset and mode."""
+    floors: Mapping[str, Mapping[str, float]] = report["floors"]
+    modes = list(floors)
+    datasets = sorted({d for per_mode in floors.values() for d in per_mode})
+    rows = [[d, *(fmt_float(floors[m].get(d)) for m in modes)] for d in datasets]
+    caption = (f"Page F1 floors on the first {fmt_int(report.get('pages_per_dataset'))} test pages of each dataset; "
+               f"noise band {report.get('noise_band')}.\n\n")
+    return caption + markdown_table(["dataset", *modes], rows, [False, *([True] * len(modes))])
+
+
+def card_datasets(*cards: Mapping[str, Any]) -> list[str]:
+    """The datasets that have a test page F1 in any of the model cards, sorted."""
+    prefix = "test_page_f1."
+    return sorted({k.removeprefix(prefix) for c in cards for k in c.get("metrics", {}) if k.startswith(prefix)})
+
+
+def render_shipped(html_card: Mapping[str, Any], text_card: Mapping[str, Any]) -> str:
+    """The shipped bundles' test page F1 per dataset, overall and line-level, from their model cards."""
+    cards = {"html": html_card, "text": text_card}
+    rows = [[name, *(fmt_float(_score(c.get("metrics"), f"test_page_f1.{name}")) for c in cards.values())]
+            for name in card_datasets(html_card, text_card)]
+    pages = "/".join(fmt_int(c.get("pages", {}).get("test")) for c in cards.values())
+    rows.append([f"all test pages ({pages})", *(fmt_float(_score(c.get("metrics"), "test_page_f1"))
+                                               for c in cards.values())])
+    rows.append(["line F1", *(fmt_float(_score(c.get("metrics"), "test_line_f1")) for c in cards.values())])
+    rows.append(["line PR-AUC", *(fmt_float(_score(c.get("metrics"), "test_line_pr_auc")) for c in cards.values())])
+    return markdown_table(["test sites", *(f"chromecut {m}" for m in cards)], rows, [False, True, True])
+
+
+def render_training(html_card: Mapping[str, Any], text_card: Mapping[str, Any]) -> str:
+    """The shipped runs' training size and time, from their model cards."""
+    rows = []
+    for mode, card in (("html", html_card), ("text", text_card)):
+        metrics = card.get("metrics", {})
+        rows.append([f"`{card.get('settings', {}).get('tracking', {}).get('run_name', mode)}`",
+                     fmt_int(_score(metrics, "train_pages")), fmt_int(_score(metrics, "train_lines")),
+                     fmt_float(_score(metrics, "featurize_seconds"), 0), fmt_float(_score(metrics, "fit_seconds"), 0),
+                     fmt_float(_score(metrics, "train_seconds"), 0), fmt_float(_score(metrics, "test_page_f1"))])
+    header = ["run", "training pages", "training lines", "featurise s", "fit s", "train s", "test page F1"]
+    return markdown_table(header, rows, [False, *([True] * 6)])
+
+
+def render_datasets(report: Mapping[str, Any]) -> str:
+    """Per dataset: licence, gold, pages, line counts by label and the oracle's scores (``chromecut data report``)."""
+    rows = []
+    for name, d in report["datasets"].items():
+        oracle = fmt_float(_score(d, "oracle_f1"))
+        if d.get("oracle_metric") == "snippet":
+            oracle += " (snippet)"
+        rows.append([name, str(d.get("license")), str(d.get("gold")), fmt_int(d.get("pages")),
+                     fmt_int(d.get("pages_labelled")), fmt_int(d.get("lines")), fmt_int(d.get("content_lines")),
+                     fmt_int(d.get("chrome_lines")), fmt_int(d.get("unknown_lines")),
+                     fmt_float(_score(d, "oracle_precision")), fmt_float(_score(d, "oracle_recall")), oracle])
+    header = ["dataset", "licence", "gold", "pages", "labelled", "lines", "content", "chrome", "unknown", "oracle P",
+              "oracle R", "oracle F1"]
+    caption = ""
+    if _score(report, "prepare_seconds") is not None:
+        caption = f"`chromecut data prepare` took {fmt_float(report['prepare_seconds'], RATE_DIGITS)} s.\n\n"
+    return caption + markdown_table(header, rows, [False, False, False, *([True] * 9)])
+
+
+# --- the README's summary ----------------------------------------------------------------------------------------
+
+
+def render_summary(lodo_html: Mapping[str, Any], lodo_text: Mapping[str, Any], speed: Mapping[str, Any]) -> str:
+    """Per tool: mean leave-one-dataset-out page F1 and pages/s; chromecut in html and in text mode."""
+    html_means = lodo_means(lodo_html)
+    text_f1 = lodo_means(lodo_text)[CHROMECUT]
+    rates = {c["name"]: _score(c, "pages_per_second") for c in speed.get("contenders", [])}
+
+    def chromecut_speed(mode: str) -> str:
+        single, fastest = SUMMARY_SPEED[mode]
+        return f"{fmt_float(rates.get(single), RATE_DIGITS)} ({fmt_float(rates.get(fastest), RATE_DIGITS)})"
+
+    peers = lodo_peers(lodo_html)
+    f1s = bold_best([html_means[CHROMECUT], *(html_means[p] for p in peers)])
+    rows = [["chromecut (HTML)", f1s[0], chromecut_speed("html")],
+            ["chromecut (text dumps)", fmt_float(text_f1), chromecut_speed("text")]]
+    rows += [[PEER_LABELS.get(p, p), f1, fmt_float(rates.get(p), RATE_DIGITS)] for p, f1 in zip(peers, f1s[1:],
+                                                                                                   strict=True)]
+    held_out = len(lodo_html["datasets"])
+    caption = (f"Page F1: mean over {held_out} held-out datasets, each scored by a model trained on the others "
+               f"(text dumps: the same pages' lines, no markup). Speed: {sample_caption(speed)}, one page at a "
+               f"time; in brackets, `clean_many` with `--predictor compiled`.\n\n")
+    header = ["tool", f"page F1 (mean of {held_out})", "pages/s"]
+    return caption + markdown_table(header, rows, [False, True, True])
