@@ -313,10 +313,7 @@ def render_datasets(report: Mapping[str, Any]) -> str:
                      fmt_float(_score(d, "oracle_precision")), fmt_float(_score(d, "oracle_recall")), oracle])
     header = ["dataset", "licence", "gold", "pages", "labelled", "lines", "content", "chrome", "unknown", "oracle P",
               "oracle R", "oracle F1"]
-    caption = ""
-    if _score(report, "prepare_seconds") is not None:
-        caption = f"`chromecut data prepare` took {fmt_float(report['prepare_seconds'], RATE_DIGITS)} s.\n\n"
-    return caption + markdown_table(header, rows, [False, False, False, *([True] * 9)])
+    return markdown_table(header, rows, [False, False, False, *([True] * 9)])
 
 
 # --- the README's summary ----------------------------------------------------------------------------------------
