@@ -59,6 +59,15 @@ class FeatureSettings:
     augment_precleaned: float = 0.5
     augment_keep_chrome_min: float = 0.1
     augment_keep_chrome_max: float = 0.6
+    #: Text mode learns from whole-page dumps of these renderers (``renderings.parquet``, written by
+    #: ``chromecut data prepare``); empty: every renderer in the table. Without the table: chromecut's own lines.
+    renderers: tuple[str, ...] = ()
+    #: Renderers no model of the run learns from or tunes on: the test split shows how text mode does on a dump
+    #: format it never saw.
+    held_out_renderers: tuple[str, ...] = ("inscriptis",)
+    #: Dumps of each training and validation page, drawn from the training renderers (the test split keeps
+    #: every renderer's dump of each page).
+    renderings_per_page: int = 3
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,15 @@ class ModelSettings:
     num_threads: int = 2
     #: ``sqrt_tokens`` or ``none``.
     line_weight: str = "sqrt_tokens"
-    tune_threshold: bool = True
+    #: How the decision threshold is chosen: ``lodo`` for pages of sites the model never saw (best mean page F1
+    #: over the training datasets, each held out in turn from fold models: :mod:`chromecut.train.threshold`),
+    #: ``val`` (best weighted line F1 on the validation sites) or ``fixed`` (``threshold``).
+    threshold_policy: str = "lodo"
     threshold: float = 0.5
+    #: ``lodo``: training pages per dataset in each fold model (None: all of the train split's).
+    lodo_max_pages: int | None = None
+    #: ``lodo``: thresholds tried, evenly spaced from 0 to 1 inclusive.
+    threshold_grid_points: int = 101
     #: A second pass that also sees the first pass's probabilities of the line's neighbours.
     context_pass: bool = True
     #: Out-of-fold first-pass probabilities for training the context pass (folds by site).

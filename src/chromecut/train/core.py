@@ -28,7 +28,14 @@ from chromecut.model.bundle import Bundle
 from chromecut.model.estimator import BoosterFit, fit_booster
 from chromecut.settings import TrainSettings, resolve_path
 from chromecut.train.fit import booster_fit, fit_bundle
-from chromecut.train.frame import build_frame, featurize_parts, load_table, selected_datasets, split_frames
+from chromecut.train.frame import (
+    build_frame,
+    featurize_parts,
+    load_renderings,
+    load_table,
+    selected_datasets,
+    split_frames,
+)
 
 ROOT_ENV = "CHROMECUT_ROOT"
 
@@ -59,7 +66,9 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     lines, pages = load_table(settings.data, root, read_lines)
     frame = build_frame(lines, pages, datasets, settings.data)
     del lines
-    parts = split_frames(frame, settings.features, rng)
+    renderings = load_renderings(settings.data, root, datasets) if settings.features.mode == "text" else None
+    parts = split_frames(frame, settings.features, rng, renderings)
+    del renderings
     featurizer, features = featurize_parts(parts, settings.features)
     featurize_seconds = time.perf_counter() - started
 
@@ -87,6 +96,9 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
             metrics[f"{split}_page_f1"] = float(scores["f1"].mean())
             for dataset, value in scores.groupby("dataset")["f1"].mean().items():
                 metrics[f"{split}_page_f1.{dataset}"] = float(value)
+        if "renderer" in parts[split] and len(scores):
+            metrics.update(renderer_metrics(split, parts[split], ys[split], probs[split], labelled[split], scores,
+                                            bundle.threshold))
     metrics["objective"] = metrics.get("val_page_f1", metrics.get("val_line_f1", 0.0))
     metrics["train_seconds"] = time.perf_counter() - started
     bundle.card = {
@@ -134,6 +146,23 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     return metrics
 
 
+def renderer_metrics(split: str, part: pd.DataFrame, y: npt.NDArray[np.int8], p: npt.NDArray[np.float64],
+                     labelled: npt.NDArray[np.bool_], scores: pd.DataFrame, threshold: float) -> dict[str, float]:
+    """Page F1 and line F1 of each renderer's dumps (``<split>_renderer_page_f1.<renderer>``, ...)."""
+    metrics: dict[str, float] = {}
+    renderer_of_doc = part.drop_duplicates("doc").set_index("doc")["renderer"]
+    page_renderer = scores["doc"].map(renderer_of_doc)
+    for renderer, value in scores.groupby(page_renderer)["f1"].mean().items():
+        metrics[f"{split}_renderer_page_f1.{renderer}"] = float(value)
+    line_renderer = part["renderer"].to_numpy()[labelled]
+    for renderer in np.unique(line_renderer):
+        rows = line_renderer == renderer
+        line_f1 = line_metrics(y[rows], p[labelled][rows], threshold).get("line_f1")
+        if line_f1 is not None:
+            metrics[f"{split}_renderer_line_f1.{renderer}"] = line_f1
+    return metrics
+
+
 #: Points kept of the test-line precision/recall curve written for the DVC plots.
 PR_CURVE_POINTS = 200
 METRICS_FILE = "metrics.json"
@@ -154,6 +183,9 @@ def write_reports(folder: Path, metrics: dict[str, float], y: npt.NDArray[np.int
     prefix = "test_page_f1."
     flat: dict[str, Any] = {k: v for k, v in metrics.items() if "." not in k and k.startswith(REPORT_METRIC_PREFIXES)}
     flat["test_page_f1_by_dataset"] = {k[len(prefix):]: v for k, v in metrics.items() if k.startswith(prefix)}
+    by_renderer = "test_renderer_page_f1."
+    flat["test_page_f1_by_renderer"] = {k[len(by_renderer):]: v for k, v in metrics.items()
+                                        if k.startswith(by_renderer)}
     (folder / METRICS_FILE).write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     curve = pd.DataFrame(columns=["recall", "precision", "threshold"])
     if len(np.unique(y)) == 2:  # a curve needs both classes

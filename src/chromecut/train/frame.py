@@ -1,7 +1,10 @@
 """The training frame: the prepared table's selected pages as a line frame, split by site, in the run's mode.
 
-Text mode drops the markup and augments the training split the way other tools' dumps differ from our own
-segmentation: list markers stripped on some pages, and pre-cleaned copies of others (most chrome already gone).
+Text mode learns from what scrapers leave: the whole-page dumps of several renderers (``renderings.parquet``,
+each dump's lines labelled by the same gold alignment as chromecut's own lines), a few renderers drawn per
+page, the held-out renderers kept for the test split only. It drops the markup and augments the training split
+the way other tools' dumps differ further: list markers stripped on some pages, and pre-cleaned copies of others
+(most chrome already gone). A prepared table without renderings gives chromecut's own lines, markup dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ _LIST_MARKER = PATTERNS["list_marker"]
 AUGMENTED_SUFFIX = "#precleaned"
 #: The splits of a run, by site.
 SPLITS = ("train", "val", "test")
+#: The prepared table of renderer dumps (written by ``chromecut data prepare`` beside the line table).
+RENDERINGS_FILE = "renderings.parquet"
+#: Separates a page's key from its renderer in a text-mode page key (``dataset/page#renderer``); scoring
+#: finds the gold by the part before it.
+RENDERER_SEPARATOR = "#"
 
 
 def selected_datasets(settings: DataSettings) -> list[str]:
@@ -52,6 +60,17 @@ def load_table(
     lines = pd.read_parquet(folder / LINES_FILE) if read_lines is None else read_lines(
         folder / LINES_FILE, selected_datasets(settings))
     return lines, pd.read_parquet(folder / PAGES_FILE)
+
+
+def load_renderings(settings: DataSettings, root: Path, datasets: list[str]) -> pd.DataFrame | None:
+    """The selected datasets' renderer dumps, or ``None`` when the prepared table has none."""
+    path = resolve_path(settings.processed_dir, root) / RENDERINGS_FILE
+    if not path.exists():
+        return None
+    renderings = pd.read_parquet(path, filters=[("dataset", "in", datasets)])
+    for column in ("dataset", "page_id", "renderer"):
+        renderings[column] = renderings[column].astype(str)
+    return renderings
 
 
 def build_frame(lines: pd.DataFrame, pages: pd.DataFrame, datasets: list[str], settings: DataSettings) -> pd.DataFrame:
@@ -104,8 +123,54 @@ def original_pages(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~frame["doc"].astype(str).str.endswith(AUGMENTED_SUFFIX)]
 
 
-def split_frames(frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """Train / val / test line frames in the run's mode (text mode: markup dropped, training augmented)."""
+def training_renderers(renderings: pd.DataFrame, settings: FeatureSettings) -> list[str]:
+    """The renderers a text model learns from: the chosen ones (all in the table when none are), less the
+    held-out ones."""
+    available = sorted(renderings["renderer"].unique())
+    chosen = [r for r in (settings.renderers or available) if r in available]
+    return [r for r in chosen if r not in settings.held_out_renderers]
+
+
+def draw_renderings(rendered: pd.DataFrame, per_page: int, rng: np.random.Generator) -> pd.DataFrame:
+    """At most ``per_page`` renderers' dumps of each page, drawn at random (every page's draw independent)."""
+    pairs = rendered[["doc", "renderer"]].drop_duplicates()
+    pairs = pairs.assign(draw=rng.random(len(pairs)))
+    pairs["rank"] = pairs.groupby("doc", sort=False)["draw"].rank(method="first")
+    kept = pairs[pairs["rank"] <= per_page][["doc", "renderer"]]
+    return rendered.merge(kept, on=["doc", "renderer"], how="inner")
+
+
+def rendered_parts(frame: pd.DataFrame, renderings: pd.DataFrame, settings: FeatureSettings,
+                   rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """Text-mode splits from the renderer dumps of the frame's pages: training and validation pages with
+    :attr:`~chromecut.settings.FeatureSettings.renderings_per_page` dumps of the training renderers, test pages
+    with every chosen renderer's dump (held-out ones included). Page keys get the renderer
+    (``dataset/page#renderer``); a ``renderer`` column says which."""
+    meta = frame.drop_duplicates("doc")[["doc", "dataset", "page_id", "domain", "split"]].copy()
+    meta["page_id"] = meta["page_id"].astype(str)
+    rendered = renderings.drop(columns=[c for c in ("domain", "split") if c in renderings]).merge(
+        meta, on=["dataset", "page_id"], how="inner")
+    learn = training_renderers(renderings, settings)
+    every = [*learn, *(r for r in settings.held_out_renderers if r in set(renderings["renderer"]))]
+    parts = {}
+    for split in SPLITS:
+        part = rendered[rendered["split"] == split]
+        if split == "test":
+            part = part[part["renderer"].isin(every)]
+        else:
+            part = draw_renderings(part[part["renderer"].isin(learn)], settings.renderings_per_page, rng)
+        part = part.assign(doc=part["doc"] + RENDERER_SEPARATOR + part["renderer"])
+        part = part.sort_values(["doc", "line"], kind="stable").reset_index(drop=True)
+        parts[split] = to_text_mode(part, settings, rng, augment=split == "train")
+    return parts
+
+
+def split_frames(frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.Generator,
+                 renderings: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Train / val / test line frames in the run's mode (text mode: the renderer dumps when there are any, else
+    chromecut's own lines; markup dropped, training augmented)."""
+    if settings.mode == "text" and renderings is not None and len(renderings):
+        return rendered_parts(frame, renderings, settings, rng)
     parts = {split: frame[frame["split"] == split] for split in SPLITS}
     if settings.mode == "text":
         parts = {split: to_text_mode(part, settings, rng, augment=split == "train") for split, part in parts.items()}

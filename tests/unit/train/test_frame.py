@@ -1,0 +1,59 @@
+"""Text-mode training frames from renderer dumps: drawn per page, held-out renderers only in the test split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chromecut.settings import FeatureSettings
+from chromecut.train.frame import RENDERER_SEPARATOR, split_frames
+
+RENDERERS = ("chromecut", "html2text", "inscriptis", "markdownify", "bs4-lines")
+SPLIT_OF = {"a": "train", "b": "train", "c": "val", "d": "test"}
+
+
+def _frame() -> pd.DataFrame:
+    rows = [{"doc": f"ds/{page}", "dataset": "ds", "page_id": page, "domain": f"site-{page}", "split": split,
+             "line": i, "text": f"line {i}", "label": i % 2, "tag": "p"}
+            for page, split in SPLIT_OF.items() for i in range(3)]
+    return pd.DataFrame(rows)
+
+
+def _renderings() -> pd.DataFrame:
+    rows = [{"dataset": "ds", "page_id": page, "renderer": renderer, "line": i, "text": f"{renderer} {i}",
+             "label": i % 2}
+            for page in SPLIT_OF for renderer in RENDERERS for i in range(4)]
+    return pd.DataFrame(rows)
+
+
+def _renderers_of(part: pd.DataFrame) -> dict[str, set[str]]:
+    pages = part["doc"].str.split(RENDERER_SEPARATOR).str[0]
+    return {page: set(group) for page, group in part["renderer"].groupby(pages)}
+
+
+def test_text_parts_come_from_the_dumps_with_the_held_out_renderer_in_test_only() -> None:
+    settings = FeatureSettings(mode="text", renderings_per_page=2, held_out_renderers=("inscriptis",),
+                               augment_strip_markers=0.0, augment_precleaned=0.0)
+    parts = split_frames(_frame(), settings, np.random.default_rng(0), _renderings())
+    for split in ("train", "val"):
+        drawn = _renderers_of(parts[split])
+        assert all(len(names) == 2 and "inscriptis" not in names for names in drawn.values())
+    assert _renderers_of(parts["test"]) == {"ds/d": set(RENDERERS)}
+    assert set(parts["train"]["doc"].str.split(RENDERER_SEPARATOR).str[0]) == {"ds/a", "ds/b"}
+    assert "tag" not in parts["test"]  # markup dropped
+    test_lines = parts["test"][parts["test"]["renderer"] == "html2text"]
+    assert test_lines["text"].tolist() == [f"html2text {i}" for i in range(4)]
+
+
+def test_the_chosen_renderers_limit_what_is_learnt_from() -> None:
+    settings = FeatureSettings(mode="text", renderers=("chromecut", "html2text"), held_out_renderers=(),
+                               renderings_per_page=5, augment_strip_markers=0.0, augment_precleaned=0.0)
+    parts = split_frames(_frame(), settings, np.random.default_rng(0), _renderings())
+    assert set(parts["train"]["renderer"]) == {"chromecut", "html2text"}
+    assert set(parts["test"]["renderer"]) == {"chromecut", "html2text"}
+
+
+def test_without_dumps_text_mode_uses_chromecuts_own_lines() -> None:
+    parts = split_frames(_frame(), FeatureSettings(mode="text", augment_precleaned=0.0), np.random.default_rng(0))
+    assert parts["test"]["text"].tolist() == ["line 0", "line 1", "line 2"]
+    assert "renderer" not in parts["test"]
