@@ -57,7 +57,9 @@ serve: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH MLFLOW_TRACKING_URI=sqlite:///$(CURDIR)/mlflow.db \
 		mlflow models serve -m $(MODEL) --env-manager local -h 127.0.0.1 -p 5001
 
-# docs/mlflow-compare.png: the two latest dvc-*-html runs compared in the MLflow UI (headless Debian chromium).
+# docs/mlflow-compare.png: the two latest dvc-*-html runs compared in the MLflow UI (headless Debian chromium):
+# the parameters that differ against test_page_f1 and test_page_f1/<dataset>, assistant panel closed.
+# Two such runs: make smoke, then PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dvc exp run -S experiment=smoke -S model.num_leaves=15
 screenshot: $(STAMP)
 	docs/ui_screenshot.sh sqlite:///$(CURDIR)/mlflow.db docs/mlflow-compare.png
 
