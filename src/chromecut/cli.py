@@ -103,6 +103,15 @@ def _dataset_list(value: str) -> tuple[str, ...]:
     return names
 
 
+def _renderer_list(value: str) -> tuple[str, ...]:
+    from chromecut.datasets.renderers import parse_renderers
+
+    try:
+        return parse_renderers(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _threshold(value: str) -> float:
     try:
         threshold = float(value)
@@ -201,6 +210,13 @@ def _build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--max-pages", type=int, default=None, help="at most this many pages per dataset")
     prep.add_argument("--seed", type=int, default=None, help="split seed")
     prep.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    prep.add_argument("--renderers", type=_renderer_list, default=None,
+                      help="comma-separated renderers whose labelled whole-page text dumps are written to "
+                           "renderings.parquet (default: every installed default one; 'all' adds "
+                           "trafilatura-html2txt's one-line dumps; 'none': no dumps)")
+    prep.add_argument("--render-timeout", type=float, default=None,
+                      help="seconds one renderer may spend on one page (0: no limit; default: "
+                           "chromecut.datasets.renderers.RENDER_TIMEOUT_SECONDS_DEFAULT)")
     prep.add_argument("--json", action="store_true", help="print the report as JSON")
     rep = data_commands.add_parser("report", help="per-dataset counts and oracle scores of a prepared table")
     rep.add_argument("--out", type=Path, default=PROCESSED_DIR_DEFAULT, help="folder of the prepared table")
@@ -208,6 +224,12 @@ def _build_parser() -> argparse.ArgumentParser:
     for sub in (prep, rep):
         sub.add_argument("--save", type=Path, default=None,
                          help="also write the report's JSON here (reports/data.json: the docs' dataset table)")
+    defs = data_commands.add_parser("definitions",
+                                    help="per dataset and line kind, the share its gold labels content")
+    defs.add_argument("--processed", type=Path, default=PROCESSED_DIR_DEFAULT, help="folder of the prepared table")
+    defs.add_argument("--json", action="store_true", help="print JSON (default: the Markdown table)")
+    defs.add_argument("--save", type=Path, default=None,
+                      help="also write the report's JSON here (reports/definitions.json: the definitions table)")
     ev = commands.add_parser("evaluate", help="leave-one-dataset-out evaluation, peers on the same pages")
     ev.add_argument("--mode", choices=("html", "text"), default="html")
     ev.add_argument("--datasets", type=_dataset_list, default=tuple(DATASETS), help="held-out datasets")
@@ -341,6 +363,13 @@ def _print_report(summary: dict[str, Any], as_json: bool) -> None:
             f"{entry['content_lines']:>9}{entry['chrome_lines']:>9}{entry['unknown_lines']:>9}"
             f"{'-' if f1 is None else f'{f1:.3f}':>8}"
         )
+    if summary.get("renderers"):
+        print(f"\n{'renderer':<24}{'pages':>7}{'ok':>7}{'failed':>7}{'lines':>9}{'content':>9}{'oracle':>8}")
+        for name, entry in summary["renderers"].items():
+            f1 = "-" if entry["oracle_f1"] is None else f"{entry['oracle_f1']:.3f}"
+            share = "-" if entry["content_share"] is None else f"{entry['content_share']:.3f}"
+            print(f"{name:<24}{entry['pages']:>7}{entry['pages_labelled']:>7}{entry['render_failures']:>7}"
+                  f"{entry['lines']:>9}{share:>9}{f1:>8}")
     if "prepare_seconds" in summary:
         print(f"prepare took {summary['prepare_seconds']} s")
 
@@ -354,6 +383,21 @@ def _save_report(summary: dict[str, Any], path: Path | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     refresh_after_report(path)
+
+
+def _definitions(args: argparse.Namespace) -> int:
+    """``data definitions``: measure what each dataset's gold calls content, by line kind."""
+    from chromecut.datasets.prepare import PAGES_FILE
+    from chromecut.evaluate.definitions import definitions_report
+    from chromecut.evaluate.markdown import render_definitions
+
+    if not (args.processed / PAGES_FILE).exists():
+        print(f"chromecut: no prepared table in {args.processed}; run 'chromecut data prepare' first", file=sys.stderr)
+        return EXIT_USAGE
+    summary = definitions_report(args.processed)
+    print(json.dumps(summary, indent=2) if args.json else render_definitions(summary), end="\n" if args.json else "")
+    _save_report(summary, args.save)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -375,6 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":
         return bench_cli.run(args)
 
+    if args.command == "data" and args.data_command == "definitions":
+        return _definitions(args)
     if args.command == "data":
         from chromecut.datasets import prepare as data
 
@@ -382,9 +428,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             kwargs: dict[str, Any] = {}
             if args.seed is not None:
                 kwargs["seed"] = args.seed
+            if args.render_timeout is not None:
+                kwargs["render_timeout"] = args.render_timeout or None
             settings = data.PrepareSettings(
                 out_dir=args.out, root=args.root, datasets=args.datasets, max_pages=args.max_pages,
-                n_jobs=args.jobs, **kwargs,
+                n_jobs=args.jobs, renderers=args.renderers, **kwargs,
             )
             summary = data.prepare(settings)
             _print_report(summary, args.json)

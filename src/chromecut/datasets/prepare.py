@@ -3,8 +3,11 @@
 ``prepare`` writes two Parquet tables under ``out_dir``: ``lines.parquet`` (one row per line: dataset, page
 id, domain, split, license, line index, text, markup statistics, label, alignment score) and
 ``pages.parquet`` (one row per page: counts, oracle scores, gold coverage, and the error that stopped a page,
-if any). ``report`` aggregates them per dataset. One broken page never stops the run: it is recorded with its
-reason and the others go on.
+if any). With renderers selected it also writes every labelled page's whole-page text dumps,
+``renderings.parquet`` (one row per dump line, with its renderer) and ``rendering_pages.parquet`` (one row per
+page and renderer), see :mod:`chromecut.datasets.renderings`. ``report`` aggregates them per dataset and per
+renderer. One broken page never stops the run: it is recorded with its reason and the others go on; so is one
+failed dump.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -22,9 +26,19 @@ import numpy as np
 import pandas as pd
 
 from chromecut.datasets import DATASETS, GoldKind, Page, iter_pages
+from chromecut.datasets.renderers import RENDER_TIMEOUT_SECONDS_DEFAULT, available_renderers
+from chromecut.datasets.renderings import (
+    RENDERING_PAGES_FILE,
+    RENDERINGS_FILE,
+    Rendering,
+    RenderingsWriter,
+    render_page,
+    renderer_report,
+)
 from chromecut.evaluate.metrics import shingle_prf, snippet_score
 from chromecut.io.streams import chunked
 from chromecut.labels import MIN_COVERAGE_DEFAULT, Label, label_lines, oracle_text
+from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import MARKUP_FIELDS, Line, segment_html
 
 LINES_FILE = "lines.parquet"
@@ -44,7 +58,12 @@ _HASH_SCALE = float(2**64)
 
 @dataclass(frozen=True, slots=True)
 class PrepareSettings:
-    """What ``prepare`` reads and writes, and how it labels and splits."""
+    """What ``prepare`` reads and writes, and how it labels and splits.
+
+    ``renderers`` names the renderers whose dumps of each labelled page are labelled too (``None``: every
+    available default one, see :func:`chromecut.datasets.renderers.available_renderers`; empty: none, and no
+    renderings tables); ``render_timeout`` is each dump's time guard.
+    """
 
     out_dir: Path
     root: Path | None = None
@@ -55,6 +74,12 @@ class PrepareSettings:
     min_coverage: float = MIN_COVERAGE_DEFAULT
     max_pages: int | None = None
     n_jobs: int = 1
+    renderers: tuple[str, ...] | None = None
+    render_timeout: float | None = RENDER_TIMEOUT_SECONDS_DEFAULT
+
+    def selected_renderers(self) -> tuple[str, ...]:
+        """The renderers this run dumps pages with."""
+        return available_renderers() if self.renderers is None else self.renderers
 
 
 def split_of(domain: str, seed: int = SPLIT_SEED_DEFAULT, val: float = VAL_FRACTION_DEFAULT,
@@ -71,21 +96,28 @@ def split_of(domain: str, seed: int = SPLIT_SEED_DEFAULT, val: float = VAL_FRACT
 
 @dataclass(slots=True)
 class PageResult:
-    """One processed page: its line rows and its page row."""
+    """One processed page: its line rows, its page row, and its renderers' labelled dumps."""
 
     page: dict[str, Any]
     lines: list[Line] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
+    renderings: list[Rendering] = field(default_factory=list)
 
 
 def process_page(
-    page: Page, min_coverage: float = MIN_COVERAGE_DEFAULT, min_reachable: float = MIN_REACHABLE_GOLD_DEFAULT
+    page: Page,
+    min_coverage: float = MIN_COVERAGE_DEFAULT,
+    min_reachable: float = MIN_REACHABLE_GOLD_DEFAULT,
+    renderers: Sequence[str] = (),
+    render_timeout: float | None = RENDER_TIMEOUT_SECONDS_DEFAULT,
 ) -> PageResult:
-    """Segment and label one page; never raises (a failure is the page row's ``error``).
+    """Segment and label one page, and label its ``renderers``' dumps; never raises (a failure is the page
+    row's ``error``, a failed dump its rendering's).
 
     A page whose gold text is mostly absent from its own HTML (content rendered by script, a capture of an
     error page) cannot be labelled: it fails with that reason instead of teaching that its lines are chrome.
+    Only pages labelled here are dumped.
     """
     row: dict[str, Any] = {
         "dataset": page.dataset,
@@ -143,10 +175,15 @@ def process_page(
             title=seg.title,
             language=page.language or _primary_language(seg.language),
         )
-        return PageResult(row, seg.lines, result.labels.tolist(), result.scores.tolist())
+        labelled = PageResult(row, seg.lines, result.labels.tolist(), result.scores.tolist())
     except Exception as exc:  # one broken page never stops the batch; its reason is kept
         row["error"] = f"{type(exc).__name__}: {exc}"
         return PageResult(row)
+    if renderers:
+        html = decode_text(page.html, page.encoding_hint)
+        labelled.renderings = render_page(html, page.gold, renderers, min_reachable=min_reachable,
+                                          min_coverage=min_coverage, timeout=render_timeout)
+    return labelled
 
 
 def _primary_language(tag: str | None) -> str | None:
@@ -155,27 +192,32 @@ def _primary_language(tag: str | None) -> str | None:
     return primary or None
 
 
-def _process_chunk(chunk: Sequence[Page], min_coverage: float) -> list[PageResult]:
-    return [process_page(page, min_coverage) for page in chunk]
+def _process_chunk(chunk: Sequence[Page], min_coverage: float, renderers: Sequence[str] = (),
+                   render_timeout: float | None = RENDER_TIMEOUT_SECONDS_DEFAULT) -> list[PageResult]:
+    return [process_page(page, min_coverage, renderers=renderers, render_timeout=render_timeout)
+            for page in chunk]
+
+
+def _page_meta(page: dict[str, Any], settings: PrepareSettings) -> dict[str, Any]:
+    """The columns every line row of a page repeats: dataset, page id, domain, split, license."""
+    info = DATASETS[page["dataset"]]
+    return {
+        "dataset": page["dataset"],
+        "page_id": page["page_id"],
+        "domain": page["domain"],
+        "split": split_of(page["domain"], settings.seed, settings.val_fraction, settings.test_fraction),
+        "license": info.license,
+        "permissive": info.permissive,
+    }
 
 
 def _line_columns(results: Iterable[PageResult], settings: PrepareSettings) -> dict[str, list[Any]]:
     cols: dict[str, list[Any]] = {name: [] for name in LINE_COLUMNS}
     for res in results:
-        page = res.page
         n = len(res.lines)
         if not n:
             continue
-        info = DATASETS[page["dataset"]]
-        split = split_of(page["domain"], settings.seed, settings.val_fraction, settings.test_fraction)
-        for key, value in (
-            ("dataset", page["dataset"]),
-            ("page_id", page["page_id"]),
-            ("domain", page["domain"]),
-            ("split", split),
-            ("license", info.license),
-            ("permissive", info.permissive),
-        ):
+        for key, value in _page_meta(res.page, settings).items():
             cols[key].extend([value] * n)
         cols["line"].extend(line.index for line in res.lines)
         for name in ("text", *MARKUP_FIELDS):
@@ -206,23 +248,42 @@ def iter_all_pages(settings: PrepareSettings, errors: dict[str, list[tuple[str, 
             yield page
 
 
+def _processed(settings: PrepareSettings, pages: Iterable[Page], renderers: Sequence[str]) -> Iterator[PageResult]:
+    """Each page processed, in order, by ``settings.n_jobs`` worker processes (this one when 1); a chunk's
+    results are let go as soon as they are handed on."""
+    if settings.n_jobs <= 1:
+        for page in pages:
+            yield process_page(page, settings.min_coverage, renderers=renderers,
+                               render_timeout=settings.render_timeout)
+        return
+    with ProcessPoolExecutor(settings.n_jobs) as pool:
+        pending = deque(pool.submit(_process_chunk, chunk, settings.min_coverage, renderers, settings.render_timeout)
+                        for chunk in chunked(pages, CHUNK_PAGES))
+        while pending:
+            yield from pending.popleft().result()
+
+
 def prepare(settings: PrepareSettings) -> dict[str, Any]:
-    """Build ``lines.parquet``, ``pages.parquet`` and ``report.json`` under ``settings.out_dir``.
+    """Build ``lines.parquet``, ``pages.parquet`` and ``report.json`` under ``settings.out_dir``, and the
+    renderings tables when renderers are selected (stale ones are removed when none are).
 
     Returns the report (see :func:`report`), with the wall time ``prepare`` took.
     """
     start = time.perf_counter()
+    out = Path(settings.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    renderers = settings.selected_renderers()
+    for name in (RENDERINGS_FILE, RENDERING_PAGES_FILE):
+        (out / name).unlink(missing_ok=True)
     loader_errors: dict[str, list[tuple[str, str]]] = {}
     pages = iter_all_pages(settings, loader_errors)
     results: list[PageResult] = []
-    if settings.n_jobs > 1:
-        with ProcessPoolExecutor(settings.n_jobs) as pool:
-            futures = (pool.submit(_process_chunk, chunk, settings.min_coverage)
-                       for chunk in chunked(pages, CHUNK_PAGES))
-            for future in list(futures):
-                results.extend(future.result())
-    else:
-        results = [process_page(page, settings.min_coverage) for page in pages]
+    with RenderingsWriter(out if renderers else None) as writer:
+        for res in _processed(settings, pages, renderers):
+            if res.renderings:
+                writer.add(res.renderings, _page_meta(res.page, settings))
+                res.renderings = []
+            results.append(res)
     page_rows = [res.page for res in results]
     for name, skipped in loader_errors.items():
         for page_id, reason in skipped:
@@ -233,13 +294,12 @@ def prepare(settings: PrepareSettings) -> dict[str, Any]:
         split_of(d, settings.seed, settings.val_fraction, settings.test_fraction) if isinstance(d, str) else None
         for d in pages_frame.get("domain", pd.Series([None] * len(pages_frame)))
     ]
-    out = Path(settings.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     lines.to_parquet(out / LINES_FILE, index=False)
     pages_frame.to_parquet(out / PAGES_FILE, index=False)
     summary = report(out)
     summary["prepare_seconds"] = round(time.perf_counter() - start, 1)
     summary["settings"] = {k: str(v) for k, v in asdict(settings).items()}
+    summary["settings"]["renderers"] = ",".join(renderers) or "none"
     (out / REPORT_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return summary
 
@@ -250,7 +310,8 @@ def _mean(series: pd.Series) -> float | None:
 
 
 def report(out_dir: Path) -> dict[str, Any]:
-    """Per dataset: pages, lines, content / chrome / unknown lines, oracle scores, and failed pages."""
+    """Per dataset: pages, lines, content / chrome / unknown lines, oracle scores, and failed pages; per renderer
+    (when the table has dumps): see :func:`chromecut.datasets.renderings.renderer_report`."""
     pages = pd.read_parquet(Path(out_dir) / PAGES_FILE)
     per_dataset: dict[str, Any] = {}
     for name, group in pages.groupby("dataset", sort=True):
@@ -280,4 +341,8 @@ def report(out_dir: Path) -> dict[str, Any]:
             ],
         }
         per_dataset[str(name)] = entry
-    return {"datasets": per_dataset}
+    summary: dict[str, Any] = {"datasets": per_dataset}
+    rendering_pages = Path(out_dir) / RENDERING_PAGES_FILE
+    if rendering_pages.exists():
+        summary["renderers"] = renderer_report(pd.read_parquet(rendering_pages))
+    return summary
