@@ -83,13 +83,28 @@ def position_features(batch: LineBatch, chars: Array) -> dict[str, Array]:
     }
 
 
+def _word_chars(batch: LineBatch) -> npt.NDArray[np.bool_]:
+    """The code points of ``joined`` that belong to word tokens: letters and digits that are not CJK."""
+    flags = batch.flags
+    word_char: npt.NDArray[np.bool_] = ((flags & (ALPHA | DIGIT)) > 0) & ((flags & CJK) == 0)
+    return word_char
+
+
+def _token_starts(word_char: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    starts = word_char & ~np.concatenate([[False], word_char[:-1]]) if word_char.size else word_char
+    return np.flatnonzero(starts)
+
+
+def word_token_starts(batch: LineBatch) -> npt.NDArray[np.int64]:
+    """Offset in ``joined`` of each word token of :func:`word_tokens` (the same tokens, in the same order)."""
+    return _token_starts(_word_chars(batch))
+
+
 def word_tokens(batch: LineBatch) -> tuple[list[str], npt.NDArray[np.int64]]:
     """Lower-cased word tokens of the batch (letters and digits; CJK text counts by character elsewhere) and
     the line of each token."""
-    flags = batch.flags
-    word_char = ((flags & (ALPHA | DIGIT)) > 0) & ((flags & CJK) == 0)
-    starts = word_char & ~np.concatenate([[False], word_char[:-1]]) if flags.size else word_char
-    token_starts = np.flatnonzero(starts)
+    word_char = _word_chars(batch)
+    token_starts = _token_starts(word_char)
     joined = batch.joined
     lowered = joined.lower()
     # lower() maps a character to one or more: when the lengths agree, every offset still holds, and the

@@ -25,14 +25,16 @@ from chromecut.features.families import (
     position_features,
     repetition_features,
     stopword_features,
+    word_token_starts,
     word_tokens,
 )
 from chromecut.features.frame import LINE_FRAME_COLUMNS, MARKUP_COLUMNS
 from chromecut.features.markup import link_features, markup_features, title_features
 from chromecut.features.patterns import pattern_features
+from chromecut.features.sections import text_section_features
 
 #: Bumped whenever a feature's definition changes; a bundle built with another version is refused.
-FEATURIZER_VERSION = "3"
+FEATURIZER_VERSION = "4"
 #: ``html``: every family, from the markup statistics too; ``text``: the families of plain text only.
 Mode = Literal["html", "text"]
 MODES: tuple[Mode, ...] = ("html", "text")
@@ -43,6 +45,8 @@ REPEAT_TABLE_SIZE_DEFAULT = 50_000
 #: The base features whose neighbours' values (and context means) each line also sees, per mode.
 _NEIGHBOUR_BASE_TEXT = ("log_chars", "stop_density", "ends_sentence", "punct_ratio", "kw_related", "pat_list_marker")
 _NEIGHBOUR_BASE_HTML = ("link_density", "heading", "attr_content", "container_text_share")
+#: Text mode only: the section features whose neighbours tell a widget's lines from the prose around them.
+_NEIGHBOUR_BASE_SECTIONS = ("sec_heading", "run_lines", "meta_line")
 
 
 class Featurizer:
@@ -134,6 +138,7 @@ class Featurizer:
         length = length_features(batch)
         chars = length["chars"]
         stop = stopword_features(batch, tokens, token_line, self.stopword_languages)
+        keys = normalised_lines(batch)
         columns: dict[str, Array] = {
             **length,
             **position_features(batch, chars),
@@ -142,16 +147,17 @@ class Featurizer:
             **stop,
             **pattern_features(batch),
             **page_features(batch, chars, stop["stop_density"]),
-            **repetition_features(batch, frame, normalised_lines(batch), getattr(self, "line_frequency_", {}),
-                                  leave_one_out),
+            **repetition_features(batch, frame, keys, getattr(self, "line_frequency_", {}), leave_one_out),
         }
         columns.update(prose_features(batch, columns["words"], columns["ends_sentence"], chars))
+        if self.mode == "text":
+            columns.update(text_section_features(batch, columns, keys, tokens, token_line, word_token_starts(batch)))
         if self.mode == "html":
             columns.update(link_features(batch, frame, columns["words"]))
             columns.update(markup_features(batch, frame))
             columns.update(title_features(batch, frame, tokens, token_line))
             columns.update(container_features(batch, frame, columns))
-        base = list(_NEIGHBOUR_BASE_TEXT) + (list(_NEIGHBOUR_BASE_HTML) if self.mode == "html" else [])
+        base = [*_NEIGHBOUR_BASE_TEXT, *(_NEIGHBOUR_BASE_HTML if self.mode == "html" else _NEIGHBOUR_BASE_SECTIONS)]
         columns.update(neighbour_features(batch, {name: columns[name] for name in base}))
         names = getattr(self, "feature_names_", None) if select else None
         if names is not None:

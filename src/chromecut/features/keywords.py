@@ -399,6 +399,16 @@ def any_case(letters: str) -> str:
     return letters.lower() + letters.upper() + CASE_FOLD_EXTRAS
 
 
+#: Words that open a byline ("By Jane Doe", "Von Max Muster", "Par Jean Dupont"), as word tokens: a byline is a
+#: short line with one of these among its first words, followed by a capitalised name.
+BYLINE_WORDS = frozenset((
+    "by", "author", "authors", "von", "autor", "autorin", "par", "auteur", "por", "autora", "di", "door",
+    "przez", "autorka", "napisao", "napisala", "autoři",
+))
+#: Bylines of Chinese pages: these two characters at the start of a line, then a colon.
+BYLINE_CJK_PREFIXES = ("作者", "记者", "编辑", "来源")
+BYLINE_CJK_COLONS = ":："
+
 #: Characters that separate items on a line (breadcrumbs, menus), and the bullets that start list items.
 SEPARATOR_CHARS = "|»›>/·•"
 BULLET_CHARS = "-*•·–—"

@@ -11,6 +11,7 @@ import pytest
 
 from chromecut.features import FEATURIZER_VERSION, MARKUP_COLUMNS, Featurizer, line_frame
 from chromecut.features.keywords import KEYWORDS
+from chromecut.features.sections import SECTION_FEATURES
 from chromecut.segment.html import segment_text
 
 #: The ``html_frame`` fixture: pages -> their line frame.
@@ -98,7 +99,9 @@ def test_repetition_counts_other_pages_of_the_site_and_the_corpus() -> None:
 def test_text_mode_has_no_markup_features_and_html_mode_requires_markup(news_page: str, html_frame: HtmlFrame) -> None:
     text_names = Featurizer("text").output_names()
     html_names = Featurizer("html").output_names()
-    assert set(text_names) < set(html_names)
+    # Text mode: the plain-text families of HTML mode, and the sections (with their neighbours) on top.
+    plain = {name for name in text_names if not name.startswith(SECTION_FEATURES) and name not in SECTION_FEATURES}
+    assert plain < set(html_names) and not set(SECTION_FEATURES) & set(html_names)
     assert not {"link_density", "tag", "depth", "in_nav", "title_in_line"} & set(text_names)
     with pytest.raises(ValueError, match="need the columns"):
         Featurizer("html").fit(pd.DataFrame({"doc": [0], "text": ["x"]}))
