@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 from chromecut.datasets import DATASETS, iter_pages
+from chromecut.evaluate.errors import errors_by_kind
 from chromecut.evaluate.scores import page_scores
 from chromecut.labels import Label
 from chromecut.model.bundle import Bundle
@@ -106,6 +107,9 @@ def leave_one_dataset_out(
             "fold_seconds": round(fit_seconds, 1),
             "fold_train_pages": int(others["doc"].nunique()),
         }
+        if settings.features.mode == "html":
+            # Where the held-out dataset's mistakes are, by line kind (the errors-by-kind table).
+            entry["errors_by_kind"] = errors_by_kind(test, probs, bundle.threshold)
         if peers and settings.features.mode == "html":
             page_ids = {doc.split("/", 1)[1] for doc in test["doc"].unique()}
             peer_rows = _peer_scores(held_out, page_ids, Path(settings.data.root) if settings.data.root else None,
@@ -116,7 +120,7 @@ def leave_one_dataset_out(
             f1, seconds = justext_line_f1(test, page_languages(pages, held_out))
             entry["justext"] = {"line_f1": f1, "seconds": round(seconds, 1)}
         results[held_out] = entry
-        print(json.dumps({held_out: entry}), flush=True)
+        print(json.dumps({held_out: {k: v for k, v in entry.items() if k != "errors_by_kind"}}), flush=True)
     return {"mode": settings.features.mode, "fold_max_pages": fold_max_pages, "datasets": results}
 
 

@@ -42,6 +42,12 @@ MB = 1_000_000
 MIB = 1024 * 1024
 KB = 1000
 MISSING = "–"
+#: What a table says when its report holds none of its figures yet.
+NOT_MEASURED = "Not measured yet: `{command}` measures it.\n"
+#: A share of content in the definitions table needs at least this many labelled lines of the kind.
+DEFINITION_MIN_LINES = 30
+SHARE_DIGITS = 2
+PERCENT = 100
 
 
 # --- formatting --------------------------------------------------------------------------------------------------
@@ -99,7 +105,9 @@ def lodo_peers(report: Mapping[str, Any]) -> list[str]:
     """The peers of a leave-one-dataset-out report: known ones in :data:`PEER_LABELS` order, then any other."""
     found: set[str] = set()
     for record in report["datasets"].values():
-        found.update(k for k, v in record.items() if k != CHROMECUT and isinstance(v, Mapping))
+        # A peer's entry holds its scores; other mappings of the record (errors_by_kind) are no peer.
+        found.update(k for k, v in record.items()
+                     if k != CHROMECUT and isinstance(v, Mapping) and ("page_f1" in v or "line_f1" in v))
     return [p for p in PEER_LABELS if p in found] + sorted(found - PEER_LABELS.keys())
 
 
@@ -314,6 +322,58 @@ def render_datasets(report: Mapping[str, Any]) -> str:
     header = ["dataset", "licence", "gold", "pages", "labelled", "lines", "content", "chrome", "unknown", "oracle P",
               "oracle R", "oracle F1"]
     return markdown_table(header, rows, [False, False, False, *([True] * 9)])
+
+
+# --- definitions of content and errors by kind --------------------------------------------------------------------
+
+
+def render_definitions(report: Mapping[str, Any], min_lines: int = DEFINITION_MIN_LINES) -> str:
+    """Per line kind (rows) and dataset (columns): the share of the kind's tokens that the dataset's gold labels
+    content (``chromecut data definitions``); a kind with fewer than ``min_lines`` labelled lines shows –."""
+    datasets: Mapping[str, Any] = report["datasets"]
+    names = list(datasets)
+    rows = [["all labelled lines", *(fmt_float(_score(datasets[d], "content_share"), SHARE_DIGITS) for d in names)]]
+    for kind in report["kinds"]:
+        cells = []
+        for name in names:
+            entry = datasets[name].get("kinds", {}).get(kind, {})
+            enough = int(entry.get("lines", 0)) >= min_lines
+            cells.append(fmt_float(_score(entry, "token_share"), SHARE_DIGITS) if enough else MISSING)
+        rows.append([kind, *cells])
+    caption = ("Share of each kind's tokens (labelled lines) that the dataset's gold calls content: 1.00 the gold "
+               f"keeps that kind, 0.00 it leaves it out; {MISSING} fewer than {min_lines} labelled lines. Kinds "
+               "from markup and text patterns (`chromecut.evaluate.kinds`).\n\n")
+    return caption + markdown_table(["kind", *names], rows, [False, *([True] * len(names))])
+
+
+def render_errors_by_kind(report: Mapping[str, Any]) -> str:
+    """Per line kind: false-content tokens (kept, gold chrome) summed over the held-out datasets and their share
+    of all, and the same for missed-content tokens (``errors_by_kind`` of each dataset record), most first."""
+    records = [r["errors_by_kind"] for r in report["datasets"].values() if isinstance(r.get("errors_by_kind"), Mapping)]
+    if not records:
+        return NOT_MEASURED.format(command="chromecut evaluate --mode html --out reports/lodo-html.json")
+    totals: dict[str, dict[str, int]] = {}
+    for record in records:
+        for kind, counts in record.items():
+            sums = totals.setdefault(kind, {"false": 0, "missed": 0})
+            sums["false"] += int(counts.get("false_content_tokens", 0))
+            sums["missed"] += int(counts.get("missed_content_tokens", 0))
+    all_false = sum(t["false"] for t in totals.values())
+    all_missed = sum(t["missed"] for t in totals.values())
+
+    def percent(part: int, whole: int) -> str:
+        return f"{fmt_float(PERCENT * part / whole, RATE_DIGITS)}%" if whole else MISSING
+
+    ordered = sorted(totals.items(), key=lambda item: (-item[1]["false"], item[0]))
+    rows = [[kind, fmt_int(t["false"]), percent(t["false"], all_false), fmt_int(t["missed"]),
+             percent(t["missed"], all_missed)] for kind, t in ordered]
+    rows.append(["all kinds", fmt_int(all_false), percent(all_false, all_false), fmt_int(all_missed),
+                 percent(all_missed, all_missed)])
+    caption = (f"Tokens of the held-out pages' labelled lines that chromecut got wrong, by line kind, summed over "
+               f"{len(records)} held-out datasets: false content (kept, the gold calls it chrome) and missed "
+               "content (dropped, the gold calls it content).\n\n")
+    header = ["kind", "false-content tokens", "share", "missed-content tokens", "share"]
+    return caption + markdown_table(header, rows, [False, True, True, True, True])
 
 
 # --- the README's summary ----------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ from chromecut.evaluate.markdown import (
     render_bench_speed,
     render_bench_stream,
     render_datasets,
+    render_definitions,
+    render_errors_by_kind,
     render_lodo_html,
     render_lodo_text,
     render_profile,
@@ -52,6 +54,8 @@ BENCH_SERVE = "reports/bench-serve.json"
 QUALITY_FLOORS = "reports/quality-floors.json"
 #: What ``chromecut data report --json`` prints (also ``data/processed/report.json``), copied under reports/.
 DATA_REPORT = "reports/data.json"
+#: What ``chromecut data definitions --save`` writes: each dataset's share of content by line kind.
+DEFINITIONS = "reports/definitions.json"
 HTML_CARD = "src/chromecut/bundles/html/card.json"
 TEXT_CARD = "src/chromecut/bundles/text/card.json"
 
@@ -94,6 +98,8 @@ TABLES: dict[str, TableSpec] = {
     "shipped": TableSpec((HTML_CARD, TEXT_CARD), render_shipped),
     "training": TableSpec((HTML_CARD, TEXT_CARD), render_training),
     "datasets": TableSpec((DATA_REPORT,), render_datasets),
+    "definitions": TableSpec((DEFINITIONS,), render_definitions),
+    "errors-by-kind": TableSpec((LODO_HTML,), render_errors_by_kind),
 }
 
 
