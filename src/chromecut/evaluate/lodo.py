@@ -3,7 +3,10 @@
 For each held-out dataset: train on every other dataset (their train splits, early stopping on their
 validation splits), then score every labelled page of the held-out dataset. HTML mode reports page-level
 shingle F1 (snippet score on snippet gold) next to trafilatura, resiliparse, readability, boilerpy3 and
-jusText run on the same pages; text mode reports line F1 next to jusText's classifier run on the same lines.
+jusText run on the same pages; text mode reports page F1 and line F1 next to jusText's classifier run on the
+same lines. With renderer dumps in the prepared table, text mode learns from the other datasets' dumps of its
+training renderers and is scored on the held-out dataset's dumps of every renderer, the held-out renderers
+included, per renderer, next to an HTML-mode model of the same fold on the same pages.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sklearn.metrics import f1_score
 
@@ -26,14 +30,24 @@ from chromecut.model.bundle import Bundle
 from chromecut.settings import FOLD_MAX_PAGES_DEFAULT, TrainSettings
 from chromecut.train.core import project_root
 from chromecut.train.fit import fit_bundle
-from chromecut.train.frame import build_frame, featurize_parts, load_table, split_frames, to_text_mode
+from chromecut.train.frame import (
+    RENDERER_SEPARATOR,
+    build_frame,
+    featurize_parts,
+    load_renderings,
+    load_table,
+    rendered_parts,
+    split_frames,
+    to_text_mode,
+)
 
 
-def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.random.Generator) -> Bundle:
+def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.random.Generator,
+                renderings: pd.DataFrame | None = None) -> Bundle:
     """Fit a bundle on a fold's training datasets (their train split; their val split for early stopping)."""
     # Every page of the fold's datasets trains, their test sites included; their validation sites stop early.
     fold = train_frame.assign(split=train_frame["split"].replace({"test": "train"}))
-    parts = split_frames(fold, settings.features, rng)
+    parts = split_frames(fold, settings.features, rng, renderings)
     del parts["test"]
     featurizer, feats = featurize_parts(parts, settings.features)
     bundle, _ = fit_bundle(featurizer, parts, feats, settings.model, settings.seed)
@@ -55,7 +69,8 @@ def justext_line_f1(frame: pd.DataFrame, languages: dict[str, str | None]) -> tu
     started = time.perf_counter()
     predicted: list[bool] = []
     for doc, page in frame.groupby("doc", sort=False):
-        predicted.extend(justext_lines(page["text"].tolist(), languages.get(str(doc))))
+        page_key = str(doc).split(RENDERER_SEPARATOR, 1)[0]
+        predicted.extend(justext_lines(page["text"].tolist(), languages.get(page_key)))
     seconds = time.perf_counter() - started
     labels = frame["label"].to_numpy()
     mask = labels != Label.UNKNOWN
@@ -82,6 +97,8 @@ def leave_one_dataset_out(
     lines, pages = load_table(settings.data, root)
     frame = build_frame(lines, pages, list(DATASETS), replace(settings.data, max_pages_per_dataset=None))
     del lines
+    text_mode = settings.features.mode == "text"
+    renderings = load_renderings(settings.data, root, list(DATASETS)) if text_mode else None
     rng = np.random.default_rng(settings.seed)
     results: dict[str, Any] = {}
     for held_out in names:
@@ -93,10 +110,17 @@ def leave_one_dataset_out(
         if fold_max_pages is not None:
             keep = others.drop_duplicates("doc").groupby("dataset", sort=False).head(fold_max_pages)["doc"]
             others = others[others["doc"].isin(set(keep))]
-        bundle = _fold_model(others, settings, rng)
+        fold_renderings = None if renderings is None else renderings[renderings["dataset"] != held_out]
+        bundle = _fold_model(others, settings, rng, fold_renderings)
         fit_seconds = time.perf_counter() - started
-        if settings.features.mode == "text":
+        html_test = test
+        if text_mode and renderings is not None and len(renderings):
+            held_renderings = renderings[renderings["dataset"] == held_out]
+            test = rendered_parts(test.assign(split="test"), held_renderings, settings.features, rng)["test"]
+        elif text_mode:
             test = to_text_mode(test, settings.features, rng, augment=False)
+        if test.empty:
+            continue
         probs = bundle.predict_proba(test)
         scores = page_scores(test, probs, bundle.threshold, pages)
         mask = test["label"].to_numpy() != Label.UNKNOWN
@@ -116,12 +140,47 @@ def leave_one_dataset_out(
                                      n_jobs)
             for peer, group in peer_rows.groupby("peer"):
                 entry[str(peer)] = {"page_f1": float(group["f1"].mean()), "failures": int(group["error"].notna().sum())}
-        if peers and settings.features.mode == "text":
+        if peers and text_mode:
             f1, seconds = justext_line_f1(test, page_languages(pages, held_out))
             entry["justext"] = {"line_f1": f1, "seconds": round(seconds, 1)}
+        if text_mode and "renderer" in test:
+            html_settings = replace(settings, features=replace(settings.features, mode="html"))
+            html_bundle = _fold_model(others, html_settings, rng)
+            html_scores = page_scores(html_test, html_bundle.predict_proba(html_test), html_bundle.threshold, pages)
+            entry["html"] = {"page_f1": float(html_scores["f1"].mean())}
+            entry["renderers"] = renderer_figures(test, probs, bundle.threshold, scores, html_scores,
+                                                  page_languages(pages, held_out) if peers else None)
         results[held_out] = entry
         print(json.dumps({held_out: {k: v for k, v in entry.items() if k != "errors_by_kind"}}), flush=True)
-    return {"mode": settings.features.mode, "fold_max_pages": fold_max_pages, "datasets": results}
+    report: dict[str, Any] = {"mode": settings.features.mode, "fold_max_pages": fold_max_pages, "datasets": results}
+    if text_mode:
+        report["held_out_renderers"] = list(settings.features.held_out_renderers)
+    return report
+
+
+def renderer_figures(test: pd.DataFrame, probs: npt.NDArray[np.float64], threshold: float, scores: pd.DataFrame,
+                     html_scores: pd.DataFrame, languages: dict[str, str | None] | None) -> dict[str, Any]:
+    """Per renderer of a held-out dataset's dumps: text mode's page F1 and line F1, jusText's line F1 on the same
+    lines (when ``languages`` is given), and HTML mode's page F1 on the same pages."""
+    renderer_of_doc = test.drop_duplicates("doc").set_index("doc")["renderer"]
+    page_renderer = scores["doc"].map(renderer_of_doc)
+    html_f1 = html_scores.set_index("doc")["f1"]
+    labels = test["label"].to_numpy()
+    figures: dict[str, Any] = {}
+    for renderer, page_rows in scores.groupby(page_renderer, sort=True):
+        rows = (test["renderer"] == renderer).to_numpy()
+        known = rows & (labels != Label.UNKNOWN)
+        pages_html = page_rows["doc"].str.split(RENDERER_SEPARATOR).str[0].map(html_f1)
+        figure: dict[str, Any] = {
+            "pages": len(page_rows),
+            "page_f1": float(page_rows["f1"].mean()),
+            "line_f1": float(f1_score(labels[known], probs[known] >= threshold, zero_division=0)),
+            "html_page_f1": float(pages_html.mean()) if pages_html.notna().any() else None,
+        }
+        if languages is not None:
+            figure["justext_line_f1"] = justext_line_f1(test[rows], languages)[0]
+        figures[str(renderer)] = figure
+    return figures
 
 
 HTML_PEERS = ("trafilatura", "resiliparse", "readability", "boilerpy3", "justext")

@@ -9,6 +9,8 @@ from typing import Any
 
 #: The chromecut entry of a leave-one-dataset-out dataset record; the other dict entries with scores are peers.
 CHROMECUT = "chromecut"
+#: Text-mode records: the HTML-mode model of the same fold, and the figures per renderer (no peers).
+HTML_MODE, RENDERERS = "html", "renderers"
 #: Peers in the order of :data:`chromecut.evaluate.peers.PEERS`, with the names users know them by.
 PEER_LABELS: dict[str, str] = {
     "trafilatura": "trafilatura",
@@ -106,8 +108,8 @@ def lodo_peers(report: Mapping[str, Any]) -> list[str]:
     found: set[str] = set()
     for record in report["datasets"].values():
         # A peer's entry holds its scores; other mappings of the record (errors_by_kind) are no peer.
-        found.update(k for k, v in record.items()
-                     if k != CHROMECUT and isinstance(v, Mapping) and ("page_f1" in v or "line_f1" in v))
+        found.update(k for k, v in record.items() if k not in (CHROMECUT, HTML_MODE)
+                     and isinstance(v, Mapping) and ("page_f1" in v or "line_f1" in v))
     return [p for p in PEER_LABELS if p in found] + sorted(found - PEER_LABELS.keys())
 
 
@@ -134,22 +136,55 @@ def render_lodo_html(report: Mapping[str, Any]) -> str:
 
 
 def render_lodo_text(report: Mapping[str, Any]) -> str:
-    """Line F1 of chromecut's text model and jusText on every held-out dataset, and chromecut's page F1."""
+    """Line F1 of chromecut's text model and jusText on every held-out dataset, and chromecut's page F1 beside
+    the HTML-mode model of the same fold on the same pages (when the report has it)."""
     peers = lodo_peers(report)
+    with_html = any(isinstance(r.get(HTML_MODE), Mapping) for r in report["datasets"].values())
     header = ["held-out dataset", "pages", "chromecut line F1", *(f"{PEER_LABELS.get(p, p)} line F1" for p in peers),
-              "chromecut page F1"]
+              "chromecut page F1", *(["HTML mode page F1"] if with_html else [])]
     rows = []
     for name, record in report["datasets"].items():
         lines = bold_best([_score(record.get(t), "line_f1") for t in [CHROMECUT, *peers]])
-        rows.append([name, fmt_int(record.get("pages")), *lines, fmt_float(_score(record.get(CHROMECUT), "page_f1"))])
+        html = [fmt_float(_score(record.get(HTML_MODE), "page_f1"))] if with_html else []
+        rows.append([name, fmt_int(record.get("pages")), *lines, fmt_float(_score(record.get(CHROMECUT), "page_f1")),
+                     *html])
     line_means = lodo_means(report, "line_f1")
     pages = sum(int(r.get("pages", 0)) for r in report["datasets"].values())
+    html_mean = [fmt_float(mean(_score(r.get(HTML_MODE), "page_f1") for r in report["datasets"].values()))] \
+        if with_html else []
     rows.append([f"mean of {len(report['datasets'])}", fmt_int(pages),
                  *bold_best([line_means[t] for t in [CHROMECUT, *peers]]),
-                 fmt_float(lodo_means(report)[CHROMECUT])])
+                 fmt_float(lodo_means(report)[CHROMECUT]), *html_mean])
     caption = ("Line F1 of the content class on the labelled lines (best in bold), and chromecut's page F1 on the "
                f"same pages; each fold trains on at most {fmt_int(report.get('fold_max_pages'))} pages per "
                "dataset.\n\n")
+    return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
+
+
+def render_lodo_renderers(report: Mapping[str, Any]) -> str:
+    """Per renderer, over the held-out datasets: text mode's page F1 beside HTML mode's on the same pages, and
+    line F1 beside jusText's on the same lines; held-out renderers (never learnt from) marked."""
+    per_renderer: dict[str, list[Mapping[str, Any]]] = {}
+    for record in report["datasets"].values():
+        for renderer, figures in (record.get(RENDERERS) or {}).items():
+            per_renderer.setdefault(renderer, []).append(figures)
+    if not per_renderer:
+        return NOT_MEASURED.format(command="chromecut evaluate --mode text --out reports/lodo-text.json")
+    held_out = set(report.get("held_out_renderers", ()))
+    rows = []
+    for renderer, records in sorted(per_renderer.items()):
+        text_f1 = mean(_score(r, "page_f1") for r in records)
+        html_f1 = mean(_score(r, "html_page_f1") for r in records)
+        gap = None if text_f1 is None or html_f1 is None else text_f1 - html_f1
+        rows.append([f"{renderer} (held out)" if renderer in held_out else renderer, fmt_int(len(records)),
+                     fmt_float(text_f1), fmt_float(html_f1), MISSING if gap is None else f"{gap:+.3f}",
+                     *bold_best([mean(_score(r, "line_f1") for r in records),
+                                 mean(_score(r, "justext_line_f1") for r in records)])])
+    header = ["renderer", "held-out datasets", "text page F1", "HTML mode page F1", "text − HTML", "chromecut line F1",
+              "jusText line F1"]
+    caption = ("Means over the held-out datasets of each renderer's whole-page dumps: text mode's page F1 beside an "
+               "HTML-mode model of the same fold on the same pages, and line F1 beside jusText's on the same lines "
+               "(best in bold). A held-out renderer's dumps were never learnt from.\n\n")
     return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 

@@ -1,0 +1,79 @@
+"""Leave-one-dataset-out in text mode with renderer dumps: scored per renderer, beside HTML mode on the same pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chromecut.datasets.prepare import LINE_COLUMNS, LINES_FILE, PAGES_FILE
+from chromecut.evaluate import lodo
+from chromecut.features import line_frame
+from chromecut.labels import Label
+from chromecut.segment.html import segment_html
+from chromecut.settings import DataSettings, FeatureSettings, TrainSettings
+from chromecut.train.frame import RENDERINGS_FILE
+
+DATASET = "readability"
+PROSE = "Scientists found that the delta is sinking faster than expected, they say."
+PAGE = f"<html><body><nav><a href='/'>Home</a></nav><p>{PROSE}</p><footer>Contact us</footer></body></html>"
+
+
+def _prepared(folder: Path) -> None:
+    frame = line_frame([(f"{DATASET}/1", segment_html(PAGE))])
+    content = frame["text"] == PROSE
+    lines = frame.assign(dataset=DATASET, page_id="1", domain="example.com", split="test", license="MIT",
+                         permissive=True, label=np.where(content, Label.CONTENT, Label.CHROME).astype(np.int8),
+                         align_score=1.0)
+    lines[list(LINE_COLUMNS)].to_parquet(folder / LINES_FILE)
+    pd.DataFrame({"dataset": [DATASET], "page_id": ["1"], "error": [None], "gold_kind": ["text"],
+                  "gold_coverage": [1.0], "title": [""], "language": ["en"], "gold_text": [PROSE],
+                  "with_snippets": [[]], "without_snippets": [[]]}).to_parquet(folder / PAGES_FILE)
+    dumps = {"html-text": ["Home", PROSE, "Contact us"], "inscriptis": ["Home Contact", PROSE]}
+    rows = [{"dataset": DATASET, "page_id": "1", "domain": "example.com", "split": "test", "renderer": renderer,
+             "line": i, "text": text, "label": int(Label.CONTENT if text == PROSE else Label.CHROME)}
+            for renderer, texts in dumps.items() for i, text in enumerate(texts)]
+    pd.DataFrame(rows).to_parquet(folder / RENDERINGS_FILE)
+
+
+class _KeepProse:
+    """A stand-in fold model that keeps exactly the prose line."""
+
+    threshold = 0.5
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        return (frame["text"] == PROSE).to_numpy(dtype=np.float64)
+
+
+def test_text_mode_is_scored_per_renderer_held_out_ones_included_beside_html_mode(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    monkeypatch.setattr(lodo, "_fold_model", lambda *args: _KeepProse())
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)),
+                             features=FeatureSettings(mode="text", held_out_renderers=("inscriptis",)))
+    report = lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)
+    entry = report["datasets"][DATASET]
+    assert set(entry["renderers"]) == {"html-text", "inscriptis"}
+    for figures in entry["renderers"].values():
+        assert figures["pages"] == 1
+        assert figures["page_f1"] == pytest.approx(1.0) and figures["line_f1"] == pytest.approx(1.0)
+        assert figures["html_page_f1"] == pytest.approx(entry["html"]["page_f1"])
+        assert 0.0 <= figures["justext_line_f1"] <= 1.0
+    assert entry["chromecut"]["page_f1"] == pytest.approx(1.0)
+
+
+def test_the_renderer_table_sets_text_mode_beside_html_mode_and_marks_held_out_renderers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chromecut.evaluate import markdown
+
+    _prepared(tmp_path)
+    monkeypatch.setattr(lodo, "_fold_model", lambda *args: _KeepProse())
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)),
+                             features=FeatureSettings(mode="text", held_out_renderers=("inscriptis",)))
+    report = lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)
+    table = markdown.render_lodo_renderers(report)
+    assert "| inscriptis (held out) | 1 | 1.000 |" in table and "| html-text | 1 | 1.000 |" in table
+    assert "HTML mode page F1" in markdown.render_lodo_text(report)
+    assert markdown.lodo_peers(report) == ["justext"]
