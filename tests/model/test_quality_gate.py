@@ -10,6 +10,7 @@ from model_helpers import PROJECT_ROOT
 
 pytestmark = [
     pytest.mark.data,
+    pytest.mark.slow,  # every renderer of the gate: minutes
 ]
 
 

@@ -4,7 +4,9 @@ The sample is the first :data:`PAGES_PER_DATASET_DEFAULT` pages (by page id) of 
 same site split as training, so the shipped models never trained on them) whose gold can be scored. Its
 fingerprint (hashes of every page's HTML and gold) is stored with the floors, so a changed sample cannot pass
 unnoticed. HTML mode cleans each page's HTML; text mode cleans the page's block text (``html_to_text``, what
-an extraction tool leaves). A score may fall below its floor by at most the noise band.
+an extraction tool leaves), and, as ``text:<renderer>``, each installed renderer's whole-page dump
+(:mod:`chromecut.datasets.renderers`; a page a renderer cannot dump is left out of its mean). A score may fall
+below its floor by at most the noise band.
 
 ``chromecut quality check`` scores and compares; ``chromecut quality raise`` lifts every floor to the score
 measured now where that is higher (floors never go down through it); ``--lower`` also lets a floor go down,
@@ -109,21 +111,53 @@ def gate_sample(root: Path | None = None, per_dataset: int = PAGES_PER_DATASET_D
     return GateSample(pages, fingerprint(pages))
 
 
-def score_modes(sample: GateSample, models: dict[str, str] | None = None) -> dict[str, dict[str, float]]:
-    """Mean page F1 per mode and dataset of the ``models`` (default: the shipped bundles) on the sample."""
+#: The text-mode floors of a renderer's dumps are kept under this prefix (``text:html2text``).
+RENDERER_MODE_PREFIX = "text:"
+
+
+def gate_renderers() -> tuple[str, ...]:
+    """The renderers the gate scores text mode on: the installed default ones but chromecut's own segmentation,
+    which the ``text`` floors already hold."""
+    from chromecut.datasets.renderers import available_renderers
+
+    return tuple(name for name in available_renderers() if name != "chromecut")
+
+
+def _input(mode: str, page: Page) -> str | bytes | None:
+    """What a mode's cleaner gets of a page: its HTML, its block text, or a renderer's dump (``None`` when the
+    renderer cannot dump it)."""
+    if mode == "html":
+        return page.html
+    decoded = decode_text(page.html, page.encoding_hint)
+    if mode == "text":
+        return html_to_text(decoded)
+    from chromecut.datasets.renderers import RenderError, render
+
+    try:
+        return render(mode.removeprefix(RENDERER_MODE_PREFIX), decoded)
+    except RenderError:
+        return None
+
+
+def score_modes(sample: GateSample, models: dict[str, str] | None = None,
+                renderers: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+    """Mean page F1 per mode and dataset of the ``models`` (default: the shipped bundles) on the sample; text
+    mode also on each renderer's dumps (default: :func:`gate_renderers`)."""
     from chromecut.predict import Cleaner
 
     scores: dict[str, dict[str, float]] = {}
-    for mode in MODES:
-        cleaner = Cleaner.load((models or {}).get(mode, mode))
+    chosen = gate_renderers() if renderers is None else renderers
+    for mode in (*MODES, *(RENDERER_MODE_PREFIX + name for name in chosen)):
+        cleaner = Cleaner.load((models or {}).get(mode.split(":", 1)[0], mode.split(":", 1)[0]))
         per_dataset: dict[str, float] = {}
         for dataset, pages in sample.pages.items():
             values = []
             for page in pages:
-                if mode == "html":
-                    text = cleaner.clean(page.html, encoding_hint=page.encoding_hint)
-                else:
-                    text = cleaner.clean(html_to_text(decode_text(page.html, page.encoding_hint)))
+                given = _input(mode, page)
+                if given is None:
+                    continue
+                text = cleaner.clean(given, encoding_hint=page.encoding_hint) if mode == "html" \
+                    else cleaner.clean(given)
                 prf = score_page(text, page)
                 values.append(prf.f1 if prf is not None else 0.0)
             if values:
@@ -186,12 +220,15 @@ def raised(baseline: Baseline | None, scores: dict[str, dict[str, float]], sampl
     return Baseline(sample_fingerprint, baseline.pages_per_dataset, baseline.noise_band, floors)
 
 
+_MODE_WIDTH = 27
+
+
 def _report(scores: dict[str, dict[str, float]], baseline: Baseline | None) -> str:
-    lines = ["mode  dataset                      page F1   floor"]
+    lines = [f"{'mode':<{_MODE_WIDTH}} dataset                      page F1   floor"]
     for mode, per_dataset in sorted(scores.items()):
         for dataset, score in sorted(per_dataset.items()):
             floor = baseline.floors.get(mode, {}).get(dataset) if baseline else None
-            lines.append(f"{mode:<5} {dataset:<28} {score:7.4f} {'' if floor is None else f'{floor:7.4f}'}")
+            lines.append(f"{mode:<{_MODE_WIDTH}} {dataset:<28} {score:7.4f} {'' if floor is None else f'{floor:7.4f}'}")
     return "\n".join(lines)
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chromecut.datasets import Gold, GoldKind, Page
 from chromecut.evaluate import quality
+from chromecut.model.bundle import Bundle
+
+from synthetic import PROSE, synthetic_page
 
 BASE = quality.Baseline("f" * 64, 25, 0.01, {"html": {"a": 0.90, "b": 0.80}, "text": {"a": 0.70}})
 
@@ -56,3 +60,26 @@ def test_baseline_round_trips_and_refuses_other_files(tmp_path: Path) -> None:
     path.write_text('{"schema": "other"}', encoding="utf-8")
     with pytest.raises(ValueError, match="not a quality baseline"):
         quality.read_baseline(path)
+
+
+def test_text_mode_is_scored_on_each_renderers_dumps_and_a_page_a_renderer_cannot_dump_is_left_out(
+        tiny_bundle: Bundle, tiny_text_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chromecut.datasets import renderers
+
+    models = {"html": str(tiny_bundle.save(tmp_path / "html")), "text": str(tiny_text_bundle.save(tmp_path / "text"))}
+    pages = [_page(str(i), synthetic_page(i).encode(), " ".join(PROSE)) for i in range(3)]
+    original = renderers.render
+
+    def failing_on_page_one(name: str, html: str, **kwargs: Any) -> str:
+        if "Story 1." in html and name == "html-text":
+            raise renderers.RenderError("html-text: broken")
+        return original(name, html, **kwargs)
+
+    monkeypatch.setattr(renderers, "render", failing_on_page_one)
+    sample = quality.GateSample({"a": pages}, quality.fingerprint({"a": pages}))
+    scores = quality.score_modes(sample, models, renderers=("html-text", "inscriptis"))
+    assert set(scores) == {"html", "text", "text:html-text", "text:inscriptis"}
+    assert all(0.0 < scores[mode]["a"] <= 1.0 for mode in scores)
+    one_page_less = quality.score_modes(quality.GateSample({"a": pages[:1] + pages[2:]}, ""), models,
+                                        renderers=("html-text",))
+    assert scores["text:html-text"]["a"] == one_page_less["text:html-text"]["a"]
