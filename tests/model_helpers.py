@@ -21,7 +21,7 @@ PAGE = ("<html><body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav><h1>Bu
 
 def tiny_settings(prepared: Path, store: Path, rounds: int, threshold: float | None = None) -> TrainSettings:
     """A few dozen real pages, one thread, tracked into ``store/mlflow.db``, bundle in ``store/bundle``."""
-    fixed = {} if threshold is None else {"tune_threshold": False, "threshold": threshold}
+    fixed = {} if threshold is None else {"threshold_policy": "fixed", "threshold": threshold}
     return TrainSettings(
         data=DataSettings(processed_dir=str(prepared)),
         model=ModelSettings(num_boost_round=rounds, early_stopping_rounds=10, num_threads=1, min_data_in_leaf=5,

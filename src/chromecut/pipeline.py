@@ -84,6 +84,7 @@ def run_prepare(settings: PipelineSettings, root: Path) -> dict[str, Any]:
         min_coverage=data.min_gold_coverage,
         max_pages=data.max_pages_per_dataset,
         n_jobs=data.prepare_jobs,
+        renderers=data.renderers,
     ))
     metrics = {name: {key: entry[key] for key in PREPARE_FIGURES} for name, entry in summary["datasets"].items()}
     _write_json(root / REPORT_DIR / PREPARE_METRICS, metrics)

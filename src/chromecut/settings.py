@@ -45,6 +45,9 @@ class DataSettings:
     max_pages_per_dataset: int | None = None
     min_gold_coverage: float = 0.5
     prepare_jobs: int = 2
+    #: Renderers whose whole-page text dumps ``prepare`` labels for text mode (None: every available default
+    #: renderer, :func:`chromecut.datasets.renderers.available_renderers`; empty: none).
+    renderers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,9 @@ class ModelSettings:
     line_weight: str = "sqrt_tokens"
     #: How the decision threshold is chosen: ``lodo`` for pages of sites the model never saw (best mean page F1
     #: over the training datasets, each held out in turn from fold models: :mod:`chromecut.train.threshold`),
-    #: ``val`` (best weighted line F1 on the validation sites) or ``fixed`` (``threshold``).
-    threshold_policy: str = "lodo"
+    #: ``val`` (best weighted line F1 on the validation sites) or ``fixed`` (``threshold``). ``val`` stays the
+    #: default until ``lodo`` is measured against it on the leave-one-dataset-out evaluation.
+    threshold_policy: str = "val"
     threshold: float = 0.5
     #: ``lodo``: training pages per dataset in each fold model (None: all of the train split's).
     lodo_max_pages: int | None = None

@@ -62,3 +62,33 @@ def test_a_failing_run_is_marked_failed_and_registers_nothing(prepared: Path, tm
     assert run.info.status == "FAILED"
     assert not client.search_registered_models()
     assert not (tmp_path / "bundle").exists()
+
+
+def test_the_lodo_threshold_is_the_bundles_and_its_curves_are_logged(prepared: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from chromecut.model.bundle import Bundle
+
+    settings = _settings(prepared, tmp_path, rounds=30)
+    settings = replace(settings, model=replace(settings.model, threshold_policy="lodo", threshold_grid_points=21),
+                       report_dir=str(tmp_path / "report"))
+    metrics = train(settings, root=tmp_path)
+    assert metrics["threshold"] == metrics["lodo_threshold"]
+    assert {"lodo_page_f1", "val_threshold", "lodo_page_f1.readability", "lodo_best_threshold.chinese-wce"} <= set(
+        metrics)
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    client = MlflowClient()
+    run = client.search_runs([client.get_experiment_by_name("e2e").experiment_id])[0]
+    assert {"lodo_threshold", "lodo_page_f1", "val_threshold", "lodo_seconds"} <= set(run.data.metrics)
+    assert Bundle.load(tmp_path / "bundle").threshold == pytest.approx(run.data.metrics["lodo_threshold"])
+    tables = {a.path for a in client.list_artifacts(run.info.run_id, "tables")}
+    assert {"tables/lodo_threshold_curve.csv", "tables/lodo_threshold_curve.json",
+            "tables/lodo_reliability.json"} <= tables
+    figures = {a.path for a in client.list_artifacts(run.info.run_id, "figures")}
+    assert {"figures/lodo_threshold_curve.png", "figures/lodo_reliability.png"} <= figures
+
+    curve = pd.read_csv(tmp_path / "report" / "lodo_threshold_curve.csv")
+    assert list(curve.columns) == ["threshold", "chinese-wce", "readability", "mean"]
+    assert curve["threshold"].iloc[0] == 0.0 and curve["threshold"].iloc[-1] == 1.0 and len(curve) == 21
+    assert curve.loc[curve["mean"].idxmax(), "threshold"] == pytest.approx(metrics["lodo_threshold"])

@@ -148,8 +148,9 @@ class TwoPassClassifier:
     context_booster_ : lightgbm.Booster or None
         The context pass, when fitted.
     threshold_ : float
-        Decision threshold on the final probability (tuned for weighted line F1 on the evaluation set when
-        ``settings.tune_threshold``).
+        Decision threshold on the final probability: ``settings.threshold`` when ``settings.threshold_policy``
+        is ``fixed``, else tuned for weighted line F1 on the evaluation set (training replaces it for the
+        ``lodo`` policy: :mod:`chromecut.train.threshold`).
     feature_names_in_ : list of str
         The line features, in the first pass's order.
     n_features_in_ : int
@@ -258,7 +259,7 @@ class TwoPassClassifier:
             val_final = pd.concat([val_x, context_features(val_frame, self.first_pass(val_x), self.mode)], axis=1)
             self.context_booster_ = fit(train_final[known], y_fit, weights[known], val_final[val_known], val_y, val_w,
                                         settings, self.seed)
-        if settings.tune_threshold:
+        if settings.threshold_policy != "fixed":
             self.threshold_ = tune_threshold(val_y, self.predict_proba(val_x, val_frame)[val_known], val_w)
         return self
 

@@ -36,6 +36,7 @@ from chromecut.train.frame import (
     selected_datasets,
     split_frames,
 )
+from chromecut.train.threshold import choose_threshold
 
 ROOT_ENV = "CHROMECUT_ROOT"
 
@@ -77,9 +78,12 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     bundle, probs = fit_bundle(featurizer, parts, features, settings.model, settings.seed, fit)
     booster = bundle.classifier.context_booster_ or bundle.classifier.booster_
     fit_seconds = time.perf_counter() - started - featurize_seconds
+    choice = choose_threshold(frame, pages, settings, root, bundle.threshold, fit)
+    bundle.classifier.threshold_ = choice.threshold
 
     metrics: dict[str, float] = {
         "threshold": bundle.threshold,
+        **choice.metrics,
         "best_iteration": float(booster.best_iteration or booster.current_iteration()),
         "featurize_seconds": featurize_seconds,
         "fit_seconds": fit_seconds,
@@ -122,7 +126,9 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
         "confusion_matrix": tracking.confusion_figure(
             ys["test"], (probs["test"][test_mask] >= bundle.threshold).astype(np.int8)),
         "per_dataset_f1": tracking.per_dataset_figure(page_tables["test"]),
+        **tracking.threshold_figures(choice),
     })
+    tracker.log_threshold_tables(choice)
     tracker.log_table(worst_errors(parts["test"][test_mask], ys["test"], probs["test"][test_mask],
                                    settings.tracking.worst_errors), "worst_errors")
     tracker.log_table(page_tables["test"], "test_pages")
@@ -140,7 +146,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     tracker.log_model(output, example, metrics.get("test_page_f1", float("nan")), score_champion)
     if settings.report_dir:
         write_reports(resolve_path(settings.report_dir, root), metrics, ys["test"], probs["test"][test_mask],
-                      page_tables["test"])
+                      page_tables["test"], choice.curves)
     if settings.ship_to:
         bundle.save(resolve_path(settings.ship_to, root))
     return metrics
@@ -168,15 +174,18 @@ PR_CURVE_POINTS = 200
 METRICS_FILE = "metrics.json"
 PR_CURVE_FILE = "pr_curve.csv"
 TEST_PAGES_FILE = "test_pages.csv"
+#: Mean page F1 per held-out dataset against the threshold (``threshold_policy=lodo``).
+THRESHOLD_CURVE_FILE = "lodo_threshold_curve.csv"
 #: The metrics written to the report folder: the scores, not the timing breakdown (MLflow and the bundle's card
 #: keep every metric).
-REPORT_METRIC_PREFIXES = ("val_", "test_", "threshold", "best_iteration", "train_pages", "train_seconds")
+REPORT_METRIC_PREFIXES = ("val_", "test_", "threshold", "lodo_", "best_iteration", "train_pages", "train_seconds")
 
 
 def write_reports(folder: Path, metrics: dict[str, float], y: npt.NDArray[np.int8], p: npt.NDArray[np.float64],
-                  test_pages: pd.DataFrame) -> None:
+                  test_pages: pd.DataFrame, threshold_curves: pd.DataFrame | None = None) -> None:
     """A run's scores (per-dataset test page F1 nested under ``test_page_f1_by_dataset``), its test-line
-    precision/recall curve (at most :data:`PR_CURVE_POINTS` points) and per-page test scores, in ``folder``."""
+    precision/recall curve (at most :data:`PR_CURVE_POINTS` points), per-page test scores and the ``lodo``
+    threshold policy's page-F1-against-threshold curves (:data:`THRESHOLD_CURVE_FILE`), in ``folder``."""
     from sklearn.metrics import precision_recall_curve
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -194,6 +203,10 @@ def write_reports(folder: Path, metrics: dict[str, float], y: npt.NDArray[np.int
         curve = pd.DataFrame({"recall": recall[keep], "precision": precision[keep], "threshold": thresholds[keep]})
     curve.round(5).to_csv(folder / PR_CURVE_FILE, index=False)
     test_pages.to_csv(folder / TEST_PAGES_FILE, index=False)
+    # Always written, so the DVC plot's file exists whatever the policy (empty unless it is ``lodo``).
+    curves = threshold_curves if threshold_curves is not None else pd.DataFrame()
+    (curves.round(5).reset_index() if len(curves) else pd.DataFrame(columns=["threshold", "mean"])).to_csv(
+        folder / THRESHOLD_CURVE_FILE, index=False)
 
 
 def worst_errors(part: pd.DataFrame, y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], n: int) -> pd.DataFrame:

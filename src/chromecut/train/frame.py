@@ -55,6 +55,7 @@ def load_table(
                 root=Path(settings.root) if settings.root else None,
                 max_pages=settings.max_pages_per_dataset,
                 n_jobs=settings.prepare_jobs,
+                renderers=settings.renderers,
             )
         )
     lines = pd.read_parquet(folder / LINES_FILE) if read_lines is None else read_lines(

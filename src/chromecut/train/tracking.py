@@ -11,13 +11,16 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from chromecut.settings import TRACKING_URI_DEFAULT, TrainSettings
+
+if TYPE_CHECKING:
+    from chromecut.train.threshold import ThresholdChoice
 
 #: MLflow's own variable naming the tracking store.
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
@@ -153,6 +156,21 @@ class Tracker:
         import mlflow
 
         mlflow.log_table(table, artifact_file=f"tables/{name}.json")
+
+    def log_threshold_tables(self, choice: ThresholdChoice) -> None:
+        """The ``lodo`` policy's page-F1-against-threshold curves (a table and a CSV, one column per held-out
+        dataset plus their mean) and its reliability table; nothing for the other policies."""
+        if self.run_id is None or choice.curves.empty:
+            return
+        import mlflow
+
+        curves = choice.curves.reset_index()
+        self.log_table(curves, "lodo_threshold_curve")
+        self.log_table(choice.reliability, "lodo_reliability")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "lodo_threshold_curve.csv"
+            curves.round(5).to_csv(path, index=False)
+            mlflow.log_artifact(str(path), "tables")
 
     def log_model(self, bundle_dir: Path, input_example: pd.DataFrame, test_score: float,
                   score_champion: Any) -> str | None:
@@ -292,5 +310,78 @@ def per_dataset_figure(scores: pd.DataFrame) -> Any:
     ax.barh(means.index.astype(str), means.to_numpy())
     ax.set_xlim(0, 1)
     ax.set_xlabel("page-level F1 (test)")
+    fig.tight_layout()
+    return fig
+
+
+def threshold_figures(choice: ThresholdChoice) -> dict[str, Any]:
+    """The ``lodo`` policy's figures (none for the other policies): the threshold curves and the reliability
+    plot."""
+    if choice.curves.empty:
+        return {}
+    return {"lodo_threshold_curve": threshold_curve_figure(choice.curves, choice.threshold, choice.val_threshold),
+            "lodo_reliability": reliability_figure(choice.reliability)}
+
+
+def threshold_curve_figure(curves: pd.DataFrame, chosen: float, val_threshold: float) -> Any:
+    """Mean page F1 of each held-out dataset against the threshold, their mean in bold, the chosen threshold
+    and the validation policy's marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from chromecut.train.threshold import MEAN_COLUMN
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    thresholds = curves.index.to_numpy(dtype=np.float64)
+    for dataset in curves.columns.drop(MEAN_COLUMN):
+        ax.plot(thresholds, curves[dataset].to_numpy(), linewidth=1, label=str(dataset))
+    ax.plot(thresholds, curves[MEAN_COLUMN].to_numpy(), color="black", linewidth=2.5, label="mean of datasets")
+    ax.axvline(chosen, color="black", linestyle="--", label=f"chosen {chosen:.2f}")
+    ax.axvline(val_threshold, color="grey", linestyle=":", label=f"val policy {val_threshold:.2f}")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("threshold")
+    ax.set_ylabel("mean page F1 (held-out dataset)")
+    ax.set_title("Leave-one-dataset-out: page F1 against threshold")
+    ax.legend(fontsize="small", loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def reliability_figure(table: pd.DataFrame) -> Any:
+    """Reliability of the held-out predictions: fraction of content lines against the bin's mean probability,
+    per held-out dataset and pooled, beside the line count of every bin."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from chromecut.train.threshold import POOLED
+
+    fig, (ax, counts) = plt.subplots(1, 2, figsize=(11, 5))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="calibrated")
+    datasets = [d for d in table["dataset"].unique() if d != POOLED] + [POOLED]
+    width = 0.9 / len(datasets)
+    for i, dataset in enumerate(datasets):
+        rows = table[table["dataset"] == dataset]
+        pooled = dataset == POOLED
+        ax.plot(rows["p_mean"], rows["content_fraction"], marker="o", color="black" if pooled else None,
+                linewidth=2.5 if pooled else 1, label=str(dataset))
+        lower = rows["lower"].to_numpy(dtype=np.float64)
+        bin_width = (rows["upper"] - rows["lower"]).to_numpy(dtype=np.float64)
+        counts.bar(lower + bin_width * (0.05 + i * width), rows["lines"], width=bin_width * width, align="edge",
+                   color="black" if pooled else None, label=str(dataset))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean p_content of the bin")
+    ax.set_ylabel("fraction of content lines")
+    ax.set_title("Held-out datasets: reliability")
+    ax.legend(fontsize="small")
+    counts.set_yscale("log")
+    counts.set_xlim(0, 1)
+    counts.set_xlabel("p_content bin")
+    counts.set_ylabel("lines")
+    counts.set_title("Lines per bin")
     fig.tight_layout()
     return fig
