@@ -70,7 +70,7 @@ class FeatureSettings:
     held_out_renderers: tuple[str, ...] = ("inscriptis",)
     #: Dumps of each training and validation page, drawn from the training renderers (the test split keeps
     #: every renderer's dump of each page).
-    renderings_per_page: int = 3
+    renderings_per_page: int = 2
 
 
 @dataclass(frozen=True)
