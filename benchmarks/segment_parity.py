@@ -34,7 +34,8 @@ def difference(ref: Segmentation, got: Segmentation) -> tuple[str, dict[str, Any
                               "python_text": a.text[:200], "rust_text": b.text[:200]}
     if len(ref.lines) != len(got.lines):
         extra = ref.lines[len(got.lines):] or got.lines[len(ref.lines):]
-        return "line_count", {"python": len(ref.lines), "rust": len(got.lines), "extra": [x.text[:200] for x in extra[:3]]}
+        return "line_count", {"python": len(ref.lines), "rust": len(got.lines),
+                              "extra": [x.text[:200] for x in extra[:3]]}
     for name in ("title", "language", "encoding"):
         if getattr(ref, name) != getattr(got, name):
             return name, {"python": getattr(ref, name), "rust": getattr(got, name)}
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if not native.available():
         print("chromecut._core is not built (pip install -e .)", file=sys.stderr)
         return 2
-    examples = open(args.examples, "w", encoding="utf-8") if args.examples else None
+    examples: list[str] = []
     total = same = 0
     kinds_all: collections.Counter[str] = collections.Counter()
     print(f"{'dataset':24} {'pages':>6} {'identical':>9}  differences")
@@ -77,14 +78,17 @@ def main(argv: list[str] | None = None) -> int:
                 ok += 1
                 continue
             kinds[diff[0]] += 1
-            if examples:
-                examples.write(json.dumps({"dataset": name, "page": page.page_id, "kind": diff[0], **diff[1]},
-                                          ensure_ascii=False, default=str) + "\n")
+            if args.examples:
+                examples.append(json.dumps({"dataset": name, "page": page.page_id, "kind": diff[0], **diff[1]},
+                                           ensure_ascii=False, default=str) + "\n")
         total += n
         same += ok
         kinds_all.update(kinds)
         detail = ", ".join(f"{k} {v}" for k, v in kinds.most_common())
         print(f"{name:24} {n:6d} {ok:9d}  {detail}", flush=True)
+    if args.examples:
+        with open(args.examples, "w", encoding="utf-8") as out:
+            out.writelines(examples)
     share = same / total if total else 0.0
     print(f"{'all':24} {total:6d} {same:9d}  ({share:.2%} identical) "
           + ", ".join(f"{k} {v}" for k, v in kinds_all.most_common()))

@@ -116,7 +116,11 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Segment one page, catching any panic.
-pub fn segment_page(input: Input<'_>, options: &Options, deadline: &Deadline) -> (Result<PageLines, PageError>, Option<&'static str>) {
+pub fn segment_page(
+    input: Input<'_>,
+    options: &Options,
+    deadline: &Deadline,
+) -> (Result<PageLines, PageError>, Option<&'static str>) {
     let mut encoding = None;
     let result = catch_unwind(AssertUnwindSafe(|| {
         let text = match input {

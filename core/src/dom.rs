@@ -59,11 +59,12 @@ impl Node {
         }
     }
 
-    /// The value of attribute `name` (no namespace), the first one when the markup repeats it.
-    pub fn attr(&self, name: &str) -> Option<&str> {
+    /// The value of attribute `name` (no namespace), the first one when the markup repeats it (the tokenizer
+    /// drops repeats, as lexbor does).
+    pub fn attr(&self, name: &LocalName) -> Option<&str> {
         match &self.data {
             NodeData::Element { attrs, .. } => {
-                attrs.iter().find(|a| a.name.ns == ns!() && &*a.name.local == name).map(|a| &*a.value)
+                attrs.iter().find(|a| a.name.local == *name && a.name.ns == ns!()).map(|a| &*a.value)
             }
             _ => None,
         }
@@ -148,7 +149,8 @@ impl Iterator for Children<'_> {
 
 /// Parse a whole document (scripting disabled, as lexbor does).
 pub fn parse(html: &str) -> Dom {
-    let sink = Sink { nodes: RefCell::new(vec![Node::new(NodeData::Document)]), quirks: Cell::new(QuirksMode::NoQuirks) };
+    let sink =
+        Sink { nodes: RefCell::new(vec![Node::new(NodeData::Document)]), quirks: Cell::new(QuirksMode::NoQuirks) };
     let opts = ParseOpts {
         tree_builder: TreeBuilderOpts { scripting_enabled: false, ..Default::default() },
         ..Default::default()

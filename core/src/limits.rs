@@ -34,16 +34,26 @@ pub struct Limits {
 /// Why a page was refused or failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PageError {
-    TooLarge { max_page_bytes: usize },
-    TooManyLines { max_lines: usize },
-    TooDeep { max_depth: usize },
+    TooLarge {
+        max_page_bytes: usize,
+    },
+    TooManyLines {
+        max_lines: usize,
+    },
+    TooDeep {
+        max_depth: usize,
+    },
     /// The clock ran out; `step` says where the page was (as the Python `Deadline.check` names it).
-    Timeout { step: &'static str },
+    Timeout {
+        step: &'static str,
+    },
     /// The bytes are not UTF-8 (nor UTF-8 behind a BOM): the caller decodes them (charset detection) and retries
     /// with text.
     NeedsDecoding,
     /// A panic inside the segmentation of this page, caught; the message of the panic.
-    Panic { message: String },
+    Panic {
+        message: String,
+    },
 }
 
 impl PageError {
@@ -84,7 +94,9 @@ impl fmt::Display for PageError {
             }
             PageError::Timeout { step } => write!(f, "page took too long (limit --page-timeout; stopped {step})"),
             PageError::NeedsDecoding => write!(f, "page bytes are not UTF-8: decode them first"),
-            PageError::Panic { message } => write!(f, "internal error while segmenting the page: {message}"),
+            PageError::Panic { message } => {
+                write!(f, "internal error while segmenting the page: {message}")
+            }
         }
     }
 }
@@ -205,7 +217,9 @@ fn memchr_from(bytes: &[u8], b: u8, from: usize) -> Option<usize> {
 
 /// `Err(TooDeep)` when the page nests deeper than `max_depth` (see [`nesting_depth`]).
 pub fn check_depth(html: &str, max_depth: Option<usize>) -> Result<(), PageError> {
-    let Some(max_depth) = max_depth else { return Ok(()) };
+    let Some(max_depth) = max_depth else {
+        return Ok(());
+    };
     if start_tags_at_most(html) <= max_depth {
         return Ok(());
     }

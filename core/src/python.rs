@@ -36,10 +36,7 @@ fn segment_html_batch<'py>(
                 Err(_) => Input::Unreadable,
             });
         } else {
-            return Err(PyTypeError::new_err(format!(
-                "pages must be bytes or str, got {}",
-                page.get_type().name()?
-            )));
+            return Err(PyTypeError::new_err(format!("pages must be bytes or str, got {}", page.get_type().name()?)));
         }
     }
     let options = Options { max_attr_words, limits: Limits { max_page_bytes, max_lines, max_depth } };
@@ -62,10 +59,8 @@ fn segment_html_batch<'py>(
     let titles = PyList::new(py, batch.pages.iter().map(|p| p.title.as_deref()))?;
     let languages = PyList::new(py, batch.pages.iter().map(|p| p.language.as_deref()))?;
     let encodings = PyList::new(py, batch.pages.iter().map(|p| p.encoding))?;
-    let errors = PyList::new(
-        py,
-        batch.pages.iter().map(|p| p.error.as_ref().map(|e| (e.kind(), e.to_string(), e.step()))),
-    )?;
+    let errors =
+        PyList::new(py, batch.pages.iter().map(|p| p.error.as_ref().map(|e| (e.kind(), e.to_string(), e.step()))))?;
     out.set_item("titles", titles)?;
     out.set_item("languages", languages)?;
     out.set_item("encodings", encodings)?;

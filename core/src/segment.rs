@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use html5ever::{local_name, LocalName};
 use regex::Regex;
 
 use crate::dom::{self, Dom, NodeData, NodeId};
@@ -37,21 +38,138 @@ pub mod landmark {
 
 /// The tags a line can carry: the block tags, `body` (the page's root block) first. A line's tag is an index here.
 pub const LINE_TAGS: &[&str] = &[
-    "body", "address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "dialog", "dir", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "frameset", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hgroup", "html", "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary",
-    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "body",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "html",
+    "legend",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 ];
 
 /// Elements whose content is never visible text of the page.
+#[cfg(test)]
 const SKIP_TAGS: &[&str] = &[
     "head", "script", "style", "template", "svg", "math", "iframe", "object", "embed", "canvas", "video", "audio",
     "select", "textarea", "input", "button", "option", "datalist", "map", "area", "param", "source", "track",
 ];
 
-fn block_tag_code(tag: &str) -> Option<u8> {
-    // `body` is a block tag too (index 0).
-    LINE_TAGS.iter().position(|&t| t == tag).map(|i| i as u8)
+/// What the walk does with an element, decided once per element from its interned name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Skip,
+    Break,
+    /// A block element: its index in [`LINE_TAGS`].
+    Block(u8),
+    Inline,
+}
+
+fn kind_of(tag: &LocalName) -> Kind {
+    macro_rules! blocks {
+        ($($name:tt)*) => {
+            match *tag {
+                $(local_name!($name) => return Kind::Block(block_code($name)),)*
+                _ => {}
+            }
+        };
+    }
+    blocks!("address" "article" "aside" "blockquote" "body" "caption" "center" "dd" "details" "dialog" "dir" "div"
+            "dl" "dt" "fieldset" "figcaption" "figure" "footer" "form" "frameset" "h1" "h2" "h3" "h4" "h5" "h6"
+            "header" "hgroup" "html" "legend" "li" "main" "menu" "nav" "ol" "p" "pre" "section" "summary" "table"
+            "tbody" "td" "tfoot" "th" "thead" "tr" "ul");
+    match *tag {
+        local_name!("br") | local_name!("hr") => Kind::Break,
+        local_name!("head")
+        | local_name!("script")
+        | local_name!("style")
+        | local_name!("template")
+        | local_name!("svg")
+        | local_name!("math")
+        | local_name!("iframe")
+        | local_name!("object")
+        | local_name!("embed")
+        | local_name!("canvas")
+        | local_name!("video")
+        | local_name!("audio")
+        | local_name!("select")
+        | local_name!("textarea")
+        | local_name!("input")
+        | local_name!("button")
+        | local_name!("option")
+        | local_name!("datalist")
+        | local_name!("map")
+        | local_name!("area")
+        | local_name!("param")
+        | local_name!("source")
+        | local_name!("track") => Kind::Skip,
+        _ => Kind::Inline,
+    }
+}
+
+const fn block_code(tag: &str) -> u8 {
+    let mut i = 0;
+    while i < LINE_TAGS.len() {
+        if const_eq(LINE_TAGS[i], tag) {
+            return i as u8;
+        }
+        i += 1;
+    }
+    panic!("not a line tag")
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 fn tag_landmark(tag: &str) -> u16 {
@@ -187,7 +305,7 @@ impl Default for Options {
 
 /// State of the block element that owns the text being collected. Attribute words are shared slices of one
 /// per-page word list: `words` indexes into the builder's word store.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Block {
     tag: u8,
     depth: u32,
@@ -225,7 +343,10 @@ impl Builder {
         joined
     }
 
-    fn new_word_list(&mut self, words: Vec<String>) -> usize {
+    /// A new ancestor word list. Only its first `max_attr_words` words ever reach a line, and lists only grow
+    /// (own words before a block's, after an inline's), so it is cut there.
+    fn new_word_list(&mut self, mut words: Vec<String>) -> usize {
+        words.truncate(self.max_attr_words);
         self.word_lists.push(words);
         self.joined.push(None);
         self.word_lists.len() - 1
@@ -321,13 +442,13 @@ fn next_sibling(dom: &Dom, id: NodeId) -> Option<NodeId> {
 }
 
 fn is_hidden(node: &dom::Node) -> bool {
-    if node.attr("hidden").is_some() {
+    if node.attr(&local_name!("hidden")).is_some() {
         return true;
     }
-    if node.attr("aria-hidden").is_some_and(|v| strip_lower(v) == "true") {
+    if node.attr(&local_name!("aria-hidden")).is_some_and(|v| strip_lower(v) == "true") {
         return true;
     }
-    node.attr("style").is_some_and(|s| !s.is_empty() && hidden_style().is_match(s))
+    node.attr(&local_name!("style")).is_some_and(|s| !s.is_empty() && hidden_style().is_match(s))
 }
 
 fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> Result<(), PageError> {
@@ -362,7 +483,7 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
         }
         let node = &dom.nodes[id];
         let (in_link, in_pre) = (frame.in_link, frame.in_pre);
-        let tag: &str = match &node.data {
+        let local: &LocalName = match &node.data {
             NodeData::Text(text) => {
                 if !text.is_empty() {
                     builder.pieces.push_str(text);
@@ -378,20 +499,21 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
             NodeData::Element { name, .. } => &name.local,
             _ => continue,
         };
-        if SKIP_TAGS.contains(&tag) {
+        let kind = kind_of(local);
+        if kind == Kind::Skip {
             continue;
         }
-        if tag == "br" || tag == "hr" {
+        let block = frame.block;
+        if kind == Kind::Break {
             builder.pre = in_pre;
             if in_pre {
                 builder.pieces.push('\n');
             } else {
-                let block = frame.block.clone();
                 builder.flush(&block)?;
             }
             continue;
         }
-        let block = frame.block.clone();
+        let tag: &str = local;
         let mut landmarks = block.landmarks | tag_landmark(tag);
         own_words.clear();
         if let NodeData::Element { attrs, .. } = &node.data {
@@ -399,15 +521,15 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
                 if is_hidden(node) {
                     continue;
                 }
-                let id_attr = node.attr("id").unwrap_or("");
-                let class_attr = node.attr("class").unwrap_or("");
+                let id_attr = node.attr(&local_name!("id")).unwrap_or("");
+                let class_attr = node.attr(&local_name!("class")).unwrap_or("");
                 if !id_attr.is_empty() || !class_attr.is_empty() {
                     split_attr_words(id_attr, class_attr, &mut own_words);
                 }
-                if let Some(role) = node.attr("role").filter(|r| !r.is_empty()) {
+                if let Some(role) = node.attr(&local_name!("role")).filter(|r| !r.is_empty()) {
                     landmarks |= role_landmark(&strip_lower(role));
                 }
-                if tag == "a" && node.attr("href").is_some() {
+                if *local == local_name!("a") && node.attr(&local_name!("href")).is_some() {
                     builder.link_count += 1;
                 }
             }
@@ -416,14 +538,16 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
         let child_link = in_link || tag == "a";
         let depth = stack.len() as u32;
         let child = first_child(dom, id);
-        if let Some(code) = block_tag_code(tag) {
+        if let Kind::Block(code) = kind {
             builder.pre = in_pre;
             builder.flush(&block)?;
             let words = if own_words.is_empty() {
                 block.words
             } else {
                 let mut list = std::mem::take(&mut own_words);
-                list.extend_from_slice(&builder.word_lists[block.words]);
+                let parent = &builder.word_lists[block.words];
+                let room = builder.max_attr_words.saturating_sub(list.len()).min(parent.len());
+                list.extend_from_slice(&parent[..room]);
                 builder.new_word_list(list)
             };
             if tag == "li" {
@@ -437,14 +561,22 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
                 heading: heading_level(tag).unwrap_or(block.heading),
                 list_item: block.list_item || tag == "li",
             };
-            stack.push(Frame { next_child: child, block: new_block, is_block: true, in_link: child_link, in_pre: child_pre });
+            stack.push(Frame {
+                next_child: child,
+                block: new_block,
+                is_block: true,
+                in_link: child_link,
+                in_pre: child_pre,
+            });
         } else {
-            let mut inline_block = block.clone();
+            let mut inline_block = block;
             if !own_words.is_empty() || landmarks != block.landmarks {
                 // An inline element's class words and role reach the blocks nested inside it; its own text stays
                 // on the enclosing block's line. Its words come after the block's (as the Python walk has it).
                 if !own_words.is_empty() {
-                    let mut list = builder.word_lists[block.words].clone();
+                    let parent = &builder.word_lists[block.words];
+                    let mut list = Vec::with_capacity((parent.len() + own_words.len()).min(builder.max_attr_words));
+                    list.extend_from_slice(&parent[..parent.len().min(builder.max_attr_words)]);
                     list.append(&mut own_words);
                     inline_block.words = builder.new_word_list(list);
                 }
@@ -504,7 +636,7 @@ pub fn segment_text_html(html: &str, options: &Options, deadline: &Deadline) -> 
     });
     let language = dom
         .document_element()
-        .and_then(|h| dom.nodes[h].attr("lang").map(str::to_owned))
+        .and_then(|h| dom.nodes[h].attr(&local_name!("lang")).map(str::to_owned))
         .filter(|l| !l.is_empty());
     Ok(PageLines { lines: builder.lines, title, language })
 }
@@ -586,6 +718,18 @@ mod tests {
         assert_eq!(line.landmarks, landmark::NAV);
         let h = &page.lines[1];
         assert_eq!((h.tag_name(), h.heading, h.depth, h.attr_words.as_str()), ("h2", 2, 1, "top"));
+    }
+
+    #[test]
+    fn kinds_match_the_tag_lists() {
+        for (code, tag) in LINE_TAGS.iter().enumerate() {
+            assert_eq!(kind_of(&LocalName::from(*tag)), Kind::Block(code as u8), "{tag}");
+        }
+        for tag in SKIP_TAGS {
+            assert_eq!(kind_of(&LocalName::from(*tag)), Kind::Skip, "{tag}");
+        }
+        assert_eq!(kind_of(&LocalName::from("br")), Kind::Break);
+        assert_eq!(kind_of(&LocalName::from("my-widget")), Kind::Inline);
     }
 
     #[test]

@@ -21,12 +21,15 @@ from chromecut.segment.encoding import decode_bytes
 from chromecut.segment.limits import NO_DEADLINE, Deadline, LimitError, PageTimeout
 
 if TYPE_CHECKING:
+    from chromecut._core import SegmentedBatch
     from chromecut.segment.html import Segmentation
 
 try:
     from chromecut import _core
+
+    _AVAILABLE = True
 except ImportError:  # a checkout whose extension is not built: the Python reference serves
-    _core = None
+    _AVAILABLE = False
 
 #: Environment variable choosing the HTML segmentation: ``auto`` (the Rust core when built), ``rust``, ``python``.
 ENGINE_ENV = "CHROMECUT_SEGMENT_ENGINE"
@@ -39,7 +42,7 @@ class SegmentationFailure(RuntimeError):
 
 def available() -> bool:
     """Whether the extension is built."""
-    return _core is not None
+    return _AVAILABLE
 
 
 def engine() -> str:
@@ -47,9 +50,9 @@ def engine() -> str:
     choice = os.environ.get(ENGINE_ENV, "auto").strip().lower() or "auto"
     if choice not in ENGINES:
         raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}, got {choice!r}")
-    if choice == "rust" and _core is None:
+    if choice == "rust" and not _AVAILABLE:
         raise ImportError(f"{ENGINE_ENV}=rust but chromecut._core is not built (pip install -e .)")
-    return "rust" if choice == "rust" or (choice == "auto" and _core is not None) else "python"
+    return "rust" if choice == "rust" or (choice == "auto" and _AVAILABLE) else "python"
 
 
 def _error(kind: str, message: str, step: str | None, deadline: Deadline) -> Exception:
@@ -61,14 +64,14 @@ def _error(kind: str, message: str, step: str | None, deadline: Deadline) -> Exc
 
 
 def _segmentations(
-    columns: dict[str, Any], deadline: Deadline, encodings: Sequence[str | None] | None = None
+    columns: SegmentedBatch, deadline: Deadline, encodings: Sequence[str | None] | None = None
 ) -> list[Segmentation | Exception | None]:
     """The pages of a batch's columns as :class:`Segmentation` objects; ``None`` for a page to decode first."""
     from chromecut.segment.html import Line, Segmentation
 
     text: str = columns["text"]
     offsets: list[int] = columns["text_offsets"].tolist()
-    tag_names: list[str] = list(_core.LINE_TAGS) if _core is not None else []
+    tag_names = _core.LINE_TAGS
     tags = [tag_names[t] for t in columns["tag"].tolist()]
     headings: list[int] = columns["heading"].tolist()
     list_items: list[bool] = columns["list_item"].tolist()
@@ -111,7 +114,7 @@ def segment_html_pages(
     shared by the batch."""
     from chromecut.segment.html import MAX_ATTR_WORDS_DEFAULT, segment_html_python
 
-    if _core is None:
+    if not _AVAILABLE:
         raise ImportError("chromecut._core is not built (pip install -e .)")
     options: dict[str, Any] = {
         "max_attr_words": MAX_ATTR_WORDS_DEFAULT if max_attr_words is None else max_attr_words,
