@@ -3,6 +3,11 @@
 //!
 //!     cargo run --release --example parsers -- /tmp/pages [repeats]
 
+// As the extension (src/python.rs) allocates.
+#[cfg(not(feature = "python"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 use std::{env, fs};
 

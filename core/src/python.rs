@@ -8,6 +8,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::batch::{segment_batch, Input};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crate::limits::{Deadline, Limits};
 use crate::segment::{Options, LINE_TAGS, MAX_ATTR_WORDS_DEFAULT};
 
