@@ -6,14 +6,17 @@ STAMP := $(VENV)/.installed
 PROCESSED ?= data/processed
 JOBS ?= 2
 
-.PHONY: venv install prepare report train evaluate serve ui test lint typecheck pytest clean params repro smoke screenshot
+.PHONY: venv install prepare report train evaluate serve ui test lint typecheck pytest rust clean params repro smoke screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	# pip 23.2's resolver is buggy: upgrade pip inside the venv before anything else.
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+# pip install -e . compiles the Rust core (core/, chromecut._core) through maturin: again when core/ changes.
+RUST_SOURCES := core/Cargo.toml core/Cargo.lock core/build.rs $(wildcard core/src/*.rs)
+
+$(STAMP): $(BIN)/python pyproject.toml $(RUST_SOURCES)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -75,7 +78,14 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadgroup
 
-test: lint typecheck pytest
+# The Rust core on its own: format, lints (with and without the PyO3 boundary), unit and property tests.
+rust:
+	cd core && cargo fmt --check
+	cd core && cargo clippy --all-targets -- -D warnings
+	cd core && cargo clippy --all-targets --features python -- -D warnings
+	cd core && cargo test --release
+
+test: rust lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache core/target

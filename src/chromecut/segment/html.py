@@ -334,6 +334,32 @@ def segment_html(
 ) -> Segmentation:
     """Segment an HTML page into block lines with markup statistics.
 
+    The Rust core does it when the extension is built (:mod:`chromecut.segment.native`; same lines as
+    :func:`segment_html_python`, the reference, which ``CHROMECUT_SEGMENT_ENGINE=python`` selects). Never raises on
+    any input, unless a limit is given and passed (:class:`chromecut.segment.limits.LimitError`); parameters as
+    :func:`segment_html_python`.
+    """
+    from chromecut.segment import native
+
+    if native.engine() == "rust":
+        return native.segment_html(html, encoding_hint=encoding_hint, max_attr_words=max_attr_words,
+                                   max_lines=max_lines, max_depth=max_depth, deadline=deadline)
+    return segment_html_python(html, encoding_hint=encoding_hint, max_attr_words=max_attr_words,
+                               max_lines=max_lines, max_depth=max_depth, deadline=deadline)
+
+
+def segment_html_python(
+    html: bytes | str,
+    *,
+    encoding_hint: str | None = None,
+    max_attr_words: int = MAX_ATTR_WORDS_DEFAULT,
+    max_lines: int | None = None,
+    max_depth: int | None = None,
+    deadline: Deadline = NO_DEADLINE,
+) -> Segmentation:
+    """Segment an HTML page into block lines with markup statistics: the Python reference (selectolax's lexbor),
+    which the Rust core is held to (``benchmarks/segment_parity.py``).
+
     Never raises on any input, unless a limit is given and passed (:class:`chromecut.segment.limits.LimitError`).
 
     Parameters

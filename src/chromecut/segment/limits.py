@@ -148,6 +148,10 @@ class Deadline:
         self._clock = clock
         self.expires = None if seconds is None else clock() + seconds
 
+    def remaining(self) -> float | None:
+        """Seconds left (negative once spent), ``None`` without a budget."""
+        return None if self.expires is None else self.expires - self._clock()
+
     def check(self, step: str) -> None:
         """Raise :class:`PageTimeout` if the budget is spent (``step`` says where the page was)."""
         if self.expires is not None and self._clock() > self.expires:

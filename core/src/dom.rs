@@ -1,0 +1,411 @@
+//! A minimal DOM for html5ever's tree builder: every node in one `Vec`, linked by indices.
+//!
+//! html5ever runs the WHATWG tree construction algorithm (the one lexbor, behind selectolax, runs too) and calls a
+//! [`TreeSink`] for every change; this sink keeps nodes in an arena (`Vec<Node>`, handles are indices), so a page
+//! costs one growing vector instead of a reference-counted allocation per node, and the walk reads it without
+//! locking anything. Scripting is off, as in lexbor: `<noscript>` content is parsed as markup.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+
+use html5ever::interface::tree_builder::{ElemName, ElementFlags, NodeOrText, QuirksMode, TreeSink};
+use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tree_builder::TreeBuilderOpts;
+use html5ever::{local_name, ns, parse_document, Attribute, LocalName, Namespace, ParseOpts, QualName};
+
+/// Index of a node in [`Dom::nodes`].
+pub type NodeId = usize;
+
+const NONE: NodeId = usize::MAX;
+
+/// What a node is.
+#[derive(Debug)]
+pub enum NodeData {
+    Document,
+    Doctype,
+    Comment,
+    Text(StrTendril),
+    Element {
+        name: QualName,
+        attrs: Vec<Attribute>,
+        /// The content fragment of a `<template>` (not among its children, as in the DOM).
+        template_contents: Option<NodeId>,
+        mathml_annotation_xml_integration_point: bool,
+    },
+    ProcessingInstruction,
+}
+
+/// One node and its links (`usize::MAX` for none).
+#[derive(Debug)]
+pub struct Node {
+    pub parent: NodeId,
+    pub first_child: NodeId,
+    pub last_child: NodeId,
+    pub prev_sibling: NodeId,
+    pub next_sibling: NodeId,
+    pub data: NodeData,
+}
+
+impl Node {
+    fn new(data: NodeData) -> Self {
+        Node { parent: NONE, first_child: NONE, last_child: NONE, prev_sibling: NONE, next_sibling: NONE, data }
+    }
+
+    /// The element's local name in the HTML namespace; `None` for other nodes and foreign (SVG, MathML) elements.
+    pub fn html_name(&self) -> Option<&LocalName> {
+        match &self.data {
+            NodeData::Element { name, .. } if name.ns == ns!(html) => Some(&name.local),
+            _ => None,
+        }
+    }
+
+    /// The value of attribute `name` (no namespace), the first one when the markup repeats it (the tokenizer
+    /// drops repeats, as lexbor does).
+    pub fn attr(&self, name: &LocalName) -> Option<&str> {
+        match &self.data {
+            NodeData::Element { attrs, .. } => {
+                attrs.iter().find(|a| a.name.local == *name && a.name.ns == ns!()).map(|a| &*a.value)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A parsed page.
+#[derive(Debug)]
+pub struct Dom {
+    pub nodes: Vec<Node>,
+}
+
+impl Dom {
+    /// The document node.
+    pub const DOCUMENT: NodeId = 0;
+
+    /// The children of `id`, in order.
+    pub fn children(&self, id: NodeId) -> Children<'_> {
+        Children { dom: self, next: self.nodes[id].first_child }
+    }
+
+    /// The document element (`<html>`), if any.
+    pub fn document_element(&self) -> Option<NodeId> {
+        self.children(Self::DOCUMENT).find(|&c| matches!(self.nodes[c].data, NodeData::Element { .. }))
+    }
+
+    /// The `<body>` element: a child of the document element (a `<frameset>` page has none).
+    pub fn body(&self) -> Option<NodeId> {
+        let html = self.document_element()?;
+        self.children(html).find(|&c| self.nodes[c].html_name() == Some(&local_name!("body")))
+    }
+
+    /// The first element named `local` (any namespace) in document order, outside template contents.
+    pub fn first_element_named(&self, local: &str) -> Option<NodeId> {
+        let mut stack = vec![Self::DOCUMENT];
+        while let Some(id) = stack.pop() {
+            if let NodeData::Element { name, .. } = &self.nodes[id].data {
+                if &*name.local == local {
+                    return Some(id);
+                }
+            }
+            let first = stack.len();
+            stack.extend(self.children(id));
+            stack[first..].reverse();
+        }
+        None
+    }
+
+    /// The text of every descendant text node of `id`, concatenated.
+    pub fn text_content(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if let NodeData::Text(t) = &self.nodes[n].data {
+                out.push_str(t);
+            }
+            let first = stack.len();
+            stack.extend(self.children(n));
+            stack[first..].reverse();
+        }
+        out
+    }
+}
+
+/// Iterator over a node's children.
+pub struct Children<'a> {
+    dom: &'a Dom,
+    next: NodeId,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        if self.next == NONE {
+            return None;
+        }
+        let id = self.next;
+        self.next = self.dom.nodes[id].next_sibling;
+        Some(id)
+    }
+}
+
+/// Parse a whole document (scripting disabled, as lexbor does).
+pub fn parse(html: &str) -> Dom {
+    let sink =
+        Sink { nodes: RefCell::new(vec![Node::new(NodeData::Document)]), quirks: Cell::new(QuirksMode::NoQuirks) };
+    let opts = ParseOpts {
+        tree_builder: TreeBuilderOpts { scripting_enabled: false, ..Default::default() },
+        ..Default::default()
+    };
+    parse_document(sink, opts).one(StrTendril::from_slice(html))
+}
+
+/// An element's name, owned (atoms are cheap to clone), so the sink lends no borrow of its arena.
+#[derive(Debug)]
+pub struct OwnedName {
+    ns: Namespace,
+    local: LocalName,
+}
+
+impl ElemName for OwnedName {
+    fn ns(&self) -> &Namespace {
+        &self.ns
+    }
+    fn local_name(&self) -> &LocalName {
+        &self.local
+    }
+}
+
+struct Sink {
+    nodes: RefCell<Vec<Node>>,
+    quirks: Cell<QuirksMode>,
+}
+
+impl Sink {
+    fn new_node(&self, data: NodeData) -> NodeId {
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.push(Node::new(data));
+        nodes.len() - 1
+    }
+
+    fn detach(nodes: &mut [Node], id: NodeId) {
+        let (parent, prev, next) = (nodes[id].parent, nodes[id].prev_sibling, nodes[id].next_sibling);
+        if next != NONE {
+            nodes[next].prev_sibling = prev;
+        } else if parent != NONE {
+            nodes[parent].last_child = prev;
+        }
+        if prev != NONE {
+            nodes[prev].next_sibling = next;
+        } else if parent != NONE {
+            nodes[parent].first_child = next;
+        }
+        let node = &mut nodes[id];
+        node.parent = NONE;
+        node.prev_sibling = NONE;
+        node.next_sibling = NONE;
+    }
+
+    fn append_node(nodes: &mut [Node], parent: NodeId, child: NodeId) {
+        Self::detach(nodes, child);
+        let last = nodes[parent].last_child;
+        nodes[child].parent = parent;
+        nodes[child].prev_sibling = last;
+        if last != NONE {
+            nodes[last].next_sibling = child;
+        } else {
+            nodes[parent].first_child = child;
+        }
+        nodes[parent].last_child = child;
+    }
+
+    fn insert_before(nodes: &mut [Node], sibling: NodeId, child: NodeId) {
+        Self::detach(nodes, child);
+        let parent = nodes[sibling].parent;
+        let prev = nodes[sibling].prev_sibling;
+        nodes[child].parent = parent;
+        nodes[child].next_sibling = sibling;
+        nodes[child].prev_sibling = prev;
+        if prev != NONE {
+            nodes[prev].next_sibling = child;
+        } else if parent != NONE {
+            nodes[parent].first_child = child;
+        }
+        nodes[sibling].prev_sibling = child;
+    }
+
+    /// Text merges into a text node right before the insertion point, as the DOM does.
+    fn merge_text(nodes: &mut [Node], previous: NodeId, text: &StrTendril) -> bool {
+        if previous != NONE {
+            if let NodeData::Text(t) = &mut nodes[previous].data {
+                t.push_tendril(text);
+                return true;
+            }
+        }
+        false
+    }
+}
+
+impl TreeSink for Sink {
+    type Handle = NodeId;
+    type Output = Dom;
+    type ElemName<'a> = OwnedName;
+
+    fn finish(self) -> Dom {
+        let _ = self.quirks.get();
+        Dom { nodes: self.nodes.into_inner() }
+    }
+
+    fn parse_error(&self, _msg: Cow<'static, str>) {}
+
+    fn get_document(&self) -> NodeId {
+        Dom::DOCUMENT
+    }
+
+    fn elem_name<'a>(&'a self, target: &'a NodeId) -> OwnedName {
+        match &self.nodes.borrow()[*target].data {
+            NodeData::Element { name, .. } => OwnedName { ns: name.ns.clone(), local: name.local.clone() },
+            // The tree builder only asks elements for their names; a harmless answer otherwise.
+            _ => OwnedName { ns: ns!(), local: local_name!("") },
+        }
+    }
+
+    fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> NodeId {
+        let template_contents = if flags.template { Some(self.new_node(NodeData::Document)) } else { None };
+        self.new_node(NodeData::Element {
+            name,
+            attrs,
+            template_contents,
+            mathml_annotation_xml_integration_point: flags.mathml_annotation_xml_integration_point,
+        })
+    }
+
+    fn create_comment(&self, _text: StrTendril) -> NodeId {
+        self.new_node(NodeData::Comment)
+    }
+
+    fn create_pi(&self, _target: StrTendril, _data: StrTendril) -> NodeId {
+        self.new_node(NodeData::ProcessingInstruction)
+    }
+
+    fn append(&self, parent: &NodeId, child: NodeOrText<NodeId>) {
+        match child {
+            NodeOrText::AppendText(text) => {
+                let mut nodes = self.nodes.borrow_mut();
+                let last = nodes[*parent].last_child;
+                if !Self::merge_text(&mut nodes, last, &text) {
+                    nodes.push(Node::new(NodeData::Text(text)));
+                    let id = nodes.len() - 1;
+                    Self::append_node(&mut nodes, *parent, id);
+                }
+            }
+            NodeOrText::AppendNode(id) => Self::append_node(&mut self.nodes.borrow_mut(), *parent, id),
+        }
+    }
+
+    fn append_before_sibling(&self, sibling: &NodeId, child: NodeOrText<NodeId>) {
+        match child {
+            NodeOrText::AppendText(text) => {
+                let mut nodes = self.nodes.borrow_mut();
+                let prev = nodes[*sibling].prev_sibling;
+                if !Self::merge_text(&mut nodes, prev, &text) {
+                    nodes.push(Node::new(NodeData::Text(text)));
+                    let id = nodes.len() - 1;
+                    Self::insert_before(&mut nodes, *sibling, id);
+                }
+            }
+            NodeOrText::AppendNode(id) => Self::insert_before(&mut self.nodes.borrow_mut(), *sibling, id),
+        }
+    }
+
+    fn append_based_on_parent_node(&self, element: &NodeId, prev_element: &NodeId, child: NodeOrText<NodeId>) {
+        let has_parent = self.nodes.borrow()[*element].parent != NONE;
+        if has_parent {
+            self.append_before_sibling(element, child)
+        } else {
+            self.append(prev_element, child)
+        }
+    }
+
+    fn append_doctype_to_document(&self, _name: StrTendril, _public_id: StrTendril, _system_id: StrTendril) {
+        let id = self.new_node(NodeData::Doctype);
+        Self::append_node(&mut self.nodes.borrow_mut(), Dom::DOCUMENT, id);
+    }
+
+    fn get_template_contents(&self, target: &NodeId) -> NodeId {
+        match &self.nodes.borrow()[*target].data {
+            NodeData::Element { template_contents: Some(contents), .. } => *contents,
+            // Only templates are asked; answering with the element itself keeps a wrong call harmless.
+            _ => *target,
+        }
+    }
+
+    fn same_node(&self, x: &NodeId, y: &NodeId) -> bool {
+        x == y
+    }
+
+    fn set_quirks_mode(&self, mode: QuirksMode) {
+        self.quirks.set(mode);
+    }
+
+    fn add_attrs_if_missing(&self, target: &NodeId, new_attrs: Vec<Attribute>) {
+        if let NodeData::Element { attrs, .. } = &mut self.nodes.borrow_mut()[*target].data {
+            for attr in new_attrs {
+                if !attrs.iter().any(|a| a.name == attr.name) {
+                    attrs.push(attr);
+                }
+            }
+        }
+    }
+
+    fn remove_from_parent(&self, target: &NodeId) {
+        Self::detach(&mut self.nodes.borrow_mut(), *target);
+    }
+
+    fn reparent_children(&self, node: &NodeId, new_parent: &NodeId) {
+        let mut nodes = self.nodes.borrow_mut();
+        let mut child = nodes[*node].first_child;
+        while child != NONE {
+            let next = nodes[child].next_sibling;
+            Self::append_node(&mut nodes, *new_parent, child);
+            child = next;
+        }
+    }
+
+    fn is_mathml_annotation_xml_integration_point(&self, handle: &NodeId) -> bool {
+        matches!(
+            self.nodes.borrow()[*handle].data,
+            NodeData::Element { mathml_annotation_xml_integration_point: true, .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_body_and_title() {
+        let dom = parse("<title> A  b </title><p>x<b>y</b></p>");
+        let body = dom.body().unwrap();
+        assert_eq!(dom.text_content(body), "xy");
+        let title = dom.first_element_named("title").unwrap();
+        assert_eq!(dom.text_content(title), " A  b ");
+    }
+
+    #[test]
+    fn noscript_is_markup() {
+        let dom = parse("<body><noscript><p>x</p></noscript>");
+        assert!(dom.first_element_named("p").is_some());
+    }
+
+    #[test]
+    fn frameset_has_no_body() {
+        assert!(parse("<frameset><frame src=a></frameset>").body().is_none());
+    }
+
+    #[test]
+    fn foster_parenting_and_adoption() {
+        let dom = parse("<table><tr><td>a</td></tr>x</table><b><p>c</b>d</p>");
+        let body = dom.body().unwrap();
+        assert_eq!(dom.text_content(body), "xacd");
+    }
+}

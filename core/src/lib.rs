@@ -1,0 +1,18 @@
+//! chromecut's compiled core. Plain Rust modules that know nothing of Python:
+//!
+//! - [`dom`]: html5ever's WHATWG tree builder into an index arena;
+//! - [`segment`]: the page's block lines and their markup statistics (the port of `chromecut.segment.html`);
+//! - [`limits`]: bytes, depth, lines and time of a page, as parameters;
+//! - [`batch`]: many pages in, flat columns out, every page's panic caught;
+//! - [`pystr`]: Python's whitespace rules.
+//!
+//! The PyO3 boundary (`chromecut._core`) is the one file `python.rs`, compiled with the `python` feature.
+
+pub mod batch;
+pub mod dom;
+pub mod limits;
+pub mod pystr;
+pub mod segment;
+
+#[cfg(feature = "python")]
+mod python;

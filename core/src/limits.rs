@@ -1,0 +1,264 @@
+//! The limits of one page (bytes, nesting depth, lines, time), as parameters; mirrors `chromecut.segment.limits`.
+//!
+//! A page over a limit is refused whole with a [`PageError`] naming the limit; the messages are those of the
+//! Python package, which turns them into its `LimitError` / `PageTimeout`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// Nodes of the tree walked between two checks of the clock (`DEADLINE_CHECK_NODES`).
+pub const DEADLINE_CHECK_NODES: usize = 4096;
+
+/// Tags that never hold children, and tags the parser closes by itself when a sibling opens: they do not nest.
+const FLAT_TAGS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param",
+    "keygen", "basefont", "bgsound", "frame", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
+    "tbody", "tfoot", "rp", "rt", "colgroup", "caption", "a", "h1", "h2", "h3", "h4", "h5", "h6", "html", "head",
+    "body",
+];
+/// Elements whose content is raw text (no tags inside).
+const RAW_TEXT_TAGS: &[&str] = &["script", "style", "textarea", "title", "xmp", "plaintext", "noframes"];
+
+/// The limits of one page; `None` disables one.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Limits {
+    /// Bytes of the page as given (UTF-8 bytes of a text).
+    pub max_page_bytes: Option<usize>,
+    /// Lines of the page (the walk stops at the first line too many).
+    pub max_lines: Option<usize>,
+    /// Estimated element nesting, checked before parsing (see [`nesting_depth`]).
+    pub max_depth: Option<usize>,
+}
+
+/// Why a page was refused or failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageError {
+    TooLarge {
+        max_page_bytes: usize,
+    },
+    TooManyLines {
+        max_lines: usize,
+    },
+    TooDeep {
+        max_depth: usize,
+    },
+    /// The clock ran out; `step` says where the page was (as the Python `Deadline.check` names it).
+    Timeout {
+        step: &'static str,
+    },
+    /// The bytes are not UTF-8 (nor UTF-8 behind a BOM): the caller decodes them (charset detection) and retries
+    /// with text.
+    NeedsDecoding,
+    /// A panic inside the segmentation of this page, caught; the message of the panic.
+    Panic {
+        message: String,
+    },
+}
+
+impl PageError {
+    /// A short stable name of the kind of failure.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PageError::TooLarge { .. } => "too_large",
+            PageError::TooManyLines { .. } => "too_many_lines",
+            PageError::TooDeep { .. } => "too_deep",
+            PageError::Timeout { .. } => "timeout",
+            PageError::NeedsDecoding => "needs_decoding",
+            PageError::Panic { .. } => "panic",
+        }
+    }
+}
+
+impl PageError {
+    /// Where the clock ran out, for a timeout.
+    pub fn step(&self) -> Option<&'static str> {
+        match self {
+            PageError::Timeout { step } => Some(step),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageError::TooLarge { max_page_bytes } => {
+                write!(f, "page is larger than {max_page_bytes} bytes (limit --max-page-bytes)")
+            }
+            PageError::TooManyLines { max_lines } => {
+                write!(f, "page has more than {max_lines} lines (limit --max-lines)")
+            }
+            PageError::TooDeep { max_depth } => {
+                write!(f, "page nests deeper than {max_depth} elements (limit --max-depth)")
+            }
+            PageError::Timeout { step } => write!(f, "page took too long (limit --page-timeout; stopped {step})"),
+            PageError::NeedsDecoding => write!(f, "page bytes are not UTF-8: decode them first"),
+            PageError::Panic { message } => {
+                write!(f, "internal error while segmenting the page: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PageError {}
+
+/// A page's (or a batch's) clock.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+    expires: Option<Instant>,
+}
+
+impl Deadline {
+    /// A clock that never runs out.
+    pub const NEVER: Deadline = Deadline { expires: None };
+
+    /// A clock that runs out `seconds` from now (`None`: never; negative or NaN: already out).
+    pub fn after(seconds: Option<f64>) -> Self {
+        match seconds {
+            None => Self::NEVER,
+            Some(s) if s.is_finite() && s > 0.0 => {
+                Deadline { expires: Instant::now().checked_add(Duration::from_secs_f64(s.min(1e9))) }
+            }
+            Some(s) if s.is_infinite() && s > 0.0 => Self::NEVER,
+            Some(_) => Deadline { expires: Some(Instant::now()) },
+        }
+    }
+
+    /// `Err(Timeout)` once the clock has run out.
+    #[inline]
+    pub fn check(&self, step: &'static str) -> Result<(), PageError> {
+        match self.expires {
+            Some(t) if Instant::now() > t => Err(PageError::Timeout { step }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An upper bound of [`nesting_depth`]: each level it counts opens at a `<` that is not followed by `/`.
+pub fn start_tags_at_most(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let opens = memchr_count(bytes, b'<');
+    let closes = bytes.windows(2).filter(|w| w == b"</").count();
+    opens - closes
+}
+
+fn memchr_count(bytes: &[u8], b: u8) -> usize {
+    bytes.iter().filter(|&&x| x == b).count()
+}
+
+/// Estimate how deeply the elements of an HTML page nest, from its tags alone (no parse); the port of
+/// `chromecut.segment.limits.nesting_depth`. Stops early once the depth passes `stop_at`.
+pub fn nesting_depth(html: &str, stop_at: Option<usize>) -> usize {
+    let lowered = html.to_lowercase();
+    let s = lowered.as_str();
+    let bytes = s.as_bytes();
+    let mut open_counts: HashMap<&str, usize> = HashMap::new();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut pos = 0usize;
+    while let Some(off) = memchr_from(bytes, b'<', pos) {
+        let start = off;
+        if start + 1 >= bytes.len() {
+            return deepest;
+        }
+        let rest = &s[start + 1..];
+        if rest.starts_with("!--") {
+            match s[start + 4..].find("-->") {
+                None => return deepest,
+                Some(end) => {
+                    pos = start + 4 + end + 3;
+                    continue;
+                }
+            }
+        }
+        let (closing, name_start) = if rest.starts_with('/') { (true, start + 2) } else { (false, start + 1) };
+        let name_len: usize = s[name_start..]
+            .chars()
+            .take_while(|&c| c.is_alphanumeric() || c == '-' || c == ':')
+            .map(char::len_utf8)
+            .sum();
+        let name = &s[name_start..name_start + name_len];
+        let end = name_start + name_len;
+        pos = end;
+        match name.chars().next() {
+            Some(c) if c.is_alphabetic() => {}
+            _ => continue,
+        }
+        if closing {
+            if let Some(count) = open_counts.get_mut(name) {
+                if *count > 0 {
+                    *count -= 1;
+                    depth -= 1;
+                }
+            }
+        } else if RAW_TEXT_TAGS.contains(&name) {
+            let needle = format!("</{name}");
+            match s[end..].find(&needle) {
+                None => return deepest,
+                Some(close) => pos = end + close + 2,
+            }
+        } else if !FLAT_TAGS.contains(&name) {
+            *open_counts.entry(name).or_insert(0) += 1;
+            depth += 1;
+            if depth > deepest {
+                deepest = depth;
+                if stop_at.is_some_and(|limit| deepest > limit) {
+                    return deepest;
+                }
+            }
+        }
+    }
+    deepest
+}
+
+fn memchr_from(bytes: &[u8], b: u8, from: usize) -> Option<usize> {
+    bytes.get(from..)?.iter().position(|&x| x == b).map(|i| i + from)
+}
+
+/// `Err(TooDeep)` when the page nests deeper than `max_depth` (see [`nesting_depth`]).
+pub fn check_depth(html: &str, max_depth: Option<usize>) -> Result<(), PageError> {
+    let Some(max_depth) = max_depth else {
+        return Ok(());
+    };
+    if start_tags_at_most(html) <= max_depth {
+        return Ok(());
+    }
+    if nesting_depth(html, Some(max_depth)) > max_depth {
+        return Err(PageError::TooDeep { max_depth });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_counts_nesting_elements_only() {
+        assert_eq!(nesting_depth("<div><div><p><span>x</span></div></div>", None), 3);
+        assert_eq!(nesting_depth("<br><br><img><li><li>", None), 0);
+        assert_eq!(nesting_depth("<script><div><div></script><div>", None), 1);
+        assert_eq!(nesting_depth("<!-- <div><div> --><DIV>", None), 1);
+        assert_eq!(nesting_depth("<div><!-- never closed", None), 1);
+        assert_eq!(nesting_depth("</div><div></span>", None), 1);
+        assert_eq!(nesting_depth("<1div><-x><div", None), 1);
+        assert_eq!(nesting_depth(&"<div>".repeat(100), Some(10)), 11);
+    }
+
+    #[test]
+    fn check_depth_refuses_deep_pages() {
+        let deep = "<div>".repeat(50);
+        assert_eq!(check_depth(&deep, Some(40)), Err(PageError::TooDeep { max_depth: 40 }));
+        assert_eq!(check_depth(&deep, Some(50)), Ok(()));
+        assert_eq!(check_depth(&deep, None), Ok(()));
+        assert_eq!(start_tags_at_most("<a></a><b>"), 2);
+    }
+
+    #[test]
+    fn deadline() {
+        assert!(Deadline::NEVER.check("x").is_ok());
+        assert!(Deadline::after(Some(1e6)).check("x").is_ok());
+        assert_eq!(Deadline::after(Some(-1.0)).check("x"), Err(PageError::Timeout { step: "x" }));
+        assert!(Deadline::after(Some(f64::NAN)).check("x").is_err());
+    }
+}

@@ -1,0 +1,73 @@
+//! Python's `str` whitespace rules, so lines come out as the Python segmentation made them.
+//!
+//! `str.isspace`, `str.split()` and `str.strip()` treat as whitespace the characters of Unicode's White_Space
+//! property (what [`char::is_whitespace`] tests) plus U+001C..U+001F (the information separators, bidi class B/S).
+
+/// Whether Python's `str.isspace` holds for `c`.
+#[inline]
+pub fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// `s.isspace()`: not empty, and whitespace only.
+pub fn is_space(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_py_space)
+}
+
+/// `" ".join(s.split())` appended to `out`.
+pub fn push_collapsed(s: &str, out: &mut String) {
+    let mut first = true;
+    for word in s.split(is_py_space).filter(|w| !w.is_empty()) {
+        if !first {
+            out.push(' ');
+        }
+        out.push_str(word);
+        first = false;
+    }
+}
+
+/// `len("".join(s.split()))`: the characters of `s` that are not whitespace.
+pub fn non_space_chars(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.bytes().filter(|&b| !(b.is_ascii_whitespace() || b == 0x0b || (0x1c..=0x1f).contains(&b))).count();
+    }
+    s.chars().filter(|&c| !is_py_space(c)).count()
+}
+
+/// `s.rstrip()`.
+pub fn rstrip(s: &str) -> &str {
+    s.trim_end_matches(is_py_space)
+}
+
+/// `s.strip()`.
+pub fn strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_whitespace() {
+        for c in ['\t', '\n', '\x0b', '\x0c', '\r', '\x1c', '\x1f', ' ', '\u{85}', '\u{a0}', '\u{2000}', '\u{3000}'] {
+            assert!(is_py_space(c), "{c:?}");
+        }
+        for c in ['\u{200b}', '\u{feff}', 'a', '\0'] {
+            assert!(!is_py_space(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn collapse_and_count() {
+        let mut out = String::new();
+        push_collapsed(" a\u{a0}\u{a0}b\x1c c \n", &mut out);
+        assert_eq!(out, "a b c");
+        assert_eq!(non_space_chars(" a b\x0bc\x1d"), 3);
+        assert_eq!(non_space_chars("é \u{3000}ü"), 2);
+        assert!(!is_space(""));
+        assert!(is_space(" \u{a0}"));
+        assert_eq!(rstrip("a \u{a0}"), "a");
+        assert_eq!(strip("\x1c a \x1f"), "a");
+    }
+}

@@ -1,0 +1,52 @@
+"""Type stubs of the Rust extension ``chromecut._core`` (core/src/python.rs)."""
+
+from collections.abc import Sequence
+from typing import Final, TypedDict
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: Final[str]
+#: A line's tag is an index in this list (``body``, the page's root block, first).
+LINE_TAGS: Final[list[str]]
+MAX_ATTR_WORDS_DEFAULT: Final[int]
+
+class SegmentedBatch(TypedDict):
+    """The lines of a batch of pages as columns: one entry per line, pages delimited by ``line_offsets``."""
+
+    #: Every line's text, one after the other; line ``i`` is ``text[text_offsets[i]:text_offsets[i + 1]]``.
+    text: str
+    text_offsets: npt.NDArray[np.int64]
+    #: Index in :data:`LINE_TAGS`.
+    tag: npt.NDArray[np.uint8]
+    heading: npt.NDArray[np.uint8]
+    list_item: npt.NDArray[np.bool_]
+    depth: npt.NDArray[np.uint32]
+    link_chars: npt.NDArray[np.uint32]
+    link_count: npt.NDArray[np.uint32]
+    #: Index in ``attr_words`` (the distinct word strings of the batch).
+    attr_words_index: npt.NDArray[np.uint32]
+    attr_words: list[str]
+    landmarks: npt.NDArray[np.uint16]
+    #: Page ``p``'s lines are ``line_offsets[p]:line_offsets[p + 1]`` (length: pages + 1).
+    line_offsets: npt.NDArray[np.int64]
+    titles: list[str | None]
+    languages: list[str | None]
+    #: Python's codec name for pages given as bytes (``utf-8``, ``utf-8-sig``), ``None`` for text.
+    encodings: list[str | None]
+    #: ``None``, or (kind, message, step) for a failed page; kind is one of ``too_large``, ``too_many_lines``,
+    #: ``too_deep``, ``timeout`` (step: where the clock ran out), ``needs_decoding`` (bytes that are not UTF-8:
+    #: decode and send again as text), ``panic`` (a bug, caught).
+    errors: list[tuple[str, str, str | None] | None]
+
+def segment_html_batch(
+    pages: Sequence[bytes | str],
+    *,
+    max_attr_words: int = 48,
+    max_page_bytes: int | None = None,
+    max_lines: int | None = None,
+    max_depth: int | None = None,
+    timeout: float | None = None,
+) -> SegmentedBatch:
+    """Segment a batch of HTML pages into lines (the GIL released meanwhile); ``timeout`` (seconds) is shared by
+    the batch. Raises ``TypeError`` for a page that is neither bytes nor str; any other failure is the page's."""
