@@ -62,8 +62,12 @@ class FeatureSettings:
     augment_precleaned: float = 0.5
     augment_keep_chrome_min: float = 0.1
     augment_keep_chrome_max: float = 0.6
-    #: Text mode learns from whole-page dumps of these renderers (``renderings.parquet``, written by
-    #: ``chromecut data prepare``); empty: every renderer in the table. Without the table: chromecut's own lines.
+    #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
+    #: prepare``) instead of chromecut's own lines. Off by default: trained on a mix of dumps, the first model
+    #: scored 0.68 test page F1 on chromecut's lines against 0.76 for lines alone, because a page's repeated
+    #: dumps inflate the corpus line frequencies (to be fixed: count lines per page, not per dump).
+    learn_from_renderings: bool = False
+    #: The renderers whose dumps it learns from; empty: every renderer in the table.
     renderers: tuple[str, ...] = ()
     #: Renderers no model of the run learns from or tunes on: the test split shows how text mode does on a dump
     #: format it never saw.

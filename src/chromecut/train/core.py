@@ -67,7 +67,8 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     lines, pages = load_table(settings.data, root, read_lines)
     frame = build_frame(lines, pages, datasets, settings.data)
     del lines
-    renderings = load_renderings(settings.data, root, datasets) if settings.features.mode == "text" else None
+    learn_from_dumps = settings.features.mode == "text" and settings.features.learn_from_renderings
+    renderings = load_renderings(settings.data, root, datasets) if learn_from_dumps else None
     parts = split_frames(frame, settings.features, rng, renderings)
     del renderings
     featurizer, features = featurize_parts(parts, settings.features)

@@ -170,7 +170,7 @@ def split_frames(frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.
                  renderings: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Train / val / test line frames in the run's mode (text mode: the renderer dumps when there are any, else
     chromecut's own lines; markup dropped, training augmented)."""
-    if settings.mode == "text" and renderings is not None and len(renderings):
+    if settings.mode == "text" and settings.learn_from_renderings and renderings is not None and len(renderings):
         return rendered_parts(frame, renderings, settings, rng)
     parts = {split: frame[frame["split"] == split] for split in SPLITS}
     if settings.mode == "text":

@@ -32,7 +32,8 @@ def _renderers_of(part: pd.DataFrame) -> dict[str, set[str]]:
 
 
 def test_text_parts_come_from_the_dumps_with_the_held_out_renderer_in_test_only() -> None:
-    settings = FeatureSettings(mode="text", renderings_per_page=2, held_out_renderers=("inscriptis",),
+    settings = FeatureSettings(mode="text", learn_from_renderings=True, renderings_per_page=2,
+                               held_out_renderers=("inscriptis",),
                                augment_strip_markers=0.0, augment_precleaned=0.0)
     parts = split_frames(_frame(), settings, np.random.default_rng(0), _renderings())
     for split in ("train", "val"):
@@ -46,7 +47,8 @@ def test_text_parts_come_from_the_dumps_with_the_held_out_renderer_in_test_only(
 
 
 def test_the_chosen_renderers_limit_what_is_learnt_from() -> None:
-    settings = FeatureSettings(mode="text", renderers=("chromecut", "html2text"), held_out_renderers=(),
+    settings = FeatureSettings(mode="text", learn_from_renderings=True, renderers=("chromecut", "html2text"),
+                               held_out_renderers=(),
                                renderings_per_page=5, augment_strip_markers=0.0, augment_precleaned=0.0)
     parts = split_frames(_frame(), settings, np.random.default_rng(0), _renderings())
     assert set(parts["train"]["renderer"]) == {"chromecut", "html2text"}
@@ -57,3 +59,9 @@ def test_without_dumps_text_mode_uses_chromecuts_own_lines() -> None:
     parts = split_frames(_frame(), FeatureSettings(mode="text", augment_precleaned=0.0), np.random.default_rng(0))
     assert parts["test"]["text"].tolist() == ["line 0", "line 1", "line 2"]
     assert "renderer" not in parts["test"]
+
+
+def test_unless_told_to_learn_from_dumps_text_mode_keeps_its_own_lines() -> None:
+    settings = FeatureSettings(mode="text", augment_precleaned=0.0, augment_strip_markers=0.0)
+    parts = split_frames(_frame(), settings, np.random.default_rng(0), _renderings())
+    assert parts["test"]["text"].tolist() == ["line 0", "line 1", "line 2"]
