@@ -148,6 +148,11 @@ class Deadline:
         self._clock = clock
         self.expires = None if seconds is None else clock() + seconds
 
+    @property
+    def real_time(self) -> bool:
+        """Whether the clock is the real monotonic one (the compiled core can only keep to real seconds)."""
+        return self._clock is time.monotonic
+
     def remaining(self) -> float | None:
         """Seconds left (negative once spent), ``None`` without a budget."""
         return None if self.expires is None else self.expires - self._clock()
