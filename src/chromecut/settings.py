@@ -62,6 +62,9 @@ class FeatureSettings:
     augment_precleaned: float = 0.5
     augment_keep_chrome_min: float = 0.1
     augment_keep_chrome_max: float = 0.6
+    #: Text mode's section-aware features (:mod:`chromecut.features.sections`; off by default, see
+    #: :data:`chromecut.features.featurizer.SECTION_FEATURES_DEFAULT`).
+    section_features: bool = False
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
     #: prepare``) instead of chromecut's own lines. Off by default: trained on a mix of dumps, the first model
     #: scored 0.68 test page F1 on chromecut's lines against 0.76 for lines alone, because a page's repeated

@@ -184,6 +184,7 @@ def _featurizer(settings: FeatureSettings) -> Featurizer:
         keyword_max_chars=settings.keyword_max_chars,
         repeat_min_pages=settings.repeat_min_pages,
         repeat_table_size=settings.repeat_table_size,
+        section_features=settings.section_features,
     )
 
 

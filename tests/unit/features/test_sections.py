@@ -48,7 +48,7 @@ def text_frame(*pages: list[str], separator: str = "\n") -> pd.DataFrame:
 def features(*pages: list[str], separator: str = "\n") -> pd.DataFrame:
     """Text-mode features of the pages, one row per non-blank line, indexed by the line's text."""
     frame = text_frame(*pages, separator=separator)
-    table = Featurizer("text").fit(frame).transform(frame)
+    table = Featurizer("text", section_features=True).fit(frame).transform(frame)
     table.index = frame["text"].to_numpy()
     return table
 
@@ -164,12 +164,12 @@ def test_blank_lines_between_blocks_change_no_section_feature() -> None:
 
 def test_section_features_are_text_mode_only_and_safe_on_empty_and_one_line_pages() -> None:
     html_names = set(Featurizer("html").output_names())
-    text_names = Featurizer("text").output_names()
+    text_names = Featurizer("text", section_features=True).output_names()
     assert not set(SECTION_FEATURES) & html_names
     assert [name for name in text_names if name in SECTION_FEATURES] == list(SECTION_FEATURES)
     assert {"sec_heading_p1", "run_lines_ctx2", "meta_line_n1"} <= set(text_names)
     empty = pd.DataFrame({"doc": pd.Series([], dtype=object), "text": pd.Series([], dtype=object)})
-    assert Featurizer("text").fit(empty).transform(empty).shape == (0, len(text_names))
+    assert Featurizer("text", section_features=True).fit(empty).transform(empty).shape == (0, len(text_names))
     one = features(["Related"])
     assert one[["sec_heading", "sec_since", "sec_lines", "run_lines"]].iloc[0].tolist() == [1.0, 0.0, 0.0, 1.0]
     assert np.isnan(one["main_dist"].iloc[0]) and one["main_inside"].iloc[0] == 0.0
@@ -180,7 +180,7 @@ def test_section_features_are_text_mode_only_and_safe_on_empty_and_one_line_page
 def test_a_page_alone_or_in_a_batch_gets_the_same_section_features() -> None:
     other = ["Menu", PROSE_TWO, "Related", "- Other"]
     batch = text_frame(other, DUMP, other)
-    featurizer = Featurizer("text").fit(batch)
+    featurizer = Featurizer("text", section_features=True).fit(batch)
     alone = featurizer.transform(batch[batch["doc"] == 1])
     pd.testing.assert_frame_equal(featurizer.transform(batch)[batch["doc"] == 1], alone, check_exact=True)
 
@@ -191,7 +191,7 @@ def test_a_page_alone_or_in_a_batch_gets_the_same_section_features() -> None:
                       min_size=1, max_size=3))
 def test_section_features_never_fail_on_any_text(pages: list[list[str]]) -> None:
     frame = text_frame(*pages)
-    table = Featurizer("text").fit(frame).transform(frame)
+    table = Featurizer("text", section_features=True).fit(frame).transform(frame)
     assert len(table) == len(frame)
     counts = table[["sec_heading", "run_lines", "repeat_page", "glued_camel", "glued_separators", "byline"]]
     assert (counts.to_numpy() >= 0).all()
