@@ -411,6 +411,20 @@ def render_errors_by_kind(report: Mapping[str, Any]) -> str:
     return caption + markdown_table(header, rows, [False, True, True, True, True])
 
 
+def render_renderers(report: Mapping[str, Any]) -> str:
+    """Per renderer of the prepared table: pages labelled, failures, lines, content share and the oracle's page F1
+    (keeping exactly the gold-aligned lines of its dumps)."""
+    renderers = report.get("renderers") or {}
+    if not renderers:
+        return NOT_MEASURED.format(command="chromecut data prepare, then make report")
+    rows = [[name, fmt_int(r.get("pages")), fmt_int(r.get("pages_labelled")), fmt_int(r.get("render_failures")),
+             fmt_int(r.get("lines")), fmt_float(_score(r, "content_share")), fmt_float(_score(r, "oracle_precision")),
+             fmt_float(_score(r, "oracle_recall")), fmt_float(_score(r, "oracle_f1"))]
+            for name, r in renderers.items()]
+    header = ["renderer", "pages", "labelled", "failed", "lines", "content share", "oracle P", "oracle R", "oracle F1"]
+    return markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
+
+
 # --- the README's summary ----------------------------------------------------------------------------------------
 
 

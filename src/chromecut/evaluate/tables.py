@@ -38,6 +38,7 @@ from chromecut.evaluate.markdown import (
     render_lodo_text,
     render_profile,
     render_quality_floors,
+    render_renderers,
     render_shipped,
     render_summary,
     render_training,
@@ -100,6 +101,7 @@ TABLES: dict[str, TableSpec] = {
     "shipped": TableSpec((HTML_CARD, TEXT_CARD), render_shipped),
     "training": TableSpec((HTML_CARD, TEXT_CARD), render_training),
     "datasets": TableSpec((DATA_REPORT,), render_datasets),
+    "renderers": TableSpec((DATA_REPORT,), render_renderers),
     "definitions": TableSpec((DEFINITIONS,), render_definitions),
     "errors-by-kind": TableSpec((LODO_HTML,), render_errors_by_kind),
 }

@@ -172,3 +172,11 @@ def test_a_measuring_command_refreshes_the_tables_of_the_project_its_report_is_i
     assert "old numbers" in (root / "README.md").read_text(encoding="utf-8")
     assert tables.refresh_after_report(root / tables.LODO_HTML) == [root / "README.md"]
     assert markdown.render_lodo_html(LODO_HTML) in (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_renderer_table_comes_from_the_data_reports_renderer_section() -> None:
+    report = {"datasets": {}, "renderers": {"html-text": {
+        "pages": 10, "pages_labelled": 9, "render_failures": 1, "lines": 1200, "content_share": 0.25,
+        "oracle_precision": 0.97, "oracle_recall": 0.98, "oracle_f1": 0.975}}}
+    assert "| html-text | 10 | 9 | 1 | 1,200 | 0.250 | 0.970 | 0.980 | 0.975 |" in markdown.render_renderers(report)
+    assert markdown.render_renderers({"datasets": {}}).startswith("Not measured yet")
