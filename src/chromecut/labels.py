@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chromecut.datasets import Gold, GoldKind
-from chromecut.evaluate.metrics import tokenize
+from chromecut.evaluate.metrics import PRF, tokenize
 
 #: A line is content when at least this share of its tokens aligns to the gold.
 MIN_COVERAGE_DEFAULT = 0.5
@@ -274,6 +274,22 @@ def label_lines(lines: Sequence[str], gold: Gold, *, min_coverage: float = MIN_C
     if gold.kind is GoldKind.SNIPPETS:
         return label_snippets(lines, gold.with_snippets, gold.without_snippets)
     return align_lines(lines, gold.text or "", min_coverage=min_coverage)
+
+
+def label_figures(labels: npt.NDArray[np.int8], gold_coverage: float | None, oracle: PRF) -> dict[str, float]:
+    """A labelled page's (or dump's) row figures: its line counts by label, the share of the gold its lines
+    reach, and the oracle's precision, recall and F1 (keeping exactly its gold-aligned lines)."""
+    counts = np.bincount(labels.astype(np.int64) + 1, minlength=3)
+    return {
+        "lines": len(labels),
+        "unknown_lines": int(counts[Label.UNKNOWN + 1]),
+        "chrome_lines": int(counts[Label.CHROME + 1]),
+        "content_lines": int(counts[Label.CONTENT + 1]),
+        "gold_coverage": np.nan if gold_coverage is None else gold_coverage,
+        "oracle_precision": oracle.precision,
+        "oracle_recall": oracle.recall,
+        "oracle_f1": oracle.f1,
+    }
 
 
 def oracle_text(lines: Sequence[str], labels: npt.NDArray[np.int8]) -> str:

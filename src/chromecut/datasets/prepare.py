@@ -37,7 +37,7 @@ from chromecut.datasets.renderings import (
 )
 from chromecut.evaluate.metrics import shingle_prf, snippet_score
 from chromecut.io.streams import chunked
-from chromecut.labels import MIN_COVERAGE_DEFAULT, Label, label_lines, oracle_text
+from chromecut.labels import MIN_COVERAGE_DEFAULT, label_figures, label_lines, oracle_text
 from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import MARKUP_FIELDS, Line, segment_html
 
@@ -162,16 +162,8 @@ def process_page(
             score = snippet_score(kept, page.gold.with_snippets, page.gold.without_snippets)
         else:
             score = shingle_prf(kept, page.gold.text or "")
-        counts = np.bincount(result.labels.astype(np.int64) + 1, minlength=3)
+        row.update(label_figures(result.labels, result.gold_coverage, score))
         row.update(
-            lines=len(texts),
-            unknown_lines=int(counts[Label.UNKNOWN + 1]),
-            chrome_lines=int(counts[Label.CHROME + 1]),
-            content_lines=int(counts[Label.CONTENT + 1]),
-            gold_coverage=np.nan if result.gold_coverage is None else result.gold_coverage,
-            oracle_precision=score.precision,
-            oracle_recall=score.recall,
-            oracle_f1=score.f1,
             title=seg.title,
             language=page.language or _primary_language(seg.language),
         )

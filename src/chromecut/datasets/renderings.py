@@ -31,7 +31,7 @@ import pandas as pd
 from chromecut.datasets import Gold, GoldKind
 from chromecut.datasets.renderers import RENDER_TIMEOUT_SECONDS_DEFAULT, RENDERERS, RenderError, render
 from chromecut.evaluate.metrics import PRF, prf, shingles, snippet_score, tokenize
-from chromecut.labels import MIN_COVERAGE_DEFAULT, Label, LineLabels, label_lines, oracle_text
+from chromecut.labels import MIN_COVERAGE_DEFAULT, Label, LineLabels, label_figures, label_lines, oracle_text
 from chromecut.segment.html import split_text_lines
 
 RENDERINGS_FILE = "renderings.parquet"
@@ -179,18 +179,7 @@ def _render_one(name: str, html: str, scorer: _GoldScore, min_reachable: float, 
         return Rendering(row)
     score = scorer.oracle(lines, result.labels)
     aligned = scorer.oracle([alignment_view(line, markdown) for line in lines], result.labels) if markdown else score
-    counts = np.bincount(result.labels.astype(np.int64) + 1, minlength=3)
-    row.update(
-        lines=len(lines),
-        unknown_lines=int(counts[Label.UNKNOWN + 1]),
-        chrome_lines=int(counts[Label.CHROME + 1]),
-        content_lines=int(counts[Label.CONTENT + 1]),
-        gold_coverage=np.nan if result.gold_coverage is None else result.gold_coverage,
-        oracle_precision=score.precision,
-        oracle_recall=score.recall,
-        oracle_f1=score.f1,
-        oracle_aligned_f1=aligned.f1,
-    )
+    row.update(label_figures(result.labels, result.gold_coverage, score), oracle_aligned_f1=aligned.f1)
     return Rendering(row, lines, result.labels.tolist(), result.scores.tolist())
 
 
