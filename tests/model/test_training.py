@@ -64,6 +64,7 @@ def test_a_failing_run_is_marked_failed_and_registers_nothing(prepared: Path, tm
     assert not (tmp_path / "bundle").exists()
 
 
+@pytest.mark.slow  # a run plus a fold model per training dataset
 def test_the_lodo_threshold_is_the_bundles_and_its_curves_are_logged(prepared: Path, tmp_path: Path) -> None:
     from dataclasses import replace
 
