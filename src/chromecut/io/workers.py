@@ -124,7 +124,7 @@ class WatchedPool(Generic[T, R]):
         """Every item's result, batch after batch, in input order."""
         pending: deque[tuple[list[T], Future[list[R]]]] = deque()
         for batch in batches:
-            pending.append((batch, self._pool.submit(self.work, batch)))
+            pending.append((batch, self._submit(batch)))
             if len(pending) >= self.jobs * self.in_flight_per_worker:
                 yield from self._await_oldest(pending)
         while pending:
@@ -143,12 +143,21 @@ class WatchedPool(Generic[T, R]):
             if len(batch) == 1:
                 results.append(self.fail(item, problem))
                 continue
-            single = self._pool.submit(self.work, [item])
+            single = self._submit([item])
             single_problem = self._wait(single, [item])
             results.extend(single.result() if single_problem is None else [self.fail(item, single_problem)])
         for queued in others:
-            pending.append((queued, self._pool.submit(self.work, queued)))
+            pending.append((queued, self._submit(queued)))
         return results
+
+    def _submit(self, batch: list[T]) -> Future[list[R]]:
+        """Queue a batch; a pool found broken (a worker that died is reaped by the executor's own thread, so a
+        pool can break between two waits) is restarted first."""
+        try:
+            return self._pool.submit(self.work, batch)
+        except BrokenProcessPool:
+            self._restart()
+            return self._pool.submit(self.work, batch)
 
     def _wait(self, future: Future[list[R]], batch: Sequence[T]) -> Exception | None:
         """``None`` when the batch finished; otherwise why not (the pool has been restarted)."""
