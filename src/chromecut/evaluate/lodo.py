@@ -61,9 +61,9 @@ def _peer_scores(dataset: str, page_ids: set[str], root: Path | None, n_jobs: in
     return evaluate_peers(pages, n_jobs=n_jobs)
 
 
-def justext_line_f1(frame: pd.DataFrame, languages: dict[str, str | None]) -> tuple[float, float]:
+def justext_predictions(frame: pd.DataFrame, languages: dict[str, str | None]) -> tuple[npt.NDArray[np.bool_], float]:
     """jusText's paragraph classifier on the same plain-text lines, per page, with each page's language (its
-    stoplist; language-independent mode where jusText has none): (line F1, seconds)."""
+    stoplist; language-independent mode where jusText has none): its verdict on every line, and the seconds."""
     from chromecut.evaluate.peers import justext_lines
 
     started = time.perf_counter()
@@ -71,10 +71,16 @@ def justext_line_f1(frame: pd.DataFrame, languages: dict[str, str | None]) -> tu
     for doc, page in frame.groupby("doc", sort=False):
         page_key = str(doc).split(RENDERER_SEPARATOR, 1)[0]
         predicted.extend(justext_lines(page["text"].tolist(), languages.get(page_key)))
-    seconds = time.perf_counter() - started
-    labels = frame["label"].to_numpy()
-    mask = labels != Label.UNKNOWN
-    return float(f1_score(labels[mask], np.asarray(predicted)[mask], zero_division=0)), seconds
+    return np.asarray(predicted, dtype=bool), time.perf_counter() - started
+
+
+def line_f1(labels: npt.NDArray[Any], predicted: npt.NDArray[np.bool_], rows: npt.NDArray[np.bool_] | None = None
+            ) -> float:
+    """F1 of the content class over the labelled lines (of ``rows``, when given)."""
+    known = labels != Label.UNKNOWN
+    if rows is not None:
+        known &= rows
+    return float(f1_score(labels[known], predicted[known], zero_division=0))
 
 
 def page_languages(pages: pd.DataFrame, dataset: str) -> dict[str, str | None]:
@@ -123,11 +129,10 @@ def leave_one_dataset_out(
             continue
         probs = bundle.predict_proba(test)
         scores = page_scores(test, probs, bundle.threshold, pages)
-        mask = test["label"].to_numpy() != Label.UNKNOWN
-        line_f1 = float(f1_score(test["label"].to_numpy()[mask], probs[mask] >= bundle.threshold, zero_division=0))
+        labels = test["label"].to_numpy()
         entry: dict[str, Any] = {
             "pages": len(scores),
-            "chromecut": {"page_f1": float(scores["f1"].mean()), "line_f1": line_f1},
+            "chromecut": {"page_f1": float(scores["f1"].mean()), "line_f1": line_f1(labels, probs >= bundle.threshold)},
             "fold_seconds": round(fit_seconds, 1),
             "fold_train_pages": int(others["doc"].nunique()),
         }
@@ -140,16 +145,16 @@ def leave_one_dataset_out(
                                      n_jobs)
             for peer, group in peer_rows.groupby("peer"):
                 entry[str(peer)] = {"page_f1": float(group["f1"].mean()), "failures": int(group["error"].notna().sum())}
+        justext = None
         if peers and text_mode:
-            f1, seconds = justext_line_f1(test, page_languages(pages, held_out))
-            entry["justext"] = {"line_f1": f1, "seconds": round(seconds, 1)}
+            justext, seconds = justext_predictions(test, page_languages(pages, held_out))
+            entry["justext"] = {"line_f1": line_f1(labels, justext), "seconds": round(seconds, 1)}
         if text_mode and "renderer" in test:
             html_settings = replace(settings, features=replace(settings.features, mode="html"))
             html_bundle = _fold_model(others, html_settings, rng)
             html_scores = page_scores(html_test, html_bundle.predict_proba(html_test), html_bundle.threshold, pages)
             entry["html"] = {"page_f1": float(html_scores["f1"].mean())}
-            entry["renderers"] = renderer_figures(test, probs, bundle.threshold, scores, html_scores,
-                                                  page_languages(pages, held_out) if peers else None)
+            entry["renderers"] = renderer_figures(test, probs, bundle.threshold, scores, html_scores, justext)
         results[held_out] = entry
         print(json.dumps({held_out: {k: v for k, v in entry.items() if k != "errors_by_kind"}}), flush=True)
     report: dict[str, Any] = {"mode": settings.features.mode, "fold_max_pages": fold_max_pages, "datasets": results}
@@ -159,9 +164,9 @@ def leave_one_dataset_out(
 
 
 def renderer_figures(test: pd.DataFrame, probs: npt.NDArray[np.float64], threshold: float, scores: pd.DataFrame,
-                     html_scores: pd.DataFrame, languages: dict[str, str | None] | None) -> dict[str, Any]:
+                     html_scores: pd.DataFrame, justext: npt.NDArray[np.bool_] | None) -> dict[str, Any]:
     """Per renderer of a held-out dataset's dumps: text mode's page F1 and line F1, jusText's line F1 on the same
-    lines (when ``languages`` is given), and HTML mode's page F1 on the same pages."""
+    lines (from its verdicts on ``test``'s lines, when given), and HTML mode's page F1 on the same pages."""
     renderer_of_doc = test.drop_duplicates("doc").set_index("doc")["renderer"]
     page_renderer = scores["doc"].map(renderer_of_doc)
     html_f1 = html_scores.set_index("doc")["f1"]
@@ -169,16 +174,15 @@ def renderer_figures(test: pd.DataFrame, probs: npt.NDArray[np.float64], thresho
     figures: dict[str, Any] = {}
     for renderer, page_rows in scores.groupby(page_renderer, sort=True):
         rows = (test["renderer"] == renderer).to_numpy()
-        known = rows & (labels != Label.UNKNOWN)
         pages_html = page_rows["doc"].str.split(RENDERER_SEPARATOR).str[0].map(html_f1)
         figure: dict[str, Any] = {
             "pages": len(page_rows),
             "page_f1": float(page_rows["f1"].mean()),
-            "line_f1": float(f1_score(labels[known], probs[known] >= threshold, zero_division=0)),
+            "line_f1": line_f1(labels, probs >= threshold, rows),
             "html_page_f1": float(pages_html.mean()) if pages_html.notna().any() else None,
         }
-        if languages is not None:
-            figure["justext_line_f1"] = justext_line_f1(test[rows], languages)[0]
+        if justext is not None:
+            figure["justext_line_f1"] = line_f1(labels, justext, rows)
         figures[str(renderer)] = figure
     return figures
 

@@ -123,12 +123,11 @@ def gate_renderers() -> tuple[str, ...]:
     return tuple(name for name in available_renderers() if name != "chromecut")
 
 
-def _input(mode: str, page: Page) -> str | bytes | None:
-    """What a mode's cleaner gets of a page: its HTML, its block text, or a renderer's dump (``None`` when the
-    renderer cannot dump it)."""
+def _input(mode: str, page: Page, decoded: str) -> str | bytes | None:
+    """What a mode's cleaner gets of a page (``decoded``: its HTML as text): its HTML, its block text, or a
+    renderer's dump (``None`` when the renderer cannot dump it)."""
     if mode == "html":
         return page.html
-    decoded = decode_text(page.html, page.encoding_hint)
     if mode == "text":
         return html_to_text(decoded)
     from chromecut.datasets.renderers import RenderError, render
@@ -147,13 +146,15 @@ def score_modes(sample: GateSample, models: dict[str, str] | None = None,
 
     scores: dict[str, dict[str, float]] = {}
     chosen = gate_renderers() if renderers is None else renderers
+    decoded = {(page.dataset, page.page_id): decode_text(page.html, page.encoding_hint)
+               for pages in sample.pages.values() for page in pages}
     for mode in (*MODES, *(RENDERER_MODE_PREFIX + name for name in chosen)):
         cleaner = Cleaner.load((models or {}).get(mode.split(":", 1)[0], mode.split(":", 1)[0]))
         per_dataset: dict[str, float] = {}
         for dataset, pages in sample.pages.items():
             values = []
             for page in pages:
-                given = _input(mode, page)
+                given = _input(mode, page, decoded[page.dataset, page.page_id])
                 if given is None:
                     continue
                 text = cleaner.clean(given, encoding_hint=page.encoding_hint) if mode == "html" \

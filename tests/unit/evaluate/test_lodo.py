@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,13 +48,18 @@ class _KeepProse:
         return (frame["text"] == PROSE).to_numpy(dtype=np.float64)
 
 
-def test_text_mode_is_scored_per_renderer_held_out_ones_included_beside_html_mode(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _text_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Text-mode leave-one-dataset-out on the one-page table, inscriptis held out, the fold model stubbed."""
     _prepared(tmp_path)
     monkeypatch.setattr(lodo, "_fold_model", lambda *args: _KeepProse())
     settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)),
                              features=FeatureSettings(mode="text", held_out_renderers=("inscriptis",)))
-    report = lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)
+    return lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)
+
+
+def test_text_mode_is_scored_per_renderer_held_out_ones_included_beside_html_mode(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = _text_report(tmp_path, monkeypatch)
     entry = report["datasets"][DATASET]
     assert set(entry["renderers"]) == {"html-text", "inscriptis"}
     for figures in entry["renderers"].values():
@@ -68,11 +74,7 @@ def test_the_renderer_table_sets_text_mode_beside_html_mode_and_marks_held_out_r
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from chromecut.evaluate import markdown
 
-    _prepared(tmp_path)
-    monkeypatch.setattr(lodo, "_fold_model", lambda *args: _KeepProse())
-    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)),
-                             features=FeatureSettings(mode="text", held_out_renderers=("inscriptis",)))
-    report = lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)
+    report = _text_report(tmp_path, monkeypatch)
     table = markdown.render_lodo_renderers(report)
     assert "| inscriptis (held out) | 1 | 1.000 |" in table and "| html-text | 1 | 1.000 |" in table
     assert "HTML mode page F1" in markdown.render_lodo_text(report)
