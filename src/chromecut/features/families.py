@@ -28,6 +28,7 @@ from chromecut.features.batch import (
     page_reduce,
     safe_ratio,
 )
+from chromecut.features.frame import source_pages
 from chromecut.features.keywords import COPYRIGHT_SYMBOLS, KEYWORDS
 
 #: Keyword families describe widget headings and short chrome lines; in longer prose they are noise.
@@ -236,7 +237,7 @@ def repetition_features(
         corpus = np.maximum(corpus - 1.0, 0.0)
     site = np.full(batch.n, np.nan)
     if "domain" in frame and batch.n:
-        table = pd.DataFrame({"domain": frame["domain"].to_numpy(), "key": keys, "page": batch.page})
+        table = pd.DataFrame({"domain": frame["domain"].to_numpy(), "key": keys, "page": source_pages(frame)})
         pages_per_site = table.groupby("domain", sort=False)["page"].transform("nunique").to_numpy(np.float64)
         pages_with = table.groupby(["domain", "key"], sort=False)["page"].transform("nunique").to_numpy(np.float64)
         site = np.where(pages_per_site > 1, (pages_with - 1.0) / np.maximum(pages_per_site - 1.0, 1.0), np.nan)

@@ -28,7 +28,7 @@ from chromecut.features.families import (
     word_token_starts,
     word_tokens,
 )
-from chromecut.features.frame import LINE_FRAME_COLUMNS, MARKUP_COLUMNS
+from chromecut.features.frame import LINE_FRAME_COLUMNS, MARKUP_COLUMNS, source_pages
 from chromecut.features.markup import link_features, markup_features, title_features
 from chromecut.features.patterns import pattern_features
 from chromecut.features.sections import text_section_features
@@ -102,7 +102,7 @@ class Featurizer:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
         self._check_columns(frame)
         keys = pd.Series(normalised_lines(LineBatch.from_frame(frame)), dtype=object)
-        table = pd.DataFrame({"key": keys, "doc": frame["doc"].to_numpy()})
+        table = pd.DataFrame({"key": keys, "doc": source_pages(frame)})
         table = table[frame["text"].str.len().to_numpy() <= self.repeat_max_chars].drop_duplicates()
         counts = table["key"].value_counts()
         counts = counts[counts >= self.repeat_min_pages].head(self.repeat_table_size)

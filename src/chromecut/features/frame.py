@@ -4,8 +4,8 @@ A line frame has one row per non-blank line, pages one after another, with colum
 (the line's index in its page) and ``text``, in HTML mode the markup statistics of
 :class:`chromecut.segment.html.Line` (``tag``, ``heading``, ``list_item``, ``depth``, ``link_chars``,
 ``link_count``, ``attr_words``, ``landmarks``) and ``title`` (the page's ``<title>``), and optionally
-``domain``. Blank lines are left out: they are chrome by definition (see :mod:`chromecut.predict`), which also
-makes every feature blind to whether a tool wrote blank lines between blocks.
+``domain`` and ``source`` (:func:`source_pages`). Blank lines are left out: they are chrome by definition (see
+:mod:`chromecut.predict`), which also makes every feature blind to whether a tool wrote blank lines between blocks.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ MARKUP_COLUMNS = MARKUP_FIELDS
 LINE_FRAME_COLUMNS = ("doc", "line", "text", *MARKUP_COLUMNS, "title")
 #: The columns of a line frame without markup (``line_frame(..., markup=False)``).
 TEXT_FRAME_COLUMNS = ("doc", "line", "text")
+#: Optional column naming the page a document was rendered from (see :func:`source_pages`).
+SOURCE_COLUMN = "source"
 #: A lone surrogate code point (see :func:`line_frame`).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -86,3 +88,11 @@ def line_frame(
     if domain is not None:
         frame["domain"] = domain
     return frame
+
+
+def source_pages(frame: pd.DataFrame) -> npt.NDArray[Any]:
+    """The page each line was rendered from: the optional ``source`` column (several documents of a frame, such
+    as two renderers' dumps of one page, share their source), else the document itself. Repetition counts
+    sources, so one page's several dumps never make its lines look repeated across pages."""
+    column = SOURCE_COLUMN if SOURCE_COLUMN in frame else "doc"
+    return frame[column].to_numpy()

@@ -18,6 +18,7 @@ import pandas as pd
 from chromecut.datasets import DATASETS, GoldKind
 from chromecut.datasets.prepare import LINES_FILE, PAGES_FILE, PrepareSettings, prepare
 from chromecut.features import MARKUP_COLUMNS, Featurizer
+from chromecut.features.frame import SOURCE_COLUMN
 from chromecut.features.keywords import PATTERNS
 from chromecut.labels import Label
 from chromecut.settings import DataSettings, FeatureSettings, resolve_path
@@ -96,8 +97,11 @@ def to_text_mode(
     frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.Generator, augment: bool
 ) -> pd.DataFrame:
     """The frame as a text-extraction tool would have written it: no markup; when augmenting, list markers
-    stripped on some pages and a pre-cleaned copy (most chrome already removed) of others."""
+    stripped on some pages and a pre-cleaned copy (most chrome already removed) of others. Every row keeps the
+    page it came from as ``source``, so a copy never counts as another page that repeats its lines."""
     out = frame.drop(columns=[c for c in (*MARKUP_COLUMNS, "title") if c in frame]).copy()
+    if SOURCE_COLUMN not in out:
+        out[SOURCE_COLUMN] = out["doc"]
     if not augment:
         return out
     docs = out["doc"].unique()
@@ -146,7 +150,8 @@ def rendered_parts(frame: pd.DataFrame, renderings: pd.DataFrame, settings: Feat
     """Text-mode splits from the renderer dumps of the frame's pages: training and validation pages with
     :attr:`~chromecut.settings.FeatureSettings.renderings_per_page` dumps of the training renderers, test pages
     with every chosen renderer's dump (held-out ones included). Page keys get the renderer
-    (``dataset/page#renderer``); a ``renderer`` column says which."""
+    (``dataset/page#renderer``); a ``renderer`` column says which, and ``source`` names the page (a page's dumps
+    are one page to the repetition features)."""
     meta = frame.drop_duplicates("doc")[["doc", "dataset", "page_id", "domain", "split"]].copy()
     meta["page_id"] = meta["page_id"].astype(str)
     rendered = renderings.drop(columns=[c for c in ("domain", "split") if c in renderings]).merge(
@@ -160,7 +165,7 @@ def rendered_parts(frame: pd.DataFrame, renderings: pd.DataFrame, settings: Feat
             part = part[part["renderer"].isin(every)]
         else:
             part = draw_renderings(part[part["renderer"].isin(learn)], settings.renderings_per_page, rng)
-        part = part.assign(doc=part["doc"] + RENDERER_SEPARATOR + part["renderer"])
+        part = part.assign(**{SOURCE_COLUMN: part["doc"], "doc": part["doc"] + RENDERER_SEPARATOR + part["renderer"]})
         part = part.sort_values(["doc", "line"], kind="stable").reset_index(drop=True)
         parts[split] = to_text_mode(part, settings, rng, augment=split == "train")
     return parts

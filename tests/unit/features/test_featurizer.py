@@ -143,3 +143,24 @@ def test_augmented_copies_do_not_count_as_pages_repeating_their_lines() -> None:
     assert featurizer.line_frequency_ == {"subscribe now": 2}
     assert features["repeat_corpus"].iloc[0] == pytest.approx(np.log1p(1))  # only page b repeats it
 
+
+
+def test_two_dumps_of_one_page_count_as_one_page_repeating_nothing() -> None:
+    """Two renderers' dumps of page a share their ``source``: its lines are on one page of the corpus and of the
+    site, not two; page b's line really repeats."""
+    dumps = pd.DataFrame({
+        "doc": ["a#x", "a#x", "a#y", "a#y", "b#x"],
+        "source": ["a", "a", "a", "a", "b"],
+        "domain": ["s"] * 5,
+        "text": ["Subscribe now", "Body of a", "Subscribe now", "Body of a", "Subscribe now"],
+    })
+    featurizer = Featurizer("text")
+    features = featurizer.fit_transform(dumps)
+    assert featurizer.line_frequency_ == {"subscribe now": 2}
+    body = features[dumps["text"] == "Body of a"]
+    assert (body["repeat_corpus"] == 0.0).all() and (body["repeat_site"] == 0.0).all()
+    subscribe = features[dumps["text"] == "Subscribe now"]
+    assert subscribe["repeat_corpus"].to_numpy() == pytest.approx(np.full(3, np.log1p(1)))
+    assert (subscribe["repeat_site"] == 1.0).all()
+    without_source = Featurizer("text").fit_transform(dumps.drop(columns="source"))
+    assert (without_source[dumps["text"] == "Body of a"]["repeat_site"] > 0).all()  # each dump its own page
