@@ -65,6 +65,9 @@ class FeatureSettings:
     #: Text mode's section-aware features (:mod:`chromecut.features.sections`; off by default, see
     #: :data:`chromecut.features.featurizer.SECTION_FEATURES_DEFAULT`).
     section_features: bool = False
+    #: HTML mode's kind and article-boundary features (:mod:`chromecut.features.kinds`; see
+    #: :data:`chromecut.features.featurizer.KIND_FEATURES_DEFAULT`).
+    kind_features: bool = False
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
     #: prepare``) instead of chromecut's own lines. Off by default: trained on a mix of dumps, the first model
     #: scored 0.68 test page F1 on chromecut's lines against 0.76 for lines alone, because a page's repeated

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.evaluate.kinds import KIND_ORDER, line_kinds, line_tokens
+from chromecut.features.kinds import KIND_ORDER, line_kinds, line_tokens
 from chromecut.labels import Label
 
 
@@ -33,7 +33,7 @@ def measure_definitions(frame: pd.DataFrame, kinds: npt.NDArray[np.object_] | No
         An HTML line frame with ``dataset`` and ``label`` columns (lines of unknown label are left out: a
         snippet gold speaks to few lines).
     kinds:
-        The kind of each line (:func:`chromecut.evaluate.kinds.line_kinds` of ``frame`` when not given).
+        The kind of each line (:func:`chromecut.features.kinds.line_kinds` of ``frame`` when not given).
 
     Returns
     -------

@@ -1,5 +1,5 @@
 """A model's mistakes by line kind: the tokens it keeps that the gold calls chrome (false content) and the
-tokens it drops that the gold calls content (missed content), per kind of :mod:`chromecut.evaluate.kinds`.
+tokens it drops that the gold calls content (missed content), per kind of :mod:`chromecut.features.kinds`.
 
 Where precision is lost (comment threads kept, captions kept) is what a new feature or a change of the
 definition of content should aim at; the leave-one-dataset-out evaluation records these counts for each
@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.evaluate.kinds import KIND_ORDER, line_kinds, line_tokens
+from chromecut.features.kinds import KIND_ORDER, line_kinds, line_tokens
 from chromecut.labels import Label
 
 #: The counts of each kind, in the order the report lists them.
@@ -33,7 +33,7 @@ def errors_by_kind(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: f
     p, threshold:
         Each line's probability of content and the decision threshold (kept: ``p >= threshold``).
     kinds:
-        The kind of each line (:func:`chromecut.evaluate.kinds.line_kinds` of ``frame`` when not given).
+        The kind of each line (:func:`chromecut.features.kinds.line_kinds` of ``frame`` when not given).
     """
     kinds = line_kinds(frame) if kinds is None else kinds
     labels = frame["label"].to_numpy()

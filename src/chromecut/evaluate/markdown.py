@@ -377,7 +377,7 @@ def render_definitions(report: Mapping[str, Any], min_lines: int = DEFINITION_MI
         rows.append([kind, *cells])
     caption = ("Share of each kind's tokens (labelled lines) that the dataset's gold calls content: 1.00 the gold "
                f"keeps that kind, 0.00 it leaves it out; {MISSING} fewer than {min_lines} labelled lines. Kinds "
-               "from markup and text patterns (`chromecut.evaluate.kinds`).\n\n")
+               "from markup and text patterns (`chromecut.features.kinds`).\n\n")
     return caption + markdown_table(["kind", *names], rows, [False, *([True] * len(names))])
 
 

@@ -29,9 +29,10 @@ from chromecut.features.families import (
     word_tokens,
 )
 from chromecut.features.frame import LINE_FRAME_COLUMNS, MARKUP_COLUMNS, source_pages
+from chromecut.features.kinds import kind_features
 from chromecut.features.markup import link_features, markup_features, title_features
 from chromecut.features.patterns import pattern_features
-from chromecut.features.sections import text_section_features
+from chromecut.features.sections import main_text_features, text_section_features
 
 #: Bumped whenever a feature's definition changes; a bundle built with another version is refused.
 FEATURIZER_VERSION = "3"
@@ -50,6 +51,10 @@ _NEIGHBOUR_BASE_HTML = ("link_density", "heading", "attr_content", "container_te
 #: 0.887 against 0.900), so the shipped text bundle keeps the features it has until a model with them holds every
 #: floor.
 SECTION_FEATURES_DEFAULT = False
+#: HTML mode's kind and article-boundary features (:func:`chromecut.features.kinds.kind_features`) and the main
+#: text's position (:func:`chromecut.features.sections.main_text_features`); a parameter, so a bundle fitted
+#: without them neither computes nor expects them.
+KIND_FEATURES_DEFAULT = False
 #: Text mode only: the section features whose neighbours tell a widget's lines from the prose around them.
 _NEIGHBOUR_BASE_SECTIONS = ("sec_heading", "run_lines", "meta_line")
 
@@ -75,6 +80,7 @@ class Featurizer:
         repeat_min_pages: int = REPEAT_MIN_PAGES_DEFAULT,
         repeat_table_size: int = REPEAT_TABLE_SIZE_DEFAULT,
         section_features: bool = SECTION_FEATURES_DEFAULT,
+        kind_features: bool = KIND_FEATURES_DEFAULT,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -83,6 +89,7 @@ class Featurizer:
         self.repeat_min_pages = repeat_min_pages
         self.repeat_table_size = repeat_table_size
         self.section_features = section_features
+        self.kind_features = kind_features
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""
@@ -94,6 +101,7 @@ class Featurizer:
             "repeat_min_pages": self.repeat_min_pages,
             "repeat_table_size": self.repeat_table_size,
             "section_features": self.section_features,
+            "kind_features": self.kind_features,
         }
 
     def fit(self, frame: pd.DataFrame) -> Featurizer:
@@ -166,6 +174,9 @@ class Featurizer:
             columns.update(markup_features(batch, frame))
             columns.update(title_features(batch, frame, tokens, token_line))
             columns.update(container_features(batch, frame, columns))
+            if self.kind_features:
+                columns.update(kind_features(frame))
+                columns.update(main_text_features(batch, columns["tokens"], columns["ends_sentence"], chars))
         base = [*_NEIGHBOUR_BASE_TEXT, *(_NEIGHBOUR_BASE_HTML if self.mode == "html" else ()),
                 *(_NEIGHBOUR_BASE_SECTIONS if sections else ())]
         columns.update(neighbour_features(batch, {name: columns[name] for name in base}))

@@ -190,6 +190,7 @@ def _featurizer(settings: FeatureSettings) -> Featurizer:
         repeat_min_pages=settings.repeat_min_pages,
         repeat_table_size=settings.repeat_table_size,
         section_features=settings.section_features,
+        kind_features=settings.kind_features,
     )
 
 

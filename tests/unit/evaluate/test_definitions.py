@@ -9,8 +9,8 @@ import pytest
 
 from chromecut.evaluate.definitions import measure_definitions
 from chromecut.evaluate.errors import ERROR_COUNTS, errors_by_dataset, errors_by_kind
-from chromecut.evaluate.kinds import KIND_ORDER, Kind
 from chromecut.features import line_frame
+from chromecut.features.kinds import KIND_ORDER, Kind
 from chromecut.labels import Label
 from chromecut.segment.html import segment_html
 

@@ -15,8 +15,8 @@ from chromecut.cli import main
 from chromecut.datasets.prepare import LINE_COLUMNS, LINES_FILE, PAGES_FILE
 from chromecut.evaluate import markdown, tables
 from chromecut.evaluate.errors import ERROR_COUNTS
-from chromecut.evaluate.kinds import KIND_ORDER
 from chromecut.features import line_frame
+from chromecut.features.kinds import KIND_ORDER
 from chromecut.labels import Label
 from chromecut.segment.html import segment_html
 

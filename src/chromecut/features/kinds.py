@@ -3,8 +3,10 @@ general markup and text patterns.
 
 The kinds describe a line, they do not judge it: the datasets disagree on whether a headline, a caption or a
 comment is content, and the kinds are how that disagreement is measured (:mod:`chromecut.evaluate.definitions`)
-and how a model's mistakes are counted (:mod:`chromecut.evaluate.errors`). Nothing here is learned or tuned on a
-dataset: each rule is a markup or text pattern that holds on any site, documented where it is defined.
+and how a model's mistakes are counted (:mod:`chromecut.evaluate.errors`). In HTML mode each kind's evidence is
+also a feature (:func:`kind_features`), beside the article's boundaries (:func:`article_features`): the model
+learns how much each is worth. Nothing here is learned or tuned on a dataset: each rule is a markup or text
+pattern that holds on any site, documented where it is defined.
 
 Each kind has its own evidence (a boolean per line); a line takes the first kind of :data:`KIND_ORDER` whose
 evidence it has, so specific kinds (a comment's byline is a comment) win over broad ones (navigation, body).
@@ -480,3 +482,50 @@ def line_kinds(frame: pd.DataFrame, limits: KindLimits = LIMITS_DEFAULT) -> npt.
     evidence = kind_evidence(frame, limits)
     chosen = np.select([evidence[k] for k in KIND_ORDER], [k.value for k in KIND_ORDER], default=Kind.OTHER.value)
     return np.asarray(chosen, dtype=object)
+
+
+#: The kinds whose evidence is a feature of HTML mode (``kind_<name>``): the kinds of chrome that sit inside or
+#: right beside an article, and the headline and byline whose gold differs between datasets. Navigation, related
+#: lists, body and other are left out: the link, landmark and class/id families already say as much.
+FEATURE_KINDS: tuple[Kind, ...] = (
+    Kind.HEADLINE, Kind.COMMENT, Kind.CAPTION, Kind.TABLE_FIGURES, Kind.BYLINE, Kind.AUTHOR_BIO_CONTACT,
+    Kind.PROMO, Kind.TAG_CLOUD, Kind.FOOTER,
+)
+KIND_FEATURES = tuple(f"kind_{kind.value}" for kind in FEATURE_KINDS)
+ARTICLE_FEATURES = ("headline_index", "after_headline", "comments_before")
+
+
+def kind_features(frame: pd.DataFrame, limits: KindLimits = LIMITS_DEFAULT) -> dict[str, npt.NDArray[np.float64]]:
+    """Each line's evidence of :data:`FEATURE_KINDS` (1 or 0), and where it is against the article's boundaries
+    (:func:`article_features`)."""
+    evidence = kind_evidence(frame, limits)
+    out = {name: evidence[kind].astype(np.float64) for name, kind in zip(KIND_FEATURES, FEATURE_KINDS, strict=True)}
+    out.update(article_features(_pages(frame), evidence[Kind.HEADLINE], evidence[Kind.COMMENT]))
+    return out
+
+
+def article_features(page: npt.NDArray[np.int64], headline: Mask, comment: Mask) -> dict[str, npt.NDArray[np.float64]]:
+    """The article's boundaries, per line: how many headlines of its page start at or before it (0 before the
+    first: the site's header; 2 or more: a second article appended under the first, as infinite-scroll pages
+    do), whether it comes after the page's first headline, and the share of the page's comment lines that come
+    before it (a comment thread closes the article: what follows it is the page's foot)."""
+    n = len(page)
+    if n == 0:
+        return {name: np.zeros(0) for name in ARTICLE_FEATURES}
+    starts = np.flatnonzero(np.r_[True, page[1:] != page[:-1]])
+    start = starts[np.searchsorted(starts, np.arange(n), side="right") - 1]
+
+    def running(mask: Mask) -> npt.NDArray[np.float64]:
+        total = np.cumsum(mask, dtype=np.float64)
+        before_page = np.where(start > 0, total[np.maximum(start - 1, 0)], 0.0)
+        return total - before_page
+
+    headlines = running(headline)
+    comments_so_far = running(comment)
+    page_comments = pd.Series(comment.astype(np.float64)).groupby(page).transform("sum").to_numpy()
+    return {
+        "headline_index": headlines,
+        "after_headline": (headlines > 0).astype(np.float64),
+        "comments_before": np.divide(comments_so_far - comment, page_comments, out=np.zeros(n),
+                                     where=page_comments > 0),
+    }

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from chromecut.evaluate.kinds import KIND_ORDER, Kind, KindLimits, Phrases, kind_evidence, line_kinds
 from chromecut.evaluate.metrics import tokenize
-from chromecut.features import line_frame
+from chromecut.features import Featurizer, line_frame
+from chromecut.features.kinds import KIND_ORDER, Kind, KindLimits, Phrases, kind_evidence, line_kinds
 from chromecut.segment.html import segment_html
 
 PROSE = "Scientists found that the river delta is sinking faster than expected in recent years, a study says."
@@ -179,3 +179,53 @@ def test_an_address_class_is_no_advertisement() -> None:
     frame = _kinds(_page(f'<article>{ARTICLE}<div class="entry-content"><div class="address-block">'
                          f"<p>{PROSE}</p></div></div></article>"))
     assert frame[frame["text"] == PROSE]["kind"].tolist() == [Kind.BODY, Kind.BODY]
+
+
+# --- the kinds as features ------------------------------------------------------------------------------------------
+
+
+def _features(*pages: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = line_frame([(i, segment_html(p)) for i, p in enumerate(pages)])
+    return frame, Featurizer("html", kind_features=True).fit(frame).transform(frame)
+
+
+def _feature(frame: pd.DataFrame, features: pd.DataFrame, text: str, name: str) -> float:
+    rows = features[frame["text"].str.contains(text, regex=False).to_numpy()]
+    assert len(rows) == 1, f"{text!r} on {len(rows)} lines"
+    return float(rows[name].iloc[0])
+
+
+def test_kind_features_mark_a_caption_a_comment_and_a_tag_cloud_but_not_the_articles_own_list() -> None:
+    comments = ('<div class="comments"><h3>3 Comments</h3><div class="comment"><p>Great piece, thanks for writing '
+                'it.</p><a href="#r">Reply</a></div></div>')
+    tags = '<div class="tags"><a href="/t/a">Climate</a> <a href="/t/b">Asia</a> <a href="/t/c">Farming</a></div>'
+    frame, features = _features(_page(f"<article>{ARTICLE}</article>{tags}{comments}"))
+    assert _feature(frame, features, "Farmers on the flooded delta", "kind_caption") == 1.0
+    assert _feature(frame, features, "Great piece", "kind_comment") == 1.0
+    assert _feature(frame, features, "Climate", "kind_tag_cloud") == 1.0
+    for name in ("kind_caption", "kind_comment", "kind_tag_cloud", "kind_promo"):
+        assert _feature(frame, features, "Salt water reaches", name) == 0.0
+    assert _feature(frame, features, "Scientists found", "main_inside") == 1.0
+    assert _feature(frame, features, "Great piece", "comments_before") > _feature(
+        frame, features, "Scientists found", "comments_before")
+
+
+def test_a_second_article_appended_under_the_first_has_a_higher_headline_index() -> None:
+    second = ARTICLE.replace("River delta sinks faster than expected", "Second story on another topic").replace(
+        "Scientists found", "Engineers said")
+    frame, features = _features(_page(f'<div class="site-logo"><a href="/">Daily News</a></div>'
+                                      f"<article>{ARTICLE}</article><article>{second}</article>"))
+    assert _feature(frame, features, "Daily News", "headline_index") == 0.0
+    assert _feature(frame, features, "Scientists found", "headline_index") == 1.0
+    assert _feature(frame, features, "Engineers said", "headline_index") == 2.0
+    assert _feature(frame, features, "Engineers said", "after_headline") == 1.0
+
+
+def test_kind_features_are_computed_only_when_asked_and_page_by_page() -> None:
+    page = _page(f"<article>{ARTICLE}</article>")
+    frame = line_frame([(0, segment_html(page))])
+    assert not any(n.startswith("kind_") for n in Featurizer("html").fit(frame).feature_names_)
+    both = line_frame([(0, segment_html(page)), (1, segment_html(page))])
+    featurizer = Featurizer("html", kind_features=True).fit(both)
+    pd.testing.assert_frame_equal(featurizer.transform(both[both["doc"] == 1]).reset_index(drop=True),
+                                  featurizer.transform(frame).reset_index(drop=True))
