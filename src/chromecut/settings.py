@@ -48,6 +48,15 @@ class DataSettings:
     #: Renderers whose whole-page text dumps ``prepare`` labels for text mode (None: every available default
     #: renderer, :func:`chromecut.datasets.renderers.available_renderers`; empty: none).
     renderers: tuple[str, ...] | None = None
+    #: The project's definition of content (:mod:`chromecut.train.definition`): kinds of line that are chrome
+    #: whatever a dataset's gold says (``comment``, ``caption``: the article body with its headline, no comments
+    #: and no captions). Empty: every gold label as it is.
+    chrome_kinds: tuple[str, ...] = ()
+    #: How a training line of such a kind whose gold disagrees is treated: ``dataset`` gives weight 0 to the
+    #: kind's lines in the datasets whose gold calls most of that kind's tokens content (at least
+    #: ``definition_min_share``); ``line`` gives weight 0 to each such line the gold calls content.
+    definition_rule: str = "dataset"
+    definition_min_share: float = 0.5
 
 
 @dataclass(frozen=True)

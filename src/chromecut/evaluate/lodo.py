@@ -29,6 +29,7 @@ from chromecut.labels import Label
 from chromecut.model.bundle import Bundle
 from chromecut.settings import FOLD_MAX_PAGES_DEFAULT, TrainSettings
 from chromecut.train.core import project_root
+from chromecut.train.definition import split_weights
 from chromecut.train.fit import fit_bundle
 from chromecut.train.frame import (
     RENDERER_SEPARATOR,
@@ -50,7 +51,8 @@ def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.rand
     parts = split_frames(fold, settings.features, rng, renderings)
     del parts["test"]
     featurizer, feats = featurize_parts(parts, settings.features)
-    bundle, _ = fit_bundle(featurizer, parts, feats, settings.model, settings.seed)
+    bundle, _ = fit_bundle(featurizer, parts, feats, settings.model, settings.seed,
+                           weights=split_weights(parts, settings.data))
     return bundle
 
 

@@ -27,6 +27,7 @@ from chromecut.labels import Label
 from chromecut.model.bundle import Bundle
 from chromecut.model.estimator import BoosterFit, fit_booster
 from chromecut.settings import TrainSettings, resolve_path
+from chromecut.train.definition import split_weights
 from chromecut.train.fit import booster_fit, fit_bundle
 from chromecut.train.frame import (
     build_frame,
@@ -76,7 +77,8 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
 
     labelled = {split: (part["label"].to_numpy() != Label.UNKNOWN) for split, part in parts.items()}
     ys = {s: parts[s]["label"].to_numpy()[labelled[s]].astype(np.int8) for s in parts}
-    bundle, probs = fit_bundle(featurizer, parts, features, settings.model, settings.seed, fit)
+    bundle, probs = fit_bundle(featurizer, parts, features, settings.model, settings.seed, fit,
+                               split_weights(parts, settings.data))
     booster = bundle.classifier.context_booster_ or bundle.classifier.booster_
     fit_seconds = time.perf_counter() - started - featurize_seconds
     choice = choose_threshold(frame, pages, settings, root, bundle.threshold, fit)

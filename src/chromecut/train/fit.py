@@ -37,17 +37,21 @@ def booster_fit(settings: ModelSettings) -> Iterator[BoosterFit]:
 def fit_bundle(
     featurizer: Featurizer, parts: dict[str, pd.DataFrame], features: dict[str, pd.DataFrame],
     settings: ModelSettings, seed: int, fit: BoosterFit = fit_booster,
+    weights: dict[str, npt.NDArray[np.float64]] | None = None,
 ) -> tuple[Bundle, dict[str, npt.NDArray[np.float64]]]:
     """Fit the classifier on ``train`` (early stopping and threshold on ``val``, context folds by site) beside
-    the fitted ``featurizer``; every booster is fitted by ``fit``.
+    the fitted ``featurizer``; every booster is fitted by ``fit``. ``weights`` multiply the line weights of
+    ``train`` and ``val`` (the project's definition of content: :func:`chromecut.train.definition.split_weights`).
 
     Returns the bundle and the final probabilities of every line of every part.
     """
-    val = parts["val"]
+    val, train = parts["val"], parts["train"]
+    weights = weights or {}
+    train_w = line_weights(train["text"], settings.line_weight) * weights.get("train", 1.0)
+    val_w = line_weights(val["text"], settings.line_weight) * weights.get("val", 1.0)
     classifier = TwoPassClassifier(featurizer.mode, settings, seed, fit).fit(
-        features["train"], parts["train"]["label"].to_numpy(), parts["train"]["domain"].to_numpy(),
-        frame=parts["train"],
-        eval_set=(features["val"], val["label"].to_numpy(), val, line_weights(val["text"], settings.line_weight)),
+        features["train"], train["label"].to_numpy(), train["domain"].to_numpy(),
+        frame=train, sample_weight=train_w, eval_set=(features["val"], val["label"].to_numpy(), val, val_w),
     )
     probs = {s: classifier.predict_proba(features[s], parts[s]) for s in parts}
     return Bundle(featurizer, classifier), probs

@@ -252,6 +252,7 @@ def held_out_predictions(frame: pd.DataFrame, settings: TrainSettings, root: Pat
                          fit: BoosterFit = fit_booster) -> list[HeldOut]:
     """One fold model per dataset of ``frame`` (the others' training lines, early stopping on their validation
     sites, the run's model settings), and its probabilities for the held-out dataset's train and val pages."""
+    from chromecut.train.definition import split_weights
     from chromecut.train.fit import fit_bundle
     from chromecut.train.frame import featurize_parts, load_renderings, split_frames
 
@@ -269,7 +270,8 @@ def held_out_predictions(frame: pd.DataFrame, settings: TrainSettings, root: Pat
         if "renderer" in held:  # renderers the run holds out are never tuned on either
             parts[_HELD_OUT_SPLIT] = held = held[~held["renderer"].isin(settings.features.held_out_renderers)]
         featurizer, features = featurize_parts(parts, settings.features)
-        _, probs = fit_bundle(featurizer, parts, features, model, settings.seed, fit)
+        weights = split_weights(parts, settings.data)
+        _, probs = fit_bundle(featurizer, parts, features, model, settings.seed, fit, weights)
         out.append(HeldOut(dataset, held.reset_index(drop=True), probs[_HELD_OUT_SPLIT]))
         log.info("lodo fold %s: %d held-out lines", dataset, len(held))
     return out

@@ -1,0 +1,66 @@
+"""Training to the project's definition of content: a dataset whose gold keeps comments cannot teach that
+comments are chrome, so its comment lines get weight 0; another dataset's chrome-labelled comments still teach."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chromecut.features import line_frame
+from chromecut.features.kinds import Kind, line_kinds
+from chromecut.labels import Label
+from chromecut.segment.html import segment_html
+from chromecut.settings import DataSettings
+from chromecut.train.definition import definition_weights, kind_content_shares, split_weights
+
+ARTICLE = ("<article><h1>River delta sinks faster</h1><p>Scientists found that the river delta is sinking faster "
+           "than expected in recent years, a study says.</p></article>")
+THREAD = ('<section id="comments"><div class="comment"><p>Great article, thanks for writing it so clearly.</p>'
+          '</div><div class="comment"><p>I disagree with most of it, to be honest with you.</p></div></section>')
+
+
+def _frame(comments_content: dict[str, bool]) -> pd.DataFrame:
+    """One page per dataset; its comment lines labelled content or chrome as the dataset's gold would."""
+    page = f"<html><body>{ARTICLE}{THREAD}</body></html>"
+    parts = []
+    for dataset, keeps in comments_content.items():
+        frame = line_frame([(f"{dataset}/1", segment_html(page))]).assign(dataset=dataset)
+        comment = line_kinds(frame) == Kind.COMMENT
+        frame["label"] = np.where(comment & ~keeps, Label.CHROME, Label.CONTENT).astype(np.int8)
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_the_comments_of_a_dataset_whose_gold_keeps_them_get_weight_zero() -> None:
+    frame = _frame({"keeps": True, "drops": False})
+    kinds = line_kinds(frame)
+    assert kind_content_shares(frame, kinds, Kind.COMMENT) == {"keeps": 1.0, "drops": 0.0}
+    weights = definition_weights(frame, ("comment",))
+    comment = kinds == Kind.COMMENT
+    assert comment.sum() == 4
+    assert (weights[comment & (frame["dataset"] == "keeps").to_numpy()] == 0).all()
+    assert (weights[comment & (frame["dataset"] == "drops").to_numpy()] == 1).all()
+    assert (weights[~comment] == 1).all()  # the article's lines teach as before
+
+
+def test_the_line_rule_drops_each_content_labelled_line_of_the_kind() -> None:
+    frame = _frame({"keeps": True, "drops": False})
+    comment = line_kinds(frame) == Kind.COMMENT
+    weights = definition_weights(frame, ("comment",), rule="line")
+    content = frame["label"].to_numpy() == Label.CONTENT
+    assert (weights[comment & content] == 0).all() and (weights[comment & ~content] == 1).all()
+
+
+def test_no_definition_no_weights_and_bad_settings_are_refused() -> None:
+    frame = _frame({"keeps": True})
+    assert (definition_weights(frame, ()) == 1).all()
+    assert split_weights({"train": frame, "val": frame}, DataSettings()) == {}
+    weights = split_weights({"train": frame, "val": frame}, DataSettings(chrome_kinds=("comment",)))
+    assert set(weights) == {"train", "val"} and (weights["train"] == 0).sum() == 2
+    text_only = frame[["doc", "text", "label", "dataset"]]
+    assert split_weights({"train": text_only}, DataSettings(chrome_kinds=("comment",))) == {}
+    with pytest.raises(ValueError, match="unknown kinds"):
+        definition_weights(frame, ("comments",))
+    with pytest.raises(ValueError, match="unknown definition rule"):
+        definition_weights(frame, ("comment",), rule="page")
