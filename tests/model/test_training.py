@@ -24,6 +24,7 @@ pytestmark = [
 def test_a_tiny_run_is_tracked_registered_and_its_pyfunc_predicts(prepared: Path, tmp_path: Path) -> None:
     metrics = train(_settings(prepared, tmp_path, rounds=40), root=tmp_path)
     assert 0.0 < metrics["test_page_f1"] <= 1.0 and 0.0 < metrics["threshold"] < 1.0
+    assert 0.0 < metrics["test_page_precision"] <= 1.0 and 0.0 < metrics["test_page_recall"] <= 1.0
 
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     client = MlflowClient()

@@ -101,6 +101,8 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
         page_tables[split] = scores
         if len(scores):
             metrics[f"{split}_page_f1"] = float(scores["f1"].mean())
+            metrics[f"{split}_page_precision"] = float(scores["precision"].mean())
+            metrics[f"{split}_page_recall"] = float(scores["recall"].mean())
             for dataset, value in scores.groupby("dataset")["f1"].mean().items():
                 metrics[f"{split}_page_f1.{dataset}"] = float(value)
         if "renderer" in parts[split] and len(scores):
