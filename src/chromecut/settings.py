@@ -84,6 +84,11 @@ class FeatureSettings:
     learn_from_renderings: bool = False
     #: The renderers whose dumps it learns from; empty: every renderer in the table.
     renderers: tuple[str, ...] = ()
+    #: Share of training pages whose site the features see (the ``repeat_site`` family: lines repeated on other
+    #: pages of the site in the batch). Inference cleans pages without naming their site, so validation and test
+    #: pages are featurised without it, and the model learns from pages of both kinds
+    #: (:func:`chromecut.train.frame.featurize_parts`).
+    site_known_share: float = 0.5
     #: Renderers no model of the run learns from or tunes on: the test split shows how text mode does on a dump
     #: format it never saw.
     held_out_renderers: tuple[str, ...] = ("inscriptis",)

@@ -109,9 +109,9 @@ class Featurizer:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
         self._check_columns(frame)
-        keys = pd.Series(normalised_lines(LineBatch.from_frame(frame)), dtype=object)
-        table = pd.DataFrame({"key": keys, "doc": source_pages(frame)})
-        table = table[frame["text"].str.len().to_numpy() <= self.repeat_max_chars].drop_duplicates()
+        batch = LineBatch.from_frame(frame)
+        table = pd.DataFrame({"key": pd.Series(normalised_lines(batch), dtype=object), "doc": source_pages(frame)})
+        table = table[batch.length <= self.repeat_max_chars].drop_duplicates()
         counts = table["key"].value_counts()
         counts = counts[counts >= self.repeat_min_pages].head(self.repeat_table_size)
         self.line_frequency_: dict[str, int] = {str(k): int(v) for k, v in counts.items()}

@@ -9,6 +9,7 @@ the way other tools' dumps differ further: list markers stripped on some pages, 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from chromecut.settings import DataSettings, FeatureSettings, resolve_path
 _LIST_MARKER = PATTERNS["list_marker"]
 #: Page-key suffix of augmented copies (they are transformed, never fitted on as pages of their own).
 AUGMENTED_SUFFIX = "#precleaned"
+#: CRC-32 values are below this: a page's CRC over it is its uniform draw (:func:`site_view`).
+_CRC_RANGE = float(2**32)
 #: The splits of a run, by site.
 SPLITS = ("train", "val", "test")
 #: The prepared table of renderer dumps (written by ``chromecut data prepare`` beside the line table).
@@ -194,12 +197,29 @@ def _featurizer(settings: FeatureSettings) -> Featurizer:
     )
 
 
+def site_view(part: pd.DataFrame, known_share: float) -> pd.DataFrame:
+    """The part as the featurizer sees it: the site (``domain``) kept for about ``known_share`` of its pages
+    (chosen by a hash of the page key, so every run and process picks the same) and unknown for the others, as
+    inference leaves it (:mod:`chromecut.predict` cleans pages without naming their site)."""
+    if "domain" not in part or known_share >= 1.0:
+        return part
+    if known_share <= 0.0:
+        return part.drop(columns="domain")
+    docs = part["doc"].astype(str)
+    source = part[SOURCE_COLUMN].astype(str) if SOURCE_COLUMN in part else docs
+    draws = source.map(lambda key: zlib.crc32(key.encode("utf-8")) / _CRC_RANGE)
+    return part.assign(domain=part["domain"].where(draws.to_numpy() < known_share))
+
+
 def featurize_parts(
     parts: dict[str, pd.DataFrame], settings: FeatureSettings
 ) -> tuple[Featurizer, dict[str, pd.DataFrame]]:
     """Fit the featurizer on the original training pages and featurise every part (training rows with
-    leave-one-out line frequencies)."""
+    leave-one-out line frequencies; the site known on :attr:`~chromecut.settings.FeatureSettings.site_known_share`
+    of the training pages and on no other page, as at inference)."""
     featurizer = _featurizer(settings)
-    features = {"train": featurizer.fit_transform(parts["train"], original_pages(parts["train"]))}
-    features.update({split: featurizer.transform(part) for split, part in parts.items() if split != "train"})
+    train = site_view(parts["train"], settings.site_known_share)
+    features = {"train": featurizer.fit_transform(train, original_pages(train))}
+    features.update({split: featurizer.transform(site_view(part, 0.0))
+                     for split, part in parts.items() if split != "train"})
     return featurizer, features

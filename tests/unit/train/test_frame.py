@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from chromecut.settings import FeatureSettings
-from chromecut.train.frame import RENDERER_SEPARATOR, split_frames
+from chromecut.features import Featurizer
+from chromecut.train.frame import RENDERER_SEPARATOR, site_view, split_frames
 
 RENDERERS = ("chromecut", "html2text", "inscriptis", "markdownify", "bs4-lines")
 SPLIT_OF = {"a": "train", "b": "train", "c": "val", "d": "test"}
@@ -65,3 +66,28 @@ def test_unless_told_to_learn_from_dumps_text_mode_keeps_its_own_lines() -> None
     settings = FeatureSettings(mode="text", augment_precleaned=0.0, augment_strip_markers=0.0)
     parts = split_frames(_frame(), settings, np.random.default_rng(0), _renderings())
     assert parts["test"]["text"].tolist() == ["line 0", "line 1", "line 2"]
+
+
+def test_the_site_is_known_on_a_share_of_training_pages_and_a_pages_dumps_share_the_draw() -> None:
+    docs = [f"d/{i}" for i in range(400)]
+    part = pd.DataFrame({
+        "doc": [f"{d}#{r}" for d in docs for r in ("a", "b")],
+        "source": [d for d in docs for _ in range(2)],
+        "domain": ["site"] * 800,
+        "text": ["x"] * 800,
+    })
+    half = site_view(part, 0.5)
+    known = half["domain"].notna()
+    assert 0.4 < known.mean() < 0.6
+    assert (known.groupby(half["source"]).nunique() == 1).all()  # both dumps of a page, or neither
+    pd.testing.assert_frame_equal(half, site_view(part, 0.5))  # the same pages every time
+    assert "domain" not in site_view(part, 0.0) and site_view(part, 1.0) is part
+
+
+def test_pages_without_a_site_get_no_site_repetition_and_the_others_do() -> None:
+    frame = pd.DataFrame({
+        "doc": ["a", "b", "c"], "domain": ["s", "s", None], "text": ["Subscribe now"] * 3,
+    })
+    features = Featurizer("text").fit(frame).transform(frame)
+    assert features["repeat_site"].iloc[:2].tolist() == [1.0, 1.0]
+    assert np.isnan(features["repeat_site"].iloc[2])
