@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chromecut.settings import FeatureSettings
 from chromecut.features import Featurizer
+from chromecut.settings import FeatureSettings
 from chromecut.train.frame import RENDERER_SEPARATOR, site_view, split_frames
 
 RENDERERS = ("chromecut", "html2text", "inscriptis", "markdownify", "bs4-lines")
