@@ -4,7 +4,8 @@
 //! - [`segment`]: the page's block lines and their markup statistics (the port of `chromecut.segment.html`);
 //! - [`limits`]: bytes, depth, lines and time of a page, as parameters;
 //! - [`batch`]: many pages in, flat columns out, every page's panic caught;
-//! - [`pystr`]: Python's whitespace rules.
+//! - [`pystr`]: Python's whitespace rules;
+//! - [`trees`]: LightGBM's model text as a flat forest, predicting as LightGBM does.
 //!
 //! The PyO3 boundary (`chromecut._core`) is the one file `python.rs`, compiled with the `python` feature.
 
@@ -13,6 +14,7 @@ pub mod dom;
 pub mod limits;
 pub mod pystr;
 pub mod segment;
+pub mod trees;
 
 #[cfg(feature = "python")]
 mod python;

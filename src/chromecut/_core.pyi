@@ -50,3 +50,21 @@ def segment_html_batch(
 ) -> SegmentedBatch:
     """Segment a batch of HTML pages into lines (the GIL released meanwhile); ``timeout`` (seconds) is shared by
     the batch. Raises ``TypeError`` for a page that is neither bytes nor str; any other failure is the page's."""
+
+class Forest:
+    """A LightGBM model's trees evaluated natively (core/src/trees.rs): LightGBM's scores, bit for bit.
+
+    Built from LightGBM's model text; ``ValueError`` says why text is refused (not LightGBM's, several classes,
+    linear trees, a malformed tree). Predictions take a 2-D float32 or float64 array (``TypeError`` otherwise,
+    ``ValueError`` for the wrong number of features) and run with the GIL released.
+    """
+
+    def __init__(self, model_text: str) -> None: ...
+    @property
+    def num_features(self) -> int: ...
+    @property
+    def num_trees(self) -> int: ...
+    def predict_raw(self, features: npt.NDArray[np.float32] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Raw scores: LightGBM's ``predict(raw_score=True)``."""
+    def predict_proba(self, features: npt.NDArray[np.float32] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Probabilities of the positive class of a binary model: LightGBM's ``predict()``."""

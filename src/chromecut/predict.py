@@ -134,7 +134,8 @@ class Cleaner:
         predictor: Predictor = PREDICTOR_DEFAULT,
     ) -> Cleaner:
         """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI; ``predictor``
-        ``compiled`` runs the trees as native code (:mod:`chromecut.model.compiled`: same labels, faster)."""
+        ``compiled`` runs the trees as native code (:mod:`chromecut.model.compiled`: same labels, faster),
+        ``native`` in the Rust core (:mod:`chromecut.model.native`: same labels, no compile step)."""
         return cls(Bundle.load(resolve_model(model), predictor), threshold, limits)
 
     @property

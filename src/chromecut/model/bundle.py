@@ -12,7 +12,8 @@ A bundle is a folder::
 
 Loading checks the checksums and that the installed featurizer produces exactly the schema's features, and
 refuses a bundle that does not match with an error that says what differs. A loaded bundle predicts with
-LightGBM, or with its boosters compiled to native code (``predictor="compiled"``, :mod:`chromecut.model.compiled`).
+LightGBM, with its boosters compiled to native code (``predictor="compiled"``, :mod:`chromecut.model.compiled`), or
+with the model text evaluated by the Rust core (``predictor="native"``, :mod:`chromecut.model.native`).
 """
 
 from __future__ import annotations
@@ -110,11 +111,11 @@ class Bundle:
 
     @property
     def predictor(self) -> Predictor:
-        """How the boosters run: ``lightgbm`` or ``compiled`` (see :meth:`use_predictor`)."""
+        """How the boosters run: ``lightgbm``, ``compiled`` or ``native`` (see :meth:`use_predictor`)."""
         return self.classifier.predictor
 
     def use_predictor(self, predictor: Predictor) -> Bundle:
-        """Predict with LightGBM or with the boosters compiled to native code; returns ``self``."""
+        """Predict with LightGBM, the boosters compiled to native code, or the Rust core's trees; returns ``self``."""
         self.classifier.use_predictor(predictor)
         return self
 

@@ -7,7 +7,9 @@ features with the same double thresholds; tested to 1e-12). Compiling a forest t
 code is cached, keyed by the SHA-256 of the model text, the compiler's versions and the host CPU, and written
 atomically so that concurrent processes never read a half-written file.
 
-The LightGBM predictor stays the default and the only one for explanations (feature contributions).
+The LightGBM predictor stays the default and the only one for explanations (feature contributions). This module
+also names the predictors (:data:`PREDICTORS`) and builds the one asked for (:func:`tree_predictor`): ``native``
+is the model text evaluated by chromecut's Rust core (:mod:`chromecut.model.native`), with no code generation.
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ import os
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from chromecut.model.native import NativeForest
+
 if TYPE_CHECKING:  # LightGBM (and scikit-learn, which it imports) load with a model, not with `chromecut --help`
     import lightgbm as lgb
 
-Predictor = Literal["lightgbm", "compiled"]
-PREDICTORS: tuple[Predictor, ...] = ("lightgbm", "compiled")
+Predictor = Literal["lightgbm", "compiled", "native"]
+PREDICTORS: tuple[Predictor, ...] = ("lightgbm", "compiled", "native")
 PREDICTOR_DEFAULT: Predictor = "lightgbm"
 #: Environment variable naming the folder of compiled forests (default: ``~/.cache/chromecut/compiled``).
 CACHE_ENV = "CHROMECUT_CACHE_DIR"
@@ -35,6 +39,28 @@ COMPILED_THREADS = 1
 #: Hex digits of the cache key kept in a file name.
 KEY_DIGITS = 32
 CACHE_DIR_MODE = 0o700
+
+
+class TreePredictor(Protocol):
+    """A booster turned into something faster that predicts the same probabilities (``compiled``, ``native``)."""
+
+    @property
+    def predictor(self) -> Predictor:
+        """The predictor's name, one of :data:`PREDICTORS`."""
+        ...
+
+    def predict(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """Probabilities of the positive class, as LightGBM's ``predict``."""
+        ...
+
+
+def tree_predictor(predictor: Predictor, booster: lgb.Booster) -> TreePredictor:
+    """The booster as ``compiled`` (:class:`CompiledForest`) or ``native`` (:class:`NativeForest`) trees."""
+    if predictor == "compiled":
+        return CompiledForest(booster)
+    if predictor == "native":
+        return NativeForest(booster)
+    raise ValueError(f"{predictor!r} is not a tree predictor: choose compiled or native")
 
 
 class CompilerUnavailable(RuntimeError):
@@ -75,6 +101,8 @@ class CompiledForest:
     cache:
         Folder of compiled forests; :func:`cache_dir` when ``None``.
     """
+
+    predictor: Final[Literal["compiled"]] = "compiled"
 
     def __init__(self, booster: lgb.Booster, cache: Path | None = None) -> None:
         try:

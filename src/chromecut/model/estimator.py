@@ -24,7 +24,7 @@ import pandas as pd
 
 from chromecut.features import categorical_features, context_features
 from chromecut.labels import Label
-from chromecut.model.compiled import PREDICTOR_DEFAULT, PREDICTORS, CompiledForest, Predictor
+from chromecut.model.compiled import PREDICTOR_DEFAULT, PREDICTORS, Predictor, TreePredictor, tree_predictor
 from chromecut.settings import ModelSettings
 
 #: Decision threshold when none is tuned.
@@ -155,7 +155,8 @@ class TwoPassClassifier:
         The line features, in the first pass's order.
     n_features_in_ : int
     compiled_ : tuple or None
-        The boosters compiled to native code (:meth:`use_predictor`), else ``None``.
+        The boosters compiled to native code or evaluated by the Rust core (:meth:`use_predictor`), else
+        ``None``.
     predict_threads : int
         LightGBM threads per prediction (a setting of use, not learnt).
     """
@@ -172,7 +173,7 @@ class TwoPassClassifier:
         self.seed = seed
         self.booster_fit = booster_fit
         self.predict_threads = PREDICT_THREADS_DEFAULT
-        self.compiled_: tuple[CompiledForest, CompiledForest | None] | None = None
+        self.compiled_: tuple[TreePredictor, TreePredictor | None] | None = None
 
     # -- the scikit-learn contract -------------------------------------------------------------------------
 
@@ -289,20 +290,22 @@ class TwoPassClassifier:
 
     @property
     def predictor(self) -> Predictor:
-        """``compiled`` when the boosters run as native code (:mod:`chromecut.model.compiled`), else ``lightgbm``."""
-        return "lightgbm" if self.compiled_ is None else "compiled"
+        """``compiled`` when the boosters run as native code (:mod:`chromecut.model.compiled`), ``native`` when
+        the Rust core evaluates them (:mod:`chromecut.model.native`), else ``lightgbm``."""
+        return "lightgbm" if self.compiled_ is None else self.compiled_[0].predictor
 
     def use_predictor(self, predictor: Predictor = PREDICTOR_DEFAULT) -> TwoPassClassifier:
-        """Predict with LightGBM (the default) or with the boosters compiled to native code (same
-        probabilities, several times faster; compiled once per machine, then cached). Returns ``self``."""
+        """Predict with LightGBM (the default), with the boosters compiled to native code (same probabilities,
+        several times faster; compiled once per machine, then cached) or evaluated by the Rust core (same
+        probabilities, no compile step). Returns ``self``."""
         if predictor not in PREDICTORS:
             raise ValueError(f"unknown predictor {predictor!r}: choose one of {', '.join(PREDICTORS)}")
         self._check_fitted()
         if predictor == "lightgbm":
             self.compiled_ = None
-        elif self.compiled_ is None:
-            context = None if self.context_booster_ is None else CompiledForest(self.context_booster_)
-            self.compiled_ = (CompiledForest(self.booster_), context)
+        elif self.predictor != predictor:
+            context = None if self.context_booster_ is None else tree_predictor(predictor, self.context_booster_)
+            self.compiled_ = (tree_predictor(predictor, self.booster_), context)
         return self
 
     @property

@@ -14,7 +14,7 @@ from chromecut.model.compiled import PREDICTOR_DEFAULT, PREDICTORS
 from chromecut.predict import Cleaner, InputMode, clean_text, records
 
 PAGE_COLUMNS = ("html", "text")
-#: Environment variable that picks the predictor of a served model (``lightgbm`` or ``compiled``), since
+#: Environment variable that picks the predictor of a served model (``lightgbm``, ``compiled``, ``native``), since
 #: ``mlflow models serve`` passes no model config; a ``predictor`` key of the model config wins over it.
 PREDICTOR_ENV = "CHROMECUT_PREDICTOR"
 
