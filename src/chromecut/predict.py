@@ -23,6 +23,7 @@ from chromecut.io.streams import chunked
 from chromecut.io.workers import START_METHOD, WatchedPool, settle_heap
 from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
+from chromecut.model.decision import frame_kept
 from chromecut.segment.html import Segmentation, segment_html, segment_text
 from chromecut.segment.limits import NO_DEADLINE, Deadline, Limits, hard_limit_seconds
 
@@ -42,7 +43,8 @@ Explanation = tuple[tuple[str, float], ...]
 
 @dataclass(frozen=True, slots=True)
 class LabeledLine:
-    """One line of a page with its probability of being content and the decision.
+    """One line of a page with its probability of being content and the decision (the threshold, and a line
+    that is most of its page kept: :func:`chromecut.model.decision.kept_lines`).
 
     ``explain`` holds the line's strongest feature contributions when they were asked for (empty for a blank
     line), ``None`` otherwise.
@@ -88,12 +90,14 @@ class _Scores:
     """The scored rows of a line frame (non-blank lines, pages in order, lines in order within a page), read
     back page by page, in the same order."""
 
-    __slots__ = ("docs", "explanations", "lines", "next_row", "probabilities")
+    __slots__ = ("docs", "explanations", "kept", "lines", "next_row", "probabilities")
 
     def __init__(
-        self, docs: list[Any], lines: list[int], probabilities: list[float], explanations: list[Explanation]
+        self, docs: list[Any], lines: list[int], probabilities: list[float], explanations: list[Explanation],
+        kept: list[bool],
     ) -> None:
         self.docs, self.lines, self.probabilities, self.explanations = docs, lines, probabilities, explanations
+        self.kept = kept
         self.next_row = 0
 
     def page_rows(self, doc: Any, seg: Segmentation) -> list[int | None]:
@@ -197,7 +201,6 @@ class Cleaner:
         """
         scores = self._score(segs, explain, deadline)
         blank_explanation: Explanation | None = () if explain > 0 else None
-        threshold = self.threshold
         out = []
         for doc, seg in enumerate(segs):
             labeled = []
@@ -207,7 +210,7 @@ class Cleaner:
                 else:
                     p = scores.probabilities[row]
                     why = scores.explanations[row] if scores.explanations else None
-                    labeled.append(LabeledLine(line.index, line.text, p, p >= threshold, why))
+                    labeled.append(LabeledLine(line.index, line.text, p, scores.kept[row], why))
             out.append(labeled)
         return out
 
@@ -215,12 +218,11 @@ class Cleaner:
         """Each page's clean text (as :func:`clean_text` of :meth:`label_segmentations`, without building a
         :class:`LabeledLine` per line)."""
         scores = self._score(segs, 0, deadline)
-        threshold = self.threshold
         out = []
         for doc, seg in enumerate(segs):
             rows = scores.page_rows(doc, seg)
             out.append("\n".join(line.text for line, row in zip(seg.lines, rows, strict=True)
-                                  if row is not None and scores.probabilities[row] >= threshold))
+                                  if row is not None and scores.kept[row]))
         return out
 
     def _score(self, segs: Sequence[Segmentation], explain: int, deadline: Deadline) -> _Scores:
@@ -237,7 +239,9 @@ class Cleaner:
                     self.bundle.contributions(frame, features), self.bundle.final_feature_names, explain
                 )
             deadline.check("after prediction")
-        return _Scores(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), explanations)
+        kept = frame_kept(frame, probabilities, self.threshold) if len(frame) else np.zeros(0, dtype=np.bool_)
+        return _Scores(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), explanations,
+                       kept.tolist())
 
     def label(
         self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None, explain: int = 0

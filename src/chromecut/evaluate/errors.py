@@ -16,6 +16,7 @@ import pandas as pd
 
 from chromecut.features.kinds import KIND_ORDER, line_kinds, line_tokens
 from chromecut.labels import Label
+from chromecut.model.decision import frame_kept
 
 #: The counts of each kind, in the order the report lists them.
 ERROR_COUNTS = ("false_content_tokens", "missed_content_tokens", "content_tokens", "chrome_tokens")
@@ -31,7 +32,8 @@ def errors_by_kind(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: f
     frame:
         An HTML line frame with gold ``label`` s.
     p, threshold:
-        Each line's probability of content and the decision threshold (kept: ``p >= threshold``).
+        Each line's probability of content and the decision threshold (lines kept as
+        :func:`chromecut.model.decision.kept_lines` keeps them).
     kinds:
         The kind of each line (:func:`chromecut.features.kinds.line_kinds` of ``frame`` when not given).
     """
@@ -39,7 +41,7 @@ def errors_by_kind(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: f
     labels = frame["label"].to_numpy()
     known = labels != Label.UNKNOWN
     content = labels[known] == Label.CONTENT
-    kept = np.asarray(p)[known] >= threshold
+    kept = frame_kept(frame, np.asarray(p), threshold)[known]
     tokens = line_tokens(frame["text"].astype(str).to_numpy()[known].tolist())
     table = pd.DataFrame({
         "kind": kinds[known],

@@ -27,6 +27,7 @@ from chromecut.evaluate.errors import errors_by_kind
 from chromecut.evaluate.scores import page_scores
 from chromecut.labels import Label
 from chromecut.model.bundle import Bundle
+from chromecut.model.decision import frame_kept
 from chromecut.settings import FOLD_MAX_PAGES_DEFAULT, TrainSettings
 from chromecut.train.core import project_root
 from chromecut.train.definition import split_weights
@@ -134,7 +135,8 @@ def leave_one_dataset_out(
         labels = test["label"].to_numpy()
         entry: dict[str, Any] = {
             "pages": len(scores),
-            "chromecut": {"page_f1": float(scores["f1"].mean()), "line_f1": line_f1(labels, probs >= bundle.threshold)},
+            "chromecut": {"page_f1": float(scores["f1"].mean()),
+                          "line_f1": line_f1(labels, frame_kept(test, probs, bundle.threshold))},
             "fold_seconds": round(fit_seconds, 1),
             "fold_train_pages": int(others["doc"].nunique()),
         }
@@ -180,7 +182,7 @@ def renderer_figures(test: pd.DataFrame, probs: npt.NDArray[np.float64], thresho
         figure: dict[str, Any] = {
             "pages": len(page_rows),
             "page_f1": float(page_rows["f1"].mean()),
-            "line_f1": line_f1(labels, probs >= threshold, rows),
+            "line_f1": line_f1(labels, frame_kept(test, probs, threshold), rows),
             "html_page_f1": float(pages_html.mean()) if pages_html.notna().any() else None,
         }
         if justext is not None:

@@ -10,6 +10,7 @@ from sklearn.metrics import average_precision_score, precision_recall_fscore_sup
 from chromecut.datasets import GoldKind
 from chromecut.evaluate.metrics import shingle_prf, snippet_score
 from chromecut.model.bundle import Bundle
+from chromecut.model.decision import frame_kept
 
 
 def line_metrics(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], threshold: float) -> dict[str, float]:
@@ -26,7 +27,8 @@ def line_metrics(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], threshold:
 
 def page_scores(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: float, pages: pd.DataFrame) -> pd.DataFrame:
     """Page-level scores: kept lines vs the gold (shingle F1 for full text, snippet score for snippet gold)."""
-    keep = pd.DataFrame({"doc": frame["doc"].to_numpy(), "text": frame["text"].to_numpy(), "keep": p >= threshold})
+    keep = pd.DataFrame({"doc": frame["doc"].to_numpy(), "text": frame["text"].to_numpy(),
+                         "keep": frame_kept(frame, p, threshold)})
     kept = keep[keep["keep"]].groupby("doc", sort=False)["text"].agg("\n".join)
     gold = pages.assign(doc=pages["dataset"].astype(str) + "/" + pages["page_id"].astype(str)).set_index("doc")
     rows = []

@@ -28,6 +28,7 @@ import pandas as pd
 from chromecut.datasets import GoldKind
 from chromecut.evaluate.metrics import SHINGLE_DEFAULT, prf, shingles, tokenize
 from chromecut.labels import Label
+from chromecut.model.decision import dominant_lines
 from chromecut.model.estimator import BoosterFit, fit_booster
 from chromecut.settings import TrainSettings
 
@@ -98,14 +99,15 @@ def threshold_grid(points: int) -> npt.NDArray[np.float64]:
 
 
 def _page_f1s(tokens: list[list[str]], p: npt.NDArray[np.float64], thresholds: npt.NDArray[np.float64],
-              gold: pd.Series) -> npt.NDArray[np.float64]:
-    """One page's F1 at every threshold, scored as :func:`~chromecut.evaluate.scores.page_scores` scores it.
+              gold: pd.Series, dominant: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """One page's F1 at every threshold, scored as :func:`~chromecut.evaluate.scores.page_scores` scores it
+    (``dominant``: the lines kept at every threshold, :func:`chromecut.model.decision.dominant_lines`).
 
     The kept lines only change when a threshold passes a line's probability, so each distinct kept set is scored
     once. A page's tokens are its lines' tokens in order (tokenising "\\n"-joined lines gives exactly that, since
     no token, entity or normalisation crosses a newline), so every line is tokenised once for all thresholds.
     """
-    keeps = p[None, :] >= thresholds[:, None]
+    keeps = (p[None, :] >= thresholds[:, None]) | dominant[None, :]
     _, first, which = np.unique(keeps.sum(axis=1), return_index=True, return_inverse=True)
     score = (_SnippetScore if gold["gold_kind"] == str(GoldKind.SNIPPETS) else _ShingleScore)(tokens, gold)
     # The same number of kept lines is the same kept set (the thresholds' kept sets are nested).
@@ -189,7 +191,8 @@ def page_f1_curves(frame: pd.DataFrame, p: npt.NDArray[np.float64], thresholds: 
             continue
         at = positions.to_numpy()
         page_gold: pd.Series = gold.loc[base]  # type: ignore[assignment]
-        f1s.append(_page_f1s([tokenize(t) for t in texts[at]], p[at], thresholds, page_gold))
+        dominant = dominant_lines(np.zeros(len(at)), [len(str(t)) for t in texts[at]])
+        f1s.append(_page_f1s([tokenize(t) for t in texts[at]], p[at], thresholds, page_gold, dominant))
         rows.append({"doc": doc, "dataset": str(page_gold["dataset"])})
     table = pd.DataFrame(rows, columns=["doc", "dataset"])
     values = np.vstack(f1s) if f1s else np.zeros((0, len(thresholds)))

@@ -25,6 +25,8 @@ ROWS = [
     ("b", "one two", Kind.HEADLINE, X),
     ("b", "three four five six", Kind.COMMENT, C),
     ("b", "seven", Kind.COMMENT, C),
+    # Keeps every line of "b" under half of its page (a line that is most of its page is always kept).
+    ("b", "eight nine ten eleven twelve thirteen fourteen", Kind.OTHER, X),
 ]
 
 
@@ -72,7 +74,7 @@ def test_definitions_classify_the_lines_when_no_kinds_are_given(html_kinds_frame
 
 def test_errors_by_kind_count_false_and_missed_content_tokens() -> None:
     frame, kinds = _frame()
-    p = np.array([0.9, 0.8, 0.1, 0.2, 0.9, 0.9, 0.1, 0.7])
+    p = np.array([0.9, 0.8, 0.1, 0.2, 0.9, 0.9, 0.1, 0.7, 0.1])
     errors = errors_by_kind(frame, p, 0.5, kinds)
     assert list(errors) == [k.value for k in KIND_ORDER]
     assert errors["caption"] == {"false_content_tokens": 2, "missed_content_tokens": 1, "content_tokens": 1,

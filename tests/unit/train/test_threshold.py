@@ -28,6 +28,8 @@ from chromecut.train.threshold import (
 CONTENT = "the council approved the new budget after a long debate that lasted into the night"
 CHROME = "home news sport weather contact subscribe"
 SECOND = "officials said the spending plan would take effect next spring after a second reading"
+#: A chrome line as long as the others, so no line is half of its page (such a line is always kept).
+FILLER = "sign in to read more stories from our newsroom and get the morning newsletter"
 
 
 def _pages(*docs: tuple[str, str, str]) -> pd.DataFrame:
@@ -37,10 +39,10 @@ def _pages(*docs: tuple[str, str, str]) -> pd.DataFrame:
 
 
 def _page(dataset: str, page_id: str, p_content: float, p_chrome: float) -> tuple[pd.DataFrame, np.ndarray]:
-    """A two-line page (chrome then content) with the given probabilities."""
-    frame = pd.DataFrame({"doc": [f"{dataset}/{page_id}"] * 2, "dataset": dataset, "line": [0, 1],
-                          "text": [CHROME, CONTENT], "label": [0, 1]})
-    return frame, np.array([p_chrome, p_content])
+    """A page of chrome, content and a filler chrome line, with the given probabilities (the filler's is 0)."""
+    frame = pd.DataFrame({"doc": [f"{dataset}/{page_id}"] * 3, "dataset": dataset, "line": [0, 1, 2],
+                          "text": [CHROME, CONTENT, FILLER], "label": [0, 1, 0]})
+    return frame, np.array([p_chrome, p_content, 0.0])
 
 
 def _held_out(dataset: str, pages: list[tuple[float, float]]) -> HeldOut:
@@ -84,7 +86,8 @@ def test_the_choice_maximises_the_dataset_balanced_mean_not_the_page_mean() -> N
     big_pages = [_lines("big", str(i), [(CHROME, 0, 0.1), (CONTENT, 1, 0.95), (SECOND, 1, 0.35)]) for i in range(5)]
     big = HeldOut("big", pd.concat([f for f, _ in big_pages], ignore_index=True),
                   np.concatenate([p for _, p in big_pages]))
-    small_frame, small_p = _lines("small", "0", [(" ".join([CHROME] * 4), 0, 0.4), (CONTENT, 1, 0.9)])
+    small_frame, small_p = _lines("small", "0", [(" ".join([CHROME] * 4), 0, 0.4), (CONTENT, 1, 0.9),
+                                                 (FILLER, 0, 0.0), (FILLER, 0, 0.0)])
     small = HeldOut("small", small_frame, small_p)
     pages = _pages(*[("big", str(i), CONTENT + "\n" + SECOND) for i in range(5)], ("small", "0", CONTENT))
     threshold, curves, _ = lodo_choice([big, small], pages, grid_points=101)
