@@ -5,12 +5,14 @@
 //! - [`limits`]: bytes, depth, lines and time of a page, as parameters;
 //! - [`batch`]: many pages in, flat columns out, every page's panic caught;
 //! - [`pystr`]: Python's whitespace rules;
-//! - [`trees`]: LightGBM's model text as a flat forest, predicting as LightGBM does.
+//! - [`trees`]: LightGBM's model text as a flat forest, predicting as LightGBM does;
+//! - [`features`]: text-mode featurisation (the port of `chromecut.features.Featurizer("text")`).
 //!
 //! The PyO3 boundary (`chromecut._core`) is the one file `python.rs`, compiled with the `python` feature.
 
 pub mod batch;
 pub mod dom;
+pub mod features;
 pub mod limits;
 pub mod pystr;
 pub mod segment;

@@ -1,13 +1,20 @@
 //! The PyO3 boundary: `chromecut._core`. Converts Python inputs to [`crate::batch::Input`]s, releases the GIL
 //! for the batch, and hands the columns back as NumPy arrays and a few lists (one object per page or per
-//! distinct string, never per node); and `Forest`, [`crate::trees::Forest`] over NumPy feature matrices.
+//! distinct string, never per node); `Forest`, [`crate::trees::Forest`] over NumPy feature matrices; and
+//! `TextFeaturizer`, [`crate::features::TextFeaturizer`] over a batch of lines given as one string, the feature
+//! matrix back as one NumPy array.
 
-use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use numpy::ndarray::Array2;
+use numpy::{
+    Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::string::PyStringData;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::batch::{segment_batch, Input};
+use crate::features::{self, sections::SectionSpec, tables::LowerCase, tables::RegexText};
 use crate::trees::{self, Feature};
 
 #[global_allocator]
@@ -159,10 +166,192 @@ fn predict_array<'py, T: Element + Feature>(
     Ok(scores.into_pyarray(py))
 }
 
+/// Text-mode featurisation (see `crate::features`), built by `chromecut.features.native.build` from a dict of
+/// everything the Python featurizer reads.
+#[pyclass(frozen, module = "chromecut._core")]
+struct TextFeaturizer {
+    inner: features::TextFeaturizer,
+}
+
+macro_rules! spec_item {
+    ($spec:expr, $key:literal) => {
+        $spec.get_item($key)?.ok_or_else(|| PyKeyError::new_err($key))?.extract()?
+    };
+}
+
+fn u32_array(spec: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<u32>> {
+    let value = spec.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.to_string()))?;
+    let array: PyReadonlyArray1<'_, u32> = value.extract()?;
+    Ok(array.as_array().to_vec())
+}
+
+fn code_points(text: &str) -> Vec<u32> {
+    text.chars().map(u32::from).collect()
+}
+
+fn sizes(array: &PyReadonlyArray1<'_, i64>, what: &str) -> PyResult<Vec<usize>> {
+    array
+        .as_array()
+        .iter()
+        .map(|&v| usize::try_from(v).map_err(|_| PyValueError::new_err(format!("{what} must not be negative"))))
+        .collect()
+}
+
+#[pymethods]
+impl TextFeaturizer {
+    #[new]
+    fn new(spec: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let flags: PyReadonlyArray1<'_, u8> = spec_item!(spec, "char_flags");
+        let keys: Vec<Bound<'_, PyBytes>> = spec_item!(spec, "frequency_keys");
+        let counts: PyReadonlyArray1<'_, i64> = spec_item!(spec, "frequency_counts");
+        let ascii: Bound<'_, PyBytes> = spec_item!(spec, "regex_ascii");
+        let codes: Vec<(u32, Bound<'_, PyBytes>)> = spec_item!(spec, "regex_codes");
+        let stand_ins: Bound<'_, PyBytes> = spec_item!(spec, "regex_stand_ins");
+        if stand_ins.as_bytes().len() != 4 {
+            return Err(PyValueError::new_err("regex_stand_ins must be four bytes: word, digit, space, other"));
+        }
+        let sections = if spec_item!(spec, "section_features") {
+            let prefixes: Vec<String> = spec_item!(spec, "byline_cjk_prefixes");
+            let colons: String = spec_item!(spec, "byline_cjk_colons");
+            let separators: String = spec_item!(spec, "separator_chars");
+            let mut pairs = Vec::new();
+            for prefix in prefixes {
+                let cps = code_points(&prefix);
+                if cps.len() != 2 {
+                    return Err(PyValueError::new_err("byline_cjk_prefixes must be two characters each"));
+                }
+                pairs.push((cps[0], cps[1]));
+            }
+            Some(SectionSpec {
+                heading_max_words: spec_item!(spec, "heading_max_words"),
+                heading_max_chars: spec_item!(spec, "heading_max_chars"),
+                headline_max_words: spec_item!(spec, "headline_max_words"),
+                headline_max_chars: spec_item!(spec, "headline_max_chars"),
+                title_case_min_share: spec_item!(spec, "title_case_min_share"),
+                run_similar_length: spec_item!(spec, "run_similar_length"),
+                main_min_tokens: spec_item!(spec, "main_min_tokens"),
+                main_max_gap: spec_item!(spec, "main_max_gap"),
+                only_number_max_letters: spec_item!(spec, "only_number_max_letters"),
+                meta_max_words: spec_item!(spec, "meta_max_words"),
+                byline_max_words: spec_item!(spec, "byline_max_words"),
+                byline_word_positions: spec_item!(spec, "byline_word_positions"),
+                byline_words: spec_item!(spec, "byline_words"),
+                byline_cjk_prefixes: pairs,
+                byline_cjk_colons: code_points(&colons),
+                separators: code_points(&separators),
+            })
+        } else {
+            None
+        };
+        let spec = features::Spec {
+            names: spec_item!(spec, "names"),
+            char_flags: flags.as_array().to_vec(),
+            word_spans: u32_array(spec, "word_spans")?,
+            digit_spans: u32_array(spec, "digit_spans")?,
+            space_spans: u32_array(spec, "space_spans")?,
+            regex_text: RegexText {
+                ascii: ascii.as_bytes().to_vec(),
+                codes: codes.iter().map(|(cp, code)| (*cp, code.as_bytes().to_vec())).collect(),
+                word: stand_ins.as_bytes()[0],
+                digit: stand_ins.as_bytes()[1],
+                space: stand_ins.as_bytes()[2],
+                other: stand_ins.as_bytes()[3],
+            },
+            lower: LowerCase {
+                sources: u32_array(spec, "lower_sources")?,
+                offsets: u32_array(spec, "lower_offsets")?,
+                targets: u32_array(spec, "lower_targets")?,
+            },
+            sigma_cased: u32_array(spec, "sigma_cased")?,
+            sigma_ignorable: u32_array(spec, "sigma_ignorable")?,
+            pattern_names: spec_item!(spec, "pattern_names"),
+            pattern_regexes: spec_item!(spec, "pattern_regexes"),
+            copyright_regex: spec_item!(spec, "copyright_regex"),
+            keyword_families: spec_item!(spec, "keyword_families"),
+            keyword_single: spec_item!(spec, "keyword_single"),
+            keyword_multi: spec_item!(spec, "keyword_multi"),
+            keyword_cjk: spec_item!(spec, "keyword_cjk"),
+            keyword_max_chars: spec_item!(spec, "keyword_max_chars"),
+            stopwords: spec_item!(spec, "stopwords"),
+            cjk_stopwords: u32_array(spec, "cjk_stopwords")?,
+            separator_chars: spec_item!(spec, "separator_chars"),
+            bullet_chars: spec_item!(spec, "bullet_chars"),
+            list_indent_chars: spec_item!(spec, "list_indent_chars"),
+            list_number_end_chars: spec_item!(spec, "list_number_end_chars"),
+            closing_chars: spec_item!(spec, "closing_chars"),
+            prose_min_words: spec_item!(spec, "prose_min_words"),
+            neighbour_offsets: spec_item!(spec, "neighbour_offsets"),
+            context_half_windows: spec_item!(spec, "context_half_windows"),
+            neighbour_bases: spec_item!(spec, "neighbour_bases"),
+            sections,
+            frequency_keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
+            frequency_counts: counts.as_array().to_vec(),
+        };
+        features::TextFeaturizer::new(spec).map(|inner| TextFeaturizer { inner }).map_err(PyValueError::new_err)
+    }
+
+    /// The output columns, in order.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.inner.names().to_vec()
+    }
+
+    /// The feature matrix (lines x names, float32 or float64) of lines `text` (joined by `\n`, `lengths` code
+    /// points each), pages of `page_sizes` lines; `source` and `domain` are codes per line (-1: no domain).
+    /// The GIL is released while the batch is featurised.
+    #[pyo3(signature = (text, lengths, page_sizes, source, *, domain = None, leave_one_out = false, float64 = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn features<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyString>,
+        lengths: PyReadonlyArray1<'py, i64>,
+        page_sizes: PyReadonlyArray1<'py, i64>,
+        source: PyReadonlyArray1<'py, i64>,
+        domain: Option<PyReadonlyArray1<'py, i64>>,
+        leave_one_out: bool,
+        float64: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let lengths = sizes(&lengths, "lengths")?;
+        let page_sizes = sizes(&page_sizes, "page_sizes")?;
+        let source = source.as_array().to_vec();
+        let domain = domain.map(|d| d.as_array().to_vec());
+        // The str's own code points (lone surrogates included), widened to u32.
+        // SAFETY: `text` is borrowed for the call and a str is immutable; the view is copied before the GIL is
+        // released.
+        let cps: Vec<u32> = match unsafe { text.data()? } {
+            PyStringData::Ucs1(data) => data.iter().map(|&c| u32::from(c)).collect(),
+            PyStringData::Ucs2(data) => data.iter().map(|&c| u32::from(c)).collect(),
+            PyStringData::Ucs4(data) => data.to_vec(),
+        };
+        let width = self.inner.names().len();
+        let n = lengths.len();
+        let inner = &self.inner;
+        let input = features::Input {
+            text: &cps,
+            lengths: &lengths,
+            page_sizes: &page_sizes,
+            source: &source,
+            domain: domain.as_deref(),
+            leave_one_out,
+        };
+        let error = |e: features::InputError| PyValueError::new_err(e.to_string());
+        let shape_error = |e: numpy::ndarray::ShapeError| PyValueError::new_err(e.to_string());
+        if float64 {
+            let matrix = py.detach(|| inner.features::<f64>(&input)).map_err(error)?;
+            Ok(Array2::from_shape_vec((n, width), matrix).map_err(shape_error)?.into_pyarray(py).into_any())
+        } else {
+            let matrix = py.detach(|| inner.features::<f32>(&input)).map_err(error)?;
+            Ok(Array2::from_shape_vec((n, width), matrix).map_err(shape_error)?.into_pyarray(py).into_any())
+        }
+    }
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment_html_batch, m)?)?;
     m.add_class::<Forest>()?;
+    m.add_class::<TextFeaturizer>()?;
     m.add("LINE_TAGS", LINE_TAGS.to_vec())?;
     m.add("MAX_ATTR_WORDS_DEFAULT", MAX_ATTR_WORDS_DEFAULT)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -1,7 +1,7 @@
 """Type stubs of the Rust extension ``chromecut._core`` (core/src/python.rs)."""
 
-from collections.abc import Sequence
-from typing import Final, TypedDict
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -68,3 +68,27 @@ class Forest:
         """Raw scores: LightGBM's ``predict(raw_score=True)``."""
     def predict_proba(self, features: npt.NDArray[np.float32] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Probabilities of the positive class of a binary model: LightGBM's ``predict()``."""
+
+class TextFeaturizer:
+    """Text-mode featurisation (core/src/features), built by :func:`chromecut.features.native.build` from a dict
+    of everything the Python featurizer reads (tables, word lists, thresholds, translated regexes, the corpus
+    line-frequency table). Raises ``ValueError`` for a spec it cannot use (an unknown feature name, a bad regex)."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None: ...
+    #: The output columns, in order.
+    @property
+    def names(self) -> list[str]: ...
+    def features(
+        self,
+        text: str,
+        lengths: npt.NDArray[np.int64],
+        page_sizes: npt.NDArray[np.int64],
+        source: npt.NDArray[np.int64],
+        *,
+        domain: npt.NDArray[np.int64] | None = None,
+        leave_one_out: bool = False,
+        float64: bool = False,
+    ) -> npt.NDArray[np.float32] | npt.NDArray[np.float64]:
+        """The feature matrix (lines x :attr:`names`) of lines joined by ``"\\n"`` in ``text`` (``lengths`` code
+        points each), in pages of ``page_sizes`` lines; ``source`` and ``domain`` are codes per line (-1: no
+        domain). The GIL is released meanwhile. ``ValueError`` when the sizes do not fit together."""

@@ -55,6 +55,11 @@ SECTION_FEATURES_DEFAULT = False
 #: text's position (:func:`chromecut.features.sections.main_text_features`); a parameter, so a bundle fitted
 #: without them neither computes nor expects them.
 KIND_FEATURES_DEFAULT = False
+#: Who computes the features: the Python families, or (text mode only; HTML mode always runs the Python ones) their
+#: Rust port (:mod:`chromecut.features.native`), the same features to 1e-9 at a multiple of the speed.
+Engine = Literal["python", "rust"]
+ENGINES: tuple[Engine, ...] = ("python", "rust")
+ENGINE_DEFAULT: Engine = "python"
 #: Text mode only: the section features whose neighbours tell a widget's lines from the prose around them.
 _NEIGHBOUR_BASE_SECTIONS = ("sec_heading", "run_lines", "meta_line")
 
@@ -68,6 +73,8 @@ class Featurizer:
         ``"html"`` or ``"text"``.
     keyword_max_chars, stopword_languages, repeat_max_chars, repeat_min_pages, repeat_table_size:
         See the ``*_DEFAULT`` constants of :mod:`chromecut.features`.
+    engine:
+        ``"python"`` or ``"rust"`` (see :data:`ENGINES`); the features are the same either way.
     """
 
     def __init__(
@@ -81,6 +88,7 @@ class Featurizer:
         repeat_table_size: int = REPEAT_TABLE_SIZE_DEFAULT,
         section_features: bool = SECTION_FEATURES_DEFAULT,
         kind_features: bool = KIND_FEATURES_DEFAULT,
+        engine: Engine = ENGINE_DEFAULT,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -90,6 +98,7 @@ class Featurizer:
         self.repeat_table_size = repeat_table_size
         self.section_features = section_features
         self.kind_features = kind_features
+        self.engine = engine
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""
@@ -102,12 +111,15 @@ class Featurizer:
             "repeat_table_size": self.repeat_table_size,
             "section_features": self.section_features,
             "kind_features": self.kind_features,
+            "engine": self.engine,
         }
 
     def fit(self, frame: pd.DataFrame) -> Featurizer:
         """Learn the corpus line-frequency table and the feature order from a line frame."""
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, not {self.engine!r}")
         self._check_columns(frame)
         batch = LineBatch.from_frame(frame)
         table = pd.DataFrame({"key": pd.Series(normalised_lines(batch), dtype=object), "doc": source_pages(frame)})
@@ -146,9 +158,20 @@ class Featurizer:
             raise ValueError(f"{self.mode} features need the columns {missing} (plain text: use mode='text')")
 
     def _features(self, frame: pd.DataFrame, leave_one_out: bool, select: bool = True) -> pd.DataFrame:
-        """Every family on one batch; the context-free families first, as the container and neighbour families
-        read their columns. ``select=False`` keeps every feature the code produces (see :meth:`output_names`)."""
+        """Every family on one batch, by the engine. ``select=False`` keeps every feature the code produces (see
+        :meth:`output_names`), always from the Python families."""
         self._check_columns(frame)
+        if select and self.mode == "text" and self.engine == "rust":
+            from chromecut.features import native  # the Rust engine reads this module's constants
+
+            names = getattr(self, "feature_names_", None) or self.output_names()
+            return pd.DataFrame(native.text_features(self, frame, leave_one_out), index=frame.index, columns=names,
+                                copy=False)
+        return feature_table(self._columns(frame, leave_one_out, select), frame.index)
+
+    def _columns(self, frame: pd.DataFrame, leave_one_out: bool, select: bool = True) -> dict[str, Array]:
+        """Every family on one batch, by the Python families, as float64 columns; the context-free families
+        first, as the container and neighbour families read their columns."""
         batch = LineBatch.from_frame(frame)
         tokens, token_line = word_tokens(batch)
         length = length_features(batch)
@@ -183,7 +206,7 @@ class Featurizer:
         names = getattr(self, "feature_names_", None) if select else None
         if names is not None:
             columns = {name: columns[name] for name in names}
-        return feature_table(columns, frame.index)
+        return columns
 
 
 def categorical_features(names: Iterable[str]) -> list[str]:

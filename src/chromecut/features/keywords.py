@@ -358,11 +358,12 @@ class KeywordFamilies:
         self.names = tuple(families)
         self.single: dict[str, list[int]] = {}
         self.multi: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        cjk: dict[int, list[str]] = {}
+        #: The CJK phrases of each family (by index), matched as substrings.
+        self.cjk_phrases: dict[int, list[str]] = {}
         for index, phrases in enumerate(families.values()):
             for phrase in phrases:
                 if _CJK_CHAR.search(phrase):
-                    cjk.setdefault(index, []).append(re.escape(phrase))
+                    self.cjk_phrases.setdefault(index, []).append(phrase)
                     continue
                 words = tuple(w.lower() for w in _WORD.findall(phrase))
                 if not words:
@@ -371,7 +372,8 @@ class KeywordFamilies:
                     self.single.setdefault(words[0], []).append(index)
                 else:
                     self.multi.setdefault(words[0], []).append((words, index))
-        self.cjk = re.compile("|".join(f"(?P<f{i}>{'|'.join(p)})" for i, p in cjk.items())) if cjk else None
+        self.cjk = re.compile("|".join(f"(?P<f{i}>{'|'.join(map(re.escape, p))})" for i, p in self.cjk_phrases.items())
+                              ) if self.cjk_phrases else None
         #: Every word that starts a phrase: the only tokens worth a closer look.
         self.first_words = frozenset(self.single) | frozenset(self.multi)
 

@@ -1,0 +1,318 @@
+//! The shared views of a batch of lines (the port of `chromecut.features.batch.LineBatch`): the lines' code
+//! points joined by `\n`, their class flags, the lines' offsets and the pages' bounds; and the helpers every
+//! family shares, computed as NumPy computes them (so the floats are the same, bit for bit where it matters).
+
+use super::tables::{Tables, SENT_END, SPACE, UPPER};
+
+pub struct Batch<'a> {
+    /// Every line's code points, one `\n` between lines (Python's `"\n".join(texts)`).
+    pub cps: &'a [u32],
+    pub flags: Vec<u8>,
+    pub n: usize,
+    pub char_start: Vec<usize>,
+    pub length: Vec<usize>,
+    pub page: Vec<usize>,
+    pub page_start: Vec<usize>,
+    pub page_size: Vec<usize>,
+    /// Code points of each line per class flag (bit `k` of the flags: `counts[k]`), counted in one pass.
+    counts: [Vec<f64>; 8],
+    /// Per line, in the same pass: whitespace-separated words, those that start with a capital, and sentence
+    /// breaks (a sentence end before whitespace).
+    shapes: [Vec<f64>; 3],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl<'a> Batch<'a> {
+    /// `lengths`: each line's code points; `page_sizes`: each page's lines, pages one after another.
+    pub fn new(cps: &'a [u32], lengths: &[usize], page_sizes: &[usize], tables: &Tables) -> Result<Self, InputError> {
+        let n = lengths.len();
+        let expected = lengths.iter().sum::<usize>() + n.saturating_sub(1);
+        if expected != cps.len() {
+            return Err(InputError(format!(
+                "the text holds {} code points, the line lengths and separators {expected}",
+                cps.len()
+            )));
+        }
+        if page_sizes.iter().sum::<usize>() != n {
+            return Err(InputError("the page sizes do not add up to the lines".into()));
+        }
+        let mut char_start = Vec::with_capacity(n);
+        let mut offset = 0;
+        for &len in lengths {
+            char_start.push(offset);
+            offset += len + 1;
+        }
+        let mut page = Vec::with_capacity(n);
+        let mut page_start = Vec::with_capacity(page_sizes.len());
+        let mut first = 0;
+        for (p, &size) in page_sizes.iter().enumerate() {
+            page_start.push(first);
+            page.extend(std::iter::repeat(p).take(size));
+            first += size;
+        }
+        let flags: Vec<u8> = cps.iter().map(|&cp| tables.flags(cp)).collect();
+        let mut counts: [Vec<f64>; 8] = Default::default();
+        let mut shapes: [Vec<f64>; 3] = Default::default();
+        for column in counts.iter_mut().chain(shapes.iter_mut()) {
+            column.reserve_exact(n);
+        }
+        for (&start, &len) in char_start.iter().zip(lengths) {
+            let line = &flags[start..start + len];
+            let mut tally = [0u32; 8];
+            let (mut words, mut capitalised, mut breaks) = (0u32, 0u32, 0u32);
+            // Before a line is its separator (or the text's start), after it its separator (or the text's end):
+            // whitespace either way.
+            let mut previous_space = true;
+            for (k, &f) in line.iter().enumerate() {
+                for (bit, t) in tally.iter_mut().enumerate() {
+                    *t += u32::from((f >> bit) & 1);
+                }
+                let space = f & SPACE != 0;
+                if !space && previous_space {
+                    words += 1;
+                    capitalised += u32::from(f & UPPER != 0);
+                }
+                if f & SENT_END != 0 && line.get(k + 1).map_or(true, |&g| g & SPACE != 0) {
+                    breaks += 1;
+                }
+                previous_space = space;
+            }
+            for (column, &t) in counts.iter_mut().zip(&tally) {
+                column.push(f64::from(t));
+            }
+            for (column, v) in shapes.iter_mut().zip([words, capitalised, breaks]) {
+                column.push(f64::from(v));
+            }
+        }
+        Ok(Batch {
+            cps,
+            flags,
+            n,
+            char_start,
+            length: lengths.to_vec(),
+            page,
+            page_start,
+            page_size: page_sizes.to_vec(),
+            counts,
+            shapes,
+        })
+    }
+
+    /// How many positions of each line `mark` holds for (`mark` gets offsets into the joined text).
+    pub fn per_line(&self, mut mark: impl FnMut(usize) -> bool) -> Vec<f64> {
+        (0..self.n)
+            .map(|i| {
+                let start = self.char_start[i];
+                (start..start + self.length[i]).filter(|&p| mark(p)).count() as f64
+            })
+            .collect()
+    }
+
+    /// Code points of each line with the class `flag` (one flag).
+    pub fn count(&self, flag: u8) -> &[f64] {
+        &self.counts[flag.trailing_zeros() as usize & 7]
+    }
+
+    /// Whitespace-separated words of each line.
+    pub fn words(&self) -> &[f64] {
+        &self.shapes[0]
+    }
+
+    /// Words of each line that start with an upper-case letter.
+    pub fn capitalised_words(&self) -> &[f64] {
+        &self.shapes[1]
+    }
+
+    /// Sentence ends followed by whitespace (or the end of the text) on each line.
+    pub fn sentence_breaks(&self) -> &[f64] {
+        &self.shapes[2]
+    }
+
+    #[inline]
+    pub fn is_space(&self, p: usize) -> bool {
+        self.flags[p] & SPACE != 0
+    }
+
+    /// The line of an offset into the joined text (a separator belongs to the line before it).
+    pub fn line_of(&self, position: usize) -> usize {
+        self.char_start.partition_point(|&s| s <= position).saturating_sub(1)
+    }
+
+    /// Each line's index in its page.
+    pub fn index_in_page(&self) -> Vec<usize> {
+        (0..self.n).map(|i| i - self.page_start[self.page[i]]).collect()
+    }
+
+    /// The lines of each page, as ranges.
+    pub fn pages(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.page_start.iter().zip(&self.page_size).map(|(&s, &z)| s..s + z)
+    }
+
+    /// A per-page value broadcast to the page's lines.
+    pub fn broadcast(&self, per_page: &[f64]) -> Vec<f64> {
+        self.page.iter().map(|&p| per_page[p]).collect()
+    }
+
+    /// `page_reduce(values, "sum")`: NumPy's `add.reduceat` (the first value, plus the pairwise sum of the rest).
+    pub fn page_sum(&self, values: &[f64]) -> Vec<f64> {
+        let sums: Vec<f64> = self.pages().map(|r| reduce_sum(&values[r])).collect();
+        self.broadcast(&sums)
+    }
+
+    pub fn page_mean(&self, values: &[f64]) -> Vec<f64> {
+        let means: Vec<f64> = self.pages().map(|r| reduce_sum(&values[r.clone()]) / r.len() as f64).collect();
+        self.broadcast(&means)
+    }
+
+    pub fn page_max(&self, values: &[f64]) -> Vec<f64> {
+        let maxima: Vec<f64> =
+            self.pages().map(|r| values[r].iter().copied().fold(f64::NEG_INFINITY, np_max)).collect();
+        self.broadcast(&maxima)
+    }
+
+    /// `page_reduce(values, "median")`.
+    pub fn page_median(&self, values: &[f64]) -> Vec<f64> {
+        let medians: Vec<f64> = self
+            .pages()
+            .map(|r| {
+                let mut sorted = values[r].to_vec();
+                sorted.sort_by(f64::total_cmp);
+                let size = sorted.len();
+                (sorted[(size - 1) / 2] + sorted[size / 2]) / 2.0
+            })
+            .collect();
+        self.broadcast(&medians)
+    }
+
+    /// Each line's rank in its page by `values`, ascending, equals in line order (a stable sort), from 1.
+    pub fn page_rank(&self, values: &[f64]) -> Vec<f64> {
+        let mut rank = vec![0.0; self.n];
+        for r in self.pages() {
+            let mut order: Vec<usize> = r.clone().collect();
+            order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+            for (k, &line) in order.iter().enumerate() {
+                rank[line] = (k + 1) as f64;
+            }
+        }
+        rank
+    }
+
+    /// Each page's first line with the largest value (in page line numbers).
+    pub fn page_argmax(&self, values: &[f64]) -> Vec<usize> {
+        self.pages()
+            .map(|r| {
+                let start = r.start;
+                let mut best = start;
+                for i in r {
+                    if values[i] > values[best] {
+                        best = i;
+                    }
+                }
+                best - start
+            })
+            .collect()
+    }
+}
+
+/// `np.maximum` (NaN wins).
+fn np_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+/// `safe_ratio`: 0 where the denominator is not positive, NaN where either is NaN.
+#[inline]
+pub fn safe_ratio(num: f64, den: f64) -> f64 {
+    if num.is_nan() || den.is_nan() {
+        f64::NAN
+    } else if den > 0.0 {
+        num / den
+    } else {
+        0.0
+    }
+}
+
+pub fn ratios(num: &[f64], den: &[f64]) -> Vec<f64> {
+    num.iter().zip(den).map(|(&a, &b)| safe_ratio(a, b)).collect()
+}
+
+/// NumPy's `add.reduce` of a contiguous float64 run: the first value plus the pairwise sum of the rest.
+pub fn reduce_sum(values: &[f64]) -> f64 {
+    match values.split_first() {
+        None => 0.0,
+        Some((first, rest)) => first + pairwise_sum(rest),
+    }
+}
+
+/// NumPy's `pairwise_sum` (numpy/_core/src/umath/loops_utils.h.src).
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    const BLOCK: usize = 128;
+    let n = a.len();
+    if n < 8 {
+        let mut res = 0.0;
+        for &v in a {
+            res += v;
+        }
+        res
+    } else if n <= BLOCK {
+        let mut r = [0.0f64; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - (n % 8) {
+            for j in 0..8 {
+                r[j] += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += a[i];
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::tables::tests::ascii_tables;
+
+    #[test]
+    fn pages_and_lines() {
+        let t = ascii_tables();
+        let text: Vec<u32> = "ab\ncd e\n\nx".chars().map(u32::from).collect();
+        let b = Batch::new(&text, &[2, 4, 0, 1], &[3, 1], &t).unwrap();
+        assert_eq!(b.char_start, vec![0, 3, 8, 9]);
+        assert_eq!(b.line_of(2), 0);
+        assert_eq!(b.line_of(3), 1);
+        assert_eq!(b.index_in_page(), vec![0, 1, 2, 0]);
+        assert_eq!(b.count(SPACE), &[0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(b.page_median(&[1.0, 4.0, 2.0, 5.0]), vec![2.0, 2.0, 2.0, 5.0]);
+        assert_eq!(b.page_rank(&[1.0, 1.0, 0.0, 5.0]), vec![2.0, 3.0, 1.0, 1.0]);
+        assert!(Batch::new(&text, &[2, 4], &[2], &t).is_err());
+    }
+
+    #[test]
+    fn pairwise_matches_sequential_on_integers() {
+        let values: Vec<f64> = (0..1000).map(f64::from).collect();
+        assert_eq!(reduce_sum(&values), 499_500.0);
+    }
+}

@@ -1,0 +1,614 @@
+//! Text-mode featurisation: the port of `chromecut.features.Featurizer("text")` (with or without its section
+//! features) for a batch of pages at a time. Lines in (their code points joined by `\n`, their lengths, the
+//! pages' sizes, each line's source page and domain), the feature matrix out, columns in the order asked.
+//!
+//! Everything the features read comes from the Python side at construction ([`Spec`]): the character tables,
+//! the lower case, the word lists, the thresholds and the regexes, so the two engines share one source.
+//!
+//! - [`tables`]: per-code-point classes, `str.lower`, the regexes' stand-ins;
+//! - [`batch`]: the lines and pages, and NumPy's reductions;
+//! - [`text`]: length, position, character, page, prose and neighbour families;
+//! - [`words`]: word tokens, keywords, stopwords; [`patterns`]: the pattern family;
+//! - [`repetition`]: repeated lines; [`sections`]: the section-aware families.
+
+pub mod batch;
+pub mod patterns;
+pub mod repetition;
+pub mod sections;
+pub mod tables;
+pub mod text;
+pub mod words;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use batch::Batch;
+pub use batch::InputError;
+use patterns::{Patterns, ScanText};
+use repetition::LineFrequency;
+use sections::SectionSpec;
+use tables::{LowerCase, ReClasses, RegexText, Tables, DIGIT};
+use text::{Neighbour, Neighbours};
+use words::{Keywords, Stopwords};
+
+/// FxHash (rustc's hasher): the keys are short strings and small integers, never chosen by an adversary
+/// that could exploit it more than any other page content.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+pub type FastHash = BuildHasherDefault<FxHasher>;
+
+/// Named feature columns, in the order computed.
+#[derive(Default)]
+pub struct Columns {
+    names: Vec<String>,
+    values: Vec<Vec<f64>>,
+    index: HashMap<String, usize, FastHash>,
+}
+
+impl Columns {
+    pub fn push(&mut self, name: &str, values: Vec<f64>) {
+        self.push_owned(name.to_string(), values);
+    }
+
+    pub fn push_owned(&mut self, name: String, values: Vec<f64>) {
+        self.index.insert(name.clone(), self.values.len());
+        self.names.push(name);
+        self.values.push(values);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&[f64]> {
+        self.index.get(name).map(|&i| self.values[i].as_slice())
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+/// What the Python side gives at construction (see `chromecut.features.native.build`).
+pub struct Spec {
+    /// The output columns, in order.
+    pub names: Vec<String>,
+    pub char_flags: Vec<u8>,
+    /// Python's `re` classes `\w`, `\d`, `\s` as `[start, end)` pairs.
+    pub word_spans: Vec<u32>,
+    pub digit_spans: Vec<u32>,
+    pub space_spans: Vec<u32>,
+    pub regex_text: RegexText,
+    pub lower: LowerCase,
+    pub sigma_cased: Vec<u32>,
+    pub sigma_ignorable: Vec<u32>,
+    pub pattern_names: Vec<String>,
+    /// (name, Rust regex, only on lines with a digit).
+    pub pattern_regexes: Vec<(String, String, bool)>,
+    pub copyright_regex: String,
+    pub keyword_families: Vec<String>,
+    pub keyword_single: Vec<(String, Vec<usize>)>,
+    pub keyword_multi: Vec<(Vec<String>, usize)>,
+    pub keyword_cjk: Vec<(usize, Vec<String>)>,
+    pub keyword_max_chars: usize,
+    pub stopwords: Vec<String>,
+    pub cjk_stopwords: Vec<u32>,
+    pub separator_chars: String,
+    pub bullet_chars: String,
+    pub list_indent_chars: String,
+    pub list_number_end_chars: String,
+    pub closing_chars: String,
+    pub prose_min_words: f64,
+    pub neighbour_offsets: Vec<i64>,
+    pub context_half_windows: Vec<usize>,
+    pub neighbour_bases: Vec<String>,
+    /// `None`: no section features.
+    pub sections: Option<SectionSpec>,
+    pub frequency_keys: Vec<Vec<u8>>,
+    pub frequency_counts: Vec<i64>,
+}
+
+/// One batch: `text` is the lines' code points joined by `\n`.
+pub struct Input<'a> {
+    pub text: &'a [u32],
+    pub lengths: &'a [usize],
+    pub page_sizes: &'a [usize],
+    /// Each line's source page (repetition counts pages by it), as codes.
+    pub source: &'a [i64],
+    /// Each line's site, as codes (-1: none); `None`: no domain column (`repeat_site` is NaN).
+    pub domain: Option<&'a [i64]>,
+    /// Transforming the frame the featurizer was fitted on: a line does not count its own page.
+    pub leave_one_out: bool,
+}
+
+pub struct TextFeaturizer {
+    names: Vec<String>,
+    tables: Tables,
+    patterns: Patterns,
+    keywords: Keywords,
+    keyword_max_chars: usize,
+    stopwords: Stopwords,
+    closing: Vec<u32>,
+    prose_min_words: f64,
+    /// Each neighbour feature by name.
+    neighbours: HashMap<String, Neighbour, FastHash>,
+    neighbour_bases: Vec<String>,
+    sections: Option<SectionSpec>,
+    frequency: LineFrequency,
+}
+
+/// The patterns whose counts the section features read.
+const SECTION_PATTERNS: [&str; 5] = ["date", "time", "counter", "unit", "list_marker"];
+
+/// Every feature name a featurizer of `spec` computes, in the order computed (to check the names asked for).
+fn known_names(spec: &Spec) -> Vec<String> {
+    let mut names: Vec<String> = [
+        "chars",
+        "log_chars",
+        "words",
+        "mean_word_len",
+        "rel_index",
+        "log_from_start",
+        "log_from_end",
+        "text_before_share",
+        "to_longest",
+        "log_page_lines",
+        "punct_ratio",
+        "digit_ratio",
+        "alpha_ratio",
+        "upper_ratio",
+        "cjk_ratio",
+        "ends_sentence",
+        "sentences",
+        "commas",
+        "tokens",
+        "stopwords",
+        "stop_density",
+        "chars_rel_max",
+        "chars_rel_median",
+        "chars_rank",
+        "stop_density_rel",
+        "repeat_corpus",
+        "repeat_site",
+        "prose_before",
+        "prose_after",
+        "prose_before_share",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    names.extend(spec.keyword_families.iter().map(|k| format!("kw_{k}")));
+    names.extend(spec.pattern_names.iter().map(|p| format!("pat_{p}")));
+    if spec.sections.is_some() {
+        names.extend(
+            [
+                "sec_heading",
+                "sec_since",
+                "sec_lines",
+                "run_lines",
+                "run_len_spread",
+                "run_same_start",
+                "run_similar_len",
+                "main_inside",
+                "main_dist",
+                "main_dist_rel",
+                "repeat_page",
+                "glued_camel",
+                "glued_camel_run",
+                "glued_separators",
+                "cap_word_share",
+                "only_number",
+                "meta_line",
+                "byline",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        names.extend(spec.keyword_families.iter().map(|k| format!("sec_kw_{k}")));
+    }
+    names
+}
+
+impl TextFeaturizer {
+    pub fn new(spec: Spec) -> Result<Self, String> {
+        let known = known_names(&spec);
+        if let Some(base) = spec.neighbour_bases.iter().find(|b| !known.contains(b)) {
+            return Err(format!("the Rust text featurizer has no feature {base} (a neighbour base)"));
+        }
+        let neighbours: HashMap<String, Neighbour, FastHash> =
+            text::neighbour_names(&spec.neighbour_bases, &spec.neighbour_offsets, &spec.context_half_windows)
+                .into_iter()
+                .collect();
+        if let Some(name) = spec.names.iter().find(|n| !known.contains(n) && !neighbours.contains_key(*n)) {
+            return Err(format!("the Rust text featurizer has no feature {name}"));
+        }
+        if spec.sections.is_some() {
+            for name in SECTION_PATTERNS {
+                if !spec.pattern_names.iter().any(|p| p == name) {
+                    return Err(format!("the section features read the pattern {name}"));
+                }
+            }
+        }
+        let classes = ReClasses { word: &spec.word_spans, digit: &spec.digit_spans, space: &spec.space_spans };
+        let tables = Tables::new(
+            spec.char_flags,
+            classes,
+            spec.lower,
+            &spec.sigma_cased,
+            &spec.sigma_ignorable,
+            spec.regex_text,
+        )
+        .map_err(|e| e.to_string())?;
+        let patterns = Patterns::new(
+            spec.pattern_names,
+            spec.pattern_regexes,
+            &spec.separator_chars,
+            &spec.bullet_chars,
+            &spec.list_indent_chars,
+            &spec.list_number_end_chars,
+        )?;
+        let copyright = patterns::compile(&spec.copyright_regex).map_err(|e| format!("copyright regex: {e}"))?;
+        let keywords =
+            Keywords::new(spec.keyword_families, spec.keyword_single, spec.keyword_multi, spec.keyword_cjk, copyright)?;
+        Ok(TextFeaturizer {
+            names: spec.names,
+            tables,
+            patterns,
+            keywords,
+            keyword_max_chars: spec.keyword_max_chars,
+            stopwords: Stopwords::new(spec.stopwords, spec.cjk_stopwords),
+            closing: spec.closing_chars.chars().map(u32::from).collect(),
+            prose_min_words: spec.prose_min_words,
+            neighbours,
+            neighbour_bases: spec.neighbour_bases,
+            sections: spec.sections,
+            frequency: LineFrequency::new(spec.frequency_keys, &spec.frequency_counts)?,
+        })
+    }
+
+    /// The output columns, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Every column of a batch, by name (the neighbour features too).
+    pub fn columns(&self, input: &Input) -> Result<Columns, InputError> {
+        let batch = Batch::new(input.text, input.lengths, input.page_sizes, &self.tables)?;
+        let mut out = self.base_columns(&batch, input)?;
+        let mut names: Vec<(&String, Neighbour)> = self.neighbours.iter().map(|(k, &v)| (k, v)).collect();
+        names.sort_by(|a, b| a.0.cmp(b.0));
+        let bases = self.neighbour_bases(&out);
+        let neighbours = Neighbours::new(&batch, bases);
+        let columns: Vec<(String, Vec<f64>)> = names
+            .iter()
+            .map(|(name, how)| ((*name).clone(), (0..batch.n).map(|i| how.value(&neighbours, i)).collect()))
+            .collect();
+        drop(neighbours);
+        for (name, column) in columns {
+            out.push_owned(name, column);
+        }
+        Ok(out)
+    }
+
+    fn neighbour_bases<'c>(&self, columns: &'c Columns) -> Vec<&'c [f64]> {
+        self.neighbour_bases.iter().map(|b| columns.get(b).expect("a base, checked in new")).collect()
+    }
+
+    /// Every column but the neighbour features.
+    fn base_columns(&self, batch: &Batch, input: &Input) -> Result<Columns, InputError> {
+        let n = batch.n;
+        if input.source.len() != n || input.domain.is_some_and(|d| d.len() != n) {
+            return Err(InputError("source and domain need one code per line".into()));
+        }
+        let mut out = Columns::default();
+        let tokens = words::word_tokens(batch, &self.tables);
+        text::length_features(batch, &mut out);
+        let chars = out.get("chars").expect("length family").to_vec();
+        text::position_features(batch, &chars, &mut out);
+        let scan = ScanText::all(batch, &self.tables);
+        let flags = self.keywords.flags(batch, &tokens, &scan, self.keyword_max_chars);
+        for (name, row) in self.keywords.names.iter().zip(flags) {
+            out.push_owned(format!("kw_{name}"), row);
+        }
+        text::character_features(batch, &chars, &self.closing, &mut out);
+        let (total, stops, density) = self.stopwords.features(batch, &tokens);
+        out.push("tokens", total);
+        out.push("stopwords", stops);
+        let digits = batch.count(DIGIT);
+        for (name, counts) in self.patterns.counts(batch, &self.tables, &scan, digits) {
+            out.push_owned(name, counts);
+        }
+        text::page_features(batch, &chars, &density, &mut out);
+        out.push("stop_density", density);
+        let keys = repetition::normalised_lines(batch, &self.tables);
+        out.push("repeat_corpus", self.frequency.repeat_corpus(&keys, n, input.leave_one_out));
+        out.push("repeat_site", repetition::repeat_site(&keys, n, input.domain, input.source));
+        let (words, ends) = (out.get("words").expect("length").to_vec(), out.get("ends_sentence").expect("chars"));
+        let mut prose = Columns::default();
+        text::prose_features(batch, &words, ends, &chars, self.prose_min_words, &mut prose);
+        out.extend(prose);
+        if let Some(spec) = &self.sections {
+            let mut sections = Columns::default();
+            sections::text_section_features(batch, spec, &out, &self.keywords.names, &keys, &tokens, &mut sections);
+            out.extend(sections);
+        }
+        Ok(out)
+    }
+
+    /// The feature matrix of a batch, row-major, columns in [`Self::names`] order, as `f64` or `f32` (cast as
+    /// NumPy casts). The neighbour features are written straight into it, line by line.
+    pub fn features<T: Float>(&self, input: &Input) -> Result<Vec<T>, InputError> {
+        let batch = Batch::new(input.text, input.lengths, input.page_sizes, &self.tables)?;
+        let columns = self.base_columns(&batch, input)?;
+        let neighbours = Neighbours::new(&batch, self.neighbour_bases(&columns));
+        enum Source<'c> {
+            Column(&'c [f64]),
+            Neighbour(Neighbour),
+        }
+        let sources: Vec<Source> = self
+            .names
+            .iter()
+            .map(|name| match columns.get(name) {
+                Some(column) => Ok(Source::Column(column)),
+                None => self
+                    .neighbours
+                    .get(name)
+                    .map(|&how| Source::Neighbour(how))
+                    .ok_or_else(|| InputError(format!("no column {name}"))),
+            })
+            .collect::<Result<_, _>>()?;
+        let (n, width) = (batch.n, self.names.len());
+        let mut matrix = vec![T::default(); n * width];
+        // Row blocks, so the rows being written stay in cache while every column is read.
+        const BLOCK: usize = 128;
+        for (b, block) in matrix.chunks_mut(BLOCK * width).enumerate() {
+            let first = b * BLOCK;
+            for (j, source) in sources.iter().enumerate() {
+                let rows = block.chunks_exact_mut(width).enumerate();
+                match source {
+                    Source::Column(column) => {
+                        for ((_, row), &v) in rows.zip(&column[first..]) {
+                            row[j] = T::from_f64(v);
+                        }
+                    }
+                    Source::Neighbour(how) => {
+                        for (k, row) in rows {
+                            row[j] = T::from_f64(how.value(&neighbours, first + k));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(matrix)
+    }
+}
+
+/// The output's float type.
+pub trait Float: Copy + Default + Send {
+    fn from_f64(value: f64) -> Self;
+}
+
+impl Float for f64 {
+    #[inline]
+    fn from_f64(value: f64) -> Self {
+        value
+    }
+}
+
+impl Float for f32 {
+    #[inline]
+    fn from_f64(value: f64) -> Self {
+        value as f32
+    }
+}
+
+impl Columns {
+    fn extend(&mut self, other: Columns) {
+        for (name, values) in other.names.into_iter().zip(other.values) {
+            self.push_owned(name, values);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tables::tests::{ascii_flags, ascii_lower, ascii_regex_text, ASCII_DIGIT, ASCII_SPACE, ASCII_WORD};
+    use super::*;
+    use proptest::prelude::*;
+
+    fn spec(sections: bool) -> Spec {
+        let mut spec = Spec {
+            names: Vec::new(),
+            char_flags: ascii_flags(),
+            word_spans: ASCII_WORD.to_vec(),
+            digit_spans: ASCII_DIGIT.to_vec(),
+            space_spans: ASCII_SPACE.to_vec(),
+            regex_text: ascii_regex_text(),
+            lower: ascii_lower(),
+            sigma_cased: vec![65, 91, 97, 123],
+            sigma_ignorable: vec![39, 40],
+            pattern_names: ["date", "time", "counter", "unit", "separator", "list_marker", "url"]
+                .map(String::from)
+                .to_vec(),
+            pattern_regexes: vec![
+                ("date".into(), r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b".into(), true),
+                ("time".into(), r"\b[0-9]{1,2}:[0-9]{2}\b".into(), true),
+                ("counter".into(), r"[0-9]+ comments\b".into(), true),
+                ("unit".into(), r"[0-9]+ ?EUR\b".into(), true),
+                ("url".into(), r"https?://|www\.".into(), false),
+            ],
+            copyright_regex: r"\([cC]\)\s*20[0-9][0-9]".into(),
+            keyword_families: ["related", "share", "copyright"].map(String::from).to_vec(),
+            keyword_single: vec![("related".into(), vec![0]), ("share".into(), vec![1])],
+            keyword_multi: vec![(vec!["read".into(), "more".into()], 0)],
+            keyword_cjk: Vec::new(),
+            keyword_max_chars: 120,
+            stopwords: ["the", "a", "of"].map(String::from).to_vec(),
+            cjk_stopwords: Vec::new(),
+            separator_chars: "|>/".into(),
+            bullet_chars: "-*".into(),
+            list_indent_chars: " \t".into(),
+            list_number_end_chars: ".)".into(),
+            closing_chars: "\")".into(),
+            prose_min_words: 12.0,
+            neighbour_offsets: vec![-2, -1, 1, 2],
+            context_half_windows: vec![2, 6],
+            neighbour_bases: ["log_chars", "stop_density", "pat_list_marker"].map(String::from).to_vec(),
+            sections: sections.then(|| SectionSpec {
+                heading_max_words: 8.0,
+                heading_max_chars: 60.0,
+                headline_max_words: 14.0,
+                headline_max_chars: 120.0,
+                title_case_min_share: 0.6,
+                run_similar_length: 0.5,
+                main_min_tokens: 12.0,
+                main_max_gap: 3,
+                only_number_max_letters: 2.0,
+                meta_max_words: 6.0,
+                byline_max_words: 8.0,
+                byline_word_positions: 2,
+                byline_words: vec!["by".into()],
+                byline_cjk_prefixes: Vec::new(),
+                byline_cjk_colons: Vec::new(),
+                separators: "|>/".chars().map(u32::from).collect(),
+            }),
+            frequency_keys: vec![b"home".to_vec()],
+            frequency_counts: vec![3],
+        };
+        spec.names = known_names(&spec);
+        spec
+    }
+
+    const PAGE: [&str; 9] = [
+        "Home | News | Sport",
+        "- First item",
+        "2) Second item",
+        "Related",
+        "Read more of the story",
+        "The council approved the new budget after a long debate that lasted well into the night.",
+        "Posted 2024-03-12 (c) 2024 www.example.com",
+        "By Jane Doe",
+        "HomeNewsSport|Weather x",
+    ];
+
+    fn run(featurizer: &TextFeaturizer, lines: &[&str], pages: &[usize]) -> Result<Columns, InputError> {
+        let text: Vec<u32> = lines.join("\n").chars().map(u32::from).collect();
+        let lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        let source: Vec<i64> =
+            pages.iter().enumerate().flat_map(|(p, &s)| std::iter::repeat(p as i64).take(s)).collect();
+        let domain = vec![0; lines.len()];
+        let input = Input {
+            text: &text,
+            lengths: &lengths,
+            page_sizes: pages,
+            source: &source,
+            domain: Some(&domain),
+            leave_one_out: false,
+        };
+        featurizer.columns(&input)
+    }
+
+    #[test]
+    fn a_page_of_chrome_and_prose() {
+        let featurizer = TextFeaturizer::new(spec(true)).unwrap();
+        let c = run(&featurizer, &PAGE, &[9]).unwrap();
+        let col = |name: &str| c.get(name).unwrap().to_vec();
+        assert_eq!(col("chars")[3], 7.0);
+        assert_eq!(col("words")[0], 5.0);
+        assert_eq!(col("pat_separator")[0], 2.0);
+        assert_eq!(col("pat_list_marker")[..3], [0.0, 1.0, 1.0]);
+        assert_eq!(col("pat_date")[6], 1.0);
+        assert_eq!(col("pat_url")[6], 1.0);
+        assert_eq!(col("kw_related")[3..5], [1.0, 1.0]);
+        assert_eq!(col("kw_copyright")[6], 1.0);
+        assert_eq!(col("ends_sentence")[5], 1.0);
+        assert_eq!(col("prose_before")[6], 2f64.ln());
+        assert!(col("prose_before")[4].is_nan());
+        assert_eq!(col("repeat_corpus")[0], 0.0);
+        assert!(col("log_chars_p1")[0].is_nan());
+        assert_eq!(col("log_chars_n1")[0], col("log_chars")[1]);
+        assert_eq!(col("byline")[7], 1.0);
+        assert_eq!(col("sec_heading")[3], 1.0);
+        assert_eq!(col("sec_kw_related")[4], 1.0);
+        assert_eq!(col("run_lines")[1], 2.0);
+        assert_eq!(col("main_inside")[5], 1.0);
+        assert_eq!([col("glued_camel")[8], col("glued_camel_run")[8], col("glued_separators")[8]], [2.0, 3.0, 1.0]);
+        let matrix = featurizer.features::<f32>(&Input {
+            text: &[],
+            lengths: &[],
+            page_sizes: &[],
+            source: &[],
+            domain: None,
+            leave_one_out: false,
+        });
+        assert_eq!(matrix.unwrap().len(), 0);
+    }
+
+    #[test]
+    fn refuses_inconsistent_input() {
+        let featurizer = TextFeaturizer::new(spec(false)).unwrap();
+        assert!(run(&featurizer, &PAGE, &[8]).is_err());
+        let input = Input {
+            text: &[104, 105],
+            lengths: &[5],
+            page_sizes: &[1],
+            source: &[0],
+            domain: None,
+            leave_one_out: false,
+        };
+        assert!(featurizer.columns(&input).is_err());
+        let mut unknown = spec(false);
+        unknown.names.push("no_such_feature".into());
+        assert!(TextFeaturizer::new(unknown).is_err());
+        let mut no_time = spec(true);
+        no_time.pattern_names.retain(|p| p != "time");
+        no_time.names = known_names(&no_time);
+        assert!(TextFeaturizer::new(no_time).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(lines in proptest::collection::vec("(?s).{0,40}", 1..12), split in 0usize..12) {
+            let featurizer = TextFeaturizer::new(spec(true)).unwrap();
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let first = split.min(refs.len());
+            let pages: Vec<usize> = [first, refs.len() - first].into_iter().filter(|&s| s > 0).collect();
+            let columns = run(&featurizer, &refs, &pages).unwrap();
+            prop_assert_eq!(columns.get("chars").unwrap().len(), refs.len());
+        }
+    }
+}

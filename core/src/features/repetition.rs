@@ -1,0 +1,198 @@
+//! Repeated lines (the port of `families.normalised_lines`, `repetition_features` and
+//! `sections.page_repeat_features`): a line's key is its text lower-cased, digits masked, whitespace folded.
+
+use std::collections::{HashMap, HashSet};
+
+use super::batch::Batch;
+use super::tables::{Tables, DIGIT, SPACE};
+use super::FastHash;
+
+/// Each line's key as Python's `str` encoded in UTF-8 with `surrogatepass` (lone surrogates kept), one
+/// buffer for the batch.
+pub struct Keys {
+    bytes: Vec<u8>,
+    bounds: Vec<(usize, usize)>,
+}
+
+impl Keys {
+    #[inline]
+    pub fn get(&self, line: usize) -> &[u8] {
+        let (s, e) = self.bounds[line];
+        &self.bytes[s..e]
+    }
+}
+
+/// UTF-8 of a code point, surrogates included (Python's `surrogatepass`).
+fn push_wtf8(cp: u32, out: &mut Vec<u8>) {
+    match char::from_u32(cp) {
+        Some(c) => {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+        None => {
+            out.extend_from_slice(&[0xE0 | (cp >> 12) as u8, 0x80 | ((cp >> 6) & 0x3F) as u8, 0x80 | (cp & 0x3F) as u8])
+        }
+    }
+}
+
+/// `normalised_lines`: digits become `0`, then `lower()` of the line (the joined text's `\n` stops the final
+/// sigma's look, so a line alone gives the same), then `" ".join(line.split())`.
+pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
+    let mut keys = Keys { bytes: Vec::new(), bounds: Vec::with_capacity(batch.n) };
+    let mut masked = Vec::new();
+    let mut lowered = Vec::new();
+    for line in 0..batch.n {
+        let start = batch.char_start[line];
+        let len = batch.length[line];
+        let at = keys.bytes.len();
+        let text = &batch.cps[start..start + len];
+        if text.iter().all(|&cp| cp < 0x80) {
+            // ASCII: the same steps on bytes.
+            let mut pending_space = false;
+            for (&cp, &f) in text.iter().zip(&batch.flags[start..start + len]) {
+                if f & SPACE != 0 {
+                    pending_space = keys.bytes.len() > at;
+                    continue;
+                }
+                if pending_space {
+                    keys.bytes.push(b' ');
+                    pending_space = false;
+                }
+                keys.bytes.push(if f & DIGIT != 0 { b'0' } else { (cp as u8).to_ascii_lowercase() });
+            }
+            keys.bounds.push((at, keys.bytes.len()));
+            continue;
+        }
+        masked.clear();
+        masked.extend((start..start + len).map(|p| {
+            if batch.flags[p] & DIGIT != 0 {
+                u32::from(b'0')
+            } else {
+                batch.cps[p]
+            }
+        }));
+        lowered.clear();
+        tables.push_lower(&masked, 0, len, (0, len), &mut lowered);
+        let mut pending_space = false;
+        for &cp in &lowered {
+            if tables.flags(cp) & SPACE != 0 {
+                pending_space = keys.bytes.len() > at;
+                continue;
+            }
+            if pending_space {
+                keys.bytes.push(b' ');
+                pending_space = false;
+            }
+            push_wtf8(cp, &mut keys.bytes);
+        }
+        keys.bounds.push((at, keys.bytes.len()));
+    }
+    keys
+}
+
+/// The corpus line-frequency table of a fitted featurizer (keys as `normalised_lines` makes them).
+pub struct LineFrequency {
+    table: HashMap<Vec<u8>, f64, FastHash>,
+}
+
+impl LineFrequency {
+    pub fn new(keys: Vec<Vec<u8>>, counts: &[i64]) -> Result<Self, String> {
+        if keys.len() != counts.len() {
+            return Err("frequency_keys and frequency_counts differ in length".into());
+        }
+        Ok(LineFrequency { table: keys.into_iter().zip(counts.iter().map(|&c| c as f64)).collect() })
+    }
+
+    /// `repeat_corpus`: pages of the corpus with the line, log-scaled (less the line's own page when the
+    /// featurizer transforms what it was fitted on).
+    pub fn repeat_corpus(&self, keys: &Keys, n: usize, leave_one_out: bool) -> Vec<f64> {
+        (0..n)
+            .map(|line| {
+                let mut count = self.table.get(keys.get(line)).copied().unwrap_or(0.0);
+                if leave_one_out {
+                    count = (count - 1.0).max(0.0);
+                }
+                count.ln_1p()
+            })
+            .collect()
+    }
+}
+
+/// `repeat_site`: the share of the site's other pages (`domain` codes, -1 for none) that hold the line too,
+/// pages counted by `source`; NaN without a domain or with a site of one page.
+pub fn repeat_site(keys: &Keys, n: usize, domain: Option<&[i64]>, source: &[i64]) -> Vec<f64> {
+    let Some(domain) = domain else { return vec![f64::NAN; n] };
+    let mut ids: HashMap<&[u8], usize, FastHash> = HashMap::default();
+    let key_id: Vec<usize> = (0..n)
+        .map(|line| {
+            let next = ids.len();
+            *ids.entry(keys.get(line)).or_insert(next)
+        })
+        .collect();
+    let mut site_pages: HashSet<(i64, i64), FastHash> = HashSet::default();
+    let mut key_pages: HashSet<(i64, usize, i64), FastHash> = HashSet::default();
+    for line in 0..n {
+        if domain[line] >= 0 {
+            site_pages.insert((domain[line], source[line]));
+            key_pages.insert((domain[line], key_id[line], source[line]));
+        }
+    }
+    let mut per_site: HashMap<i64, f64, FastHash> = HashMap::default();
+    for &(d, _) in &site_pages {
+        *per_site.entry(d).or_default() += 1.0;
+    }
+    let mut per_key: HashMap<(i64, usize), f64, FastHash> = HashMap::default();
+    for &(d, k, _) in &key_pages {
+        *per_key.entry((d, k)).or_default() += 1.0;
+    }
+    (0..n)
+        .map(|line| {
+            if domain[line] < 0 {
+                return f64::NAN;
+            }
+            let pages = per_site[&domain[line]];
+            let with = per_key[&(domain[line], key_id[line])];
+            if pages > 1.0 {
+                (with - 1.0) / (pages - 1.0).max(1.0)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect()
+}
+
+/// `repeat_page`: other lines of the same page with the same key.
+pub fn repeat_page(batch: &Batch, keys: &Keys) -> Vec<f64> {
+    let mut out = vec![0.0; batch.n];
+    let mut counts: HashMap<&[u8], f64, FastHash> = HashMap::default();
+    for r in batch.pages() {
+        counts.clear();
+        for line in r.clone() {
+            *counts.entry(keys.get(line)).or_default() += 1.0;
+        }
+        for line in r {
+            out[line] = counts[keys.get(line)] - 1.0;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::tables::tests::ascii_tables;
+
+    #[test]
+    fn keys_fold_case_digits_and_space() {
+        let t = ascii_tables();
+        let text: Vec<u32> = "  Top 10\tNews  \nTOP 99 news".chars().map(u32::from).collect();
+        let b = Batch::new(&text, &[15, 11], &[2], &t).unwrap();
+        let keys = normalised_lines(&b, &t);
+        assert_eq!(keys.get(0), b"top 00 news");
+        assert_eq!(keys.get(1), b"top 00 news");
+        assert_eq!(repeat_page(&b, &keys), vec![1.0, 1.0]);
+        let mut surrogate = Vec::new();
+        push_wtf8(0xD800, &mut surrogate);
+        assert_eq!(surrogate, vec![0xED, 0xA0, 0x80]);
+    }
+}

@@ -1,0 +1,231 @@
+//! Word tokens, the keyword families and stopword density (the port of `families.word_tokens`,
+//! `keyword_features` and `stopword_features`).
+
+use std::collections::{HashMap, HashSet};
+
+use regex::Regex;
+
+use super::batch::{ratios, Batch};
+use super::patterns::ScanText;
+use super::tables::{Tables, ALPHA, CJK, DIGIT};
+use super::FastHash;
+
+/// The batch's lower-cased word tokens (runs of letters and digits that are not CJK), in order.
+pub struct Tokens {
+    text: String,
+    bounds: Vec<(usize, usize)>,
+    /// The line of each token.
+    pub line: Vec<usize>,
+    /// Offset of each token in the joined text.
+    pub start: Vec<usize>,
+    /// Tokens on each line.
+    pub per_line: Vec<usize>,
+}
+
+impl Tokens {
+    pub fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bounds.is_empty()
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> &str {
+        let (s, e) = self.bounds[i];
+        &self.text[s..e]
+    }
+}
+
+#[inline]
+fn word_char(flags: u8) -> bool {
+    flags & (ALPHA | DIGIT) != 0 && flags & CJK == 0
+}
+
+/// `word_tokens`: Python lowers the whole joined text when that keeps its length (so the final sigma sees the
+/// text around a token), else each token alone.
+pub fn word_tokens(batch: &Batch, tables: &Tables) -> Tokens {
+    let whole = !batch.cps.iter().any(|&cp| cp >= 0x80 && tables.lower_changes_length(cp));
+    let mut tokens = Tokens {
+        text: String::new(),
+        bounds: Vec::new(),
+        line: Vec::new(),
+        start: Vec::new(),
+        per_line: vec![0; batch.n],
+    };
+    let mut lowered = Vec::new();
+    for line in 0..batch.n {
+        let (first, end) = (batch.char_start[line], batch.char_start[line] + batch.length[line]);
+        let mut p = first;
+        while p < end {
+            if !word_char(batch.flags[p]) {
+                p += 1;
+                continue;
+            }
+            let s = p;
+            while p < end && word_char(batch.flags[p]) {
+                p += 1;
+            }
+            let at = tokens.text.len();
+            let token = &batch.cps[s..p];
+            if token.iter().all(|&cp| cp < 0x80) {
+                tokens.text.extend(token.iter().map(|&cp| char::from(cp as u8).to_ascii_lowercase()));
+            } else {
+                lowered.clear();
+                let context = if whole { (0, batch.cps.len()) } else { (s, p) };
+                tables.push_lower(batch.cps, s, p, context, &mut lowered);
+                tokens.text.extend(lowered.iter().map(|&cp| char::from_u32(cp).unwrap_or('\u{fffd}')));
+            }
+            tokens.bounds.push((at, tokens.text.len()));
+            tokens.line.push(line);
+            tokens.start.push(s);
+            tokens.per_line[line] += 1;
+        }
+    }
+    tokens
+}
+
+/// The keyword families, as the Python side compiled them (`keywords.KEYWORDS`).
+pub struct Keywords {
+    pub names: Vec<String>,
+    single: HashMap<String, Vec<usize>, FastHash>,
+    multi: HashMap<String, Vec<(Vec<String>, usize)>, FastHash>,
+    cjk: Option<(Regex, Vec<usize>)>,
+    copyright: regex::bytes::Regex,
+    copyright_family: usize,
+}
+
+impl Keywords {
+    /// `cjk`: each family's CJK phrases, matched as substrings (leftmost first, as one alternation).
+    pub fn new(
+        names: Vec<String>,
+        single: Vec<(String, Vec<usize>)>,
+        multi: Vec<(Vec<String>, usize)>,
+        cjk: Vec<(usize, Vec<String>)>,
+        copyright: regex::bytes::Regex,
+    ) -> Result<Self, String> {
+        let families = names.len();
+        let check = |f: usize| if f < families { Ok(f) } else { Err(format!("keyword family {f} out of range")) };
+        let mut single_map: HashMap<String, Vec<usize>, FastHash> = HashMap::default();
+        for (word, fams) in single {
+            for &f in &fams {
+                check(f)?;
+            }
+            single_map.insert(word, fams);
+        }
+        let mut multi_map: HashMap<String, Vec<(Vec<String>, usize)>, FastHash> = HashMap::default();
+        for (words, family) in multi {
+            check(family)?;
+            let first = words.first().ok_or("an empty keyword phrase")?.clone();
+            multi_map.entry(first).or_default().push((words, family));
+        }
+        let cjk = if cjk.is_empty() {
+            None
+        } else {
+            let mut groups = Vec::new();
+            let mut alternatives = Vec::new();
+            for (family, phrases) in &cjk {
+                groups.push(check(*family)?);
+                let body: Vec<String> = phrases.iter().map(|p| regex::escape(p)).collect();
+                alternatives.push(format!("({})", body.join("|")));
+            }
+            Some((Regex::new(&alternatives.join("|")).map_err(|e| e.to_string())?, groups))
+        };
+        let copyright_family =
+            names.iter().position(|n| n == "copyright").ok_or("no keyword family named copyright")?;
+        Ok(Keywords { names, single: single_map, multi: multi_map, cjk, copyright, copyright_family })
+    }
+
+    /// One flag row per family (`kw_*`), on lines of at most `max_chars` characters.
+    pub fn flags(&self, batch: &Batch, tokens: &Tokens, scan: &ScanText, max_chars: usize) -> Vec<Vec<f64>> {
+        let mut flags = vec![vec![0.0; batch.n]; self.names.len()];
+        let short = |line: usize| batch.length[line] <= max_chars;
+        for position in 0..tokens.len() {
+            let line = tokens.line[position];
+            if !short(line) {
+                continue;
+            }
+            let token = tokens.get(position);
+            if let Some(families) = self.single.get(token) {
+                for &f in families {
+                    flags[f][line] = 1.0;
+                }
+            }
+            if let Some(candidates) = self.multi.get(token) {
+                for (words, family) in candidates {
+                    let end = position + words.len();
+                    if end <= tokens.len()
+                        && tokens.line[end - 1] == line
+                        && words.iter().enumerate().all(|(k, w)| tokens.get(position + k) == w)
+                    {
+                        flags[*family][line] = 1.0;
+                    }
+                }
+            }
+        }
+        if let Some((regex, groups)) = &self.cjk {
+            let mut text = String::new();
+            let cjk_lines =
+                (0..batch.n).filter(|&l| short(l) && batch_flags_cjk(batch, batch.char_start[l], batch.length[l]));
+            for line in cjk_lines {
+                let start = batch.char_start[line];
+                let cps = &batch.cps[start..start + batch.length[line]];
+                text.clear();
+                text.extend(cps.iter().map(|&cp| char::from_u32(cp).unwrap_or('\u{fffd}')));
+                let mut at = 0;
+                let mut locations = regex.capture_locations();
+                while at <= text.len() {
+                    let Some(found) = regex.captures_read_at(&mut locations, &text, at) else { break };
+                    if let Some(g) = (0..groups.len()).find(|&g| locations.get(g + 1).is_some()) {
+                        flags[groups[g]][line] = 1.0;
+                    }
+                    at = if found.end() > found.start() { found.end() } else { found.end() + 1 };
+                }
+            }
+        }
+        for line in scan.match_lines(&self.copyright) {
+            flags[self.copyright_family][line] = 1.0;
+        }
+        for row in &mut flags {
+            for (line, value) in row.iter_mut().enumerate() {
+                if !short(line) {
+                    *value = 0.0;
+                }
+            }
+        }
+        flags
+    }
+}
+
+fn batch_flags_cjk(batch: &Batch, start: usize, len: usize) -> bool {
+    batch.flags[start..start + len].iter().any(|&f| f & CJK != 0)
+}
+
+/// The stopword lists of the featurizer's languages (case-folded words, and single CJK characters).
+pub struct Stopwords {
+    words: HashSet<String, FastHash>,
+    cjk: HashSet<u32, FastHash>,
+}
+
+impl Stopwords {
+    pub fn new(words: Vec<String>, cjk: Vec<u32>) -> Self {
+        Stopwords { words: words.into_iter().collect(), cjk: cjk.into_iter().collect() }
+    }
+
+    /// `tokens`, `stopwords`, `stop_density`.
+    pub fn features(&self, batch: &Batch, tokens: &Tokens) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let mut stops = vec![0.0; batch.n];
+        for position in 0..tokens.len() {
+            if self.words.contains(tokens.get(position)) {
+                stops[tokens.line[position]] += 1.0;
+            }
+        }
+        let cjk_chars = batch.count(CJK);
+        let cjk_stops = batch.per_line(|p| batch.flags[p] & CJK != 0 && self.cjk.contains(&batch.cps[p]));
+        let total: Vec<f64> = (0..batch.n).map(|i| tokens.per_line[i] as f64 + cjk_chars[i]).collect();
+        let stop_total: Vec<f64> = (0..batch.n).map(|i| stops[i] + cjk_stops[i]).collect();
+        let density = ratios(&stop_total, &total);
+        (total, stop_total, density)
+    }
+}
