@@ -25,6 +25,7 @@ from resiliparse.parse.html import HTMLTree
 from selectolax.lexbor import LexborHTMLParser
 
 from chromecut.bench.sample import DEFAULT_DATASETS, load_sample
+from chromecut.bench.timing import best_of
 from chromecut.features import line_frame
 from chromecut.model.estimator import CONTEXT_PASS, FIRST_PASS
 from chromecut.predict import Cleaner
@@ -46,16 +47,6 @@ def per_item(run: Callable[[bytes], object], items: Sequence[bytes]) -> float:
     for item in items:
         run(item)
     return (time.perf_counter() - start) / len(items)
-
-
-def best_of(run: Callable[[], object], repeats: int = REPEATS) -> float:
-    """Fewest seconds of ``repeats`` calls of ``run``."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def parse_and_visit(html: bytes) -> int:
@@ -99,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if mode == "text":
             frame = frame[["doc", "line", "text"]]
         lines_per_page[mode] = len(frame) / len(pages)
-        featurise = best_of(lambda f=plain.bundle.featurizer.transform, frame=frame: f(frame))
+        featurise = best_of(lambda f=plain.bundle.featurizer.transform, frame=frame: f(frame), REPEATS)
         print(f"{mode} featurisation (Featurizer.transform) "
               f"{featurise / len(frame) * US_PER_SECOND:6.2f} us/line ({len(frame):,} lines)")
         features = plain.bundle.featurizer.transform(frame)
@@ -110,9 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             boosters = {"lightgbm": classifier.booster_ if which == FIRST_PASS else classifier.context_booster_,
                         "compiled": (compiled.bundle.classifier.compiled_ or (None, None))[which]}
             timings = {
-                "to_numpy": best_of(lambda table=table: table.to_numpy(dtype=np.float32)),
-                "lightgbm": best_of(lambda b=boosters["lightgbm"], m=matrix: b.predict(m, num_threads=1)),
-                "compiled": best_of(lambda f=boosters["compiled"], m=matrix: f.predict(m)),
+                "to_numpy": best_of(lambda table=table: table.to_numpy(dtype=np.float32), REPEATS),
+                "lightgbm": best_of(lambda b=boosters["lightgbm"], m=matrix: b.predict(m, num_threads=1), REPEATS),
+                "compiled": best_of(lambda f=boosters["compiled"], m=matrix: f.predict(m), REPEATS),
             }
             trees[mode] = trees.get(mode, 0.0) + timings["compiled"] / len(table)
             label = f"{mode} {'first' if which == FIRST_PASS else 'context'} pass ({table.shape[1]} features)"

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chromecut.bench.sample import DEFAULT_DATASETS, load_sample
+from chromecut.bench.timing import best_of
 from chromecut.features import line_frame
 from chromecut.model.bundle import CONTEXT_MODEL_FILE, MODEL_FILE
 from chromecut.model.compiled import COMPILED_THREADS
@@ -39,16 +40,6 @@ MS_PER_SECOND = 1e3
 LIGHTGBM_THREADS = 1
 
 Matrix = npt.NDArray[np.float32]
-
-
-def best_of(run: Callable[[], object], repeats: int) -> float:
-    """Fewest seconds of ``repeats`` calls of ``run``."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def lleaves_model(text: str, folder: Path, cache: Path) -> Any:

@@ -13,7 +13,7 @@ import gc
 import logging
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +27,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_WARMUP_PAGES = 3
 #: Bytes in the MB of MB/s and of the memory figures (decimal).
 BYTES_PER_MB = 1_000_000
+
+
+def best_of(run: Callable[[], object], repeats: int) -> float:
+    """Fewest seconds of ``repeats`` calls of ``run`` (the benchmarks' timer of a step)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def rate(amount: float, seconds: float | None) -> float | None:
