@@ -39,6 +39,7 @@ from chromecut.train.frame import (
     load_renderings,
     load_table,
     rendered_parts,
+    site_view,
     split_frames,
     to_text_mode,
 )
@@ -130,7 +131,7 @@ def leave_one_dataset_out(
             test = to_text_mode(test, settings.features, rng, augment=False)
         if test.empty:
             continue
-        probs = bundle.predict_proba(test)
+        probs = bundle.predict_proba(site_view(test, 0.0))  # as Cleaner cleans a page: without its site
         scores = page_scores(test, probs, bundle.threshold, pages)
         labels = test["label"].to_numpy()
         entry: dict[str, Any] = {
