@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # pip install -e . compiles the Rust core (core/, chromecut._core) through maturin: again when core/ changes.
-RUST_SOURCES := core/Cargo.toml core/Cargo.lock core/build.rs $(wildcard core/src/*.rs)
+RUST_SOURCES := core/Cargo.toml core/Cargo.lock core/build.rs $(wildcard core/src/*.rs core/src/*/*.rs)
 
 $(STAMP): $(BIN)/python pyproject.toml $(RUST_SOURCES)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
