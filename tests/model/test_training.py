@@ -76,8 +76,12 @@ def test_the_lodo_threshold_is_the_bundles_and_its_curves_are_logged(prepared: P
                        report_dir=str(tmp_path / "report"))
     metrics = train(settings, root=tmp_path)
     assert metrics["threshold"] == metrics["lodo_threshold"]
-    assert {"lodo_page_f1", "val_threshold", "lodo_page_f1.readability", "lodo_best_threshold.chinese-wce"} <= set(
-        metrics)
+    assert {"lodo_page_f1", "val_threshold", "lodo_page_f1.readability", "lodo_best_threshold.chinese-wce",
+            "lodo_page_f1_at_val_threshold"} <= set(metrics)
+    # The chosen threshold is the best of the held-out curve, so the validation threshold never beats it there.
+    assert metrics["lodo_page_f1"] >= metrics["lodo_page_f1_at_val_threshold"]
+    if metrics["threshold"] != metrics["val_threshold"]:
+        assert {"test_page_f1_at_val_threshold", "test_page_precision_at_val_threshold"} <= set(metrics)
 
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     client = MlflowClient()

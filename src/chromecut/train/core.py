@@ -108,6 +108,12 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
         if "renderer" in parts[split] and len(scores):
             metrics.update(renderer_metrics(split, parts[split], ys[split], probs[split], labelled[split], scores,
                                             bundle.threshold))
+    if choice.threshold != choice.val_threshold and len(parts["test"]):
+        # What the validation sites' threshold would have scored on the same test pages, to compare the policies.
+        at_val = page_scores(parts["test"], probs["test"], choice.val_threshold, pages)
+        if len(at_val):
+            for name in ("f1", "precision", "recall"):
+                metrics[f"test_page_{name}_at_val_threshold"] = float(at_val[name].mean())
     metrics["objective"] = metrics.get("val_page_f1", metrics.get("val_line_f1", 0.0))
     metrics["train_seconds"] = time.perf_counter() - started
     bundle.card = {

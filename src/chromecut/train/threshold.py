@@ -76,7 +76,8 @@ class ThresholdChoice:
         ``lodo``: :func:`reliability_table` of the held-out predictions; else empty.
     metrics : dict
         ``val_threshold``, and for ``lodo`` ``lodo_threshold``, ``lodo_page_f1`` (the mean at the chosen
-        threshold), ``lodo_page_f1.<dataset>``, ``lodo_best_threshold.<dataset>`` and ``lodo_seconds``.
+        threshold), ``lodo_page_f1_at_val_threshold`` (the same mean at the ``val`` policy's threshold),
+        ``lodo_page_f1.<dataset>``, ``lodo_best_threshold.<dataset>`` and ``lodo_seconds``.
     """
 
     policy: str
@@ -351,5 +352,6 @@ def choose_threshold(frame: pd.DataFrame, pages: pd.DataFrame, settings: TrainSe
         return validation
     threshold, curves, reliability = lodo_choice(held_out, pages, model.threshold_grid_points)
     metrics.update(curve_metrics(curves, threshold))
+    metrics["lodo_page_f1_at_val_threshold"] = curve_metrics(curves, val_threshold)["lodo_page_f1"]
     metrics["lodo_seconds"] = time.perf_counter() - started
     return ThresholdChoice("lodo", threshold, val_threshold, curves, reliability, metrics)
