@@ -238,6 +238,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-peers", action="store_true", help="score chromecut only")
     ev.add_argument("-j", "--jobs", type=int, default=1, help="processes for the peers")
     ev.add_argument("--out", type=Path, default=None, help="write the JSON report here")
+    ev.add_argument("--contributions", action="store_true",
+                    help="instead: train each fold on the permissive datasets, alone and with each research-only "
+                         "dataset, and report what each adds (reports/contributions-html.json)")
     bench_cli.add_bench_parser(commands)  # each benchmark's options load only when it is parsed
     # Also handed on by main(): the DVC pipeline's stages, each reading the composed params.yaml.
     commands.add_parser("pipeline", help="a stage of the DVC pipeline (prepare, train, evaluate, bench)",
@@ -253,7 +256,12 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     settings = TrainSettings(data=DataSettings(processed_dir=str(args.processed)),
                              features=FeatureSettings(mode=args.mode))
-    result = leave_one_dataset_out(settings, list(args.datasets), peers=not args.no_peers, n_jobs=args.jobs)
+    if args.contributions:
+        from chromecut.evaluate.contributions import dataset_contributions
+
+        result = dataset_contributions(settings, list(args.datasets))
+    else:
+        result = leave_one_dataset_out(settings, list(args.datasets), peers=not args.no_peers, n_jobs=args.jobs)
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

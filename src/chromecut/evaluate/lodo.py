@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -100,10 +101,15 @@ def page_languages(pages: pd.DataFrame, dataset: str) -> dict[str, str | None]:
 def leave_one_dataset_out(
     settings: TrainSettings, datasets: list[str] | None = None, *, peers: bool = True, n_jobs: int = 1,
     root: Path | None = None, fold_max_pages: int | None = FOLD_MAX_PAGES_DEFAULT,
+    train_datasets: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Run the leave-one-dataset-out evaluation in the settings' mode; returns per-dataset figures."""
+    """Run the leave-one-dataset-out evaluation in the settings' mode; returns per-dataset figures.
+
+    Each fold trains on every dataset but the held-out one, or on ``train_datasets`` but the held-out one.
+    """
     root = root or project_root()
     names = datasets or list(DATASETS)
+    pool = set(DATASETS if train_datasets is None else train_datasets)
     lines, pages = load_table(settings.data, root)
     frame = build_frame(lines, pages, list(DATASETS), replace(settings.data, max_pages_per_dataset=None))
     del lines
@@ -116,7 +122,9 @@ def leave_one_dataset_out(
         test = frame[frame["dataset"] == held_out]
         if test.empty:
             continue
-        others = frame[frame["dataset"] != held_out]
+        others = frame[(frame["dataset"] != held_out) & frame["dataset"].isin(pool)]
+        if others.empty:
+            continue
         if fold_max_pages is not None:
             keep = others.drop_duplicates("doc").groupby("dataset", sort=False).head(fold_max_pages)["doc"]
             others = others[others["doc"].isin(set(keep))]
@@ -163,6 +171,8 @@ def leave_one_dataset_out(
         results[held_out] = entry
         print(json.dumps({held_out: {k: v for k, v in entry.items() if k != "errors_by_kind"}}), flush=True)
     report: dict[str, Any] = {"mode": settings.features.mode, "fold_max_pages": fold_max_pages, "datasets": results}
+    if train_datasets is not None:
+        report["train_datasets"] = sorted(pool)
     if text_mode:
         report["held_out_renderers"] = list(settings.features.held_out_renderers)
     return report

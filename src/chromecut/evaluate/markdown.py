@@ -135,6 +135,25 @@ def render_lodo_html(report: Mapping[str, Any]) -> str:
     return caption + markdown_table(header, rows, [False, True, *([True] * len(tools))])
 
 
+def render_contributions(report: Mapping[str, Any]) -> str:
+    """Held-out page F1 of the permissive pool's fold models and of the pool plus each research-only dataset
+    (best of a row in bold; a dataset is never scored by its own candidate), and each candidate's mean gain."""
+    candidates = list(report.get("candidates", []))
+    pools = ["base", *candidates]
+    header = ["held-out dataset", "pages", "permissive", *(f"+ {c}" for c in candidates)]
+    rows = []
+    for name, record in report["datasets"].items():
+        scores = record.get("page_f1", {})
+        rows.append([name, fmt_int(record.get("pages")), *bold_best([_score(scores, p) for p in pools])])
+    gains = report.get("gains", {})
+    signed = [MISSING if gains.get(c) is None else f"{float(gains[c]):+.{F1_DIGITS}f}" for c in candidates]
+    rows.append(["mean gain over the permissive pool", "", "", *signed])
+    caption = (f"Leave-one-dataset-out page F1, each fold trained on the permissive datasets "
+               f"({', '.join(report.get('base', []))}) but the held-out one, alone or with one research-only "
+               f"dataset; at most {fmt_int(report.get('fold_max_pages'))} pages per training dataset.\n\n")
+    return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
+
+
 def render_lodo_text(report: Mapping[str, Any]) -> str:
     """Line F1 of chromecut's text model and jusText on every held-out dataset, and chromecut's page F1 beside
     the HTML-mode model of the same fold on the same pages (when the report has it)."""

@@ -30,6 +30,7 @@ from chromecut.evaluate.markdown import (
     render_bench_serve,
     render_bench_speed,
     render_bench_stream,
+    render_contributions,
     render_datasets,
     render_definitions,
     render_errors_by_kind,
@@ -48,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 LODO_HTML = "reports/lodo-html.json"
 LODO_TEXT = "reports/lodo-text.json"
+#: What ``chromecut evaluate --contributions`` writes: what each research-only dataset adds.
+CONTRIBUTIONS_HTML = "reports/contributions-html.json"
 BENCH_SPEED = "reports/bench-speed.json"
 PROFILE_HTML = "reports/profile-html.json"
 BENCH_DASK = "reports/bench-dask.json"
@@ -104,6 +107,7 @@ TABLES: dict[str, TableSpec] = {
     "renderers": TableSpec((DATA_REPORT,), render_renderers),
     "definitions": TableSpec((DEFINITIONS,), render_definitions),
     "errors-by-kind": TableSpec((LODO_HTML,), render_errors_by_kind),
+    "contributions-html": TableSpec((CONTRIBUTIONS_HTML,), render_contributions),
 }
 
 

@@ -18,6 +18,7 @@ from chromecut.settings import DataSettings, FeatureSettings, TrainSettings
 from chromecut.train.frame import RENDERINGS_FILE
 
 DATASET = "readability"
+OTHER = "wcxb"
 PROSE = "Scientists found that the delta is sinking faster than expected, they say."
 PAGE = f"<html><body><nav><a href='/'>Home</a></nav><p>{PROSE}</p><footer>Contact us</footer></body></html>"
 
@@ -28,10 +29,13 @@ def _prepared(folder: Path) -> None:
     lines = frame.assign(dataset=DATASET, page_id="1", domain="example.com", split="test", license="MIT",
                          permissive=True, label=np.where(content, Label.CONTENT, Label.CHROME).astype(np.int8),
                          align_score=1.0)
+    # The same page in a second dataset: the folds of DATASET train on it.
+    lines = pd.concat([lines, lines.assign(dataset=OTHER, domain="example.org", split="train")], ignore_index=True)
     lines[list(LINE_COLUMNS)].to_parquet(folder / LINES_FILE)
-    pd.DataFrame({"dataset": [DATASET], "page_id": ["1"], "error": [None], "gold_kind": ["text"],
-                  "gold_coverage": [1.0], "title": [""], "language": ["en"], "gold_text": [PROSE],
-                  "with_snippets": [[]], "without_snippets": [[]]}).to_parquet(folder / PAGES_FILE)
+    pd.DataFrame({"dataset": [DATASET, OTHER], "page_id": ["1", "1"], "error": [None, None],
+                  "gold_kind": ["text", "text"], "gold_coverage": [1.0, 1.0], "title": ["", ""],
+                  "language": ["en", "en"], "gold_text": [PROSE, PROSE], "with_snippets": [[], []],
+                  "without_snippets": [[], []]}).to_parquet(folder / PAGES_FILE)
     dumps = {"html-text": ["Home", PROSE, "Contact us"], "inscriptis": ["Home Contact", PROSE]}
     rows = [{"dataset": DATASET, "page_id": "1", "domain": "example.com", "split": "test", "renderer": renderer,
              "line": i, "text": text, "label": int(Label.CONTENT if text == PROSE else Label.CHROME)}
@@ -79,3 +83,20 @@ def test_the_renderer_table_sets_text_mode_beside_html_mode_and_marks_held_out_r
     assert "| inscriptis (held out) | 1 | 1.000 |" in table and "| html-text | 1 | 1.000 |" in table
     assert "HTML mode page F1" in markdown.render_lodo_text(report)
     assert markdown.lodo_peers(report) == ["justext"]
+
+
+def test_folds_train_only_on_the_pool_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    trained: list[set[str]] = []
+
+    def fold_model(frame: pd.DataFrame, *args: Any) -> _KeepProse:
+        trained.append(set(frame["dataset"]))
+        return _KeepProse()
+
+    monkeypatch.setattr(lodo, "_fold_model", fold_model)
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    everyone = lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path)
+    assert trained == [{OTHER}] and set(everyone["datasets"]) == {DATASET} and "train_datasets" not in everyone
+    # The pool holds only the held-out dataset: no fold can train, none is reported.
+    alone = lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path, train_datasets=[DATASET])
+    assert alone["datasets"] == {} and alone["train_datasets"] == [DATASET] and trained == [{OTHER}]
