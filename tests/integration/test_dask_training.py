@@ -23,13 +23,16 @@ pytestmark = [
     pytest.mark.data,
 ]
 #: How far the Dask model's scores may be from the local model's: data-parallel LightGBM builds its trees from
-#: histograms merged across workers, so they differ a little from the single-process ones, and from one Dask
-#: run to the next. Both models decide at the same fixed threshold: tuned on this table's few validation
-#: pages, the threshold turned those small differences into test page F1 differences of 0.018-0.040. At the
-#: fixed threshold (this test's two trainings, the Dask one repeated 4 times) test page F1 differed by
-#: 0.0004-0.0038 and line PR-AUC by 0.009-0.025 (0.007-0.020 in 4 more runs with tuned thresholds).
-PAGE_F1_NOISE = 0.02
-PR_AUC_NOISE = 0.04
+#: histograms merged across workers, and its bin boundaries from each worker's share of the table, so on this
+#: table of a few dozen pages the trees differ from the single-process ones, and from one Dask run to the next
+#: (both workers always held one partition; which one is which likely follows their addresses). Measured at
+#: the fixed threshold, 8 Dask runs against the local model: test page F1 -0.029 to +0.011, line PR-AUC -0.044
+#: to +0.005 (an earlier bound of 0.02 / 0.04, from 4 runs, failed on a fifth). A broken Dask path (labels out of
+#: line with the features) scores near chance, far outside these bounds and below MIN_PAGE_F1.
+PAGE_F1_NOISE = 0.04
+PR_AUC_NOISE = 0.06
+#: The Dask model's test page F1 was 0.928-0.968 in those runs (the local model's 0.957).
+MIN_PAGE_F1 = 0.85
 #: The decision threshold of both models.
 THRESHOLD = 0.5
 ROUNDS = 40
@@ -44,7 +47,7 @@ def test_dask_training_is_tracked_and_scores_like_the_local_model(prepared: Path
 
     assert abs(remote["test_page_f1"] - local["test_page_f1"]) <= PAGE_F1_NOISE
     assert abs(remote["test_line_pr_auc"] - local["test_line_pr_auc"]) <= PR_AUC_NOISE
-    assert remote["test_page_f1"] > 0.5 and remote["threshold"] == THRESHOLD
+    assert remote["test_page_f1"] > MIN_PAGE_F1 and remote["threshold"] == THRESHOLD
 
     bundle = Bundle.load(tmp_path / "dask" / "bundle")
     assert bundle.classifier.context_booster_ is not None
