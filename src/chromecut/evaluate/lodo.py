@@ -101,11 +101,13 @@ def page_languages(pages: pd.DataFrame, dataset: str) -> dict[str, str | None]:
 def leave_one_dataset_out(
     settings: TrainSettings, datasets: list[str] | None = None, *, peers: bool = True, n_jobs: int = 1,
     root: Path | None = None, fold_max_pages: int | None = FOLD_MAX_PAGES_DEFAULT,
-    train_datasets: Sequence[str] | None = None,
+    train_datasets: Sequence[str] | None = None, held_out_max_pages: int | None = None,
 ) -> dict[str, Any]:
     """Run the leave-one-dataset-out evaluation in the settings' mode; returns per-dataset figures.
 
-    Each fold trains on every dataset but the held-out one, or on ``train_datasets`` but the held-out one.
+    Each fold trains on every dataset but the held-out one, or on ``train_datasets`` but the held-out one, and
+    scores every page of the held-out one, or its first ``held_out_max_pages`` in page order (the same pages
+    whatever the fold trained on).
     """
     root = root or project_root()
     names = datasets or list(DATASETS)
@@ -120,6 +122,8 @@ def leave_one_dataset_out(
     for held_out in names:
         started = time.perf_counter()
         test = frame[frame["dataset"] == held_out]
+        if held_out_max_pages is not None:
+            test = test[test["doc"].isin(set(sorted(test["doc"].unique())[:held_out_max_pages]))]
         if test.empty:
             continue
         others = frame[(frame["dataset"] != held_out) & frame["dataset"].isin(pool)]
@@ -173,6 +177,8 @@ def leave_one_dataset_out(
     report: dict[str, Any] = {"mode": settings.features.mode, "fold_max_pages": fold_max_pages, "datasets": results}
     if train_datasets is not None:
         report["train_datasets"] = sorted(pool)
+    if held_out_max_pages is not None:
+        report["held_out_max_pages"] = held_out_max_pages
     if text_mode:
         report["held_out_renderers"] = list(settings.features.held_out_renderers)
     return report

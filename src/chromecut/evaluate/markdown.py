@@ -150,7 +150,8 @@ def render_contributions(report: Mapping[str, Any]) -> str:
     rows.append(["mean gain over the permissive pool", "", "", *signed])
     caption = (f"Leave-one-dataset-out page F1, each fold trained on the permissive datasets "
                f"({', '.join(report.get('base', []))}) but the held-out one, alone or with one research-only "
-               f"dataset; at most {fmt_int(report.get('fold_max_pages'))} pages per training dataset.\n\n")
+               f"dataset; at most {fmt_int(report.get('fold_max_pages'))} pages per training dataset, at most "
+               f"{fmt_int(report.get('held_out_max_pages'))} scored per held-out dataset.\n\n")
     return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 

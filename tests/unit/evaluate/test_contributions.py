@@ -16,7 +16,7 @@ BONUS = {"dragnet": 0.05, "cleaneval": -0.02}
 
 def _fake_lodo(calls: list[tuple[list[str], list[str]]]) -> Any:
     def lodo(settings: TrainSettings, datasets: list[str], *, peers: bool, root: Any, fold_max_pages: Any,
-             train_datasets: list[str]) -> dict[str, Any]:
+             train_datasets: list[str], held_out_max_pages: Any) -> dict[str, Any]:
         assert not peers
         calls.append((list(datasets), list(train_datasets)))
         bonus = sum(BONUS.get(d, 0.0) for d in train_datasets)
