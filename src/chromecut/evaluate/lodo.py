@@ -106,8 +106,8 @@ def leave_one_dataset_out(
     """Run the leave-one-dataset-out evaluation in the settings' mode; returns per-dataset figures.
 
     Each fold trains on every dataset but the held-out one, or on ``train_datasets`` but the held-out one, and
-    scores every page of the held-out one, or its first ``held_out_max_pages`` in page order (the same pages
-    whatever the fold trained on).
+    scores every page of the held-out one, or ``held_out_max_pages`` of them drawn with the settings' seed (the
+    same pages whatever the fold trained on).
     """
     root = root or project_root()
     names = datasets or list(DATASETS)
@@ -123,7 +123,9 @@ def leave_one_dataset_out(
         started = time.perf_counter()
         test = frame[frame["dataset"] == held_out]
         if held_out_max_pages is not None:
-            test = test[test["doc"].isin(set(sorted(test["doc"].unique())[:held_out_max_pages]))]
+            docs = np.array(sorted(test["doc"].unique()), dtype=object)
+            drawn = np.random.default_rng(settings.seed).permutation(len(docs))[:held_out_max_pages]
+            test = test[test["doc"].isin(set(docs[drawn]))]
         if test.empty:
             continue
         others = frame[(frame["dataset"] != held_out) & frame["dataset"].isin(pool)]

@@ -100,3 +100,13 @@ def test_folds_train_only_on_the_pool_asked_for(tmp_path: Path, monkeypatch: pyt
     # The pool holds only the held-out dataset: no fold can train, none is reported.
     alone = lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path, train_datasets=[DATASET])
     assert alone["datasets"] == {} and alone["train_datasets"] == [DATASET] and trained == [{OTHER}]
+
+
+def test_held_out_pages_can_be_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    monkeypatch.setattr(lodo, "_fold_model", lambda *args: _KeepProse())
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    one = lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path, held_out_max_pages=1)
+    none = lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path, held_out_max_pages=0)
+    assert one["datasets"][DATASET]["pages"] == 1 and one["held_out_max_pages"] == 1
+    assert none["datasets"] == {}
