@@ -1,8 +1,9 @@
-"""Hold the Rust text-mode featurizer to the Python one on the datasets' lines, and time both.
+"""Hold the Rust featurizer to the Python one on the datasets' lines, and time both.
 
 From the prepared line table (``data/processed/lines.parquet``), takes up to ``--pages`` pages of every dataset
-(``doc`` = dataset/page_id, lines in order, markup dropped), fits ``Featurizer("text")`` on ``--fit-pages`` other
-pages of each, and transforms the first set with both engines. Prints, per feature, the largest absolute
+(``doc`` = dataset/page_id, lines in order; ``--mode text`` drops the markup, ``--mode html`` keeps it and adds
+each page's title from ``pages.parquet`` beside it), fits ``Featurizer(mode)`` on ``--fit-pages`` other pages of
+each, and transforms the first set with both engines. Prints, per feature, the largest absolute
 difference of the float64 columns (before the float32 cast) and how many rows differ by more than ``--tolerance``
 (NaN against NaN is equal), whether the float32 tables are identical, and each engine's lines/s of ``transform``
 end to end (frame in, feature table out) on batches of ``--batch-pages`` pages, as inference featurises (one
@@ -10,6 +11,9 @@ thread: run it with OMP_NUM_THREADS=1). The leave-one-out transform of the fitte
 contract.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/feature_parity.py --pages 400 --sections both
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/feature_parity.py --mode html --pages 400 --kinds both
+
+(``--sections`` applies to text mode, ``--kinds`` to HTML mode.)
 """
 
 from __future__ import annotations
@@ -24,14 +28,24 @@ import numpy.typing as npt
 import pandas as pd
 
 from chromecut.features import Featurizer, native
+from chromecut.features.frame import MARKUP_COLUMNS
 
 LINES_DEFAULT = Path("data/processed/lines.parquet")
+#: The page table beside the line table (its ``title`` column), for HTML mode.
+PAGES_NAME = "pages.parquet"
 
 
-def text_frames(path: Path, pages: int, fit_pages: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(fit frame, transform frame): text line frames of disjoint pages, every dataset."""
-    table = pd.read_parquet(path, columns=["dataset", "page_id", "line", "text", "domain"])
+def line_frames(path: Path, pages: int, fit_pages: int, seed: int, mode: str = "text"
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(fit frame, transform frame): line frames of disjoint pages, every dataset; in ``html`` mode with the
+    markup columns and the page's title."""
+    markup = list(MARKUP_COLUMNS) if mode == "html" else []
+    table = pd.read_parquet(path, columns=["dataset", "page_id", "line", "text", "domain", *markup])
     table["doc"] = table["dataset"].astype(str) + "/" + table["page_id"].astype(str)
+    if mode == "html":
+        titles = pd.read_parquet(path.parent / PAGES_NAME, columns=["dataset", "page_id", "title"])
+        titles["doc"] = titles["dataset"].astype(str) + "/" + titles["page_id"].astype(str)
+        table = table.merge(titles[["doc", "title"]].drop_duplicates("doc"), on="doc", how="left")
     rng = np.random.default_rng(seed)
     fit_docs: list[str] = []
     docs: list[str] = []
@@ -40,7 +54,7 @@ def text_frames(path: Path, pages: int, fit_pages: int, seed: int) -> tuple[pd.D
         rng.shuffle(unique)
         docs.extend(unique[:pages].tolist())
         fit_docs.extend(unique[pages:pages + fit_pages].tolist())
-    table = table[["doc", "line", "text", "domain"]]
+    table = table[["doc", "line", "text", *markup, *(["title"] if mode == "html" else []), "domain"]]
 
     def frame(chosen: list[str]) -> pd.DataFrame:
         part = table[table["doc"].isin(set(chosen))]
@@ -87,25 +101,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=Path, default=LINES_DEFAULT)
     parser.add_argument("--pages", type=int, default=400, help="pages per dataset to transform")
     parser.add_argument("--fit-pages", type=int, default=200, help="other pages per dataset to fit on")
-    parser.add_argument("--sections", choices=("off", "on", "both"), default="both")
+    parser.add_argument("--mode", choices=("text", "html"), default="text")
+    parser.add_argument("--sections", choices=("off", "on", "both"), default="both", help="text mode")
+    parser.add_argument("--kinds", choices=("off", "on", "both"), default="both", help="html mode")
     parser.add_argument("--tolerance", type=float, default=1e-9)
     parser.add_argument("--repeat", type=int, default=3, help="timing runs (the best counts)")
     parser.add_argument("--batch-pages", type=int, default=100, help="pages per transform in the timing")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--all", action="store_true", help="print every feature, not only those that differ")
     args = parser.parse_args(argv)
-    fit_frame, frame = text_frames(args.lines, args.pages, args.fit_pages, args.seed)
+    fit_frame, frame = line_frames(args.lines, args.pages, args.fit_pages, args.seed, args.mode)
     print(f"fit: {fit_frame['doc'].nunique():,} pages, {len(fit_frame):,} lines; "
           f"transform: {frame['doc'].nunique():,} pages, {len(frame):,} lines")
+    per_dataset = frame.drop_duplicates("doc")["doc"].str.split("/").str[0].value_counts().sort_index()
+    print("transformed pages per dataset (all of a dataset's pages when it has fewer): "
+          + ", ".join(f"{name} {count}" for name, count in per_dataset.items()))
     failed = False
-    for sections in {"off": [False], "on": [True], "both": [False, True]}[args.sections]:
-        python = Featurizer("text", section_features=sections).fit(fit_frame)
-        rust = Featurizer("text", section_features=sections, engine="rust").fit(fit_frame)
+    choices = {"off": [False], "on": [True], "both": [False, True]}
+    variants = choices[args.sections] if args.mode == "text" else choices[args.kinds]
+    for flag in variants:
+        option = "section_features" if args.mode == "text" else "kind_features"
+        python = Featurizer(args.mode, **{option: flag}).fit(fit_frame)  # type: ignore[arg-type]
+        rust = Featurizer(args.mode, **{option: flag}, engine="rust").fit(fit_frame)  # type: ignore[arg-type]
         names = python.feature_names_
-        print(f"\n== section_features={sections}: {len(names)} features")
-        for label, part, leave_one_out in (("transform", frame, False), ("fit_transform", fit_frame, True)):
-            reference = python._columns(part, leave_one_out)
-            got = native.text_features(rust, part, leave_one_out, dtype=np.float64)
+        print(f"\n== {args.mode} mode, {option}={flag}: {len(names)} features")
+        # Leave-one-out on the fit pages, and on the transformed pages refitted on themselves: every dataset has
+        # pages there, also those too small to leave pages for the fit set.
+        refit = (Featurizer(args.mode, **{option: flag}).fit(frame),  # type: ignore[arg-type]
+                 Featurizer(args.mode, **{option: flag}, engine="rust").fit(frame))  # type: ignore[arg-type]
+        checks = (("transform", frame, False, (python, rust)), ("fit_transform", fit_frame, True, (python, rust)),
+                  ("fit_transform (refitted on the transformed pages)", frame, True, refit))
+        for label, part, leave_one_out, (py_fitted, rs_fitted) in checks:
+            reference = py_fitted._columns(part, leave_one_out)
+            got = native.features(rs_fitted, part, leave_one_out, dtype=np.float64)
             worst, rows = compare(reference, got, names, args.tolerance)
             differing = [r for r in rows if r[2] or r[1] > 0]
             print(f"{label}: largest difference {worst:.3g}; features beyond {args.tolerance:g}: "

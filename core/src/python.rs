@@ -1,8 +1,9 @@
 //! The PyO3 boundary: `chromecut._core`. Converts Python inputs to [`crate::batch::Input`]s, releases the GIL
 //! for the batch, and hands the columns back as NumPy arrays and a few lists (one object per page or per
 //! distinct string, never per node); `Forest`, [`crate::trees::Forest`] over NumPy feature matrices; and
-//! `TextFeaturizer`, [`crate::features::TextFeaturizer`] over a batch of lines given as one string, the feature
-//! matrix back as one NumPy array.
+//! `TextFeaturizer`, [`crate::features::TextFeaturizer`] over a batch of lines given as one string (in HTML mode
+//! with the markup columns as NumPy arrays and lists of the distinct strings), the feature matrix back as one
+//! NumPy array.
 
 use numpy::ndarray::Array2;
 use numpy::{
@@ -14,7 +15,10 @@ use pyo3::types::string::PyStringData;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::batch::{segment_batch, Input};
-use crate::features::{self, sections::SectionSpec, tables::LowerCase, tables::RegexText};
+use crate::features::kinds::KindSpec;
+use crate::features::markup::{MarkupInput, MarkupSpec};
+use crate::features::normalise::{MapSpec, TokenizerSpec};
+use crate::features::{self, sections::SectionSpec, tables::LowerCase, tables::RegexText, HtmlSpec};
 use crate::trees::{self, Feature};
 
 #[global_allocator]
@@ -166,8 +170,8 @@ fn predict_array<'py, T: Element + Feature>(
     Ok(scores.into_pyarray(py))
 }
 
-/// Text-mode featurisation (see `crate::features`), built by `chromecut.features.native.build` from a dict of
-/// everything the Python featurizer reads.
+/// Featurisation of text or HTML mode (see `crate::features`), built by `chromecut.features.native.build` from a
+/// dict of everything the Python featurizer reads.
 #[pyclass(frozen, module = "chromecut._core")]
 struct TextFeaturizer {
     inner: features::TextFeaturizer,
@@ -187,6 +191,194 @@ fn u32_array(spec: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<u32>> {
 
 fn code_points(text: &str) -> Vec<u32> {
     text.chars().map(u32::from).collect()
+}
+
+/// A str's own code points (lone surrogates included).
+fn str_code_points(text: &Bound<'_, PyString>) -> PyResult<Vec<u32>> {
+    // SAFETY: `text` is borrowed for the call and a str is immutable; the view is copied at once.
+    Ok(match unsafe { text.data()? } {
+        PyStringData::Ucs1(data) => data.iter().map(|&c| u32::from(c)).collect(),
+        PyStringData::Ucs2(data) => data.iter().map(|&c| u32::from(c)).collect(),
+        PyStringData::Ucs4(data) => data.to_vec(),
+    })
+}
+
+/// A stand-in text plan (`RegexPlan.spec()`): `ascii`, `codes`, `stand_ins` (word, digit, space, other).
+fn regex_text(spec: &Bound<'_, PyDict>) -> PyResult<RegexText> {
+    let ascii: Bound<'_, PyBytes> = spec_item!(spec, "ascii");
+    let codes: Vec<(u32, Bound<'_, PyBytes>)> = spec_item!(spec, "codes");
+    let stand_ins: Bound<'_, PyBytes> = spec_item!(spec, "stand_ins");
+    let &[word, digit, space, other] = stand_ins.as_bytes() else {
+        return Err(PyValueError::new_err("stand_ins must be four bytes: word, digit, space, other"));
+    };
+    Ok(RegexText {
+        ascii: ascii.as_bytes().to_vec(),
+        codes: codes.iter().map(|(cp, code)| (*cp, code.as_bytes().to_vec())).collect(),
+        word,
+        digit,
+        space,
+        other,
+    })
+}
+
+fn map_spec(spec: &Bound<'_, PyDict>, key: &str) -> PyResult<MapSpec> {
+    let table: Bound<'_, PyDict> =
+        spec.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.to_string()))?.extract()?;
+    Ok(MapSpec {
+        sources: u32_array(&table, "sources")?,
+        offsets: u32_array(&table, "offsets")?,
+        targets: u32_array(&table, "targets")?,
+    })
+}
+
+/// The rows of a 2-D `uint32` array with `width` columns.
+fn u32_rows(spec: &Bound<'_, PyDict>, key: &str, width: usize) -> PyResult<Vec<Vec<u32>>> {
+    let value = spec.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.to_string()))?;
+    let array: PyReadonlyArray2<'_, u32> = value.extract()?;
+    if array.shape()[1] != width {
+        return Err(PyValueError::new_err(format!("{key} must have {width} columns")));
+    }
+    Ok(array.as_array().rows().into_iter().map(|r| r.to_vec()).collect())
+}
+
+fn kind_spec(spec: &Bound<'_, PyDict>, attr_regex_text: RegexText) -> PyResult<KindSpec> {
+    let regex_spec: Bound<'_, PyDict> = spec_item!(spec, "kind_regex_text");
+    let combining = u32_rows(spec, "combining", 2)?;
+    let compositions = u32_rows(spec, "compositions", 3)?;
+    let classes = combining
+        .iter()
+        .map(|r| u8::try_from(r[1]).map(|c| (r[0], c)))
+        .collect::<Result<_, _>>()
+        .map_err(|_| PyValueError::new_err("combining classes are below 256"))?;
+    let names: Vec<String> = spec_item!(spec, "entity_names");
+    let values: Vec<String> = spec_item!(spec, "entity_values");
+    if names.len() != values.len() {
+        return Err(PyValueError::new_err("one entity value per name"));
+    }
+    Ok(KindSpec {
+        feature_kinds: spec_item!(spec, "feature_kinds"),
+        article_features: spec_item!(spec, "article_features"),
+        limits: spec_item!(spec, "kind_limits"),
+        groups: spec_item!(spec, "kind_groups"),
+        content_regex: spec_item!(spec, "kind_content_regex"),
+        attr_regex_text,
+        regex_text: regex_text(&regex_spec)?,
+        regexes: spec_item!(spec, "kind_regexes"),
+        phrases: spec_item!(spec, "kind_phrases"),
+        number_signs: spec_item!(spec, "number_signs"),
+        cell_tags: spec_item!(spec, "cell_tags"),
+        caption_tags: spec_item!(spec, "caption_tags"),
+        credit_sign: spec_item!(spec, "credit_sign"),
+        email_sign: spec_item!(spec, "email_sign"),
+        isdigit_spans: u32_array(spec, "isdigit_spans")?,
+        landmarks: spec_item!(spec, "kind_landmarks"),
+        tokenizer: TokenizerSpec {
+            cjk_spans: u32_array(spec, "token_cjk_spans")?,
+            word_spans: u32_array(spec, "token_word_spans")?,
+            casefold: map_spec(spec, "casefold")?,
+            nfkd: map_spec(spec, "nfkd")?,
+            combining: classes,
+            compositions: compositions.iter().map(|r| (r[0], r[1], r[2])).collect(),
+            quotes: spec_item!(spec, "quotes"),
+            entities: names.into_iter().zip(values).collect(),
+            invalid_charrefs: spec_item!(spec, "invalid_charrefs"),
+            invalid_codepoints: spec_item!(spec, "invalid_codepoints"),
+        },
+    })
+}
+
+/// HTML mode's part of the spec (`chromecut.features.native._html_spec`), with the main text's thresholds.
+fn html_spec(spec: &Bound<'_, PyDict>, main_min_tokens: f64, main_max_gap: usize) -> PyResult<HtmlSpec> {
+    let attr: Bound<'_, PyDict> = spec_item!(spec, "attr_regex_text");
+    let attr_regex_text = regex_text(&attr)?;
+    let kinds = if spec.contains("feature_kinds")? { Some(kind_spec(spec, attr_regex_text.clone())?) } else { None };
+    Ok(HtmlSpec {
+        markup: MarkupSpec {
+            tag_vocabulary: spec_item!(spec, "tag_vocabulary"),
+            landmark_features: spec_item!(spec, "landmark_features"),
+            attr_regex_text,
+            attr_families: spec_item!(spec, "attr_families"),
+            title_word_spans: u32_array(spec, "title_word_spans")?,
+        },
+        kinds,
+        main_min_tokens,
+        main_max_gap,
+    })
+}
+
+/// The markup columns of a batch, owned (see [`MarkupInput`]).
+struct MarkupColumns {
+    tag: Vec<i64>,
+    tags: Vec<String>,
+    floats: [Vec<f64>; 6],
+    depth_code: Vec<i64>,
+    attr: Vec<i64>,
+    attr_lists: Vec<Vec<u32>>,
+    title: Option<Vec<i64>>,
+    titles: Vec<Vec<u32>>,
+}
+
+/// The float columns of [`MarkupColumns`], in order.
+const MARKUP_FLOATS: [&str; 6] = ["heading", "list_item", "depth", "link_chars", "link_count", "landmarks"];
+
+impl MarkupColumns {
+    fn extract(markup: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let ints = |key: &str| -> PyResult<Vec<i64>> {
+            let array: PyReadonlyArray1<'_, i64> =
+                markup.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.to_string()))?.extract()?;
+            Ok(array.as_array().to_vec())
+        };
+        let floats = |key: &str| -> PyResult<Vec<f64>> {
+            let array: PyReadonlyArray1<'_, f64> =
+                markup.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.to_string()))?.extract()?;
+            Ok(array.as_array().to_vec())
+        };
+        let strings = |key: &str| -> PyResult<Vec<Vec<u32>>> {
+            let list: Vec<Bound<'_, PyString>> =
+                markup.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.to_string()))?.extract()?;
+            list.iter().map(str_code_points).collect()
+        };
+        let title = match markup.get_item("title")? {
+            Some(value) if !value.is_none() => Some(value.extract::<PyReadonlyArray1<'_, i64>>()?.as_array().to_vec()),
+            _ => None,
+        };
+        Ok(MarkupColumns {
+            tag: ints("tag")?,
+            tags: spec_item!(markup, "tags"),
+            floats: [
+                floats(MARKUP_FLOATS[0])?,
+                floats(MARKUP_FLOATS[1])?,
+                floats(MARKUP_FLOATS[2])?,
+                floats(MARKUP_FLOATS[3])?,
+                floats(MARKUP_FLOATS[4])?,
+                floats(MARKUP_FLOATS[5])?,
+            ],
+            depth_code: ints("depth_code")?,
+            attr: ints("attr")?,
+            attr_lists: strings("attr_lists")?,
+            title,
+            titles: strings("titles")?,
+        })
+    }
+
+    fn input(&self) -> MarkupInput<'_> {
+        let [heading, list_item, depth, link_chars, link_count, landmarks] = &self.floats;
+        MarkupInput {
+            tag: &self.tag,
+            tags: &self.tags,
+            heading,
+            list_item,
+            depth,
+            depth_code: &self.depth_code,
+            link_chars,
+            link_count,
+            landmarks,
+            attr: &self.attr,
+            attr_lists: &self.attr_lists,
+            title: self.title.as_deref(),
+            titles: &self.titles,
+        }
+    }
 }
 
 fn sizes(array: &PyReadonlyArray1<'_, i64>, what: &str) -> PyResult<Vec<usize>> {
@@ -286,6 +478,14 @@ impl TextFeaturizer {
             sections,
             frequency_keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
             frequency_counts: counts.as_array().to_vec(),
+            html: match spec.get_item("html")? {
+                Some(html) if !html.is_none() => Some(html_spec(
+                    html.cast()?,
+                    spec_item!(spec, "main_min_tokens"),
+                    spec_item!(spec, "main_max_gap"),
+                )?),
+                _ => None,
+            },
         };
         features::TextFeaturizer::new(spec).map(|inner| TextFeaturizer { inner }).map_err(PyValueError::new_err)
     }
@@ -297,9 +497,10 @@ impl TextFeaturizer {
     }
 
     /// The feature matrix (lines x names, float32 or float64) of lines `text` (joined by `\n`, `lengths` code
-    /// points each), pages of `page_sizes` lines; `source` and `domain` are codes per line (-1: no domain).
-    /// The GIL is released while the batch is featurised.
-    #[pyo3(signature = (text, lengths, page_sizes, source, *, domain = None, leave_one_out = false, float64 = false))]
+    /// points each), pages of `page_sizes` lines; `source` and `domain` are codes per line (-1: no domain);
+    /// `markup`, HTML mode's markup columns (see `_core.pyi`). The GIL is released while the batch is featurised.
+    #[pyo3(signature = (text, lengths, page_sizes, source, *, domain = None, leave_one_out = false, float64 = false,
+                        markup = None))]
     #[allow(clippy::too_many_arguments)]
     fn features<'py>(
         &self,
@@ -311,19 +512,15 @@ impl TextFeaturizer {
         domain: Option<PyReadonlyArray1<'py, i64>>,
         leave_one_out: bool,
         float64: bool,
+        markup: Option<Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let markup = markup.as_ref().map(MarkupColumns::extract).transpose()?;
         let lengths = sizes(&lengths, "lengths")?;
         let page_sizes = sizes(&page_sizes, "page_sizes")?;
         let source = source.as_array().to_vec();
         let domain = domain.map(|d| d.as_array().to_vec());
-        // The str's own code points (lone surrogates included), widened to u32.
-        // SAFETY: `text` is borrowed for the call and a str is immutable; the view is copied before the GIL is
-        // released.
-        let cps: Vec<u32> = match unsafe { text.data()? } {
-            PyStringData::Ucs1(data) => data.iter().map(|&c| u32::from(c)).collect(),
-            PyStringData::Ucs2(data) => data.iter().map(|&c| u32::from(c)).collect(),
-            PyStringData::Ucs4(data) => data.to_vec(),
-        };
+        // The str's own code points, widened to u32 (copied before the GIL is released).
+        let cps = str_code_points(text)?;
         let width = self.inner.names().len();
         let n = lengths.len();
         let inner = &self.inner;
@@ -334,6 +531,7 @@ impl TextFeaturizer {
             source: &source,
             domain: domain.as_deref(),
             leave_one_out,
+            markup: markup.as_ref().map(MarkupColumns::input),
         };
         let error = |e: features::InputError| PyValueError::new_err(e.to_string());
         let shape_error = |e: numpy::ndarray::ShapeError| PyValueError::new_err(e.to_string());

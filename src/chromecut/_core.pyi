@@ -69,10 +69,35 @@ class Forest:
     def predict_proba(self, features: npt.NDArray[np.float32] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Probabilities of the positive class of a binary model: LightGBM's ``predict()``."""
 
+class MarkupColumns(TypedDict):
+    """HTML mode's markup columns of a batch (:func:`chromecut.features.native.markup_columns`), one entry per
+    line; strings as codes into lists of the distinct ones."""
+
+    #: Index in ``tags`` (-1: no tag).
+    tag: npt.NDArray[np.int64]
+    tags: list[str]
+    #: The numeric columns as float64 (NaN for what is not a number).
+    heading: npt.NDArray[np.float64]
+    list_item: npt.NDArray[np.float64]
+    depth: npt.NDArray[np.float64]
+    link_chars: npt.NDArray[np.float64]
+    link_count: npt.NDArray[np.float64]
+    landmarks: npt.NDArray[np.float64]
+    #: Lines with the same ``depth`` value share a code (``pd.factorize``).
+    depth_code: npt.NDArray[np.int64]
+    #: Index in ``attr_lists`` (each a line's class/id words).
+    attr: npt.NDArray[np.int64]
+    attr_lists: list[str]
+    #: Index in ``titles``; ``None``: the frame has no title column.
+    title: npt.NDArray[np.int64] | None
+    titles: list[str]
+
 class TextFeaturizer:
-    """Text-mode featurisation (core/src/features), built by :func:`chromecut.features.native.build` from a dict
-    of everything the Python featurizer reads (tables, word lists, thresholds, translated regexes, the corpus
-    line-frequency table). Raises ``ValueError`` for a spec it cannot use (an unknown feature name, a bad regex)."""
+    """Featurisation of text or HTML mode (core/src/features), built by :func:`chromecut.features.native.build`
+    from a dict of everything the Python featurizer reads (tables, word lists, thresholds, translated regexes, the
+    corpus line-frequency table, and in HTML mode under ``html`` the markup vocabularies, the class/id word
+    patterns, the kinds' rules' words and regexes and the scores' tokenizer's tables). Raises ``ValueError`` for a
+    spec it cannot use (an unknown feature name, a bad regex)."""
 
     def __init__(self, spec: Mapping[str, Any]) -> None: ...
     #: The output columns, in order.
@@ -88,7 +113,10 @@ class TextFeaturizer:
         domain: npt.NDArray[np.int64] | None = None,
         leave_one_out: bool = False,
         float64: bool = False,
+        markup: MarkupColumns | None = None,
     ) -> npt.NDArray[np.float32] | npt.NDArray[np.float64]:
         """The feature matrix (lines x :attr:`names`) of lines joined by ``"\\n"`` in ``text`` (``lengths`` code
         points each), in pages of ``page_sizes`` lines; ``source`` and ``domain`` are codes per line (-1: no
-        domain). The GIL is released meanwhile. ``ValueError`` when the sizes do not fit together."""
+        domain); ``markup``: the markup columns, which an HTML-mode featurizer needs. The GIL is released
+        meanwhile. ``ValueError`` when the sizes do not fit together, a code is out of its list, or the markup is
+        missing in HTML mode."""

@@ -1,6 +1,7 @@
-//! Text-mode featurisation: the port of `chromecut.features.Featurizer("text")` (with or without its section
-//! features) for a batch of pages at a time. Lines in (their code points joined by `\n`, their lengths, the
-//! pages' sizes, each line's source page and domain), the feature matrix out, columns in the order asked.
+//! Featurisation: the port of `chromecut.features.Featurizer("text")` (with or without its section features) and
+//! of `Featurizer("html")` (with or without its kind features) for a batch of pages at a time. Lines in (their
+//! code points joined by `\n`, their lengths, the pages' sizes, each line's source page and domain, in HTML mode
+//! the markup columns), the feature matrix out, columns in the order asked.
 //!
 //! Everything the features read comes from the Python side at construction ([`Spec`]): the character tables,
 //! the lower case, the word lists, the thresholds and the regexes, so the two engines share one source.
@@ -9,9 +10,16 @@
 //! - [`batch`]: the lines and pages, and NumPy's reductions;
 //! - [`text`]: length, position, character, page, prose and neighbour families;
 //! - [`words`]: word tokens, keywords, stopwords; [`patterns`]: the pattern family;
-//! - [`repetition`]: repeated lines; [`sections`]: the section-aware families.
+//! - [`repetition`]: repeated lines; [`sections`]: the section-aware families;
+//! - HTML mode ([`HtmlSpec`], the markup columns in [`markup::MarkupInput`]): [`markup`] (links, tags, landmarks,
+//!   class/id words, title), [`container`], [`kinds`] (kind evidence and the article's boundaries) and the
+//!   scores' tokenizer it reads, [`normalise`].
 
 pub mod batch;
+pub mod container;
+pub mod kinds;
+pub mod markup;
+pub mod normalise;
 pub mod patterns;
 pub mod repetition;
 pub mod sections;
@@ -24,6 +32,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use batch::Batch;
 pub use batch::InputError;
+use kinds::{KindSpec, Kinds};
+use markup::{AttrWords, Markup, MarkupInput, MarkupSpec};
 use patterns::{Patterns, ScanText};
 use repetition::LineFrequency;
 use sections::SectionSpec;
@@ -140,7 +150,37 @@ pub struct Spec {
     pub sections: Option<SectionSpec>,
     pub frequency_keys: Vec<Vec<u8>>,
     pub frequency_counts: Vec<i64>,
+    /// `None`: text mode.
+    pub html: Option<HtmlSpec>,
 }
+
+/// HTML mode's families: the markup ones, and optionally the kind and main-text features.
+pub struct HtmlSpec {
+    pub markup: MarkupSpec,
+    /// `None`: no kind features.
+    pub kinds: Option<KindSpec>,
+    /// The main text's thresholds (`sections.MAIN_MIN_TOKENS_DEFAULT`, `MAIN_MAX_GAP_DEFAULT`).
+    pub main_min_tokens: f64,
+    pub main_max_gap: usize,
+}
+
+/// HTML mode's families, built.
+struct Html {
+    markup: Markup,
+    kinds: Option<Kinds>,
+    main_min_tokens: f64,
+    main_max_gap: usize,
+}
+
+/// The container family's columns and the main text's (their names; the families are plain functions).
+const CONTAINER_FEATURES: [&str; 5] = [
+    "container_lines",
+    "container_text_share",
+    "container_link_density",
+    "container_stop_density",
+    "container_has_longest",
+];
+const MAIN_TEXT_FEATURES: [&str; 3] = ["main_inside", "main_dist", "main_dist_rel"];
 
 /// One batch: `text` is the lines' code points joined by `\n`.
 pub struct Input<'a> {
@@ -153,8 +193,11 @@ pub struct Input<'a> {
     pub domain: Option<&'a [i64]>,
     /// Transforming the frame the featurizer was fitted on: a line does not count its own page.
     pub leave_one_out: bool,
+    /// The markup columns (HTML mode).
+    pub markup: Option<MarkupInput<'a>>,
 }
 
+/// The featurizer of either mode (named for the lines of text it reads; HTML mode reads their markup too).
 pub struct TextFeaturizer {
     names: Vec<String>,
     tables: Tables,
@@ -169,13 +212,15 @@ pub struct TextFeaturizer {
     neighbour_bases: Vec<String>,
     sections: Option<SectionSpec>,
     frequency: LineFrequency,
+    html: Option<Html>,
 }
 
 /// The patterns whose counts the section features read.
 const SECTION_PATTERNS: [&str; 5] = ["date", "time", "counter", "unit", "list_marker"];
 
-/// Every feature name a featurizer of `spec` computes, in the order computed (to check the names asked for).
-fn known_names(spec: &Spec) -> Vec<String> {
+/// Every feature name a featurizer of `spec` computes, in the order computed (to check the names asked for);
+/// `html`: the HTML families' names.
+fn known_names(spec: &Spec, html: &[String]) -> Vec<String> {
     let mut names: Vec<String> = [
         "chars",
         "log_chars",
@@ -240,12 +285,75 @@ fn known_names(spec: &Spec) -> Vec<String> {
         );
         names.extend(spec.keyword_families.iter().map(|k| format!("sec_kw_{k}")));
     }
+    names.extend(html.iter().filter(|h| !names.contains(h)).cloned().collect::<Vec<_>>());
     names
 }
 
+impl Html {
+    fn new(spec: HtmlSpec, tables: &Tables) -> Result<Self, String> {
+        Ok(Html {
+            markup: Markup::new(spec.markup, tables)?,
+            kinds: spec.kinds.map(|k| Kinds::new(k, tables)).transpose()?,
+            main_min_tokens: spec.main_min_tokens,
+            main_max_gap: spec.main_max_gap,
+        })
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names = self.markup.names();
+        names.extend(CONTAINER_FEATURES.map(String::from));
+        if let Some(kinds) = &self.kinds {
+            names.extend(kinds.names());
+            names.extend(MAIN_TEXT_FEATURES.map(String::from));
+        }
+        names
+    }
+
+    /// Every HTML family of a batch, after the text families (`columns`).
+    fn columns(
+        &self,
+        batch: &Batch,
+        tables: &Tables,
+        markup: &MarkupInput,
+        tokens: &words::Tokens,
+        columns: &mut Columns,
+    ) -> Result<(), InputError> {
+        markup.check(batch.n)?;
+        let attr = AttrWords::new(markup.attr_lists, tables);
+        let out = self.markup.features(batch, tables, markup, &attr, tokens, columns);
+        columns.extend(out);
+        let mut out = Columns::default();
+        container::container_features(batch, markup.attr, markup.depth_code, columns, &mut out);
+        columns.extend(out);
+        if let Some(kinds) = &self.kinds {
+            let mut out = Columns::default();
+            kinds.features(batch, markup, &attr, &mut out)?;
+            let col = |name: &str| columns.get(name).expect("the text families");
+            let (count, ends, chars) = (col("tokens"), col("ends_sentence"), col("chars"));
+            sections::main_text_features(batch, count, ends, chars, self.main_min_tokens, self.main_max_gap, &mut out);
+            columns.extend(out);
+        }
+        Ok(())
+    }
+}
+
 impl TextFeaturizer {
-    pub fn new(spec: Spec) -> Result<Self, String> {
-        let known = known_names(&spec);
+    pub fn new(mut spec: Spec) -> Result<Self, String> {
+        let classes = ReClasses { word: &spec.word_spans, digit: &spec.digit_spans, space: &spec.space_spans };
+        let tables = Tables::new(
+            std::mem::take(&mut spec.char_flags),
+            classes,
+            std::mem::replace(
+                &mut spec.lower,
+                LowerCase { sources: Vec::new(), offsets: vec![0], targets: Vec::new() },
+            ),
+            &spec.sigma_cased,
+            &spec.sigma_ignorable,
+            std::mem::replace(&mut spec.regex_text, RegexText::empty()),
+        )
+        .map_err(|e| e.to_string())?;
+        let html = spec.html.take().map(|h| Html::new(h, &tables)).transpose()?;
+        let known = known_names(&spec, &html.as_ref().map(Html::names).unwrap_or_default());
         if let Some(base) = spec.neighbour_bases.iter().find(|b| !known.contains(b)) {
             return Err(format!("the Rust text featurizer has no feature {base} (a neighbour base)"));
         }
@@ -263,16 +371,6 @@ impl TextFeaturizer {
                 }
             }
         }
-        let classes = ReClasses { word: &spec.word_spans, digit: &spec.digit_spans, space: &spec.space_spans };
-        let tables = Tables::new(
-            spec.char_flags,
-            classes,
-            spec.lower,
-            &spec.sigma_cased,
-            &spec.sigma_ignorable,
-            spec.regex_text,
-        )
-        .map_err(|e| e.to_string())?;
         let patterns = Patterns::new(
             spec.pattern_names,
             spec.pattern_regexes,
@@ -297,6 +395,7 @@ impl TextFeaturizer {
             neighbour_bases: spec.neighbour_bases,
             sections: spec.sections,
             frequency: LineFrequency::new(spec.frequency_keys, &spec.frequency_counts)?,
+            html,
         })
     }
 
@@ -365,6 +464,11 @@ impl TextFeaturizer {
             let mut sections = Columns::default();
             sections::text_section_features(batch, spec, &out, &self.keywords.names, &keys, &tokens, &mut sections);
             out.extend(sections);
+        }
+        if let Some(html) = &self.html {
+            let markup =
+                input.markup.as_ref().ok_or_else(|| InputError("HTML features need the markup columns".into()))?;
+            html.columns(batch, &self.tables, markup, &tokens, &mut out)?;
         }
         Ok(out)
     }
@@ -448,6 +552,7 @@ impl Columns {
 mod tests {
     use super::tables::tests::{ascii_flags, ascii_lower, ascii_regex_text, ASCII_DIGIT, ASCII_SPACE, ASCII_WORD};
     use super::*;
+    use markup::MarkupSpec;
     use proptest::prelude::*;
 
     fn spec(sections: bool) -> Spec {
@@ -508,8 +613,9 @@ mod tests {
             }),
             frequency_keys: vec![b"home".to_vec()],
             frequency_counts: vec![3],
+            html: None,
         };
-        spec.names = known_names(&spec);
+        spec.names = known_names(&spec, &[]);
         spec
     }
 
@@ -538,6 +644,7 @@ mod tests {
             source: &source,
             domain: Some(&domain),
             leave_one_out: false,
+            markup: None,
         };
         featurizer.columns(&input)
     }
@@ -574,8 +681,75 @@ mod tests {
             source: &[],
             domain: None,
             leave_one_out: false,
+            markup: None,
         });
         assert_eq!(matrix.unwrap().len(), 0);
+    }
+
+    #[test]
+    fn an_html_page() {
+        let mut html = spec(false);
+        html.html = Some(HtmlSpec {
+            markup: MarkupSpec {
+                tag_vocabulary: ["li", "p"].map(String::from).to_vec(),
+                landmark_features: vec![("in_nav".into(), 1), ("in_footer".into(), 4)],
+                attr_regex_text: ascii_regex_text(),
+                attr_families: vec![("nav".into(), r"\A(?:nav|menu)\w*\z".into())],
+                title_word_spans: ASCII_WORD.to_vec(),
+            },
+            kinds: None,
+            main_min_tokens: 12.0,
+            main_max_gap: 3,
+        });
+        html.neighbour_bases.extend(["link_density", "container_text_share"].map(String::from));
+        html.names = ["tag", "link_density", "attr_nav", "in_nav", "container_text_share", "link_density_n1"]
+            .iter()
+            .chain(&["line_in_title", "depth_rel", "container_has_longest"])
+            .map(|s| s.to_string())
+            .collect();
+        let featurizer = TextFeaturizer::new(html).unwrap();
+        let lines = ["Home", "News", "Budget approved", PAGE[5]];
+        let text: Vec<u32> = lines.join("\n").chars().map(u32::from).collect();
+        let lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        let attr_lists: Vec<Vec<u32>> =
+            ["navbar menu", ""].iter().map(|s| s.chars().map(u32::from).collect()).collect();
+        let titles = vec!["Budget approved - Example".chars().map(u32::from).collect()];
+        let markup = MarkupInput {
+            tag: &[0, 0, 1, -1],
+            tags: &["li".into(), "p".into()],
+            heading: &[0.0; 4],
+            list_item: &[1.0, 1.0, 0.0, 0.0],
+            depth: &[4.0, 4.0, 2.0, f64::NAN],
+            depth_code: &[0, 0, 1, 2],
+            link_chars: &[4.0, 4.0, 0.0, 0.0],
+            link_count: &[1.0, 1.0, 0.0, 0.0],
+            landmarks: &[1.0, 1.0, 0.0, f64::NAN],
+            attr: &[0, 0, 1, 1],
+            attr_lists: &attr_lists,
+            title: Some(&[0; 4]),
+            titles: &titles,
+        };
+        let input = Input {
+            text: &text,
+            lengths: &lengths,
+            page_sizes: &[4],
+            source: &[0; 4],
+            domain: None,
+            leave_one_out: false,
+            markup: Some(markup),
+        };
+        let m = featurizer.features::<f64>(&input).unwrap();
+        let row = |i: usize| &m[i * 9..(i + 1) * 9];
+        let page_chars = 23.0 + PAGE[5].chars().count() as f64;
+        assert_eq!(row(0)[..6], [0.0, 1.0, 2.0, 1.0, 8.0 / page_chars, 1.0]);
+        assert!(row(3)[0].is_nan());
+        assert_eq!([row(0)[6], row(2)[6], row(3)[6]], [0.0, 1.0, 2.0 / 16.0]);
+        // The median depth of the page is that of 0, 2, 4, 4 (a missing depth counts 0 there).
+        assert_eq!(row(0)[7], 1.0);
+        assert!(row(3)[7].is_nan());
+        assert_eq!([row(2)[8], row(3)[8]], [0.0, 1.0]);
+        let no_markup = Input { markup: None, ..input };
+        assert!(featurizer.features::<f64>(&no_markup).is_err());
     }
 
     #[test]
@@ -589,6 +763,7 @@ mod tests {
             source: &[0],
             domain: None,
             leave_one_out: false,
+            markup: None,
         };
         assert!(featurizer.columns(&input).is_err());
         let mut unknown = spec(false);
@@ -596,7 +771,7 @@ mod tests {
         assert!(TextFeaturizer::new(unknown).is_err());
         let mut no_time = spec(true);
         no_time.pattern_names.retain(|p| p != "time");
-        no_time.names = known_names(&no_time);
+        no_time.names = known_names(&no_time, &[]);
         assert!(TextFeaturizer::new(no_time).is_err());
     }
 

@@ -211,7 +211,7 @@ fn run_features(batch: &Batch, shape: &[u8], chars: &[f64], similar_length: f64,
     out.push("run_similar_len", similar);
 }
 
-fn main_text_features(
+pub fn main_text_features(
     batch: &Batch,
     tokens: &[f64],
     ends: &[f64],

@@ -35,6 +35,7 @@ const REGEX_CODE: u8 = 0xFF;
 /// How the regexes' ASCII stand-in text writes characters (see `chromecut.features.native.RegexPlan`): each ASCII
 /// character's byte, the codes of the non-ASCII characters the patterns name, and the stand-in bytes of the
 /// others by Python's class: word, digit, space, none.
+#[derive(Clone)]
 pub struct RegexText {
     pub ascii: Vec<u8>,
     pub codes: Vec<(u32, Vec<u8>)>,
@@ -42,6 +43,13 @@ pub struct RegexText {
     pub digit: u8,
     pub space: u8,
     pub other: u8,
+}
+
+impl RegexText {
+    /// A placeholder (not a valid stand-in text: [`Tables::new`] refuses it).
+    pub fn empty() -> Self {
+        RegexText { ascii: Vec::new(), codes: Vec::new(), word: 0, digit: 0, space: 0, other: 0 }
+    }
 }
 
 /// Python's `re` classes `\w`, `\d`, `\s` as `[start, end)` spans of code points.
@@ -74,9 +82,94 @@ pub struct Tables {
     aux: Vec<u8>,
     lower: Vec<u32>,
     lower_many: HashMap<u32, Vec<u32>>,
-    regex: Vec<u8>,
-    regex_codes: HashMap<u32, Vec<u8>>,
-    regex_other: u8,
+    regex: StandIn,
+}
+
+/// One stand-in text's writing of every code point (see [`RegexText`]): the patterns of one plan read it.
+pub struct StandIn {
+    table: Vec<u8>,
+    codes: HashMap<u32, Vec<u8>>,
+    other: u8,
+}
+
+impl StandIn {
+    /// The stand-in of each code point by its Python class (`aux`), ASCII and the named characters as given.
+    fn build(aux: &[u8], regex: RegexText) -> Result<Self, TableError> {
+        if regex.ascii.len() != 0x80 {
+            return Err(TableError("regex_ascii must hold 128 bytes".into()));
+        }
+        let mut table: Vec<u8> = aux
+            .iter()
+            .map(|&a| {
+                if a & PY_DIGIT != 0 {
+                    regex.digit
+                } else if a & PY_SPACE != 0 {
+                    regex.space
+                } else if a & PY_WORD != 0 {
+                    regex.word
+                } else {
+                    regex.other
+                }
+            })
+            .collect();
+        table[..0x80].copy_from_slice(&regex.ascii);
+        let mut codes = HashMap::new();
+        for (cp, code) in regex.codes {
+            let slot = table.get_mut(cp as usize).ok_or_else(|| TableError("regex_codes out of range".into()))?;
+            if cp < 0x80 || code.is_empty() || !code.is_ascii() {
+                return Err(TableError("regex_codes must be non-empty ASCII for non-ASCII code points".into()));
+            }
+            *slot = REGEX_CODE;
+            codes.insert(cp, code);
+        }
+        Ok(StandIn { table, codes, other: regex.other })
+    }
+
+    /// The bytes the regexes see for `cp`, appended to `out`.
+    #[inline]
+    pub fn push(&self, cp: u32, out: &mut Vec<u8>) {
+        match self.table.get(cp as usize).copied() {
+            Some(REGEX_CODE) => out.extend_from_slice(&self.codes[&cp]),
+            Some(byte) => out.push(byte),
+            None => out.push(self.other),
+        }
+    }
+
+    /// The stand-in text of `cps`, in `out` (cleared first).
+    pub fn write(&self, cps: &[u32], out: &mut Vec<u8>) {
+        out.clear();
+        for &cp in cps {
+            self.push(cp, out);
+        }
+    }
+}
+
+/// A set of code points given as `[start, end)` spans (a class of Python's `re`), one bit each.
+pub struct CodeSet(Vec<u64>);
+
+impl CodeSet {
+    pub fn from_spans(spans: &[u32], what: &str) -> Result<Self, TableError> {
+        let mut bits = vec![0u64; MAX_CODEPOINT / 64];
+        if spans.len() % 2 != 0 {
+            return Err(TableError(format!("{what}: an odd number of span bounds")));
+        }
+        for pair in spans.chunks_exact(2) {
+            let (start, end) = (pair[0] as usize, pair[1] as usize);
+            if start > end || end > MAX_CODEPOINT {
+                return Err(TableError(format!("{what}: span {start}..{end} out of range")));
+            }
+            for cp in start..end {
+                bits[cp / 64] |= 1 << (cp % 64);
+            }
+        }
+        Ok(CodeSet(bits))
+    }
+
+    #[inline]
+    pub fn contains(&self, cp: u32) -> bool {
+        let cp = cp as usize;
+        cp < MAX_CODEPOINT && self.0[cp / 64] & (1 << (cp % 64)) != 0
+    }
 }
 
 fn mark_spans(aux: &mut [u8], spans: &[u32], bit: u8, what: &str) -> Result<(), TableError> {
@@ -115,33 +208,7 @@ impl Tables {
         mark_spans(&mut aux, classes.space, PY_SPACE, "space_spans")?;
         mark_spans(&mut aux, sigma_cased, SIGMA_CASED, "sigma_cased")?;
         mark_spans(&mut aux, sigma_ignorable, SIGMA_IGNORABLE, "sigma_ignorable")?;
-        if regex.ascii.len() != 0x80 {
-            return Err(TableError("regex_ascii must hold 128 bytes".into()));
-        }
-        let mut regex_table: Vec<u8> = aux
-            .iter()
-            .map(|&a| {
-                if a & PY_DIGIT != 0 {
-                    regex.digit
-                } else if a & PY_SPACE != 0 {
-                    regex.space
-                } else if a & PY_WORD != 0 {
-                    regex.word
-                } else {
-                    regex.other
-                }
-            })
-            .collect();
-        regex_table[..0x80].copy_from_slice(&regex.ascii);
-        let mut regex_codes = HashMap::new();
-        for (cp, code) in regex.codes {
-            let slot = regex_table.get_mut(cp as usize).ok_or_else(|| TableError("regex_codes out of range".into()))?;
-            if cp < 0x80 || code.is_empty() || !code.is_ascii() {
-                return Err(TableError("regex_codes must be non-empty ASCII for non-ASCII code points".into()));
-            }
-            *slot = REGEX_CODE;
-            regex_codes.insert(cp, code);
-        }
+        let regex = StandIn::build(&aux, regex)?;
         let mut table: Vec<u32> = (0..MAX_CODEPOINT as u32).collect();
         let mut lower_many = HashMap::new();
         if lower.offsets.len() != lower.sources.len() + 1 {
@@ -162,7 +229,7 @@ impl Tables {
                 lower_many.insert(source, target.to_vec());
             }
         }
-        Ok(Tables { flags, aux, lower: table, lower_many, regex: regex_table, regex_codes, regex_other: regex.other })
+        Ok(Tables { flags, aux, lower: table, lower_many, regex })
     }
 
     /// Class flags of a code point.
@@ -219,11 +286,12 @@ impl Tables {
     /// The bytes the regexes see for `cp`, appended to `out`.
     #[inline]
     pub fn push_regex(&self, cp: u32, out: &mut Vec<u8>) {
-        match self.regex.get(cp as usize).copied() {
-            Some(REGEX_CODE) => out.extend_from_slice(&self.regex_codes[&cp]),
-            Some(byte) => out.push(byte),
-            None => out.push(self.regex_other),
-        }
+        self.regex.push(cp, out);
+    }
+
+    /// Another plan's stand-in text, on these tables' Python classes.
+    pub fn stand_in(&self, regex: RegexText) -> Result<StandIn, TableError> {
+        StandIn::build(&self.aux, regex)
     }
 }
 

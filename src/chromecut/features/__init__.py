@@ -12,7 +12,7 @@ The modules follow the way of the data:
   context pass over the first pass's probabilities.
 - :mod:`~chromecut.features.featurizer`: :class:`Featurizer`, which runs them all (the scikit-learn contract).
 - :mod:`~chromecut.features.keywords`: the keyword, pattern and class/id word families, compiled once.
-- :mod:`~chromecut.features.native`: the Rust engine of text mode (``Featurizer("text", engine="rust")``), fed
+- :mod:`~chromecut.features.native`: the Rust engine of both modes (``Featurizer(mode, engine="rust")``), fed
   every table, list and regex from the modules above.
 
 The rest of the package imports from here; the modules' own names are for the features' tests and readers.

@@ -55,8 +55,8 @@ SECTION_FEATURES_DEFAULT = False
 #: text's position (:func:`chromecut.features.sections.main_text_features`); a parameter, so a bundle fitted
 #: without them neither computes nor expects them.
 KIND_FEATURES_DEFAULT = False
-#: Who computes the features: the Python families, or (text mode only; HTML mode always runs the Python ones) their
-#: Rust port (:mod:`chromecut.features.native`), the same features to 1e-9 at a multiple of the speed.
+#: Who computes the features: the Python families, or their Rust port (:mod:`chromecut.features.native`), in
+#: either mode, the same features to 1e-9 at a multiple of the speed.
 Engine = Literal["python", "rust"]
 ENGINES: tuple[Engine, ...] = ("python", "rust")
 ENGINE_DEFAULT: Engine = "python"
@@ -74,7 +74,7 @@ class Featurizer:
     keyword_max_chars, stopword_languages, repeat_max_chars, repeat_min_pages, repeat_table_size:
         See the ``*_DEFAULT`` constants of :mod:`chromecut.features`.
     engine:
-        ``"python"`` or ``"rust"`` (see :data:`ENGINES`); the features are the same either way.
+        ``"python"`` or ``"rust"`` (see :data:`ENGINES`), in either mode; the features are the same either way.
     """
 
     def __init__(
@@ -158,14 +158,14 @@ class Featurizer:
             raise ValueError(f"{self.mode} features need the columns {missing} (plain text: use mode='text')")
 
     def _features(self, frame: pd.DataFrame, leave_one_out: bool, select: bool = True) -> pd.DataFrame:
-        """Every family on one batch, by the engine. ``select=False`` keeps every feature the code produces (see
-        :meth:`output_names`), always from the Python families."""
+        """Every family on one batch, by the engine (the Rust one in text and HTML mode alike). ``select=False``
+        keeps every feature the code produces (see :meth:`output_names`), always from the Python families."""
         self._check_columns(frame)
-        if select and self.mode == "text" and self.engine == "rust":
+        if select and self.engine == "rust":
             from chromecut.features import native  # the Rust engine reads this module's constants
 
             names = getattr(self, "feature_names_", None) or self.output_names()
-            return pd.DataFrame(native.text_features(self, frame, leave_one_out), index=frame.index, columns=names,
+            return pd.DataFrame(native.features(self, frame, leave_one_out), index=frame.index, columns=names,
                                 copy=False)
         return feature_table(self._columns(frame, leave_one_out, select), frame.index)
 

@@ -244,6 +244,11 @@ SEPARATOR = PATTERNS["separator"]
 NUMBER_SIGNS = frozenset(".,:%+-−–/$€£¥()'")
 #: Table cell tags.
 CELL_TAGS = frozenset(("td", "th"))
+#: Tags of a figure's or a table's caption.
+CAPTION_TAGS = ("figcaption", "caption")
+#: The sign of a credit line besides the tokens of :data:`PHOTO_CUES`, and the sign an e-mail address needs.
+CREDIT_SIGN = "©"
+EMAIL_SIGN = "@"
 
 #: Landmarks of the site's frame around the article (a ``<header>`` inside an ``<article>`` is the article's).
 _SITE_FRAME = int(Landmark.NAV | Landmark.FOOTER | Landmark.ASIDE)
@@ -432,8 +437,8 @@ def kind_evidence(frame: pd.DataFrame, limits: KindLimits = LIMITS_DEFAULT) -> d
     comment = (attr["comment"] | (short & ~sentence & COMMENT_TEXT.search(tokens, short))
                | _comment_threads(actions, page, limits))
     # Caption: a figcaption, table caption or figure; a caption/credit/photo container; a photo credit line.
-    credit_cue = medium & (PHOTO_CUES.search(tokens, medium) | _contains("©", texts))
-    caption = (np.isin(tags, ["figcaption", "caption"]) | ((landmarks & int(Landmark.FIGURE)) > 0)
+    credit_cue = medium & (PHOTO_CUES.search(tokens, medium) | _contains(CREDIT_SIGN, texts))
+    caption = (np.isin(tags, list(CAPTION_TAGS)) | ((landmarks & int(Landmark.FIGURE)) > 0)
                | attr["caption"] | _search(CAPTION_CREDIT, texts, credit_cue))
     table_figures = _numeric_tables(frame, texts, page, limits)
     # Byline: short lines of an author or date container, opening with "By ...", or holding only a date outside
@@ -444,7 +449,7 @@ def kind_evidence(frame: pd.DataFrame, limits: KindLimits = LIMITS_DEFAULT) -> d
     # Author bio and contact: long lines of an author container, a bio/contact container, "email the reporter",
     # "X is a staff writer", a short line with an e-mail address, "follow" buttons.
     bio = ((attr["author"] & ~short) | attr["bio"] | BIO_TEXT.search(tokens) | _search(BIO_SENTENCE, texts)
-           | (medium & _search(EMAIL, texts, medium & _contains("@", texts))) | (short & attr["follow"]))
+           | (medium & _search(EMAIL, texts, medium & _contains(EMAIL_SIGN, texts))) | (short & attr["follow"]))
     # Promo: newsletter, subscription, login, donation and advertisement containers or short lines.
     promo = attr["login"] | attr["ad"] | attr["promo"] | (medium & ~sentence & PROMO_TEXT.search(tokens, medium))
     # Tag cloud: a tags/keywords/topics container's links; "Tags: ..." lines; one line of many short links

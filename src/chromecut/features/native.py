@@ -1,17 +1,25 @@
-"""Text-mode features in Rust (``chromecut._core.TextFeaturizer``, core/src/features/): the same columns as the
-Python families, computed for a whole batch with the GIL released; :class:`~chromecut.features.Featurizer` uses
-it in text mode with ``engine="rust"``.
+"""Features in Rust (``chromecut._core.TextFeaturizer``, core/src/features/), text and HTML mode: the same
+columns as the Python families, computed for a whole batch with the GIL released;
+:class:`~chromecut.features.Featurizer` uses it with ``engine="rust"``.
 
 Python stays the one source of truth for everything the features read, handed to Rust once per featurizer
 (:func:`build`): the character classes (:func:`~chromecut.features.batch.char_table`, and ``re``'s ``\\w``,
 ``\\d``, ``\\s``), ``str.lower`` with its final sigma, the keyword, stopword and byline lists, the thresholds,
 the corpus line-frequency table, and the pattern regexes, translated from Python's own parse of them
-(:class:`RegexPlan`, :func:`rust_regex`) for the Rust ``regex`` crate. Building the tables takes about a second,
-once per process."""
+(:class:`RegexPlan`, :func:`rust_regex`) for the Rust ``regex`` crate. In HTML mode also (:func:`_html_spec`): the
+tag vocabulary and landmark flags, the class/id word families and the kinds' groups (whole-word regexes on a
+stand-in text of their own, :func:`attr_plan`), and with the kind features their thresholds, phrase lists, tag
+and character sets and text regexes (searched line by line, :func:`kind_plan`), and the tables of the scores'
+tokenizer (:func:`chromecut.evaluate.metrics.tokenize`: ``html``'s entities, ``unicodedata``'s NFKC,
+``casefold``). Building the tables takes a second or two, once per process."""
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import html.entities
 import re
+import unicodedata
 import weakref
 from functools import cache
 from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -23,9 +31,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from chromecut import _core
-from chromecut.features import context, families, featurizer, keywords, sections
-from chromecut.features.batch import MAX_CODEPOINT, LineBatch, char_table, string_list
+from chromecut.evaluate import metrics
+from chromecut.features import context, families, featurizer, keywords, kinds, markup, sections
+from chromecut.features.batch import (
+    MAX_CODEPOINT,
+    LineBatch,
+    char_table,
+    factorize_strings,
+    numeric_column,
+    string_list,
+)
 from chromecut.features.frame import SOURCE_COLUMN
+from chromecut.segment.html import Landmark
 
 _GREEK_CAPITAL_SIGMA = "\u03a3"
 _GREEK_FINAL_SIGMA = "\u03c2"
@@ -101,6 +118,10 @@ _CODE_POINT_PATTERNS = ("separator", "list_marker")
 # becomes the stand-in byte of its class. The ASCII letters and control bytes used for the stand-ins and codes
 # are ones no pattern names, and stand themselves for the generic word or other byte, so they appear in the text
 # only as stand-ins and codes.
+#
+# Each set of patterns has a plan (stand-in text) of its own, for the letters free for stand-ins differ: the
+# pattern family's (:func:`regex_plan`, on the batch's joined lines), the class/id words' (:func:`attr_plan`, on one
+# word) and the kinds' (:func:`kind_plan`, on one line, its ASCII letters folded to lower case).
 
 #: Stand-ins: the word, digit and space bytes of characters no pattern names, and the generic other byte.
 _WORD_BYTE, _SPACE_BYTE, _OTHER_BYTE = ord("_"), 0x0B, 0x01
@@ -111,27 +132,35 @@ _OTHER_CODE = (0x02, (0x03, 0x04))
 _CODE_BODY = 5
 
 
-def _walk(pattern: Any, ignore_case: bool, found: set[int]) -> None:
-    """Collect every code point a pattern names (its literals and class members, case variants included)."""
+def _walk(pattern: Any, ignore_case: bool, found: set[int], sensitive: set[int] | None = None) -> None:
+    """Collect every code point a pattern names (its literals and class members, case variants included), and
+    in ``sensitive`` the ASCII letters it names case-sensitively."""
+
+    def add(code: int) -> None:
+        found.update(_case_codes(code, ignore_case))
+        if sensitive is not None and not ignore_case and chr(code).isascii() and chr(code).isalpha():
+            sensitive.add(code)
+
     for op, av in pattern:
         name = str(op)
         if name in ("LITERAL", "NOT_LITERAL"):
-            found.update(_case_codes(av, ignore_case))
+            add(av)
         elif name == "IN":
             for item_op, item in av:
                 if str(item_op) == "LITERAL":
-                    found.update(_case_codes(item, ignore_case))
+                    add(item)
                 elif str(item_op) == "RANGE":
                     for code in range(item[0], item[1] + 1):
-                        found.update(_case_codes(code, ignore_case))
+                        add(code)
         elif name == "BRANCH":
             for branch in av[1]:
-                _walk(branch, ignore_case, found)
+                _walk(branch, ignore_case, found, sensitive)
         elif name == "SUBPATTERN":
             _, add_flags, del_flags, sub = av
-            _walk(sub, (ignore_case or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE, found)
+            case = (ignore_case or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
+            _walk(sub, case, found, sensitive)
         elif name in ("MAX_REPEAT", "MIN_REPEAT"):
-            _walk(av[2], ignore_case, found)
+            _walk(av[2], ignore_case, found, sensitive)
 
 
 def _case_codes(code: int, ignore_case: bool) -> tuple[int, ...]:
@@ -145,17 +174,39 @@ def _parse(pattern: str, flags: int) -> tuple[Any, bool]:
     return parsed, bool(parsed.state.flags & re.IGNORECASE)
 
 
-class RegexPlan:
-    """The stand-in text's bytes for every named character, and the patterns for it (see the comment above)."""
+#: The stand-in bytes of a plan whose text has its ASCII letters folded to lower case (``fold_ascii``), or whose
+#: patterns name no upper-case ASCII letter: upper-case letters, free there.
+_UPPER_WORD_CODE = (ord("W"), (ord("X"), ord("Y")))
+_UPPER_DIGIT_BYTE = ord("Q")
 
-    def __init__(self, patterns: list[tuple[str, int]]) -> None:
+
+class RegexPlan:
+    """The stand-in text's bytes for every named character, and the patterns for it (see the comment above).
+
+    ``fold_ascii``: the stand-in text writes every ASCII letter in lower case, which frees the upper-case letters
+    for the stand-ins of patterns that name nearly every letter case-insensitively (the patterns may then name
+    ASCII letters only case-insensitively). ``word_code`` and ``digit_byte``: the word characters' code
+    alphabet and the digits' stand-in, letters that no pattern names.
+    """
+
+    def __init__(self, patterns: list[tuple[str, int]], *, fold_ascii: bool = False,
+                 word_code: tuple[int, tuple[int, int]] = _WORD_CODE, digit_byte: int = _DIGIT_BYTE) -> None:
         named: set[int] = set()
+        sensitive: set[int] = set()
         for pattern, flags in patterns:
             parsed, ignore_case = _parse(pattern, flags)
-            _walk(parsed, ignore_case, named)
-        reserved = {_WORD_BYTE, _SPACE_BYTE, _OTHER_BYTE, _DIGIT_BYTE, _WORD_CODE[0], *_WORD_CODE[1], _OTHER_CODE[0],
+            _walk(parsed, ignore_case, named, sensitive)
+        if fold_ascii and sensitive:
+            letters = sorted(map(chr, sensitive))
+            raise ValueError(f"a plan that folds ASCII case needs case-insensitive letters, not {letters}")
+        self.word_code, self.digit_byte = word_code, digit_byte
+        base = bytearray(range(0x80))
+        if fold_ascii:
+            for byte in range(ord("A"), ord("Z") + 1):
+                base[byte] = byte + (ord("a") - ord("A"))
+        reserved = {_WORD_BYTE, _SPACE_BYTE, _OTHER_BYTE, digit_byte, word_code[0], *word_code[1], _OTHER_CODE[0],
                     *_OTHER_CODE[1]}
-        clash = sorted(chr(c) for c in named & (reserved - {_SPACE_BYTE}))
+        clash = sorted(chr(c) for c in named if c < 0x80 and base[c] in reserved - {_SPACE_BYTE})
         if clash:
             raise ValueError(f"the patterns name the stand-in bytes {clash}: choose others in native.py")
         word = re.compile(r"\w")
@@ -163,25 +214,40 @@ class RegexPlan:
         counters = {True: 0, False: 0}
         for code in sorted(c for c in named if c >= 0x80):
             is_word = bool(word.fullmatch(chr(code)))
-            marker, body = _WORD_CODE if is_word else _OTHER_CODE
+            marker, body = word_code if is_word else _OTHER_CODE
             index = counters[is_word]
             counters[is_word] += 1
             digits = [body[(index // len(body) ** k) % len(body)] for k in range(_CODE_BODY)]
             if index >= len(body) ** _CODE_BODY:
                 raise ValueError("too many named characters for the stand-in codes")
             self.codes[code] = bytes([marker, *digits])
-        # ASCII stays itself, but for the bytes kept for stand-ins and codes.
-        ascii_map = bytearray(range(0x80))
-        for byte in (_DIGIT_BYTE, _WORD_CODE[0], *_WORD_CODE[1]):
-            ascii_map[byte] = _WORD_BYTE
+        # ASCII stays itself (or its lower case), but for the bytes kept for stand-ins and codes.
+        ascii_map = base
+        for byte in (digit_byte, word_code[0], *word_code[1]):
+            if ascii_map[byte] == byte:
+                ascii_map[byte] = _WORD_BYTE
         for byte in (_OTHER_CODE[0], *_OTHER_CODE[1]):
             ascii_map[byte] = _OTHER_BYTE
         self.ascii = bytes(ascii_map)
 
-    def translate(self, pattern: str, flags: int = 0) -> str:
-        """``pattern`` for the Rust ``regex`` crate (bytes, ``unicode(false)``) on the stand-in text."""
+    def stand_ins(self) -> bytes:
+        """The stand-in bytes of characters no pattern names: word, digit, space, other."""
+        return bytes([_WORD_BYTE, self.digit_byte, _SPACE_BYTE, _OTHER_BYTE])
+
+    def spec(self) -> dict[str, Any]:
+        """What the Rust side reads to write the stand-in text of this plan."""
+        return {"ascii": self.ascii, "codes": sorted(self.codes.items()), "stand_ins": self.stand_ins()}
+
+    def translate(self, pattern: str, flags: int = 0, *, anchors: bool = False) -> str:
+        """``pattern`` for the Rust ``regex`` crate (bytes, ``unicode(false)``) on the stand-in text.
+
+        ``anchors``: the pattern is searched in one line at a time (never in lines joined), so ``^`` (the
+        text's start) and ``$`` (its end, or before a final newline) translate; a ``$`` is written as an optional
+        newline and the end, which finds a match where Python finds one (as long as nothing after the ``$`` needs
+        that newline, as in every pattern translated here).
+        """
         parsed, ignore_case = _parse(pattern, flags)
-        return self._emit(parsed, ignore_case)
+        return self._emit(parsed, ignore_case, anchors)
 
     def _bytes(self, code: int) -> bytes:
         if code < 0x80:
@@ -205,14 +271,14 @@ class RegexPlan:
     def _category(self, category: str) -> tuple[int, ...]:
         """The stand-in bytes of a class (Python's on ASCII, with the stand-ins of its non-ASCII members)."""
         if category == "CATEGORY_DIGIT":
-            return (*range(ord("0"), ord("9") + 1), _DIGIT_BYTE)
+            return (*range(ord("0"), ord("9") + 1), self.digit_byte)
         if category == "CATEGORY_SPACE":
             return tuple(c for c in range(0x80) if chr(c).isspace())
         if category == "CATEGORY_WORD":
             return tuple(c for c in range(0x80) if chr(c).isalnum() or c == _WORD_BYTE)
         raise ValueError(f"no Rust translation of the category {category}")
 
-    def _emit(self, pattern: Any, ignore_case: bool) -> str:
+    def _emit(self, pattern: Any, ignore_case: bool, anchors: bool = False) -> str:
         out = []
         for op, av in pattern:
             name = str(op)
@@ -223,19 +289,26 @@ class RegexPlan:
             elif name == "IN":
                 out.append(self._class(av, ignore_case))
             elif name == "BRANCH":
-                out.append("(?:" + "|".join(self._emit(branch, ignore_case) for branch in av[1]) + ")")
+                out.append("(?:" + "|".join(self._emit(branch, ignore_case, anchors) for branch in av[1]) + ")")
             elif name == "SUBPATTERN":
                 _, add_flags, del_flags, sub = av
                 case = (ignore_case or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
                 if (add_flags | del_flags) & ~(re.IGNORECASE | re.UNICODE):
                     raise ValueError("no Rust translation of inline flags other than (?i)")
-                out.append("(?:" + self._emit(sub, case) + ")")
+                out.append("(?:" + self._emit(sub, case, anchors) + ")")
             elif name in ("MAX_REPEAT", "MIN_REPEAT"):
                 low, high, sub = av
                 bound = f"{{{low},}}" if high == sre_constants.MAXREPEAT else f"{{{low},{high}}}"
-                out.append("(?:" + self._emit(sub, ignore_case) + ")" + bound + ("?" if name == "MIN_REPEAT" else ""))
+                lazy = "?" if name == "MIN_REPEAT" else ""
+                out.append("(?:" + self._emit(sub, ignore_case, anchors) + ")" + bound + lazy)
             elif name == "AT" and str(av) in ("AT_BOUNDARY", "AT_NON_BOUNDARY"):
                 out.append(r"\b" if str(av) == "AT_BOUNDARY" else r"\B")
+            elif name == "AT" and anchors and str(av) in ("AT_BEGINNING", "AT_BEGINNING_STRING"):
+                out.append(r"\A")
+            elif name == "AT" and anchors and str(av) == "AT_END":
+                out.append(r"(?:\n?\z)")
+            elif name == "AT" and anchors and str(av) == "AT_END_STRING":
+                out.append(r"\z")
             else:
                 raise ValueError(f"no Rust translation of {name} {av}")
         return "".join(out)
@@ -266,20 +339,70 @@ def _regex_sources() -> list[tuple[str, int]]:
     return [*sources, (keywords.COPYRIGHT_SYMBOLS.pattern, int(keywords.COPYRIGHT_SYMBOLS.flags))]
 
 
+def _attr_patterns() -> dict[str, re.Pattern[str]]:
+    """The class/id word patterns (matched whole): the feature families, then the kinds' groups."""
+    return {**{f"family:{name}": p for name, p in keywords.ATTR_FAMILIES.items()},
+            **{f"group:{name}": p for name, p in kinds.ATTR_GROUPS.items()}}
+
+
+def _kind_regexes() -> dict[str, re.Pattern[str]]:
+    """The text regexes of the kind evidence (searched line by line), by the name the Rust side reads."""
+    date, _, date_flags = keywords.PATTERN_SOURCES["date"]
+    time, _, time_flags = keywords.PATTERN_SOURCES["time"]
+    return {
+        "sentence_end": kinds.SENTENCE_END,
+        "byline_opening": kinds.BYLINE_OPENING,
+        "caption_credit": kinds.CAPTION_CREDIT,
+        "tag_label": kinds.TAG_LABEL,
+        "bio_sentence": kinds.BIO_SENTENCE,
+        "email": kinds.EMAIL,
+        # The definitions, which find exactly the matches of the fast forms in PATTERNS (tested).
+        "date": re.compile(date, date_flags),
+        "time": re.compile(time, time_flags),
+        "copyright": keywords.COPYRIGHT_SYMBOLS,
+    }
+
+
 @cache
 def regex_plan() -> RegexPlan:
     """The stand-in plan of the pattern family's regexes and the copyright symbols."""
     return RegexPlan(_regex_sources())
 
 
-def rust_regex(pattern: str, flags: int = 0) -> str:
+def rust_regex(pattern: str, flags: int = 0, *, anchors: bool = False) -> str:
     """``pattern`` (Python ``re`` syntax and semantics) for the Rust ``regex`` crate, on the stand-in text of
     :func:`regex_plan` (``pattern`` must be one of the patterns it was made for).
 
     Raises ``ValueError`` for a construct without a translation (look-around, anchors, back-references), so a
     pattern that changes cannot drift silently.
     """
-    return regex_plan().translate(pattern, flags)
+    return regex_plan().translate(pattern, flags, anchors=anchors)
+
+
+@cache
+def attr_plan() -> RegexPlan:
+    """The stand-in plan of the class/id word patterns (lower-case words, matched case-sensitively)."""
+    return RegexPlan([(p.pattern, int(p.flags)) for p in _attr_patterns().values()], word_code=_UPPER_WORD_CODE,
+                     digit_byte=_UPPER_DIGIT_BYTE)
+
+
+@cache
+def kind_plan() -> RegexPlan:
+    """The stand-in plan of the kinds' text regexes: case-insensitive, they name nearly every letter, so their
+    stand-in text folds ASCII case."""
+    return RegexPlan([(p.pattern, int(p.flags)) for p in _kind_regexes().values()], fold_ascii=True,
+                     word_code=_UPPER_WORD_CODE, digit_byte=_UPPER_DIGIT_BYTE)
+
+
+def rust_fullmatch(pattern: re.Pattern[str]) -> str:
+    """``pattern.fullmatch`` of a class/id word pattern, as a Rust regex on one word's stand-in text of
+    :func:`attr_plan`."""
+    return r"\A(?:" + attr_plan().translate(pattern.pattern, int(pattern.flags)) + r")\z"
+
+
+def rust_line_regex(pattern: re.Pattern[str]) -> str:
+    """``pattern.search`` of a kinds' text regex, as a Rust regex on one line's stand-in text of :func:`kind_plan`."""
+    return kind_plan().translate(pattern.pattern, int(pattern.flags), anchors=True)
 
 
 # --- The Rust featurizer of a Python one --------------------------------------------------------------------
@@ -299,7 +422,7 @@ def _shared_spec() -> dict[str, Any]:
         "space_spans": _spans(r"\s"),
         "regex_ascii": regex_plan().ascii,
         "regex_codes": sorted(regex_plan().codes.items()),
-        "regex_stand_ins": bytes([_WORD_BYTE, _DIGIT_BYTE, _SPACE_BYTE, _OTHER_BYTE]),
+        "regex_stand_ins": regex_plan().stand_ins(),
         **_lower_tables(),
         "pattern_names": list(keywords.PATTERNS),
         "pattern_regexes": regexes,
@@ -334,6 +457,116 @@ def _shared_spec() -> dict[str, Any]:
     }
 
 
+def _map_table(function: Any) -> dict[str, npt.NDArray[np.uint32]]:
+    """A per-code-point string function as the code points it changes, target offsets and targets."""
+    sources: list[int] = []
+    offsets = [0]
+    targets: list[int] = []
+    for cp in range(MAX_CODEPOINT):
+        char = chr(cp)
+        mapped = function(char)
+        if mapped != char:
+            sources.append(cp)
+            targets.extend(map(ord, mapped))
+            offsets.append(len(targets))
+    return {"sources": np.asarray(sources, dtype=np.uint32), "offsets": np.asarray(offsets, dtype=np.uint32),
+            "targets": np.asarray(targets, dtype=np.uint32)}
+
+
+@cache
+def _tokenize_spec() -> dict[str, Any]:
+    """:func:`chromecut.evaluate.metrics.tokenize` as tables: ``html.unescape``'s entities and character reference
+    rules, NFKC (each code point's NFKD, combining classes, the canonical compositions), the quotes, ``casefold``,
+    and the two kinds of token (one CJK character, a run of the other word characters)."""
+    cjk = metrics._CJK
+    if metrics._TOKEN.pattern != rf"[{cjk}]|[^\W_{cjk}]+":
+        raise ValueError("metrics._TOKEN changed: update the Rust tokenizer's spec in native.py")
+    ccc = [(cp, unicodedata.combining(chr(cp))) for cp in range(MAX_CODEPOINT) if unicodedata.combining(chr(cp))]
+    pairs: list[tuple[int, int, int]] = []
+    for cp in range(MAX_CODEPOINT):
+        char = chr(cp)
+        decomposed = unicodedata.normalize("NFD", char)
+        if decomposed == char:
+            continue
+        parts = unicodedata.decomposition(char).split()
+        if parts and not parts[0].startswith("<") and len(parts) == 2:  # a canonical pair
+            first, second = int(parts[0], 16), int(parts[1], 16)
+        elif len(decomposed) in (2, 3) and 0xAC00 <= cp <= 0xD7A3:  # Hangul: LV = L + V, LVT = LV + T
+            first, second = ord(unicodedata.normalize("NFC", decomposed[:-1])), ord(decomposed[-1])
+        else:
+            continue
+        if unicodedata.normalize("NFC", chr(first) + chr(second)) == char:  # not excluded from composition
+            pairs.append((first, second, cp))
+    entities = sorted(html.entities.html5.items())
+    return {
+        "token_cjk_spans": _spans(f"[{cjk}]"),
+        "token_word_spans": _spans(rf"[^\W_{cjk}]"),
+        "casefold": _map_table(str.casefold),
+        "nfkd": _map_table(lambda c: unicodedata.normalize("NFKD", c)),
+        "combining": np.asarray(ccc, dtype=np.uint32).reshape(-1, 2),
+        "compositions": np.asarray(pairs, dtype=np.uint32).reshape(-1, 3),
+        "quotes": sorted((int(cp), str(to)) for cp, to in metrics._QUOTES.items()),
+        "entity_names": [name for name, _ in entities],
+        "entity_values": [value for _, value in entities],
+        "invalid_charrefs": sorted(html._invalid_charrefs.items()),  # type: ignore[attr-defined]
+        "invalid_codepoints": sorted(html._invalid_codepoints),  # type: ignore[attr-defined]
+    }
+
+
+def _phrases(phrases: kinds.Phrases) -> list[list[str]]:
+    """A phrase list as its token runs (the first token, then the rest)."""
+    return [[first, *rest] for first, rests in phrases.by_first.items() for rest in rests]
+
+
+@cache
+def _isdigit_spans() -> npt.NDArray[np.uint32]:
+    return _flag_spans(np.fromiter((chr(cp).isdigit() for cp in range(MAX_CODEPOINT)), dtype=np.bool_,
+                                   count=MAX_CODEPOINT))
+
+
+@cache
+def _html_spec(kind_features: bool) -> dict[str, Any]:
+    """What the Rust featurizer reads in HTML mode: the markup families' vocabularies, the class/id word patterns
+    and, with ``kind_features``, the kinds' rules' words, phrases, regexes, thresholds and the tokenizer."""
+    landmarks = [(f"in_{str(flag.name).lower()}", int(flag.value)) for flag in Landmark if flag.value]
+    spec: dict[str, Any] = {
+        "tag_vocabulary": list(markup.TAG_VOCABULARY),
+        "landmark_features": landmarks,
+        "attr_regex_text": attr_plan().spec(),
+        "attr_families": [(name, rust_fullmatch(p)) for name, p in keywords.ATTR_FAMILIES.items()],
+        "title_word_spans": _spans(markup._WORD.pattern),
+    }
+    if kind_features:
+        limits = kinds.LIMITS_DEFAULT
+        spec.update({
+            "feature_kinds": [(name, kind.value) for name, kind in zip(kinds.KIND_FEATURES, kinds.FEATURE_KINDS,
+                                                                       strict=True)],
+            "article_features": list(kinds.ARTICLE_FEATURES),
+            "kind_limits": {f.name: float(getattr(limits, f.name)) for f in dataclasses.fields(limits)},
+            "kind_groups": [(name, rust_fullmatch(p), name not in kinds._NO_NEAREST_RULE)
+                            for name, p in kinds.ATTR_GROUPS.items()],
+            "kind_content_regex": rust_fullmatch(keywords.ATTR_FAMILIES["content"]),
+            "kind_regex_text": kind_plan().spec(),
+            "kind_regexes": [(name, rust_line_regex(p)) for name, p in _kind_regexes().items()],
+            "kind_phrases": [(name, _phrases(p)) for name, p in (
+                ("comment", kinds.COMMENT_TEXT), ("comment_action", kinds.COMMENT_ACTION_TEXT),
+                ("bio", kinds.BIO_TEXT), ("promo", kinds.PROMO_TEXT), ("footer", kinds.FOOTER_TEXT),
+                ("photo_cues", kinds.PHOTO_CUES))],
+            "number_signs": "".join(sorted(kinds.NUMBER_SIGNS)),
+            "cell_tags": sorted(kinds.CELL_TAGS),
+            "caption_tags": list(kinds.CAPTION_TAGS),
+            "credit_sign": kinds.CREDIT_SIGN,
+            "email_sign": kinds.EMAIL_SIGN,
+            "isdigit_spans": _isdigit_spans(),
+            "kind_landmarks": {
+                "site_frame": kinds._SITE_FRAME, "article": kinds._ARTICLE, "header": int(Landmark.HEADER),
+                "footer": int(Landmark.FOOTER), "figure": int(Landmark.FIGURE),
+            },
+            **_tokenize_spec(),
+        })
+    return spec
+
+
 @cache
 def _stopword_spec(languages: tuple[str, ...]) -> tuple[list[str], npt.NDArray[np.uint32]]:
     words, cjk = families._stopwords(languages)
@@ -341,11 +574,13 @@ def _stopword_spec(languages: tuple[str, ...]) -> tuple[list[str], npt.NDArray[n
 
 
 def build(fitted: featurizer.Featurizer) -> _core.TextFeaturizer:
-    """The Rust featurizer of a text-mode :class:`~chromecut.features.Featurizer` (fitted or not)."""
+    """The Rust featurizer of a :class:`~chromecut.features.Featurizer` (fitted or not), text or HTML mode."""
     stopwords, cjk_stopwords = _stopword_spec(tuple(fitted.stopword_languages))
     frequency = getattr(fitted, "line_frequency_", {})
-    sections_on = bool(fitted.section_features)
-    bases = [*featurizer._NEIGHBOUR_BASE_TEXT, *(featurizer._NEIGHBOUR_BASE_SECTIONS if sections_on else ())]
+    html_mode = fitted.mode == "html"
+    sections_on = bool(fitted.section_features) and not html_mode
+    bases = [*featurizer._NEIGHBOUR_BASE_TEXT, *(featurizer._NEIGHBOUR_BASE_HTML if html_mode else ()),
+             *(featurizer._NEIGHBOUR_BASE_SECTIONS if sections_on else ())]
     names = getattr(fitted, "feature_names_", None) or fitted.output_names()
     return _core.TextFeaturizer(
         {
@@ -358,6 +593,7 @@ def build(fitted: featurizer.Featurizer) -> _core.TextFeaturizer:
             "neighbour_bases": bases,
             "frequency_keys": [key.encode("utf-8", "surrogatepass") for key in frequency],
             "frequency_counts": np.fromiter(frequency.values(), dtype=np.int64, count=len(frequency)),
+            "html": _html_spec(bool(fitted.kind_features)) if html_mode else None,
         }
     )
 
@@ -383,17 +619,46 @@ def _codes(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     return np.asarray(codes, dtype=np.int64)
 
 
-def text_features(
+def markup_columns(frame: pd.DataFrame) -> _core.MarkupColumns:
+    """The markup columns of an HTML line frame as the Rust featurizer reads them: numbers as float64 (as
+    :func:`~chromecut.features.batch.numeric_column` reads them), strings as codes into the list of the distinct
+    ones (``tag`` -1 where missing), ``depth`` also as codes of its values (the container family groups by them),
+    ``title`` ``None`` when the frame has none."""
+    tag_codes, tag_values = pd.factorize(frame["tag"], use_na_sentinel=True)
+    depth_codes, _ = pd.factorize(frame["depth"], use_na_sentinel=False)
+    attr, attr_lists = factorize_strings(string_list(frame["attr_words"]))
+    title, titles = factorize_strings(string_list(frame["title"])) if "title" in frame else (None, [])
+    return {
+        "tag": np.asarray(tag_codes, dtype=np.int64),
+        # A tag that is not a string names no tag of the vocabulary, and no cell or caption either.
+        "tags": [value if isinstance(value, str) else "" for value in tag_values],
+        "heading": numeric_column(frame, "heading"),
+        "list_item": numeric_column(frame, "list_item"),
+        "depth": numeric_column(frame, "depth"),
+        "link_chars": numeric_column(frame, "link_chars"),
+        "link_count": numeric_column(frame, "link_count"),
+        "landmarks": numeric_column(frame, "landmarks"),
+        "depth_code": np.asarray(depth_codes, dtype=np.int64),
+        "attr": attr,
+        "attr_lists": attr_lists,
+        "title": title,
+        "titles": titles,
+    }
+
+
+def features(
     fitted: featurizer.Featurizer, frame: pd.DataFrame, leave_one_out: bool, dtype: type[np.floating[Any]] = np.float32
 ) -> npt.NDArray[np.floating[Any]]:
-    """The text-mode feature matrix of a line frame, columns in ``feature_names_`` order (else every feature)."""
+    """The feature matrix of a line frame (text or HTML mode, as ``fitted``), columns in ``feature_names_`` order
+    (else every feature)."""
     texts = string_list(frame["text"])
     pages = LineBatch.from_frame(frame, with_text=False)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     domain = _codes(frame["domain"].to_numpy()) if "domain" in frame else None
     # Without a source column each document is its own source page: its page number is its code.
     source = _codes(frame[SOURCE_COLUMN].to_numpy()) if SOURCE_COLUMN in frame else pages.page
+    markup = markup_columns(frame) if fitted.mode == "html" else None
     return _native(fitted).features(
         "\n".join(texts), lengths, pages.page_size, source, domain=domain, leave_one_out=leave_one_out,
-        float64=dtype is np.float64,
+        float64=dtype is np.float64, markup=markup,
     )

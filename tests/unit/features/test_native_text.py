@@ -87,7 +87,7 @@ def real_frame() -> pd.DataFrame:
 
 def assert_same(fitted: Featurizer, frame: pd.DataFrame, leave_one_out: bool) -> None:
     python = fitted._columns(frame, leave_one_out)
-    rust = native.text_features(fitted, frame, leave_one_out, dtype=np.float64)
+    rust = native.features(fitted, frame, leave_one_out, dtype=np.float64)
     assert rust.shape == (len(frame), len(fitted.feature_names_))
     for j, name in enumerate(fitted.feature_names_):
         np.testing.assert_allclose(rust[:, j], python[name], rtol=0, atol=TOLERANCE, equal_nan=True, err_msg=name)
