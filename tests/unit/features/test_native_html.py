@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from chromecut.datasets import DATASETS, iter_pages
 from chromecut.features import Featurizer, line_frame, native
 from chromecut.segment.html import segment_html
+from feature_helpers import assert_same
 
-TOLERANCE = 1e-9
 #: Real pages per dataset of the real-pages test.
 REAL_PAGES_PER_DATASET = 3
 PROSE = "Scientists found that the river delta is sinking faster than expected in recent years, a study says."
@@ -82,14 +82,6 @@ def odd_frame() -> pd.DataFrame:
         "title": ["Home News", None, "Home News", "Other", "", "x"],
     })
     return frame
-
-
-def assert_same(fitted: Featurizer, frame: pd.DataFrame, leave_one_out: bool) -> None:
-    python = fitted._columns(frame, leave_one_out)
-    rust = native.features(fitted, frame, leave_one_out, dtype=np.float64)
-    assert rust.shape == (len(frame), len(fitted.feature_names_))
-    for j, name in enumerate(fitted.feature_names_):
-        np.testing.assert_allclose(rust[:, j], python[name], rtol=0, atol=TOLERANCE, equal_nan=True, err_msg=name)
 
 
 @pytest.mark.parametrize("kinds", [False, True])

@@ -16,8 +16,8 @@ from chromecut.features import Featurizer, native
 from chromecut.features.keywords import PATTERN_SOURCES
 from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import html_to_text
+from feature_helpers import assert_same
 
-TOLERANCE = 1e-9
 #: Pieces of text the features care about, for generated lines: the patterns' characters and case oddities, the
 #: characters the regex engines class differently (combining marks, ², \x1c, no-break space, new digits), final
 #: sigma and dotted I (lower case), glued menus, bylines, bullets, separators, CJK phrases.
@@ -83,14 +83,6 @@ def real_frame() -> pd.DataFrame:
             frames.append(pd.DataFrame({"doc": f"{dataset}/{page.page_id}", "line": range(len(lines)),
                                         "text": lines, "domain": f"{dataset}:{page.domain}"}))
     return pd.concat(frames, ignore_index=True)
-
-
-def assert_same(fitted: Featurizer, frame: pd.DataFrame, leave_one_out: bool) -> None:
-    python = fitted._columns(frame, leave_one_out)
-    rust = native.features(fitted, frame, leave_one_out, dtype=np.float64)
-    assert rust.shape == (len(frame), len(fitted.feature_names_))
-    for j, name in enumerate(fitted.feature_names_):
-        np.testing.assert_allclose(rust[:, j], python[name], rtol=0, atol=TOLERANCE, equal_nan=True, err_msg=name)
 
 
 @pytest.mark.parametrize("sections", [False, True])
