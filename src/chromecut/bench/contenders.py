@@ -8,6 +8,8 @@
   ``\\n``, page by page and through ``clean_many``;
 * ``chromecut-html-compiled`` / ``chromecut-text-compiled`` -- ``clean_many`` with the trees compiled to native
   code (``predictor="compiled"``, :mod:`chromecut.model.compiled`; compiled or loaded from the cache before timing);
+* ``chromecut-html-native`` / ``chromecut-text-native`` -- ``clean_many`` with the trees evaluated by the Rust core
+  (``predictor="native"``, :mod:`chromecut.model.native`; no compile step);
 * the peers of :mod:`chromecut.evaluate.peers` (trafilatura, resiliparse, readability, boilerpy3, jusText) through
   :func:`chromecut.evaluate.peers.extract`; a page a peer fails on is counted, not fatal.
 
@@ -58,8 +60,11 @@ TEXT_SINGLE = "chromecut-text"
 TEXT_BATCH = "chromecut-text-batch"
 HTML_COMPILED = "chromecut-html-compiled"
 TEXT_COMPILED = "chromecut-text-compiled"
+HTML_NATIVE = "chromecut-html-native"
+TEXT_NATIVE = "chromecut-text-native"
 CHROMECUT_CONTENDERS: tuple[str, ...] = (
-    HTML_SINGLE, HTML_BATCH, HTML_COMPILED, HTML_WORKERS, TEXT_SINGLE, TEXT_BATCH, TEXT_COMPILED
+    HTML_SINGLE, HTML_BATCH, HTML_COMPILED, HTML_NATIVE, HTML_WORKERS, TEXT_SINGLE, TEXT_BATCH, TEXT_COMPILED,
+    TEXT_NATIVE,
 )
 CONTENDERS: tuple[str, ...] = CHROMECUT_CONTENDERS + PEERS
 #: The contender every other one is compared with in pages/s.
@@ -198,6 +203,8 @@ def build_contenders(
                                  partial(_cleaner_runner, "html", html, batch_size, "compiled")),
         TEXT_COMPILED: Contender(TEXT_COMPILED, "text",
                                  partial(_cleaner_runner, "text", text, batch_size, "compiled")),
+        HTML_NATIVE: Contender(HTML_NATIVE, "html", partial(_cleaner_runner, "html", html, batch_size, "native")),
+        TEXT_NATIVE: Contender(TEXT_NATIVE, "text", partial(_cleaner_runner, "text", text, batch_size, "native")),
     }
     known.update((peer, peer_contender(peer)) for peer in PEERS)
     unknown = [name for name in names if name not in known]

@@ -29,6 +29,8 @@ CONTENDER_LABELS: dict[str, str] = {
     "chromecut-text": "chromecut text, one page at a time",
     "chromecut-text-batch": "chromecut text, `clean_many`",
     "chromecut-text-compiled": "chromecut text, `clean_many`, `--predictor compiled`",
+    "chromecut-html-native": "chromecut html, `clean_many`, `--predictor native`",
+    "chromecut-text-native": "chromecut text, `clean_many`, `--predictor native`",
 }
 #: Contenders of the summary table: one page at a time, and the fastest single-process way (batched, compiled).
 SUMMARY_SPEED: dict[str, tuple[str, str]] = {
