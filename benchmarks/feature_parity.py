@@ -121,13 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     variants = choices[args.sections] if args.mode == "text" else choices[args.kinds]
     for flag in variants:
         option = "section_features" if args.mode == "text" else "kind_features"
-        python = Featurizer(args.mode, **{option: flag}).fit(fit_frame)  # type: ignore[arg-type]
+        python = Featurizer(args.mode, **{option: flag}, engine="python").fit(fit_frame)  # type: ignore[arg-type]
         rust = Featurizer(args.mode, **{option: flag}, engine="rust").fit(fit_frame)  # type: ignore[arg-type]
         names = python.feature_names_
         print(f"\n== {args.mode} mode, {option}={flag}: {len(names)} features")
         # Leave-one-out on the fit pages, and on the transformed pages refitted on themselves: every dataset has
         # pages there, also those too small to leave pages for the fit set.
-        refit = (Featurizer(args.mode, **{option: flag}).fit(frame),  # type: ignore[arg-type]
+        refit = (Featurizer(args.mode, **{option: flag}, engine="python").fit(frame),  # type: ignore[arg-type]
                  Featurizer(args.mode, **{option: flag}, engine="rust").fit(frame))  # type: ignore[arg-type]
         checks = (("transform", frame, False, (python, rust)), ("fit_transform", fit_frame, True, (python, rust)),
                   ("fit_transform (refitted on the transformed pages)", frame, True, refit))

@@ -7,7 +7,7 @@ page-level statistics from page offsets. No family loops over lines in Python.
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from chromecut.features import unicode_tables
 
 #: One value per line (a feature column before it becomes float32 in the table).
 Array = npt.NDArray[np.float64]
@@ -26,30 +28,42 @@ SPACE, ALPHA, DIGIT, UPPER, PUNCT, CJK, SENT_END, COMMA = (1 << i for i in range
 _SENTENCE_END_CHARS = ".!?。！？…"
 _COMMA_CHARS = ",，、;；"
 #: One past the last Unicode code point: the size of the per-code-point tables.
-MAX_CODEPOINT = 0x110000
+MAX_CODEPOINT = unicode_tables.MAX_CODEPOINT
+
+
+#: The CJK blocks of the ``CJK`` class (letters only): kana, CJK ideographs, compatibility ideographs, Hangul.
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xF900, 0xFAFF), (0xAC00, 0xD7AF))
 
 
 @cache
 def char_table() -> npt.NDArray[np.uint8]:
-    """Class flags of every code point, built once per process from ``unicodedata`` and ``str.isspace``."""
+    """Class flags of every code point, built once per process from ``unicodedata``'s general categories and
+    ``str.isspace`` (read from :mod:`chromecut.features.unicode_tables`): a space is only ``SPACE``; a letter
+    ``ALPHA`` (and ``UPPER`` for ``Lu``, ``CJK`` in :data:`_CJK_RANGES`); a decimal digit ``DIGIT``; punctuation and
+    symbols ``PUNCT``; then the sentence-end and comma characters."""
+    tables = unicode_tables.tables()
+    names = [str(name) for name in tables["category_names"]]
+    category = tables["category"]
+    space = np.zeros(MAX_CODEPOINT, dtype=np.bool_)
+    spans = tables["isspace_spans"].reshape(-1, 2)
+    for start, end in spans:
+        space[start:end] = True
+
+    def member(wanted: Callable[[str], bool]) -> npt.NDArray[np.bool_]:
+        return np.isin(category, [i for i, name in enumerate(names) if wanted(name)]) & ~space
+
+    codes = np.arange(MAX_CODEPOINT)
+    cjk = np.zeros(MAX_CODEPOINT, dtype=np.bool_)
+    for low, high in _CJK_RANGES:
+        cjk |= (codes >= low) & (codes <= high)
+    letter = member(lambda name: name[0] == "L")
     table = np.zeros(MAX_CODEPOINT, dtype=np.uint8)
-    for cp in range(MAX_CODEPOINT):
-        ch = chr(cp)
-        cat = unicodedata.category(ch)
-        flags = 0
-        if ch.isspace():
-            flags |= SPACE
-        elif cat[0] == "L":
-            flags |= ALPHA
-            if cat == "Lu":
-                flags |= UPPER
-            if 0x3040 <= cp <= 0x30FF or 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0xAC00 <= cp <= 0xD7AF:
-                flags |= CJK
-        elif cat == "Nd":
-            flags |= DIGIT
-        elif cat[0] in "PS":
-            flags |= PUNCT
-        table[cp] = flags
+    table[space] |= SPACE
+    table[letter] |= ALPHA
+    table[member(lambda name: name == "Lu")] |= UPPER
+    table[letter & cjk] |= CJK
+    table[member(lambda name: name == "Nd")] |= DIGIT
+    table[member(lambda name: name[0] in "PS")] |= PUNCT
     for ch in _SENTENCE_END_CHARS:
         table[ord(ch)] |= SENT_END
     for ch in _COMMA_CHARS:

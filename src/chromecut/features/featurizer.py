@@ -7,6 +7,7 @@ line-frequency table (``line_frequency_``) and the feature order (``feature_name
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -56,12 +57,25 @@ SECTION_FEATURES_DEFAULT = False
 #: without them neither computes nor expects them.
 KIND_FEATURES_DEFAULT = False
 #: Who computes the features: the Python families, or their Rust port (:mod:`chromecut.features.native`), in
-#: either mode, the same features to 1e-9 at a multiple of the speed.
+#: either mode, the same features to 1e-9 at a multiple of the speed. A runtime choice, not a model's: a bundle
+#: loads with :func:`default_engine` whatever engine it was saved with.
 Engine = Literal["python", "rust"]
 ENGINES: tuple[Engine, ...] = ("python", "rust")
-ENGINE_DEFAULT: Engine = "python"
+ENGINE_DEFAULT: Engine = "rust"
+#: The environment variable that overrides :data:`ENGINE_DEFAULT` (``CHROMECUT_FEATURE_ENGINE=python``).
+ENGINE_ENV = "CHROMECUT_FEATURE_ENGINE"
 #: Text mode only: the section features whose neighbours tell a widget's lines from the prose around them.
 _NEIGHBOUR_BASE_SECTIONS = ("sec_heading", "run_lines", "meta_line")
+
+
+def default_engine() -> Engine:
+    """The engine of a featurizer built or loaded without one: :data:`ENGINE_ENV` when set, else
+    :data:`ENGINE_DEFAULT`."""
+    choice = os.environ.get(ENGINE_ENV, "").strip().lower() or ENGINE_DEFAULT
+    for engine in ENGINES:
+        if choice == engine:
+            return engine
+    raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}, got {choice!r}")
 
 
 class Featurizer:
@@ -75,6 +89,7 @@ class Featurizer:
         See the ``*_DEFAULT`` constants of :mod:`chromecut.features`.
     engine:
         ``"python"`` or ``"rust"`` (see :data:`ENGINES`), in either mode; the features are the same either way.
+        :func:`default_engine` when ``None`` (``rust``, unless :data:`ENGINE_ENV` says otherwise).
     """
 
     def __init__(
@@ -88,7 +103,7 @@ class Featurizer:
         repeat_table_size: int = REPEAT_TABLE_SIZE_DEFAULT,
         section_features: bool = SECTION_FEATURES_DEFAULT,
         kind_features: bool = KIND_FEATURES_DEFAULT,
-        engine: Engine = ENGINE_DEFAULT,
+        engine: Engine | None = None,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -98,7 +113,7 @@ class Featurizer:
         self.repeat_table_size = repeat_table_size
         self.section_features = section_features
         self.kind_features = kind_features
-        self.engine = engine
+        self.engine: Engine = default_engine() if engine is None else engine
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""

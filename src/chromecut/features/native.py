@@ -11,7 +11,11 @@ tag vocabulary and landmark flags, the class/id word families and the kinds' gro
 stand-in text of their own, :func:`attr_plan`), and with the kind features their thresholds, phrase lists, tag
 and character sets and text regexes (searched line by line, :func:`kind_plan`), and the tables of the scores'
 tokenizer (:func:`chromecut.evaluate.metrics.tokenize`: ``html``'s entities, ``unicodedata``'s NFKC,
-``casefold``). Building the tables takes a second or two, once per process."""
+``casefold``). The per-code-point tables that only Unicode and Python define (classes, ``str.lower``,
+``re.IGNORECASE``'s case equivalents, NFKD, ``casefold``) come precomputed from
+:mod:`~chromecut.features.unicode_tables` (computed when the shipped file's Unicode or Python version is not this
+process's); the rest is read from the modules, so a featurizer is built in about a tenth of a second, once per
+process and parameters."""
 
 from __future__ import annotations
 
@@ -19,7 +23,6 @@ import dataclasses
 import html
 import html.entities
 import re
-import unicodedata
 import weakref
 from functools import cache
 from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -32,9 +35,8 @@ import pandas as pd
 
 from chromecut import _core
 from chromecut.evaluate import metrics
-from chromecut.features import context, families, featurizer, keywords, kinds, markup, sections
+from chromecut.features import context, families, featurizer, keywords, kinds, markup, sections, unicode_tables
 from chromecut.features.batch import (
-    MAX_CODEPOINT,
     LineBatch,
     char_table,
     factorize_strings,
@@ -44,64 +46,33 @@ from chromecut.features.batch import (
 from chromecut.features.frame import SOURCE_COLUMN
 from chromecut.segment.html import Landmark
 
-_GREEK_CAPITAL_SIGMA = "\u03a3"
-_GREEK_FINAL_SIGMA = "\u03c2"
-
-
-@cache
-def _every_code_point() -> str:
-    return "".join(map(chr, range(MAX_CODEPOINT)))
-
 
 def _spans(pattern: str, flags: int = 0) -> npt.NDArray[np.uint32]:
     """The code points one-character ``pattern`` matches, as flat ``[start, end)`` pairs."""
-    found = [m.span() for m in re.finditer(f"(?:{pattern})+", _every_code_point(), flags)]
-    return np.asarray(found, dtype=np.uint32).reshape(-1)
+    return unicode_tables.regex_spans(pattern, flags)
 
 
-@cache
 def _case_equivalents(char: str) -> tuple[int, ...]:
-    """Every code point that ``re`` matches to ``char`` under ``re.IGNORECASE``."""
-    return tuple(sorted({ord(c) for c in re.findall(re.escape(char), _every_code_point(), re.IGNORECASE)}))
+    """Every code point that ``re`` matches to ``char`` under ``re.IGNORECASE`` (from the Unicode tables)."""
+    return unicode_tables.case_equivalents().get(ord(char), (ord(char),))
 
 
-@cache
+#: The tables of ``str.lower`` the Rust side reads (see :mod:`chromecut.features.unicode_tables`).
+_LOWER_TABLES = ("lower_sources", "lower_offsets", "lower_targets", "sigma_cased", "sigma_ignorable")
+
+
 def _lower_tables() -> dict[str, npt.NDArray[np.uint32]]:
     """``str.lower`` of every code point that it changes (sources, target offsets, targets), and the two classes
-    of its final-sigma rule: cased and not case-ignorable, and case-ignorable (found by lowering probes, so they
-    are exactly the ones Python uses)."""
-    chars = [chr(cp) for cp in range(MAX_CODEPOINT) if cp != ord("\n")]
-    lowered = "\n".join(chars).lower().split("\n")
-    sources: list[int] = []
-    offsets = [0]
-    targets: list[int] = []
-    for char, low in zip(chars, lowered, strict=True):
-        if low != char:
-            sources.append(ord(char))
-            targets.extend(map(ord, low))
-            offsets.append(len(targets))
-    # "XΣ" ends in a final sigma when X is cased and not case-ignorable; "AXΣ" when X is either (A is cased).
-    alone = "\n".join(c + _GREEK_CAPITAL_SIGMA for c in chars).lower().split("\n")
-    after_a = "\n".join("A" + c + _GREEK_CAPITAL_SIGMA for c in chars).lower().split("\n")
-    cased = np.zeros(MAX_CODEPOINT, dtype=np.bool_)
-    ignorable = np.zeros(MAX_CODEPOINT, dtype=np.bool_)
-    codes = np.fromiter(map(ord, chars), dtype=np.int64, count=len(chars))
-    first = np.fromiter((s[-1] == _GREEK_FINAL_SIGMA for s in alone), dtype=np.bool_, count=len(chars))
-    second = np.fromiter((s[-1] == _GREEK_FINAL_SIGMA for s in after_a), dtype=np.bool_, count=len(chars))
-    cased[codes[first]] = True
-    ignorable[codes[second & ~first]] = True
-    return {
-        "lower_sources": np.asarray(sources, dtype=np.uint32),
-        "lower_offsets": np.asarray(offsets, dtype=np.uint32),
-        "lower_targets": np.asarray(targets, dtype=np.uint32),
-        "sigma_cased": _flag_spans(cased),
-        "sigma_ignorable": _flag_spans(ignorable),
-    }
+    of its final-sigma rule: cased and not case-ignorable, and case-ignorable."""
+    tables = unicode_tables.tables()
+    return {name: tables[name] for name in _LOWER_TABLES}
 
 
-def _flag_spans(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint32]:
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], flags, [False]]).astype(np.int8)))
-    return edges.astype(np.uint32)
+def _map_table(prefix: str) -> dict[str, npt.NDArray[np.uint32]]:
+    """A per-code-point string function of the Unicode tables as the code points it changes, target offsets and
+    targets."""
+    tables = unicode_tables.tables()
+    return {part: tables[f"{prefix}_{part}"] for part in ("sources", "offsets", "targets")}
 
 
 #: The patterns of the pattern family found on the code points, not by a regex.
@@ -417,9 +388,9 @@ def _shared_spec() -> dict[str, Any]:
     kw = keywords.KEYWORDS
     return {
         "char_flags": char_table(),
-        "word_spans": _spans(r"\w"),
-        "digit_spans": _spans(r"\d"),
-        "space_spans": _spans(r"\s"),
+        "word_spans": unicode_tables.tables()["word_spans"],
+        "digit_spans": unicode_tables.tables()["digit_spans"],
+        "space_spans": unicode_tables.tables()["space_spans"],
         "regex_ascii": regex_plan().ascii,
         "regex_codes": sorted(regex_plan().codes.items()),
         "regex_stand_ins": regex_plan().stand_ins(),
@@ -457,22 +428,6 @@ def _shared_spec() -> dict[str, Any]:
     }
 
 
-def _map_table(function: Any) -> dict[str, npt.NDArray[np.uint32]]:
-    """A per-code-point string function as the code points it changes, target offsets and targets."""
-    sources: list[int] = []
-    offsets = [0]
-    targets: list[int] = []
-    for cp in range(MAX_CODEPOINT):
-        char = chr(cp)
-        mapped = function(char)
-        if mapped != char:
-            sources.append(cp)
-            targets.extend(map(ord, mapped))
-            offsets.append(len(targets))
-    return {"sources": np.asarray(sources, dtype=np.uint32), "offsets": np.asarray(offsets, dtype=np.uint32),
-            "targets": np.asarray(targets, dtype=np.uint32)}
-
-
 @cache
 def _tokenize_spec() -> dict[str, Any]:
     """:func:`chromecut.evaluate.metrics.tokenize` as tables: ``html.unescape``'s entities and character reference
@@ -481,30 +436,14 @@ def _tokenize_spec() -> dict[str, Any]:
     cjk = metrics._CJK
     if metrics._TOKEN.pattern != rf"[{cjk}]|[^\W_{cjk}]+":
         raise ValueError("metrics._TOKEN changed: update the Rust tokenizer's spec in native.py")
-    ccc = [(cp, unicodedata.combining(chr(cp))) for cp in range(MAX_CODEPOINT) if unicodedata.combining(chr(cp))]
-    pairs: list[tuple[int, int, int]] = []
-    for cp in range(MAX_CODEPOINT):
-        char = chr(cp)
-        decomposed = unicodedata.normalize("NFD", char)
-        if decomposed == char:
-            continue
-        parts = unicodedata.decomposition(char).split()
-        if parts and not parts[0].startswith("<") and len(parts) == 2:  # a canonical pair
-            first, second = int(parts[0], 16), int(parts[1], 16)
-        elif len(decomposed) in (2, 3) and 0xAC00 <= cp <= 0xD7A3:  # Hangul: LV = L + V, LVT = LV + T
-            first, second = ord(unicodedata.normalize("NFC", decomposed[:-1])), ord(decomposed[-1])
-        else:
-            continue
-        if unicodedata.normalize("NFC", chr(first) + chr(second)) == char:  # not excluded from composition
-            pairs.append((first, second, cp))
     entities = sorted(html.entities.html5.items())
     return {
         "token_cjk_spans": _spans(f"[{cjk}]"),
         "token_word_spans": _spans(rf"[^\W_{cjk}]"),
-        "casefold": _map_table(str.casefold),
-        "nfkd": _map_table(lambda c: unicodedata.normalize("NFKD", c)),
-        "combining": np.asarray(ccc, dtype=np.uint32).reshape(-1, 2),
-        "compositions": np.asarray(pairs, dtype=np.uint32).reshape(-1, 3),
+        "casefold": _map_table("casefold"),
+        "nfkd": _map_table("nfkd"),
+        "combining": unicode_tables.tables()["combining"],
+        "compositions": unicode_tables.tables()["compositions"],
         "quotes": sorted((int(cp), str(to)) for cp, to in metrics._QUOTES.items()),
         "entity_names": [name for name, _ in entities],
         "entity_values": [value for _, value in entities],
@@ -516,12 +455,6 @@ def _tokenize_spec() -> dict[str, Any]:
 def _phrases(phrases: kinds.Phrases) -> list[list[str]]:
     """A phrase list as its token runs (the first token, then the rest)."""
     return [[first, *rest] for first, rests in phrases.by_first.items() for rest in rests]
-
-
-@cache
-def _isdigit_spans() -> npt.NDArray[np.uint32]:
-    return _flag_spans(np.fromiter((chr(cp).isdigit() for cp in range(MAX_CODEPOINT)), dtype=np.bool_,
-                                   count=MAX_CODEPOINT))
 
 
 @cache
@@ -557,7 +490,7 @@ def _html_spec(kind_features: bool) -> dict[str, Any]:
             "caption_tags": list(kinds.CAPTION_TAGS),
             "credit_sign": kinds.CREDIT_SIGN,
             "email_sign": kinds.EMAIL_SIGN,
-            "isdigit_spans": _isdigit_spans(),
+            "isdigit_spans": unicode_tables.tables()["isdigit_spans"],
             "kind_landmarks": {
                 "site_frame": kinds._SITE_FRAME, "article": kinds._ARTICLE, "header": int(Landmark.HEADER),
                 "footer": int(Landmark.FOOTER), "figure": int(Landmark.FIGURE),

@@ -13,7 +13,9 @@ A bundle is a folder::
 Loading checks the checksums and that the installed featurizer produces exactly the schema's features, and
 refuses a bundle that does not match with an error that says what differs. A loaded bundle predicts with
 LightGBM, with its boosters compiled to native code (``predictor="compiled"``, :mod:`chromecut.model.compiled`), or
-with the model text evaluated by the Rust core (``predictor="native"``, :mod:`chromecut.model.native`).
+with the model text evaluated by the Rust core (``predictor="native"``, :mod:`chromecut.model.native`). Its
+featurizer computes with the default engine (Rust; ``CHROMECUT_FEATURE_ENGINE=python`` for the Python families),
+whatever engine the schema's parameters name: both give the same features.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.features import FEATURIZER_VERSION, Featurizer
+from chromecut.features import FEATURIZER_VERSION, Engine, Featurizer, default_engine
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.estimator import TwoPassClassifier
 
@@ -185,9 +187,12 @@ class Bundle:
         return target
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], predictor: Predictor = PREDICTOR_DEFAULT) -> Bundle:
+    def load(cls, path: str | os.PathLike[str], predictor: Predictor = PREDICTOR_DEFAULT,
+             engine: Engine | None = None) -> Bundle:
         """Load and verify a bundle folder, to predict with ``predictor`` (see :meth:`use_predictor`); never
-        unpickles anything."""
+        unpickles anything. The featurizer computes with ``engine``, :func:`~chromecut.features.default_engine`
+        when ``None`` (``rust``, or ``CHROMECUT_FEATURE_ENGINE``), whatever engine the bundle was saved with: the
+        engines' features are the same, so the engine is a runtime choice, not the model's."""
         folder = Path(path)
         for name in (MODEL_FILE, SCHEMA_FILE, FREQUENCY_FILE):
             if not (folder / name).is_file():
@@ -210,6 +215,7 @@ class Bundle:
             params = dict(schema["featurizer_params"])
             params["stopword_languages"] = tuple(params.get("stopword_languages", ()))
             mode = params.pop("mode")
+            params["engine"] = default_engine() if engine is None else engine
             featurizer = Featurizer(mode, **params)
             float(schema["threshold"])
             list(schema["feature_names"])

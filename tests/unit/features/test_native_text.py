@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chromecut.datasets import DATASETS, iter_pages
-from chromecut.features import Featurizer, native
+from chromecut.features import ENGINE_DEFAULT, ENGINE_ENV, Featurizer, default_engine, native
 from chromecut.features.keywords import PATTERN_SOURCES
 from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import html_to_text
@@ -139,11 +139,12 @@ def test_real_lines(sections: bool) -> None:
     assert_same(fitted, frame, leave_one_out=False)
 
 
-def test_engine_is_a_parameter_and_changes_nothing() -> None:
+def test_engine_is_a_parameter_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENGINE_ENV, raising=False)
     frame = dump_frame(DUMPS)
-    python = Featurizer("text", section_features=True).fit(frame)
+    python = Featurizer("text", section_features=True, engine="python").fit(frame)
     rust = Featurizer("text", section_features=True, engine="rust").fit(frame)
-    assert Featurizer("text").get_params()["engine"] == "python"
+    assert Featurizer("text").get_params()["engine"] == ENGINE_DEFAULT == "rust"
     assert rust.get_params() == {**python.get_params(), "engine": "rust"}
     assert rust.feature_names_ == python.feature_names_
     pd.testing.assert_frame_equal(rust.transform(frame), python.transform(frame))
@@ -154,12 +155,23 @@ def test_engine_is_a_parameter_and_changes_nothing() -> None:
         Featurizer("text", engine="fortran").fit(frame)  # type: ignore[arg-type]
 
 
+def test_the_environment_picks_the_default_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENGINE_ENV, "Python")
+    assert default_engine() == "python" and Featurizer("text").engine == "python"
+    assert Featurizer("text", engine="rust").engine == "rust"
+    monkeypatch.setenv(ENGINE_ENV, "")
+    assert default_engine() == ENGINE_DEFAULT
+    monkeypatch.setenv(ENGINE_ENV, "fortran")
+    with pytest.raises(ValueError, match="must be one of"):
+        Featurizer("text")
+
+
 def test_refitting_rebuilds_the_native_table() -> None:
     frame = dump_frame(DUMPS)
     rust = Featurizer("text", engine="rust", repeat_min_pages=1)
     first = rust.fit(frame.iloc[: len(frame) // 3]).transform(frame)
     second = rust.fit(frame).transform(frame)
-    python = Featurizer("text", repeat_min_pages=1).fit(frame).transform(frame)
+    python = Featurizer("text", repeat_min_pages=1, engine="python").fit(frame).transform(frame)
     pd.testing.assert_frame_equal(second, python)
     assert not first.equals(second)
 
