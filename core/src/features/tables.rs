@@ -150,14 +150,7 @@ pub struct CodeSet(Vec<u64>);
 impl CodeSet {
     pub fn from_spans(spans: &[u32], what: &str) -> Result<Self, TableError> {
         let mut bits = vec![0u64; MAX_CODEPOINT / 64];
-        if spans.len() % 2 != 0 {
-            return Err(TableError(format!("{what}: an odd number of span bounds")));
-        }
-        for pair in spans.chunks_exact(2) {
-            let (start, end) = (pair[0] as usize, pair[1] as usize);
-            if start > end || end > MAX_CODEPOINT {
-                return Err(TableError(format!("{what}: span {start}..{end} out of range")));
-            }
+        for (start, end) in checked_spans(spans, what)? {
             for cp in start..end {
                 bits[cp / 64] |= 1 << (cp % 64);
             }
@@ -172,15 +165,25 @@ impl CodeSet {
     }
 }
 
-fn mark_spans(aux: &mut [u8], spans: &[u32], bit: u8, what: &str) -> Result<(), TableError> {
+/// The `[start, end)` pairs of flat span bounds, each checked to lie within the code points.
+fn checked_spans(spans: &[u32], what: &str) -> Result<Vec<(usize, usize)>, TableError> {
     if spans.len() % 2 != 0 {
         return Err(TableError(format!("{what}: an odd number of span bounds")));
     }
-    for pair in spans.chunks_exact(2) {
-        let (start, end) = (pair[0] as usize, pair[1] as usize);
-        if start > end || end > MAX_CODEPOINT {
-            return Err(TableError(format!("{what}: span {start}..{end} out of range")));
-        }
+    spans
+        .chunks_exact(2)
+        .map(|pair| {
+            let (start, end) = (pair[0] as usize, pair[1] as usize);
+            if start > end || end > MAX_CODEPOINT {
+                return Err(TableError(format!("{what}: span {start}..{end} out of range")));
+            }
+            Ok((start, end))
+        })
+        .collect()
+}
+
+fn mark_spans(aux: &mut [u8], spans: &[u32], bit: u8, what: &str) -> Result<(), TableError> {
+    for (start, end) in checked_spans(spans, what)? {
         for value in &mut aux[start..end] {
             *value |= bit;
         }
