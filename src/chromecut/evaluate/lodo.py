@@ -128,9 +128,9 @@ def leave_one_dataset_out(
             test = test[test["doc"].isin(set(docs[drawn]))]
         if test.empty:
             continue
-        others = frame[(frame["dataset"] != held_out) & frame["dataset"].isin(pool)]
-        if others.empty:
+        if not pool - {held_out}:  # the pool has no dataset to train on besides the held-out one
             continue
+        others = frame[(frame["dataset"] != held_out) & frame["dataset"].isin(pool)]
         if fold_max_pages is not None:
             keep = others.drop_duplicates("doc").groupby("dataset", sort=False).head(fold_max_pages)["doc"]
             others = others[others["doc"].isin(set(keep))]
