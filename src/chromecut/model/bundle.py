@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.features import FEATURIZER_VERSION, Engine, Featurizer, default_engine
+from chromecut.features import FEATURIZER_VERSION, Engine, Featurizer
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.estimator import TwoPassClassifier
 
@@ -215,7 +215,7 @@ class Bundle:
             params = dict(schema["featurizer_params"])
             params["stopword_languages"] = tuple(params.get("stopword_languages", ()))
             mode = params.pop("mode")
-            params["engine"] = default_engine() if engine is None else engine
+            params["engine"] = engine  # None: the featurizer takes the default engine, not the saved one
             featurizer = Featurizer(mode, **params)
             float(schema["threshold"])
             list(schema["feature_names"])

@@ -300,10 +300,15 @@ def lodo_choice(held_out: list[HeldOut], pages: pd.DataFrame, grid_points: int,
     return best_threshold(curves[MEAN_COLUMN]), curves, reliability
 
 
+def _grid_point(curves: pd.DataFrame, threshold: float) -> Any:
+    """The label of the curves' grid threshold nearest to ``threshold``."""
+    return curves.index[int(np.argmin(np.abs(curves.index.to_numpy() - threshold)))]
+
+
 def curve_metrics(curves: pd.DataFrame, threshold: float) -> dict[str, float]:
     """``lodo_page_f1`` (the mean at ``threshold``), and per held-out dataset its page F1 there and its own
     best threshold."""
-    at = curves.index[int(np.argmin(np.abs(curves.index.to_numpy() - threshold)))]
+    at = _grid_point(curves, threshold)
     metrics = {"lodo_threshold": threshold, "lodo_page_f1": float(curves.loc[at, MEAN_COLUMN])}
     for dataset in curves.columns.drop(MEAN_COLUMN):
         metrics[f"lodo_page_f1.{dataset}"] = float(curves.loc[at, dataset])
@@ -352,6 +357,6 @@ def choose_threshold(frame: pd.DataFrame, pages: pd.DataFrame, settings: TrainSe
         return validation
     threshold, curves, reliability = lodo_choice(held_out, pages, model.threshold_grid_points)
     metrics.update(curve_metrics(curves, threshold))
-    metrics["lodo_page_f1_at_val_threshold"] = curve_metrics(curves, val_threshold)["lodo_page_f1"]
+    metrics["lodo_page_f1_at_val_threshold"] = float(curves.loc[_grid_point(curves, val_threshold), MEAN_COLUMN])
     metrics["lodo_seconds"] = time.perf_counter() - started
     return ThresholdChoice("lodo", threshold, val_threshold, curves, reliability, metrics)
