@@ -496,6 +496,23 @@ impl TextFeaturizer {
         self.inner.names().to_vec()
     }
 
+    /// Each line's repetition key (what the corpus line-frequency table counts) of lines `text` (joined by
+    /// `\n`, `lengths` code points each): one `bytes` of UTF-8 with surrogates kept and each key's end in it.
+    fn line_keys<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyString>,
+        lengths: PyReadonlyArray1<'py, i64>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyArray1<i64>>)> {
+        let lengths = sizes(&lengths, "lengths")?;
+        let cps = str_code_points(text)?;
+        let inner = &self.inner;
+        let (bytes, ends) =
+            py.detach(|| inner.line_keys(&cps, &lengths)).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let ends: Vec<i64> = ends.into_iter().map(|e| e as i64).collect();
+        Ok((PyBytes::new(py, &bytes), ends.into_pyarray(py)))
+    }
+
     /// The feature matrix (lines x names, float32 or float64) of lines `text` (joined by `\n`, `lengths` code
     /// points each), pages of `page_sizes` lines; `source` and `domain` are codes per line (-1: no domain);
     /// `markup`, HTML mode's markup columns (see `_core.pyi`). The GIL is released while the batch is featurised.

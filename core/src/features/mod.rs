@@ -218,72 +218,32 @@ pub struct TextFeaturizer {
 /// The patterns whose counts the section features read.
 const SECTION_PATTERNS: [&str; 5] = ["date", "time", "counter", "unit", "list_marker"];
 
-/// Every feature name a featurizer of `spec` computes, in the order computed (to check the names asked for);
-/// `html`: the HTML families' names.
+/// The names of one family, as owned strings.
+fn owned<'a>(names: &'a [&str]) -> impl Iterator<Item = String> + 'a {
+    names.iter().map(|s| s.to_string())
+}
+
+/// Every feature name but the neighbours' a featurizer of `spec` computes, in the order of the output when no
+/// names are asked for (each family's columns together, families in the order of the data's way: length,
+/// position, keywords, characters, stopwords, patterns, page, repetition, prose, sections, then `html`, the HTML
+/// families' names).
 fn known_names(spec: &Spec, html: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = [
-        "chars",
-        "log_chars",
-        "words",
-        "mean_word_len",
-        "rel_index",
-        "log_from_start",
-        "log_from_end",
-        "text_before_share",
-        "to_longest",
-        "log_page_lines",
-        "punct_ratio",
-        "digit_ratio",
-        "alpha_ratio",
-        "upper_ratio",
-        "cjk_ratio",
-        "ends_sentence",
-        "sentences",
-        "commas",
-        "tokens",
-        "stopwords",
-        "stop_density",
-        "chars_rel_max",
-        "chars_rel_median",
-        "chars_rank",
-        "stop_density_rel",
-        "repeat_corpus",
-        "repeat_site",
-        "prose_before",
-        "prose_after",
-        "prose_before_share",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut names: Vec<String> = owned(&["chars", "log_chars", "words", "mean_word_len"]).collect();
+    names.extend(owned(&["rel_index", "log_from_start", "log_from_end", "text_before_share", "to_longest"]));
+    names.push("log_page_lines".into());
     names.extend(spec.keyword_families.iter().map(|k| format!("kw_{k}")));
+    names.extend(owned(&["punct_ratio", "digit_ratio", "alpha_ratio", "upper_ratio", "cjk_ratio"]));
+    names.extend(owned(&["ends_sentence", "sentences", "commas", "tokens", "stopwords", "stop_density"]));
     names.extend(spec.pattern_names.iter().map(|p| format!("pat_{p}")));
+    names.extend(owned(&["chars_rel_max", "chars_rel_median", "chars_rank", "stop_density_rel"]));
+    names.extend(owned(&["repeat_corpus", "repeat_site", "prose_before", "prose_after", "prose_before_share"]));
     if spec.sections.is_some() {
-        names.extend(
-            [
-                "sec_heading",
-                "sec_since",
-                "sec_lines",
-                "run_lines",
-                "run_len_spread",
-                "run_same_start",
-                "run_similar_len",
-                "main_inside",
-                "main_dist",
-                "main_dist_rel",
-                "repeat_page",
-                "glued_camel",
-                "glued_camel_run",
-                "glued_separators",
-                "cap_word_share",
-                "only_number",
-                "meta_line",
-                "byline",
-            ]
-            .iter()
-            .map(|s| s.to_string()),
-        );
+        names.extend(owned(&["sec_heading", "sec_since", "sec_lines"]));
         names.extend(spec.keyword_families.iter().map(|k| format!("sec_kw_{k}")));
+        names.extend(owned(&["run_lines", "run_len_spread", "run_same_start", "run_similar_len"]));
+        names.extend(owned(&MAIN_TEXT_FEATURES));
+        names.extend(owned(&["repeat_page", "glued_camel", "glued_camel_run", "glued_separators"]));
+        names.extend(owned(&["cap_word_share", "only_number", "meta_line", "byline"]));
     }
     names.extend(html.iter().filter(|h| !names.contains(h)).cloned().collect::<Vec<_>>());
     names
@@ -357,10 +317,13 @@ impl TextFeaturizer {
         if let Some(base) = spec.neighbour_bases.iter().find(|b| !known.contains(b)) {
             return Err(format!("the Rust text featurizer has no feature {base} (a neighbour base)"));
         }
-        let neighbours: HashMap<String, Neighbour, FastHash> =
-            text::neighbour_names(&spec.neighbour_bases, &spec.neighbour_offsets, &spec.context_half_windows)
-                .into_iter()
-                .collect();
+        let neighbour_order =
+            text::neighbour_names(&spec.neighbour_bases, &spec.neighbour_offsets, &spec.context_half_windows);
+        if spec.names.is_empty() {
+            // No names asked for: every feature, in the output order (see `known_names`).
+            spec.names = known.iter().cloned().chain(neighbour_order.iter().map(|(name, _)| name.clone())).collect();
+        }
+        let neighbours: HashMap<String, Neighbour, FastHash> = neighbour_order.into_iter().collect();
         if let Some(name) = spec.names.iter().find(|n| !known.contains(n) && !neighbours.contains_key(*n)) {
             return Err(format!("the Rust text featurizer has no feature {name}"));
         }
@@ -402,6 +365,14 @@ impl TextFeaturizer {
     /// The output columns, in order.
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+
+    /// Each line's repetition key (digits masked, lower-cased, whitespace folded: what `repeat_corpus` looks up),
+    /// as one buffer of Python's UTF-8 with `surrogatepass` and each line's end in it.
+    pub fn line_keys(&self, text: &[u32], lengths: &[usize]) -> Result<(Vec<u8>, Vec<usize>), InputError> {
+        let batch = Batch::new(text, lengths, &[lengths.len()], &self.tables)?;
+        let keys = repetition::normalised_lines(&batch, &self.tables);
+        Ok(keys.into_parts())
     }
 
     /// Every column of a batch, by name (the neighbour features too).

@@ -15,6 +15,12 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// The keys' buffer and each key's end in it.
+    pub fn into_parts(self) -> (Vec<u8>, Vec<usize>) {
+        let ends = self.bounds.iter().map(|&(_, end)| end).collect();
+        (self.bytes, ends)
+    }
+
     #[inline]
     pub fn get(&self, line: usize) -> &[u8] {
         let (s, e) = self.bounds[line];
