@@ -94,15 +94,20 @@ class MarkupColumns(TypedDict):
 
 class TextFeaturizer:
     """Featurisation of text or HTML mode (core/src/features), built by :func:`chromecut.features.native.build`
-    from a dict of everything the Python featurizer reads (tables, word lists, thresholds, translated regexes, the
-    corpus line-frequency table, and in HTML mode under ``html`` the markup vocabularies, the class/id word
-    patterns, the kinds' rules' words and regexes and the scores' tokenizer's tables). Raises ``ValueError`` for a
-    spec it cannot use (an unknown feature name, a bad regex)."""
+    from a dict of everything the features read (tables, word lists, thresholds, translated regexes, the corpus
+    line-frequency table, the output names (every feature, in the output order, when the list is empty), and in
+    HTML mode under ``html`` the markup vocabularies, the class/id word patterns, the kinds' rules' words and
+    regexes and the scores' tokenizer's tables). Raises ``ValueError`` for a spec it cannot use (an unknown
+    feature name, a bad regex)."""
 
     def __init__(self, spec: Mapping[str, Any]) -> None: ...
     #: The output columns, in order.
     @property
     def names(self) -> list[str]: ...
+    def line_keys(self, text: str, lengths: npt.NDArray[np.int64]) -> tuple[bytes, npt.NDArray[np.int64]]:
+        """Each line's repetition key (what the corpus line-frequency table counts) of lines joined by ``"\\n"``
+        in ``text`` (``lengths`` code points each): one buffer of UTF-8 with surrogates kept, and each key's end
+        in it."""
     def features(
         self,
         text: str,

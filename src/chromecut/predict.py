@@ -18,7 +18,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
-from chromecut.features import Engine, line_frame
+from chromecut.features import line_frame
 from chromecut.io.streams import chunked
 from chromecut.io.workers import START_METHOD, WatchedPool, settle_heap
 from chromecut.model.bundle import Bundle
@@ -135,14 +135,12 @@ class Cleaner:
     @classmethod
     def load(
         cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None,
-        predictor: Predictor = PREDICTOR_DEFAULT, engine: Engine | None = None,
+        predictor: Predictor = PREDICTOR_DEFAULT,
     ) -> Cleaner:
         """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI; ``predictor``
         ``compiled`` runs the trees as native code (:mod:`chromecut.model.compiled`: same labels, faster),
-        ``native`` in the Rust core (:mod:`chromecut.model.native`: same labels, no compile step); ``engine`` the
-        features' engine (:meth:`chromecut.model.bundle.Bundle.load`: ``rust`` unless ``CHROMECUT_FEATURE_ENGINE``
-        says ``python``; the same features either way)."""
-        return cls(Bundle.load(resolve_model(model), predictor, engine), threshold, limits)
+        ``native`` in the Rust core (:mod:`chromecut.model.native`: same labels, no compile step)."""
+        return cls(Bundle.load(resolve_model(model), predictor), threshold, limits)
 
     @property
     def mode(self) -> str:

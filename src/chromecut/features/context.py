@@ -1,5 +1,7 @@
-"""Features that look past the line: its neighbours, the nearest prose, its container, and the second,
-context pass that reads the first pass's probabilities (jusText's pass that looks at neighbours).
+"""What looks past the line. The first pass's neighbour, prose and container families are computed by the Rust
+core (``core/src/features/text.rs``, ``container.rs``) with the offsets, windows and bases of this module; the
+second, context pass that reads the first pass's probabilities (jusText's pass that looks at neighbours) is
+computed here, at training and inference alike, from the page structure and the probabilities alone.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from chromecut.features.batch import (
 NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 #: Half-widths (lines) of the centred windows of the smoothed context features: near and wide context.
 CONTEXT_HALF_WINDOWS = (2, 6)
+#: The base features whose neighbours' values (and context means) each line also sees, per mode.
+NEIGHBOUR_BASE_TEXT = ("log_chars", "stop_density", "ends_sentence", "punct_ratio", "kw_related", "pat_list_marker")
+NEIGHBOUR_BASE_HTML = ("link_density", "heading", "attr_content", "container_text_share")
+#: Text mode only: the section features whose neighbours tell a widget's lines from the prose around them.
+NEIGHBOUR_BASE_SECTIONS = ("sec_heading", "run_lines", "meta_line")
 #: A line counts as prose (for the distance-to-prose features) with this many words and a sentence ending.
 PROSE_MIN_WORDS = 12
 
@@ -98,34 +105,6 @@ def container_codes(batch: LineBatch, frame: pd.DataFrame) -> npt.NDArray[np.int
     else:
         _, codes = np.unique(np.stack([batch.page, words, depth], axis=1), axis=0, return_inverse=True)
     return np.asarray(codes, dtype=np.int64).reshape(-1)
-
-
-def container_features(batch: LineBatch, frame: pd.DataFrame, columns: dict[str, Array]) -> dict[str, Array]:
-    """Statistics of the line's container (lines of the page with the same ancestor class/id path): how many
-    lines it holds, its share of the page's text, its link and stopword density, and whether it holds the
-    page's longest line. Content lines share a container with the prose; navigation shares one with links."""
-    if batch.n == 0:
-        names = ("container_lines", "container_text_share", "container_link_density", "container_stop_density",
-                 "container_has_longest")
-        return {k: np.zeros(0) for k in names}
-    codes = container_codes(batch, frame)
-    sums = {
-        name: np.bincount(codes, weights=np.nan_to_num(values)).astype(np.float64)
-        for name, values in (("lines", np.ones(batch.n)), ("chars", columns["chars"]),
-                             ("link", np.nan_to_num(columns["link_density"]) * columns["chars"]),
-                             ("stop", columns["stopwords"]), ("tokens", columns["tokens"]))
-    }
-    longest = np.zeros(batch.n, dtype=bool)
-    order = np.lexsort((-columns["chars"], batch.page))
-    longest[order[batch.page_start]] = True
-    has_longest = np.bincount(codes, weights=longest.astype(np.float64)) > 0
-    return {
-        "container_lines": np.log1p(sums["lines"][codes]),
-        "container_text_share": safe_ratio(sums["chars"][codes], page_reduce(batch, columns["chars"], "sum")),
-        "container_link_density": safe_ratio(sums["link"][codes], sums["chars"][codes]),
-        "container_stop_density": safe_ratio(sums["stop"][codes], sums["tokens"][codes]),
-        "container_has_longest": has_longest[codes].astype(np.float64),
-    }
 
 
 #: Probability above which a line counts as likely content for the context pass's distance features.

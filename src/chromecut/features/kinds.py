@@ -498,39 +498,3 @@ FEATURE_KINDS: tuple[Kind, ...] = (
 )
 KIND_FEATURES = tuple(f"kind_{kind.value}" for kind in FEATURE_KINDS)
 ARTICLE_FEATURES = ("headline_index", "after_headline", "comments_before")
-
-
-def kind_features(frame: pd.DataFrame, limits: KindLimits = LIMITS_DEFAULT) -> dict[str, npt.NDArray[np.float64]]:
-    """Each line's evidence of :data:`FEATURE_KINDS` (1 or 0), and where it is against the article's boundaries
-    (:func:`article_features`)."""
-    evidence = kind_evidence(frame, limits)
-    out = {name: evidence[kind].astype(np.float64) for name, kind in zip(KIND_FEATURES, FEATURE_KINDS, strict=True)}
-    out.update(article_features(_pages(frame), evidence[Kind.HEADLINE], evidence[Kind.COMMENT]))
-    return out
-
-
-def article_features(page: npt.NDArray[np.int64], headline: Mask, comment: Mask) -> dict[str, npt.NDArray[np.float64]]:
-    """The article's boundaries, per line: how many headlines of its page start at or before it (0 before the
-    first: the site's header; 2 or more: a second article appended under the first, as infinite-scroll pages
-    do), whether it comes after the page's first headline, and the share of the page's comment lines that come
-    before it (a comment thread closes the article: what follows it is the page's foot)."""
-    n = len(page)
-    if n == 0:
-        return {name: np.zeros(0) for name in ARTICLE_FEATURES}
-    starts = np.flatnonzero(np.r_[True, page[1:] != page[:-1]])
-    start = starts[np.searchsorted(starts, np.arange(n), side="right") - 1]
-
-    def running(mask: Mask) -> npt.NDArray[np.float64]:
-        total = np.cumsum(mask, dtype=np.float64)
-        before_page = np.where(start > 0, total[np.maximum(start - 1, 0)], 0.0)
-        return total - before_page
-
-    headlines = running(headline)
-    comments_so_far = running(comment)
-    page_comments = pd.Series(comment.astype(np.float64)).groupby(page).transform("sum").to_numpy()
-    return {
-        "headline_index": headlines,
-        "after_headline": (headlines > 0).astype(np.float64),
-        "comments_before": np.divide(comments_so_far - comment, page_comments, out=np.zeros(n),
-                                     where=page_comments > 0),
-    }

@@ -1,6 +1,6 @@
-"""Features in Rust (``chromecut._core.TextFeaturizer``, core/src/features/), text and HTML mode: the same
-columns as the Python families, computed for a whole batch with the GIL released;
-:class:`~chromecut.features.Featurizer` uses it with ``engine="rust"``.
+"""Features in Rust (``chromecut._core.TextFeaturizer``, core/src/features/), text and HTML mode, computed for a
+whole batch with the GIL released: the one implementation, which :class:`~chromecut.features.Featurizer` runs
+at training and inference alike (the golden files of the tests hold its contract).
 
 Python stays the one source of truth for everything the features read, handed to Rust once per featurizer
 (:func:`build`): the character classes (:func:`~chromecut.features.batch.char_table`, and ``re``'s ``\\w``,
@@ -27,7 +27,7 @@ import weakref
 from functools import cache
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,7 @@ import pandas as pd
 
 from chromecut import _core
 from chromecut.evaluate import metrics
-from chromecut.features import context, families, featurizer, keywords, kinds, markup, sections, unicode_tables
+from chromecut.features import context, families, keywords, kinds, markup, sections, unicode_tables
 from chromecut.features.batch import (
     LineBatch,
     char_table,
@@ -45,6 +45,9 @@ from chromecut.features.batch import (
 )
 from chromecut.features.frame import SOURCE_COLUMN
 from chromecut.segment.html import Landmark
+
+if TYPE_CHECKING:
+    from chromecut.features.featurizer import Featurizer
 
 
 def _spans(pattern: str, flags: int = 0) -> npt.NDArray[np.uint32]:
@@ -406,7 +409,7 @@ def _shared_spec() -> dict[str, Any]:
         "bullet_chars": keywords.BULLET_CHARS,
         "list_indent_chars": keywords.LIST_INDENT_CHARS,
         "list_number_end_chars": keywords.LIST_NUMBER_END_CHARS,
-        "closing_chars": families._CLOSING_CHARS,
+        "closing_chars": families.CLOSING_CHARS,
         "byline_words": sorted(keywords.BYLINE_WORDS),
         "byline_cjk_prefixes": list(keywords.BYLINE_CJK_PREFIXES),
         "byline_cjk_colons": keywords.BYLINE_CJK_COLONS,
@@ -467,7 +470,7 @@ def _html_spec(kind_features: bool) -> dict[str, Any]:
         "landmark_features": landmarks,
         "attr_regex_text": attr_plan().spec(),
         "attr_families": [(name, rust_fullmatch(p)) for name, p in keywords.ATTR_FAMILIES.items()],
-        "title_word_spans": _spans(markup._WORD.pattern),
+        "title_word_spans": _spans(markup.TITLE_WORD.pattern),
     }
     if kind_features:
         limits = kinds.LIMITS_DEFAULT
@@ -500,25 +503,20 @@ def _html_spec(kind_features: bool) -> dict[str, Any]:
     return spec
 
 
-@cache
-def _stopword_spec(languages: tuple[str, ...]) -> tuple[list[str], npt.NDArray[np.uint32]]:
-    words, cjk = families._stopwords(languages)
-    return sorted(words), np.flatnonzero(cjk).astype(np.uint32)
-
-
-def build(fitted: featurizer.Featurizer) -> _core.TextFeaturizer:
-    """The Rust featurizer of a :class:`~chromecut.features.Featurizer` (fitted or not), text or HTML mode."""
-    stopwords, cjk_stopwords = _stopword_spec(tuple(fitted.stopword_languages))
+def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturizer:
+    """The Rust featurizer of a :class:`~chromecut.features.Featurizer` (fitted or not), text or HTML mode: its
+    ``feature_names_`` in their order, or every feature in the output order when unfitted or ``all_names``."""
+    stopwords, cjk_stopwords = families.stopwords(tuple(fitted.stopword_languages))
     frequency = getattr(fitted, "line_frequency_", {})
     html_mode = fitted.mode == "html"
     sections_on = bool(fitted.section_features) and not html_mode
-    bases = [*featurizer._NEIGHBOUR_BASE_TEXT, *(featurizer._NEIGHBOUR_BASE_HTML if html_mode else ()),
-             *(featurizer._NEIGHBOUR_BASE_SECTIONS if sections_on else ())]
-    names = getattr(fitted, "feature_names_", None) or fitted.output_names()
+    bases = [*context.NEIGHBOUR_BASE_TEXT, *(context.NEIGHBOUR_BASE_HTML if html_mode else ()),
+             *(context.NEIGHBOUR_BASE_SECTIONS if sections_on else ())]
+    names = [] if all_names else list(getattr(fitted, "feature_names_", None) or [])
     return _core.TextFeaturizer(
         {
             **_shared_spec(),
-            "names": list(names),
+            "names": names,
             "keyword_max_chars": int(fitted.keyword_max_chars),
             "stopwords": stopwords,
             "cjk_stopwords": cjk_stopwords,
@@ -531,13 +529,18 @@ def build(fitted: featurizer.Featurizer) -> _core.TextFeaturizer:
     )
 
 
+def output_names(fitted: Featurizer) -> list[str]:
+    """Every feature ``fitted``'s mode and parameters produce, in the output order."""
+    return list(build(fitted, all_names=True).names)
+
+
 #: One Rust featurizer per Python one, with what it was built from: rebuilt when the Python one is fitted again
 #: (new table and names objects, kept alive here so their identities cannot be reused) or its parameters change.
 _Built = tuple[object, object, dict[str, Any], _core.TextFeaturizer]
-_BUILT: weakref.WeakKeyDictionary[featurizer.Featurizer, _Built] = weakref.WeakKeyDictionary()
+_BUILT: weakref.WeakKeyDictionary[Featurizer, _Built] = weakref.WeakKeyDictionary()
 
 
-def _native(fitted: featurizer.Featurizer) -> _core.TextFeaturizer:
+def _native(fitted: Featurizer) -> _core.TextFeaturizer:
     frequency, names = getattr(fitted, "line_frequency_", None), getattr(fitted, "feature_names_", None)
     params = fitted.get_params()
     built = _BUILT.get(fitted)
@@ -580,7 +583,7 @@ def markup_columns(frame: pd.DataFrame) -> _core.MarkupColumns:
 
 
 def features(
-    fitted: featurizer.Featurizer, frame: pd.DataFrame, leave_one_out: bool, dtype: type[np.floating[Any]] = np.float32
+    fitted: Featurizer, frame: pd.DataFrame, leave_one_out: bool, dtype: type[np.floating[Any]] = np.float32
 ) -> npt.NDArray[np.floating[Any]]:
     """The feature matrix of a line frame (text or HTML mode, as ``fitted``), columns in ``feature_names_`` order
     (else every feature)."""
@@ -595,3 +598,14 @@ def features(
         "\n".join(texts), lengths, pages.page_size, source, domain=domain, leave_one_out=leave_one_out,
         float64=dtype is np.float64, markup=markup,
     )
+
+
+def line_keys(fitted: Featurizer, frame: pd.DataFrame) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """Each line's repetition key (digits masked, lower-cased, whitespace folded: what the corpus line-frequency
+    table counts) and its length in code points."""
+    texts = string_list(frame["text"])
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    buffer, ends = _native(fitted).line_keys("\n".join(texts), lengths)
+    starts = np.concatenate(([0], ends[:-1])) if len(ends) else ends
+    keys = [buffer[start:end].decode("utf-8", "surrogatepass") for start, end in zip(starts, ends, strict=True)]
+    return keys, lengths

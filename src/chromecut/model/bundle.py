@@ -14,8 +14,7 @@ Loading checks the checksums and that the installed featurizer produces exactly 
 refuses a bundle that does not match with an error that says what differs. A loaded bundle predicts with
 LightGBM, with its boosters compiled to native code (``predictor="compiled"``, :mod:`chromecut.model.compiled`), or
 with the model text evaluated by the Rust core (``predictor="native"``, :mod:`chromecut.model.native`). Its
-featurizer computes with the default engine (Rust; ``CHROMECUT_FEATURE_ENGINE=python`` for the Python families),
-whatever engine the schema's parameters name: both give the same features.
+featurizer computes in the Rust core, as the training run's did.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.features import FEATURIZER_VERSION, Engine, Featurizer
+from chromecut.features import FEATURIZER_VERSION, Featurizer
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.estimator import TwoPassClassifier
 
@@ -187,12 +186,9 @@ class Bundle:
         return target
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], predictor: Predictor = PREDICTOR_DEFAULT,
-             engine: Engine | None = None) -> Bundle:
+    def load(cls, path: str | os.PathLike[str], predictor: Predictor = PREDICTOR_DEFAULT) -> Bundle:
         """Load and verify a bundle folder, to predict with ``predictor`` (see :meth:`use_predictor`); never
-        unpickles anything. The featurizer computes with ``engine``, :func:`~chromecut.features.default_engine`
-        when ``None`` (``rust``, or ``CHROMECUT_FEATURE_ENGINE``), whatever engine the bundle was saved with: the
-        engines' features are the same, so the engine is a runtime choice, not the model's."""
+        unpickles anything."""
         folder = Path(path)
         for name in (MODEL_FILE, SCHEMA_FILE, FREQUENCY_FILE):
             if not (folder / name).is_file():
@@ -215,7 +211,6 @@ class Bundle:
             params = dict(schema["featurizer_params"])
             params["stopword_languages"] = tuple(params.get("stopword_languages", ()))
             mode = params.pop("mode")
-            params["engine"] = engine  # None: the featurizer takes the default engine, not the saved one
             featurizer = Featurizer(mode, **params)
             float(schema["threshold"])
             list(schema["feature_names"])

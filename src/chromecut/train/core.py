@@ -37,7 +37,7 @@ from chromecut.train.frame import (
     selected_datasets,
     split_frames,
 )
-from chromecut.train.threshold import choose_threshold
+from chromecut.train.threshold import choose_threshold, validation_threshold
 
 ROOT_ENV = "CHROMECUT_ROOT"
 
@@ -81,11 +81,16 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
                                split_weights(parts, settings.data))
     booster = bundle.classifier.context_booster_ or bundle.classifier.booster_
     fit_seconds = time.perf_counter() - started - featurize_seconds
-    choice = choose_threshold(frame, pages, settings, root, bundle.threshold, fit)
+    line_threshold = bundle.threshold  # the classifier's: best weighted line F1 on the validation sites
+    by_pages = None
+    if settings.model.threshold_policy == "val_pages":
+        by_pages = validation_threshold(parts["val"], probs["val"], pages, settings.model.threshold_grid_points)
+    choice = choose_threshold(frame, pages, settings, root, line_threshold if by_pages is None else by_pages, fit)
     bundle.classifier.threshold_ = choice.threshold
 
     metrics: dict[str, float] = {
         "threshold": bundle.threshold,
+        "val_line_threshold": line_threshold,
         **choice.metrics,
         "best_iteration": float(booster.best_iteration or booster.current_iteration()),
         "featurize_seconds": featurize_seconds,

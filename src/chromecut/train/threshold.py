@@ -35,7 +35,7 @@ from chromecut.settings import TrainSettings
 log = logging.getLogger(__name__)
 
 #: The threshold policies of :attr:`chromecut.settings.ModelSettings.threshold_policy`.
-THRESHOLD_POLICIES = ("lodo", "val", "fixed")
+THRESHOLD_POLICIES = ("lodo", "val", "val_pages", "fixed")
 #: The ``lodo`` policy needs at least this many training datasets (one to leave out, one to learn from).
 MIN_LODO_DATASETS = 2
 #: Probability bins of the reliability table.
@@ -238,6 +238,20 @@ def reliability_table(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], group
 # -- the fold models -----------------------------------------------------------------------------------------
 
 
+def validation_threshold(frame: pd.DataFrame, p: npt.NDArray[np.float64], pages: pd.DataFrame,
+                         grid_points: int) -> float | None:
+    """The threshold of best mean page F1 over the validation sites' pages (``frame``, their probabilities
+    ``p``; each page weighs the same, as in ``val_page_f1``): what the ``val_pages`` policy uses, as the line-F1
+    threshold the classifier tunes (the ``val`` policy's) often lies on a flat stretch of its curve where page F1
+    is not flat. ``None`` without a page whose gold is known."""
+    page_curves = page_f1_curves(frame, p, threshold_grid(grid_points), pages)
+    if page_curves.empty:
+        return None
+    curve = page_curves.drop(columns=["doc", "dataset"]).mean()
+    curve.index = curve.index.astype(float)
+    return best_threshold(curve)
+
+
 def fold_frame(frame: pd.DataFrame, held_out: str, max_pages: int | None) -> pd.DataFrame:
     """The run's frame for one fold: the other datasets' train and validation splits as they are (at most
     ``max_pages`` training pages each), the held-out dataset's train and validation pages as the split to
@@ -343,7 +357,7 @@ def choose_threshold(frame: pd.DataFrame, pages: pd.DataFrame, settings: TrainSe
         return ThresholdChoice("fixed", model.threshold, val_threshold, metrics=metrics)
     datasets = frame.loc[frame["split"] != "test", "dataset"].nunique()
     validation = ThresholdChoice("val", val_threshold, val_threshold, metrics=metrics)
-    if model.threshold_policy == "val":
+    if model.threshold_policy in ("val", "val_pages"):
         return validation
     if datasets < MIN_LODO_DATASETS:
         log.warning("threshold_policy=lodo needs at least %d training datasets, this run has %d: "

@@ -8,10 +8,9 @@ import pickle
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from chromecut.features import ENGINE_DEFAULT, ENGINE_ENV, line_frame
+from chromecut.features import line_frame
 from chromecut.model.bundle import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html
@@ -133,41 +132,3 @@ def test_loading_never_unpickles(saved_bundle: Path, monkeypatch: pytest.MonkeyP
     (saved_bundle / "model.pkl").write_bytes(pickle.dumps({"planted": True}, protocol=2))  # ignored
     cleaner = Cleaner.load(saved_bundle)
     assert cleaner.label("<p>The council approved the budget after a long debate.</p>")
-
-
-#: Hand-written pages for the engines' comparison: navigation, prose, a list, a table, a footer, non-ASCII text.
-_ENGINE_PAGES = (
-    "<html><head><title>Harbour works begin</title></head><body><nav><a href='/'>Home</a> | <a href='/news'>News</a>"
-    "</nav><article><h1>Harbour works begin</h1><p class='byline'>By Ana Ruiz, 3 May 2024</p><p>The city began "
-    "dredging the old harbour on Monday, a project that officials say will take two years to finish.</p><ul>"
-    "<li><a href='/a'>Related: the budget vote</a></li><li><a href='/b'>Most read</a></li></ul></article>"
-    "<footer>© 2024 Harbour Times. All rights reserved.</footer></body></html>",
-    "<html><body><div id='menu'><a href='/'>Startseite</a> · <a href='/k'>Kontakt</a></div><div class='content'>"
-    "<h2>Größere Straßen für ÆØÅ-Städte</h2><p>Die Stadtverwaltung hat am Dienstag beschlossen, die Straßen im "
-    "Zentrum zu verbreitern; ΣΟΦΙΑ und İstanbul schickten Beobachter.</p><table><tr><td>Kosten</td><td>12 Mio. €"
-    "</td></tr></table><p>新しい計画は来年から始まります。</p></div><div class='sidebar share'>Teilen: Facebook, "
-    "Twitter</div></body></html>",
-)
-
-
-def test_a_bundle_saved_with_the_python_engine_loads_with_the_rust_engine(
-    tiny_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The engine is the process's choice, not the model's: a bundle whose schema says ``python`` (every bundle
-    saved before the Rust engine became the default) loads with the default engine, and predicts what it predicts
-    with the Python families; ``CHROMECUT_FEATURE_ENGINE`` and ``engine=`` choose the Python engine."""
-    monkeypatch.delenv(ENGINE_ENV, raising=False)
-    folder = tiny_bundle.save(tmp_path / "bundle")
-    schema = json.loads((folder / SCHEMA_FILE).read_text())
-    schema["featurizer_params"]["engine"] = "python"
-    (folder / SCHEMA_FILE).write_text(json.dumps(schema))
-    rust = Bundle.load(folder)
-    assert rust.featurizer.engine == ENGINE_DEFAULT == "rust"
-    python = Bundle.load(folder, engine="python")
-    assert python.featurizer.engine == "python"
-    monkeypatch.setenv(ENGINE_ENV, "python")
-    assert Bundle.load(folder).featurizer.engine == "python"
-    assert Cleaner.load(folder, engine="rust").bundle.featurizer.engine == "rust"
-    frame = line_frame([(i, segment_html(page)) for i, page in enumerate(_ENGINE_PAGES)])
-    np.testing.assert_allclose(rust.predict_proba(frame), python.predict_proba(frame), rtol=0, atol=1e-12)
-    pd.testing.assert_frame_equal(rust.featurizer.transform(frame), python.featurizer.transform(frame))
