@@ -23,6 +23,7 @@ from chromecut.train.threshold import (
     page_f1_curves,
     reliability_table,
     threshold_grid,
+    validation_threshold,
 )
 
 CONTENT = "the council approved the new budget after a long debate that lasted into the night"
@@ -154,3 +155,14 @@ def test_fixed_and_unknown_policies() -> None:
     with pytest.raises(ValueError, match="threshold_policy"):
         choose_threshold(frame, _pages(), TrainSettings(model=ModelSettings(threshold_policy="best")), Path("."),
                          val_threshold=0.3)
+
+
+def test_the_validation_pages_threshold_is_the_best_mean_page_f1() -> None:
+    """Two pages whose chrome scores 0.4 and 0.6 and content 0.7 and 0.8: every threshold in (0.6, 0.7] keeps
+    both pages' content alone (page F1 1 on both), the lowest of them wins; no known page gives no threshold."""
+    parts = [_page("a", "0", 0.7, 0.4), _page("b", "1", 0.8, 0.6)]
+    frame = pd.concat([f for f, _ in parts], ignore_index=True)
+    p = np.concatenate([q for _, q in parts])
+    pages = _pages(("a", "0", CONTENT), ("b", "1", CONTENT))
+    assert validation_threshold(frame, p, pages, 101) == pytest.approx(0.61)
+    assert validation_threshold(frame, p, pages.iloc[:0], 101) is None
