@@ -234,19 +234,27 @@ def _report(scores: dict[str, dict[str, float]], baseline: Baseline | None) -> s
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``chromecut quality check|raise [--baseline PATH] [--lower] [--new-sample]``; 0 pass, 1 fail."""
+    """``chromecut quality check|raise [--baseline PATH] [--lower] [--new-sample] [--html-model M]
+    [--text-model M]``; 0 pass, 1 fail."""
     parser = argparse.ArgumentParser(prog="chromecut quality", description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("action", choices=("check", "raise"))
     parser.add_argument("--baseline", type=Path, default=BASELINE_FILE_DEFAULT, help="the committed floors")
     parser.add_argument("--root", type=Path, default=None, help="dataset folder (default: $CHROMECUT_DATASETS)")
     parser.add_argument("--lower", action="store_true", help="raise: let floors go down to today's scores")
     parser.add_argument("--new-sample", action="store_true", help="raise: accept a changed test sample")
+    for mode in MODES:
+        parser.add_argument(f"--{mode}-model", metavar="M", default=mode,
+                            help=f"check: the {mode} model gated (a bundle folder or an MLflow URI; default the "
+                                 "shipped one); floors are raised from the shipped bundles only")
     args = parser.parse_args(argv)
+    models = {mode: str(getattr(args, f"{mode}_model")) for mode in MODES}
+    if args.action == "raise" and any(model != mode for mode, model in models.items()):
+        parser.error("raise scores the shipped bundles: ship a candidate first (make train), then raise")
     baseline = read_baseline(args.baseline) if args.baseline.exists() else None
     per_dataset = baseline.pages_per_dataset if baseline else PAGES_PER_DATASET_DEFAULT
     started = time.perf_counter()
     sample = gate_sample(args.root, per_dataset)
-    scores = score_modes(sample)
+    scores = score_modes(sample, models)
     print(_report(scores, baseline))
     print(f"{sum(map(len, sample.pages.values()))} pages, {time.perf_counter() - started:.1f} s")
     if args.action == "raise":

@@ -83,3 +83,24 @@ def test_text_mode_is_scored_on_each_renderers_dumps_and_a_page_a_renderer_canno
     one_page_less = quality.score_modes(quality.GateSample({"a": pages[:1] + pages[2:]}, ""), models,
                                         renderers=("html-text",))
     assert scores["text:html-text"]["a"] == one_page_less["text:html-text"]["a"]
+
+
+def test_check_gates_candidate_bundles_and_raise_refuses_them(
+        tiny_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = str(tiny_bundle.save(tmp_path / "html"))
+    seen: list[dict[str, str] | None] = []
+
+    def score(sample: quality.GateSample, models: dict[str, str] | None = None) -> dict[str, dict[str, float]]:
+        seen.append(models)
+        return {"html": {"a": 0.95, "b": 0.85}, "text": {"a": 0.75}}
+
+    monkeypatch.setattr(quality, "gate_sample", lambda root, per_dataset: quality.GateSample({}, BASE.fingerprint))
+    monkeypatch.setattr(quality, "score_modes", score)
+    baseline = tmp_path / "floors.json"
+    quality.write_baseline(baseline, BASE)
+    assert quality.main(["check", "--baseline", str(baseline), "--html-model", folder]) == 0
+    assert seen == [{"html": folder, "text": "text"}]
+    with pytest.raises(SystemExit):
+        quality.main(["raise", "--baseline", str(baseline), "--html-model", folder])
+    assert "shipped bundles" in capsys.readouterr().err
