@@ -138,19 +138,20 @@ def _input(mode: str, page: Page, decoded: str) -> str | bytes | None:
         return None
 
 
-def score_modes(sample: GateSample, models: dict[str, str] | None = None,
-                renderers: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
-    """Mean page F1 per mode and dataset of the ``models`` (default: the shipped bundles) on the sample; text
-    mode also on each renderer's dumps (default: :func:`gate_renderers`)."""
+def page_f1s(sample: GateSample, models: dict[str, str] | None = None, renderers: Sequence[str] | None = None,
+             modes: Sequence[str] = MODES) -> dict[str, dict[str, list[float]]]:
+    """Page F1 of every page per mode (of ``modes``) and dataset of the ``models`` (default: the shipped bundles)
+    on the sample (0 for a page scored empty); text mode also on each renderer's dumps (default:
+    :func:`gate_renderers`), leaving out the pages a renderer cannot dump."""
     from chromecut.predict import Cleaner
 
-    scores: dict[str, dict[str, float]] = {}
+    scores: dict[str, dict[str, list[float]]] = {}
     chosen = gate_renderers() if renderers is None else renderers
     decoded = {(page.dataset, page.page_id): decode_text(page.html, page.encoding_hint)
                for pages in sample.pages.values() for page in pages}
-    for mode in (*MODES, *(RENDERER_MODE_PREFIX + name for name in chosen)):
+    for mode in (*modes, *(RENDERER_MODE_PREFIX + name for name in chosen)):
         cleaner = Cleaner.load((models or {}).get(mode.split(":", 1)[0], mode.split(":", 1)[0]))
-        per_dataset: dict[str, float] = {}
+        per_dataset: dict[str, list[float]] = {}
         for dataset, pages in sample.pages.items():
             values = []
             for page in pages:
@@ -162,9 +163,16 @@ def score_modes(sample: GateSample, models: dict[str, str] | None = None,
                 prf = score_page(text, page)
                 values.append(prf.f1 if prf is not None else 0.0)
             if values:
-                per_dataset[dataset] = round(sum(values) / len(values), FLOAT_DIGITS)
+                per_dataset[dataset] = values
         scores[mode] = per_dataset
     return scores
+
+
+def score_modes(sample: GateSample, models: dict[str, str] | None = None,
+                renderers: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+    """Mean page F1 per mode and dataset (:func:`page_f1s`), what the floors hold."""
+    return {mode: {dataset: round(sum(values) / len(values), FLOAT_DIGITS) for dataset, values in per.items()}
+            for mode, per in page_f1s(sample, models, renderers).items()}
 
 
 @dataclass(frozen=True)

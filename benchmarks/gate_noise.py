@@ -1,0 +1,62 @@
+"""How much of a quality-gate cell is sampling noise: each dataset's mean page F1 on the gate's sample with its
+bootstrap standard error, and for a candidate bundle the paired difference from the first (its standard error,
+and how many pages changed at all).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py                      # the shipped bundle
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py html models/candidate  # shipped against a candidate
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py --mode text text models/text-candidate
+
+Figures, never assertions: the gate's floors and band (``reports/quality-floors.json``) are what decides.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import numpy as np
+
+from chromecut.evaluate import quality
+
+#: Bootstrap resamples of each dataset's pages, and the generator's seed.
+RESAMPLES_DEFAULT = 2000
+SEED = 0
+
+
+def bootstrap_se(values: np.ndarray, rng: np.random.Generator, resamples: int) -> float:
+    """The standard error of the mean of ``values`` by resampling them with replacement."""
+    picks = rng.integers(0, len(values), size=(resamples, len(values)))
+    return float(values[picks].mean(axis=1).std())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("models", nargs="*", help="one model (default: the shipped one of --mode), or two to compare")
+    parser.add_argument("--mode", choices=quality.MODES, default="html")
+    parser.add_argument("--resamples", type=int, default=RESAMPLES_DEFAULT)
+    args = parser.parse_args(argv)
+    models = args.models or [args.mode]
+    if len(models) > 2:
+        parser.error("at most two models")
+    baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
+    sample = quality.gate_sample(None, baseline.pages_per_dataset)
+    scores = [quality.page_f1s(sample, {args.mode: model}, renderers=(), modes=(args.mode,))[args.mode]
+              for model in models]
+    rng = np.random.default_rng(SEED)
+    print(f"{'dataset':22s} {'pages':>5s} {'floor':>7s} {'mean':>7s} {'SE':>7s}"
+          + (f" {'diff':>8s} {'SE':>7s} {'changed':>7s}" if len(models) == 2 else ""))
+    for dataset, values in scores[0].items():
+        first = np.array(values)
+        floor = baseline.floors.get(args.mode, {}).get(dataset, float("nan"))
+        row = (f"{dataset:22s} {len(first):5d} {floor:7.4f} {first.mean():7.4f} "
+               f"{bootstrap_se(first, rng, args.resamples):7.4f}")
+        if len(models) == 2:
+            diff = np.array(scores[1][dataset]) - first
+            row += (f" {diff.mean():+8.4f} {bootstrap_se(diff, rng, args.resamples):7.4f} "
+                    f"{int((np.abs(diff) > 0).sum()):7d}")
+        print(row)
+    print(f"the gate's band: a score may sit {baseline.noise_band} below its floor")
+
+
+if __name__ == "__main__":
+    main()
