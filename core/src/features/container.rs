@@ -1,4 +1,4 @@
-//! The container family (the port of `chromecut.features.context.container_features`): statistics of the lines
+//! The container family of HTML mode: statistics of the lines
 //! of a page that share a line's ancestor class/id words and depth (its container).
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! The kind features of HTML mode (the port of `chromecut.features.kinds.kind_features`): each line's evidence
+//! The kind features of HTML mode (`Featurizer("html", kind_features=True)`): each line's evidence
 //! of the kinds of `kinds.FEATURE_KINDS` (headline, comment, caption, table of figures, byline, author bio,
 //! promo, tag cloud, footer) and where it stands against the article's boundaries (`article_features`).
 //!

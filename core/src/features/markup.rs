@@ -1,4 +1,4 @@
-//! HTML mode's markup families (the port of `chromecut.features.markup`): links, tag, heading, list item,
+//! HTML mode's markup families: links, tag, heading, list item,
 //! depth, landmarks, class/id word families and the page's `<title>`, read from the markup columns of the line
 //! frame ([`MarkupInput`]).
 //!

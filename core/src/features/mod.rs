@@ -1,5 +1,6 @@
-//! Featurisation: the port of `chromecut.features.Featurizer("text")` (with or without its section features) and
-//! of `Featurizer("html")` (with or without its kind features) for a batch of pages at a time. Lines in (their
+//! Featurisation: the features of `chromecut.features.Featurizer("text")` (with or without its section features)
+//! and of `Featurizer("html")` (with or without its kind features), their only implementation (the golden files
+//! of the tests, `tests/golden_features.py`, hold them), for a batch of pages at a time. Lines in (their
 //! code points joined by `\n`, their lengths, the pages' sizes, each line's source page and domain, in HTML mode
 //! the markup columns), the feature matrix out, columns in the order asked.
 //!

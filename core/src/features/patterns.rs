@@ -1,12 +1,11 @@
-//! The pattern family (the port of `chromecut.features.patterns`): per-line counts of dates, times, counters,
+//! The pattern family: per-line counts of dates, times, counters,
 //! units, separators, list markers and URLs.
 //!
 //! The regexes are Python's, translated by `chromecut.features.native.rust_regex` for an ASCII stand-in text
 //! ([`ScanText`]): ASCII stays itself, each non-ASCII character a pattern names has a code of its own, any other
 //! character becomes a byte of its Python class (word, digit, space, none). On it the `regex` crate's ASCII
 //! `\w`, `\d`, `\s` and `\b` are Python's Unicode ones, and its DFAs run (a Unicode `\b` would send every
-//! non-ASCII line to its slow engines). The separators and list markers are found on the code points, as the
-//! Python side does.
+//! non-ASCII line to its slow engines). The separators and list markers are found on the code points.
 
 use regex::bytes::{Regex, RegexBuilder};
 

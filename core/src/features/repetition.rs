@@ -1,5 +1,5 @@
-//! Repeated lines (the port of `families.normalised_lines`, `repetition_features` and
-//! `sections.page_repeat_features`): a line's key is its text lower-cased, digits masked, whitespace folded.
+//! Repeated lines (the repetition family, the page repeats of the section features, and the keys the
+//! featurizer's fit counts): a line's key is its text lower-cased, digits masked, whitespace folded.
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,4 +1,5 @@
-//! Section-aware features of plain text (the port of `chromecut.features.sections.text_section_features`):
+//! Section-aware features of plain text (`Featurizer("text", section_features=True)`, the thresholds of
+//! `chromecut.features.sections`):
 //! headings and their sections, runs of like lines, the main text, glued menus, widget and metadata lines.
 
 use super::batch::{ratios, safe_ratio, Batch};

@@ -1,6 +1,5 @@
-//! The context-free families of a line's text and the families that look past it (the port of
-//! `chromecut.features.families` length, position, character and page families, and of
-//! `chromecut.features.context` prose and neighbour features).
+//! The context-free families of a line's text (length, position, characters, page) and the families that look
+//! past it (prose and neighbours, with the offsets and windows of `chromecut.features.context`).
 
 use super::batch::{ratios, safe_ratio, Batch};
 use super::tables::{ALPHA, CJK, COMMA, DIGIT, PUNCT, SENT_END, SPACE, UPPER};

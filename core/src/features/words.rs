@@ -1,5 +1,5 @@
-//! Word tokens, the keyword families and stopword density (the port of `families.word_tokens`,
-//! `keyword_features` and `stopword_features`).
+//! Word tokens, the keyword families and stopword density (the lists from `chromecut.features.keywords` and
+//! `chromecut.features.families`).
 
 use std::collections::{HashMap, HashSet};
 
