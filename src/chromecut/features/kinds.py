@@ -3,10 +3,11 @@ general markup and text patterns.
 
 The kinds describe a line, they do not judge it: the datasets disagree on whether a headline, a caption or a
 comment is content, and the kinds are how that disagreement is measured (:mod:`chromecut.evaluate.definitions`)
-and how a model's mistakes are counted (:mod:`chromecut.evaluate.errors`). In HTML mode each kind's evidence is
-also a feature (:func:`kind_features`), beside the article's boundaries (:func:`article_features`): the model
-learns how much each is worth. Nothing here is learned or tuned on a dataset: each rule is a markup or text
-pattern that holds on any site, documented where it is defined.
+and how a model's mistakes are counted (:mod:`chromecut.evaluate.errors`). In HTML mode the evidence of
+:data:`FEATURE_KINDS` is also a feature (:data:`KIND_FEATURES`), beside the article's boundaries
+(:data:`ARTICLE_FEATURES`), both computed by the Rust core (``core/src/features/kinds.rs``) with the rules, words
+and regexes of this module: the model learns how much each is worth. Nothing here is learned or tuned on a
+dataset: each rule is a markup or text pattern that holds on any site, documented where it is defined.
 
 Each kind has its own evidence (a boolean per line); a line takes the first kind of :data:`KIND_ORDER` whose
 evidence it has, so specific kinds (a comment's byline is a comment) win over broad ones (navigation, body).

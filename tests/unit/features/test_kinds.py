@@ -229,3 +229,16 @@ def test_kind_features_are_computed_only_when_asked_and_page_by_page() -> None:
     featurizer = Featurizer("html", kind_features=True).fit(both)
     pd.testing.assert_frame_equal(featurizer.transform(both[both["doc"] == 1]).reset_index(drop=True),
                                   featurizer.transform(frame).reset_index(drop=True))
+
+
+def test_the_features_kind_evidence_is_the_evaluations() -> None:
+    """The Rust kind features and the evaluation's kind tagger (kind_evidence) apply the same rules: on the
+    golden pages and the hand-written ones, each kind feature is its kind's evidence."""
+    from chromecut.features.kinds import FEATURE_KINDS, KIND_FEATURES
+    from golden_features import golden_frames
+
+    for name, frame in golden_frames("html").items():
+        table = Featurizer("html", kind_features=True).fit(frame).transform(frame)
+        evidence = kind_evidence(frame)
+        for feature, kind in zip(KIND_FEATURES, FEATURE_KINDS, strict=True):
+            assert table[feature].to_numpy().tolist() == evidence[kind].astype(float).tolist(), (name, feature)
