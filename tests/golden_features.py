@@ -54,7 +54,8 @@ def _input_frame(mode: Mode) -> pd.DataFrame:
         raise FileNotFoundError(f"no golden inputs in {folder}")
     segment = segment_html if mode == "html" else segment_text
     frame = line_frame([(f.name, segment(f.read_text(encoding="utf-8"))) for f in files], markup=mode == "html")
-    frame["domain"] = [f"site{sorted(frame['doc'].unique()).index(doc) % SITES}" for doc in frame["doc"]]
+    site = {doc: f"site{k % SITES}" for k, doc in enumerate(sorted(frame["doc"].unique()))}
+    frame["domain"] = frame["doc"].map(site)
     return frame
 
 

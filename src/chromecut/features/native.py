@@ -24,7 +24,7 @@ import html
 import html.entities
 import re
 import weakref
-from functools import cache
+from functools import cache, lru_cache
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
@@ -529,9 +529,29 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
     )
 
 
+#: Parameter sets whose unfitted Rust featurizer a process keeps (:func:`_unfitted`).
+UNFITTED_CACHE_SIZE = 16
+_Params = tuple[tuple[str, Any], ...]
+
+
+def _unfitted(fitted: Featurizer) -> _core.TextFeaturizer:
+    """The Rust featurizer of ``fitted``'s parameters alone (no frequency table, every feature in the output
+    order): what a fit reads (the repetition keys, the feature order), built once per parameters and process."""
+    params = fitted.get_params()
+    return _unfitted_build(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(params.items())))
+
+
+@lru_cache(maxsize=UNFITTED_CACHE_SIZE)
+def _unfitted_build(params: _Params) -> _core.TextFeaturizer:
+    from chromecut.features.featurizer import Featurizer  # imports this module
+
+    values = dict(params)
+    return build(Featurizer(values.pop("mode"), **values), all_names=True)
+
+
 def output_names(fitted: Featurizer) -> list[str]:
     """Every feature ``fitted``'s mode and parameters produce, in the output order."""
-    return list(build(fitted, all_names=True).names)
+    return list(_unfitted(fitted).names)
 
 
 #: One Rust featurizer per Python one, with what it was built from: rebuilt when the Python one is fitted again
@@ -605,7 +625,7 @@ def line_keys(fitted: Featurizer, frame: pd.DataFrame) -> tuple[list[str], npt.N
     table counts) and its length in code points."""
     texts = string_list(frame["text"])
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    buffer, ends = _native(fitted).line_keys("\n".join(texts), lengths)
+    buffer, ends = _unfitted(fitted).line_keys("\n".join(texts), lengths)
     starts = np.concatenate(([0], ends[:-1])) if len(ends) else ends
     keys = [buffer[start:end].decode("utf-8", "surrogatepass") for start, end in zip(starts, ends, strict=True)]
     return keys, lengths
