@@ -6,7 +6,8 @@
 //! - [`batch`]: many pages in, flat columns out, every page's panic caught;
 //! - [`pystr`]: Python's whitespace rules;
 //! - [`trees`]: LightGBM's model text as a flat forest, predicting as LightGBM does;
-//! - [`features`]: text-mode featurisation (the port of `chromecut.features.Featurizer("text")`).
+//! - [`features`]: text-mode featurisation (the port of `chromecut.features.Featurizer("text")`);
+//! - [`pipeline`]: segmentation, features, both passes' trees and the decision for a batch of pages in one call.
 //!
 //! The PyO3 boundary (`chromecut._core`) is the one file `python.rs`, compiled with the `python` feature.
 
@@ -14,6 +15,7 @@ pub mod batch;
 pub mod dom;
 pub mod features;
 pub mod limits;
+pub mod pipeline;
 pub mod pystr;
 pub mod segment;
 pub mod trees;

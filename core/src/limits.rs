@@ -95,7 +95,7 @@ impl fmt::Display for PageError {
             PageError::Timeout { step } => write!(f, "page took too long (limit --page-timeout; stopped {step})"),
             PageError::NeedsDecoding => write!(f, "page bytes are not UTF-8: decode them first"),
             PageError::Panic { message } => {
-                write!(f, "internal error while segmenting the page: {message}")
+                write!(f, "internal error in chromecut's core on this page: {message}")
             }
         }
     }

@@ -10,6 +10,8 @@ use numpy::{
     Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
+use std::sync::Arc;
+
 use pyo3::prelude::*;
 use pyo3::types::string::PyStringData;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
@@ -23,8 +25,32 @@ use crate::trees::{self, Feature};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use crate::limits::{Deadline, Limits};
+use crate::limits::{Deadline, Limits, PageError};
+use crate::pipeline::{self, ContextPass, PipelineSpec, Reading};
 use crate::segment::{Options, LINE_TAGS, MAX_ATTR_WORDS_DEFAULT};
+
+/// The pages of a batch (bytes or str) as the core reads them, borrowed.
+fn page_inputs<'a, 'py>(pages: &'a [Bound<'py, PyAny>]) -> PyResult<Vec<Input<'a>>> {
+    let mut inputs = Vec::with_capacity(pages.len());
+    for page in pages {
+        if let Ok(bytes) = page.cast::<PyBytes>() {
+            inputs.push(Input::Bytes(bytes.as_bytes()));
+        } else if let Ok(text) = page.cast::<PyString>() {
+            inputs.push(match text.to_str() {
+                Ok(s) => Input::Text(s),
+                Err(_) => Input::Unreadable,
+            });
+        } else {
+            return Err(PyTypeError::new_err(format!("pages must be bytes or str, got {}", page.get_type().name()?)));
+        }
+    }
+    Ok(inputs)
+}
+
+/// A page's failure as `(kind, message, step)` (see `_core.pyi`).
+fn failure(error: &PageError) -> (&'static str, String, Option<&'static str>) {
+    (error.kind(), error.to_string(), error.step())
+}
 
 /// Segment a batch of HTML pages (bytes or str) into lines, as columns.
 ///
@@ -41,19 +67,7 @@ fn segment_html_batch<'py>(
     max_depth: Option<usize>,
     timeout: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let mut inputs = Vec::with_capacity(pages.len());
-    for page in &pages {
-        if let Ok(bytes) = page.cast::<PyBytes>() {
-            inputs.push(Input::Bytes(bytes.as_bytes()));
-        } else if let Ok(text) = page.cast::<PyString>() {
-            inputs.push(match text.to_str() {
-                Ok(s) => Input::Text(s),
-                Err(_) => Input::Unreadable,
-            });
-        } else {
-            return Err(PyTypeError::new_err(format!("pages must be bytes or str, got {}", page.get_type().name()?)));
-        }
-    }
+    let inputs = page_inputs(&pages)?;
     let options = Options { max_attr_words, limits: Limits { max_page_bytes, max_lines, max_depth } };
     let deadline = Deadline::after(timeout);
     let batch = py.detach(|| segment_batch(&inputs, &options, &deadline));
@@ -74,8 +88,7 @@ fn segment_html_batch<'py>(
     let titles = PyList::new(py, batch.pages.iter().map(|p| p.title.as_deref()))?;
     let languages = PyList::new(py, batch.pages.iter().map(|p| p.language.as_deref()))?;
     let encodings = PyList::new(py, batch.pages.iter().map(|p| p.encoding))?;
-    let errors =
-        PyList::new(py, batch.pages.iter().map(|p| p.error.as_ref().map(|e| (e.kind(), e.to_string(), e.step()))))?;
+    let errors = PyList::new(py, batch.pages.iter().map(|p| p.error.as_ref().map(failure)))?;
     out.set_item("titles", titles)?;
     out.set_item("languages", languages)?;
     out.set_item("encodings", encodings)?;
@@ -86,7 +99,7 @@ fn segment_html_batch<'py>(
 /// A LightGBM model's trees, evaluated natively (see `crate::trees`): the same scores as LightGBM's predictor.
 #[pyclass(frozen, module = "chromecut._core")]
 struct Forest {
-    inner: trees::Forest,
+    inner: Arc<trees::Forest>,
 }
 
 #[pymethods]
@@ -94,7 +107,9 @@ impl Forest {
     /// Parse LightGBM's model text; `ValueError` says why text is refused.
     #[new]
     fn new(model_text: &str) -> PyResult<Self> {
-        trees::Forest::parse(model_text).map(|inner| Forest { inner }).map_err(|e| PyValueError::new_err(e.to_string()))
+        trees::Forest::parse(model_text)
+            .map(|inner| Forest { inner: Arc::new(inner) })
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     #[getter]
@@ -174,7 +189,7 @@ fn predict_array<'py, T: Element + Feature>(
 /// dict of everything the Python featurizer reads.
 #[pyclass(frozen, module = "chromecut._core")]
 struct TextFeaturizer {
-    inner: features::TextFeaturizer,
+    inner: Arc<features::TextFeaturizer>,
 }
 
 macro_rules! spec_item {
@@ -487,7 +502,9 @@ impl TextFeaturizer {
                 _ => None,
             },
         };
-        features::TextFeaturizer::new(spec).map(|inner| TextFeaturizer { inner }).map_err(PyValueError::new_err)
+        features::TextFeaturizer::new(spec)
+            .map(|inner| TextFeaturizer { inner: Arc::new(inner) })
+            .map_err(PyValueError::new_err)
     }
 
     /// The output columns, in order.
@@ -562,11 +579,92 @@ impl TextFeaturizer {
     }
 }
 
+/// Inference in one call (see `crate::pipeline`): a featurizer, the first pass's and the context pass's trees,
+/// the decision's threshold and dominant share.
+#[pyclass(frozen, module = "chromecut._core")]
+struct Pipeline {
+    inner: pipeline::Pipeline,
+}
+
+#[pymethods]
+impl Pipeline {
+    /// `context_names`: the context booster's features in its order; `offsets`, `half_windows` and `likely`:
+    /// what the context pass's features read. `ValueError` when the boosters do not read what is written.
+    #[new]
+    #[pyo3(signature = (featurizer, first, *, markup, threshold, dominant_share, context = None,
+                        context_names = Vec::new(), offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        featurizer: &TextFeaturizer,
+        first: &Forest,
+        markup: bool,
+        threshold: f64,
+        dominant_share: f64,
+        context: Option<&Forest>,
+        context_names: Vec<String>,
+        offsets: Vec<i64>,
+        half_windows: Vec<usize>,
+        likely: f64,
+    ) -> PyResult<Self> {
+        let context = context.map(|forest| ContextPass {
+            forest: Arc::clone(&forest.inner),
+            names: context_names,
+            offsets,
+            half_windows,
+            likely,
+        });
+        let spec = PipelineSpec {
+            featurizer: Arc::clone(&featurizer.inner),
+            first: Arc::clone(&first.inner),
+            context,
+            markup,
+            threshold,
+            dominant_share,
+        };
+        pipeline::Pipeline::new(spec).map(|inner| Pipeline { inner }).map_err(PyValueError::new_err)
+    }
+
+    /// Each page's clean text (its kept lines joined by `\n`), or `(kind, message, step)` when it failed; pages
+    /// are read as HTML (`html=True`) or text. The GIL is released for the batch.
+    #[pyo3(signature = (pages, *, html, max_attr_words = MAX_ATTR_WORDS_DEFAULT, max_page_bytes = None,
+                        max_lines = None, max_depth = None, timeout = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn clean<'py>(
+        &self,
+        py: Python<'py>,
+        pages: Vec<Bound<'py, PyAny>>,
+        html: bool,
+        max_attr_words: usize,
+        max_page_bytes: Option<usize>,
+        max_lines: Option<usize>,
+        max_depth: Option<usize>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let inputs = page_inputs(&pages)?;
+        let reading = if html {
+            Reading::Html(Options { max_attr_words, limits: Limits { max_page_bytes, max_lines, max_depth } })
+        } else {
+            Reading::Text { max_lines }
+        };
+        let inner = &self.inner;
+        let results = py.detach(|| inner.clean(&inputs, &reading, timeout));
+        let items: Vec<Bound<'py, PyAny>> = results
+            .iter()
+            .map(|result| match result {
+                Ok(text) => Ok(PyString::new(py, text).into_any()),
+                Err(error) => failure(error).into_pyobject(py).map(|t| t.into_any()),
+            })
+            .collect::<PyResult<_>>()?;
+        PyList::new(py, items)
+    }
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment_html_batch, m)?)?;
     m.add_class::<Forest>()?;
     m.add_class::<TextFeaturizer>()?;
+    m.add_class::<Pipeline>()?;
     m.add("LINE_TAGS", LINE_TAGS.to_vec())?;
     m.add("MAX_ATTR_WORDS_DEFAULT", MAX_ATTR_WORDS_DEFAULT)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -125,3 +125,40 @@ class TextFeaturizer:
         domain); ``markup``: the markup columns, which an HTML-mode featurizer needs. The GIL is released
         meanwhile. ``ValueError`` when the sizes do not fit together, a code is out of its list, or the markup is
         missing in HTML mode."""
+
+class Pipeline:
+    """Inference in one call (core/src/pipeline.rs): segmentation (or text split into lines), the features, the
+    first pass's and the context pass's trees and the decision, for a batch of pages, the GIL released.
+
+    Built from a featurizer, the first pass's trees and optionally the context pass's with the names of its
+    features in its order (and ``offsets``, ``half_windows``, ``likely``: what its features read); ``ValueError``
+    when a booster reads features that are not written.
+    """
+
+    def __init__(
+        self,
+        featurizer: TextFeaturizer,
+        first: Forest,
+        *,
+        markup: bool,
+        threshold: float,
+        dominant_share: float,
+        context: Forest | None = None,
+        context_names: Sequence[str] = (),
+        offsets: Sequence[int] = (),
+        half_windows: Sequence[int] = (),
+        likely: float = 0.5,
+    ) -> None: ...
+    def clean(
+        self,
+        pages: Sequence[bytes | str],
+        *,
+        html: bool,
+        max_attr_words: int = 48,
+        max_page_bytes: int | None = None,
+        max_lines: int | None = None,
+        max_depth: int | None = None,
+        timeout: float | None = None,
+    ) -> list[str | tuple[str, str, str | None]]:
+        """Each page's kept lines joined by newlines, or ``(kind, message, step)`` as in
+        :class:`SegmentedBatch`'s ``errors``; ``timeout`` is each page's clock and the batch's scoring clock."""

@@ -18,14 +18,17 @@ from typing import Any, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
+from chromecut import _core
 from chromecut.features import line_frame
 from chromecut.io.streams import chunked
 from chromecut.io.workers import START_METHOD, WatchedPool, settle_heap
 from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.decision import frame_kept
+from chromecut.model.fused import fused_pipeline
 from chromecut.segment.html import Segmentation, segment_html, segment_text
-from chromecut.segment.limits import NO_DEADLINE, Deadline, Limits, hard_limit_seconds
+from chromecut.segment.limits import NO_DEADLINE, Deadline, LimitError, Limits, hard_limit_seconds
+from chromecut.segment.native import page_error
 
 SHIPPED_BUNDLES = ("html", "text")
 #: Pages featurised together by ``clean_many`` (one LightGBM call per batch instead of per page).
@@ -125,22 +128,39 @@ class Cleaner:
         Size, line, nesting and time limits of each page (:class:`chromecut.segment.limits.Limits`, whose defaults are
         the ``*_DEFAULT`` constants of :mod:`chromecut.segment.limits`). A page over a limit raises
         :class:`chromecut.segment.limits.LimitError`; it is never truncated.
+    fused:
+        :meth:`clean` and :meth:`clean_many` run in one call of the Rust core per batch
+        (:mod:`chromecut.model.fused`: the same clean text, without a line frame); ``False`` takes the line-frame
+        path (segmentations, :func:`chromecut.features.line_frame`, the bundle's predictor) that :meth:`label`
+        always takes.
     """
 
-    def __init__(self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None) -> None:
+    def __init__(
+        self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None, *, fused: bool = True
+    ) -> None:
         self.bundle = bundle
         self.threshold = bundle.threshold if threshold is None else threshold
         self.limits = Limits() if limits is None else limits
+        self.fused = fused
+        self._pipeline: tuple[float, _core.Pipeline] | None = None
 
     @classmethod
     def load(
         cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None,
-        predictor: Predictor = PREDICTOR_DEFAULT,
+        predictor: Predictor = PREDICTOR_DEFAULT, *, fused: bool = True,
     ) -> Cleaner:
         """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI; ``predictor``
-        ``compiled`` runs the trees as native code (:mod:`chromecut.model.compiled`: same labels, faster),
-        ``native`` in the Rust core (:mod:`chromecut.model.native`: same labels, no compile step)."""
-        return cls(Bundle.load(resolve_model(model), predictor), threshold, limits)
+        ``compiled`` runs the trees of the line-frame path as native code (:mod:`chromecut.model.compiled`: same
+        labels, faster), ``native`` in the Rust core (:mod:`chromecut.model.native`: same labels, no compile step);
+        ``fused`` as in :class:`Cleaner`."""
+        return cls(Bundle.load(resolve_model(model), predictor), threshold, limits, fused=fused)
+
+    def pipeline(self) -> _core.Pipeline:
+        """The Rust core's pipeline of the bundle at :attr:`threshold` (:mod:`chromecut.model.fused`), built on
+        first use and again when the threshold changes."""
+        if self._pipeline is None or self._pipeline[0] != self.threshold:
+            self._pipeline = (self.threshold, fused_pipeline(self.bundle, self.threshold))
+        return self._pipeline[1]
 
     @property
     def mode(self) -> str:
@@ -254,6 +274,11 @@ class Cleaner:
 
     def clean(self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None) -> str:
         """The content lines of the page, in order, joined by newlines (arguments as in :meth:`label`)."""
+        if self.fused and mode in (None, self.mode) and encoding_hint is None:
+            (result,) = self._clean_batch([page])
+            if isinstance(result, Exception):
+                raise result
+            return result
         deadline = self.limits.deadline()
         seg = self.segment(page, mode=mode, encoding_hint=encoding_hint, deadline=deadline)
         return self.clean_segmentations([seg], deadline=deadline)[0]
@@ -302,13 +327,51 @@ class Cleaner:
         with tempfile.TemporaryDirectory(prefix="chromecut-") as tmp:
             folder = self.bundle.save(Path(tmp) / "bundle")
             with WatchedPool(n_jobs, _clean_batch, limit, _failed_page, initializer=_init_clean_worker,
-                             initargs=(str(folder), self.threshold, self.limits, self.bundle.predictor),
+                             initargs=(str(folder), self.threshold, self.limits, self.bundle.predictor, self.fused),
                              in_flight_per_worker=MAX_BATCHES_PER_WORKER) as pool:
                 yield from pool.map(chunked(pages, batch_size))
 
     def _clean_batch(self, pages: Sequence[str | bytes]) -> list[str | Exception]:
-        """Each page's clean text, or the exception it raised; the pages that segment are labelled together (one
-        timeout for the batch's labelling), one by one if that fails."""
+        """Each page's clean text, or the exception it raised: in one call of the Rust core when :attr:`fused`
+        (pages whose bytes are not UTF-8 are decoded and cleaned by the line-frame path), else
+        :meth:`_clean_batch_lines`."""
+        if not self.fused:
+            return self._clean_batch_lines(pages)
+        results: list[str | Exception | None] = [None] * len(pages)
+        sent: list[int] = []
+        elsewhere: list[int] = []  # not bytes or str: the line-frame path names the page's error
+        for i, page in enumerate(pages):
+            if not isinstance(page, (bytes, str)):
+                elsewhere.append(i)
+                continue
+            try:
+                self.limits.check_page_size(page)
+            except LimitError as exc:
+                results[i] = exc
+            else:
+                sent.append(i)
+        limits = self.limits
+        outcomes = self.pipeline().clean([pages[i] for i in sent], html=self.mode == "html",
+                                         max_lines=limits.max_lines, max_depth=limits.max_depth,
+                                         timeout=limits.page_timeout)
+        for i, outcome in zip(sent, outcomes, strict=True):
+            if isinstance(outcome, str):
+                results[i] = outcome
+            elif outcome[0] == "needs_decoding":  # charset detection, or a str with lone surrogates
+                elsewhere.append(i)
+            else:
+                results[i] = page_error(*outcome, limits.page_timeout)
+        if elsewhere:
+            elsewhere.sort()
+            for i, result in zip(elsewhere, self._clean_batch_lines([pages[i] for i in elsewhere]), strict=True):
+                results[i] = result
+        done = [result for result in results if result is not None]
+        assert len(done) == len(pages), "every page has its result"
+        return done
+
+    def _clean_batch_lines(self, pages: Sequence[str | bytes]) -> list[str | Exception]:
+        """Each page's clean text, or the exception it raised, through line frames: the pages that segment are
+        labelled together (one timeout for the batch's labelling), one by one if that fails."""
         segs: list[Segmentation | Exception] = []
         for page in pages:
             try:
@@ -321,7 +384,7 @@ class Cleaner:
             cleaned = self.clean_segmentations(good, deadline=self.limits.deadline())
         except Exception as exc:
             if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
-                return [result for page in pages for result in self._clean_batch([page])]
+                return [result for page in pages for result in self._clean_batch_lines([page])]
             cleaned = [exc]
         results = iter(cleaned)
         out: list[str | Exception] = []
@@ -340,8 +403,8 @@ def _failed_page(page: str | bytes, error: Exception) -> Exception:
 _WORKER_CLEANER: list[Cleaner] = []
 
 
-def _init_clean_worker(folder: str, threshold: float, limits: Limits, predictor: Predictor) -> None:
-    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits, predictor)]
+def _init_clean_worker(folder: str, threshold: float, limits: Limits, predictor: Predictor, fused: bool) -> None:
+    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits, predictor, fused=fused)]
     settle_heap()
 
 

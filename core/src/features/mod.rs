@@ -448,9 +448,19 @@ impl TextFeaturizer {
     /// The feature matrix of a batch, row-major, columns in [`Self::names`] order, as `f64` or `f32` (cast as
     /// NumPy casts). The neighbour features are written straight into it, line by line.
     pub fn features<T: Float>(&self, input: &Input) -> Result<Vec<T>, InputError> {
-        let batch = Batch::new(input.text, input.lengths, input.page_sizes, &self.tables)?;
-        let columns = self.base_columns(&batch, input)?;
-        let neighbours = Neighbours::new(&batch, self.neighbour_bases(&columns));
+        let batch = self.batch(input)?;
+        self.features_of(&batch, input)
+    }
+
+    /// The lines and pages of `input`, as [`Self::features_of`] reads them (and the context pass after it).
+    pub fn batch<'a>(&self, input: &Input<'a>) -> Result<Batch<'a>, InputError> {
+        Batch::new(input.text, input.lengths, input.page_sizes, &self.tables)
+    }
+
+    /// [`Self::features`] of a batch built by [`Self::batch`] from the same `input`.
+    pub fn features_of<T: Float>(&self, batch: &Batch, input: &Input) -> Result<Vec<T>, InputError> {
+        let columns = self.base_columns(batch, input)?;
+        let neighbours = Neighbours::new(batch, self.neighbour_bases(&columns));
         enum Source<'c> {
             Column(&'c [f64]),
             Neighbour(Neighbour),

@@ -1,15 +1,15 @@
 """What the speed benchmark times: chromecut's ways of cleaning pages, and the peer extractors.
 
 * ``chromecut-html`` -- ``Cleaner.load("html").clean(html)`` page by page, in this process (the baseline);
-* ``chromecut-html-batch`` -- the same model through ``clean_many`` (pages featurised in batches);
+* ``chromecut-html-batch`` -- the same model through ``clean_many`` (a batch of pages per call of the Rust core:
+  :mod:`chromecut.model.fused`);
+* ``chromecut-html-lines`` -- ``clean_many`` through line frames instead (``fused=False``), the trees compiled to
+  native code (``predictor="compiled"``, :mod:`chromecut.model.compiled`; compiled or loaded from the cache
+  before timing): the path ``clean_many`` took before the fused one;
 * ``chromecut-html-workers`` -- ``clean_many`` in spawned worker processes (each loads the model once), fed
   chunks of pages;
-* ``chromecut-text`` / ``chromecut-text-batch`` -- the text model on each page's segmented lines joined by
-  ``\\n``, page by page and through ``clean_many``;
-* ``chromecut-html-compiled`` / ``chromecut-text-compiled`` -- ``clean_many`` with the trees compiled to native
-  code (``predictor="compiled"``, :mod:`chromecut.model.compiled`; compiled or loaded from the cache before timing);
-* ``chromecut-html-native`` / ``chromecut-text-native`` -- ``clean_many`` with the trees evaluated by the Rust core
-  (``predictor="native"``, :mod:`chromecut.model.native`; no compile step);
+* ``chromecut-text`` / ``chromecut-text-batch`` / ``chromecut-text-lines`` -- the text model on each page's
+  segmented lines joined by ``\\n``, page by page, through ``clean_many``, and through line frames;
 * the peers of :mod:`chromecut.evaluate.peers` (trafilatura, resiliparse, readability, boilerpy3, jusText) through
   :func:`chromecut.evaluate.peers.extract`; a page a peer fails on is counted, not fatal.
 
@@ -55,17 +55,16 @@ WORKER_WARMUP_HTML = (
 #: Contender names: chromecut's, then the peers (same names as :data:`chromecut.evaluate.peers.PEERS`).
 HTML_SINGLE = "chromecut-html"
 HTML_BATCH = "chromecut-html-batch"
+HTML_LINES = "chromecut-html-lines"
 HTML_WORKERS = "chromecut-html-workers"
 TEXT_SINGLE = "chromecut-text"
 TEXT_BATCH = "chromecut-text-batch"
-HTML_COMPILED = "chromecut-html-compiled"
-TEXT_COMPILED = "chromecut-text-compiled"
-HTML_NATIVE = "chromecut-html-native"
-TEXT_NATIVE = "chromecut-text-native"
+TEXT_LINES = "chromecut-text-lines"
 CHROMECUT_CONTENDERS: tuple[str, ...] = (
-    HTML_SINGLE, HTML_BATCH, HTML_COMPILED, HTML_NATIVE, HTML_WORKERS, TEXT_SINGLE, TEXT_BATCH, TEXT_COMPILED,
-    TEXT_NATIVE,
+    HTML_SINGLE, HTML_BATCH, HTML_LINES, HTML_WORKERS, TEXT_SINGLE, TEXT_BATCH, TEXT_LINES,
 )
+#: The predictor of the line-frame contenders: the fastest of that path.
+LINES_PREDICTOR: Predictor = "compiled"
 CONTENDERS: tuple[str, ...] = CHROMECUT_CONTENDERS + PEERS
 #: The contender every other one is compared with in pages/s.
 BASELINE = HTML_SINGLE
@@ -113,11 +112,13 @@ def per_page(extract_one: Callable[[BenchPage], str]) -> Runner:
 
 @contextmanager
 def _cleaner_runner(
-    kind: InputKind, model: str, batch_size: int | None, predictor: Predictor = PREDICTOR_DEFAULT
+    kind: InputKind, model: str, batch_size: int | None, predictor: Predictor = PREDICTOR_DEFAULT,
+    fused: bool = True,
 ) -> Iterator[Runner]:
-    """The ``kind`` model (a name, folder or URI for :meth:`Cleaner.load`) in this process, predicting with
-    ``predictor``: ``clean`` page by page, or ``clean_many`` in batches."""
-    cleaner = Cleaner.load(model, predictor=predictor)
+    """The ``kind`` model (a name, folder or URI for :meth:`Cleaner.load`) in this process, in the Rust core's
+    one call (``fused``) or through line frames predicting with ``predictor``: ``clean`` page by page, or
+    ``clean_many`` in batches."""
+    cleaner = Cleaner.load(model, predictor=predictor, fused=fused)
     if batch_size is None:
         yield per_page(lambda page: cleaner.clean(page.input(kind)))
         return
@@ -199,12 +200,10 @@ def build_contenders(
         HTML_WORKERS: Contender(HTML_WORKERS, "html", partial(_pool_runner, html, workers, chunk_pages)),
         TEXT_SINGLE: Contender(TEXT_SINGLE, "text", partial(_cleaner_runner, "text", text, None)),
         TEXT_BATCH: Contender(TEXT_BATCH, "text", partial(_cleaner_runner, "text", text, batch_size)),
-        HTML_COMPILED: Contender(HTML_COMPILED, "html",
-                                 partial(_cleaner_runner, "html", html, batch_size, "compiled")),
-        TEXT_COMPILED: Contender(TEXT_COMPILED, "text",
-                                 partial(_cleaner_runner, "text", text, batch_size, "compiled")),
-        HTML_NATIVE: Contender(HTML_NATIVE, "html", partial(_cleaner_runner, "html", html, batch_size, "native")),
-        TEXT_NATIVE: Contender(TEXT_NATIVE, "text", partial(_cleaner_runner, "text", text, batch_size, "native")),
+        HTML_LINES: Contender(HTML_LINES, "html",
+                              partial(_cleaner_runner, "html", html, batch_size, LINES_PREDICTOR, False)),
+        TEXT_LINES: Contender(TEXT_LINES, "text",
+                              partial(_cleaner_runner, "text", text, batch_size, LINES_PREDICTOR, False)),
     }
     known.update((peer, peer_contender(peer)) for peer in PEERS)
     unknown = [name for name in names if name not in known]

@@ -560,7 +560,9 @@ _Built = tuple[object, object, dict[str, Any], _core.TextFeaturizer]
 _BUILT: weakref.WeakKeyDictionary[Featurizer, _Built] = weakref.WeakKeyDictionary()
 
 
-def _native(fitted: Featurizer) -> _core.TextFeaturizer:
+def rust_featurizer(fitted: Featurizer) -> _core.TextFeaturizer:
+    """The Rust featurizer of a fitted :class:`~chromecut.features.Featurizer` (its ``feature_names_`` in order),
+    built once and rebuilt only when it is fitted again or its parameters change."""
     frequency, names = getattr(fitted, "line_frequency_", None), getattr(fitted, "feature_names_", None)
     params = fitted.get_params()
     built = _BUILT.get(fitted)
@@ -614,7 +616,7 @@ def features(
     # Without a source column each document is its own source page: its page number is its code.
     source = _codes(frame[SOURCE_COLUMN].to_numpy()) if SOURCE_COLUMN in frame else pages.page
     markup = markup_columns(frame) if fitted.mode == "html" else None
-    return _native(fitted).features(
+    return rust_featurizer(fitted).features(
         "\n".join(texts), lengths, pages.page_size, source, domain=domain, leave_one_out=leave_one_out,
         float64=dtype is np.float64, markup=markup,
     )

@@ -37,7 +37,8 @@ ENGINES = ("auto", "rust", "python")
 
 
 class SegmentationFailure(RuntimeError):
-    """A page the core could not segment (a caught panic: a bug, reported with the page, never a crash)."""
+    """A page the core could not segment or score (a caught panic: a bug, reported with the page, never a
+    crash)."""
 
 
 def available() -> bool:
@@ -55,9 +56,11 @@ def engine() -> str:
     return "rust" if choice == "rust" or (choice == "auto" and _AVAILABLE) else "python"
 
 
-def _error(kind: str, message: str, step: str | None, deadline: Deadline) -> Exception:
+def page_error(kind: str, message: str, step: str | None, seconds: float | None) -> Exception:
+    """The exception of a page the core refused or failed (``(kind, message, step)`` of its ``errors``), with
+    ``seconds`` the page's time limit."""
     if kind == "timeout":
-        return PageTimeout(f"page took longer than {deadline.seconds:g} s (limit --page-timeout; stopped {step})")
+        return PageTimeout(f"page took longer than {seconds:g} s (limit --page-timeout; stopped {step})")
     if kind in ("too_large", "too_many_lines", "too_deep"):
         return LimitError(message)
     return SegmentationFailure(message)
@@ -85,7 +88,7 @@ def _segmentations(
     out: list[Segmentation | Exception | None] = []
     for page, error in enumerate(columns["errors"]):
         if error is not None:
-            out.append(None if error[0] == "needs_decoding" else _error(*error, deadline))
+            out.append(None if error[0] == "needs_decoding" else page_error(*error, deadline.seconds))
             continue
         first, end = line_offsets[page], line_offsets[page + 1]
         lines = [

@@ -1,0 +1,586 @@
+//! The whole of inference for a batch of pages in one pass: segmentation ([`crate::segment`], or text split
+//! into lines), the features ([`crate::features`]), the first pass's trees, the context pass (its features and
+//! trees, [`crate::trees`]), the decision, and each page's kept lines joined. No Python object per line or per
+//! node: pages in, one string (or one [`PageError`]) per page out.
+//!
+//! It computes what `chromecut.predict.Cleaner` computes through its line frame: the rows are the non-blank
+//! lines of the pages that segmented, pages in order (`chromecut.features.line_frame`); the context pass's
+//! features are `chromecut.features.context.context_features`; the decision is
+//! `chromecut.model.decision.kept_lines` (the threshold, and a line holding at least `dominant_share` of its
+//! page's characters). `tests/unit/model/test_fused.py` holds the two to each other.
+//!
+//! Failures follow `Cleaner._clean_batch`: a page that does not segment fails alone; the pages that do are
+//! scored together under one clock, and when that fails (the clock, or a panic caught here), one at a time, each
+//! under its own clock, so only the page at fault fails.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use crate::batch::{panic_message, segment_page, Input};
+use crate::features::batch::Batch;
+use crate::features::markup::MarkupInput;
+use crate::features::text::{prose_features, Neighbours};
+use crate::features::{self, container, Columns, FastHash, TextFeaturizer};
+use crate::limits::{Deadline, PageError};
+use crate::pystr;
+use crate::segment::{decode_utf8, Line, Options, PageLines, LINE_TAGS};
+use crate::trees::Forest;
+
+/// The context pass: its booster and the names of its features, in the booster's order.
+pub struct ContextPass {
+    pub forest: Arc<Forest>,
+    pub names: Vec<String>,
+    /// Offsets (lines) of the neighbours' probabilities, and half-widths of their centred means
+    /// (`chromecut.features.context.NEIGHBOUR_OFFSETS`, `CONTEXT_HALF_WINDOWS`).
+    pub offsets: Vec<i64>,
+    pub half_windows: Vec<usize>,
+    /// The probability from which a line counts as likely content (`CONTEXT_LIKELY_CONTENT`).
+    pub likely: f64,
+}
+
+/// What the context pass's features are named by.
+struct ContextNames<'a> {
+    names: &'a [String],
+    offsets: &'a [i64],
+    half_windows: &'a [usize],
+}
+
+/// What a [`Pipeline`] is built from.
+pub struct PipelineSpec {
+    pub featurizer: Arc<TextFeaturizer>,
+    pub first: Arc<Forest>,
+    pub context: Option<ContextPass>,
+    /// The featurizer reads the markup columns (an HTML bundle).
+    pub markup: bool,
+    pub threshold: f64,
+    /// A line holding at least this share of its page's characters is kept (`DOMINANT_SHARE`).
+    pub dominant_share: f64,
+}
+
+/// Where one feature of the context booster comes from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Source {
+    /// A first-pass feature: its column in the featurizer's output.
+    Feature(usize),
+    P,
+    Shifted(i64),
+    Mean(usize),
+    PageMean,
+    PageMax,
+    Rank,
+    LikelyBefore,
+    LikelyAfter,
+    LikelyShare,
+    Container,
+}
+
+/// How the pages of a call are read.
+#[derive(Clone, Copy, Debug)]
+pub enum Reading {
+    /// HTML, segmented into block lines.
+    Html(Options),
+    /// Text, one block per line: split on `\n`, one trailing `\r` removed (`chromecut.segment.html.segment_text`).
+    Text { max_lines: Option<usize> },
+}
+
+/// A batch's scores: each row's (non-blank line's) page, line and decision.
+struct Scores {
+    page: Vec<usize>,
+    line: Vec<usize>,
+    kept: Vec<bool>,
+}
+
+/// Segmentation, features, both passes and the decision, for a batch of pages at a time.
+pub struct Pipeline {
+    featurizer: Arc<TextFeaturizer>,
+    first: Arc<Forest>,
+    context: Option<(Arc<Forest>, Vec<Source>, f64)>,
+    markup: bool,
+    threshold: f64,
+    dominant_share: f64,
+}
+
+/// The first pass's probabilities: the one base of the context pass's [`Neighbours`].
+const P_BASE: usize = 0;
+
+/// Where each of `pass`'s features comes from: `features` are the first pass's, in the featurizer's order.
+fn context_sources(pass: &ContextNames, features: &[String]) -> Result<Vec<Source>, String> {
+    let mut known: HashMap<String, Source> = HashMap::new();
+    known.insert("p".into(), Source::P);
+    for &offset in pass.offsets {
+        let side = if offset < 0 { 'p' } else { 'n' };
+        known.insert(format!("p_{side}{}", offset.unsigned_abs()), Source::Shifted(offset));
+    }
+    for &half in pass.half_windows {
+        known.insert(format!("p_ctx{half}"), Source::Mean(half));
+    }
+    for (name, source) in [
+        ("p_page_mean", Source::PageMean),
+        ("p_page_max", Source::PageMax),
+        ("p_rank", Source::Rank),
+        ("likely_before", Source::LikelyBefore),
+        ("likely_after", Source::LikelyAfter),
+        ("likely_before_share", Source::LikelyShare),
+        ("p_container", Source::Container),
+    ] {
+        known.insert(name.into(), source);
+    }
+    for (j, name) in features.iter().enumerate() {
+        known.insert(name.clone(), Source::Feature(j));
+    }
+    pass.names
+        .iter()
+        .map(|name| {
+            known.get(name).copied().ok_or_else(|| format!("the context pass reads {name}, which is not computed"))
+        })
+        .collect()
+}
+
+impl Pipeline {
+    /// Check that the boosters read what the featurizer and the context pass write.
+    pub fn new(spec: PipelineSpec) -> Result<Self, String> {
+        let names = spec.featurizer.names();
+        if spec.first.num_features() != names.len() {
+            return Err(format!(
+                "the first pass reads {} features, the featurizer writes {}",
+                spec.first.num_features(),
+                names.len()
+            ));
+        }
+        let context = match spec.context {
+            None => None,
+            Some(pass) => {
+                if pass.forest.num_features() != pass.names.len() {
+                    return Err(format!(
+                        "the context pass reads {} features, {} are named",
+                        pass.forest.num_features(),
+                        pass.names.len()
+                    ));
+                }
+                let named =
+                    ContextNames { names: &pass.names, offsets: &pass.offsets, half_windows: &pass.half_windows };
+                let sources = context_sources(&named, names)?;
+                if sources.contains(&Source::Container) && !spec.markup {
+                    return Err("p_container needs the markup columns (an HTML featurizer)".into());
+                }
+                Some((pass.forest, sources, pass.likely))
+            }
+        };
+        Ok(Pipeline {
+            featurizer: spec.featurizer,
+            first: spec.first,
+            context,
+            markup: spec.markup,
+            threshold: spec.threshold,
+            dominant_share: spec.dominant_share,
+        })
+    }
+
+    /// Each page's kept lines joined by `\n`, or why the page failed. `timeout` is each page's clock for its
+    /// segmentation, and the scoring's clock (`Cleaner._clean_batch`).
+    pub fn clean(
+        &self,
+        inputs: &[Input<'_>],
+        reading: &Reading,
+        timeout: Option<f64>,
+    ) -> Vec<Result<String, PageError>> {
+        let segmented: Vec<Result<PageLines, PageError>> =
+            inputs.iter().map(|&input| read_page(input, reading, &Deadline::after(timeout))).collect();
+        let good: Vec<&PageLines> = segmented.iter().filter_map(|s| s.as_ref().ok()).collect();
+        let cleaned: Vec<Result<String, PageError>> = match self.scored(&good, &Deadline::after(timeout)) {
+            Ok(scores) => joined(&good, &scores).into_iter().map(Ok).collect(),
+            Err(error) if good.len() <= 1 => good.iter().map(|_| Err(error.clone())).collect(),
+            Err(_) => good
+                .iter()
+                .map(|page| {
+                    let one = [*page];
+                    self.scored(&one, &Deadline::after(timeout)).map(|scores| joined(&one, &scores).remove(0))
+                })
+                .collect(),
+        };
+        let mut cleaned = cleaned.into_iter();
+        segmented.into_iter().map(|s| s.and_then(|_| cleaned.next().expect("one result per good page"))).collect()
+    }
+
+    /// [`Self::score`], any panic caught as a [`PageError::Panic`].
+    fn scored(&self, pages: &[&PageLines], deadline: &Deadline) -> Result<Scores, PageError> {
+        catch_unwind(AssertUnwindSafe(|| self.score(pages, deadline)))
+            .unwrap_or_else(|payload| Err(PageError::Panic { message: panic_message(payload.as_ref()) }))
+    }
+
+    /// The decision on every non-blank line of `pages`, scored as one batch.
+    fn score(&self, pages: &[&PageLines], deadline: &Deadline) -> Result<Scores, PageError> {
+        let rows = Rows::new(pages, self.markup);
+        let input = features::Input {
+            text: &rows.cps,
+            lengths: &rows.lengths,
+            page_sizes: &rows.page_sizes,
+            source: &rows.source,
+            domain: None,
+            leave_one_out: false,
+            markup: rows.markup.as_ref().map(MarkupRows::input),
+        };
+        let failed = |e: features::InputError| PageError::Panic { message: e.to_string() };
+        let batch = self.featurizer.batch(&input).map_err(failed)?;
+        let matrix = self.featurizer.features_of::<f32>(&batch, &input).map_err(failed)?;
+        deadline.check("after featurisation")?;
+        let predict_error = |e: crate::trees::PredictError| PageError::Panic { message: e.to_string() };
+        let width = self.featurizer.names().len();
+        let mut p = self.first.predict_proba(&matrix, width).map_err(predict_error)?;
+        if let Some((forest, sources, likely)) = &self.context {
+            let markup = rows.markup.as_ref();
+            let context = self.context_matrix(&batch, &matrix, width, &p, sources, *likely, markup);
+            p = forest.predict_proba(&context, sources.len()).map_err(predict_error)?;
+        }
+        deadline.check("after prediction")?;
+        let kept = self.decide(&batch, &rows.lengths, &p);
+        Ok(Scores { page: rows.page, line: rows.line, kept })
+    }
+
+    /// `kept_lines`: the threshold, and the lines that hold at least `dominant_share` of their page's characters.
+    fn decide(&self, batch: &Batch, lengths: &[usize], p: &[f64]) -> Vec<bool> {
+        let mut kept = vec![false; p.len()];
+        for range in batch.pages() {
+            let total: f64 = lengths[range.clone()].iter().map(|&l| l as f64).sum();
+            for i in range {
+                let chars = lengths[i] as f64;
+                kept[i] = p[i] >= self.threshold || (chars >= self.dominant_share * total && chars > 0.0);
+            }
+        }
+        kept
+    }
+
+    /// The context booster's input: first-pass features and `context_features` of the probabilities `p`, as
+    /// float32 (as the Python pass casts its table).
+    #[allow(clippy::too_many_arguments)]
+    fn context_matrix(
+        &self,
+        batch: &Batch,
+        matrix: &[f32],
+        width: usize,
+        p: &[f64],
+        sources: &[Source],
+        likely: f64,
+        markup: Option<&MarkupRows>,
+    ) -> Vec<f32> {
+        let n = batch.n;
+        let page_mean = batch.page_mean(p);
+        let page_max = batch.page_max(p);
+        let rank: Vec<f64> =
+            batch.page_rank(p).iter().zip(&batch.page).map(|(r, &page)| r / batch.page_size[page] as f64).collect();
+        // `prose_features` of the likely-content lines: a "prose" line is one of at least one "word" that ends a
+        // sentence, each one character long.
+        let flags: Vec<f64> = p.iter().map(|&v| f64::from(u8::from(v >= likely))).collect();
+        let mut likely_columns = Columns::default();
+        prose_features(batch, &flags, &flags, &vec![1.0; n], 1.0, &mut likely_columns);
+        let column = |name: &str| likely_columns.get(name).expect("prose_features' columns");
+        let (before, after, share) = (column("prose_before"), column("prose_after"), column("prose_before_share"));
+        let container = match (markup, sources.contains(&Source::Container)) {
+            (Some(m), true) => container_means(batch, &m.attr, &m.depth_code, p),
+            _ => Vec::new(),
+        };
+        let neighbours = Neighbours::new(batch, vec![p]);
+        let mut out = vec![0.0f32; n * sources.len()];
+        for (i, row) in out.chunks_exact_mut(sources.len()).enumerate() {
+            for (cell, source) in row.iter_mut().zip(sources) {
+                *cell = match *source {
+                    Source::Feature(j) => matrix[i * width + j],
+                    Source::P => p[i] as f32,
+                    Source::Shifted(offset) => neighbours.shifted(P_BASE, offset, i) as f32,
+                    Source::Mean(half) => neighbours.mean(P_BASE, half, i) as f32,
+                    Source::PageMean => page_mean[i] as f32,
+                    Source::PageMax => page_max[i] as f32,
+                    Source::Rank => rank[i] as f32,
+                    Source::LikelyBefore => before[i] as f32,
+                    Source::LikelyAfter => after[i] as f32,
+                    Source::LikelyShare => share[i] as f32,
+                    Source::Container => container[i] as f32,
+                };
+            }
+        }
+        out
+    }
+}
+
+/// The mean probability of each line's container (the lines of its page with its class/id words and depth),
+/// summed in line order (`np.bincount`).
+fn container_means(batch: &Batch, attr: &[i64], depth_code: &[i64], p: &[f64]) -> Vec<f64> {
+    let (codes, groups) = container::container_codes(batch, attr, depth_code);
+    let mut sums = vec![0.0; groups];
+    let mut counts = vec![0usize; groups];
+    for (&code, &v) in codes.iter().zip(p) {
+        sums[code] += v;
+        counts[code] += 1;
+    }
+    codes.iter().map(|&code| sums[code] / counts[code] as f64).collect()
+}
+
+/// Each page's kept lines, in order, joined by `\n`.
+fn joined(pages: &[&PageLines], scores: &Scores) -> Vec<String> {
+    let mut out = vec![String::new(); pages.len()];
+    let mut started = vec![false; pages.len()];
+    for ((&page, &line), &kept) in scores.page.iter().zip(&scores.line).zip(&scores.kept) {
+        if kept {
+            if started[page] {
+                out[page].push('\n');
+            }
+            started[page] = true;
+            out[page].push_str(&pages[page].lines[line].text);
+        }
+    }
+    out
+}
+
+/// One page's lines (`Reading::Html`: [`segment_page`], every panic caught; `Reading::Text`: split).
+pub fn read_page(input: Input<'_>, reading: &Reading, deadline: &Deadline) -> Result<PageLines, PageError> {
+    match reading {
+        Reading::Html(options) => segment_page(input, options, deadline).0,
+        Reading::Text { max_lines } => {
+            let text = match input {
+                Input::Text(text) => text,
+                Input::Unreadable => return Err(PageError::NeedsDecoding),
+                Input::Bytes(bytes) => decode_utf8(bytes)?.0,
+            };
+            deadline.check("after decoding")?;
+            if let Some(max) = *max_lines {
+                if text.bytes().filter(|&b| b == b'\n').count() >= max {
+                    return Err(PageError::TooManyLines { max_lines: max });
+                }
+            }
+            let lines = text
+                .split('\n')
+                .map(|part| Line {
+                    text: part.strip_suffix('\r').unwrap_or(part).to_owned(),
+                    tag: 0,
+                    heading: 0,
+                    list_item: false,
+                    depth: 0,
+                    link_chars: 0,
+                    link_count: 0,
+                    attr_words: String::new(),
+                    landmarks: 0,
+                })
+                .collect();
+            Ok(PageLines { lines, title: None, language: None })
+        }
+    }
+}
+
+/// Codes of values in order of first appearance (`pd.factorize`), and the distinct values.
+fn factorize<K: Eq + Hash + Clone>(values: impl Iterator<Item = K>) -> (Vec<i64>, Vec<K>) {
+    let mut seen: HashMap<K, i64, FastHash> = HashMap::default();
+    let mut distinct = Vec::new();
+    let codes = values
+        .map(|value| {
+            *seen.entry(value.clone()).or_insert_with(|| {
+                distinct.push(value);
+                distinct.len() as i64 - 1
+            })
+        })
+        .collect();
+    (codes, distinct)
+}
+
+/// The markup columns of the rows, as `chromecut.features.native.markup_columns` gives them.
+struct MarkupRows {
+    tag: Vec<i64>,
+    tags: Vec<String>,
+    heading: Vec<f64>,
+    list_item: Vec<f64>,
+    depth: Vec<f64>,
+    depth_code: Vec<i64>,
+    link_chars: Vec<f64>,
+    link_count: Vec<f64>,
+    landmarks: Vec<f64>,
+    attr: Vec<i64>,
+    attr_lists: Vec<Vec<u32>>,
+    title: Vec<i64>,
+    titles: Vec<Vec<u32>>,
+}
+
+impl MarkupRows {
+    fn new(pages: &[&PageLines], rows: &[(usize, usize)]) -> Self {
+        let line = |&(page, line): &(usize, usize)| &pages[page].lines[line];
+        let numbers = |f: fn(&Line) -> f64| rows.iter().map(|r| f(line(r))).collect::<Vec<f64>>();
+        let (depth_code, _) = factorize(rows.iter().map(|r| line(r).depth));
+        let (attr, attr_words) = factorize(rows.iter().map(|r| line(r).attr_words.as_str()));
+        let (title, titles) = factorize(rows.iter().map(|&(page, _)| pages[page].title.as_deref().unwrap_or("")));
+        let code_points = |s: &str| s.chars().map(u32::from).collect::<Vec<u32>>();
+        MarkupRows {
+            tag: rows.iter().map(|r| i64::from(line(r).tag)).collect(),
+            tags: LINE_TAGS.iter().map(|t| t.to_string()).collect(),
+            heading: numbers(|l| f64::from(l.heading)),
+            list_item: numbers(|l| f64::from(u8::from(l.list_item))),
+            depth: numbers(|l| f64::from(l.depth)),
+            depth_code,
+            link_chars: numbers(|l| f64::from(l.link_chars)),
+            link_count: numbers(|l| f64::from(l.link_count)),
+            landmarks: numbers(|l| f64::from(l.landmarks)),
+            attr,
+            attr_lists: attr_words.into_iter().map(code_points).collect(),
+            title,
+            titles: titles.into_iter().map(code_points).collect(),
+        }
+    }
+
+    fn input(&self) -> MarkupInput<'_> {
+        MarkupInput {
+            tag: &self.tag,
+            tags: &self.tags,
+            heading: &self.heading,
+            list_item: &self.list_item,
+            depth: &self.depth,
+            depth_code: &self.depth_code,
+            link_chars: &self.link_chars,
+            link_count: &self.link_count,
+            landmarks: &self.landmarks,
+            attr: &self.attr,
+            attr_lists: &self.attr_lists,
+            title: Some(&self.title),
+            titles: &self.titles,
+        }
+    }
+}
+
+/// The rows of a batch (`line_frame`): the non-blank lines of the pages, pages one after another, as the
+/// featurizer reads them.
+struct Rows {
+    cps: Vec<u32>,
+    lengths: Vec<usize>,
+    /// Lines of each page that has any (a page without one has no row, as in a line frame).
+    page_sizes: Vec<usize>,
+    /// Each row's page number among the pages with rows (the source of repetition counts).
+    source: Vec<i64>,
+    page: Vec<usize>,
+    line: Vec<usize>,
+    markup: Option<MarkupRows>,
+}
+
+impl Rows {
+    fn new(pages: &[&PageLines], markup: bool) -> Self {
+        let mut rows = Rows {
+            cps: Vec::new(),
+            lengths: Vec::new(),
+            page_sizes: Vec::new(),
+            source: Vec::new(),
+            page: Vec::new(),
+            line: Vec::new(),
+            markup: None,
+        };
+        for (p, page) in pages.iter().enumerate() {
+            let before = rows.lengths.len();
+            for (l, line) in page.lines.iter().enumerate() {
+                if pystr::strip(&line.text).is_empty() {
+                    continue;
+                }
+                if !rows.lengths.is_empty() {
+                    rows.cps.push(u32::from('\n'));
+                }
+                let start = rows.cps.len();
+                rows.cps.extend(line.text.chars().map(u32::from));
+                rows.lengths.push(rows.cps.len() - start);
+                rows.source.push(rows.page_sizes.len() as i64);
+                rows.page.push(p);
+                rows.line.push(l);
+            }
+            if rows.lengths.len() > before {
+                rows.page_sizes.push(rows.lengths.len() - before);
+            }
+        }
+        if markup {
+            let pairs: Vec<(usize, usize)> = rows.page.iter().copied().zip(rows.line.iter().copied()).collect();
+            rows.markup = Some(MarkupRows::new(pages, &pairs));
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_page(text: &str) -> PageLines {
+        read_page(Input::Text(text), &Reading::Text { max_lines: None }, &Deadline::NEVER).unwrap()
+    }
+
+    fn texts(page: &PageLines) -> Vec<&str> {
+        page.lines.iter().map(|l| l.text.as_str()).collect()
+    }
+
+    #[test]
+    fn text_is_split_on_newlines_with_one_carriage_return_dropped() {
+        assert_eq!(texts(&text_page("a\r\n\r\nb\r\r\n")), ["a", "", "b\r", ""]);
+        assert_eq!(texts(&text_page("")), [""]);
+        let bom = read_page(Input::Bytes(b"\xef\xbb\xbfx\ny"), &Reading::Text { max_lines: None }, &Deadline::NEVER);
+        assert_eq!(texts(&bom.unwrap()), ["x", "y"]);
+    }
+
+    #[test]
+    fn text_limits_and_undecodable_bytes_are_the_pages_errors() {
+        let reading = Reading::Text { max_lines: Some(2) };
+        assert_eq!(read_page(Input::Text("a\nb"), &reading, &Deadline::NEVER).map(|p| p.lines.len()), Ok(2));
+        assert_eq!(
+            read_page(Input::Text("a\nb\n"), &reading, &Deadline::NEVER),
+            Err(PageError::TooManyLines { max_lines: 2 })
+        );
+        assert_eq!(read_page(Input::Bytes(b"caf\xe9"), &reading, &Deadline::NEVER), Err(PageError::NeedsDecoding));
+        assert_eq!(read_page(Input::Unreadable, &reading, &Deadline::NEVER), Err(PageError::NeedsDecoding));
+        let spent = Deadline::after(Some(-1.0));
+        assert_eq!(read_page(Input::Text("a"), &reading, &spent), Err(PageError::Timeout { step: "after decoding" }));
+    }
+
+    #[test]
+    fn rows_are_the_non_blank_lines_and_pages_without_any_have_none() {
+        let pages = [text_page("a\n \u{3000}\nbé"), text_page("\n\t"), text_page("c")];
+        let refs: Vec<&PageLines> = pages.iter().collect();
+        let rows = Rows::new(&refs, true);
+        assert_eq!(rows.lengths, [1, 2, 1]);
+        assert_eq!(rows.page_sizes, [2, 1]);
+        assert_eq!(rows.source, [0, 0, 1]);
+        assert_eq!((rows.page, rows.line), (vec![0, 0, 2], vec![0, 2, 0]));
+        assert_eq!(rows.cps, "a\nbé\nc".chars().map(u32::from).collect::<Vec<_>>());
+        let markup = rows.markup.expect("asked for");
+        assert_eq!((markup.title, markup.titles), (vec![0, 0, 0], vec![vec![]]));
+    }
+
+    #[test]
+    fn factorize_numbers_values_in_order_of_first_appearance() {
+        let (codes, distinct) = factorize(["b", "a", "b", "c", "a"].into_iter());
+        assert_eq!(codes, [0, 1, 0, 2, 1]);
+        assert_eq!(distinct, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn each_page_keeps_its_kept_lines_in_order() {
+        let pages = [text_page("a\nb\nc"), text_page("d")];
+        let refs: Vec<&PageLines> = pages.iter().collect();
+        let scores = Scores { page: vec![0, 0, 0, 1], line: vec![0, 1, 2, 0], kept: vec![true, false, true, false] };
+        assert_eq!(joined(&refs, &scores), ["a\nc", ""]);
+    }
+
+    #[test]
+    fn context_features_are_found_by_name_and_unknown_ones_refused() {
+        let names = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (offsets, half_windows) = ([-2, -1, 1, 2], [2, 6]);
+        let features = vec!["chars".to_string(), "words".to_string()];
+        let asked = names(&["words", "p", "p_p2", "p_n1", "p_ctx6", "p_rank"]);
+        let sources =
+            context_sources(&ContextNames { names: &asked, offsets: &offsets, half_windows: &half_windows }, &features);
+        assert_eq!(
+            sources,
+            Ok(vec![
+                Source::Feature(1),
+                Source::P,
+                Source::Shifted(-2),
+                Source::Shifted(1),
+                Source::Mean(6),
+                Source::Rank
+            ])
+        );
+        let unknown = names(&["p_ctx3"]);
+        let named = ContextNames { names: &unknown, offsets: &offsets, half_windows: &half_windows };
+        assert!(context_sources(&named, &features).unwrap_err().contains("p_ctx3"));
+    }
+}

@@ -1,0 +1,43 @@
+"""Inference in one call of the Rust core: a bundle as a ``chromecut._core.Pipeline`` (core/src/pipeline.rs).
+
+:meth:`chromecut.predict.Cleaner.clean_many` (and ``clean``) hand a batch of pages to the core, which segments
+them (or splits text into lines), featurises the non-blank lines, runs the first pass's trees, the context
+pass's features and trees, takes the decision and joins each page's kept lines, without a Python object per line:
+what the line-frame path computes (:func:`chromecut.features.line_frame`, the featurizer, the two passes,
+:func:`chromecut.model.decision.kept_lines`), the same clean text (``tests/unit/model/test_fused.py`` holds the two
+to each other on pages of every dataset). The trees are LightGBM's model text evaluated by the core
+(:mod:`chromecut.model.native`: LightGBM's probabilities, bit for bit), whatever predictor the bundle was loaded
+with. Everything the pipeline reads comes from here: the featurizer (:func:`chromecut.features.native.rust_featurizer`),
+the boosters' model text, the context pass's constants (:mod:`chromecut.features.context`) and the decision's
+(:data:`chromecut.model.decision.DOMINANT_SHARE`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chromecut import _core
+from chromecut.features import context, native
+from chromecut.model.decision import DOMINANT_SHARE
+
+if TYPE_CHECKING:
+    from chromecut.model.bundle import Bundle
+
+
+def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
+    """The core's pipeline of ``bundle``, deciding at ``threshold``."""
+    classifier = bundle.classifier
+    first = _core.Forest(classifier.booster_.model_to_string())
+    context_booster = classifier.context_booster_
+    return _core.Pipeline(
+        native.rust_featurizer(bundle.featurizer),
+        first,
+        markup=bundle.mode == "html",
+        threshold=float(threshold),
+        dominant_share=DOMINANT_SHARE,
+        context=None if context_booster is None else _core.Forest(context_booster.model_to_string()),
+        context_names=[] if context_booster is None else [str(n) for n in context_booster.feature_name()],
+        offsets=list(context.NEIGHBOUR_OFFSETS),
+        half_windows=list(context.CONTEXT_HALF_WINDOWS),
+        likely=context.CONTEXT_LIKELY_CONTENT,
+    )

@@ -1,0 +1,153 @@
+"""The Rust core's one-call inference (chromecut.model.fused, core/src/pipeline.rs) against the line-frame path
+it replaces in ``clean`` / ``clean_many``: the same clean text of every page, the same failures."""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Any
+
+import pytest
+
+from chromecut import _core
+from chromecut.datasets import DATASETS, iter_pages
+from chromecut.model.bundle import Bundle
+from chromecut.model.fused import fused_pipeline
+from chromecut.predict import Cleaner
+from chromecut.segment.html import segment_html
+from chromecut.segment.limits import LimitError, Limits, PageTimeout
+
+from hostile import corpus, plain_payload
+from synthetic import PROSE, synthetic_page
+
+#: Pages of each dataset in the real-page comparison.
+REAL_PAGES_PER_DATASET = 4
+
+ODD_HTML: list[str | bytes] = [
+    "",
+    "<html><body></body></html>",
+    "<p>   </p><p>\u00a0</p>",
+    "<p>only one line, which is the whole page</p>",
+    "<html><head><title>Title only</title></head></html>",
+    "<ul>" + "".join(f"<li><a href='/{i}'>Link {i}</a></li>" for i in range(40)) + "</ul><p>" + PROSE[0] + "</p>",
+    "<div class='comments'><p>Reply</p><p>Like</p></div><article><p>" + " ".join(PROSE) + "</p></article>",
+    "<table><tr><td>1</td><td>2.5 %</td></tr></table><p>Zürich, naïve café — “quotes” 北京 🚀</p>",
+    synthetic_page(3).encode("utf-8"),
+    b"\xef\xbb\xbf<p>behind a byte-order mark</p>",
+    "<p>caf\u00e9</p>".encode("latin-1"),  # not UTF-8: decoded by the line-frame path
+    "<p>lone \ud800 surrogate</p>",  # a str the core cannot read: the line-frame path
+]
+ODD_TEXT: list[str | bytes] = [
+    "",
+    "\n\n\n",
+    "Home\r\nNews\r\n\r\n" + "\n".join(PROSE) + "\r\n",
+    "Related\n- " + "\n- ".join(f"Another headline number {i}" for i in range(12)) + "\n" + PROSE[1],
+    "one line that is the whole page",
+    "   \t  \n\u3000\n" + PROSE[2],
+    "Zürich\n北京 · 上海\n" + PROSE[0],
+    ("Menu\n" + "\n".join(PROSE)).encode("utf-8"),
+    "Menu\ncaf\u00e9 crème\n".encode("cp1252"),
+]
+
+
+def both(bundle: Bundle, **kwargs: object) -> tuple[Cleaner, Cleaner]:
+    return Cleaner(bundle, fused=True, **kwargs), Cleaner(bundle, fused=False, **kwargs)  # type: ignore[arg-type]
+
+
+def outcome(result: str | Exception) -> str | tuple[type, str]:
+    return result if isinstance(result, str) else (type(result), str(result))
+
+
+def assert_same(bundle: Bundle, pages: list[str | bytes], batch_size: int = 64, **kwargs: object) -> list[str]:
+    fused, lines = both(bundle, **kwargs)
+    got = list(fused.clean_many(pages, batch_size=batch_size, return_exceptions=True))
+    expected = list(lines.clean_many(pages, batch_size=batch_size, return_exceptions=True))
+    assert [outcome(r) for r in got] == [outcome(r) for r in expected]
+    return [r for r in got if isinstance(r, str)]
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 64])
+def test_html_pages_clean_as_on_the_line_frame_path(tiny_bundle: Bundle, batch_size: int) -> None:
+    pages = ODD_HTML + [synthetic_page(i) for i in range(8)]
+    cleaned = assert_same(tiny_bundle, pages, batch_size)
+    assert any(PROSE[0] in text for text in cleaned)  # not trivially empty
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 64])
+def test_text_pages_clean_as_on_the_line_frame_path(tiny_text_bundle: Bundle, batch_size: int) -> None:
+    cleaned = assert_same(tiny_text_bundle, ODD_TEXT, batch_size)
+    assert "one line that is the whole page" in cleaned  # the dominant line, kept whatever its probability
+
+
+@pytest.mark.parametrize("mode", ["html", "text"])
+def test_the_shipped_bundles_clean_as_on_the_line_frame_path(mode: str) -> None:
+    bundle = Cleaner.load(mode).bundle
+    pages = ODD_HTML + [synthetic_page(i) for i in range(4)] if mode == "html" else ODD_TEXT
+    assert_same(bundle, pages)
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("mode", ["html", "text"])
+def test_real_pages_of_every_dataset_clean_as_on_the_line_frame_path(mode: str) -> None:
+    """Pages of all ten datasets (read from the datasets, never copied into the tests), the shipped bundles."""
+    pages: list[str | bytes] = []
+    for dataset in DATASETS:
+        for page in islice(iter_pages(dataset), REAL_PAGES_PER_DATASET):
+            pages.append(page.html if mode == "html" else "\n".join(segment_html(page.html).texts))
+    cleaned = assert_same(Cleaner.load(mode).bundle, pages, batch_size=16)
+    assert sum(bool(text) for text in cleaned) > len(pages) // 2
+
+
+def test_a_threshold_change_rebuilds_the_pipeline(tiny_bundle: Bundle) -> None:
+    cleaner = Cleaner(tiny_bundle)
+    page = synthetic_page(1)
+    keep_all, keep_none = 0.0, 1.01
+    cleaner.threshold = keep_all
+    everything = cleaner.clean(page)
+    cleaner.threshold = keep_none
+    assert cleaner.clean(page) == ""  # no line holds half the page
+    assert everything == "\n".join(segment_html(page).texts)
+
+
+def test_failures_are_the_pages_own_and_named_as_on_the_line_frame_path(tiny_bundle: Bundle) -> None:
+    limits = Limits(max_page_bytes=2_000, max_lines=30, max_depth=50)
+    pages: list[str | bytes] = [
+        synthetic_page(1),
+        "<p>x</p>" * 31,  # too many lines
+        "<div>" * 60 + "deep" + "</div>" * 60,  # too deep
+        "<p>" + "word " * 500 + "</p>",  # too large
+        synthetic_page(2).encode(),
+    ]
+    assert_same(tiny_bundle, pages, limits=limits)
+    results = list(Cleaner(tiny_bundle, limits=limits).clean_many(pages, return_exceptions=True))
+    assert [type(r) for r in results] == [str, LimitError, LimitError, LimitError, str]
+    assert "more than 30 lines" in str(results[1])
+
+
+def test_a_spent_clock_fails_every_page_with_its_step(tiny_bundle: Bundle) -> None:
+    tiny = 1e-9
+    cleaner = Cleaner(tiny_bundle, limits=Limits(page_timeout=tiny))
+    results = list(cleaner.clean_many([synthetic_page(1), synthetic_page(2)], return_exceptions=True))
+    assert all(isinstance(r, PageTimeout) and "stopped after decoding" in str(r) for r in results)
+
+
+def test_a_page_that_is_neither_bytes_nor_str_fails_alone(tiny_bundle: Bundle) -> None:
+    pages: list[Any] = [synthetic_page(1), 42, synthetic_page(2)]
+    results = list(Cleaner(tiny_bundle).clean_many(pages, return_exceptions=True))
+    assert isinstance(results[1], Exception)
+    assert results[0] == Cleaner(tiny_bundle, fused=False).clean(synthetic_page(1))
+    assert isinstance(results[2], str)
+
+
+def test_the_hostile_corpus_cleans_as_on_the_line_frame_path() -> None:
+    bundle = Cleaner.load("html").bundle
+    pages: list[str | bytes] = [plain_payload(item) for item in corpus() if item.kind not in ("jsonl", "warc")]
+    assert_same(bundle, pages, batch_size=4)
+
+
+def test_the_pipeline_refuses_boosters_that_read_other_features(tiny_bundle: Bundle,
+                                                               tiny_text_bundle: Bundle) -> None:
+    pipeline = fused_pipeline(tiny_bundle, 0.5)
+    assert isinstance(pipeline, _core.Pipeline)
+    mixed = Bundle(tiny_text_bundle.featurizer, tiny_bundle.classifier)
+    with pytest.raises(ValueError, match="features"):
+        fused_pipeline(mixed, 0.5)
