@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,6 +37,13 @@ SHIPPED_BUNDLES = ("html", "text")
 CLEAN_BATCH_DEFAULT = 64
 #: Batches queued per worker process in ``clean_many``: enough to keep workers busy, few enough to bound memory.
 MAX_BATCHES_PER_WORKER = 2
+#: How ``clean_many`` runs ``n_jobs > 1``: spawned worker processes (each loads the bundle; a page that overruns
+#: the hard time limit is killed with its worker), or threads of this process sharing the bundle (the Rust core
+#: releases the GIL for a batch; a page's clock is checked between its steps, never enforced by a kill; the
+#: line-frame path, ``fused=False``, always uses processes).
+Backend = Literal["processes", "threads"]
+BACKENDS: tuple[Backend, ...] = ("processes", "threads")
+BACKEND_DEFAULT: Backend = "processes"
 #: How worker processes start (spawned: see :data:`chromecut.io.workers.START_METHOD`).
 WORKER_START_METHOD = START_METHOD
 InputMode = Literal["html", "text"]
@@ -286,18 +295,18 @@ class Cleaner:
     @overload
     def clean_many(
         self, pages: Iterable[str | bytes], batch_size: int = ..., n_jobs: int = ...,
-        return_exceptions: Literal[False] = ...,
+        return_exceptions: Literal[False] = ..., *, backend: Backend = ...,
     ) -> Iterator[str]: ...
 
     @overload
     def clean_many(
         self, pages: Iterable[str | bytes], batch_size: int = ..., n_jobs: int = ..., *,
-        return_exceptions: Literal[True],
+        return_exceptions: Literal[True], backend: Backend = ...,
     ) -> Iterator[str | Exception]: ...
 
     def clean_many(
         self, pages: Iterable[str | bytes], batch_size: int = CLEAN_BATCH_DEFAULT, n_jobs: int = 1,
-        return_exceptions: bool = False,
+        return_exceptions: bool = False, *, backend: Backend = BACKEND_DEFAULT,
     ) -> Iterator[str] | Iterator[str | Exception]:
         """Clean a stream of pages, in order, featurising them in batches.
 
@@ -310,16 +319,23 @@ class Cleaner:
         with ``return_exceptions=True`` (as in :func:`asyncio.gather`) the exception is yielded in the page's
         place and the stream goes on.
         """
-        for position, result in enumerate(self._clean_results(pages, batch_size, n_jobs)):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        for position, result in enumerate(self._clean_results(pages, batch_size, n_jobs, backend)):
             if isinstance(result, Exception) and not return_exceptions:
                 result.add_note(f"page {position} of the stream")
                 raise result
             yield result
 
-    def _clean_results(self, pages: Iterable[str | bytes], batch_size: int, n_jobs: int) -> Iterator[str | Exception]:
+    def _clean_results(
+        self, pages: Iterable[str | bytes], batch_size: int, n_jobs: int, backend: Backend
+    ) -> Iterator[str | Exception]:
         if n_jobs <= 1:
             for batch in chunked(pages, batch_size):
                 yield from self._clean_batch(batch)
+            return
+        if backend == "threads" and self.fused:
+            yield from self._clean_threads(pages, batch_size, n_jobs)
             return
         def limit(batch: Sequence[str | bytes]) -> float | None:
             return hard_limit_seconds(self.limits.page_timeout, len(batch))
@@ -330,6 +346,19 @@ class Cleaner:
                              initargs=(str(folder), self.threshold, self.limits, self.bundle.predictor, self.fused),
                              in_flight_per_worker=MAX_BATCHES_PER_WORKER) as pool:
                 yield from pool.map(chunked(pages, batch_size))
+
+    def _clean_threads(self, pages: Iterable[str | bytes], batch_size: int, n_jobs: int) -> Iterator[str | Exception]:
+        """Batches cleaned by ``n_jobs`` threads of this process (the Rust core releases the GIL for a batch), at
+        most ``MAX_BATCHES_PER_WORKER`` batches a thread in flight, results in input order."""
+        self.pipeline()  # built once, before the threads share it
+        pending: deque[Future[list[str | Exception]]] = deque()
+        with ThreadPoolExecutor(n_jobs, thread_name_prefix="chromecut-clean") as pool:
+            for batch in chunked(pages, batch_size):
+                pending.append(pool.submit(self._clean_batch, batch))
+                if len(pending) >= n_jobs * MAX_BATCHES_PER_WORKER:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
 
     def _clean_batch(self, pages: Sequence[str | bytes]) -> list[str | Exception]:
         """Each page's clean text, or the exception it raised: in one call of the Rust core when :attr:`fused`

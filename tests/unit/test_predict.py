@@ -6,6 +6,7 @@ import pytest
 
 from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner, clean_text, records
+from chromecut.segment.limits import LimitError, Limits
 
 from synthetic import PROSE, synthetic_page
 
@@ -92,3 +93,16 @@ def test_batched_labels_and_clean_texts_line_up_with_blank_lines_on_page_borders
     assert list(cleaner.clean_many(pages, batch_size=5)) == [cleaner.clean(page) for page in pages]
     if threshold == 0.0:
         assert [line.text for line in batched[1] if line.content] == [PROSE[1], "Related"]
+
+
+def test_clean_many_on_threads_equals_one_thread_with_failures_in_place(tiny_bundle: Bundle) -> None:
+    cleaner = Cleaner(tiny_bundle, limits=Limits(max_lines=30))
+    pages: list[str | bytes] = [synthetic_page(i) for i in range(9)]
+    pages[4:4] = ["<p>x</p>" * 31, "caf\u00e9 <p>not UTF-8</p>".encode("latin-1")]
+    one = list(cleaner.clean_many(pages, batch_size=2, return_exceptions=True))
+    threads = list(cleaner.clean_many(pages, batch_size=2, n_jobs=3, return_exceptions=True, backend="threads"))
+    assert [r if isinstance(r, str) else repr(r) for r in threads] == [r if isinstance(r, str) else repr(r)
+                                                                       for r in one]
+    assert isinstance(threads[4], LimitError) and isinstance(threads[5], str)
+    with pytest.raises(ValueError, match="backend"):
+        list(cleaner.clean_many(pages, backend="fibres"))  # type: ignore[call-overload]

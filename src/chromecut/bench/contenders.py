@@ -8,6 +8,8 @@
   before timing): the path ``clean_many`` took before the fused one;
 * ``chromecut-html-workers`` -- ``clean_many`` in spawned worker processes (each loads the model once), fed
   chunks of pages;
+* ``chromecut-html-threads`` / ``chromecut-text-threads`` -- ``clean_many(n_jobs=workers, backend="threads")``:
+  batches on threads of this process, the GIL released by the Rust core;
 * ``chromecut-text`` / ``chromecut-text-batch`` / ``chromecut-text-lines`` -- the text model on each page's
   segmented lines joined by ``\\n``, page by page, through ``clean_many``, and through line frames;
 * the peers of :mod:`chromecut.evaluate.peers` (trafilatura, resiliparse, readability, boilerpy3, jusText) through
@@ -57,11 +59,14 @@ HTML_SINGLE = "chromecut-html"
 HTML_BATCH = "chromecut-html-batch"
 HTML_LINES = "chromecut-html-lines"
 HTML_WORKERS = "chromecut-html-workers"
+HTML_THREADS = "chromecut-html-threads"
+TEXT_THREADS = "chromecut-text-threads"
 TEXT_SINGLE = "chromecut-text"
 TEXT_BATCH = "chromecut-text-batch"
 TEXT_LINES = "chromecut-text-lines"
 CHROMECUT_CONTENDERS: tuple[str, ...] = (
-    HTML_SINGLE, HTML_BATCH, HTML_LINES, HTML_WORKERS, TEXT_SINGLE, TEXT_BATCH, TEXT_LINES,
+    HTML_SINGLE, HTML_BATCH, HTML_LINES, HTML_WORKERS, HTML_THREADS, TEXT_SINGLE, TEXT_BATCH, TEXT_LINES,
+    TEXT_THREADS,
 )
 #: The predictor of the line-frame contenders: the fastest of that path.
 LINES_PREDICTOR: Predictor = "compiled"
@@ -113,18 +118,19 @@ def per_page(extract_one: Callable[[BenchPage], str]) -> Runner:
 @contextmanager
 def _cleaner_runner(
     kind: InputKind, model: str, batch_size: int | None, predictor: Predictor = PREDICTOR_DEFAULT,
-    fused: bool = True,
+    fused: bool = True, threads: int = 1,
 ) -> Iterator[Runner]:
     """The ``kind`` model (a name, folder or URI for :meth:`Cleaner.load`) in this process, in the Rust core's
     one call (``fused``) or through line frames predicting with ``predictor``: ``clean`` page by page, or
-    ``clean_many`` in batches."""
+    ``clean_many`` in batches (on ``threads`` threads)."""
     cleaner = Cleaner.load(model, predictor=predictor, fused=fused)
     if batch_size is None:
         yield per_page(lambda page: cleaner.clean(page.input(kind)))
         return
 
     def run(pages: Sequence[BenchPage]) -> list[Output]:
-        outputs: list[Output] = list(cleaner.clean_many((page.input(kind) for page in pages), batch_size))
+        outputs: list[Output] = list(cleaner.clean_many((page.input(kind) for page in pages), batch_size, threads,
+                                                        backend="threads"))
         return outputs
 
     yield run
@@ -204,6 +210,10 @@ def build_contenders(
                               partial(_cleaner_runner, "html", html, batch_size, LINES_PREDICTOR, False)),
         TEXT_LINES: Contender(TEXT_LINES, "text",
                               partial(_cleaner_runner, "text", text, batch_size, LINES_PREDICTOR, False)),
+        HTML_THREADS: Contender(HTML_THREADS, "html",
+                                partial(_cleaner_runner, "html", html, batch_size, threads=workers)),
+        TEXT_THREADS: Contender(TEXT_THREADS, "text",
+                                partial(_cleaner_runner, "text", text, batch_size, threads=workers)),
     }
     known.update((peer, peer_contender(peer)) for peer in PEERS)
     unknown = [name for name in names if name not in known]

@@ -26,9 +26,11 @@ CONTENDER_LABELS: dict[str, str] = {
     "chromecut-html-batch": "chromecut html, `clean_many` (batches of {batch})",
     "chromecut-html-lines": "chromecut html, `clean_many` through line frames, `--predictor compiled`",
     "chromecut-html-workers": "chromecut html, `clean_many(n_jobs={workers})`",
+    "chromecut-html-threads": "chromecut html, `clean_many(n_jobs={workers}, backend=\"threads\")`",
     "chromecut-text": "chromecut text, one page at a time",
     "chromecut-text-batch": "chromecut text, `clean_many`",
     "chromecut-text-lines": "chromecut text, `clean_many` through line frames, `--predictor compiled`",
+    "chromecut-text-threads": "chromecut text, `clean_many(n_jobs={workers}, backend=\"threads\")`",
 }
 #: Contenders of the summary table: one page at a time, and the fastest single-process way (batched).
 SUMMARY_SPEED: dict[str, tuple[str, str]] = {
