@@ -28,9 +28,67 @@ use crate::pystr;
 use crate::segment::{decode_utf8, Line, Options, PageLines, LINE_TAGS};
 use crate::trees::Forest;
 
+/// A forest compiled to native code by lleaves (`chromecut.model.compiled`): its entry function, which writes
+/// the probabilities of rows `start..end` of a row-major float64 matrix, and the features of a row.
+#[derive(Clone, Copy, Debug)]
+pub struct CompiledEntry {
+    pub function: unsafe extern "C" fn(*const f64, *mut f64, i32, i32),
+    pub num_features: usize,
+}
+
+/// A pass's trees: evaluated by [`Forest`], or compiled code.
+#[derive(Clone)]
+pub enum Trees {
+    Native(Arc<Forest>),
+    /// # Safety
+    ///
+    /// The entry must stay valid for the pipeline's life and read exactly `num_features` doubles per row: the
+    /// Python side builds it from a compiled forest it keeps alive with the pipeline.
+    Compiled(CompiledEntry),
+}
+
+impl Trees {
+    fn num_features(&self) -> usize {
+        match self {
+            Trees::Native(forest) => forest.num_features(),
+            Trees::Compiled(entry) => entry.num_features,
+        }
+    }
+
+    /// Probabilities of row-major float32 rows of [`Trees::num_features`] values (compiled code reads them as
+    /// float64, as `CompiledForest.predict` converts them).
+    fn predict_proba(&self, rows: &[f32]) -> Result<Vec<f64>, PageError> {
+        let width = self.num_features();
+        match self {
+            Trees::Native(forest) => {
+                forest.predict_proba(rows, width).map_err(|e| PageError::Panic { message: e.to_string() })
+            }
+            Trees::Compiled(entry) => {
+                let n = rows.len().checked_div(width).unwrap_or(0);
+                let data: Vec<f64> = rows.iter().map(|&v| f64::from(v)).collect();
+                let mut out = vec![0.0; n];
+                let mut start = 0;
+                while start < n {
+                    let end = n.min(start + COMPILED_CHUNK_ROWS);
+                    // SAFETY: `data` holds `n` rows of `width` values and `out` `n` values; the entry reads and
+                    // writes rows `start..end` only, both below `i32::MAX` (the chunk), and is valid (`Trees`).
+                    unsafe {
+                        (entry.function)(data.as_ptr(), out.as_mut_ptr(), start as i32, end as i32);
+                    }
+                    start = end;
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Rows per call of a compiled entry (its row indices are `i32`).
+const COMPILED_CHUNK_ROWS: usize = 1 << 20;
+
 /// The context pass: its booster and the names of its features, in the booster's order.
 pub struct ContextPass {
-    pub forest: Arc<Forest>,
+    pub forest: Trees,
     pub names: Vec<String>,
     /// Offsets (lines) of the neighbours' probabilities, and half-widths of their centred means
     /// (`chromecut.features.context.NEIGHBOUR_OFFSETS`, `CONTEXT_HALF_WINDOWS`).
@@ -50,7 +108,7 @@ struct ContextNames<'a> {
 /// What a [`Pipeline`] is built from.
 pub struct PipelineSpec {
     pub featurizer: Arc<TextFeaturizer>,
-    pub first: Arc<Forest>,
+    pub first: Trees,
     pub context: Option<ContextPass>,
     /// The featurizer reads the markup columns (an HTML bundle).
     pub markup: bool,
@@ -95,8 +153,8 @@ struct Scores {
 /// Segmentation, features, both passes and the decision, for a batch of pages at a time.
 pub struct Pipeline {
     featurizer: Arc<TextFeaturizer>,
-    first: Arc<Forest>,
-    context: Option<(Arc<Forest>, Vec<Source>, f64)>,
+    first: Trees,
+    context: Option<(Trees, Vec<Source>, f64)>,
     markup: bool,
     threshold: f64,
     dominant_share: f64,
@@ -226,13 +284,12 @@ impl Pipeline {
         let batch = self.featurizer.batch(&input).map_err(failed)?;
         let matrix = self.featurizer.features_of::<f32>(&batch, &input).map_err(failed)?;
         deadline.check("after featurisation")?;
-        let predict_error = |e: crate::trees::PredictError| PageError::Panic { message: e.to_string() };
         let width = self.featurizer.names().len();
-        let mut p = self.first.predict_proba(&matrix, width).map_err(predict_error)?;
+        let mut p = self.first.predict_proba(&matrix)?;
         if let Some((forest, sources, likely)) = &self.context {
             let markup = rows.markup.as_ref();
             let context = self.context_matrix(&batch, &matrix, width, &p, sources, *likely, markup);
-            p = forest.predict_proba(&context, sources.len()).map_err(predict_error)?;
+            p = forest.predict_proba(&context)?;
         }
         deadline.check("after prediction")?;
         let kept = self.decide(&batch, &rows.lengths, &p);

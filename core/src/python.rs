@@ -26,7 +26,7 @@ use crate::trees::{self, Feature};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crate::limits::{Deadline, Limits, PageError};
-use crate::pipeline::{self, ContextPass, PipelineSpec, Reading};
+use crate::pipeline::{self, CompiledEntry, ContextPass, PipelineSpec, Reading, Trees};
 use crate::segment::{Options, LINE_TAGS, MAX_ATTR_WORDS_DEFAULT};
 
 /// The pages of a batch (bytes or str) as the core reads them, borrowed.
@@ -584,15 +584,21 @@ impl TextFeaturizer {
 #[pyclass(frozen, module = "chromecut._core")]
 struct Pipeline {
     inner: pipeline::Pipeline,
+    /// What keeps compiled trees loaded.
+    _keep: Option<Py<PyAny>>,
 }
 
 #[pymethods]
 impl Pipeline {
     /// `context_names`: the context booster's features in its order; `offsets`, `half_windows` and `likely`:
     /// what the context pass's features read. `ValueError` when the boosters do not read what is written.
+    ///
+    /// `compiled`: `(first, context, keep)`, the addresses of lleaves' entry functions of both passes (0: the
+    /// pass's `Forest` instead) and the object that keeps their code loaded, held as long as the pipeline.
     #[new]
     #[pyo3(signature = (featurizer, first, *, markup, threshold, dominant_share, context = None,
-                        context_names = Vec::new(), offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5))]
+                        context_names = Vec::new(), offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5,
+                        compiled = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         featurizer: &TextFeaturizer,
@@ -605,9 +611,26 @@ impl Pipeline {
         offsets: Vec<i64>,
         half_windows: Vec<usize>,
         likely: f64,
+        compiled: Option<(usize, usize, Py<PyAny>)>,
     ) -> PyResult<Self> {
+        let (first_entry, context_entry, keep) = match compiled {
+            Some((first, context, keep)) => (first, context, Some(keep)),
+            None => (0, 0, None),
+        };
+        let trees = |forest: &Forest, entry: usize| {
+            if entry == 0 {
+                Trees::Native(Arc::clone(&forest.inner))
+            } else {
+                // SAFETY: the caller (chromecut.model.fused) gives the address of lleaves' entry function of this
+                // forest, whose code `keep` keeps loaded for the pipeline's life.
+                let function = unsafe {
+                    std::mem::transmute::<usize, unsafe extern "C" fn(*const f64, *mut f64, i32, i32)>(entry)
+                };
+                Trees::Compiled(CompiledEntry { function, num_features: forest.inner.num_features() })
+            }
+        };
         let context = context.map(|forest| ContextPass {
-            forest: Arc::clone(&forest.inner),
+            forest: trees(forest, context_entry),
             names: context_names,
             offsets,
             half_windows,
@@ -615,13 +638,13 @@ impl Pipeline {
         });
         let spec = PipelineSpec {
             featurizer: Arc::clone(&featurizer.inner),
-            first: Arc::clone(&first.inner),
+            first: trees(first, first_entry),
             context,
             markup,
             threshold,
             dominant_share,
         };
-        pipeline::Pipeline::new(spec).map(|inner| Pipeline { inner }).map_err(PyValueError::new_err)
+        pipeline::Pipeline::new(spec).map(|inner| Pipeline { inner, _keep: keep }).map_err(PyValueError::new_err)
     }
 
     /// Each page's clean text (its kept lines joined by `\n`), or `(kind, message, step)` when it failed; pages

@@ -148,7 +148,10 @@ class Pipeline:
         offsets: Sequence[int] = (),
         half_windows: Sequence[int] = (),
         likely: float = 0.5,
-    ) -> None: ...
+        compiled: tuple[int, int, object] | None = None,
+    ) -> None:
+        """``compiled``: the addresses of lleaves' entry functions of the first and the context pass (0: that
+        pass's ``Forest``) and an object keeping their code loaded, held as long as the pipeline."""
     def clean(
         self,
         pages: Sequence[bytes | str],

@@ -151,7 +151,7 @@ class Cleaner:
         self.threshold = bundle.threshold if threshold is None else threshold
         self.limits = Limits() if limits is None else limits
         self.fused = fused
-        self._pipeline: tuple[float, _core.Pipeline] | None = None
+        self._pipeline: tuple[tuple[float, Predictor], _core.Pipeline] | None = None
 
     @classmethod
     def load(
@@ -166,9 +166,10 @@ class Cleaner:
 
     def pipeline(self) -> _core.Pipeline:
         """The Rust core's pipeline of the bundle at :attr:`threshold` (:mod:`chromecut.model.fused`), built on
-        first use and again when the threshold changes."""
-        if self._pipeline is None or self._pipeline[0] != self.threshold:
-            self._pipeline = (self.threshold, fused_pipeline(self.bundle, self.threshold))
+        first use and again when the threshold or the bundle's predictor changes."""
+        key = (self.threshold, self.bundle.predictor)
+        if self._pipeline is None or self._pipeline[0] != key:
+            self._pipeline = (key, fused_pipeline(self.bundle, self.threshold))
         return self._pipeline[1]
 
     @property

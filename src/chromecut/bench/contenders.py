@@ -3,6 +3,9 @@
 * ``chromecut-html`` -- ``Cleaner.load("html").clean(html)`` page by page, in this process (the baseline);
 * ``chromecut-html-batch`` -- the same model through ``clean_many`` (a batch of pages per call of the Rust core:
   :mod:`chromecut.model.fused`);
+* ``chromecut-html-compiled`` / ``chromecut-text-compiled`` -- ``clean_many`` with the trees compiled to native
+  code (``predictor="compiled"``, :mod:`chromecut.model.compiled`; compiled or loaded from the cache before
+  timing), called by the Rust core's pipeline;
 * ``chromecut-html-lines`` -- ``clean_many`` through line frames instead (``fused=False``), the trees compiled to
   native code (``predictor="compiled"``, :mod:`chromecut.model.compiled`; compiled or loaded from the cache
   before timing): the path ``clean_many`` took before the fused one;
@@ -58,6 +61,8 @@ WORKER_WARMUP_HTML = (
 HTML_SINGLE = "chromecut-html"
 HTML_BATCH = "chromecut-html-batch"
 HTML_LINES = "chromecut-html-lines"
+HTML_COMPILED = "chromecut-html-compiled"
+TEXT_COMPILED = "chromecut-text-compiled"
 HTML_WORKERS = "chromecut-html-workers"
 HTML_THREADS = "chromecut-html-threads"
 TEXT_THREADS = "chromecut-text-threads"
@@ -65,10 +70,10 @@ TEXT_SINGLE = "chromecut-text"
 TEXT_BATCH = "chromecut-text-batch"
 TEXT_LINES = "chromecut-text-lines"
 CHROMECUT_CONTENDERS: tuple[str, ...] = (
-    HTML_SINGLE, HTML_BATCH, HTML_LINES, HTML_WORKERS, HTML_THREADS, TEXT_SINGLE, TEXT_BATCH, TEXT_LINES,
-    TEXT_THREADS,
+    HTML_SINGLE, HTML_BATCH, HTML_COMPILED, HTML_LINES, HTML_WORKERS, HTML_THREADS, TEXT_SINGLE, TEXT_BATCH,
+    TEXT_COMPILED, TEXT_LINES, TEXT_THREADS,
 )
-#: The predictor of the line-frame contenders: the fastest of that path.
+#: The predictor of the ``-compiled`` and ``-lines`` contenders: the fastest.
 LINES_PREDICTOR: Predictor = "compiled"
 CONTENDERS: tuple[str, ...] = CHROMECUT_CONTENDERS + PEERS
 #: The contender every other one is compared with in pages/s.
@@ -210,6 +215,10 @@ def build_contenders(
                               partial(_cleaner_runner, "html", html, batch_size, LINES_PREDICTOR, False)),
         TEXT_LINES: Contender(TEXT_LINES, "text",
                               partial(_cleaner_runner, "text", text, batch_size, LINES_PREDICTOR, False)),
+        HTML_COMPILED: Contender(HTML_COMPILED, "html",
+                                 partial(_cleaner_runner, "html", html, batch_size, LINES_PREDICTOR)),
+        TEXT_COMPILED: Contender(TEXT_COMPILED, "text",
+                                 partial(_cleaner_runner, "text", text, batch_size, LINES_PREDICTOR)),
         HTML_THREADS: Contender(HTML_THREADS, "html",
                                 partial(_cleaner_runner, "html", html, batch_size, threads=workers)),
         TEXT_THREADS: Contender(TEXT_THREADS, "text",

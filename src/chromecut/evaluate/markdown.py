@@ -24,18 +24,20 @@ PEER_LABELS: dict[str, str] = {
 CONTENDER_LABELS: dict[str, str] = {
     "chromecut-html": "chromecut html, one page at a time",
     "chromecut-html-batch": "chromecut html, `clean_many` (batches of {batch})",
+    "chromecut-html-compiled": "chromecut html, `clean_many`, `--predictor compiled`",
     "chromecut-html-lines": "chromecut html, `clean_many` through line frames, `--predictor compiled`",
     "chromecut-html-workers": "chromecut html, `clean_many(n_jobs={workers})`",
     "chromecut-html-threads": "chromecut html, `clean_many(n_jobs={workers}, backend=\"threads\")`",
     "chromecut-text": "chromecut text, one page at a time",
     "chromecut-text-batch": "chromecut text, `clean_many`",
+    "chromecut-text-compiled": "chromecut text, `clean_many`, `--predictor compiled`",
     "chromecut-text-lines": "chromecut text, `clean_many` through line frames, `--predictor compiled`",
     "chromecut-text-threads": "chromecut text, `clean_many(n_jobs={workers}, backend=\"threads\")`",
 }
-#: Contenders of the summary table: one page at a time, and the fastest single-process way (batched).
+#: Contenders of the summary table: one page at a time, and the fastest single-process way (batched, compiled).
 SUMMARY_SPEED: dict[str, tuple[str, str]] = {
-    "html": ("chromecut-html", "chromecut-html-batch"),
-    "text": ("chromecut-text", "chromecut-text-batch"),
+    "html": ("chromecut-html", "chromecut-html-compiled"),
+    "text": ("chromecut-text", "chromecut-text-compiled"),
 }
 #: Rows of each half of the profile table.
 PROFILE_ROWS_DEFAULT = 8
@@ -469,6 +471,6 @@ def render_summary(lodo_html: Mapping[str, Any], lodo_text: Mapping[str, Any], s
     held_out = len(lodo_html["datasets"])
     caption = (f"Page F1: mean over {held_out} held-out datasets, each scored by a model trained on the others "
                f"(text dumps: the same pages' lines, no markup). Speed: {sample_caption(speed)}, one page at a "
-               f"time; in brackets, `clean_many` (batches in one call of the Rust core each).\n\n")
+               f"time; in brackets, `clean_many` with `--predictor compiled`.\n\n")
     header = ["tool", f"page F1 (mean of {held_out})", "pages/s"]
     return caption + markdown_table(header, rows, [False, True, True])

@@ -129,6 +129,18 @@ class CompiledForest:
         self.num_feature = self._model.num_feature()
         self.cache_file = target
 
+    @property
+    def entry_address(self) -> int:
+        """The address of the compiled code's entry function, ``void f(const double *rows, double *out, int start,
+        int end)`` (lleaves' ``forest_root``: the probabilities of rows ``start..end`` of a row-major float64
+        matrix); valid while this object lives. The Rust core's pipeline calls it (:mod:`chromecut.model.fused`)."""
+        import ctypes
+
+        address = ctypes.cast(self._model._c_entry_func, ctypes.c_void_p).value
+        if not address or not self._model.use_fp64:
+            raise RuntimeError("the compiled forest has no float64 entry function")
+        return int(address)
+
     def predict(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """Probabilities for a float32 feature matrix (the values LightGBM's predictor would see)."""
         if features.shape[1] != self.num_feature:

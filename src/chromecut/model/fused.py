@@ -7,9 +7,11 @@ what the line-frame path computes (:func:`chromecut.features.line_frame`, the fe
 :func:`chromecut.model.decision.kept_lines`), the same clean text (``tests/unit/model/test_fused.py`` holds the two
 to each other on pages of every dataset). The trees are LightGBM's model text evaluated by the core
 (:mod:`chromecut.model.native`: LightGBM's probabilities, bit for bit), whatever predictor the bundle was loaded
-with. Everything the pipeline reads comes from here: the featurizer (:func:`chromecut.features.native.rust_featurizer`),
-the boosters' model text, the context pass's constants (:mod:`chromecut.features.context`) and the decision's
-(:data:`chromecut.model.decision.DOMINANT_SHARE`).
+with but ``compiled``: then the pipeline calls the compiled code of both passes (lleaves' entry functions,
+:attr:`chromecut.model.compiled.CompiledForest.entry_address`; the same probabilities as the line-frame path
+with that predictor). Everything the pipeline reads comes from here: the featurizer
+(:func:`chromecut.features.native.rust_featurizer`), the boosters' model text, the context pass's constants
+(:mod:`chromecut.features.context`) and the decision's (:data:`chromecut.model.decision.DOMINANT_SHARE`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from chromecut import _core
 from chromecut.features import context, native
+from chromecut.model.compiled import CompiledForest
 from chromecut.model.decision import DOMINANT_SHARE
 
 if TYPE_CHECKING:
@@ -29,6 +32,12 @@ def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
     classifier = bundle.classifier
     first = _core.Forest(classifier.booster_.model_to_string())
     context_booster = classifier.context_booster_
+    compiled = None
+    if classifier.compiled_ is not None:
+        first_code, context_code = classifier.compiled_
+        if isinstance(first_code, CompiledForest):
+            context_entry = context_code.entry_address if isinstance(context_code, CompiledForest) else 0
+            compiled = (first_code.entry_address, context_entry, classifier.compiled_)
     return _core.Pipeline(
         native.rust_featurizer(bundle.featurizer),
         first,
@@ -40,4 +49,5 @@ def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
         offsets=list(context.NEIGHBOUR_OFFSETS),
         half_windows=list(context.CONTEXT_HALF_WINDOWS),
         likely=context.CONTEXT_LIKELY_CONTENT,
+        compiled=compiled,
     )

@@ -45,9 +45,9 @@ SPEED: dict[str, Any] = {
     "baseline": "chromecut-html",
     "contenders": [
         _contender("chromecut-html", 100.0, 0.9),
-        _contender("chromecut-html-batch", 250.0, 0.9),
+        _contender("chromecut-html-compiled", 250.0, 0.9),
         _contender("chromecut-text", 300.0, 0.8),
-        _contender("chromecut-text-batch", 600.0, 0.8),
+        _contender("chromecut-text-compiled", 600.0, 0.8),
         _contender("trafilatura", 40.0, 0.85),
         _contender("justext", 70.0, 0.7, failures=3),
     ],
@@ -91,7 +91,7 @@ def test_summary_has_one_row_per_tool_with_mean_f1_and_speed_from_the_reports() 
 
 def test_speed_table_names_how_each_contender_runs_and_its_failures() -> None:
     rows = _rows(markdown.render_bench_speed(SPEED))
-    assert rows[1][0] == "chromecut html, `clean_many` (batches of 64)"
+    assert rows[1][0] == "chromecut html, `clean_many`, `--predictor compiled`"
     assert rows[5][0] == "jusText (3 failures)"
     assert rows[0][1:] == ["100.0", "10.00", "10,000", "1.00", "**0.900**"]
     memory = markdown.render_bench_memory(SPEED)

@@ -3,7 +3,9 @@ it replaces in ``clean`` / ``clean_many``: the same clean text of every page, th
 
 from __future__ import annotations
 
+import copy
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from chromecut import _core
 from chromecut.datasets import DATASETS, iter_pages
 from chromecut.model.bundle import Bundle
+from chromecut.model.compiled import CACHE_ENV
 from chromecut.model.fused import fused_pipeline
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html
@@ -151,3 +154,19 @@ def test_the_pipeline_refuses_boosters_that_read_other_features(tiny_bundle: Bun
     mixed = Bundle(tiny_text_bundle.featurizer, tiny_bundle.classifier)
     with pytest.raises(ValueError, match="features"):
         fused_pipeline(mixed, 0.5)
+
+
+def test_compiled_trees_are_called_by_the_pipeline_with_the_line_frame_paths_results(
+    tiny_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("lleaves", reason="the compiled predictor needs chromecut[compiled]")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    bundle = Bundle(tiny_bundle.featurizer, copy.copy(tiny_bundle.classifier)).use_predictor("compiled")
+    pages: list[str | bytes] = ODD_HTML + [synthetic_page(i) for i in range(6)]
+    fused = Cleaner(bundle)
+    compiled = fused.pipeline()
+    assert fused.pipeline() is compiled  # built once per threshold and predictor
+    assert_same(bundle, pages)
+    bundle.use_predictor("lightgbm")
+    assert fused.pipeline() is not compiled  # rebuilt with the Rust core's trees
+    assert_same(bundle, pages)
