@@ -312,8 +312,9 @@ class Cleaner:
         """Clean a stream of pages, in order, featurising them in batches.
 
         Memory stays bounded whatever the stream's length: one batch in flight in this process, or at most
-        ``MAX_BATCHES_PER_WORKER`` batches per worker with ``n_jobs > 1`` (spawned processes that load the
-        bundle once each, under the hard time limit of :class:`chromecut.io.workers.WatchedPool`).
+        ``MAX_BATCHES_PER_WORKER`` batches per worker with ``n_jobs > 1``: spawned processes that load the
+        bundle once each, under the hard time limit of :class:`chromecut.io.workers.WatchedPool` (``backend``
+        ``processes``), or threads of this process sharing the bundle (``threads``, see :data:`Backend`).
 
         A page that cannot be cleaned (over one of the :attr:`limits`, a worker killed over the hard time
         limit...) raises its exception, with a note giving its position in the stream, and ends the stream;
