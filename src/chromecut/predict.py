@@ -284,8 +284,8 @@ class Cleaner:
 
     def clean(self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None) -> str:
         """The content lines of the page, in order, joined by newlines (arguments as in :meth:`label`)."""
-        if self.fused and mode in (None, self.mode) and encoding_hint is None:
-            (result,) = self._clean_batch([page])
+        if self.fused and mode in (None, self.mode):
+            (result,) = self.clean_pages([page], [encoding_hint])
             if isinstance(result, Exception):
                 raise result
             return result
@@ -334,7 +334,7 @@ class Cleaner:
     ) -> Iterator[str | Exception]:
         if n_jobs <= 1:
             for batch in chunked(pages, batch_size):
-                yield from self._clean_batch(batch)
+                yield from self.clean_pages(batch)
             return
         if backend == "threads" and self.fused:
             yield from self._clean_threads(pages, batch_size, n_jobs)
@@ -356,18 +356,24 @@ class Cleaner:
         pending: deque[Future[list[str | Exception]]] = deque()
         with ThreadPoolExecutor(n_jobs, thread_name_prefix="chromecut-clean") as pool:
             for batch in chunked(pages, batch_size):
-                pending.append(pool.submit(self._clean_batch, batch))
+                pending.append(pool.submit(self.clean_pages, batch))
                 if len(pending) >= n_jobs * MAX_BATCHES_PER_WORKER:
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()
 
-    def _clean_batch(self, pages: Sequence[str | bytes]) -> list[str | Exception]:
-        """Each page's clean text, or the exception it raised: in one call of the Rust core when :attr:`fused`
-        (pages whose bytes are not UTF-8 are decoded and cleaned by the line-frame path), else
-        :meth:`_clean_batch_lines`."""
+    def clean_pages(
+        self, pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | None = None
+    ) -> list[str | Exception]:
+        """Each page's clean text, or the exception it raised (a batch of :meth:`clean_many`; ``encoding_hints``:
+        one per page, as in :meth:`segment`): in one call of the Rust core when :attr:`fused` (pages whose bytes
+        are not UTF-8 are decoded, with their hints, and cleaned by the line-frame path), else through line
+        frames."""
+        hints = [None] * len(pages) if encoding_hints is None else list(encoding_hints)
+        if len(hints) != len(pages):
+            raise ValueError(f"{len(hints)} encoding hints for {len(pages)} pages")
         if not self.fused:
-            return self._clean_batch_lines(pages)
+            return self._clean_batch_lines(pages, hints)
         results: list[str | Exception | None] = [None] * len(pages)
         sent: list[int] = []
         elsewhere: list[int] = []  # not bytes or str: the line-frame path names the page's error
@@ -394,19 +400,22 @@ class Cleaner:
                 results[i] = page_error(*outcome, limits.page_timeout)
         if elsewhere:
             elsewhere.sort()
-            for i, result in zip(elsewhere, self._clean_batch_lines([pages[i] for i in elsewhere]), strict=True):
+            again = self._clean_batch_lines([pages[i] for i in elsewhere], [hints[i] for i in elsewhere])
+            for i, result in zip(elsewhere, again, strict=True):
                 results[i] = result
         done = [result for result in results if result is not None]
         assert len(done) == len(pages), "every page has its result"
         return done
 
-    def _clean_batch_lines(self, pages: Sequence[str | bytes]) -> list[str | Exception]:
+    def _clean_batch_lines(
+        self, pages: Sequence[str | bytes], hints: Sequence[str | None]
+    ) -> list[str | Exception]:
         """Each page's clean text, or the exception it raised, through line frames: the pages that segment are
         labelled together (one timeout for the batch's labelling), one by one if that fails."""
         segs: list[Segmentation | Exception] = []
-        for page in pages:
+        for page, hint in zip(pages, hints, strict=True):
             try:
-                segs.append(self.segment(page))
+                segs.append(self.segment(page, encoding_hint=hint))
             except Exception as exc:
                 segs.append(exc)
         good = [seg for seg in segs if isinstance(seg, Segmentation)]
@@ -415,7 +424,8 @@ class Cleaner:
             cleaned = self.clean_segmentations(good, deadline=self.limits.deadline())
         except Exception as exc:
             if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
-                return [result for page in pages for result in self._clean_batch_lines([page])]
+                return [result for page, hint in zip(pages, hints, strict=True)
+                        for result in self._clean_batch_lines([page], [hint])]
             cleaned = [exc]
         results = iter(cleaned)
         out: list[str | Exception] = []
@@ -440,7 +450,7 @@ def _init_clean_worker(folder: str, threshold: float, limits: Limits, predictor:
 
 
 def _clean_batch(pages: list[str | bytes]) -> list[str | Exception]:
-    return _WORKER_CLEANER[0]._clean_batch(pages)
+    return _WORKER_CLEANER[0].clean_pages(pages)
 
 
 def clean_text(lines: Iterable[LabeledLine]) -> str:

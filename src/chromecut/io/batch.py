@@ -173,15 +173,21 @@ class Processor:
         return cleaner
 
     def process(self, batch: Sequence[Document | InputFailure]) -> list[Outcome]:
-        """The outcomes of a batch, in order; a document that fails never fails the others."""
+        """The outcomes of a batch, in order; a document that fails never fails the others. ``clean`` of a
+        document its model reads as it is (its kind is the model's mode) takes the Rust core's one call per
+        group (:meth:`chromecut.predict.Cleaner.clean_pages`); anything else is segmented and labelled here."""
         results: list[Outcome | None] = [None] * len(batch)
         groups: dict[int, tuple[Cleaner, list[_Member]]] = {}
+        fused: dict[int, tuple[Cleaner, list[tuple[int, Document]]]] = {}
         for position, item in enumerate(batch):
             if isinstance(item, InputFailure):
                 results[position] = Outcome(item.name, item.source, error=item.reason)
                 continue
             try:
                 cleaner = self.cleaner_for(item.kind)
+                if self.settings.task == "clean" and cleaner.fused and item.kind == cleaner.mode:
+                    fused.setdefault(id(cleaner), (cleaner, []))[1].append((position, item))
+                    continue
                 segmentation = cleaner.segment(item.data, mode=item.kind, encoding_hint=item.encoding_hint)
             except ModelError:
                 raise
@@ -192,6 +198,11 @@ class Processor:
         for cleaner, members in groups.values():
             for position, outcome in self._label(cleaner, members):
                 results[position] = outcome
+        for cleaner, documents in fused.values():
+            texts = cleaner.clean_pages([d.data for _, d in documents], [d.encoding_hint for _, d in documents])
+            for (position, document), text in zip(documents, texts, strict=True):
+                results[position] = (_failure(document, text) if isinstance(text, Exception)
+                                     else Outcome(document.name, document.source, output=render_clean(document, text)))
         return [outcome for outcome in results if outcome is not None]
 
     def _label(self, cleaner: Cleaner, members: list[_Member]) -> Iterator[tuple[int, Outcome]]:
@@ -242,7 +253,11 @@ def render(task: Task, document: Document, lines: list[LabeledLine]) -> str:
 
     if task == "label":
         return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records(lines, document.key))
-    text = clean_text(lines)
+    return render_clean(document, clean_text(lines))
+
+
+def render_clean(document: Document, text: str) -> str:
+    """What ``chromecut clean`` writes for a document whose clean text is ``text`` (see :func:`render`)."""
     if document.record_id is None:
         return text + "\n" if text else ""
     record: dict[str, object] = {"id": document.record_id}
