@@ -38,6 +38,7 @@ TARGETS: dict[str, tuple[Callable[[Any], None], st.SearchStrategy[Any]]] = {
     "limits": (targets.check_limits_raise_only_limit_errors,
                targets.tag_soup.map(lambda s: s.encode("utf-8", "surrogatepass")) | targets.mutated_page()),
     "features": (targets.check_features, targets.tag_soup | targets.mutated_page()),
+    "fused": (targets.check_fused_equals_lines, targets.any_text | targets.tag_soup | targets.mutated_page()),
     "readers": (targets.check_readers, targets.mutated_container() | targets.any_bytes),
 }
 

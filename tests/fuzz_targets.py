@@ -107,6 +107,26 @@ def check_html_labels(page: str | bytes) -> None:
     assert _is_subsequence(_content(cleaner("html").clean(page)), lines)
 
 
+@cache
+def line_frame_cleaner(mode: str) -> Cleaner:
+    """The shipped model of ``mode`` through line frames (``fused=False``), tight limits included."""
+    return Cleaner(cleaner(mode).bundle, limits=Limits(max_lines=200, max_depth=40), fused=False)
+
+
+def _outcome(result: str | Exception) -> str | tuple[type, str]:
+    return result if isinstance(result, str) else (type(result), str(result))
+
+
+def check_fused_equals_lines(page: str | bytes) -> None:
+    """The Rust core's one call (``clean_pages``) cleans a page, as HTML and as text, as the line-frame path does:
+    the same text, or the same exception with the same message."""
+    for mode in ("html", "text"):
+        lines = line_frame_cleaner(mode)
+        fused = Cleaner(lines.bundle, limits=lines.limits)
+        assert [_outcome(r) for r in fused.clean_pages([page, page])] == [
+            _outcome(r) for r in lines.clean_pages([page, page])]
+
+
 def check_segmentation(data: bytes) -> None:
     """Segmentation never raises on any bytes, and its lines are numbered in order (HTML lines are never blank)."""
     html = segment_html(data)

@@ -14,6 +14,7 @@ from fuzz_targets import (
     any_bytes,
     any_text,
     check_features,
+    check_fused_equals_lines,
     check_html_labels,
     check_limits_raise_only_limit_errors,
     check_readers,
@@ -73,3 +74,11 @@ def test_features_are_never_infinite(page: str | bytes) -> None:
 def test_readers_turn_any_bytes_into_documents_and_failures(data: bytes) -> None:
     check_readers(data)
 
+
+
+@CI
+@given(any_text | tag_soup | mutated_page())
+@example("\ud800 a lone surrogate")
+@example("caf\u00e9 <p>cr\u00e8me</p>".encode("cp1252"))
+def test_the_core_cleans_any_page_as_the_line_frame_path_does(page: str | bytes) -> None:
+    check_fused_equals_lines(page)
