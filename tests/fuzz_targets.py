@@ -113,18 +113,19 @@ def line_frame_cleaner(mode: str) -> Cleaner:
     return Cleaner(cleaner(mode).bundle, limits=Limits(max_lines=200, max_depth=40), fused=False)
 
 
-def _outcome(result: str | Exception) -> str | tuple[type, str]:
-    return result if isinstance(result, str) else (type(result), str(result))
+def _outcome(result: object) -> object:
+    return (type(result), str(result)) if isinstance(result, Exception) else result
 
 
 def check_fused_equals_lines(page: str | bytes) -> None:
-    """The Rust core's one call (``clean_pages``) cleans a page, as HTML and as text, as the line-frame path does:
-    the same text, or the same exception with the same message."""
+    """The Rust core's one call cleans and labels a page, as HTML and as text, as the line-frame path does: the
+    same text, the same labels and probabilities, or the same exception with the same message."""
     for mode in ("html", "text"):
         lines = line_frame_cleaner(mode)
         fused = Cleaner(lines.bundle, limits=lines.limits)
         assert [_outcome(r) for r in fused.clean_pages([page, page])] == [
             _outcome(r) for r in lines.clean_pages([page, page])]
+        assert [_outcome(r) for r in fused.label_pages([page])] == [_outcome(r) for r in lines.label_pages([page])]
 
 
 def check_segmentation(data: bytes) -> None:

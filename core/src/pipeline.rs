@@ -147,7 +147,17 @@ pub enum Reading {
 struct Scores {
     page: Vec<usize>,
     line: Vec<usize>,
+    p: Vec<f64>,
     kept: Vec<bool>,
+}
+
+/// A page's lines (blank ones too), each line's probability of content and decision (`0.0` and not kept for a
+/// blank line, as `Cleaner.label_segmentations` gives them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageLabels {
+    pub lines: Vec<String>,
+    pub p: Vec<f64>,
+    pub kept: Vec<bool>,
 }
 
 /// Segmentation, features, both passes and the decision, for a batch of pages at a time.
@@ -244,22 +254,45 @@ impl Pipeline {
         reading: &Reading,
         timeout: Option<f64>,
     ) -> Vec<Result<String, PageError>> {
+        self.run(inputs, reading, timeout, joined)
+    }
+
+    /// Each page's lines with their probabilities and decisions, or why the page failed (clocks as in
+    /// [`Self::clean`]).
+    pub fn label(
+        &self,
+        inputs: &[Input<'_>],
+        reading: &Reading,
+        timeout: Option<f64>,
+    ) -> Vec<Result<PageLabels, PageError>> {
+        self.run(inputs, reading, timeout, labels)
+    }
+
+    /// Segment every page, score those that segmented together (one at a time if that fails), and make each
+    /// one's result with `per_page`.
+    fn run<R>(
+        &self,
+        inputs: &[Input<'_>],
+        reading: &Reading,
+        timeout: Option<f64>,
+        per_page: fn(&[&PageLines], &Scores) -> Vec<R>,
+    ) -> Vec<Result<R, PageError>> {
         let segmented: Vec<Result<PageLines, PageError>> =
             inputs.iter().map(|&input| read_page(input, reading, &Deadline::after(timeout))).collect();
         let good: Vec<&PageLines> = segmented.iter().filter_map(|s| s.as_ref().ok()).collect();
-        let cleaned: Vec<Result<String, PageError>> = match self.scored(&good, &Deadline::after(timeout)) {
-            Ok(scores) => joined(&good, &scores).into_iter().map(Ok).collect(),
+        let done: Vec<Result<R, PageError>> = match self.scored(&good, &Deadline::after(timeout)) {
+            Ok(scores) => per_page(&good, &scores).into_iter().map(Ok).collect(),
             Err(error) if good.len() <= 1 => good.iter().map(|_| Err(error.clone())).collect(),
             Err(_) => good
                 .iter()
                 .map(|page| {
                     let one = [*page];
-                    self.scored(&one, &Deadline::after(timeout)).map(|scores| joined(&one, &scores).remove(0))
+                    self.scored(&one, &Deadline::after(timeout)).map(|scores| per_page(&one, &scores).remove(0))
                 })
                 .collect(),
         };
-        let mut cleaned = cleaned.into_iter();
-        segmented.into_iter().map(|s| s.and_then(|_| cleaned.next().expect("one result per good page"))).collect()
+        let mut done = done.into_iter();
+        segmented.into_iter().map(|s| s.and_then(|_| done.next().expect("one result per good page"))).collect()
     }
 
     /// [`Self::score`], any panic caught as a [`PageError::Panic`].
@@ -293,7 +326,7 @@ impl Pipeline {
         }
         deadline.check("after prediction")?;
         let kept = self.decide(&batch, &rows.lengths, &p);
-        Ok(Scores { page: rows.page, line: rows.line, kept })
+        Ok(Scores { page: rows.page, line: rows.line, p, kept })
     }
 
     /// `kept_lines`: the threshold, and the lines that hold at least `dominant_share` of their page's characters.
@@ -386,6 +419,23 @@ fn joined(pages: &[&PageLines], scores: &Scores) -> Vec<String> {
             started[page] = true;
             out[page].push_str(&pages[page].lines[line].text);
         }
+    }
+    out
+}
+
+/// Each page's [`PageLabels`].
+fn labels(pages: &[&PageLines], scores: &Scores) -> Vec<PageLabels> {
+    let mut out: Vec<PageLabels> = pages
+        .iter()
+        .map(|page| PageLabels {
+            lines: page.lines.iter().map(|line| line.text.clone()).collect(),
+            p: vec![0.0; page.lines.len()],
+            kept: vec![false; page.lines.len()],
+        })
+        .collect();
+    for (row, (&page, &line)) in scores.page.iter().zip(&scores.line).enumerate() {
+        out[page].p[line] = scores.p[row];
+        out[page].kept[line] = scores.kept[row];
     }
     out
 }
@@ -610,10 +660,33 @@ mod tests {
     }
 
     #[test]
+    fn labels_give_every_line_blank_ones_unscored() {
+        let pages = [text_page("a\n\nb"), text_page("c")];
+        let refs: Vec<&PageLines> = pages.iter().collect();
+        let scores =
+            Scores { page: vec![0, 0, 1], line: vec![0, 2, 0], p: vec![0.9, 0.2, 0.6], kept: vec![true, false, true] };
+        let got = labels(&refs, &scores);
+        assert_eq!(
+            got[0],
+            PageLabels {
+                lines: vec!["a".into(), "".into(), "b".into()],
+                p: vec![0.9, 0.0, 0.2],
+                kept: vec![true, false, false]
+            }
+        );
+        assert_eq!(got[1], PageLabels { lines: vec!["c".into()], p: vec![0.6], kept: vec![true] });
+    }
+
+    #[test]
     fn each_page_keeps_its_kept_lines_in_order() {
         let pages = [text_page("a\nb\nc"), text_page("d")];
         let refs: Vec<&PageLines> = pages.iter().collect();
-        let scores = Scores { page: vec![0, 0, 0, 1], line: vec![0, 1, 2, 0], kept: vec![true, false, true, false] };
+        let scores = Scores {
+            page: vec![0, 0, 0, 1],
+            line: vec![0, 1, 2, 0],
+            p: vec![0.9, 0.1, 0.8, 0.2],
+            kept: vec![true, false, true, false],
+        };
         assert_eq!(joined(&refs, &scores), ["a\nc", ""]);
     }
 

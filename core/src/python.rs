@@ -664,11 +664,7 @@ impl Pipeline {
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyList>> {
         let inputs = page_inputs(&pages)?;
-        let reading = if html {
-            Reading::Html(Options { max_attr_words, limits: Limits { max_page_bytes, max_lines, max_depth } })
-        } else {
-            Reading::Text { max_lines }
-        };
+        let reading = reading(html, max_attr_words, max_page_bytes, max_lines, max_depth);
         let inner = &self.inner;
         let results = py.detach(|| inner.clean(&inputs, &reading, timeout));
         let items: Vec<Bound<'py, PyAny>> = results
@@ -679,6 +675,57 @@ impl Pipeline {
             })
             .collect::<PyResult<_>>()?;
         PyList::new(py, items)
+    }
+
+    /// Each page's `{"lines": [str], "p": float64 array, "kept": bool array}` (every line, blank ones with 0.0
+    /// and not kept), or `(kind, message, step)` when it failed; arguments as in `clean`.
+    #[pyo3(signature = (pages, *, html, max_attr_words = MAX_ATTR_WORDS_DEFAULT, max_page_bytes = None,
+                        max_lines = None, max_depth = None, timeout = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn label<'py>(
+        &self,
+        py: Python<'py>,
+        pages: Vec<Bound<'py, PyAny>>,
+        html: bool,
+        max_attr_words: usize,
+        max_page_bytes: Option<usize>,
+        max_lines: Option<usize>,
+        max_depth: Option<usize>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let inputs = page_inputs(&pages)?;
+        let reading = reading(html, max_attr_words, max_page_bytes, max_lines, max_depth);
+        let inner = &self.inner;
+        let results = py.detach(|| inner.label(&inputs, &reading, timeout));
+        let items: Vec<Bound<'py, PyAny>> = results
+            .into_iter()
+            .map(|result| match result {
+                Ok(labels) => {
+                    let out = PyDict::new(py);
+                    out.set_item("lines", PyList::new(py, &labels.lines)?)?;
+                    out.set_item("p", labels.p.into_pyarray(py))?;
+                    out.set_item("kept", PyArray1::from_vec(py, labels.kept))?;
+                    Ok(out.into_any())
+                }
+                Err(error) => failure(&error).into_pyobject(py).map(|t| t.into_any()),
+            })
+            .collect::<PyResult<_>>()?;
+        PyList::new(py, items)
+    }
+}
+
+/// How a pipeline call reads its pages.
+fn reading(
+    html: bool,
+    max_attr_words: usize,
+    max_page_bytes: Option<usize>,
+    max_lines: Option<usize>,
+    max_depth: Option<usize>,
+) -> Reading {
+    if html {
+        Reading::Html(Options { max_attr_words, limits: Limits { max_page_bytes, max_lines, max_depth } })
+    } else {
+        Reading::Text { max_lines }
     }
 }
 

@@ -165,3 +165,22 @@ class Pipeline:
     ) -> list[str | tuple[str, str, str | None]]:
         """Each page's kept lines joined by newlines, or ``(kind, message, step)`` as in
         :class:`SegmentedBatch`'s ``errors``; ``timeout`` is each page's clock and the batch's scoring clock."""
+    def label(
+        self,
+        pages: Sequence[bytes | str],
+        *,
+        html: bool,
+        max_attr_words: int = 48,
+        max_page_bytes: int | None = None,
+        max_lines: int | None = None,
+        max_depth: int | None = None,
+        timeout: float | None = None,
+    ) -> list[PageLabels | tuple[str, str, str | None]]:
+        """Each page's lines with their probabilities and decisions, or ``(kind, message, step)`` (as ``clean``)."""
+
+class PageLabels(TypedDict):
+    """A page's lines (blank ones too), each line's probability of content (0.0 for a blank line) and decision."""
+
+    lines: list[str]
+    p: npt.NDArray[np.float64]
+    kept: npt.NDArray[np.bool_]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +49,7 @@ WORKER_START_METHOD = START_METHOD
 InputMode = Literal["html", "text"]
 #: Decimals of the probabilities and contributions in ``chromecut label`` records.
 RECORD_DECIMALS = 4
+_T = TypeVar("_T")
 #: An explanation: (feature name, contribution to the decision booster's raw score) pairs, strongest first.
 Explanation = tuple[tuple[str, float], ...]
 
@@ -278,6 +279,11 @@ class Cleaner:
     ) -> list[LabeledLine]:
         """One :class:`LabeledLine` per line of the page, in order (arguments as in :meth:`segment` and
         :meth:`label_segmentations`); the page's :attr:`limits` cover all of it."""
+        if self.fused and explain == 0 and mode in (None, self.mode):
+            (result,) = self.label_pages([page], [encoding_hint])
+            if isinstance(result, Exception):
+                raise result
+            return result
         deadline = self.limits.deadline()
         seg = self.segment(page, mode=mode, encoding_hint=encoding_hint, deadline=deadline)
         return self.label_segmentations([seg], explain=explain, deadline=deadline)[0]
@@ -369,14 +375,32 @@ class Cleaner:
         one per page, as in :meth:`segment`): in one call of the Rust core when :attr:`fused` (pages whose bytes
         are not UTF-8 are decoded, with their hints, and cleaned by the line-frame path), else through line
         frames."""
-        hints = [None] * len(pages) if encoding_hints is None else list(encoding_hints)
-        if len(hints) != len(pages):
-            raise ValueError(f"{len(hints)} encoding hints for {len(pages)} pages")
+        hints = _hints(pages, encoding_hints)
         if not self.fused:
             return self._clean_batch_lines(pages, hints)
-        results: list[str | Exception | None] = [None] * len(pages)
+        return self._fused(pages, hints, "clean", self._clean_batch_lines)
+
+    def label_pages(
+        self, pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | None = None
+    ) -> list[list[LabeledLine] | Exception]:
+        """Each page's :class:`LabeledLine` list (as :meth:`label` without explanations), or the exception it
+        raised: in one call of the Rust core when :attr:`fused` (as :meth:`clean_pages`), else through line
+        frames."""
+        hints = _hints(pages, encoding_hints)
+        if not self.fused:
+            return self._label_batch_lines(pages, hints)
+        return self._fused(pages, hints, "label", self._label_batch_lines)
+
+    def _fused(
+        self, pages: Sequence[str | bytes], hints: list[str | None], task: Literal["clean", "label"],
+        elsewhere_path: Callable[[Sequence[str | bytes], Sequence[str | None]], list[_T | Exception]],
+    ) -> list[_T | Exception]:
+        """One call of the Rust core for the pages it can read; ``elsewhere_path`` (the line-frame path) for the
+        others: pages that are not bytes or str (it names their error), bytes that are not UTF-8 (it decodes
+        them, with their hints), str with lone surrogates."""
+        results: list[_T | Exception | None] = [None] * len(pages)
         sent: list[int] = []
-        elsewhere: list[int] = []  # not bytes or str: the line-frame path names the page's error
+        elsewhere: list[int] = []
         for i, page in enumerate(pages):
             if not isinstance(page, (bytes, str)):
                 elsewhere.append(i)
@@ -388,24 +412,53 @@ class Cleaner:
             else:
                 sent.append(i)
         limits = self.limits
-        outcomes = self.pipeline().clean([pages[i] for i in sent], html=self.mode == "html",
-                                         max_lines=limits.max_lines, max_depth=limits.max_depth,
-                                         timeout=limits.page_timeout)
+        pipeline = self.pipeline()
+        call = pipeline.clean if task == "clean" else pipeline.label
+        outcomes = call([pages[i] for i in sent], html=self.mode == "html", max_lines=limits.max_lines,
+                        max_depth=limits.max_depth, timeout=limits.page_timeout)
         for i, outcome in zip(sent, outcomes, strict=True):
-            if isinstance(outcome, str):
-                results[i] = outcome
-            elif outcome[0] == "needs_decoding":  # charset detection, or a str with lone surrogates
-                elsewhere.append(i)
+            if isinstance(outcome, tuple):
+                if outcome[0] == "needs_decoding":
+                    elsewhere.append(i)
+                else:
+                    results[i] = page_error(*outcome, limits.page_timeout)
+            elif isinstance(outcome, str):
+                results[i] = outcome  # type: ignore[assignment]
             else:
-                results[i] = page_error(*outcome, limits.page_timeout)
+                results[i] = [LabeledLine(index, text, p, kept) for index, (text, p, kept) in  # type: ignore[assignment]
+                              enumerate(zip(outcome["lines"], outcome["p"].tolist(), outcome["kept"].tolist(),
+                                            strict=True))]
         if elsewhere:
             elsewhere.sort()
-            again = self._clean_batch_lines([pages[i] for i in elsewhere], [hints[i] for i in elsewhere])
+            again = elsewhere_path([pages[i] for i in elsewhere], [hints[i] for i in elsewhere])
             for i, result in zip(elsewhere, again, strict=True):
                 results[i] = result
         done = [result for result in results if result is not None]
         assert len(done) == len(pages), "every page has its result"
         return done
+
+    def _label_batch_lines(
+        self, pages: Sequence[str | bytes], hints: Sequence[str | None]
+    ) -> list[list[LabeledLine] | Exception]:
+        """Each page's labels, or the exception it raised, through line frames: the pages that segment are
+        labelled together (one timeout for the batch's labelling), one by one if that fails."""
+        segs: list[Segmentation | Exception] = []
+        for page, hint in zip(pages, hints, strict=True):
+            try:
+                segs.append(self.segment(page, encoding_hint=hint))
+            except Exception as exc:
+                segs.append(exc)
+        good = [seg for seg in segs if isinstance(seg, Segmentation)]
+        labeled: Sequence[list[LabeledLine] | Exception]
+        try:
+            labeled = self.label_segmentations(good, deadline=self.limits.deadline())
+        except Exception as exc:
+            if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
+                return [result for page, hint in zip(pages, hints, strict=True)
+                        for result in self._label_batch_lines([page], [hint])]
+            labeled = [exc]
+        results = iter(labeled)
+        return [seg if isinstance(seg, Exception) else next(results) for seg in segs]
 
     def _clean_batch_lines(
         self, pages: Sequence[str | bytes], hints: Sequence[str | None]
@@ -435,6 +488,14 @@ class Cleaner:
             else:
                 out.append(next(results))
         return out
+
+
+def _hints(pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | None) -> list[str | None]:
+    """One encoding hint per page (``None`` for each when none are given)."""
+    hints: list[str | None] = [None] * len(pages) if encoding_hints is None else list(encoding_hints)
+    if len(hints) != len(pages):
+        raise ValueError(f"{len(hints)} encoding hints for {len(pages)} pages")
+    return hints
 
 
 def _failed_page(page: str | bytes, error: Exception) -> Exception:

@@ -173,9 +173,10 @@ class Processor:
         return cleaner
 
     def process(self, batch: Sequence[Document | InputFailure]) -> list[Outcome]:
-        """The outcomes of a batch, in order; a document that fails never fails the others. ``clean`` of a
-        document its model reads as it is (its kind is the model's mode) takes the Rust core's one call per
-        group (:meth:`chromecut.predict.Cleaner.clean_pages`); anything else is segmented and labelled here."""
+        """The outcomes of a batch, in order; a document that fails never fails the others. A document its model
+        reads as it is (its kind is the model's mode) is cleaned or labelled (without explanations) in the Rust
+        core's one call per group (:meth:`chromecut.predict.Cleaner.clean_pages`, ``label_pages``); anything else
+        is segmented and labelled here."""
         results: list[Outcome | None] = [None] * len(batch)
         groups: dict[int, tuple[Cleaner, list[_Member]]] = {}
         fused: dict[int, tuple[Cleaner, list[tuple[int, Document]]]] = {}
@@ -185,7 +186,7 @@ class Processor:
                 continue
             try:
                 cleaner = self.cleaner_for(item.kind)
-                if self.settings.task == "clean" and cleaner.fused and item.kind == cleaner.mode:
+                if cleaner.fused and item.kind == cleaner.mode and not self.settings.explain:
                     fused.setdefault(id(cleaner), (cleaner, []))[1].append((position, item))
                     continue
                 segmentation = cleaner.segment(item.data, mode=item.kind, encoding_hint=item.encoding_hint)
@@ -199,11 +200,22 @@ class Processor:
             for position, outcome in self._label(cleaner, members):
                 results[position] = outcome
         for cleaner, documents in fused.values():
-            texts = cleaner.clean_pages([d.data for _, d in documents], [d.encoding_hint for _, d in documents])
-            for (position, document), text in zip(documents, texts, strict=True):
-                results[position] = (_failure(document, text) if isinstance(text, Exception)
-                                     else Outcome(document.name, document.source, output=render_clean(document, text)))
+            outcomes = self._fused(cleaner, [document for _, document in documents])
+            for (position, _), outcome in zip(documents, outcomes, strict=True):
+                results[position] = outcome
         return [outcome for outcome in results if outcome is not None]
+
+    def _fused(self, cleaner: Cleaner, documents: list[Document]) -> Iterator[Outcome]:
+        """The outcomes of documents cleaned or labelled in the Rust core's one call, in order."""
+        data, hints = [d.data for d in documents], [d.encoding_hint for d in documents]
+        if self.settings.task == "clean":
+            for document, text in zip(documents, cleaner.clean_pages(data, hints), strict=True):
+                yield (_failure(document, text) if isinstance(text, Exception)
+                       else Outcome(document.name, document.source, output=render_clean(document, text)))
+            return
+        for document, lines in zip(documents, cleaner.label_pages(data, hints), strict=True):
+            yield (_failure(document, lines) if isinstance(lines, Exception)
+                   else Outcome(document.name, document.source, output=render("label", document, lines)))
 
     def _label(self, cleaner: Cleaner, members: list[_Member]) -> Iterator[tuple[int, Outcome]]:
         """Label a group in one pass (one page timeout for the pass); when the pass fails (or runs out of time),

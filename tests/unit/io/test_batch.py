@@ -29,6 +29,13 @@ def _outcomes(cleaner: Cleaner, task: str = "clean") -> list[Outcome]:
     return processor.process(_documents())
 
 
+def test_label_through_the_core_writes_what_the_line_frame_path_writes(tiny_bundle: Bundle) -> None:
+    limits = Limits(max_lines=30)
+    fused = _outcomes(Cleaner(tiny_bundle, limits=limits), "label")
+    assert fused == _outcomes(Cleaner(tiny_bundle, limits=limits, fused=False), "label")
+    assert '"p_content"' in (fused[0].output or "") and fused[4].error is not None
+
+
 def test_clean_through_the_core_writes_what_the_line_frame_path_writes(tiny_bundle: Bundle) -> None:
     limits = Limits(max_lines=30)
     fused = _outcomes(Cleaner(tiny_bundle, limits=limits))

@@ -56,15 +56,20 @@ def both(bundle: Bundle, **kwargs: object) -> tuple[Cleaner, Cleaner]:
     return Cleaner(bundle, fused=True, **kwargs), Cleaner(bundle, fused=False, **kwargs)  # type: ignore[arg-type]
 
 
-def outcome(result: str | Exception) -> str | tuple[type, str]:
-    return result if isinstance(result, str) else (type(result), str(result))
+def outcome(result: object) -> object:
+    return (type(result), str(result)) if isinstance(result, Exception) else result
 
 
 def assert_same(bundle: Bundle, pages: list[str | bytes], batch_size: int = 64, **kwargs: object) -> list[str]:
+    """The clean text (``clean_many``) and the labels (``label_pages``: every line, its probability to the last
+    bit, its decision) of the two paths are the same, failures included."""
     fused, lines = both(bundle, **kwargs)
     got = list(fused.clean_many(pages, batch_size=batch_size, return_exceptions=True))
     expected = list(lines.clean_many(pages, batch_size=batch_size, return_exceptions=True))
     assert [outcome(r) for r in got] == [outcome(r) for r in expected]
+    for start in range(0, len(pages), batch_size):
+        batch = pages[start : start + batch_size]
+        assert [outcome(r) for r in fused.label_pages(batch)] == [outcome(r) for r in lines.label_pages(batch)]
     return [r for r in got if isinstance(r, str)]
 
 
