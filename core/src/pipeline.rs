@@ -1,7 +1,8 @@
 //! The whole of inference for a batch of pages in one pass: segmentation ([`crate::segment`], or text split
 //! into lines), the features ([`crate::features`]), the first pass's trees, the context pass (its features and
-//! trees, [`crate::trees`]), the decision, and each page's kept lines joined. No Python object per line or per
-//! node: pages in, one string (or one [`PageError`]) per page out.
+//! trees, [`crate::trees`]), the decision, and each page's kept lines joined ([`Pipeline::clean`]) or its lines
+//! with their probabilities and decisions ([`Pipeline::label`]). No Python object per node or feature: pages in,
+//! one result (or one [`PageError`]) per page out.
 //!
 //! It computes what `chromecut.predict.Cleaner` computes through its line frame: the rows are the non-blank
 //! lines of the pages that segmented, pages in order (`chromecut.features.line_frame`); the context pass's
@@ -9,7 +10,7 @@
 //! `chromecut.model.decision.kept_lines` (the threshold, and a line holding at least `dominant_share` of its
 //! page's characters). `tests/unit/model/test_fused.py` holds the two to each other.
 //!
-//! Failures follow `Cleaner._clean_batch`: a page that does not segment fails alone; the pages that do are
+//! Failures follow the line-frame path (`Cleaner._clean_batch_lines`): a page that does not segment fails alone; the pages that do are
 //! scored together under one clock, and when that fails (the clock, or a panic caught here), one at a time, each
 //! under its own clock, so only the page at fault fails.
 
@@ -247,7 +248,7 @@ impl Pipeline {
     }
 
     /// Each page's kept lines joined by `\n`, or why the page failed. `timeout` is each page's clock for its
-    /// segmentation, and the scoring's clock (`Cleaner._clean_batch`).
+    /// segmentation, and the scoring's clock (as on the line-frame path).
     pub fn clean(
         &self,
         inputs: &[Input<'_>],
