@@ -440,31 +440,21 @@ class Cleaner:
     def _label_batch_lines(
         self, pages: Sequence[str | bytes], hints: Sequence[str | None]
     ) -> list[list[LabeledLine] | Exception]:
-        """Each page's labels, or the exception it raised, through line frames: the pages that segment are
-        labelled together (one timeout for the batch's labelling), one by one if that fails."""
-        segs: list[Segmentation | Exception] = []
-        for page, hint in zip(pages, hints, strict=True):
-            try:
-                segs.append(self.segment(page, encoding_hint=hint))
-            except Exception as exc:
-                segs.append(exc)
-        good = [seg for seg in segs if isinstance(seg, Segmentation)]
-        labeled: Sequence[list[LabeledLine] | Exception]
-        try:
-            labeled = self.label_segmentations(good, deadline=self.limits.deadline())
-        except Exception as exc:
-            if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
-                return [result for page, hint in zip(pages, hints, strict=True)
-                        for result in self._label_batch_lines([page], [hint])]
-            labeled = [exc]
-        results = iter(labeled)
-        return [seg if isinstance(seg, Exception) else next(results) for seg in segs]
+        """Each page's labels, or the exception it raised, through line frames (:meth:`_lines_path`)."""
+        return self._lines_path(pages, hints, lambda segs, deadline: self.label_segmentations(segs, deadline=deadline))
 
     def _clean_batch_lines(
         self, pages: Sequence[str | bytes], hints: Sequence[str | None]
     ) -> list[str | Exception]:
-        """Each page's clean text, or the exception it raised, through line frames: the pages that segment are
-        labelled together (one timeout for the batch's labelling), one by one if that fails."""
+        """Each page's clean text, or the exception it raised, through line frames (:meth:`_lines_path`)."""
+        return self._lines_path(pages, hints, lambda segs, deadline: self.clean_segmentations(segs, deadline=deadline))
+
+    def _lines_path(
+        self, pages: Sequence[str | bytes], hints: Sequence[str | None],
+        score: Callable[[Sequence[Segmentation], Deadline], Sequence[_T]],
+    ) -> list[_T | Exception]:
+        """Each page's ``score``, or the exception it raised: the pages that segment are scored together (one
+        timeout for the batch), one by one if that fails."""
         segs: list[Segmentation | Exception] = []
         for page, hint in zip(pages, hints, strict=True):
             try:
@@ -472,22 +462,16 @@ class Cleaner:
             except Exception as exc:
                 segs.append(exc)
         good = [seg for seg in segs if isinstance(seg, Segmentation)]
-        cleaned: Sequence[str | Exception]
+        scored: Sequence[_T | Exception]
         try:
-            cleaned = self.clean_segmentations(good, deadline=self.limits.deadline())
+            scored = score(good, self.limits.deadline())
         except Exception as exc:
             if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
                 return [result for page, hint in zip(pages, hints, strict=True)
-                        for result in self._clean_batch_lines([page], [hint])]
-            cleaned = [exc]
-        results = iter(cleaned)
-        out: list[str | Exception] = []
-        for seg in segs:
-            if isinstance(seg, Exception):
-                out.append(seg)
-            else:
-                out.append(next(results))
-        return out
+                        for result in self._lines_path([page], [hint], score)]
+            scored = [exc]
+        results = iter(scored)
+        return [seg if isinstance(seg, Exception) else next(results) for seg in segs]
 
 
 def _hints(pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | None) -> list[str | None]:
