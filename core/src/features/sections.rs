@@ -31,7 +31,6 @@ pub struct SectionSpec {
 const SHAPE_OTHER: u8 = 0;
 const SHAPE_BULLETED: u8 = 1;
 const SHAPE_HEADLINE: u8 = 2;
-const GLUED_MIN_CHARS: usize = 3;
 const CJK_BYLINE_CHARS: usize = 3;
 
 /// Every section feature; `columns` holds the context-free families already computed.
@@ -277,50 +276,50 @@ fn glued_features(batch: &Batch, separators: &[u32], out: &mut Columns) {
     let mut camel = vec![0.0; n];
     let mut camel_run = vec![0.0; n];
     let mut glued = vec![0.0; n];
-    if batch.cps.len() >= GLUED_MIN_CHARS {
-        let flags = &batch.flags;
-        // Line by line: a step's lower-case letter, a separator's letters, and a piece's spaces are all on the
-        // line (the `\n` between lines is whitespace).
-        for line in 0..n {
-            let (start, end) = (batch.char_start[line], batch.char_start[line] + batch.length[line]);
-            let (mut steps, mut longest, mut piece, mut separated) = (0.0, 0.0f64, 0.0, 0.0);
-            let mut space_seen = true;
-            for p in start + 1..end {
-                let f = flags[p];
-                if f & SPACE != 0 {
-                    space_seen = true;
-                    continue;
-                }
-                let before = flags[p - 1];
-                if f & UPPER != 0 && before & (ALPHA | UPPER | CJK) == ALPHA {
-                    // A lower-case letter, then a capital: steps with no space between them are one piece.
-                    steps += 1.0;
-                    if space_seen {
-                        if piece > 0.0 {
-                            longest = longest.max(piece + 1.0);
-                        }
-                        piece = 1.0;
-                    } else {
-                        piece += 1.0;
+    // Every line on its own, whatever the batch around it (no guard on the batch's length: one made a page of
+    // two characters, "aA", score no step alone and one step in a batch).
+    let flags = &batch.flags;
+    // Line by line: a step's lower-case letter, a separator's letters, and a piece's spaces are all on the
+    // line (the `\n` between lines is whitespace).
+    for line in 0..n {
+        let (start, end) = (batch.char_start[line], batch.char_start[line] + batch.length[line]);
+        let (mut steps, mut longest, mut piece, mut separated) = (0.0, 0.0f64, 0.0, 0.0);
+        let mut space_seen = true;
+        for p in start + 1..end {
+            let f = flags[p];
+            if f & SPACE != 0 {
+                space_seen = true;
+                continue;
+            }
+            let before = flags[p - 1];
+            if f & UPPER != 0 && before & (ALPHA | UPPER | CJK) == ALPHA {
+                // A lower-case letter, then a capital: steps with no space between them are one piece.
+                steps += 1.0;
+                if space_seen {
+                    if piece > 0.0 {
+                        longest = longest.max(piece + 1.0);
                     }
-                    space_seen = false;
+                    piece = 1.0;
+                } else {
+                    piece += 1.0;
                 }
-                if f & PUNCT != 0
-                    && before & ALPHA != 0
-                    && p + 1 < end
-                    && flags[p + 1] & ALPHA != 0
-                    && separators.contains(&batch.cps[p])
-                {
-                    separated += 1.0;
-                }
+                space_seen = false;
             }
-            if piece > 0.0 {
-                longest = longest.max(piece + 1.0);
+            if f & PUNCT != 0
+                && before & ALPHA != 0
+                && p + 1 < end
+                && flags[p + 1] & ALPHA != 0
+                && separators.contains(&batch.cps[p])
+            {
+                separated += 1.0;
             }
-            camel[line] = steps;
-            camel_run[line] = longest;
-            glued[line] = separated;
         }
+        if piece > 0.0 {
+            longest = longest.max(piece + 1.0);
+        }
+        camel[line] = steps;
+        camel_run[line] = longest;
+        glued[line] = separated;
     }
     out.push("glued_camel", camel);
     out.push("glued_camel_run", camel_run);
