@@ -663,18 +663,10 @@ impl Pipeline {
         max_depth: Option<usize>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let inputs = page_inputs(&pages)?;
         let reading = reading(html, max_attr_words, max_page_bytes, max_lines, max_depth);
-        let inner = &self.inner;
-        let results = py.detach(|| inner.clean(&inputs, &reading, timeout));
-        let items: Vec<Bound<'py, PyAny>> = results
-            .iter()
-            .map(|result| match result {
-                Ok(text) => Ok(PyString::new(py, text).into_any()),
-                Err(error) => failure(error).into_pyobject(py).map(|t| t.into_any()),
-            })
-            .collect::<PyResult<_>>()?;
-        PyList::new(py, items)
+        self.each_page(py, &pages, &reading, timeout, pipeline::Pipeline::clean, |text| {
+            Ok(PyString::new(py, &text).into_any())
+        })
     }
 
     /// Each page's `{"lines": [str], "p": float64 array, "kept": bool array}` (every line, blank ones with 0.0
@@ -693,20 +685,39 @@ impl Pipeline {
         max_depth: Option<usize>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let inputs = page_inputs(&pages)?;
         let reading = reading(html, max_attr_words, max_page_bytes, max_lines, max_depth);
+        self.each_page(py, &pages, &reading, timeout, pipeline::Pipeline::label, |labels| {
+            let out = PyDict::new(py);
+            out.set_item("lines", PyList::new(py, &labels.lines)?)?;
+            out.set_item("p", labels.p.into_pyarray(py))?;
+            out.set_item("kept", PyArray1::from_vec(py, labels.kept))?;
+            Ok(out.into_any())
+        })
+    }
+}
+
+/// A pipeline call over a batch (`clean` or `label`).
+type Call<R> = fn(&pipeline::Pipeline, &[Input<'_>], &Reading, Option<f64>) -> Vec<Result<R, PageError>>;
+
+impl Pipeline {
+    /// `call` on the pages with the GIL released; each page's result converted by `convert`, or its failure as
+    /// `(kind, message, step)`.
+    fn each_page<'py, R: Send>(
+        &self,
+        py: Python<'py>,
+        pages: &[Bound<'py, PyAny>],
+        reading: &Reading,
+        timeout: Option<f64>,
+        call: Call<R>,
+        convert: impl Fn(R) -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let inputs = page_inputs(pages)?;
         let inner = &self.inner;
-        let results = py.detach(|| inner.label(&inputs, &reading, timeout));
+        let results = py.detach(|| call(inner, &inputs, reading, timeout));
         let items: Vec<Bound<'py, PyAny>> = results
             .into_iter()
             .map(|result| match result {
-                Ok(labels) => {
-                    let out = PyDict::new(py);
-                    out.set_item("lines", PyList::new(py, &labels.lines)?)?;
-                    out.set_item("p", labels.p.into_pyarray(py))?;
-                    out.set_item("kept", PyArray1::from_vec(py, labels.kept))?;
-                    Ok(out.into_any())
-                }
+                Ok(value) => convert(value),
                 Err(error) => failure(&error).into_pyobject(py).map(|t| t.into_any()),
             })
             .collect::<PyResult<_>>()?;
