@@ -74,7 +74,7 @@ CHROMECUT_CONTENDERS: tuple[str, ...] = (
     TEXT_COMPILED, TEXT_LINES, TEXT_THREADS,
 )
 #: The predictor of the ``-compiled`` and ``-lines`` contenders: the fastest.
-LINES_PREDICTOR: Predictor = "compiled"
+FASTEST_PREDICTOR: Predictor = "compiled"
 CONTENDERS: tuple[str, ...] = CHROMECUT_CONTENDERS + PEERS
 #: The contender every other one is compared with in pages/s.
 BASELINE = HTML_SINGLE
@@ -212,13 +212,13 @@ def build_contenders(
         TEXT_SINGLE: Contender(TEXT_SINGLE, "text", partial(_cleaner_runner, "text", text, None)),
         TEXT_BATCH: Contender(TEXT_BATCH, "text", partial(_cleaner_runner, "text", text, batch_size)),
         HTML_LINES: Contender(HTML_LINES, "html",
-                              partial(_cleaner_runner, "html", html, batch_size, LINES_PREDICTOR, False)),
+                              partial(_cleaner_runner, "html", html, batch_size, FASTEST_PREDICTOR, False)),
         TEXT_LINES: Contender(TEXT_LINES, "text",
-                              partial(_cleaner_runner, "text", text, batch_size, LINES_PREDICTOR, False)),
+                              partial(_cleaner_runner, "text", text, batch_size, FASTEST_PREDICTOR, False)),
         HTML_COMPILED: Contender(HTML_COMPILED, "html",
-                                 partial(_cleaner_runner, "html", html, batch_size, LINES_PREDICTOR)),
+                                 partial(_cleaner_runner, "html", html, batch_size, FASTEST_PREDICTOR)),
         TEXT_COMPILED: Contender(TEXT_COMPILED, "text",
-                                 partial(_cleaner_runner, "text", text, batch_size, LINES_PREDICTOR)),
+                                 partial(_cleaner_runner, "text", text, batch_size, FASTEST_PREDICTOR)),
         HTML_THREADS: Contender(HTML_THREADS, "html",
                                 partial(_cleaner_runner, "html", html, batch_size, threads=workers)),
         TEXT_THREADS: Contender(TEXT_THREADS, "text",
