@@ -356,44 +356,114 @@ impl Pipeline {
         likely: f64,
         markup: Option<&MarkupRows>,
     ) -> Vec<f32> {
-        let n = batch.n;
-        let page_mean = batch.page_mean(p);
-        let page_max = batch.page_max(p);
-        let rank: Vec<f64> =
-            batch.page_rank(p).iter().zip(&batch.page).map(|(r, &page)| r / batch.page_size[page] as f64).collect();
-        // `prose_features` of the likely-content lines: a "prose" line is one of at least one "word" that ends a
-        // sentence, each one character long.
-        let flags: Vec<f64> = p.iter().map(|&v| f64::from(u8::from(v >= likely))).collect();
-        let mut likely_columns = Columns::default();
-        prose_features(batch, &flags, &flags, &vec![1.0; n], 1.0, &mut likely_columns);
-        let column = |name: &str| likely_columns.get(name).expect("prose_features' columns");
-        let (before, after, share) = (column("prose_before"), column("prose_after"), column("prose_before_share"));
         let container = match (markup, sources.contains(&Source::Container)) {
-            (Some(m), true) => container_means(batch, &m.attr, &m.depth_code, p),
-            _ => Vec::new(),
+            (Some(m), true) => Some((m.attr.as_slice(), m.depth_code.as_slice())),
+            _ => None,
         };
-        let neighbours = Neighbours::new(batch, vec![p]);
-        let mut out = vec![0.0f32; n * sources.len()];
+        let values = ContextValues::new(batch, p, likely, container);
+        let mut out = vec![0.0f32; batch.n * sources.len()];
         for (i, row) in out.chunks_exact_mut(sources.len()).enumerate() {
             for (cell, source) in row.iter_mut().zip(sources) {
                 *cell = match *source {
                     Source::Feature(j) => matrix[i * width + j],
-                    Source::P => p[i] as f32,
-                    Source::Shifted(offset) => neighbours.shifted(P_BASE, offset, i) as f32,
-                    Source::Mean(half) => neighbours.mean(P_BASE, half, i) as f32,
-                    Source::PageMean => page_mean[i] as f32,
-                    Source::PageMax => page_max[i] as f32,
-                    Source::Rank => rank[i] as f32,
-                    Source::LikelyBefore => before[i] as f32,
-                    Source::LikelyAfter => after[i] as f32,
-                    Source::LikelyShare => share[i] as f32,
-                    Source::Container => container[i] as f32,
+                    other => values.value(other, i) as f32,
                 };
             }
         }
         out
     }
 }
+
+/// The context pass's own features of a batch's lines (`chromecut.features.context.context_features`): the
+/// first pass's probability `p`, its neighbours and window means, the page's mean, maximum and rank, the distances
+/// to likely content, and (with the markup's class/id word and depth codes) the container's mean.
+struct ContextValues<'a> {
+    p: &'a [f64],
+    neighbours: Neighbours<'a>,
+    page_mean: Vec<f64>,
+    page_max: Vec<f64>,
+    rank: Vec<f64>,
+    likely: Columns,
+    container: Vec<f64>,
+}
+
+impl<'a> ContextValues<'a> {
+    fn new(batch: &'a Batch<'a>, p: &'a [f64], likely: f64, container: Option<(&[i64], &[i64])>) -> Self {
+        let rank: Vec<f64> =
+            batch.page_rank(p).iter().zip(&batch.page).map(|(r, &page)| r / batch.page_size[page] as f64).collect();
+        // `prose_features` of the likely-content lines: a "prose" line is one of at least one "word" that ends a
+        // sentence, each one character long.
+        let flags: Vec<f64> = p.iter().map(|&v| f64::from(u8::from(v >= likely))).collect();
+        let mut likely_columns = Columns::default();
+        prose_features(batch, &flags, &flags, &vec![1.0; batch.n], 1.0, &mut likely_columns);
+        ContextValues {
+            p,
+            neighbours: Neighbours::new(batch, vec![p]),
+            page_mean: batch.page_mean(p),
+            page_max: batch.page_max(p),
+            rank,
+            likely: likely_columns,
+            container: container.map_or_else(Vec::new, |(attr, depth)| container_means(batch, attr, depth, p)),
+        }
+    }
+
+    /// Line `i`'s value of a context feature (not a first-pass one).
+    fn value(&self, source: Source, i: usize) -> f64 {
+        let likely = |name: &str| self.likely.get(name).expect("prose_features' columns")[i];
+        match source {
+            Source::Feature(_) => unreachable!("a first-pass feature is read from the featurizer's matrix"),
+            Source::P => self.p[i],
+            Source::Shifted(offset) => self.neighbours.shifted(P_BASE, offset, i),
+            Source::Mean(half) => self.neighbours.mean(P_BASE, half, i),
+            Source::PageMean => self.page_mean[i],
+            Source::PageMax => self.page_max[i],
+            Source::Rank => self.rank[i],
+            Source::LikelyBefore => likely("prose_before"),
+            Source::LikelyAfter => likely("prose_after"),
+            Source::LikelyShare => likely("prose_before_share"),
+            Source::Container => self.container[i],
+        }
+    }
+}
+
+/// The context pass's features as training reads them (`context_features`): pages of `page_sizes` lines, their
+/// first-pass probabilities `p`, and for HTML the lines' class/id word and depth codes; the names, in the order
+/// of the Python table, and a row-major float64 matrix.
+pub fn context_table(
+    page_sizes: &[usize],
+    p: &[f64],
+    offsets: &[i64],
+    half_windows: &[usize],
+    likely: f64,
+    container: Option<(&[i64], &[i64])>,
+) -> Result<(Vec<String>, Vec<f64>), String> {
+    let batch = Batch::pages_only(page_sizes);
+    let codes_fit = container.map_or(true, |(a, d)| a.len() == batch.n && d.len() == batch.n);
+    if p.len() != batch.n || !codes_fit {
+        return Err(format!("{} lines in the pages, {} probabilities or codes of another length", batch.n, p.len()));
+    }
+    let mut names = vec!["p".to_string()];
+    for &offset in offsets {
+        names.push(format!("p_{}{}", if offset < 0 { 'p' } else { 'n' }, offset.unsigned_abs()));
+    }
+    names.extend(half_windows.iter().map(|half| format!("p_ctx{half}")));
+    names.extend(CONTEXT_PAGE_NAMES.iter().map(|n| n.to_string()));
+    if container.is_some() {
+        names.push("p_container".into());
+    }
+    let named = ContextNames { names: &names, offsets, half_windows };
+    let sources = context_sources(&named, &[])?;
+    let values = ContextValues::new(&batch, p, likely, container);
+    let mut out = Vec::with_capacity(batch.n * sources.len());
+    for i in 0..batch.n {
+        out.extend(sources.iter().map(|&source| values.value(source, i)));
+    }
+    Ok((names, out))
+}
+
+/// The context features after the neighbours', in the order of `context_features`.
+const CONTEXT_PAGE_NAMES: [&str; 6] =
+    ["p_page_mean", "p_page_max", "p_rank", "likely_before", "likely_after", "likely_before_share"];
 
 /// The mean probability of each line's container (the lines of its page with its class/id words and depth),
 /// summed in line order (`np.bincount`).

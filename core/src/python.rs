@@ -740,9 +740,40 @@ fn reading(
     }
 }
 
+/// The context pass's features (`crate::pipeline::context_table`): pages of `page_sizes` lines, their first-pass
+/// probabilities, and for HTML the lines' class/id word and depth codes; the names and a float64 matrix.
+#[pyfunction]
+#[pyo3(signature = (page_sizes, p, *, offsets, half_windows, likely, attr = None, depth = None))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn context_features<'py>(
+    py: Python<'py>,
+    page_sizes: PyReadonlyArray1<'py, i64>,
+    p: PyReadonlyArray1<'py, f64>,
+    offsets: Vec<i64>,
+    half_windows: Vec<usize>,
+    likely: f64,
+    attr: Option<PyReadonlyArray1<'py, i64>>,
+    depth: Option<PyReadonlyArray1<'py, i64>>,
+) -> PyResult<(Vec<String>, Bound<'py, PyArray2<f64>>)> {
+    let page_sizes = sizes(&page_sizes, "page_sizes")?;
+    let p = p.as_array().to_vec();
+    let codes = match (attr, depth) {
+        (Some(a), Some(d)) => Some((a.as_array().to_vec(), d.as_array().to_vec())),
+        (None, None) => None,
+        _ => return Err(PyValueError::new_err("attr and depth come together")),
+    };
+    let container = codes.as_ref().map(|(a, d)| (a.as_slice(), d.as_slice()));
+    let (names, values) = pipeline::context_table(&page_sizes, &p, &offsets, &half_windows, likely, container)
+        .map_err(PyValueError::new_err)?;
+    let shape = (p.len(), names.len());
+    let matrix = Array2::from_shape_vec(shape, values).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok((names, matrix.into_pyarray(py)))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment_html_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(context_features, m)?)?;
     m.add_class::<Forest>()?;
     m.add_class::<TextFeaturizer>()?;
     m.add_class::<Pipeline>()?;

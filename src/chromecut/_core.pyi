@@ -51,6 +51,19 @@ def segment_html_batch(
     """Segment a batch of HTML pages into lines (the GIL released meanwhile); ``timeout`` (seconds) is shared by
     the batch. Raises ``TypeError`` for a page that is neither bytes nor str; any other failure is the page's."""
 
+def context_features(
+    page_sizes: npt.NDArray[np.int64],
+    p: npt.NDArray[np.float64],
+    *,
+    offsets: Sequence[int],
+    half_windows: Sequence[int],
+    likely: float,
+    attr: npt.NDArray[np.int64] | None = None,
+    depth: npt.NDArray[np.int64] | None = None,
+) -> tuple[list[str], npt.NDArray[np.float64]]:
+    """The context pass's features of pages of ``page_sizes`` lines from their first-pass probabilities ``p``
+    (and, for the container's mean, the lines' class/id word and depth codes): names and a float64 matrix."""
+
 class Forest:
     """A LightGBM model's trees evaluated natively (core/src/trees.rs): LightGBM's scores, bit for bit.
 

@@ -108,6 +108,30 @@ impl<'a> Batch<'a> {
         })
     }
 
+    /// The page structure alone (no text: every line empty), for what reads only the pages, as the context
+    /// pass's features do.
+    pub fn pages_only(page_sizes: &[usize]) -> Batch<'static> {
+        let n: usize = page_sizes.iter().sum();
+        let mut page = Vec::with_capacity(n);
+        let mut page_start = Vec::with_capacity(page_sizes.len());
+        for (p, &size) in page_sizes.iter().enumerate() {
+            page_start.push(page.len());
+            page.extend(std::iter::repeat(p).take(size));
+        }
+        Batch {
+            cps: &[],
+            flags: Vec::new(),
+            n,
+            char_start: vec![0; n],
+            length: vec![0; n],
+            page,
+            page_start,
+            page_size: page_sizes.to_vec(),
+            counts: Default::default(),
+            shapes: Default::default(),
+        }
+    }
+
     /// How many positions of each line `mark` holds for (`mark` gets offsets into the joined text).
     pub fn per_line(&self, mut mark: impl FnMut(usize) -> bool) -> Vec<f64> {
         (0..self.n)
