@@ -163,7 +163,7 @@ def mistakes(bundle: Bundle, frame: pd.DataFrame, n: int = 30, top: int = EXPLAI
     decision = _described(decision_booster.predict(final.iloc[rows].to_numpy(dtype=np.float32), pred_contrib=True),
                           bundle.final_feature_names, top)
     line_pass = decision
-    if bundle.classifier.context_booster_ is not None:
+    if bundle.classifier.has_context:
         line_pass = _described(bundle.classifier.booster_.predict(features.iloc[rows].to_numpy(dtype=np.float32),
                                                       pred_contrib=True), bundle.feature_names, top)
     return pd.DataFrame({

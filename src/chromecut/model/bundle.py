@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -36,6 +35,7 @@ import pandas as pd
 from chromecut.features import FEATURIZER_VERSION, Featurizer
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.estimator import TwoPassClassifier
+from chromecut.model.passes import ModelTextError, PassModel
 
 BUNDLE_FORMAT = 1
 MODEL_FILE = "model.txt"
@@ -80,11 +80,12 @@ def _verify_checksums(folder: Path, schema: dict[str, Any]) -> None:
             raise BundleError(f"{folder}: {name} does not match its checksum (tampered or corrupt)")
 
 
-def _booster(path: Path) -> lgb.Booster:
-    """A LightGBM model from its text file (never a pickle); a file LightGBM cannot read is a BundleError."""
+def _pass_model(path: Path) -> PassModel:
+    """A pass's LightGBM model from its text file (never a pickle), checked by the Rust core's parser (LightGBM
+    itself is imported only when a LightGBM prediction asks for it); text it cannot read is a BundleError."""
     try:
-        return lgb.Booster(model_str=path.read_text(encoding="utf-8"))
-    except (lgb.basic.LightGBMError, UnicodeDecodeError, ValueError) as exc:
+        return PassModel.from_text(path.read_text(encoding="utf-8"))
+    except (ModelTextError, UnicodeDecodeError) as exc:
         raise BundleError(f"{path.parent}: {path.name} is not a LightGBM text model ({exc})") from None
 
 
@@ -150,10 +151,11 @@ class Bundle:
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
             classifier = self.classifier
-            classifier.booster_.save_model(str(staging / MODEL_FILE))
+            first, context = classifier.passes_
+            (staging / MODEL_FILE).write_text(first.text, encoding="utf-8")
             checked = [MODEL_FILE, FREQUENCY_FILE]
-            if classifier.context_booster_ is not None:
-                classifier.context_booster_.save_model(str(staging / CONTEXT_MODEL_FILE))
+            if context is not None:
+                (staging / CONTEXT_MODEL_FILE).write_text(context.text, encoding="utf-8")
                 checked.append(CONTEXT_MODEL_FILE)
             (staging / FREQUENCY_FILE).write_text(
                 json.dumps(self.featurizer.line_frequency_, ensure_ascii=False, sort_keys=True), encoding="utf-8"
@@ -164,7 +166,7 @@ class Bundle:
                 "featurizer_params": self.featurizer.get_params(),
                 "mode": self.mode,
                 "feature_names": self.feature_names,
-                "context_feature_names": self.final_feature_names if classifier.context_booster_ is not None else None,
+                "context_feature_names": self.final_feature_names if context is not None else None,
                 "threshold": self.threshold,
                 "sha256": {name: _sha256(staging / name) for name in checked},
             }
@@ -227,20 +229,20 @@ class Bundle:
                 f"{folder}: feature schema does not match the installed featurizer "
                 f"(unknown to it: {missing[:5]}, not in the bundle: {extra[:5]}, or another order)"
             )
-        booster = _booster(folder / MODEL_FILE)
-        if booster.num_feature() != len(featurizer.feature_names_):
-            raise BundleError(f"{folder}: model has {booster.num_feature()} features, schema lists "
+        first = _pass_model(folder / MODEL_FILE)
+        if first.num_features != len(featurizer.feature_names_):
+            raise BundleError(f"{folder}: model has {first.num_features} features, schema lists "
                               f"{len(featurizer.feature_names_)}")
-        context_booster = None
+        context = None
         if schema.get("context_feature_names"):
             if not (folder / CONTEXT_MODEL_FILE).is_file():
                 raise BundleError(f"{folder}: schema names a context pass but {CONTEXT_MODEL_FILE} is missing")
-            context_booster = _booster(folder / CONTEXT_MODEL_FILE)
-            if [str(n) for n in context_booster.feature_name()] != list(schema["context_feature_names"]):
+            context = _pass_model(folder / CONTEXT_MODEL_FILE)
+            if context.feature_names != list(schema["context_feature_names"]):
                 raise BundleError(f"{folder}: context model features do not match the schema")
         card_path = folder / CARD_FILE
         card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
         threshold = float(schema["threshold"])
-        classifier = TwoPassClassifier.from_boosters(featurizer.mode, booster, context_booster, threshold)
+        classifier = TwoPassClassifier.from_passes(featurizer.mode, first, context, threshold)
         return cls(featurizer, classifier, card).use_predictor(predictor)
 

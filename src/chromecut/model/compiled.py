@@ -54,12 +54,13 @@ class TreePredictor(Protocol):
         ...
 
 
-def tree_predictor(predictor: Predictor, booster: lgb.Booster) -> TreePredictor:
-    """The booster as ``compiled`` (:class:`CompiledForest`) or ``native`` (:class:`NativeForest`) trees."""
+def tree_predictor(predictor: Predictor, model: lgb.Booster | str) -> TreePredictor:
+    """The booster (or its model text) as ``compiled`` (:class:`CompiledForest`) or ``native``
+    (:class:`NativeForest`) trees."""
     if predictor == "compiled":
-        return CompiledForest(booster)
+        return CompiledForest(model)
     if predictor == "native":
-        return NativeForest(booster)
+        return NativeForest(model)
     raise ValueError(f"{predictor!r} is not a tree predictor: choose compiled or native")
 
 
@@ -96,15 +97,15 @@ class CompiledForest:
 
     Parameters
     ----------
-    booster:
-        The (already verified) LightGBM booster to compile.
+    model:
+        The (already verified) LightGBM booster to compile, or its model text.
     cache:
         Folder of compiled forests; :func:`cache_dir` when ``None``.
     """
 
     predictor: Final[Literal["compiled"]] = "compiled"
 
-    def __init__(self, booster: lgb.Booster, cache: Path | None = None) -> None:
+    def __init__(self, model: lgb.Booster | str, cache: Path | None = None) -> None:
         try:
             import lleaves
         except ImportError as exc:
@@ -113,7 +114,7 @@ class CompiledForest:
             ) from exc
         folder = cache_dir() if cache is None else cache
         folder.mkdir(parents=True, exist_ok=True, mode=CACHE_DIR_MODE)
-        text = booster.model_to_string()
+        text = model if isinstance(model, str) else model.model_to_string()
         key = cache_key(text)
         target = folder / f"forest-{key}.o"
         with tempfile.TemporaryDirectory(dir=folder, prefix=".model-") as work:

@@ -9,15 +9,15 @@ trains on probabilities like those it meets on unseen pages.
 ``_``); :meth:`TwoPassClassifier.predict_proba` and :meth:`TwoPassClassifier.predict` use them. Lines labelled
 :data:`chromecut.labels.Label.UNKNOWN` are not fitted on, but their features and first-pass probabilities still
 count as context of their neighbours. scikit-learn is imported by ``fit`` only: a fitted classifier predicts
-without it.
+without it. Each pass is a :class:`~chromecut.model.passes.PassModel`: a loaded classifier imports LightGBM only
+when asked for a LightGBM prediction or explanation (the Rust core and lleaves read the model text).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -25,7 +25,11 @@ import pandas as pd
 from chromecut.features import categorical_features, context_features
 from chromecut.labels import Label
 from chromecut.model.compiled import PREDICTOR_DEFAULT, PREDICTORS, Predictor, TreePredictor, tree_predictor
+from chromecut.model.passes import PassModel
 from chromecut.settings import ModelSettings
+
+if TYPE_CHECKING:  # LightGBM (and the scikit-learn it imports) load to fit or to predict with LightGBM only
+    import lightgbm as lgb
 
 #: Decision threshold when none is tuned.
 THRESHOLD_DEFAULT = 0.5
@@ -81,6 +85,8 @@ def fit_booster(
     seed: int,
 ) -> lgb.Booster:
     """LightGBM with early stopping on the validation lines (none when they hold a single class)."""
+    import lightgbm as lgb
+
     categorical = categorical_features(train_x.columns)
     train_set = lgb.Dataset(train_x, train_y, weight=train_w, categorical_feature=categorical, free_raw_data=True)
     callbacks: list[Callable[..., Any]] = [lgb.log_evaluation(period=0)]
@@ -98,7 +104,7 @@ def fit_booster(
 
 
 #: How a booster is fitted: :func:`fit_booster`'s signature (the Dask engine fits on its cluster).
-BoosterFit = Callable[[pd.DataFrame, Labels, Array, pd.DataFrame, Labels, Array, ModelSettings, int], lgb.Booster]
+BoosterFit = Callable[[pd.DataFrame, Labels, Array, pd.DataFrame, Labels, Array, ModelSettings, int], "lgb.Booster"]
 
 
 def line_weights(texts: pd.Series, how: str) -> Array:
@@ -143,10 +149,12 @@ class TwoPassClassifier:
 
     Attributes
     ----------
+    passes_ : (PassModel, PassModel or None)
+        The first pass and the context pass (when fitted): model text, feature names, the Rust core's trees.
     booster_ : lightgbm.Booster
-        The first pass.
+        The first pass as LightGBM's booster (a property: a loaded classifier builds it when first asked).
     context_booster_ : lightgbm.Booster or None
-        The context pass, when fitted.
+        The context pass, when fitted (a property, as ``booster_``).
     threshold_ : float
         Decision threshold on the final probability: ``settings.threshold`` when ``settings.threshold_policy``
         is ``fixed``, else tuned for weighted line F1 on the evaluation set (training replaces it for the
@@ -197,18 +205,50 @@ class TwoPassClassifier:
     def from_boosters(
         cls, mode: str, booster: lgb.Booster, context_booster: lgb.Booster | None, threshold: float
     ) -> TwoPassClassifier:
-        """A fitted classifier from saved boosters (how a bundle is loaded)."""
+        """A fitted classifier from LightGBM boosters."""
+        context = None if context_booster is None else PassModel.from_booster(context_booster)
+        return cls.from_passes(mode, PassModel.from_booster(booster), context, threshold)
+
+    @classmethod
+    def from_passes(
+        cls, mode: str, first: PassModel, context: PassModel | None, threshold: float
+    ) -> TwoPassClassifier:
+        """A fitted classifier from its passes' models (how a bundle is loaded: from their text)."""
         classifier = cls(mode)
-        classifier._set_fitted(booster, context_booster, threshold)
+        classifier._set_fitted(first, context, threshold)
         return classifier
 
-    def _set_fitted(self, booster: lgb.Booster, context_booster: lgb.Booster | None, threshold: float) -> None:
-        self.booster_ = booster
-        self.context_booster_ = context_booster
+    def _set_fitted(self, first: PassModel, context: PassModel | None, threshold: float) -> None:
+        self.passes_ = (first, context)
         self.threshold_ = float(threshold)
-        self.feature_names_in_ = [str(n) for n in booster.feature_name()]
+        self.feature_names_in_ = first.feature_names
         self.n_features_in_ = len(self.feature_names_in_)
         self.compiled_ = None
+
+    @property
+    def booster_(self) -> lgb.Booster:
+        """The first pass as LightGBM's booster."""
+        self._check_fitted()
+        first, _ = self.passes_
+        return first.booster
+
+    @property
+    def context_booster_(self) -> lgb.Booster | None:
+        """The context pass as LightGBM's booster, ``None`` without a context pass."""
+        self._check_fitted()
+        _, context = self.passes_
+        return None if context is None else context.booster
+
+    @property
+    def has_context(self) -> bool:
+        """Whether a context pass makes the decision."""
+        self._check_fitted()
+        _, context = self.passes_
+        return context is not None
+
+    def _decision_pass(self) -> PassModel:
+        first, context = self.passes_
+        return first if context is None else context
 
     def fit(
         self,
@@ -251,15 +291,17 @@ class TwoPassClassifier:
         val_y, val_w = np.asarray(val_labels)[val_known].astype(np.int8), np.asarray(val_weights)[val_known]
         val_known_x = val_x[val_known]
         booster = fit(X[known], y_fit, weights[known], val_known_x, val_y, val_w, settings, self.seed)
-        self._set_fitted(booster, None, settings.threshold)
+        self._set_fitted(PassModel.from_booster(booster), None, settings.threshold)
         # Training predicts whole splits: all the run's threads (a loaded classifier predicts with one).
         self.predict_threads = settings.num_threads
         if settings.context_pass and len(np.unique(groups)) >= MIN_CONTEXT_FOLDS:
             oof = self._out_of_fold(X, y_fit, weights[known], known, groups, (val_known_x, val_y, val_w), settings)
             train_final = pd.concat([X, context_features(frame, oof, self.mode)], axis=1)
             val_final = pd.concat([val_x, context_features(val_frame, self.first_pass(val_x), self.mode)], axis=1)
-            self.context_booster_ = fit(train_final[known], y_fit, weights[known], val_final[val_known], val_y, val_w,
-                                        settings, self.seed)
+            context = fit(train_final[known], y_fit, weights[known], val_final[val_known], val_y, val_w, settings,
+                          self.seed)
+            first, _ = self.passes_
+            self.passes_ = (first, PassModel.from_booster(context))
         if settings.threshold_policy != "fixed":
             self.threshold_ = tune_threshold(val_y, self.predict_proba(val_x, val_frame)[val_known], val_w)
         return self
@@ -283,7 +325,7 @@ class TwoPassClassifier:
         return oof
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "booster_"):
+        if "passes_" not in vars(self):
             raise NotFittedError("this TwoPassClassifier is not fitted yet: call fit() first")
 
     # -- prediction ----------------------------------------------------------------------------------------
@@ -304,26 +346,25 @@ class TwoPassClassifier:
         if predictor == "lightgbm":
             self.compiled_ = None
         elif self.predictor != predictor:
-            context = None if self.context_booster_ is None else tree_predictor(predictor, self.context_booster_)
-            self.compiled_ = (tree_predictor(predictor, self.booster_), context)
+            first, context_pass = self.passes_
+            context = None if context_pass is None else tree_predictor(predictor, context_pass.text)
+            self.compiled_ = (tree_predictor(predictor, first.text), context)
         return self
 
     @property
     def final_feature_names(self) -> list[str]:
         """Features of the booster that makes the decision (the context pass when there is one)."""
         self._check_fitted()
-        if self.context_booster_ is None:
-            return list(self.feature_names_in_)
-        return [str(n) for n in self.context_booster_.feature_name()]
+        return self._decision_pass().feature_names
 
     def _predict(self, which: int, features: pd.DataFrame) -> Array:
         matrix = features.to_numpy(dtype=np.float32)
         forest = None if self.compiled_ is None else self.compiled_[which]
         if forest is not None:
             return forest.predict(matrix)
-        booster = self.booster_ if which == FIRST_PASS else self.context_booster_
-        assert booster is not None
-        return np.asarray(booster.predict(matrix, num_threads=self.predict_threads), dtype=np.float64)
+        model = self.passes_[which]
+        assert model is not None
+        return np.asarray(model.booster.predict(matrix, num_threads=self.predict_threads), dtype=np.float64)
 
     def first_pass(self, X: pd.DataFrame) -> Array:
         """Probability of content from the line-by-line pass."""
@@ -334,8 +375,7 @@ class TwoPassClassifier:
 
     def final_features(self, X: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         """The decision booster's input: line features, plus the context of first-pass probabilities."""
-        self._check_fitted()
-        if self.context_booster_ is None:
+        if not self.has_context:
             return X
         return pd.concat([X, context_features(frame, self.first_pass(X), self.mode)], axis=1)
 
@@ -344,7 +384,7 @@ class TwoPassClassifier:
         self._check_fitted()
         if X.empty:
             return np.zeros(0, dtype=np.float64)
-        if self.context_booster_ is None:
+        if not self.has_context:
             return self.first_pass(X)
         return self._predict(CONTEXT_PASS, self.final_features(X, frame))
 
@@ -358,7 +398,7 @@ class TwoPassClassifier:
         self._check_fitted()
         if X.empty:
             return np.zeros((0, len(self.final_feature_names) + 1), dtype=np.float64)
-        booster = self.context_booster_ or self.booster_
+        booster = self._decision_pass().booster
         final = self.final_features(X, frame)
         return np.asarray(
             booster.predict(final.to_numpy(dtype=np.float32), pred_contrib=True, num_threads=self.predict_threads),

@@ -6,7 +6,8 @@ pass's features and trees, takes the decision and joins each page's kept lines, 
 what the line-frame path computes (:func:`chromecut.features.line_frame`, the featurizer, the two passes,
 :func:`chromecut.model.decision.kept_lines`), the same clean text (``tests/unit/model/test_fused.py`` holds the two
 to each other on pages of every dataset). The trees are LightGBM's model text evaluated by the core
-(:mod:`chromecut.model.native`: LightGBM's probabilities, bit for bit), whatever predictor the bundle was loaded
+(:mod:`chromecut.model.native`: LightGBM's probabilities, bit for bit; the passes' own parse,
+:attr:`chromecut.model.passes.PassModel.forest`), whatever predictor the bundle was loaded
 with but ``compiled``: then the pipeline calls the compiled code of both passes (lleaves' entry functions,
 :attr:`chromecut.model.compiled.CompiledForest.entry_address`; the same probabilities as the line-frame path
 with that predictor). Everything the pipeline reads comes from here: the featurizer
@@ -30,8 +31,7 @@ if TYPE_CHECKING:
 def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
     """The core's pipeline of ``bundle``, deciding at ``threshold``."""
     classifier = bundle.classifier
-    first = _core.Forest(classifier.booster_.model_to_string())
-    context_booster = classifier.context_booster_
+    first, context_pass = classifier.passes_
     compiled = None
     if classifier.compiled_ is not None:
         first_code, context_code = classifier.compiled_
@@ -40,12 +40,12 @@ def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
             compiled = (first_code.entry_address, context_entry, classifier.compiled_)
     return _core.Pipeline(
         native.rust_featurizer(bundle.featurizer),
-        first,
+        first.forest,
         markup=bundle.mode == "html",
         threshold=float(threshold),
         dominant_share=DOMINANT_SHARE,
-        context=None if context_booster is None else _core.Forest(context_booster.model_to_string()),
-        context_names=[] if context_booster is None else [str(n) for n in context_booster.feature_name()],
+        context=None if context_pass is None else context_pass.forest,
+        context_names=[] if context_pass is None else context_pass.feature_names,
         offsets=list(context.NEIGHBOUR_OFFSETS),
         half_windows=list(context.CONTEXT_HALF_WINDOWS),
         likely=context.CONTEXT_LIKELY_CONTENT,
