@@ -5,6 +5,12 @@ and how many pages changed at all).
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py                      # the shipped bundle
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py html models/candidate  # shipped against a candidate
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py --mode text text models/text-candidate
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py --mode text --renderers --beyond 100 \
+        text models/text-candidate   # every renderer's dumps, on up to 100 test pages after the gate's
+
+``--beyond N`` scores the next N test pages of each dataset after the gate's sample instead (the same order, none
+of the gate's pages): a candidate judged there was not chosen on the gate's pages. ``--renderers`` adds text
+mode on every renderer's dumps, with one summary line per renderer.
 
 Figures, never assertions: the gate's floors and band (``reports/quality-floors.json``) are what decides.
 """
@@ -34,27 +40,42 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("models", nargs="*", help="one model (default: the shipped one of --mode), or two to compare")
     parser.add_argument("--mode", choices=quality.MODES, default="html")
     parser.add_argument("--resamples", type=int, default=RESAMPLES_DEFAULT)
+    parser.add_argument("--beyond", type=int, default=0, metavar="N",
+                        help="score the next N test pages of each dataset after the gate's sample instead")
+    parser.add_argument("--renderers", action="store_true", help="text mode: also every renderer's dumps")
     args = parser.parse_args(argv)
     models = args.models or [args.mode]
     if len(models) > 2:
         parser.error("at most two models")
     baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
-    sample = quality.gate_sample(None, baseline.pages_per_dataset)
-    scores = [quality.page_f1s(sample, {args.mode: model}, renderers=(), modes=(args.mode,))[args.mode]
+    sample = quality.gate_sample(None, baseline.pages_per_dataset + args.beyond)
+    if args.beyond:
+        pages = {name: chosen[baseline.pages_per_dataset:] for name, chosen in sample.pages.items()}
+        sample = quality.GateSample({name: chosen for name, chosen in pages.items() if chosen},
+                                    quality.fingerprint(pages))
+    renderers = None if args.renderers and args.mode == "text" else ()
+    scores = [quality.page_f1s(sample, {args.mode: model}, renderers=renderers, modes=(args.mode,))
               for model in models]
     rng = np.random.default_rng(SEED)
-    print(f"{'dataset':22s} {'pages':>5s} {'floor':>7s} {'mean':>7s} {'SE':>7s}"
-          + (f" {'diff':>8s} {'SE':>7s} {'changed':>7s}" if len(models) == 2 else ""))
-    for dataset, values in scores[0].items():
-        first = np.array(values)
-        floor = baseline.floors.get(args.mode, {}).get(dataset, float("nan"))
-        row = (f"{dataset:22s} {len(first):5d} {floor:7.4f} {first.mean():7.4f} "
-               f"{bootstrap_se(first, rng, args.resamples):7.4f}")
+    for mode, first_scores in scores[0].items():
+        print(f"{mode:22s} {'pages':>5s} {'floor':>7s} {'mean':>7s} {'SE':>7s}"
+              + (f" {'diff':>8s} {'SE':>7s} {'changed':>7s}" if len(models) == 2 else ""))
+        for dataset, values in first_scores.items():
+            first = np.array(values)
+            floor = float("nan") if args.beyond else baseline.floors.get(mode, {}).get(dataset, float("nan"))
+            row = (f"{dataset:22s} {len(first):5d} {floor:7.4f} {first.mean():7.4f} "
+                   f"{bootstrap_se(first, rng, args.resamples):7.4f}")
+            if len(models) == 2:
+                diff = np.array(scores[1][mode][dataset]) - first
+                row += (f" {diff.mean():+8.4f} {bootstrap_se(diff, rng, args.resamples):7.4f} "
+                        f"{int((np.abs(diff) > 0).sum()):7d}")
+            print(row)
+        every = np.concatenate([np.array(v) for v in first_scores.values()])
+        summary = f"{'all pages':22s} {len(every):5d} {'':7s} {every.mean():7.4f}"
         if len(models) == 2:
-            diff = np.array(scores[1][dataset]) - first
-            row += (f" {diff.mean():+8.4f} {bootstrap_se(diff, rng, args.resamples):7.4f} "
-                    f"{int((np.abs(diff) > 0).sum()):7d}")
-        print(row)
+            other = np.concatenate([np.array(scores[1][mode][d]) for d in first_scores])
+            summary += f" {'':7s} {other.mean() - every.mean():+8.4f}"
+        print(summary, flush=True)
     print(f"the gate's band: a score may sit {baseline.noise_band} below its floor")
 
 
