@@ -1,6 +1,7 @@
-"""``chromecut-train``: the Hydra app over ``conf/`` (installed as ``chromecut.conf``), a thin wrapper that turns
-the composed config into typed settings and calls :func:`chromecut.train.core.train`, returning its objective
-(so sweeps work). Each job of a multirun sweep nests its MLflow run under one parent run of the sweep."""
+"""``chromecut-train``: the Hydra app over ``conf/`` (installed as ``chromecut.conf``: :func:`config_path`), a
+thin wrapper that turns the composed config into typed settings and calls :func:`chromecut.train.core.train`,
+returning its objective (so sweeps work). Each job of a multirun sweep nests its MLflow run under one parent run of
+the sweep."""
 
 from __future__ import annotations
 
@@ -13,6 +14,21 @@ from chromecut.settings import TrainSettings
 from chromecut.train.core import project_root, train
 
 _SWEEP_PARENTS: dict[str, str] = {}
+#: The Hydra config a wheel carries: ``conf/`` as the package ``chromecut.conf`` (pyproject.toml, core/build.rs).
+INSTALLED_CONFIG = "pkg://chromecut.conf"
+#: The primary config file of ``conf/``.
+CONFIG_NAME = "config"
+
+
+def config_path() -> str:
+    """Where ``chromecut-train`` reads its Hydra config: the project's ``conf/`` when chromecut runs from its
+    source checkout (an editable install: ``src/chromecut`` beside ``conf/``), so an edit of ``conf/`` takes effect
+    without reinstalling; else the copy the wheel carries (:data:`INSTALLED_CONFIG`)."""
+    package = Path(__file__).resolve().parents[1]
+    checkout_conf = package.parents[1] / "conf"
+    if package.parent.name == "src" and (checkout_conf / f"{CONFIG_NAME}.yaml").is_file():
+        return str(checkout_conf)
+    return INSTALLED_CONFIG
 
 
 def _sweep_parent(settings: TrainSettings, root: Path, sweep_dir: str) -> str:
@@ -67,5 +83,5 @@ def main() -> None:
     from chromecut.train.schema import register
 
     register()
-    app = hydra.main(version_base="1.3", config_path="pkg://chromecut.conf", config_name="config")(run_from_config)
+    app = hydra.main(version_base="1.3", config_path=config_path(), config_name=CONFIG_NAME)(run_from_config)
     app()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib import resources
+from pathlib import Path
 
 import pytest
 import yaml
-from hydra import compose, initialize_config_module
+from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
@@ -22,7 +22,11 @@ from chromecut.settings import (
     TrainSettings,
     settings_from_dict,
 )
+from chromecut.train.app import config_path
 from chromecut.train.schema import register
+
+#: The config chromecut-train reads from this checkout: its conf/, not a copy an install staged.
+CONF = Path(config_path())
 
 GROUPS = ("data", "features", "model", "tracking", "evaluate", "bench", "experiment")
 #: The dataclass that holds each group's defaults.
@@ -31,7 +35,7 @@ GROUP_SCHEMAS = {"data": DataSettings, "features": FeatureSettings, "model": Mod
 
 
 def _options(group: str) -> list[str]:
-    folder = resources.files("chromecut.conf") / group
+    folder = CONF / group
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
@@ -39,7 +43,7 @@ def _options(group: str) -> list[str]:
 def hydra_conf() -> Iterator[None]:
     register()
     GlobalHydra.instance().clear()
-    with initialize_config_module(config_module="chromecut.conf", version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         yield
     GlobalHydra.instance().clear()
 
@@ -76,9 +80,14 @@ def test_the_schema_is_the_one_source_of_defaults() -> None:
     for group, schema in GROUP_SCHEMAS.items():
         defaults = vars(schema())
         for option in _options(group):
-            values = yaml.safe_load((resources.files("chromecut.conf") / group / f"{option}.yaml").read_text()) or {}
+            values = yaml.safe_load((CONF / group / f"{option}.yaml").read_text()) or {}
             restated = {k for k, v in values.items() if k != "defaults" and k in defaults and defaults[k] == v}
             assert not restated - {"mode", "kind", "enabled"}, f"{group}/{option}.yaml restates {restated}"
+
+
+def test_a_checkout_reads_its_own_conf_folder() -> None:
+    checkout_conf = Path(__file__).resolve().parents[3] / "conf"
+    assert checkout_conf == CONF
 
 
 def test_a_mistyped_override_fails_at_composition() -> None:
