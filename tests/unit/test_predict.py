@@ -95,6 +95,15 @@ def test_batched_labels_and_clean_texts_line_up_with_blank_lines_on_page_borders
         assert [line.text for line in batched[1] if line.content] == [PROSE[1], "Related"]
 
 
+def test_a_page_is_labelled_in_a_batch_as_alone_where_its_end_meets_the_next_page() -> None:
+    # Page ends built to run on into the next page: a lone list marker, a separator opening the next page, a date,
+    # a URL and a copyright mark split over the break (each page's text is scanned alone: core/README.md).
+    cleaner = Cleaner.load("text")
+    pages: list[str | bytes] = [f"Home | News\n{PROSE[0]}\n-", f"| Sport\n{PROSE[1]}\nPosted 2024-03-\n(c)",
+                                f"12 posted www.\n 2024 example.com\n{PROSE[2]}\n2) the end"]
+    assert cleaner.label_pages(pages) == [cleaner.label(page) for page in pages]
+
+
 def test_clean_many_on_threads_equals_one_thread_with_failures_in_place(tiny_bundle: Bundle) -> None:
     cleaner = Cleaner(tiny_bundle, limits=Limits(max_lines=30))
     pages: list[str | bytes] = [synthetic_page(i) for i in range(9)]

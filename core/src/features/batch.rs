@@ -172,6 +172,15 @@ impl<'a> Batch<'a> {
         self.char_start.partition_point(|&s| s <= position).saturating_sub(1)
     }
 
+    /// The code points of each page in the joined text, `[start, end)`: its lines and the separators between
+    /// them, not the separator after its last line (what the page's text alone would be).
+    pub fn page_chars(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.pages().map(|lines| match (lines.start, lines.end.checked_sub(1)) {
+            (first, Some(last)) if first <= last => self.char_start[first]..self.char_start[last] + self.length[last],
+            _ => 0..0,
+        })
+    }
+
     /// Each line's index in its page.
     pub fn index_in_page(&self) -> Vec<usize> {
         (0..self.n).map(|i| i - self.page_start[self.page[i]]).collect()

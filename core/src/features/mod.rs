@@ -632,6 +632,33 @@ mod tests {
     }
 
     #[test]
+    fn a_page_scores_in_a_batch_as_alone_even_where_its_end_meets_the_next_page() {
+        // Each page's text is scanned alone: a list marker on its own at a page's end, a separator opening the
+        // next page, a date and a URL split over the page break and a copyright mark split over it.
+        let pages: [&[&str]; 4] = [
+            &["Home | News", "-"],
+            &["| Sport", "2024-03-", "(c)"],
+            &["12 posted www.", " 2024 example"],
+            &["2) the end of it"],
+        ];
+        let featurizer = TextFeaturizer::new(spec(true)).unwrap();
+        let lines: Vec<&str> = pages.iter().flat_map(|p| p.iter().copied()).collect();
+        let sizes: Vec<usize> = pages.iter().map(|p| p.len()).collect();
+        let batch = run(&featurizer, &lines, &sizes).unwrap();
+        let mut first = 0;
+        for page in pages {
+            let alone = run(&featurizer, page, &[page.len()]).unwrap();
+            for name in featurizer.names().iter().filter(|n| n.as_str() != "repeat_site") {
+                let (Some(a), Some(b)) = (alone.get(name), batch.get(name)) else { continue };
+                for (k, (x, y)) in a.iter().zip(&b[first..first + page.len()]).enumerate() {
+                    assert!(x == y || (x.is_nan() && y.is_nan()), "{name}, line {k} of {page:?}: {x} alone, {y}");
+                }
+            }
+            first += page.len();
+        }
+    }
+
+    #[test]
     fn a_page_of_chrome_and_prose() {
         let featurizer = TextFeaturizer::new(spec(true)).unwrap();
         let c = run(&featurizer, &PAGE, &[9]).unwrap();

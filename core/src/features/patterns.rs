@@ -12,11 +12,14 @@ use regex::bytes::{Regex, RegexBuilder};
 use super::batch::Batch;
 use super::tables::{Tables, DIGIT, SPACE};
 
-/// Some lines of a batch joined by `\n` as the regexes see them, and where each line starts (in bytes).
+/// Some lines of a batch joined by `\n` as the regexes see them, where each line starts (in bytes), and each
+/// page's part of the text: a match never runs from one page into the next, so a page scores as it does alone.
 pub struct ScanText {
     text: Vec<u8>,
     rows: Vec<usize>,
     offsets: Vec<usize>,
+    /// `[start, end)` in bytes of each page's rows (the `\n` between two pages in neither).
+    segments: Vec<(usize, usize)>,
 }
 
 impl ScanText {
@@ -28,8 +31,13 @@ impl ScanText {
     pub fn of_rows(batch: &Batch, tables: &Tables, rows: Vec<usize>) -> Self {
         let mut text = Vec::with_capacity(rows.iter().map(|&r| batch.length[r] + 1).sum());
         let mut offsets = Vec::with_capacity(rows.len());
+        let mut segments = Vec::new();
         for (k, &row) in rows.iter().enumerate() {
             if k > 0 {
+                if batch.page[row] != batch.page[rows[k - 1]] {
+                    let begun = segments.last().map_or(0, |&(_, end): &(usize, usize)| end + 1);
+                    segments.push((begun, text.len()));
+                }
                 text.push(b'\n');
             }
             offsets.push(text.len());
@@ -38,15 +46,23 @@ impl ScanText {
                 tables.push_regex(cp, &mut text);
             }
         }
-        ScanText { text, rows, offsets }
+        if !rows.is_empty() {
+            let begun = segments.last().map_or(0, |&(_, end)| end + 1);
+            segments.push((begun, text.len()));
+        }
+        ScanText { text, rows, offsets, segments }
     }
 
     /// The line of every match of `regex` (leftmost first, not overlapping, as `re.finditer`).
     pub fn match_lines(&self, regex: &Regex) -> Vec<usize> {
-        regex
-            .find_iter(&self.text)
-            .map(|m| self.rows[self.offsets.partition_point(|&o| o <= m.start()).saturating_sub(1)])
-            .collect()
+        let mut lines = Vec::new();
+        for &(start, end) in &self.segments {
+            for m in regex.find_iter(&self.text[start..end]) {
+                let at = start + m.start();
+                lines.push(self.rows[self.offsets.partition_point(|&o| o <= at).saturating_sub(1)]);
+            }
+        }
+        lines
     }
 }
 
@@ -148,34 +164,39 @@ impl Patterns {
     }
 
     /// `separator_lines`: a separator with whitespace on both sides, leftmost first and not overlapping; the
-    /// match starts at the whitespace before (a separator opening a line counts on the line before).
+    /// match starts at the whitespace before (a separator opening a line counts on the line before). Each page's
+    /// text is searched alone.
     fn separator_lines(&self, batch: &Batch) -> Vec<usize> {
-        let size = batch.cps.len();
         let mut lines = Vec::new();
-        let mut last: Option<usize> = None;
-        for m in 1..size.saturating_sub(1) {
-            let separator = self.separators.get(batch.cps[m] as usize).copied().unwrap_or(false);
-            if !separator || !batch.is_space(m - 1) || !batch.is_space(m + 1) {
-                continue;
-            }
-            if last.map_or(true, |kept| m >= kept + SEPARATOR_MATCH_CHARS) {
-                lines.push(batch.line_of(m - 1));
-                last = Some(m);
+        for page in batch.page_chars() {
+            let mut last: Option<usize> = None;
+            for m in page.start + 1..page.end.saturating_sub(1) {
+                let separator = self.separators.get(batch.cps[m] as usize).copied().unwrap_or(false);
+                if !separator || !batch.is_space(m - 1) || !batch.is_space(m + 1) {
+                    continue;
+                }
+                if last.map_or(true, |kept| m >= kept + SEPARATOR_MATCH_CHARS) {
+                    lines.push(batch.line_of(m - 1));
+                    last = Some(m);
+                }
             }
         }
         lines
     }
 
     /// `list_marker_lines`: after the line's indent, a bullet and whitespace, or one to three digits, a dot or
-    /// bracket and whitespace (the separator after the line counts as whitespace).
+    /// bracket and whitespace (the separator after the line counts as whitespace; nothing comes after a page's
+    /// text, as when it is alone).
     fn list_marker_lines(&self, batch: &Batch) -> Vec<usize> {
-        let (cps, size) = (batch.cps, batch.cps.len());
-        let at = |p: usize| if p < size { (cps[p], batch.flags[p]) } else { (0, 0) };
+        let cps = batch.cps;
+        let page_end: Vec<usize> = batch.page_chars().map(|chars| chars.end).collect();
         let mut lines = Vec::new();
         for line in 0..batch.n {
             if batch.length[line] == 0 {
                 continue;
             }
+            let size = page_end[batch.page[line]];
+            let at = |p: usize| if p < size { (cps[p], batch.flags[p]) } else { (0, 0) };
             let mut first = batch.char_start[line];
             while first < size && self.indent.contains(&cps[first]) {
                 first += 1;
