@@ -28,6 +28,7 @@ from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.decision import frame_kept
 from chromecut.model.fused import fused_pipeline
+from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import Segmentation, segment_html, segment_text
 from chromecut.segment.limits import NO_DEADLINE, Deadline, LimitError, Limits, hard_limit_seconds
 from chromecut.segment.native import page_error
@@ -373,8 +374,7 @@ class Cleaner:
     ) -> list[str | Exception]:
         """Each page's clean text, or the exception it raised (a batch of :meth:`clean_many`; ``encoding_hints``:
         one per page, as in :meth:`segment`): in one call of the Rust core when :attr:`fused` (pages whose bytes
-        are not UTF-8 are decoded, with their hints, and cleaned by the line-frame path), else through line
-        frames."""
+        are not UTF-8 decoded here, with their hints, and cleaned in a second call), else through line frames."""
         hints = _hints(pages, encoding_hints)
         if not self.fused:
             return self._clean_batch_lines(pages, hints)
@@ -395,9 +395,10 @@ class Cleaner:
         self, pages: Sequence[str | bytes], hints: list[str | None], task: Literal["clean", "label"],
         elsewhere_path: Callable[[Sequence[str | bytes], Sequence[str | None]], list[_T | Exception]],
     ) -> list[_T | Exception]:
-        """One call of the Rust core for the pages it can read; ``elsewhere_path`` (the line-frame path) for the
-        others: pages that are not bytes or str (it names their error), bytes that are not UTF-8 (it decodes
-        them, with their hints), str with lone surrogates."""
+        """One call of the Rust core for the pages it can read, a second for bytes that are not UTF-8 (decoded here
+        with their hints, as the line-frame path decodes them); ``elsewhere_path`` (the line-frame path) for the
+        others: pages that are not bytes or str (it names their error), text the core cannot read (lone
+        surrogates)."""
         results: list[_T | Exception | None] = [None] * len(pages)
         sent: list[int] = []
         elsewhere: list[int] = []
@@ -411,23 +412,21 @@ class Cleaner:
                 results[i] = exc
             else:
                 sent.append(i)
-        limits = self.limits
-        pipeline = self.pipeline()
-        call = pipeline.clean if task == "clean" else pipeline.label
-        outcomes = call([pages[i] for i in sent], html=self.mode == "html", max_lines=limits.max_lines,
-                        max_depth=limits.max_depth, timeout=limits.page_timeout)
-        for i, outcome in zip(sent, outcomes, strict=True):
-            if isinstance(outcome, tuple):
-                if outcome[0] == "needs_decoding":
-                    elsewhere.append(i)
-                else:
-                    results[i] = page_error(*outcome, limits.page_timeout)
-            elif isinstance(outcome, str):
-                results[i] = outcome  # type: ignore[assignment]
+        undecoded = self._fused_call(task, [pages[i] for i in sent], sent, results)
+        decoded: list[int] = []
+        texts: list[str | bytes] = []
+        for i in undecoded:
+            page = pages[i]
+            try:
+                text = decode_text(page, hints[i]) if isinstance(page, bytes) else None
+            except Exception:  # the line-frame path decodes it again and names the page in its error
+                text = None
+            if text is None:
+                elsewhere.append(i)
             else:
-                results[i] = [LabeledLine(index, text, p, kept) for index, (text, p, kept) in  # type: ignore[assignment]
-                              enumerate(zip(outcome["lines"], outcome["p"].tolist(), outcome["kept"].tolist(),
-                                            strict=True))]
+                decoded.append(i)
+                texts.append(text)
+        elsewhere.extend(self._fused_call(task, texts, decoded, results))
         if elsewhere:
             elsewhere.sort()
             again = elsewhere_path([pages[i] for i in elsewhere], [hints[i] for i in elsewhere])
@@ -436,6 +435,32 @@ class Cleaner:
         done = [result for result in results if result is not None]
         assert len(done) == len(pages), "every page has its result"
         return done
+
+    def _fused_call(self, task: Literal["clean", "label"], pages: Sequence[str | bytes], where: list[int],
+                    results: list[Any]) -> list[int]:
+        """The pipeline's ``task`` on ``pages``, each outcome put in ``results`` at its place in ``where``; returns
+        the places of the pages the core could not read (bytes that are not UTF-8, text with lone surrogates)."""
+        if not pages:
+            return []
+        limits = self.limits
+        pipeline = self.pipeline()
+        call = pipeline.clean if task == "clean" else pipeline.label
+        outcomes = call(list(pages), html=self.mode == "html", max_lines=limits.max_lines, max_depth=limits.max_depth,
+                        timeout=limits.page_timeout)
+        unread = []
+        for i, outcome in zip(where, outcomes, strict=True):
+            if isinstance(outcome, tuple):
+                if outcome[0] == "needs_decoding":
+                    unread.append(i)
+                else:
+                    results[i] = page_error(*outcome, limits.page_timeout)
+            elif isinstance(outcome, str):
+                results[i] = outcome
+            else:
+                results[i] = [LabeledLine(index, text, p, kept) for index, (text, p, kept) in
+                              enumerate(zip(outcome["lines"], outcome["p"].tolist(), outcome["kept"].tolist(),
+                                            strict=True))]
+        return unread
 
     def _label_batch_lines(
         self, pages: Sequence[str | bytes], hints: Sequence[str | None]

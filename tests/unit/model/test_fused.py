@@ -4,6 +4,7 @@ it replaces in ``clean`` / ``clean_many``: the same clean text of every page, th
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ ODD_HTML: list[str | bytes] = [
     "<table><tr><td>1</td><td>2.5 %</td></tr></table><p>Zürich, naïve café — “quotes” 北京 🚀</p>",
     synthetic_page(3).encode("utf-8"),
     b"\xef\xbb\xbf<p>behind a byte-order mark</p>",
-    "<p>caf\u00e9</p>".encode("latin-1"),  # not UTF-8: decoded by the line-frame path
+    "<p>caf\u00e9</p>".encode("latin-1"),  # not UTF-8: decoded, then the core's second call
     "<p>lone \ud800 surrogate</p>",  # a str the core cannot read: the line-frame path
 ]
 ODD_TEXT: list[str | bytes] = [
@@ -129,6 +130,25 @@ def test_failures_are_the_pages_own_and_named_as_on_the_line_frame_path(tiny_bun
     results = list(Cleaner(tiny_bundle, limits=limits).clean_many(pages, return_exceptions=True))
     assert [type(r) for r in results] == [str, LimitError, LimitError, LimitError, str]
     assert "more than 30 lines" in str(results[1])
+
+
+def test_bytes_that_are_not_utf8_are_decoded_for_the_core_and_only_unreadable_text_takes_line_frames(
+    tiny_bundle: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages: list[str | bytes] = ["<p>caf\u00e9 cr\u00e8me</p>".encode("cp1252"), "<p>lone \ud800 surrogate</p>",
+                                synthetic_page(1).encode("utf-16")]
+    expected = Cleaner(tiny_bundle, fused=False).label_pages(pages, ["cp1252", None, None])
+    cleaner = Cleaner(tiny_bundle)
+    through_lines: list[str | bytes] = []
+    lines_path = cleaner._lines_path
+
+    def recorded(batch: Sequence[str | bytes], *args: Any) -> Any:
+        through_lines.extend(batch)
+        return lines_path(batch, *args)
+
+    monkeypatch.setattr(cleaner, "_lines_path", recorded)
+    assert cleaner.label_pages(pages, ["cp1252", None, None]) == expected
+    assert through_lines == [pages[1]]
 
 
 def test_a_spent_clock_fails_every_page_with_its_step(tiny_bundle: Bundle) -> None:
