@@ -383,7 +383,8 @@ struct ContextValues<'a> {
     page_mean: Vec<f64>,
     page_max: Vec<f64>,
     rank: Vec<f64>,
-    likely: Columns,
+    /// `prose_before`, `prose_after`, `prose_before_share` of the likely-content lines.
+    likely: [Vec<f64>; 3],
     container: Vec<f64>,
 }
 
@@ -396,20 +397,21 @@ impl<'a> ContextValues<'a> {
         let flags: Vec<f64> = p.iter().map(|&v| f64::from(u8::from(v >= likely))).collect();
         let mut likely_columns = Columns::default();
         prose_features(batch, &flags, &flags, &vec![1.0; batch.n], 1.0, &mut likely_columns);
+        let column = |name: &str| likely_columns.get(name).expect("prose_features' columns").to_vec();
         ContextValues {
             p,
             neighbours: Neighbours::new(batch, vec![p]),
             page_mean: batch.page_mean(p),
             page_max: batch.page_max(p),
             rank,
-            likely: likely_columns,
+            likely: [column("prose_before"), column("prose_after"), column("prose_before_share")],
             container: container.map_or_else(Vec::new, |(attr, depth)| container_means(batch, attr, depth, p)),
         }
     }
 
     /// Line `i`'s value of a context feature (not a first-pass one).
     fn value(&self, source: Source, i: usize) -> f64 {
-        let likely = |name: &str| self.likely.get(name).expect("prose_features' columns")[i];
+        let [before, after, share] = &self.likely;
         match source {
             Source::Feature(_) => unreachable!("a first-pass feature is read from the featurizer's matrix"),
             Source::P => self.p[i],
@@ -418,9 +420,9 @@ impl<'a> ContextValues<'a> {
             Source::PageMean => self.page_mean[i],
             Source::PageMax => self.page_max[i],
             Source::Rank => self.rank[i],
-            Source::LikelyBefore => likely("prose_before"),
-            Source::LikelyAfter => likely("prose_after"),
-            Source::LikelyShare => likely("prose_before_share"),
+            Source::LikelyBefore => before[i],
+            Source::LikelyAfter => after[i],
+            Source::LikelyShare => share[i],
             Source::Container => self.container[i],
         }
     }

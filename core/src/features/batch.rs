@@ -32,6 +32,17 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Each line's page and each page's first line, of pages of `page_sizes` lines one after another.
+fn page_index(page_sizes: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut page = Vec::with_capacity(page_sizes.iter().sum());
+    let mut page_start = Vec::with_capacity(page_sizes.len());
+    for (p, &size) in page_sizes.iter().enumerate() {
+        page_start.push(page.len());
+        page.extend(std::iter::repeat(p).take(size));
+    }
+    (page, page_start)
+}
+
 impl<'a> Batch<'a> {
     /// `lengths`: each line's code points; `page_sizes`: each page's lines, pages one after another.
     pub fn new(cps: &'a [u32], lengths: &[usize], page_sizes: &[usize], tables: &Tables) -> Result<Self, InputError> {
@@ -52,14 +63,7 @@ impl<'a> Batch<'a> {
             char_start.push(offset);
             offset += len + 1;
         }
-        let mut page = Vec::with_capacity(n);
-        let mut page_start = Vec::with_capacity(page_sizes.len());
-        let mut first = 0;
-        for (p, &size) in page_sizes.iter().enumerate() {
-            page_start.push(first);
-            page.extend(std::iter::repeat(p).take(size));
-            first += size;
-        }
+        let (page, page_start) = page_index(page_sizes);
         let flags: Vec<u8> = cps.iter().map(|&cp| tables.flags(cp)).collect();
         let mut counts: [Vec<f64>; 8] = Default::default();
         let mut shapes: [Vec<f64>; 3] = Default::default();
@@ -112,12 +116,7 @@ impl<'a> Batch<'a> {
     /// pass's features do.
     pub fn pages_only(page_sizes: &[usize]) -> Batch<'static> {
         let n: usize = page_sizes.iter().sum();
-        let mut page = Vec::with_capacity(n);
-        let mut page_start = Vec::with_capacity(page_sizes.len());
-        for (p, &size) in page_sizes.iter().enumerate() {
-            page_start.push(page.len());
-            page.extend(std::iter::repeat(p).take(size));
-        }
+        let (page, page_start) = page_index(page_sizes);
         Batch {
             cps: &[],
             flags: Vec::new(),

@@ -32,11 +32,12 @@ impl ScanText {
         let mut text = Vec::with_capacity(rows.iter().map(|&r| batch.length[r] + 1).sum());
         let mut offsets = Vec::with_capacity(rows.len());
         let mut segments = Vec::new();
+        let mut segment_start = 0;
         for (k, &row) in rows.iter().enumerate() {
             if k > 0 {
                 if batch.page[row] != batch.page[rows[k - 1]] {
-                    let begun = segments.last().map_or(0, |&(_, end): &(usize, usize)| end + 1);
-                    segments.push((begun, text.len()));
+                    segments.push((segment_start, text.len()));
+                    segment_start = text.len() + 1; // after the `\n` between the pages
                 }
                 text.push(b'\n');
             }
@@ -47,8 +48,7 @@ impl ScanText {
             }
         }
         if !rows.is_empty() {
-            let begun = segments.last().map_or(0, |&(_, end)| end + 1);
-            segments.push((begun, text.len()));
+            segments.push((segment_start, text.len()));
         }
         ScanText { text, rows, offsets, segments }
     }
