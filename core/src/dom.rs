@@ -24,7 +24,7 @@ pub enum NodeData {
     Document,
     Doctype,
     Comment,
-    Text(StrTendril),
+    Text(Text),
     Element {
         name: QualName,
         attrs: Vec<Attribute>,
@@ -33,6 +33,30 @@ pub enum NodeData {
         mathml_annotation_xml_integration_point: bool,
     },
     ProcessingInstruction,
+}
+
+/// A text node's text: the pieces the tokenizer gave it, in order. Adjacent text merges into one node, as in the
+/// DOM, by adding a piece: each piece shares the page's buffer (the tokenizer's tokens are slices of it), so text
+/// is never copied into a growing buffer while the page parses.
+#[derive(Debug)]
+pub struct Text {
+    first: StrTendril,
+    rest: Vec<StrTendril>,
+}
+
+impl Text {
+    fn new(first: StrTendril) -> Self {
+        Text { first, rest: Vec::new() }
+    }
+
+    /// The pieces, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(&*self.first).chain(self.rest.iter().map(|t| &**t))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pieces().all(str::is_empty)
+    }
 }
 
 /// One node and its links (`usize::MAX` for none).
@@ -119,7 +143,7 @@ impl Dom {
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
             if let NodeData::Text(t) = &self.nodes[n].data {
-                out.push_str(t);
+                t.pieces().for_each(|piece| out.push_str(piece));
             }
             let first = stack.len();
             stack.extend(self.children(n));
@@ -233,14 +257,21 @@ impl Sink {
     }
 
     /// Text merges into a text node right before the insertion point, as the DOM does.
-    fn merge_text(nodes: &mut [Node], previous: NodeId, text: &StrTendril) -> bool {
+    /// `text` if it was not merged.
+    fn merge_text(nodes: &mut [Node], previous: NodeId, text: StrTendril) -> Option<StrTendril> {
         if previous != NONE {
             if let NodeData::Text(t) = &mut nodes[previous].data {
-                t.push_tendril(text);
-                return true;
+                t.rest.push(text);
+                return None;
             }
         }
-        false
+        Some(text)
+    }
+
+    /// Elements whose text nodes are never read: the segmentation skips them whole (`segment::kind_of`), and no
+    /// other step reads their text. Their text (often most of a page's bytes) is dropped as it parses.
+    fn text_unread(node: &Node) -> bool {
+        matches!(node.html_name(), Some(&local_name!("script") | &local_name!("style")))
     }
 }
 
@@ -290,9 +321,12 @@ impl TreeSink for Sink {
         match child {
             NodeOrText::AppendText(text) => {
                 let mut nodes = self.nodes.borrow_mut();
+                if Self::text_unread(&nodes[*parent]) {
+                    return;
+                }
                 let last = nodes[*parent].last_child;
-                if !Self::merge_text(&mut nodes, last, &text) {
-                    nodes.push(Node::new(NodeData::Text(text)));
+                if let Some(text) = Self::merge_text(&mut nodes, last, text) {
+                    nodes.push(Node::new(NodeData::Text(Text::new(text))));
                     let id = nodes.len() - 1;
                     Self::append_node(&mut nodes, *parent, id);
                 }
@@ -306,8 +340,8 @@ impl TreeSink for Sink {
             NodeOrText::AppendText(text) => {
                 let mut nodes = self.nodes.borrow_mut();
                 let prev = nodes[*sibling].prev_sibling;
-                if !Self::merge_text(&mut nodes, prev, &text) {
-                    nodes.push(Node::new(NodeData::Text(text)));
+                if let Some(text) = Self::merge_text(&mut nodes, prev, text) {
+                    nodes.push(Node::new(NodeData::Text(Text::new(text))));
                     let id = nodes.len() - 1;
                     Self::insert_before(&mut nodes, *sibling, id);
                 }
@@ -389,6 +423,23 @@ mod tests {
         assert_eq!(dom.text_content(body), "xy");
         let title = dom.first_element_named("title").unwrap();
         assert_eq!(dom.text_content(title), " A  b ");
+    }
+
+    #[test]
+    fn text_merges_in_pieces_and_script_and_style_text_is_dropped() {
+        let dom = parse(
+            "<style>p{}</style><p>a\nb &amp; c\r\nd<script>x<y</script>e</p><table>f<tr><td>g</td></tr>h</table>",
+        );
+        let body = dom.body().unwrap();
+        assert_eq!(dom.text_content(body), "a\nb & c\ndefhg");
+        let p = dom.first_element_named("p").unwrap();
+        let text = dom.children(p).next().unwrap();
+        let NodeData::Text(t) = &dom.nodes[text].data else { panic!("a text node") };
+        assert!(t.pieces().count() > 1);
+        for tag in ["script", "style"] {
+            let id = dom.first_element_named(tag).unwrap();
+            assert_eq!(dom.children(id).count(), 0, "{tag}");
+        }
     }
 
     #[test]

@@ -11,8 +11,9 @@
 //! page's characters). `tests/unit/model/test_fused.py` holds the two to each other.
 //!
 //! Failures follow the line-frame path (`Cleaner._clean_batch_lines`): a page that does not segment fails alone; the pages that do are
-//! scored together under one clock, and when that fails (the clock, or a panic caught here), one at a time, each
-//! under its own clock, so only the page at fault fails.
+//! scored together (in groups of about [`SCORE_GROUP_LINES`] lines) under one clock a group, and when that fails
+//! (the clock, or a panic caught here), the group's pages one at a time, each under its own clock, so only the
+//! page at fault fails.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -171,6 +172,30 @@ pub struct Pipeline {
     dominant_share: f64,
 }
 
+/// Lines from which a group of pages is scored on its own: a page's features do not depend on the other pages
+/// of its batch (tests/feature_properties.py), so scoring a call's pages in groups gives the same scores, while
+/// each group's feature matrix (a few MB) stays in the cache and is not mapped afresh from the system for every
+/// call (a 64-page call's matrices were tens of MB, each page of them zeroed by the kernel on first touch).
+const SCORE_GROUP_LINES: usize = 2048;
+
+/// `pages` cut in order into groups of whole pages, each ending at the first page that takes it to at least
+/// `lines` lines (and the rest).
+fn groups<'p, 'a>(pages: &'p [&'a PageLines], lines: usize) -> Vec<&'p [&'a PageLines]> {
+    let mut out = Vec::new();
+    let (mut start, mut count) = (0, 0);
+    for (i, page) in pages.iter().enumerate() {
+        count += page.lines.len();
+        if count >= lines {
+            out.push(&pages[start..=i]);
+            (start, count) = (i + 1, 0);
+        }
+    }
+    if start < pages.len() {
+        out.push(&pages[start..]);
+    }
+    out
+}
+
 /// The first pass's probabilities: the one base of the context pass's [`Neighbours`].
 const P_BASE: usize = 0;
 
@@ -281,17 +306,17 @@ impl Pipeline {
         let segmented: Vec<Result<PageLines, PageError>> =
             inputs.iter().map(|&input| read_page(input, reading, &Deadline::after(timeout))).collect();
         let good: Vec<&PageLines> = segmented.iter().filter_map(|s| s.as_ref().ok()).collect();
-        let done: Vec<Result<R, PageError>> = match self.scored(&good, &Deadline::after(timeout)) {
-            Ok(scores) => per_page(&good, &scores).into_iter().map(Ok).collect(),
-            Err(error) if good.len() <= 1 => good.iter().map(|_| Err(error.clone())).collect(),
-            Err(_) => good
-                .iter()
-                .map(|page| {
+        let mut done: Vec<Result<R, PageError>> = Vec::with_capacity(good.len());
+        for group in groups(&good, SCORE_GROUP_LINES) {
+            match self.scored(group, &Deadline::after(timeout)) {
+                Ok(scores) => done.extend(per_page(group, &scores).into_iter().map(Ok)),
+                Err(error) if group.len() <= 1 => done.extend(group.iter().map(|_| Err(error.clone()))),
+                Err(_) => done.extend(group.iter().map(|page| {
                     let one = [*page];
                     self.scored(&one, &Deadline::after(timeout)).map(|scores| per_page(&one, &scores).remove(0))
-                })
-                .collect(),
-        };
+                })),
+            }
+        }
         let mut done = done.into_iter();
         segmented.into_iter().map(|s| s.and_then(|_| done.next().expect("one result per good page"))).collect()
     }
@@ -723,6 +748,17 @@ mod tests {
         assert_eq!(rows.cps, "a\nbé\nc".chars().map(u32::from).collect::<Vec<_>>());
         let markup = rows.markup.expect("asked for");
         assert_eq!((markup.title, markup.titles), (vec![0, 0, 0], vec![vec![]]));
+    }
+
+    #[test]
+    fn groups_are_whole_pages_in_order_each_ending_once_it_has_enough_lines() {
+        let pages: Vec<PageLines> = ["a\nb\nc", "d", "e\nf", "g\nh\ni\nj", "k"].map(text_page).into();
+        let refs: Vec<&PageLines> = pages.iter().collect();
+        let sizes = |lines| groups(&refs, lines).iter().map(|g| g.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(3), vec![1, 2, 1, 1]);
+        assert_eq!(sizes(1), vec![1; 5]);
+        assert_eq!(sizes(100), vec![5]);
+        assert!(groups(&[], 3).is_empty());
     }
 
     #[test]

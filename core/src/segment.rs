@@ -485,13 +485,13 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
         let (in_link, in_pre) = (frame.in_link, frame.in_pre);
         let local: &LocalName = match &node.data {
             NodeData::Text(text) => {
-                if !text.is_empty() {
-                    builder.pieces.push_str(text);
-                    if !builder.has_text && !pystr::is_space(text) {
+                for piece in text.pieces().filter(|piece| !piece.is_empty()) {
+                    builder.pieces.push_str(piece);
+                    if !builder.has_text && !pystr::is_space(piece) {
                         builder.has_text = true;
                     }
                     if in_link {
-                        builder.link_chars += pystr::non_space_chars(text) as u32;
+                        builder.link_chars += pystr::non_space_chars(piece) as u32;
                     }
                 }
                 continue;
