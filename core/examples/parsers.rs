@@ -1,5 +1,6 @@
-//! The parser measurement behind html5ever (see core/README.md): parse every `.html` file of a folder (UTF-8
-//! pages, e.g. dumped from the datasets) with each candidate, one core, and print ms per page.
+//! The parser measurement behind html5ever's tree builder and our tokenizer (see core/README.md): parse every
+//! `.html` file of a folder (UTF-8 pages, e.g. dumped from the datasets) with each candidate, one core, and print
+//! ms per page, after checking that both tokenizers give the same tree on every page.
 //!
 //!     cargo run --release --example parsers -- /tmp/pages [repeats]
 
@@ -45,7 +46,32 @@ fn main() {
         bytes as f64 / 1024.0 / pages.len() as f64
     );
 
-    time("html5ever tree builder, arena sink (parse)", &pages, repeats, |p| dom::parse(p).nodes.len());
+    let differ: Vec<usize> = (0..pages.len())
+        .filter(|&i| dom::parse(&pages[i]).outline() != dom::parse_with_html5ever_tokenizer(&pages[i]).outline())
+        .collect();
+    println!("trees of our tokenizer and html5ever's differ on {} pages {differ:?}", differ.len());
+    time("html5ever tokenizer + tree builder, arena sink", &pages, repeats, |p| {
+        dom::parse_with_html5ever_tokenizer(p).nodes.len()
+    });
+    time("our tokenizer + html5ever tree builder (parse)", &pages, repeats, |p| dom::parse(p).nodes.len());
+    time("html5ever tokenizer alone (a sink that counts)", &pages, repeats, |p| {
+        use html5ever::tendril::StrTendril;
+        use html5ever::tokenizer::{BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
+        struct Count(std::cell::Cell<usize>);
+        impl TokenSink for Count {
+            type Handle = ();
+            fn process_token(&self, _token: Token, _line: u64) -> TokenSinkResult<()> {
+                self.0.set(self.0.get() + 1);
+                TokenSinkResult::Continue
+            }
+        }
+        let tok = Tokenizer::new(Count(std::cell::Cell::new(0)), TokenizerOpts::default());
+        let input = BufferQueue::default();
+        input.push_back(StrTendril::from_slice(p));
+        let _ = tok.feed(&input);
+        tok.end();
+        tok.sink.0.get()
+    });
     time("html5ever + chromecut segmentation (all)", &pages, repeats, |p| {
         segment_text_html(p, &Options::default(), &Deadline::NEVER).map_or(0, |s| s.lines.len())
     });

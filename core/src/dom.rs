@@ -8,9 +8,10 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
+use crate::tokenize;
 use html5ever::interface::tree_builder::{ElemName, ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::tendril::{StrTendril, TendrilSink};
-use html5ever::tree_builder::TreeBuilderOpts;
+use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
 use html5ever::{local_name, ns, parse_document, Attribute, LocalName, Namespace, ParseOpts, QualName};
 
 /// Index of a node in [`Dom::nodes`].
@@ -137,6 +138,42 @@ impl Dom {
         None
     }
 
+    /// The whole tree as text, a node a line (indented by depth; template contents under their template): what
+    /// two parses of a page are compared by.
+    pub fn outline(&self) -> String {
+        let mut out = String::new();
+        let mut stack = vec![(Self::DOCUMENT, 0usize)];
+        while let Some((id, depth)) = stack.pop() {
+            out.push_str(&"  ".repeat(depth));
+            match &self.nodes[id].data {
+                NodeData::Document => out.push_str("#document"),
+                NodeData::Doctype => out.push_str("<!DOCTYPE>"),
+                NodeData::Comment => out.push_str("<!-- -->"),
+                NodeData::ProcessingInstruction => out.push_str("<?pi>"),
+                NodeData::Text(t) => {
+                    out.push('"');
+                    t.pieces().for_each(|piece| out.push_str(piece));
+                    out.push('"');
+                }
+                NodeData::Element { name, attrs, template_contents, .. } => {
+                    out.push_str(&format!("<{:?} {}", name.ns, name.local));
+                    for a in attrs {
+                        out.push_str(&format!(" {:?}:{}={:?}", a.name.ns, a.name.local, &*a.value));
+                    }
+                    out.push('>');
+                    if let Some(contents) = template_contents {
+                        stack.push((*contents, depth + 1));
+                    }
+                }
+            }
+            out.push('\n');
+            let first = stack.len();
+            stack.extend(self.children(id).map(|c| (c, depth + 1)));
+            stack[first..].reverse();
+        }
+        out
+    }
+
     /// The text of every descendant text node of `id`, concatenated.
     pub fn text_content(&self, id: NodeId) -> String {
         let mut out = String::new();
@@ -171,15 +208,22 @@ impl Iterator for Children<'_> {
     }
 }
 
-/// Parse a whole document (scripting disabled, as lexbor does).
+/// Parse a whole document (scripting disabled, as lexbor does): our tokenizer ([`crate::tokenize`]) in front of
+/// html5ever's tree builder.
 pub fn parse(html: &str) -> Dom {
-    let sink =
-        Sink { nodes: RefCell::new(vec![Node::new(NodeData::Document)]), quirks: Cell::new(QuirksMode::NoQuirks) };
-    let opts = ParseOpts {
-        tree_builder: TreeBuilderOpts { scripting_enabled: false, ..Default::default() },
-        ..Default::default()
-    };
-    parse_document(sink, opts).one(StrTendril::from_slice(html))
+    let builder = TreeBuilder::new(Sink::new(), tree_builder_opts());
+    tokenize::tokenize(html, &builder);
+    builder.sink.finish()
+}
+
+/// [`parse`] with html5ever's own tokenizer: the reference our tokenizer is held to (tests, examples/parsers.rs).
+pub fn parse_with_html5ever_tokenizer(html: &str) -> Dom {
+    let opts = ParseOpts { tree_builder: tree_builder_opts(), ..Default::default() };
+    parse_document(Sink::new(), opts).one(StrTendril::from_slice(html))
+}
+
+fn tree_builder_opts() -> TreeBuilderOpts {
+    TreeBuilderOpts { scripting_enabled: false, ..Default::default() }
 }
 
 /// An element's name, owned (atoms are cheap to clone), so the sink lends no borrow of its arena.
@@ -204,6 +248,10 @@ struct Sink {
 }
 
 impl Sink {
+    fn new() -> Self {
+        Sink { nodes: RefCell::new(vec![Node::new(NodeData::Document)]), quirks: Cell::new(QuirksMode::NoQuirks) }
+    }
+
     fn new_node(&self, data: NodeData) -> NodeId {
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(Node::new(data));

@@ -1,5 +1,6 @@
 //! chromecut's compiled core. Plain Rust modules that know nothing of Python:
 //!
+//! - [`tokenize`]: the WHATWG HTML tokenizer, over the page's bytes, in front of html5ever's tree builder;
 //! - [`dom`]: html5ever's WHATWG tree builder into an index arena;
 //! - [`segment`]: the page's block lines and their markup statistics (the port of `chromecut.segment.html`);
 //! - [`limits`]: bytes, depth, lines and time of a page, as parameters;
@@ -18,6 +19,7 @@ pub mod limits;
 pub mod pipeline;
 pub mod pystr;
 pub mod segment;
+pub mod tokenize;
 pub mod trees;
 
 #[cfg(feature = "python")]
