@@ -16,6 +16,8 @@
 //! also passes its tokenizer's parse errors to the tree builder as tokens, so an error right after `<pre>` or
 //! `<textarea>` keeps the newline the tree builder drops there; errors are not tokens here (nor in lexbor).
 
+use std::collections::HashSet;
+
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
@@ -43,7 +45,12 @@ struct TagBuilder {
     self_closing: bool,
     attrs: Vec<Attribute>,
     duplicate: bool,
+    /// The attributes' names once there are many (a duplicate check by scan would be quadratic on hostile tags).
+    names: Option<HashSet<LocalName>>,
 }
+
+/// Attributes from which duplicates are found through a set instead of a scan.
+const SCAN_ATTRS: usize = 16;
 
 fn is_ws(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\x0c' | b' ')
@@ -255,7 +262,8 @@ impl<S: TokenSink> Tokenizer<'_, S> {
     /// The end tag whose name (the last start tag's) was just read: its attributes (dropped) and its end.
     fn end_tag_after_name(&mut self) {
         let name = self.last_start.clone().expect("a last start tag").to_string();
-        let tag = TagBuilder { kind: EndTag, name, self_closing: false, attrs: Vec::new(), duplicate: false };
+        let tag =
+            TagBuilder { kind: EndTag, name, self_closing: false, attrs: Vec::new(), duplicate: false, names: None };
         self.attributes(tag);
     }
 
@@ -376,7 +384,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
             let more = std::str::from_utf8(&self.src[start..self.pos]).expect("cut at ASCII bytes");
             name.push_str(&more.to_ascii_lowercase());
         }
-        let tag = TagBuilder { kind, name, self_closing: false, attrs: Vec::new(), duplicate: false };
+        let tag = TagBuilder { kind, name, self_closing: false, attrs: Vec::new(), duplicate: false, names: None };
         self.attributes(tag);
     }
 
@@ -476,9 +484,18 @@ impl<S: TokenSink> Tokenizer<'_, S> {
 
     fn add_attr(&mut self, tag: &mut TagBuilder, name: String, value: StrTendril) {
         let local = LocalName::from(name);
-        if tag.attrs.iter().any(|a| a.name.local == local) {
+        let duplicate = match &mut tag.names {
+            Some(names) => !names.insert(local.clone()),
+            None => tag.attrs.iter().any(|a| a.name.local == local),
+        };
+        if duplicate {
             tag.duplicate = true;
             return;
+        }
+        if tag.names.is_none() && tag.attrs.len() >= SCAN_ATTRS {
+            let mut names: HashSet<LocalName> = tag.attrs.iter().map(|a| a.name.local.clone()).collect();
+            names.insert(local.clone());
+            tag.names = Some(names);
         }
         tag.attrs.push(Attribute { name: QualName::new(None, ns!(), local), value });
     }
@@ -990,6 +1007,16 @@ mod tests {
         ] {
             same_tree(html);
         }
+    }
+
+    #[test]
+    fn many_attributes_keep_the_first_of_each_name() {
+        let names: Vec<String> = (0..40).map(|i| format!("a{i}=v{i}")).collect();
+        let html = format!("<p {} A5=late a30=late>x", names.join(" "));
+        same_tree(&html);
+        let dom = parse(&html);
+        let p = &dom.nodes[dom.first_element_named("p").unwrap()];
+        assert_eq!((p.attr(&"a5".into()), p.attr(&"a30".into())), (Some("v5"), Some("v30")));
     }
 
     /// Pieces of generated pages. No `<pre>` or `<textarea>`: after them html5ever's tokenizer errors keep a
