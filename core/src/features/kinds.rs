@@ -14,7 +14,7 @@ use regex::bytes::Regex;
 
 use super::batch::{Batch, InputError};
 use super::markup::{np_min, AttrWords, MarkupInput, WordPatterns};
-use super::normalise::{Scratch, Tokenizer, TokenizerSpec};
+use super::normalise::{Scratch, TokenLists, Tokenizer, TokenizerSpec, Tokens};
 use super::patterns::compile;
 use super::tables::{CodeSet, RegexText, StandIn, Tables, SPACE};
 use super::{Columns, FastHash};
@@ -138,9 +138,14 @@ impl Phrases {
     }
 
     /// Whether one of the phrases occurs in `tokens`.
-    fn found(&self, tokens: &[String]) -> bool {
-        tokens.iter().enumerate().any(|(i, token)| {
-            self.0.get(token).is_some_and(|rests| rests.iter().any(|rest| tokens[i + 1..].starts_with(rest)))
+    fn found(&self, tokens: Tokens) -> bool {
+        let n = tokens.len();
+        (0..n).any(|i| {
+            self.0.get(tokens.get(i)).is_some_and(|rests| {
+                rests.iter().any(|rest| {
+                    rest.len() < n - i && rest.iter().enumerate().all(|(k, word)| word == tokens.get(i + 1 + k))
+                })
+            })
         })
     }
 }
@@ -352,8 +357,12 @@ impl Kinds {
         let lim = &self.limits;
         let line = |i: usize| &batch.cps[batch.char_start[i]..batch.char_start[i] + batch.length[i]];
         let mut scratch = Scratch::default();
-        let tokens: Vec<Vec<String>> = (0..n).map(|i| self.tokenizer.tokens(line(i), &mut scratch)).collect();
-        let count: Vec<f64> = tokens.iter().map(|t| t.len() as f64).collect();
+        let mut lists = TokenLists::default();
+        for i in 0..n {
+            self.tokenizer.push_tokens(line(i), &mut scratch, &mut lists);
+        }
+        let tokens = |i: usize| lists.list(i);
+        let count: Vec<f64> = (0..n).map(|i| tokens(i).len() as f64).collect();
         let spaces = batch.count(SPACE);
         let link_chars = MarkupInput::whole(markup.link_chars);
         let links = MarkupInput::whole(markup.link_count);
@@ -396,9 +405,9 @@ impl Kinds {
 
         let candidates: Vec<bool> =
             (0..n).map(|i| count[i] >= lim.headline_min_tokens && medium[i] && density[i] < lim.link_dense).collect();
-        let title_line = self.headline_by_title(batch, markup, &tokens, &candidates, &mut scratch);
+        let title_line = self.headline_by_title(batch, markup, &lists, &candidates, &mut scratch);
         let actions: Vec<bool> = (0..n)
-            .map(|i| count[i] <= lim.comment_action_max_tokens && links[i] > 0 && ph.comment_action.found(&tokens[i]))
+            .map(|i| count[i] <= lim.comment_action_max_tokens && links[i] > 0 && ph.comment_action.found(tokens(i)))
             .collect();
         let threads = self.comment_threads(batch, &actions);
         let table_figures = self.numeric_tables(batch, markup);
@@ -410,10 +419,10 @@ impl Kinds {
             let has = |sign: u32| line(i).contains(&sign);
             let chrome = g_nav[i] || g_related[i] || g_sidebar[i] || g_footer[i] || site;
             push(Kind::Headline, i, (heading[i] == 1 && !site) || title_line[i]);
-            let comment_text = short && !sentence && ph.comment.found(&tokens[i]);
+            let comment_text = short && !sentence && ph.comment.found(tokens(i));
             push(Kind::Comment, i, g_comment[i] || comment_text || threads[i]);
             let tag = markup.tag_name(i);
-            let credit_cue = medium && (ph.photo_cues.found(&tokens[i]) || has(self.credit_sign));
+            let credit_cue = medium && (ph.photo_cues.found(tokens(i)) || has(self.credit_sign));
             let caption = self.caption_tags.iter().any(|t| t == tag)
                 || landmarks[i] & f.figure > 0
                 || g_caption[i]
@@ -428,12 +437,12 @@ impl Kinds {
             push(Kind::Byline, i, byline);
             let bio = (g_author[i] && !short)
                 || g_bio[i]
-                || ph.bio.found(&tokens[i])
+                || ph.bio.found(tokens(i))
                 || search(&rx.bio_sentence, i)
                 || (medium && has(self.email_sign) && search(&rx.email, i))
                 || (short && g_follow[i]);
             push(Kind::AuthorBioContact, i, bio);
-            let promo = g_login[i] || g_ad[i] || g_promo[i] || (medium && !sentence && ph.promo.found(&tokens[i]));
+            let promo = g_login[i] || g_ad[i] || g_promo[i] || (medium && !sentence && ph.promo.found(tokens(i)));
             push(Kind::Promo, i, promo);
             let few_words_per_link = count[i] <= lim.nav_max_tokens_per_link * links[i].max(1) as f64;
             let tag_cloud = (g_tags[i] && (linky || short) && !sentence)
@@ -447,7 +456,7 @@ impl Kinds {
             push(Kind::TagCloud, i, tag_cloud);
             let footer = landmarks[i] & f.footer > 0
                 || g_footer[i]
-                || (medium && (ph.footer.found(&tokens[i]) || search(&rx.copyright, i)));
+                || (medium && (ph.footer.found(tokens(i)) || search(&rx.copyright, i)));
             push(Kind::Footer, i, footer);
         }
         for (name, kind) in &self.features {
@@ -463,7 +472,7 @@ impl Kinds {
         &self,
         batch: &Batch,
         markup: &MarkupInput,
-        tokens: &[Vec<String>],
+        tokens: &TokenLists,
         candidates: &[bool],
         scratch: &mut Scratch,
     ) -> Vec<bool> {
@@ -475,7 +484,7 @@ impl Kinds {
             let words = sets.entry(batch.page[i]).or_insert_with(|| {
                 self.tokenizer.tokens(&markup.titles[title[i] as usize], scratch).into_iter().collect()
             });
-            let line: HashSet<&String, FastHash> = tokens[i].iter().collect();
+            let line: HashSet<&str, FastHash> = tokens.list(i).iter().collect();
             if words.is_empty() || line.is_empty() {
                 continue;
             }
@@ -737,10 +746,11 @@ mod tests {
     #[test]
     fn phrases_match_whole_token_runs() {
         let phrases = Phrases::new(vec![vec!["read".into(), "more".into()], vec!["reply".into()], vec![]]);
-        let tokens = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
-        assert!(phrases.found(&tokens("please read more")));
-        assert!(phrases.found(&tokens("reply")));
-        assert!(!phrases.found(&tokens("read")));
-        assert!(!phrases.found(&tokens("more read")));
+        let found = |s: &str| phrases.found(TokenLists::of_words(&s.split(' ').collect::<Vec<_>>()).list(0));
+        assert!(found("please read more"));
+        assert!(found("reply"));
+        assert!(!found("read"));
+        assert!(!found("more read"));
+        assert!(!found("please read"));
     }
 }

@@ -106,9 +106,68 @@ pub struct Tokenizer {
     /// Code points NFKC leaves alone wherever they are: no decomposition, class 0, the second of no composition.
     inert: Vec<bool>,
     quotes: HashMap<u32, Vec<u32>, FastHash>,
+    /// The keys of `quotes`, for a lookup per code point without hashing.
+    quote_set: CodeSet,
     entities: HashMap<Vec<u32>, Vec<u32>>,
     invalid_charrefs: HashMap<u32, Vec<u32>, FastHash>,
     invalid_codepoints: HashSet<u32, FastHash>,
+}
+
+/// The token lists of many texts in one buffer (no allocation per token).
+#[derive(Default)]
+pub struct TokenLists {
+    text: String,
+    /// Each token's byte range in `text`.
+    bounds: Vec<(usize, usize)>,
+    /// Where each list's tokens end in `bounds`.
+    ends: Vec<usize>,
+}
+
+impl TokenLists {
+    /// One list of the given tokens (for tests).
+    #[cfg(test)]
+    pub fn of_words(words: &[&str]) -> Self {
+        let mut lists = TokenLists::default();
+        for word in words {
+            let start = lists.text.len();
+            lists.text.push_str(word);
+            lists.bounds.push((start, lists.text.len()));
+        }
+        lists.ends.push(lists.bounds.len());
+        lists
+    }
+
+    /// The `i`th list.
+    pub fn list(&self, i: usize) -> Tokens<'_> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Tokens { text: &self.text, bounds: &self.bounds[start..self.ends[i]] }
+    }
+}
+
+/// One text's tokens.
+#[derive(Clone, Copy)]
+pub struct Tokens<'a> {
+    text: &'a str,
+    bounds: &'a [(usize, usize)],
+}
+
+impl<'a> Tokens<'a> {
+    pub fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bounds.is_empty()
+    }
+
+    pub fn get(&self, k: usize) -> &'a str {
+        let (start, end) = self.bounds[k];
+        &self.text[start..end]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        (0..self.len()).map(|k| self.get(k))
+    }
 }
 
 /// A scratch buffer per step, kept between lines.
@@ -152,6 +211,7 @@ impl Tokenizer {
             compositions,
             inert,
             quotes: spec.quotes.iter().map(|(cp, to)| (*cp, code_points(to))).collect(),
+            quote_set: CodeSet::from_code_points(spec.quotes.iter().map(|(cp, _)| *cp), "quotes")?,
             entities: spec.entities.iter().map(|(name, value)| (code_points(name), code_points(value))).collect(),
             invalid_charrefs: spec.invalid_charrefs.iter().map(|(cp, to)| (*cp, code_points(to))).collect(),
             invalid_codepoints: spec.invalid_codepoints.iter().copied().collect(),
@@ -160,6 +220,13 @@ impl Tokenizer {
 
     /// `tokenize(text)` of a line's code points.
     pub fn tokens(&self, text: &[u32], scratch: &mut Scratch) -> Vec<String> {
+        let mut lists = TokenLists::default();
+        self.push_tokens(text, scratch, &mut lists);
+        lists.list(0).iter().map(str::to_string).collect()
+    }
+
+    /// `tokenize(text)` of a line's code points, as the next list of `lists`.
+    pub fn push_tokens(&self, text: &[u32], scratch: &mut Scratch, lists: &mut TokenLists) {
         let Scratch { unescaped, decomposed, composed, folded, skipped } = scratch;
         let mut text = text;
         if text.contains(&AMPERSAND) {
@@ -173,7 +240,7 @@ impl Tokenizer {
         }
         folded.clear();
         for &cp in text {
-            match self.quotes.get(&cp) {
+            match self.quote_set.contains(cp).then(|| self.quotes.get(&cp)).flatten() {
                 Some(plain) => {
                     for &q in plain {
                         self.casefold.push(q, folded);
@@ -183,25 +250,29 @@ impl Tokenizer {
             }
         }
         let folded = &*folded;
-        let mut tokens = Vec::new();
         let mut p = 0;
-        let text_of = |cps: &[u32]| cps.iter().map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')).collect::<String>();
+        let TokenLists { text: out, bounds, .. } = lists;
+        let mut push = |cps: &[u32]| {
+            let start = out.len();
+            out.extend(cps.iter().map(|&c| char::from_u32(c).unwrap_or('\u{fffd}')));
+            bounds.push((start, out.len()));
+        };
         while p < folded.len() {
             let cp = folded[p];
             if self.cjk.contains(cp) {
-                tokens.push(text_of(&folded[p..p + 1]));
+                push(&folded[p..p + 1]);
                 p += 1;
             } else if self.word.contains(cp) {
                 let start = p;
                 while p < folded.len() && self.word.contains(folded[p]) {
                     p += 1;
                 }
-                tokens.push(text_of(&folded[start..p]));
+                push(&folded[start..p]);
             } else {
                 p += 1;
             }
         }
-        tokens
+        lists.ends.push(lists.bounds.len());
     }
 
     /// `html.unescape`: each character reference its text, as the `html` module's regex finds them.

@@ -158,6 +158,18 @@ impl CodeSet {
         Ok(CodeSet(bits))
     }
 
+    pub fn from_code_points(cps: impl Iterator<Item = u32>, what: &str) -> Result<Self, TableError> {
+        let mut bits = vec![0u64; MAX_CODEPOINT / 64];
+        for cp in cps {
+            let cp = cp as usize;
+            if cp >= MAX_CODEPOINT {
+                return Err(TableError(format!("{what}: code point {cp} out of range")));
+            }
+            bits[cp / 64] |= 1 << (cp % 64);
+        }
+        Ok(CodeSet(bits))
+    }
+
     #[inline]
     pub fn contains(&self, cp: u32) -> bool {
         let cp = cp as usize;
