@@ -26,6 +26,10 @@ use html5ever::{ns, Attribute, LocalName, QualName};
 
 const REPLACEMENT: &str = "\u{fffd}";
 
+/// Named references looked up before the entity table (see `char_ref_within`).
+const COMMON_REFERENCES: [(&str, &str); 5] =
+    [("amp;", "&"), ("quot;", "\""), ("lt;", "<"), ("gt;", ">"), ("nbsp;", "\u{a0}")];
+
 /// Where the tokenizer is (the spec's states; those that only differ in what they keep of a comment are one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -68,6 +72,7 @@ pub fn tokenize<S: TokenSink>(html: &str, sink: &S) {
     };
     let mut t = Tokenizer {
         sink,
+        html,
         src: html.as_bytes(),
         buf: StrTendril::from_slice(html),
         pos: 0,
@@ -82,6 +87,8 @@ pub fn tokenize<S: TokenSink>(html: &str, sink: &S) {
 
 struct Tokenizer<'a, S: TokenSink> {
     sink: &'a S,
+    html: &'a str,
+    /// `html`'s bytes.
     src: &'a [u8],
     buf: StrTendril,
     pos: usize,
@@ -92,7 +99,7 @@ struct Tokenizer<'a, S: TokenSink> {
     escape_dashes: usize,
 }
 
-impl<S: TokenSink> Tokenizer<'_, S> {
+impl<'a, S: TokenSink> Tokenizer<'a, S> {
     fn emit(&mut self, token: Token) {
         match self.sink.process_token(token, 1) {
             TokenSinkResult::RawData(RawKind::Rcdata) => self.state = State::Rcdata,
@@ -117,6 +124,11 @@ impl<S: TokenSink> Tokenizer<'_, S> {
         if !s.is_empty() {
             self.emit(Token::CharacterTokens(StrTendril::from_slice(s)));
         }
+    }
+
+    /// The page's text `start..end` (both at ASCII bytes, so at character boundaries).
+    fn slice(&self, start: usize, end: usize) -> &'a str {
+        &self.html[start..end]
     }
 
     fn peek(&self, at: usize) -> Option<u8> {
@@ -366,9 +378,9 @@ impl<S: TokenSink> Tokenizer<'_, S> {
         while i < self.src.len() && !matches!(self.src[i], b'\t' | b'\n' | b'\x0c' | b' ' | b'/' | b'>' | 0) {
             i += 1;
         }
-        let raw = &self.src[start..i];
+        let raw = self.slice(start, i);
         let mut name = String::with_capacity(raw.len());
-        name.push_str(std::str::from_utf8(raw).expect("cut at ASCII bytes"));
+        name.push_str(raw);
         name.make_ascii_lowercase();
         self.pos = i;
         // NULs in the name: U+FFFD, and the name goes on.
@@ -381,7 +393,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
             {
                 self.pos += 1;
             }
-            let more = std::str::from_utf8(&self.src[start..self.pos]).expect("cut at ASCII bytes");
+            let more = self.slice(start, self.pos);
             name.push_str(&more.to_ascii_lowercase());
         }
         let tag = TagBuilder { kind, name, self_closing: false, attrs: Vec::new(), duplicate: false, names: None };
@@ -443,7 +455,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                             // A leading `=`.
                             i += 1;
                         }
-                        let run = std::str::from_utf8(&self.src[run_start..i]).expect("cut at ASCII bytes");
+                        let run = self.slice(run_start, i);
                         name.push_str(run);
                     }
                 }
@@ -563,7 +575,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                     while i < end && !matches!(self.src[i], b'&' | 0) {
                         i += 1;
                     }
-                    out.push_str(std::str::from_utf8(&self.src[run_start..i]).expect("cut at ASCII bytes"));
+                    out.push_str(self.slice(run_start, i));
                 }
             }
         }
@@ -635,6 +647,14 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                 c.to_string()
             }
             Some(b) if b.is_ascii_alphanumeric() => {
+                // The references most pages use (URLs' `&amp;` above all): a name ending in `;` is the longest
+                // match (no entity's name goes on after a `;`).
+                for (name, text) in COMMON_REFERENCES {
+                    if self.src[self.pos..end].starts_with(name.as_bytes()) {
+                        self.pos += name.len();
+                        return (*text).into();
+                    }
+                }
                 let start = self.pos;
                 let mut i = start;
                 let mut best: Option<(usize, (u32, u32))> = None;
@@ -642,7 +662,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                     if !b.is_ascii() {
                         break;
                     }
-                    let key = std::str::from_utf8(&self.src[start..=i]).expect("ASCII");
+                    let key = self.slice(start, i + 1);
                     match NAMED_ENTITIES.get(key) {
                         Some(&m) => {
                             if m.0 != 0 {
@@ -812,7 +832,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
             while self.peek(self.pos).is_some_and(|b| !is_ws(b) && b != b'>' && b != 0) {
                 self.pos += 1;
             }
-            name.push_str(std::str::from_utf8(&self.src[run_start..self.pos]).expect("cut at ASCII bytes"));
+            name.push_str(self.slice(run_start, self.pos));
         }
         name.make_ascii_lowercase();
         d.name = Some(StrTendril::from(name));
@@ -927,7 +947,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                     while self.peek(self.pos).is_some_and(|b| b != quote && b != b'>' && b != 0) {
                         self.pos += 1;
                     }
-                    id.push_str(std::str::from_utf8(&self.src[run_start..self.pos]).expect("cut at ASCII bytes"));
+                    id.push_str(self.slice(run_start, self.pos));
                 }
             }
         }
@@ -1017,6 +1037,18 @@ mod tests {
         let dom = parse(&html);
         let p = &dom.nodes[dom.first_element_named("p").unwrap()];
         assert_eq!((p.attr(&"a5".into()), p.attr(&"a30".into())), (Some("v5"), Some("v30")));
+    }
+
+    #[test]
+    fn common_references_are_the_tables_and_no_name_goes_on_after_a_semicolon() {
+        use super::{COMMON_REFERENCES, NAMED_ENTITIES};
+        for key in NAMED_ENTITIES.keys() {
+            assert!(!key.trim_end_matches(';').contains(';'), "{key}");
+        }
+        for (name, text) in COMMON_REFERENCES {
+            let &(c, second) = NAMED_ENTITIES.get(name).expect("an entity");
+            assert_eq!((char::from_u32(c).unwrap().to_string(), second), (text.to_string(), 0), "{name}");
+        }
     }
 
     /// Pieces of generated pages. No `<pre>` or `<textarea>`: after them html5ever's tokenizer errors keep a
