@@ -23,6 +23,7 @@ use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{Doctype, EndTag, StartTag, Tag, TagKind, Token, TokenSink, TokenSinkResult};
 use html5ever::{ns, Attribute, LocalName, QualName};
+use memchr::{memchr, memchr3};
 
 const REPLACEMENT: &str = "\u{fffd}";
 
@@ -158,7 +159,8 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
     fn data(&mut self) {
         let start = self.pos;
         let mut i = start;
-        while i < self.src.len() {
+        while let Some(k) = memchr3(b'<', b'&', 0, &self.src[i..]) {
+            i += k;
             match self.src[i] {
                 b'<' => {
                     self.text(start, i);
@@ -173,40 +175,41 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                     self.text_str(&decoded);
                     return;
                 }
-                0 => {
+                _ => {
                     self.text(start, i);
                     self.emit(Token::NullCharacterToken);
                     self.pos = i + 1;
                     return;
                 }
-                _ => i += 1,
             }
         }
-        self.text(start, i);
-        self.pos = i;
+        self.text(start, self.src.len());
+        self.pos = self.src.len();
     }
 
     fn plaintext(&mut self) {
         let start = self.pos;
-        let mut i = start;
-        while i < self.src.len() {
-            if self.src[i] == 0 {
-                self.text(start, i);
+        match memchr(0, &self.src[start..]) {
+            Some(k) => {
+                self.text(start, start + k);
                 self.text_str(REPLACEMENT);
-                self.pos = i + 1;
-                return;
+                self.pos = start + k + 1;
             }
-            i += 1;
+            None => {
+                self.text(start, self.src.len());
+                self.pos = self.src.len();
+            }
         }
-        self.text(start, i);
-        self.pos = i;
     }
 
     /// RCDATA (`refs`: character references), RAWTEXT, or script data (`script`).
     fn raw(&mut self, refs: bool, script: bool) {
         let start = self.pos;
         let mut i = start;
-        while i < self.src.len() {
+        // `&` only matters with references: searching for `<` again is a harmless stand-in without them.
+        let amp = if refs { b'&' } else { b'<' };
+        while let Some(k) = memchr3(b'<', amp, 0, &self.src[i..]) {
+            i += k;
             match self.src[i] {
                 b'<' => {
                     if let Some(after) = self.appropriate_end_tag(i) {
@@ -235,17 +238,16 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                     self.text_str(&decoded);
                     return;
                 }
-                0 => {
+                _ => {
                     self.text(start, i);
                     self.text_str(REPLACEMENT);
                     self.pos = i + 1;
                     return;
                 }
-                _ => i += 1,
             }
         }
-        self.text(start, i);
-        self.pos = i;
+        self.text(start, self.src.len());
+        self.pos = self.src.len();
     }
 
     /// At `<` (index `lt`) in RCDATA, RAWTEXT or script data: the index after the end tag's name when `</name`
@@ -742,26 +744,26 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
         }
         // The comment state and those after it: `--` then `>` or `!>` ends it (`--` may be followed by more
         // dashes); the less-than sign states only flag errors and send `<!--` into the same end states.
-        let mut dashes = 0usize;
-        while i < s.len() {
-            match s[i] {
-                b'-' => {
-                    dashes += 1;
-                    i += 1;
-                }
-                b'>' if dashes >= 2 => {
-                    self.pos = i + 1;
-                    self.emit(Token::CommentToken(StrTendril::new()));
-                    return;
-                }
-                b'!' if dashes >= 2 && s.get(i + 1) == Some(&b'>') => {
-                    self.pos = i + 2;
-                    self.emit(Token::CommentToken(StrTendril::new()));
-                    return;
-                }
-                _ => {
-                    dashes = 0;
-                    i += 1;
+        while let Some(k) = memchr(b'-', &s[i..]) {
+            // A run of dashes, then what follows it.
+            let run_start = i + k;
+            i = run_start;
+            while s.get(i) == Some(&b'-') {
+                i += 1;
+            }
+            if i - run_start >= 2 {
+                match (s.get(i), s.get(i + 1)) {
+                    (Some(b'>'), _) => {
+                        self.pos = i + 1;
+                        self.emit(Token::CommentToken(StrTendril::new()));
+                        return;
+                    }
+                    (Some(b'!'), Some(b'>')) => {
+                        self.pos = i + 2;
+                        self.emit(Token::CommentToken(StrTendril::new()));
+                        return;
+                    }
+                    _ => {}
                 }
             }
         }
