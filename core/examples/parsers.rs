@@ -72,7 +72,7 @@ fn main() {
         tok.end();
         tok.sink.0.get()
     });
-    time("html5ever + chromecut segmentation (all)", &pages, repeats, |p| {
+    time("our tokenizer + tree builder + segmentation", &pages, repeats, |p| {
         segment_text_html(p, &Options::default(), &Deadline::NEVER).map_or(0, |s| s.lines.len())
     });
     time("tl (not WHATWG: no tree construction rules)", &pages, repeats, |p| {
