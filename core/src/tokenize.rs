@@ -158,33 +158,22 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
 
     fn data(&mut self) {
         let start = self.pos;
-        let mut i = start;
-        while let Some(k) = memchr3(b'<', b'&', 0, &self.src[i..]) {
-            i += k;
-            match self.src[i] {
-                b'<' => {
-                    self.text(start, i);
-                    self.pos = i + 1;
-                    self.tag_open();
-                    return;
-                }
-                b'&' => {
-                    self.text(start, i);
-                    self.pos = i + 1;
-                    let decoded = self.char_ref(false);
-                    self.text_str(&decoded);
-                    return;
-                }
-                _ => {
-                    self.text(start, i);
-                    self.emit(Token::NullCharacterToken);
-                    self.pos = i + 1;
-                    return;
-                }
+        let Some(k) = memchr3(b'<', b'&', 0, &self.src[start..]) else {
+            self.text(start, self.src.len());
+            self.pos = self.src.len();
+            return;
+        };
+        let i = start + k;
+        self.text(start, i);
+        self.pos = i + 1;
+        match self.src[i] {
+            b'<' => self.tag_open(),
+            b'&' => {
+                let decoded = self.char_ref(false);
+                self.text_str(&decoded);
             }
+            _ => self.emit(Token::NullCharacterToken),
         }
-        self.text(start, self.src.len());
-        self.pos = self.src.len();
     }
 
     fn plaintext(&mut self) {
