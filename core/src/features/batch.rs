@@ -4,6 +4,32 @@
 
 use super::tables::{Tables, SENT_END, SPACE, UPPER};
 
+/// Each flag byte with its bits spread one a byte (bit `k` to byte `k`), for counting eight flags at once.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut f = 0;
+    while f < 256 {
+        let mut bit = 0;
+        while bit < 8 {
+            table[f] |= (((f >> bit) & 1) as u64) << (8 * bit);
+            bit += 1;
+        }
+        f += 1;
+    }
+    table
+};
+
+/// Characters a byte-wide counter of [`SPREAD`]s holds.
+const PACKED_MAX: usize = 255;
+
+/// Add the eight byte-wide counters of `packed` to `tally`, and empty them.
+fn unpack(packed: &mut u64, tally: &mut [u32; 8]) {
+    for (bit, t) in tally.iter_mut().enumerate() {
+        *t += ((*packed >> (8 * bit)) & 0xff) as u32;
+    }
+    *packed = 0;
+}
+
 pub struct Batch<'a> {
     /// Every line's code points, one `\n` between lines (Python's `"\n".join(texts)`).
     pub cps: &'a [u32],
@@ -73,14 +99,21 @@ impl<'a> Batch<'a> {
         for (&start, &len) in char_start.iter().zip(lengths) {
             let line = &flags[start..start + len];
             let mut tally = [0u32; 8];
+            // Eight byte-wide counters in a word: each character adds its flags spread one bit a byte, and the
+            // counters are emptied into `tally` before any can pass 255.
+            let mut packed = 0u64;
+            for (k, &f) in line.iter().enumerate() {
+                packed += SPREAD[usize::from(f)];
+                if k % PACKED_MAX == PACKED_MAX - 1 {
+                    unpack(&mut packed, &mut tally);
+                }
+            }
+            unpack(&mut packed, &mut tally);
             let (mut words, mut capitalised, mut breaks) = (0u32, 0u32, 0u32);
             // Before a line is its separator (or the text's start), after it its separator (or the text's end):
             // whitespace either way.
             let mut previous_space = true;
             for (k, &f) in line.iter().enumerate() {
-                for (bit, t) in tally.iter_mut().enumerate() {
-                    *t += u32::from((f >> bit) & 1);
-                }
                 let space = f & SPACE != 0;
                 if !space && previous_space {
                     words += 1;
@@ -340,6 +373,21 @@ mod tests {
         assert_eq!(b.page_median(&[1.0, 4.0, 2.0, 5.0]), vec![2.0, 2.0, 2.0, 5.0]);
         assert_eq!(b.page_rank(&[1.0, 1.0, 0.0, 5.0]), vec![2.0, 3.0, 1.0, 1.0]);
         assert!(Batch::new(&text, &[2, 4], &[2], &t).is_err());
+    }
+
+    #[test]
+    fn flag_counts_of_long_lines_are_each_characters_flags_added() {
+        let t = ascii_tables();
+        for len in [254, 255, 256, 511, 1000] {
+            let line: String = (0..len).map(|i| ['A', 'b', ' ', '.', '7'][i % 5]).collect();
+            let text: Vec<u32> = format!("{line}\nx").chars().map(u32::from).collect();
+            let b = Batch::new(&text, &[len, 1], &[2], &t).unwrap();
+            for bit in 0..8 {
+                let flag = 1u8 << bit;
+                let expected = text[..len].iter().filter(|&&cp| t.flags(cp) & flag != 0).count() as f64;
+                assert_eq!(b.count(flag)[0], expected, "{len} {bit}");
+            }
+        }
     }
 
     #[test]
