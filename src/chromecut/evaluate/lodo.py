@@ -182,6 +182,9 @@ def leave_one_dataset_out(
     if held_out_max_pages is not None:
         report["held_out_max_pages"] = held_out_max_pages
     if text_mode:
+        # Which dumps the fold's text models learnt from: chromecut's own lines only, or every renderer's but the
+        # held-out ones.
+        report["learn_from_renderings"] = settings.features.learn_from_renderings
         report["held_out_renderers"] = list(settings.features.held_out_renderers)
     return report
 

@@ -159,6 +159,23 @@ def render_contributions(report: Mapping[str, Any]) -> str:
     return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 
+def renderer_names(report: Mapping[str, Any]) -> list[str]:
+    """The renderers whose dumps a text-mode report scored, in order of first appearance."""
+    names: dict[str, None] = {}
+    for record in report["datasets"].values():
+        names.update(dict.fromkeys(record.get(RENDERERS) or {}))
+    return list(names)
+
+
+def text_dumps(report: Mapping[str, Any]) -> str:
+    """What a text-mode report's pages are, in words: every renderer's dumps of the held-out pages, or (an older
+    report) the pages' own lines."""
+    renderers = renderer_names(report)
+    if not renderers:
+        return "the same pages' lines, no markup"
+    return f"the same pages rendered to whole-page text by {len(renderers)} renderers, every dump scored"
+
+
 def render_lodo_text(report: Mapping[str, Any]) -> str:
     """Line F1 of chromecut's text model and jusText on every held-out dataset, and chromecut's page F1 beside
     the HTML-mode model of the same fold on the same pages (when the report has it)."""
@@ -180,21 +197,23 @@ def render_lodo_text(report: Mapping[str, Any]) -> str:
                  *bold_best([line_means[t] for t in [CHROMECUT, *peers]]),
                  fmt_float(lodo_means(report)[CHROMECUT]), *html_mean])
     caption = ("Line F1 of the content class on the labelled lines (best in bold), and chromecut's page F1 on the "
-               f"same pages; each fold trains on at most {fmt_int(report.get('fold_max_pages'))} pages per "
-               "dataset.\n\n")
+               f"same pages ({text_dumps(report)}; pages counts the dumps); each fold trains on at most "
+               f"{fmt_int(report.get('fold_max_pages'))} pages per dataset.\n\n")
     return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 
 def render_lodo_renderers(report: Mapping[str, Any]) -> str:
     """Per renderer, over the held-out datasets: text mode's page F1 beside HTML mode's on the same pages, and
-    line F1 beside jusText's on the same lines; held-out renderers (never learnt from) marked."""
+    line F1 beside jusText's on the same lines; held-out renderers (never learnt from) marked when the text models
+    learnt from the others' dumps (reports without ``learn_from_renderings`` say nothing of it)."""
     per_renderer: dict[str, list[Mapping[str, Any]]] = {}
     for record in report["datasets"].values():
         for renderer, figures in (record.get(RENDERERS) or {}).items():
             per_renderer.setdefault(renderer, []).append(figures)
     if not per_renderer:
         return NOT_MEASURED.format(command="chromecut evaluate --mode text --out reports/lodo-text.json")
-    held_out = set(report.get("held_out_renderers", ()))
+    learnt = report.get("learn_from_renderings")
+    held_out = set(report.get("held_out_renderers", ())) if learnt else set()
     rows = []
     for renderer, records in sorted(per_renderer.items()):
         text_f1 = mean(_score(r, "page_f1") for r in records)
@@ -206,9 +225,12 @@ def render_lodo_renderers(report: Mapping[str, Any]) -> str:
                                  mean(_score(r, "justext_line_f1") for r in records)])])
     header = ["renderer", "held-out datasets", "text page F1", "HTML mode page F1", "text − HTML", "chromecut line F1",
               "jusText line F1"]
+    learnt_from = {True: " The text models learnt from every renderer's dumps but a held-out renderer's.",
+                   False: " The text models learnt from chromecut's own lines only.",
+                   None: ""}[learnt]
     caption = ("Means over the held-out datasets of each renderer's whole-page dumps: text mode's page F1 beside an "
                "HTML-mode model of the same fold on the same pages, and line F1 beside jusText's on the same lines "
-               "(best in bold). A held-out renderer's dumps were never learnt from.\n\n")
+               f"(best in bold).{learnt_from}\n\n")
     return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 
@@ -470,7 +492,7 @@ def render_summary(lodo_html: Mapping[str, Any], lodo_text: Mapping[str, Any], s
                                                                                                    strict=True)]
     held_out = len(lodo_html["datasets"])
     caption = (f"Page F1: mean over {held_out} held-out datasets, each scored by a model trained on the others "
-               f"(text dumps: the same pages' lines, no markup). Speed: {sample_caption(speed)}, one page at a "
+               f"(text dumps: {text_dumps(lodo_text)}). Speed: {sample_caption(speed)}, one page at a "
                f"time; in brackets, `clean_many` with `--predictor compiled`.\n\n")
     header = ["tool", f"page F1 (mean of {held_out})", "pages/s"]
     return caption + markdown_table(header, rows, [False, True, True])

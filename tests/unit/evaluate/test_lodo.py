@@ -57,7 +57,8 @@ def _text_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, A
     _prepared(tmp_path)
     monkeypatch.setattr(lodo, "_fold_model", lambda *args: _KeepProse())
     settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)),
-                             features=FeatureSettings(mode="text", held_out_renderers=("inscriptis",)))
+                             features=FeatureSettings(mode="text", learn_from_renderings=True,
+                                                      held_out_renderers=("inscriptis",)))
     return lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)
 
 
@@ -81,6 +82,13 @@ def test_the_renderer_table_sets_text_mode_beside_html_mode_and_marks_held_out_r
     report = _text_report(tmp_path, monkeypatch)
     table = markdown.render_lodo_renderers(report)
     assert "| inscriptis (held out) | 1 | 1.000 |" in table and "| html-text | 1 | 1.000 |" in table
+    assert "learnt from every renderer's dumps but a held-out renderer's" in table
+    # Learnt from chromecut's own lines only, no renderer is held out of anything; an older report says nothing.
+    for learnt, said in [(False, "learnt from chromecut's own lines only"), (None, "")]:
+        other = {**report, "learn_from_renderings": learnt} if learnt is not None else \
+            {k: v for k, v in report.items() if k != "learn_from_renderings"}
+        table = markdown.render_lodo_renderers(other)
+        assert "| inscriptis | 1 | 1.000 |" in table and "(held out)" not in table and said in table
     assert "HTML mode page F1" in markdown.render_lodo_text(report)
     assert markdown.lodo_peers(report) == ["justext"]
 

@@ -89,6 +89,15 @@ def test_summary_has_one_row_per_tool_with_mean_f1_and_speed_from_the_reports() 
     assert "mean over 2 held-out datasets" in table
 
 
+def test_text_captions_say_which_dumps_were_scored() -> None:
+    assert "the same pages' lines, no markup" in markdown.render_summary(LODO_HTML, LODO_TEXT, SPEED)
+    figures = {"pages": 1, "page_f1": 0.5, "line_f1": 0.5}
+    rendered = {**LODO_TEXT, "datasets": {name: {**record, "renderers": {"chromecut": figures, "html2text": figures}}
+                                          for name, record in LODO_TEXT["datasets"].items()}}
+    for table in (markdown.render_summary(LODO_HTML, rendered, SPEED), markdown.render_lodo_text(rendered)):
+        assert "rendered to whole-page text by 2 renderers, every dump scored" in table
+
+
 def test_speed_table_names_how_each_contender_runs_and_its_failures() -> None:
     rows = _rows(markdown.render_bench_speed(SPEED))
     assert rows[1][0] == "chromecut html, `clean_many`, `--predictor compiled`"
