@@ -828,17 +828,8 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
         name.make_ascii_lowercase();
         d.name = Some(StrTendril::from(name));
         // After DOCTYPE name.
-        skip_ws(self);
-        match self.peek(self.pos) {
-            None => {
-                d.force_quirks = true;
-                return;
-            }
-            Some(b'>') => {
-                self.pos += 1;
-                return;
-            }
-            Some(_) => {}
+        if self.doctype_ends(d) {
+            return;
         }
         let public = if self.starts_with_ci(self.pos, b"public") {
             true
@@ -857,26 +848,16 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
         }
         if public {
             // After DOCTYPE public identifier / between public and system identifiers.
-            skip_ws(self);
-            match self.peek(self.pos) {
-                None => {
-                    d.force_quirks = true;
-                    return;
-                }
-                Some(b'>') => {
-                    self.pos += 1;
-                    return;
-                }
-                Some(b'"' | b'\'') => {
-                    if !self.doctype_identifier(d, false) {
-                        return;
-                    }
-                }
-                Some(_) => {
-                    d.force_quirks = true;
-                    self.bogus_doctype();
-                    return;
-                }
+            if self.doctype_ends(d) {
+                return;
+            }
+            if !matches!(self.peek(self.pos), Some(b'"' | b'\'')) {
+                d.force_quirks = true;
+                self.bogus_doctype();
+                return;
+            }
+            if !self.doctype_identifier(d, false) {
+                return;
             }
         }
         // After DOCTYPE system identifier.
@@ -886,6 +867,25 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
             Some(b'>') => self.pos += 1,
             // Not force-quirks here.
             Some(_) => self.bogus_doctype(),
+        }
+    }
+
+    /// After whitespace: whether the DOCTYPE ends here, at the end of the input (forcing quirks) or at a `>`
+    /// (consumed).
+    fn doctype_ends(&mut self, d: &mut Doctype) -> bool {
+        while self.peek(self.pos).is_some_and(is_ws) {
+            self.pos += 1;
+        }
+        match self.peek(self.pos) {
+            None => {
+                d.force_quirks = true;
+                true
+            }
+            Some(b'>') => {
+                self.pos += 1;
+                true
+            }
+            Some(_) => false,
         }
     }
 
