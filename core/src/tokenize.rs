@@ -2,13 +2,13 @@
 //!
 //! html5ever's own tokenizer reads a page a character at a time through a buffer queue, splits text at every
 //! newline (to count lines) and copies each tag and attribute name a character at a time; on the datasets' pages
-//! it was about 70 % of parsing (`cargo run --release --example parsers`). This one scans for the next byte that
+//! it was two thirds of parsing (`cargo run --release --example parsers`). This one scans for the next byte that
 //! matters (all of them ASCII), hands text to the tree builder as slices of the page's buffer (no copy), and skips
 //! comment text, which nothing reads. It emits the tokens html5ever's tokenizer emits, up to how text is cut into
 //! tokens (the tree builder joins adjacent text) and comment contents, and follows the tree builder's switches
-//! (RCDATA, RAWTEXT, script data, PLAINTEXT; CDATA sections in foreign content), so the tree is the same:
-//! `dom::tests` and `tests/unit/segment` hold it to html5ever's own tokenizer on hand-written and generated
-//! pages, and `benchmarks/segment_parity.py` to lexbor's lines on the datasets' pages.
+//! (RCDATA, RAWTEXT, script data, PLAINTEXT; CDATA sections in foreign content), so the tree is the same: the
+//! tests below hold it to html5ever's own tokenizer on hand-written and generated pages, `examples/parsers.rs` on
+//! dataset pages, and `benchmarks/segment_parity.py` the segmentation to lexbor's lines on the datasets' pages.
 //!
 //! Carriage returns are normalised first (CR LF and lone CR become LF), as the input stream preprocessing does;
 //! a byte order mark is dropped at the start of the page only (html5ever's tokenizer also drops one right after a
