@@ -201,11 +201,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
             i += k;
             match self.src[i] {
                 b'<' => {
-                    if let Some(after) = self.appropriate_end_tag(i) {
-                        self.text(start, i);
-                        self.pos = after;
-                        self.state = State::Data;
-                        self.end_tag_after_name();
+                    if self.ends_raw_text(start, i) {
                         return;
                     }
                     if script && self.src[i + 1..].starts_with(b"!--") {
@@ -237,6 +233,19 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
         }
         self.text(start, self.src.len());
         self.pos = self.src.len();
+    }
+
+    /// At `<` (index `lt`) of raw text begun at `start`: when an appropriate end tag starts there, the text before
+    /// it, then the end tag (back in the data state); whether it did.
+    fn ends_raw_text(&mut self, start: usize, lt: usize) -> bool {
+        let Some(after) = self.appropriate_end_tag(lt) else {
+            return false;
+        };
+        self.text(start, lt);
+        self.pos = after;
+        self.state = State::Data;
+        self.end_tag_after_name();
+        true
     }
 
     /// At `<` (index `lt`) in RCDATA, RAWTEXT or script data: the index after the end tag's name when `</name`
@@ -289,14 +298,8 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                     return;
                 }
                 b'<' => {
-                    if !double {
-                        if let Some(after) = self.appropriate_end_tag(i) {
-                            self.text(start, i);
-                            self.pos = after;
-                            self.state = State::Data;
-                            self.end_tag_after_name();
-                            return;
-                        }
+                    if !double && self.ends_raw_text(start, i) {
+                        return;
                     }
                     // `<script` (escaped) or `</script` (double escaped), followed by whitespace, `/` or `>`,
                     // switches between the two.
