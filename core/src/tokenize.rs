@@ -132,6 +132,20 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
         &self.html[start..end]
     }
 
+    /// The text from `self.pos` up to the first byte that `ends` (or the input's end), moving past it.
+    fn run_until(&mut self, ends: impl Fn(u8) -> bool) -> &'a str {
+        let start = self.pos;
+        while self.peek(self.pos).is_some_and(|b| !ends(b)) {
+            self.pos += 1;
+        }
+        self.slice(start, self.pos)
+    }
+
+    /// Past the next `>`, or to the input's end (the bogus comment and bogus DOCTYPE states).
+    fn skip_past_gt(&mut self) {
+        self.pos = memchr(b'>', &self.src[self.pos..]).map_or(self.src.len(), |k| self.pos + k + 1);
+    }
+
     fn peek(&self, at: usize) -> Option<u8> {
         self.src.get(at).copied()
     }
@@ -367,28 +381,13 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
 
     /// A tag's name from `self.pos` (its first letter), then its attributes.
     fn tag(&mut self, kind: TagKind) {
-        let start = self.pos;
-        let mut i = start;
-        while i < self.src.len() && !matches!(self.src[i], b'\t' | b'\n' | b'\x0c' | b' ' | b'/' | b'>' | 0) {
-            i += 1;
-        }
-        let raw = self.slice(start, i);
-        let mut name = String::with_capacity(raw.len());
-        name.push_str(raw);
-        name.make_ascii_lowercase();
-        self.pos = i;
+        let ends = |b: u8| is_ws(b) || matches!(b, b'/' | b'>' | 0);
+        let mut name = self.run_until(ends).to_ascii_lowercase();
         // NULs in the name: U+FFFD, and the name goes on.
         while self.peek(self.pos) == Some(0) {
-            name.push_str(REPLACEMENT);
             self.pos += 1;
-            let start = self.pos;
-            while self.pos < self.src.len()
-                && !matches!(self.src[self.pos], b'\t' | b'\n' | b'\x0c' | b' ' | b'/' | b'>' | 0)
-            {
-                self.pos += 1;
-            }
-            let more = self.slice(start, self.pos);
-            name.push_str(&more.to_ascii_lowercase());
+            name.push_str(REPLACEMENT);
+            name.push_str(&self.run_until(ends).to_ascii_lowercase());
         }
         let tag = TagBuilder { kind, name, self_closing: false, attrs: Vec::new(), duplicate: false, names: None };
         self.attributes(tag);
@@ -712,10 +711,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
 
     /// Up to the next `>` (or the end): a comment whose text nothing reads.
     fn bogus_comment(&mut self) {
-        match self.src[self.pos..].iter().position(|&b| b == b'>') {
-            Some(k) => self.pos += k + 1,
-            None => self.pos = self.src.len(),
-        }
+        self.skip_past_gt();
         self.emit(Token::CommentToken(StrTendril::new()));
     }
 
@@ -822,11 +818,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                 self.pos += 1;
                 continue;
             }
-            let run_start = self.pos;
-            while self.peek(self.pos).is_some_and(|b| !is_ws(b) && b != b'>' && b != 0) {
-                self.pos += 1;
-            }
-            name.push_str(self.slice(run_start, self.pos));
+            name.push_str(self.run_until(|b| is_ws(b) || b == b'>' || b == 0));
         }
         name.make_ascii_lowercase();
         d.name = Some(StrTendril::from(name));
@@ -840,7 +832,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
             false
         } else {
             d.force_quirks = true;
-            self.bogus_doctype();
+            self.skip_past_gt(); // the bogus DOCTYPE state
             return;
         };
         self.pos += 6;
@@ -856,7 +848,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
             }
             if !matches!(self.peek(self.pos), Some(b'"' | b'\'')) {
                 d.force_quirks = true;
-                self.bogus_doctype();
+                self.skip_past_gt(); // the bogus DOCTYPE state
                 return;
             }
             if !self.doctype_identifier(d, false) {
@@ -869,7 +861,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
             None => d.force_quirks = true,
             Some(b'>') => self.pos += 1,
             // Not force-quirks here.
-            Some(_) => self.bogus_doctype(),
+            Some(_) => self.skip_past_gt(), // the bogus DOCTYPE state
         }
     }
 
@@ -908,7 +900,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
             }
             Some(_) => {
                 d.force_quirks = true;
-                self.bogus_doctype();
+                self.skip_past_gt(); // the bogus DOCTYPE state
                 return false;
             }
         };
@@ -936,13 +928,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                     id.push_str(REPLACEMENT);
                     self.pos += 1;
                 }
-                Some(_) => {
-                    let run_start = self.pos;
-                    while self.peek(self.pos).is_some_and(|b| b != quote && b != b'>' && b != 0) {
-                        self.pos += 1;
-                    }
-                    id.push_str(self.slice(run_start, self.pos));
-                }
+                Some(_) => id.push_str(self.run_until(|b| b == quote || b == b'>' || b == 0)),
             }
         }
     }
@@ -952,14 +938,6 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
             d.public_id = Some(StrTendril::from(id));
         } else {
             d.system_id = Some(StrTendril::from(id));
-        }
-    }
-
-    /// Bogus DOCTYPE: to the next `>`.
-    fn bogus_doctype(&mut self) {
-        match self.src[self.pos..].iter().position(|&b| b == b'>') {
-            Some(k) => self.pos += k + 1,
-            None => self.pos = self.src.len(),
         }
     }
 }
