@@ -665,13 +665,15 @@ struct Rows {
 
 impl Rows {
     fn new(pages: &[&PageLines], markup: bool) -> Self {
+        let lines: usize = pages.iter().map(|page| page.lines.len()).sum();
+        let bytes: usize = pages.iter().flat_map(|page| &page.lines).map(|line| line.text.len() + 1).sum();
         let mut rows = Rows {
-            cps: Vec::new(),
-            lengths: Vec::new(),
-            page_sizes: Vec::new(),
-            source: Vec::new(),
-            page: Vec::new(),
-            line: Vec::new(),
+            cps: Vec::with_capacity(bytes),
+            lengths: Vec::with_capacity(lines),
+            page_sizes: Vec::with_capacity(pages.len()),
+            source: Vec::with_capacity(lines),
+            page: Vec::with_capacity(lines),
+            line: Vec::with_capacity(lines),
             markup: None,
         };
         for (p, page) in pages.iter().enumerate() {

@@ -102,28 +102,26 @@ impl<'a> Batch<'a> {
             // Eight byte-wide counters in a word: each character adds its flags spread one bit a byte, and the
             // counters are emptied into `tally` before any can pass 255.
             let mut packed = 0u64;
+            let (mut words, mut capitalised, mut breaks) = (0u32, 0u32, 0u32);
+            // Before a line is its separator (or the text's start), after it its separator (or the text's end):
+            // whitespace either way. A sentence end followed by whitespace is a break.
+            let (mut previous_space, mut previous_end) = (true, false);
             for (k, &f) in line.iter().enumerate() {
                 packed += SPREAD[usize::from(f)];
                 if k % PACKED_MAX == PACKED_MAX - 1 {
                     unpack(&mut packed, &mut tally);
                 }
-            }
-            unpack(&mut packed, &mut tally);
-            let (mut words, mut capitalised, mut breaks) = (0u32, 0u32, 0u32);
-            // Before a line is its separator (or the text's start), after it its separator (or the text's end):
-            // whitespace either way.
-            let mut previous_space = true;
-            for (k, &f) in line.iter().enumerate() {
                 let space = f & SPACE != 0;
                 if !space && previous_space {
                     words += 1;
                     capitalised += u32::from(f & UPPER != 0);
                 }
-                if f & SENT_END != 0 && line.get(k + 1).map_or(true, |&g| g & SPACE != 0) {
-                    breaks += 1;
-                }
+                breaks += u32::from(previous_end && space);
                 previous_space = space;
+                previous_end = f & SENT_END != 0;
             }
+            unpack(&mut packed, &mut tally);
+            breaks += u32::from(previous_end);
             for (column, &t) in counts.iter_mut().zip(&tally) {
                 column.push(f64::from(t));
             }

@@ -420,7 +420,7 @@ impl TextFeaturizer {
         out.push("tokens", total);
         out.push("stopwords", stops);
         let digits = batch.count(DIGIT);
-        for (name, counts) in self.patterns.counts(batch, &self.tables, &scan, digits) {
+        for (name, counts) in self.patterns.counts(batch, &scan, digits) {
             out.push_owned(name, counts);
         }
         text::page_features(batch, &chars, &density, &mut out);

@@ -25,10 +25,24 @@ pub struct ScanText {
 impl ScanText {
     /// Every line of the batch.
     pub fn all(batch: &Batch, tables: &Tables) -> Self {
-        Self::of_rows(batch, tables, (0..batch.n).collect())
+        Self::written(batch, (0..batch.n).collect(), |row, text| {
+            let start = batch.char_start[row];
+            tables.extend_regex(&batch.cps[start..start + batch.length[row]], text);
+        })
     }
 
-    pub fn of_rows(batch: &Batch, tables: &Tables, rows: Vec<usize>) -> Self {
+    /// The scan text of some of the rows of `self`, which holds every line of `batch` ([`Self::all`]): each row's
+    /// stand-in copied, not written again.
+    pub fn subset(&self, batch: &Batch, rows: Vec<usize>) -> Self {
+        debug_assert_eq!(self.rows.len(), batch.n, "subset of a scan text of every line");
+        Self::written(batch, rows, |row, text| {
+            let end = self.offsets.get(row + 1).map_or(self.text.len(), |&next| next - 1);
+            text.extend_from_slice(&self.text[self.offsets[row]..end]);
+        })
+    }
+
+    /// The rows' stand-ins, each written by `write`, joined by `\n`, and each page's part.
+    fn written(batch: &Batch, rows: Vec<usize>, mut write: impl FnMut(usize, &mut Vec<u8>)) -> Self {
         let mut text = Vec::with_capacity(rows.iter().map(|&r| batch.length[r] + 1).sum());
         let mut offsets = Vec::with_capacity(rows.len());
         let mut segments = Vec::new();
@@ -42,10 +56,7 @@ impl ScanText {
                 text.push(b'\n');
             }
             offsets.push(text.len());
-            let start = batch.char_start[row];
-            for &cp in &batch.cps[start..start + batch.length[row]] {
-                tables.push_regex(cp, &mut text);
-            }
+            write(row, &mut text);
         }
         if !rows.is_empty() {
             segments.push((segment_start, text.len()));
@@ -129,16 +140,10 @@ impl Patterns {
     }
 
     /// `pat_<name>` counts, in order.
-    pub fn counts(
-        &self,
-        batch: &Batch,
-        tables: &Tables,
-        everything: &ScanText,
-        digits: &[f64],
-    ) -> Vec<(String, Vec<f64>)> {
+    pub fn counts(&self, batch: &Batch, everything: &ScanText, digits: &[f64]) -> Vec<(String, Vec<f64>)> {
         let digit_rows: Vec<usize> = (0..batch.n).filter(|&i| digits[i] > 0.0).collect();
         let needs_digit_scan = self.regexes.iter().any(|(_, _, d)| *d);
-        let digit_lines = if needs_digit_scan { Some(ScanText::of_rows(batch, tables, digit_rows)) } else { None };
+        let digit_lines = if needs_digit_scan { Some(everything.subset(batch, digit_rows)) } else { None };
         self.order
             .iter()
             .map(|name| {

@@ -30,6 +30,10 @@ impl Keys {
 
 /// UTF-8 of a code point, surrogates included (Python's `surrogatepass`).
 fn push_wtf8(cp: u32, out: &mut Vec<u8>) {
+    if cp < 0x80 {
+        out.push(cp as u8);
+        return;
+    }
     match char::from_u32(cp) {
         Some(c) => {
             let mut buf = [0u8; 4];
@@ -44,7 +48,7 @@ fn push_wtf8(cp: u32, out: &mut Vec<u8>) {
 /// `normalised_lines`: digits become `0`, then `lower()` of the line (the joined text's `\n` stops the final
 /// sigma's look, so a line alone gives the same), then `" ".join(line.split())`.
 pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
-    let mut keys = Keys { bytes: Vec::new(), bounds: Vec::with_capacity(batch.n) };
+    let mut keys = Keys { bytes: Vec::with_capacity(batch.cps.len()), bounds: Vec::with_capacity(batch.n) };
     let mut masked = Vec::new();
     let mut lowered = Vec::new();
     for line in 0..batch.n {

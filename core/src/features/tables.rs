@@ -135,12 +135,18 @@ impl StandIn {
         }
     }
 
-    /// The stand-in text of `cps`, in `out` (cleared first).
-    pub fn write(&self, cps: &[u32], out: &mut Vec<u8>) {
-        out.clear();
+    /// The bytes the regexes see for `cps`, appended to `out`.
+    pub fn extend(&self, cps: &[u32], out: &mut Vec<u8>) {
+        out.reserve(cps.len());
         for &cp in cps {
             self.push(cp, out);
         }
+    }
+
+    /// The stand-in text of `cps`, in `out` (cleared first).
+    pub fn write(&self, cps: &[u32], out: &mut Vec<u8>) {
+        out.clear();
+        self.extend(cps, out);
     }
 }
 
@@ -298,10 +304,10 @@ impl Tables {
         }
     }
 
-    /// The bytes the regexes see for `cp`, appended to `out`.
+    /// The bytes the regexes see for `cps`, appended to `out`.
     #[inline]
-    pub fn push_regex(&self, cp: u32, out: &mut Vec<u8>) {
-        self.regex.push(cp, out);
+    pub fn extend_regex(&self, cps: &[u32], out: &mut Vec<u8>) {
+        self.regex.extend(cps, out);
     }
 
     /// Another plan's stand-in text, on these tables' Python classes.
@@ -381,9 +387,7 @@ pub(crate) mod tests {
         t.push_lower(&text, 0, 3, (0, 3), &mut out);
         assert_eq!(out, "abc".chars().map(u32::from).collect::<Vec<_>>());
         let mut out = Vec::new();
-        for cp in [u32::from(b'a'), 0xE9, 0xE8, 0xD800, 0xA0] {
-            t.push_regex(cp, &mut out);
-        }
+        t.extend_regex(&[u32::from(b'a'), 0xE9, 0xE8, 0xD800, 0xA0], &mut out);
         // 'a' itself, the code of a named character, the other stand-in (these tables class no non-ASCII).
         assert_eq!(out, b"aqx\x01\x01\x01");
     }

@@ -47,11 +47,13 @@ fn word_char(flags: u8) -> bool {
 /// text around a token), else each token alone.
 pub fn word_tokens(batch: &Batch, tables: &Tables) -> Tokens {
     let whole = !batch.cps.iter().any(|&cp| cp >= 0x80 && tables.lower_changes_length(cp));
+    // The whitespace-separated words of the batch: about its number of tokens.
+    let words = batch.words().iter().sum::<f64>() as usize;
     let mut tokens = Tokens {
-        text: String::new(),
-        bounds: Vec::new(),
-        line: Vec::new(),
-        start: Vec::new(),
+        text: String::with_capacity(batch.cps.len()),
+        bounds: Vec::with_capacity(words),
+        line: Vec::with_capacity(words),
+        start: Vec::with_capacity(words),
         per_line: vec![0; batch.n],
     };
     let mut lowered = Vec::new();
