@@ -211,7 +211,10 @@ impl Iterator for Children<'_> {
 /// Parse a whole document (scripting disabled, as lexbor does): our tokenizer ([`crate::tokenize`]) in front of
 /// html5ever's tree builder.
 pub fn parse(html: &str) -> Dom {
-    let builder = TreeBuilder::new(Sink::new(), tree_builder_opts());
+    // About a node per `<` (an element per start tag, a text node between tags): the arena sized once instead of
+    // grown (and moved) a doubling at a time; a page of tags bounded, so a hostile one reserves no more.
+    let nodes = memchr::memchr_iter(b'<', html.as_bytes()).count().min(MAX_RESERVED_NODES);
+    let builder = TreeBuilder::new(Sink::with_capacity(nodes), tree_builder_opts());
     tokenize::tokenize(html, &builder);
     builder.sink.finish()
 }
@@ -225,6 +228,9 @@ pub fn parse_with_html5ever_tokenizer(html: &str) -> Dom {
 fn tree_builder_opts() -> TreeBuilderOpts {
     TreeBuilderOpts { scripting_enabled: false, ..Default::default() }
 }
+
+/// The most nodes [`parse`] reserves room for up front (more grow the arena as they come).
+const MAX_RESERVED_NODES: usize = 1 << 16;
 
 /// An element's name, owned (atoms are cheap to clone), so the sink lends no borrow of its arena.
 #[derive(Debug)]
@@ -249,7 +255,13 @@ struct Sink {
 
 impl Sink {
     fn new() -> Self {
-        Sink { nodes: RefCell::new(vec![Node::new(NodeData::Document)]), quirks: Cell::new(QuirksMode::NoQuirks) }
+        Self::with_capacity(1)
+    }
+
+    fn with_capacity(nodes: usize) -> Self {
+        let mut arena = Vec::with_capacity(nodes.max(1));
+        arena.push(Node::new(NodeData::Document));
+        Sink { nodes: RefCell::new(arena), quirks: Cell::new(QuirksMode::NoQuirks) }
     }
 
     fn new_node(&self, data: NodeData) -> NodeId {

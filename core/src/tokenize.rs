@@ -16,6 +16,7 @@
 //! also passes its tokenizer's parse errors to the tree builder as tokens, so an error right after `<pre>` or
 //! `<textarea>` keeps the newline the tree builder drops there; errors are not tokens here (nor in lexbor).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
@@ -23,7 +24,7 @@ use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{Doctype, EndTag, StartTag, Tag, TagKind, Token, TokenSink, TokenSinkResult};
 use html5ever::{ns, Attribute, LocalName, QualName};
-use memchr::{memchr, memchr3};
+use memchr::{memchr, memchr2, memchr3};
 
 const REPLACEMENT: &str = "\u{fffd}";
 
@@ -424,7 +425,8 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                 Some(_) => {}
             }
             // Attribute name: the first character may be `=`.
-            let mut name = String::new();
+            // Borrowed from the page while it is one run of lowercase name characters (nearly always).
+            let mut name: Cow<'a, str> = Cow::Borrowed("");
             let first = self.pos;
             let mut i = self.pos;
             loop {
@@ -433,7 +435,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                     Some(b) if is_ws(b) || b == b'/' || b == b'>' => break,
                     Some(b'=') if i > first => break,
                     Some(0) => {
-                        name.push_str(REPLACEMENT);
+                        name.to_mut().push_str(REPLACEMENT);
                         i += 1;
                     }
                     Some(_) => {
@@ -449,11 +451,17 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                             i += 1;
                         }
                         let run = self.slice(run_start, i);
-                        name.push_str(run);
+                        if name.is_empty() {
+                            name = Cow::Borrowed(run);
+                        } else {
+                            name.to_mut().push_str(run);
+                        }
                     }
                 }
             }
-            name.make_ascii_lowercase();
+            if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                name.to_mut().make_ascii_lowercase();
+            }
             self.pos = i;
             // After attribute name.
             while self.peek(self.pos).is_some_and(is_ws) {
@@ -487,7 +495,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
         }
     }
 
-    fn add_attr(&mut self, tag: &mut TagBuilder, name: String, value: StrTendril) {
+    fn add_attr(&mut self, tag: &mut TagBuilder, name: Cow<str>, value: StrTendril) {
         let local = LocalName::from(name);
         let duplicate = match &mut tag.names {
             Some(names) => !names.insert(local.clone()),
@@ -509,14 +517,13 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
     /// value (quoted) state's check; `None` at the end of the input.
     fn quoted_value(&mut self, quote: u8) -> Option<StrTendril> {
         let start = self.pos;
-        let mut i = start;
-        let mut plain = true;
-        while i < self.src.len() && self.src[i] != quote {
-            if matches!(self.src[i], b'&' | 0) {
-                plain = false;
-            }
-            i += 1;
-        }
+        let rest = &self.src[start..];
+        // The closing quote, and whether a character reference or a NUL comes before it (then decoded).
+        let (i, plain) = match memchr3(quote, b'&', 0, rest) {
+            Some(k) if rest[k] == quote => (start + k, true),
+            Some(k) => (memchr(quote, &rest[k..]).map_or(self.src.len(), |q| start + k + q), false),
+            None => (self.src.len(), true),
+        };
         if i >= self.src.len() {
             self.pos = i;
             return None;
@@ -565,9 +572,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                 }
                 _ => {
                     let run_start = i;
-                    while i < end && !matches!(self.src[i], b'&' | 0) {
-                        i += 1;
-                    }
+                    i = memchr2(b'&', 0, &self.src[i..end]).map_or(end, |k| i + k);
                     out.push_str(self.slice(run_start, i));
                 }
             }
