@@ -124,29 +124,49 @@ struct Limits {
     comment_max_gap: f64,
 }
 
-/// Phrases matched as runs of whole tokens (`kinds.Phrases`).
-struct Phrases(HashMap<String, Vec<Vec<String>>, FastHash>);
+/// Phrase lists (`kinds.Phrases`, one per name of [`PHRASES`]), matched as runs of whole tokens: each phrase
+/// under its first token with the lists it belongs to, so a line's tokens are looked up once for every list.
+struct Phrases(HashMap<String, Vec<(Vec<String>, u8)>, FastHash>);
+
+/// A list's bit in [`Phrases::found`]'s answer: its place in [`PHRASES`].
+const fn phrase_bit(list: usize) -> u8 {
+    1 << list
+}
+const COMMENT_PHRASE: u8 = phrase_bit(0);
+const COMMENT_ACTION_PHRASE: u8 = phrase_bit(1);
+const BIO_PHRASE: u8 = phrase_bit(2);
+const PROMO_PHRASE: u8 = phrase_bit(3);
+const FOOTER_PHRASE: u8 = phrase_bit(4);
+const PHOTO_CUE_PHRASE: u8 = phrase_bit(5);
 
 impl Phrases {
-    fn new(phrases: Vec<Vec<String>>) -> Self {
-        let mut by_first: HashMap<String, Vec<Vec<String>>, FastHash> = HashMap::default();
-        for mut phrase in phrases.into_iter().filter(|p| !p.is_empty()) {
-            let rest = phrase.split_off(1);
-            by_first.entry(phrase.pop().expect("one token")).or_default().push(rest);
+    /// `lists[k]`: the phrases of list `k` (its bit [`phrase_bit`]`(k)`).
+    fn new(lists: Vec<Vec<Vec<String>>>) -> Self {
+        let mut by_first: HashMap<String, Vec<(Vec<String>, u8)>, FastHash> = HashMap::default();
+        for (k, phrases) in lists.into_iter().enumerate() {
+            for mut phrase in phrases.into_iter().filter(|p| !p.is_empty()) {
+                let rest = phrase.split_off(1);
+                by_first.entry(phrase.pop().expect("one token")).or_default().push((rest, phrase_bit(k)));
+            }
         }
         Phrases(by_first)
     }
 
-    /// Whether one of the phrases occurs in `tokens`.
-    fn found(&self, tokens: Tokens) -> bool {
+    /// The bits of the lists one of whose phrases occurs in `tokens`.
+    fn found(&self, tokens: Tokens) -> u8 {
         let n = tokens.len();
-        (0..n).any(|i| {
-            self.0.get(tokens.get(i)).is_some_and(|rests| {
-                rests.iter().any(|rest| {
-                    rest.len() < n - i && rest.iter().enumerate().all(|(k, word)| word == tokens.get(i + 1 + k))
-                })
-            })
-        })
+        let mut found = 0;
+        for i in 0..n {
+            for (rest, bit) in self.0.get(tokens.get(i)).into_iter().flatten() {
+                if found & bit == 0
+                    && rest.len() < n - i
+                    && rest.iter().enumerate().all(|(k, word)| word == tokens.get(i + 1 + k))
+                {
+                    found |= bit;
+                }
+            }
+        }
+        found
     }
 }
 
@@ -160,15 +180,6 @@ struct Regexes {
     date: Regex,
     time: Regex,
     copyright: Regex,
-}
-
-struct PhraseLists {
-    comment: Phrases,
-    comment_action: Phrases,
-    bio: Phrases,
-    promo: Phrases,
-    footer: Phrases,
-    photo_cues: Phrases,
 }
 
 /// `Landmark` flags the rules read.
@@ -188,7 +199,7 @@ pub struct Kinds {
     nearest: Vec<bool>,
     stand_in: StandIn,
     regexes: Regexes,
-    phrases: PhraseLists,
+    phrases: Phrases,
     number_signs: HashSet<u32, FastHash>,
     cell_tags: Vec<String>,
     caption_tags: Vec<String>,
@@ -252,8 +263,6 @@ impl Kinds {
             .into_iter();
         let mut next = || regexes.next().expect("one per name");
         let phrases = take(spec.phrases.into_iter().collect(), &PHRASES, "kind_phrases")?;
-        let mut phrases = phrases.into_iter().map(Phrases::new);
-        let mut phrase = || phrases.next().expect("one per name");
         let flags = take(spec.landmarks, &LANDMARKS, "kind_landmarks")?;
         Ok(Kinds {
             features,
@@ -272,14 +281,7 @@ impl Kinds {
                 time: next(),
                 copyright: next(),
             },
-            phrases: PhraseLists {
-                comment: phrase(),
-                comment_action: phrase(),
-                bio: phrase(),
-                promo: phrase(),
-                footer: phrase(),
-                photo_cues: phrase(),
-            },
+            phrases: Phrases::new(phrases),
             number_signs: spec.number_signs.chars().map(u32::from).collect(),
             cell_tags: spec.cell_tags,
             caption_tags: spec.caption_tags,
@@ -362,6 +364,9 @@ impl Kinds {
             self.tokenizer.push_tokens(line(i), &mut scratch, &mut lists);
         }
         let tokens = |i: usize| lists.list(i);
+        // Each line's phrase lists (their bits), found once for all the rules below.
+        let phrases: Vec<u8> = (0..n).map(|i| self.phrases.found(tokens(i))).collect();
+        let phrase = |i: usize, bit: u8| phrases[i] & bit != 0;
         let count: Vec<f64> = (0..n).map(|i| tokens(i).len() as f64).collect();
         let spaces = batch.count(SPACE);
         let link_chars = MarkupInput::whole(markup.link_chars);
@@ -400,14 +405,13 @@ impl Kinds {
             regex.is_match(&text)
         };
         let rx = &self.regexes;
-        let ph = &self.phrases;
         let sentence: Vec<bool> = (0..n).map(|i| search(&rx.sentence_end, i)).collect();
 
         let candidates: Vec<bool> =
             (0..n).map(|i| count[i] >= lim.headline_min_tokens && medium[i] && density[i] < lim.link_dense).collect();
         let title_line = self.headline_by_title(batch, markup, &lists, &candidates, &mut scratch);
         let actions: Vec<bool> = (0..n)
-            .map(|i| count[i] <= lim.comment_action_max_tokens && links[i] > 0 && ph.comment_action.found(tokens(i)))
+            .map(|i| count[i] <= lim.comment_action_max_tokens && links[i] > 0 && phrase(i, COMMENT_ACTION_PHRASE))
             .collect();
         let threads = self.comment_threads(batch, &actions);
         let table_figures = self.numeric_tables(batch, markup);
@@ -419,10 +423,10 @@ impl Kinds {
             let has = |sign: u32| line(i).contains(&sign);
             let chrome = g_nav[i] || g_related[i] || g_sidebar[i] || g_footer[i] || site;
             push(Kind::Headline, i, (heading[i] == 1 && !site) || title_line[i]);
-            let comment_text = short && !sentence && ph.comment.found(tokens(i));
+            let comment_text = short && !sentence && phrase(i, COMMENT_PHRASE);
             push(Kind::Comment, i, g_comment[i] || comment_text || threads[i]);
             let tag = markup.tag_name(i);
-            let credit_cue = medium && (ph.photo_cues.found(tokens(i)) || has(self.credit_sign));
+            let credit_cue = medium && (phrase(i, PHOTO_CUE_PHRASE) || has(self.credit_sign));
             let caption = self.caption_tags.iter().any(|t| t == tag)
                 || landmarks[i] & f.figure > 0
                 || g_caption[i]
@@ -437,12 +441,12 @@ impl Kinds {
             push(Kind::Byline, i, byline);
             let bio = (g_author[i] && !short)
                 || g_bio[i]
-                || ph.bio.found(tokens(i))
+                || phrase(i, BIO_PHRASE)
                 || search(&rx.bio_sentence, i)
                 || (medium && has(self.email_sign) && search(&rx.email, i))
                 || (short && g_follow[i]);
             push(Kind::AuthorBioContact, i, bio);
-            let promo = g_login[i] || g_ad[i] || g_promo[i] || (medium && !sentence && ph.promo.found(tokens(i)));
+            let promo = g_login[i] || g_ad[i] || g_promo[i] || (medium && !sentence && phrase(i, PROMO_PHRASE));
             push(Kind::Promo, i, promo);
             let few_words_per_link = count[i] <= lim.nav_max_tokens_per_link * links[i].max(1) as f64;
             let tag_cloud = (g_tags[i] && (linky || short) && !sentence)
@@ -456,7 +460,7 @@ impl Kinds {
             push(Kind::TagCloud, i, tag_cloud);
             let footer = landmarks[i] & f.footer > 0
                 || g_footer[i]
-                || (medium && (ph.footer.found(tokens(i)) || search(&rx.copyright, i)));
+                || (medium && (phrase(i, FOOTER_PHRASE) || search(&rx.copyright, i)));
             push(Kind::Footer, i, footer);
         }
         for (name, kind) in &self.features {
@@ -745,12 +749,16 @@ mod tests {
 
     #[test]
     fn phrases_match_whole_token_runs() {
-        let phrases = Phrases::new(vec![vec!["read".into(), "more".into()], vec!["reply".into()], vec![]]);
+        let phrases = Phrases::new(vec![
+            vec![vec!["read".into(), "more".into()], vec!["reply".into()], vec![]],
+            vec![vec!["read".into()]],
+        ]);
         let found = |s: &str| phrases.found(TokenLists::of_words(&s.split(' ').collect::<Vec<_>>()).list(0));
-        assert!(found("please read more"));
-        assert!(found("reply"));
-        assert!(!found("read"));
-        assert!(!found("more read"));
-        assert!(!found("please read"));
+        assert_eq!(found("please read more"), 0b11);
+        assert_eq!(found("reply"), 0b01);
+        assert_eq!(found("read"), 0b10);
+        assert_eq!(found("more read"), 0b10);
+        assert_eq!(found("please read"), 0b10);
+        assert_eq!(found("please"), 0);
     }
 }
