@@ -88,11 +88,18 @@ pub fn word_tokens(batch: &Batch, tables: &Tables) -> Tokens {
     tokens
 }
 
+/// What a token is in the keyword families: a keyword of some, the first word of some phrases.
+#[derive(Default)]
+struct TokenKeywords {
+    families: Vec<usize>,
+    phrases: Vec<(Vec<String>, usize)>,
+}
+
 /// The keyword families, as the Python side compiled them (`keywords.KEYWORDS`).
 pub struct Keywords {
     pub names: Vec<String>,
-    single: HashMap<String, Vec<usize>, FastHash>,
-    multi: HashMap<String, Vec<(Vec<String>, usize)>, FastHash>,
+    /// Per token, the families it is a keyword of, and the phrases (with their family) it opens: one look-up.
+    by_token: HashMap<String, TokenKeywords, FastHash>,
     cjk: Option<(Regex, Vec<usize>)>,
     copyright: regex::bytes::Regex,
     copyright_family: usize,
@@ -109,18 +116,17 @@ impl Keywords {
     ) -> Result<Self, String> {
         let families = names.len();
         let check = |f: usize| if f < families { Ok(f) } else { Err(format!("keyword family {f} out of range")) };
-        let mut single_map: HashMap<String, Vec<usize>, FastHash> = HashMap::default();
+        let mut by_token: HashMap<String, TokenKeywords, FastHash> = HashMap::default();
         for (word, fams) in single {
             for &f in &fams {
                 check(f)?;
             }
-            single_map.insert(word, fams);
+            by_token.entry(word).or_default().families = fams;
         }
-        let mut multi_map: HashMap<String, Vec<(Vec<String>, usize)>, FastHash> = HashMap::default();
         for (words, family) in multi {
             check(family)?;
             let first = words.first().ok_or("an empty keyword phrase")?.clone();
-            multi_map.entry(first).or_default().push((words, family));
+            by_token.entry(first).or_default().phrases.push((words, family));
         }
         let cjk = if cjk.is_empty() {
             None
@@ -136,7 +142,7 @@ impl Keywords {
         };
         let copyright_family =
             names.iter().position(|n| n == "copyright").ok_or("no keyword family named copyright")?;
-        Ok(Keywords { names, single: single_map, multi: multi_map, cjk, copyright, copyright_family })
+        Ok(Keywords { names, by_token, cjk, copyright, copyright_family })
     }
 
     /// One flag row per family (`kw_*`), on lines of at most `max_chars` characters.
@@ -148,21 +154,17 @@ impl Keywords {
             if !short(line) {
                 continue;
             }
-            let token = tokens.get(position);
-            if let Some(families) = self.single.get(token) {
-                for &f in families {
-                    flags[f][line] = 1.0;
-                }
+            let Some(keywords) = self.by_token.get(tokens.get(position)) else { continue };
+            for &f in &keywords.families {
+                flags[f][line] = 1.0;
             }
-            if let Some(candidates) = self.multi.get(token) {
-                for (words, family) in candidates {
-                    let end = position + words.len();
-                    if end <= tokens.len()
-                        && tokens.line[end - 1] == line
-                        && words.iter().enumerate().all(|(k, w)| tokens.get(position + k) == w)
-                    {
-                        flags[*family][line] = 1.0;
-                    }
+            for (words, family) in &keywords.phrases {
+                let end = position + words.len();
+                if end <= tokens.len()
+                    && tokens.line[end - 1] == line
+                    && words.iter().enumerate().all(|(k, w)| tokens.get(position + k) == w)
+                {
+                    flags[*family][line] = 1.0;
                 }
             }
         }
