@@ -73,6 +73,31 @@ pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
             keys.bounds.push((at, keys.bytes.len()));
             continue;
         }
+        // Each character lowered alone (nearly every line): the same key as the whole line's `lower()` unless
+        // a capital sigma (its lowercase depends on its neighbours) or a character lowered to several is met.
+        let mut pending_space = false;
+        let mut simple = true;
+        for (&cp, &f) in text.iter().zip(&batch.flags[start..start + len]) {
+            let low = if f & DIGIT != 0 { u32::from(b'0') } else { cp };
+            let Some(low) = tables.lower_simple(low) else {
+                simple = false;
+                break;
+            };
+            if tables.flags(low) & SPACE != 0 {
+                pending_space = keys.bytes.len() > at;
+                continue;
+            }
+            if pending_space {
+                keys.bytes.push(b' ');
+                pending_space = false;
+            }
+            push_wtf8(low, &mut keys.bytes);
+        }
+        if simple {
+            keys.bounds.push((at, keys.bytes.len()));
+            continue;
+        }
+        keys.bytes.truncate(at);
         masked.clear();
         masked.extend((start..start + len).map(|p| {
             if batch.flags[p] & DIGIT != 0 {

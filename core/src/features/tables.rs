@@ -265,6 +265,18 @@ impl Tables {
         self.lower.get(cp as usize) == Some(&LOWER_MANY)
     }
 
+    /// The lowercase of `cp` when it is one code point whatever stands around it (not a capital sigma, not a
+    /// character whose lowercase is several): what [`Self::push_lower`] writes for it.
+    #[inline]
+    pub fn lower_simple(&self, cp: u32) -> Option<u32> {
+        match self.lower.get(cp as usize).copied() {
+            Some(LOWER_MANY) => None,
+            Some(_) if cp == CAPITAL_SIGMA => None,
+            Some(low) => Some(low),
+            None => Some(cp),
+        }
+    }
+
     /// `text[start..end].lower()` of the code points `text`, `str.lower`'s final sigma judged within
     /// `context` (the string `lower()` is called on), appended to `out`.
     pub fn push_lower(&self, text: &[u32], start: usize, end: usize, context: (usize, usize), out: &mut Vec<u32>) {
