@@ -40,7 +40,7 @@ use repetition::LineFrequency;
 use sections::SectionSpec;
 use tables::{LowerCase, ReClasses, RegexText, Tables, DIGIT};
 use text::{Neighbour, Neighbours};
-use words::{Keywords, Stopwords};
+use words::{Keywords, Lexicon, Stopwords};
 
 /// FxHash (rustc's hasher): the keys are short strings and small integers, never chosen by an adversary
 /// that could exploit it more than any other page content.
@@ -203,6 +203,7 @@ pub struct TextFeaturizer {
     names: Vec<String>,
     tables: Tables,
     patterns: Patterns,
+    lexicon: Lexicon,
     keywords: Keywords,
     keyword_max_chars: usize,
     stopwords: Stopwords,
@@ -344,15 +345,17 @@ impl TextFeaturizer {
             &spec.list_number_end_chars,
         )?;
         let copyright = patterns::compile(&spec.copyright_regex).map_err(|e| format!("copyright regex: {e}"))?;
-        let keywords =
-            Keywords::new(spec.keyword_families, spec.keyword_single, spec.keyword_multi, spec.keyword_cjk, copyright)?;
+        let lexicon =
+            Lexicon::new(spec.keyword_families.len(), spec.keyword_single, spec.keyword_multi, spec.stopwords)?;
+        let keywords = Keywords::new(spec.keyword_families, spec.keyword_cjk, copyright)?;
         Ok(TextFeaturizer {
             names: spec.names,
             tables,
             patterns,
             keywords,
             keyword_max_chars: spec.keyword_max_chars,
-            stopwords: Stopwords::new(spec.stopwords, spec.cjk_stopwords),
+            lexicon,
+            stopwords: Stopwords::new(spec.cjk_stopwords),
             closing: spec.closing_chars.chars().map(u32::from).collect(),
             prose_min_words: spec.prose_min_words,
             neighbours,
@@ -411,12 +414,13 @@ impl TextFeaturizer {
         let chars = out.get("chars").expect("length family").to_vec();
         text::position_features(batch, &chars, &mut out);
         let scan = ScanText::all(batch, &self.tables);
-        let flags = self.keywords.flags(batch, &tokens, &scan, self.keyword_max_chars);
+        let lexemes = self.lexicon.look_up(&tokens);
+        let flags = self.keywords.flags(batch, &tokens, &lexemes, &scan, self.keyword_max_chars);
         for (name, row) in self.keywords.names.iter().zip(flags) {
             out.push_owned(format!("kw_{name}"), row);
         }
         text::character_features(batch, &chars, &self.closing, &mut out);
-        let (total, stops, density) = self.stopwords.features(batch, &tokens);
+        let (total, stops, density) = self.stopwords.features(batch, &tokens, &lexemes);
         out.push("tokens", total);
         out.push("stopwords", stops);
         let digits = batch.count(DIGIT);

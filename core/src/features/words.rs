@@ -88,35 +88,30 @@ pub fn word_tokens(batch: &Batch, tables: &Tables) -> Tokens {
     tokens
 }
 
-/// What a token is in the keyword families: a keyword of some, the first word of some phrases.
+/// What a word token is to the word features: a stopword or not, a keyword of some families, the first word of
+/// some keyword phrases (with their family).
 #[derive(Default)]
-struct TokenKeywords {
+pub struct Lexeme {
+    stop: bool,
     families: Vec<usize>,
     phrases: Vec<(Vec<String>, usize)>,
 }
 
-/// The keyword families, as the Python side compiled them (`keywords.KEYWORDS`).
-pub struct Keywords {
-    pub names: Vec<String>,
-    /// Per token, the families it is a keyword of, and the phrases (with their family) it opens: one look-up.
-    by_token: HashMap<String, TokenKeywords, FastHash>,
-    cjk: Option<(Regex, Vec<usize>)>,
-    copyright: regex::bytes::Regex,
-    copyright_family: usize,
-}
+/// The stopwords and the keyword families' words in one map: each token of a batch is looked up once
+/// ([`Lexicon::look_up`]) for both families.
+pub struct Lexicon(HashMap<String, Lexeme, FastHash>);
 
-impl Keywords {
-    /// `cjk`: each family's CJK phrases, matched as substrings (leftmost first, as one alternation).
+impl Lexicon {
+    /// `single`: keywords with their families, `multi`: keyword phrases with their family (`keywords.KEYWORDS`
+    /// of `families` families); `stopwords` (`keywords.STOPWORDS`).
     pub fn new(
-        names: Vec<String>,
+        families: usize,
         single: Vec<(String, Vec<usize>)>,
         multi: Vec<(Vec<String>, usize)>,
-        cjk: Vec<(usize, Vec<String>)>,
-        copyright: regex::bytes::Regex,
+        stopwords: Vec<String>,
     ) -> Result<Self, String> {
-        let families = names.len();
         let check = |f: usize| if f < families { Ok(f) } else { Err(format!("keyword family {f} out of range")) };
-        let mut by_token: HashMap<String, TokenKeywords, FastHash> = HashMap::default();
+        let mut by_token: HashMap<String, Lexeme, FastHash> = HashMap::default();
         for (word, fams) in single {
             for &f in &fams {
                 check(f)?;
@@ -128,6 +123,36 @@ impl Keywords {
             let first = words.first().ok_or("an empty keyword phrase")?.clone();
             by_token.entry(first).or_default().phrases.push((words, family));
         }
+        for word in stopwords {
+            by_token.entry(word).or_default().stop = true;
+        }
+        Ok(Lexicon(by_token))
+    }
+
+    /// Each token's lexeme, if it has one.
+    pub fn look_up<'l>(&'l self, tokens: &Tokens) -> Vec<Option<&'l Lexeme>> {
+        (0..tokens.len()).map(|position| self.0.get(tokens.get(position))).collect()
+    }
+}
+
+/// The keyword families, as the Python side compiled them (`keywords.KEYWORDS`): their names, CJK phrases and
+/// copyright pattern (their words are in the [`Lexicon`]).
+pub struct Keywords {
+    pub names: Vec<String>,
+    cjk: Option<(Regex, Vec<usize>)>,
+    copyright: regex::bytes::Regex,
+    copyright_family: usize,
+}
+
+impl Keywords {
+    /// `cjk`: each family's CJK phrases, matched as substrings (leftmost first, as one alternation).
+    pub fn new(
+        names: Vec<String>,
+        cjk: Vec<(usize, Vec<String>)>,
+        copyright: regex::bytes::Regex,
+    ) -> Result<Self, String> {
+        let families = names.len();
+        let check = |f: usize| if f < families { Ok(f) } else { Err(format!("keyword family {f} out of range")) };
         let cjk = if cjk.is_empty() {
             None
         } else {
@@ -142,19 +167,24 @@ impl Keywords {
         };
         let copyright_family =
             names.iter().position(|n| n == "copyright").ok_or("no keyword family named copyright")?;
-        Ok(Keywords { names, by_token, cjk, copyright, copyright_family })
+        Ok(Keywords { names, cjk, copyright, copyright_family })
     }
 
     /// One flag row per family (`kw_*`), on lines of at most `max_chars` characters.
-    pub fn flags(&self, batch: &Batch, tokens: &Tokens, scan: &ScanText, max_chars: usize) -> Vec<Vec<f64>> {
+    /// `lexemes`: each token's ([`Lexicon::look_up`]).
+    pub fn flags(
+        &self,
+        batch: &Batch,
+        tokens: &Tokens,
+        lexemes: &[Option<&Lexeme>],
+        scan: &ScanText,
+        max_chars: usize,
+    ) -> Vec<Vec<f64>> {
         let mut flags = vec![vec![0.0; batch.n]; self.names.len()];
         let short = |line: usize| batch.length[line] <= max_chars;
-        for position in 0..tokens.len() {
+        for (position, lexeme) in lexemes.iter().enumerate() {
             let line = tokens.line[position];
-            if !short(line) {
-                continue;
-            }
-            let Some(keywords) = self.by_token.get(tokens.get(position)) else { continue };
+            let Some(keywords) = lexeme.filter(|_| short(line)) else { continue };
             for &f in &keywords.families {
                 flags[f][line] = 1.0;
             }
@@ -208,20 +238,25 @@ fn batch_flags_cjk(batch: &Batch, start: usize, len: usize) -> bool {
 
 /// The stopword lists of the featurizer's languages (case-folded words, and single CJK characters).
 pub struct Stopwords {
-    words: HashSet<String, FastHash>,
     cjk: HashSet<u32, FastHash>,
 }
 
 impl Stopwords {
-    pub fn new(words: Vec<String>, cjk: Vec<u32>) -> Self {
-        Stopwords { words: words.into_iter().collect(), cjk: cjk.into_iter().collect() }
+    /// `cjk`: the CJK characters that are stopwords (the others are in the [`Lexicon`]).
+    pub fn new(cjk: Vec<u32>) -> Self {
+        Stopwords { cjk: cjk.into_iter().collect() }
     }
 
-    /// `tokens`, `stopwords`, `stop_density`.
-    pub fn features(&self, batch: &Batch, tokens: &Tokens) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    /// `tokens`, `stopwords`, `stop_density`; `lexemes`: each token's ([`Lexicon::look_up`]).
+    pub fn features(
+        &self,
+        batch: &Batch,
+        tokens: &Tokens,
+        lexemes: &[Option<&Lexeme>],
+    ) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let mut stops = vec![0.0; batch.n];
-        for position in 0..tokens.len() {
-            if self.words.contains(tokens.get(position)) {
+        for (position, lexeme) in lexemes.iter().enumerate() {
+            if lexeme.is_some_and(|l| l.stop) {
                 stops[tokens.line[position]] += 1.0;
             }
         }
