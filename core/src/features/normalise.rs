@@ -58,6 +58,9 @@ struct CodeMap {
 /// Code points looked up in [`CodeMap`]'s table (Latin, Greek, Cyrillic and more), and its mark of a code point
 /// the table does not hold.
 const DENSE_BELOW: u32 = 0x800;
+/// [`Tokenizer`]'s ASCII table: a character between tokens, a character that needs the whole way.
+const ASCII_SEPARATOR: u8 = 0;
+const ASCII_SLOW: u8 = 0xFF;
 const NOT_DENSE: u32 = u32::MAX;
 
 impl CodeMap {
@@ -105,6 +108,10 @@ pub struct Tokenizer {
     compositions: HashMap<(u32, u32), u32, FastHash>,
     /// Code points NFKC leaves alone wherever they are: no decomposition, class 0, the second of no composition.
     inert: Vec<bool>,
+    /// Each ASCII character as [`Tokenizer::push_tokens`] reads it when it needs no unescaping, normalisation
+    /// or quote replacement and folds to one ASCII character: the folded byte of a word character,
+    /// [`ASCII_SEPARATOR`] between tokens, [`ASCII_SLOW`] for the others (the line takes the whole way).
+    ascii: [u8; 0x80],
     quotes: HashMap<u32, Vec<u32>, FastHash>,
     /// The keys of `quotes`, for a lookup per code point without hashing.
     quote_set: CodeSet,
@@ -201,17 +208,39 @@ impl Tokenizer {
             first.insert(a);
             compositions.insert((a, b), composite);
         }
+        let cjk = CodeSet::from_spans(&spec.cjk_spans, "token_cjk_spans")?;
+        let word = CodeSet::from_spans(&spec.word_spans, "token_word_spans")?;
+        let casefold = CodeMap::new(spec.casefold, "casefold")?;
+        let quote_set = CodeSet::from_code_points(spec.quotes.iter().map(|(cp, _)| *cp), "quotes")?;
+        let ascii = std::array::from_fn(|b| {
+            let cp = b as u32;
+            let mut folded = Vec::new();
+            casefold.push(cp, &mut folded);
+            match folded[..] {
+                [f] if cp != AMPERSAND && inert[b] && !quote_set.contains(cp) && f < 0x80 && !cjk.contains(f) => {
+                    if !word.contains(f) {
+                        ASCII_SEPARATOR
+                    } else if f != u32::from(ASCII_SEPARATOR) {
+                        f as u8
+                    } else {
+                        ASCII_SLOW
+                    }
+                }
+                _ => ASCII_SLOW,
+            }
+        });
         Ok(Tokenizer {
-            cjk: CodeSet::from_spans(&spec.cjk_spans, "token_cjk_spans")?,
-            word: CodeSet::from_spans(&spec.word_spans, "token_word_spans")?,
-            casefold: CodeMap::new(spec.casefold, "casefold")?,
+            cjk,
+            word,
+            casefold,
             nfkd,
             combining,
             first,
             compositions,
             inert,
+            ascii,
             quotes: spec.quotes.iter().map(|(cp, to)| (*cp, code_points(to))).collect(),
-            quote_set: CodeSet::from_code_points(spec.quotes.iter().map(|(cp, _)| *cp), "quotes")?,
+            quote_set,
             entities: spec.entities.iter().map(|(name, value)| (code_points(name), code_points(value))).collect(),
             invalid_charrefs: spec.invalid_charrefs.iter().map(|(cp, to)| (*cp, code_points(to))).collect(),
             invalid_codepoints: spec.invalid_codepoints.iter().copied().collect(),
@@ -227,6 +256,34 @@ impl Tokenizer {
 
     /// `tokenize(text)` of a line's code points, as the next list of `lists`.
     pub fn push_tokens(&self, text: &[u32], scratch: &mut Scratch, lists: &mut TokenLists) {
+        if text.iter().all(|&cp| cp < 0x80 && self.ascii[cp as usize] != ASCII_SLOW) {
+            // Every character is its own folded ASCII one: the tokens are the runs of word characters.
+            let TokenLists { text: out, bounds, .. } = lists;
+            let mut start = None;
+            for &cp in text {
+                match self.ascii[cp as usize] {
+                    ASCII_SEPARATOR => {
+                        if let Some(s) = start.take() {
+                            bounds.push((s, out.len()));
+                        }
+                    }
+                    folded => {
+                        start.get_or_insert(out.len());
+                        out.push(char::from(folded));
+                    }
+                }
+            }
+            if let Some(s) = start {
+                bounds.push((s, out.len()));
+            }
+            lists.ends.push(lists.bounds.len());
+            return;
+        }
+        self.push_tokens_unicode(text, scratch, lists);
+    }
+
+    /// [`Self::push_tokens`] the whole way: unescaped, normalised, quotes replaced, folded, cut into tokens.
+    fn push_tokens_unicode(&self, text: &[u32], scratch: &mut Scratch, lists: &mut TokenLists) {
         let Scratch { unescaped, decomposed, composed, folded, skipped } = scratch;
         let mut text = text;
         if text.contains(&AMPERSAND) {
@@ -488,6 +545,16 @@ pub(crate) mod tests {
     }
 
     proptest! {
+        #[test]
+        fn ascii_lines_take_a_short_way_to_the_same_tokens(text in "[ -~\t]{0,60}") {
+            let t = test_tokenizer();
+            let (mut fast, mut whole) = (TokenLists::default(), TokenLists::default());
+            let mut scratch = Scratch::default();
+            t.push_tokens(&code_points(&text), &mut scratch, &mut fast);
+            t.push_tokens_unicode(&code_points(&text), &mut scratch, &mut whole);
+            prop_assert_eq!(fast.list(0).iter().collect::<Vec<_>>(), whole.list(0).iter().collect::<Vec<_>>());
+        }
+
         #[test]
         fn never_panics(text in "(?s).{0,60}", references in "[&#;xX0-9a-f amp\u{301}\u{e9}]{0,40}") {
             let t = test_tokenizer();
