@@ -45,6 +45,26 @@ fn push_wtf8(cp: u32, out: &mut Vec<u8>) {
     }
 }
 
+/// Appends the characters `(code point, whether it is whitespace)` with their whitespace runs folded to one space
+/// between words (none at either end); `false`, and a part written, at the first `None`.
+fn push_folded(out: &mut Vec<u8>, chars: impl Iterator<Item = Option<(u32, bool)>>) -> bool {
+    let at = out.len();
+    let mut pending_space = false;
+    for char in chars {
+        let Some((cp, space)) = char else { return false };
+        if space {
+            pending_space = out.len() > at;
+            continue;
+        }
+        if pending_space {
+            out.push(b' ');
+            pending_space = false;
+        }
+        push_wtf8(cp, out);
+    }
+    true
+}
+
 /// `normalised_lines`: digits become `0`, then `lower()` of the line (the joined text's `\n` stops the final
 /// sigma's look, so a line alone gives the same), then `" ".join(line.split())`.
 pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
@@ -56,69 +76,30 @@ pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
         let len = batch.length[line];
         let at = keys.bytes.len();
         let text = &batch.cps[start..start + len];
-        if text.iter().all(|&cp| cp < 0x80) {
+        let flags = &batch.flags[start..start + len];
+        let folded = if text.iter().all(|&cp| cp < 0x80) {
             // ASCII: the same steps on bytes.
-            let mut pending_space = false;
-            for (&cp, &f) in text.iter().zip(&batch.flags[start..start + len]) {
-                if f & SPACE != 0 {
-                    pending_space = keys.bytes.len() > at;
-                    continue;
-                }
-                if pending_space {
-                    keys.bytes.push(b' ');
-                    pending_space = false;
-                }
-                keys.bytes.push(if f & DIGIT != 0 { b'0' } else { (cp as u8).to_ascii_lowercase() });
-            }
-            keys.bounds.push((at, keys.bytes.len()));
-            continue;
-        }
-        // Each character lowered alone (nearly every line): the same key as the whole line's `lower()` unless
-        // a capital sigma (its lowercase depends on its neighbours) or a character lowered to several is met.
-        let mut pending_space = false;
-        let mut simple = true;
-        for (&cp, &f) in text.iter().zip(&batch.flags[start..start + len]) {
-            let low = if f & DIGIT != 0 { u32::from(b'0') } else { cp };
-            let Some(low) = tables.lower_simple(low) else {
-                simple = false;
-                break;
+            let ascii = |(&cp, &f): (&u32, &u8)| {
+                let low = if f & DIGIT != 0 { u32::from(b'0') } else { u32::from((cp as u8).to_ascii_lowercase()) };
+                Some((low, f & SPACE != 0))
             };
-            if tables.flags(low) & SPACE != 0 {
-                pending_space = keys.bytes.len() > at;
-                continue;
-            }
-            if pending_space {
-                keys.bytes.push(b' ');
-                pending_space = false;
-            }
-            push_wtf8(low, &mut keys.bytes);
-        }
-        if simple {
-            keys.bounds.push((at, keys.bytes.len()));
-            continue;
-        }
-        keys.bytes.truncate(at);
-        masked.clear();
-        masked.extend((start..start + len).map(|p| {
-            if batch.flags[p] & DIGIT != 0 {
-                u32::from(b'0')
-            } else {
-                batch.cps[p]
-            }
-        }));
-        lowered.clear();
-        tables.push_lower(&masked, 0, len, (0, len), &mut lowered);
-        let mut pending_space = false;
-        for &cp in &lowered {
-            if tables.flags(cp) & SPACE != 0 {
-                pending_space = keys.bytes.len() > at;
-                continue;
-            }
-            if pending_space {
-                keys.bytes.push(b' ');
-                pending_space = false;
-            }
-            push_wtf8(cp, &mut keys.bytes);
+            push_folded(&mut keys.bytes, text.iter().zip(flags).map(ascii))
+        } else {
+            // Each character lowered alone (nearly every line): the same key as the whole line's `lower()` unless
+            // a capital sigma (its lowercase depends on its neighbours) or a character lowered to several is met.
+            let alone = |(&cp, &f): (&u32, &u8)| {
+                let low = tables.lower_simple(if f & DIGIT != 0 { u32::from(b'0') } else { cp })?;
+                Some((low, tables.flags(low) & SPACE != 0))
+            };
+            push_folded(&mut keys.bytes, text.iter().zip(flags).map(alone))
+        };
+        if !folded {
+            keys.bytes.truncate(at);
+            masked.clear();
+            masked.extend(text.iter().zip(flags).map(|(&cp, &f)| if f & DIGIT != 0 { u32::from(b'0') } else { cp }));
+            lowered.clear();
+            tables.push_lower(&masked, 0, len, (0, len), &mut lowered);
+            push_folded(&mut keys.bytes, lowered.iter().map(|&cp| Some((cp, tables.flags(cp) & SPACE != 0))));
         }
         keys.bounds.push((at, keys.bytes.len()));
     }
