@@ -19,7 +19,7 @@ from chromecut.bench.contenders import BASELINE, DEFAULT_BATCH_SIZE, DEFAULT_CHU
 from chromecut.bench.memory import MemoryFigure, memory_growth
 from chromecut.bench.profiling import ProfileEntry, ProfileSummary
 from chromecut.bench.sample import BenchPage
-from chromecut.bench.timing import BYTES_PER_MB, DEFAULT_WARMUP_PAGES, Figures, speed_ratios
+from chromecut.bench.timing import BYTES_PER_MB, DEFAULT_ROUNDS, DEFAULT_WARMUP_PAGES, Figures, speed_ratios
 
 #: Name and version of the JSON layout written by ``--json``.
 JSON_SCHEMA = "chromecut-bench-speed/1"
@@ -67,6 +67,7 @@ class Settings:
     batch_size: int = DEFAULT_BATCH_SIZE
     workers: int = DEFAULT_WORKERS
     chunk_pages: int = DEFAULT_CHUNK_PAGES
+    rounds: int = DEFAULT_ROUNDS
 
 
 @dataclass
@@ -150,7 +151,8 @@ def render(report: Report) -> str:
         f"{sample['html_bytes'] / BYTES_PER_MB:,.1f} MB of HTML, {sample['lines']:,} lines; "
         f"{env['cpu_count']} CPUs, Python {env['python']}",
         f"warm-up {report.settings.warmup} pages; batch {report.settings.batch_size} pages; "
-        f"{report.settings.workers} workers fed {report.settings.chunk_pages} pages a task",
+        f"{report.settings.workers} workers fed {report.settings.chunk_pages} pages a task; "
+        f"each contender's fastest of {report.settings.rounds} passes, taken in turns",
         "",
     ]
     ratios = speed_ratios(report.figures, report.baseline)

@@ -3,9 +3,10 @@ profile; and ``chromecut bench rss``, the one-process memory run ``speed`` start
 
 ``speed`` draws a fixed sample of pages evenly from several datasets (:mod:`chromecut.bench.sample`), prepares
 every page before any timing, then times every contender (:mod:`chromecut.bench.contenders`) over the same pages
-in one run (:func:`chromecut.bench.timing.run_benchmark`). It also measures the peak RSS of ``clean_many`` over a
-stream of K times the sample in a fresh process per K (:mod:`chromecut.bench.memory`), and with ``--profile``
-runs the baseline under a profiler (:mod:`chromecut.bench.profiling`). Figures are printed (and written as JSON
+in one run, several passes taken in turns, the fastest of each counting
+(:func:`chromecut.bench.timing.run_benchmark`). It also measures the peak RSS of ``clean_many`` over a stream of
+K times the sample in a fresh process per K (:mod:`chromecut.bench.memory`), and with ``--profile`` runs the
+baseline under a profiler (:mod:`chromecut.bench.profiling`). Figures are printed (and written as JSON
 with ``--json``, :mod:`chromecut.bench.report`), never asserted.
 
 This module holds the two commands' options and what they run; :mod:`chromecut.bench.cli` puts them in the
@@ -35,7 +36,7 @@ from chromecut.bench.options import add_sample_arguments, counts, names, non_neg
 from chromecut.bench.profiling import PROFILERS, profile_contender
 from chromecut.bench.report import Report, Settings, render, report_json
 from chromecut.bench.sample import InputKind, load_sample, read_sample, sample_pages
-from chromecut.bench.timing import DEFAULT_WARMUP_PAGES, run_benchmark
+from chromecut.bench.timing import DEFAULT_ROUNDS, DEFAULT_WARMUP_PAGES, run_benchmark
 from chromecut.evaluate.tables import refresh_after_report
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ def add_speed_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"comma-separated contenders (default all: {','.join(CONTENDERS)})")
     parser.add_argument("--warmup", type=non_negative, default=DEFAULT_WARMUP_PAGES,
                         help=f"untimed warm-up pages per contender (default {DEFAULT_WARMUP_PAGES})")
+    parser.add_argument("--rounds", type=positive, default=DEFAULT_ROUNDS,
+                        help=f"timed passes of each contender, taken in turns; the fastest counts "
+                             f"(default {DEFAULT_ROUNDS})")
     add_batch_size(parser)
     parser.add_argument("--workers", type=positive, default=DEFAULT_WORKERS,
                         help=f"worker processes of {HTML_WORKERS} (default {DEFAULT_WORKERS})")
@@ -80,11 +84,11 @@ def run_speed(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     pages = load_sample(args.datasets, args.pages, args.root)
     logger.info("sampled %d pages in %.1f s", len(pages), time.perf_counter() - started)
-    settings = Settings(args.warmup, args.batch_size, args.workers, args.chunk_pages)
+    settings = Settings(args.warmup, args.batch_size, args.workers, args.chunk_pages, args.rounds)
     models: dict[InputKind, str] = {"html": args.html_model, "text": args.text_model}
     contenders = build_contenders(args.contenders, batch_size=settings.batch_size, workers=settings.workers,
                                   chunk_pages=settings.chunk_pages, models=models)
-    report = Report(pages, run_benchmark(pages, contenders, settings.warmup), settings)
+    report = Report(pages, run_benchmark(pages, contenders, settings.warmup, settings.rounds), settings)
     if args.rss_repeats:
         report.memory = measure_memory([page.html for page in pages], args.rss_repeats, settings.batch_size)
     if args.profile:

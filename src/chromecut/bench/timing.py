@@ -14,7 +14,7 @@ import logging
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from chromecut.bench.contenders import BASELINE, Contender, Output
@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 #: Pages (the first of the sample) each contender runs on, untimed, before it is timed.
 DEFAULT_WARMUP_PAGES = 3
+#: Timed passes of every contender over the sample, taken in turns (the figures are each one's fastest pass).
+DEFAULT_ROUNDS = 3
 #: Bytes in the MB of MB/s and of the memory figures (decimal).
 BYTES_PER_MB = 1_000_000
 
@@ -64,7 +66,7 @@ class Figures:
     pages, input_bytes, lines:
         The sample as this contender reads it.
     seconds:
-        Wall time of the timed run; ``None`` when the contender could not run (see ``error``).
+        Wall time of the fastest timed pass; ``None`` when the contender could not run (see ``error``).
     failures:
         Pages it failed on.
     f1:
@@ -73,6 +75,8 @@ class Figures:
         How many pages ``f1`` averages.
     error:
         Why the contender as a whole failed, if it did.
+    round_seconds:
+        Wall time of every timed pass, in order (``seconds`` is the least).
     """
 
     name: str
@@ -85,6 +89,7 @@ class Figures:
     f1: float | None = None
     f1_pages: int = 0
     error: str | None = None
+    round_seconds: tuple[float, ...] = ()
 
     @property
     def pages_per_second(self) -> float | None:
@@ -159,15 +164,32 @@ def measure(contender: Contender, pages: Sequence[BenchPage], warmup: int = DEFA
         return Figures(contender.name, kind, len(pages), size, lines, None, error=f"{type(exc).__name__}: {exc}")
     f1, f1_pages = mean_f1(pages, outputs)
     failures = sum(output is None for output in outputs)
-    return Figures(contender.name, kind, len(pages), size, lines, seconds, failures, f1, f1_pages)
+    return Figures(contender.name, kind, len(pages), size, lines, seconds, failures, f1, f1_pages,
+                   round_seconds=(seconds,))
 
 
 def run_benchmark(
-    pages: Sequence[BenchPage], contenders: Sequence[Contender], warmup: int = DEFAULT_WARMUP_PAGES
+    pages: Sequence[BenchPage], contenders: Sequence[Contender], warmup: int = DEFAULT_WARMUP_PAGES,
+    rounds: int = DEFAULT_ROUNDS,
 ) -> list[Figures]:
-    """:func:`measure` every contender on the same pages, one after the other."""
+    """:func:`measure` every contender on the same pages, one after the other, then time them again in turns
+    until each has ``rounds`` passes: a slow spell of the machine falls on one pass of each, not on one contender.
+    Each one's figures are those of its fastest pass (its outputs and F1 those of the first); a contender that
+    fails in a later pass keeps the passes it made."""
     figures = []
     for contender in contenders:
         logger.info("timing %s on %d pages", contender.name, len(pages))
         figures.append(measure(contender, pages, warmup))
+    for round_ in range(1, rounds):
+        for k, (contender, figure) in enumerate(zip(contenders, figures, strict=True)):
+            if figure.seconds is None or len(figure.round_seconds) < round_:
+                continue
+            logger.info("timing %s again (pass %d of %d)", contender.name, round_ + 1, rounds)
+            try:
+                _, seconds = time_contender(contender, pages, warmup)
+            except Exception as exc:  # one contender failing must not stop the others
+                logger.warning("%s failed in pass %d: %s: %s", contender.name, round_ + 1, type(exc).__name__, exc)
+                continue
+            passes = (*figure.round_seconds, seconds)
+            figures[k] = replace(figure, seconds=min(passes), round_seconds=passes)
     return figures

@@ -272,9 +272,11 @@ def render_bench_speed(report: Mapping[str, Any]) -> str:
                      fmt_int(_score(contender, "lines_per_second")),
                      fmt_float(_score(contender, "speed_ratio"), RATIO_DIGITS), f1])
     f1_pages = report.get("sample", {}).get("f1_pages")
+    rounds = settings.get("rounds")
+    passes = f", each contender's fastest of {rounds} passes taken in turns" if rounds and rounds > 1 else ""
     caption = (f"`chromecut bench speed`: {sample_caption(report)}, one process unless stated, after "
-               f"{settings.get('warmup', '?')} warm-up pages; F1 on the {fmt_int(f1_pages)} pages with full-text "
-               "gold.\n\n")
+               f"{settings.get('warmup', '?')} warm-up pages{passes}; F1 on the {fmt_int(f1_pages)} pages with "
+               "full-text gold.\n\n")
     return caption + markdown_table(header, rows, [False, True, True, True, True, True])
 
 

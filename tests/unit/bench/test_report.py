@@ -26,10 +26,10 @@ def test_report_json_has_every_key(speed_report: Report) -> None:
             "contenders", "memory", "profile"} <= set(data)
     assert {"trafilatura", "resiliparse", "readability", "boilerpy3", "justext", "chromecut"} <= set(data["versions"])
     assert data["sample"]["pages"] == 2 and data["sample"]["datasets"] == {"set": 2} and data["sample"]["f1_pages"] == 1
-    assert set(data["settings"]) == {"warmup", "batch_size", "workers", "chunk_pages"}
+    assert set(data["settings"]) == {"warmup", "batch_size", "workers", "chunk_pages", "rounds"}
     first, slow, broken = data["contenders"]
     assert {"name", "kind", "pages", "input_bytes", "lines", "seconds", "failures", "f1", "f1_pages", "error",
-            "pages_per_second", "mb_per_second", "lines_per_second", "speed_ratio"} <= set(first)
+            "round_seconds", "pages_per_second", "mb_per_second", "lines_per_second", "speed_ratio"} <= set(first)
     assert slow["speed_ratio"] == 2.0 and slow["pages_per_second"] == 2.5
     assert broken["pages_per_second"] is None and broken["speed_ratio"] is None
     assert data["memory"]["growth"] == pytest.approx(1.01) and len(data["memory"]["runs"]) == 2

@@ -8,6 +8,7 @@ from chromecut.bench import contenders as bench
 from chromecut.bench.cli import build_parser, main
 from chromecut.bench.memory import DEFAULT_RSS_REPEATS
 from chromecut.bench.sample import DEFAULT_DATASETS, DEFAULT_PAGES
+from chromecut.bench.timing import DEFAULT_ROUNDS
 
 
 def test_command_line_rejects_unknown_names() -> None:
@@ -24,6 +25,7 @@ def test_speed_defaults_come_from_the_leaf_modules() -> None:
     args = build_parser().parse_args(["speed"])
     assert args.pages == DEFAULT_PAGES and args.datasets == list(DEFAULT_DATASETS)
     assert args.contenders == list(bench.CONTENDERS) and args.batch_size == bench.DEFAULT_BATCH_SIZE
+    assert args.rounds == DEFAULT_ROUNDS
     assert args.handler is not None
 
 

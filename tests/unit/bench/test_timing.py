@@ -50,7 +50,7 @@ def test_tiny_run_of_the_harness(bench_pages: list[BenchPage], fake_contender: F
 
     contenders = [fake_contender(BASELINE, counting), fake_contender("text-fake", keep_paragraphs, "text"),
                   fake_contender("flaky", per_page(flaky)), fake_contender("broken", broken)]
-    figures = {f.name: f for f in run_benchmark(pages, contenders, warmup=1)}
+    figures = {f.name: f for f in run_benchmark(pages, contenders, warmup=1, rounds=1)}
     assert calls == [1, 2]  # warm-up on one page, then the timed run on both
     base = figures[BASELINE]
     assert (base.pages, base.failures, base.f1_pages) == (2, 0, 1)
@@ -67,3 +67,35 @@ def test_a_contender_giving_too_few_outputs_is_an_error(bench_pages: list[BenchP
                                                          fake_contender: FakeContender) -> None:
     figures = measure(fake_contender("short", lambda pages_: ["x"]), bench_pages, warmup=0)
     assert figures.error is not None and "1 outputs for 2 pages" in figures.error
+
+
+def test_passes_are_taken_in_turns_and_the_fastest_counts(
+        bench_pages: list[BenchPage], fake_contender: FakeContender, keep_paragraphs: Runner,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+
+    def runner(name: str, fail_on_pass: int | None = None) -> Runner:
+        timed = 0
+
+        def run(pages_: Sequence[BenchPage]) -> list[Output]:
+            nonlocal timed
+            if len(pages_) == len(bench_pages):  # the timed pass (the warm-up reads fewer pages)
+                timed += 1
+                order.append(name)
+                if timed == fail_on_pass:
+                    raise RuntimeError("gone")
+            return keep_paragraphs(pages_)
+        return run
+
+    # A clock that moves by each pass's given seconds: a's passes take 5, 2, 4 s; b's 1, 3, 2 s; c's first 7 s,
+    # its second fails after the clock started (one tick) and it keeps its first.
+    ticks = iter([0, 5, 0, 1, 0, 7, 0, 2, 0, 3, 0, 0, 4, 0, 2])
+    monkeypatch.setattr("chromecut.bench.timing.time.perf_counter", lambda: float(next(ticks)))
+    contenders = [fake_contender("a", runner("a")), fake_contender("b", runner("b")),
+                  fake_contender("c", runner("c", fail_on_pass=2))]
+    figures = {f.name: f for f in run_benchmark(bench_pages, contenders, warmup=1, rounds=3)}
+    assert order == ["a", "b", "c", "a", "b", "c", "a", "b"]  # in turns; c out after its failed pass
+    assert figures["a"].round_seconds == (5.0, 2.0, 4.0) and figures["a"].seconds == 2.0
+    assert figures["b"].round_seconds == (1.0, 3.0, 2.0) and figures["b"].seconds == 1.0
+    assert figures["c"].round_seconds == (7.0,) and figures["c"].seconds == 7.0 and figures["c"].error is None
+    assert figures["a"].f1 == figures["b"].f1  # the first pass's outputs are scored

@@ -105,6 +105,9 @@ def test_speed_table_names_how_each_contender_runs_and_its_failures() -> None:
     assert rows[0][1:] == ["100.0", "10.00", "10,000", "1.00", "**0.900**"]
     memory = markdown.render_bench_memory(SPEED)
     assert _rows(memory)[1] == ["400", "10×", "510.0", "9.0"] and "1.02×" in memory
+    assert "passes" not in markdown.render_bench_speed(SPEED)  # a report of one pass (or from before rounds)
+    rounds = {**SPEED, "settings": {**SPEED["settings"], "rounds": 3}}
+    assert "each contender's fastest of 3 passes taken in turns" in markdown.render_bench_speed(rounds)
 
 
 def test_markdown_table_refuses_a_row_of_the_wrong_width() -> None:
