@@ -230,32 +230,97 @@ fn strip_lower(s: &str) -> String {
 }
 
 /// Words of an id and a class attribute, lower case: split on runs of non-ASCII-alphanumerics and between a lower
-/// case and an upper case ASCII letter; words shorter than [`MIN_ATTR_WORD_CHARS`] dropped.
-pub fn split_attr_words(element_id: &str, element_class: &str, out: &mut Vec<String>) {
+/// case and an upper case ASCII letter; words shorter than [`MIN_ATTR_WORD_CHARS`] dropped. `word` is scratch.
+pub fn split_attr_words(element_id: &str, element_class: &str, word: &mut String, out: &mut WordList) {
     for value in [element_id, element_class] {
-        let mut word = String::new();
+        word.clear();
         let mut prev_lower = false;
         for c in value.chars() {
             if !c.is_ascii_alphanumeric() {
-                flush_word(&mut word, out);
+                flush_word(word, out);
                 prev_lower = false;
                 continue;
             }
             if prev_lower && c.is_ascii_uppercase() {
-                flush_word(&mut word, out);
+                flush_word(word, out);
             }
             word.push(c.to_ascii_lowercase());
             prev_lower = c.is_ascii_lowercase();
         }
-        flush_word(&mut word, out);
+        flush_word(word, out);
     }
 }
 
-fn flush_word(word: &mut String, out: &mut Vec<String>) {
+fn flush_word(word: &mut String, out: &mut WordList) {
     if word.len() >= MIN_ATTR_WORD_CHARS {
-        out.push(std::mem::take(word));
-    } else {
-        word.clear();
+        out.push(word);
+    }
+    word.clear();
+}
+
+/// Words joined by single spaces, and where each ends: a list is one string, its first words a prefix of it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WordList {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl WordList {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The words, space-separated.
+    pub fn joined(&self) -> &str {
+        &self.text
+    }
+
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.text.split(' ').filter(|_| !self.is_empty())
+    }
+
+    /// An empty list with room for `a` and `b` together (no growing as they are appended).
+    fn for_both(a: &WordList, b: &WordList) -> Self {
+        WordList {
+            text: String::with_capacity(a.text.len() + 1 + b.text.len()),
+            ends: Vec::with_capacity(a.len() + b.len()),
+        }
+    }
+
+    fn push(&mut self, word: &str) {
+        if !self.is_empty() {
+            self.text.push(' ');
+        }
+        self.text.push_str(word);
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends the first `count` words of `other`.
+    fn extend_from(&mut self, other: &WordList, count: usize) {
+        let Some(&end) = count.checked_sub(1).and_then(|last| other.ends.get(last)) else { return };
+        let shift = if self.is_empty() { 0 } else { self.text.len() + 1 };
+        if !self.is_empty() {
+            self.text.push(' ');
+        }
+        self.text.push_str(&other.text[..end]);
+        self.ends.extend(other.ends[..count].iter().map(|&e| e + shift));
+    }
+
+    /// Keeps the first `count` words.
+    fn truncate(&mut self, count: usize) {
+        if count < self.len() {
+            self.text.truncate(if count == 0 { 0 } else { self.ends[count - 1] });
+            self.ends.truncate(count);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
     }
 }
 
@@ -326,29 +391,20 @@ struct Builder {
     pre: bool,
     max_attr_words: usize,
     max_lines: Option<usize>,
-    /// Ancestor word lists, nearest first; index 0 is the empty list.
-    word_lists: Vec<Vec<String>>,
-    /// The joined words of a list, made when a line first needs them.
-    joined: Vec<Option<String>>,
+    /// Ancestor word lists, nearest first, each cut at `max_attr_words`; index 0 is the empty list.
+    word_lists: Vec<WordList>,
 }
 
 impl Builder {
-    fn words_of(&mut self, list: usize) -> String {
-        if let Some(words) = &self.joined[list] {
-            return words.clone();
-        }
-        let words = &self.word_lists[list];
-        let joined = words[..words.len().min(self.max_attr_words)].join(" ");
-        self.joined[list] = Some(joined.clone());
-        joined
+    fn words_of(&self, list: usize) -> String {
+        self.word_lists[list].joined().to_owned()
     }
 
     /// A new ancestor word list. Only its first `max_attr_words` words ever reach a line, and lists only grow
     /// (own words before a block's, after an inline's), so it is cut there.
-    fn new_word_list(&mut self, mut words: Vec<String>) -> usize {
+    fn new_word_list(&mut self, mut words: WordList) -> usize {
         words.truncate(self.max_attr_words);
         self.word_lists.push(words);
-        self.joined.push(None);
         self.word_lists.len() - 1
     }
 
@@ -461,7 +517,8 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
         in_pre: false,
     }];
     let mut visited: usize = 0;
-    let mut own_words: Vec<String> = Vec::new();
+    let mut own_words = WordList::default();
+    let mut scratch = String::new();
     while let Some(frame) = stack.last_mut() {
         let Some(id) = frame.next_child else {
             // Every child read: the element ends (a step of the walk too, for the clock).
@@ -524,7 +581,7 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
                 let id_attr = node.attr(&local_name!("id")).unwrap_or("");
                 let class_attr = node.attr(&local_name!("class")).unwrap_or("");
                 if !id_attr.is_empty() || !class_attr.is_empty() {
-                    split_attr_words(id_attr, class_attr, &mut own_words);
+                    split_attr_words(id_attr, class_attr, &mut scratch, &mut own_words);
                 }
                 if let Some(role) = node.attr(&local_name!("role")).filter(|r| !r.is_empty()) {
                     landmarks |= role_landmark(&strip_lower(role));
@@ -544,10 +601,11 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
             let words = if own_words.is_empty() {
                 block.words
             } else {
-                let mut list = std::mem::take(&mut own_words);
                 let parent = &builder.word_lists[block.words];
+                let mut list = WordList::for_both(&own_words, parent);
+                list.extend_from(&own_words, own_words.len());
                 let room = builder.max_attr_words.saturating_sub(list.len()).min(parent.len());
-                list.extend_from_slice(&parent[..room]);
+                list.extend_from(parent, room);
                 builder.new_word_list(list)
             };
             if tag == "li" {
@@ -575,9 +633,9 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
                 // on the enclosing block's line. Its words come after the block's (as the Python walk has it).
                 if !own_words.is_empty() {
                     let parent = &builder.word_lists[block.words];
-                    let mut list = Vec::with_capacity((parent.len() + own_words.len()).min(builder.max_attr_words));
-                    list.extend_from_slice(&parent[..parent.len().min(builder.max_attr_words)]);
-                    list.append(&mut own_words);
+                    let mut list = WordList::for_both(parent, &own_words);
+                    list.extend_from(parent, parent.len().min(builder.max_attr_words));
+                    list.extend_from(&own_words, own_words.len());
                     inline_block.words = builder.new_word_list(list);
                 }
                 inline_block.landmarks = landmarks;
@@ -623,8 +681,7 @@ pub fn segment_text_html(html: &str, options: &Options, deadline: &Deadline) -> 
         pre: false,
         max_attr_words: options.max_attr_words,
         max_lines: options.limits.max_lines,
-        word_lists: vec![Vec::new()],
-        joined: vec![None],
+        word_lists: vec![WordList::default()],
     };
     if let Some(body) = dom.body() {
         walk(&dom, body, &mut builder, deadline)?;
@@ -734,9 +791,18 @@ mod tests {
 
     #[test]
     fn attr_words_split() {
-        let mut out = Vec::new();
-        split_attr_words("mainContent", "a b-cd HTMLParser x_y2", &mut out);
-        assert_eq!(out, ["main", "content", "cd", "htmlparser", "y2"]);
+        let mut out = WordList::default();
+        split_attr_words("mainContent", "a b-cd HTMLParser x_y2", &mut String::new(), &mut out);
+        assert_eq!(out.words().collect::<Vec<_>>(), ["main", "content", "cd", "htmlparser", "y2"]);
+        assert_eq!(out.joined(), "main content cd htmlparser y2");
+        let mut list = WordList::default();
+        list.extend_from(&out, 2);
+        list.extend_from(&out, 1);
+        assert_eq!((list.joined(), list.len()), ("main content main", 3));
+        list.truncate(2);
+        assert_eq!(list.words().collect::<Vec<_>>(), ["main", "content"]);
+        list.truncate(0);
+        assert_eq!((list.joined(), list.words().count()), ("", 0));
     }
 
     #[test]
