@@ -165,7 +165,7 @@ def bench_arguments(settings: PipelineSettings, root: Path, report: Path) -> lis
     bench = settings.bench
     arguments = ["speed", "--pages", str(bench.pages), "--json", str(report),
                  "--html-model", str(root / MODELS_DIR / "html"), "--text-model", str(root / MODELS_DIR / "text"),
-                 "--rss-repeats", ",".join(map(str, bench.rss_repeats))]
+                 "--rss-repeats", ",".join(map(str, bench.rss_repeats)), "--rounds", str(bench.rounds)]
     if bench.datasets:
         arguments += ["--datasets", ",".join(bench.datasets)]
     if bench.contenders:

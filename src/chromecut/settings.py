@@ -21,6 +21,8 @@ from chromecut.features import KEYWORD_MAX_CHARS_DEFAULT, REPEAT_MIN_PAGES_DEFAU
 FOLD_MAX_PAGES_DEFAULT = 300
 #: Pages in the speed benchmark's sample.
 BENCH_PAGES_DEFAULT = 300
+#: Timed passes of each contender in the speed benchmark (taken in turns; the fastest counts).
+BENCH_ROUNDS_DEFAULT = 3
 #: Where a run saves its bundle when ``output_dir`` is not set (relative to the project root).
 OUTPUT_DIR_PATTERN = "outputs/bundles/{mode}"
 #: The MLflow store when neither ``tracking.tracking_uri`` nor ``$MLFLOW_TRACKING_URI`` names one; a relative
@@ -203,6 +205,8 @@ class BenchSettings:
     contenders: tuple[str, ...] = ()
     #: Stream lengths (in samples) whose peak RSS is measured; empty: none.
     rss_repeats: tuple[int, ...] = ()
+    #: Timed passes of each contender, taken in turns; the fastest counts.
+    rounds: int = BENCH_ROUNDS_DEFAULT
 
 
 @dataclass(frozen=True)

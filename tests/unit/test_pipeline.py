@@ -97,3 +97,4 @@ def test_bench_arguments_time_the_pipeline_bundles(tmp_path: Path) -> None:
     assert arguments[arguments.index("--html-model") + 1] == str(tmp_path / "models" / "html")
     assert arguments[arguments.index("--datasets") + 1] == "dragnet"
     assert arguments[arguments.index("--rss-repeats") + 1] == ""
+    assert arguments[arguments.index("--rounds") + 1] == "3"

@@ -20,13 +20,14 @@ from typing import Protocol
 from chromecut.bench.contenders import BASELINE, Contender, Output
 from chromecut.bench.sample import BenchPage, InputKind
 from chromecut.evaluate.metrics import shingle_prf
+from chromecut.settings import BENCH_ROUNDS_DEFAULT
 
 logger = logging.getLogger(__name__)
 
 #: Pages (the first of the sample) each contender runs on, untimed, before it is timed.
 DEFAULT_WARMUP_PAGES = 3
 #: Timed passes of every contender over the sample, taken in turns (the figures are each one's fastest pass).
-DEFAULT_ROUNDS = 3
+DEFAULT_ROUNDS = BENCH_ROUNDS_DEFAULT
 #: Bytes in the MB of MB/s and of the memory figures (decimal).
 BYTES_PER_MB = 1_000_000
 
