@@ -218,12 +218,10 @@ impl Tokenizer {
             casefold.push(cp, &mut folded);
             match folded[..] {
                 [f] if cp != AMPERSAND && inert[b] && !quote_set.contains(cp) && f < 0x80 && !cjk.contains(f) => {
-                    if !word.contains(f) {
-                        ASCII_SEPARATOR
-                    } else if f != u32::from(ASCII_SEPARATOR) {
-                        f as u8
-                    } else {
-                        ASCII_SLOW
+                    match (word.contains(f), f as u8) {
+                        (false, _) => ASCII_SEPARATOR,
+                        (true, ASCII_SEPARATOR) => ASCII_SLOW, // a word character folded to the separator's byte
+                        (true, folded) => folded,
                     }
                 }
                 _ => ASCII_SLOW,

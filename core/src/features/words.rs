@@ -110,7 +110,7 @@ impl Lexicon {
         multi: Vec<(Vec<String>, usize)>,
         stopwords: Vec<String>,
     ) -> Result<Self, String> {
-        let check = |f: usize| if f < families { Ok(f) } else { Err(format!("keyword family {f} out of range")) };
+        let check = |f: usize| check_family(f, families);
         let mut by_token: HashMap<String, Lexeme, FastHash> = HashMap::default();
         for (word, fams) in single {
             for &f in &fams {
@@ -135,6 +135,15 @@ impl Lexicon {
     }
 }
 
+/// `family` if it is one of the `families` keyword families.
+fn check_family(family: usize, families: usize) -> Result<usize, String> {
+    if family < families {
+        Ok(family)
+    } else {
+        Err(format!("keyword family {family} out of range"))
+    }
+}
+
 /// The keyword families, as the Python side compiled them (`keywords.KEYWORDS`): their names, CJK phrases and
 /// copyright pattern (their words are in the [`Lexicon`]).
 pub struct Keywords {
@@ -152,7 +161,7 @@ impl Keywords {
         copyright: regex::bytes::Regex,
     ) -> Result<Self, String> {
         let families = names.len();
-        let check = |f: usize| if f < families { Ok(f) } else { Err(format!("keyword family {f} out of range")) };
+        let check = |f: usize| check_family(f, families);
         let cjk = if cjk.is_empty() {
             None
         } else {
