@@ -1,0 +1,214 @@
+//! The forest's walk on AVX2: eight rows a vector, a level at a time, each step three gathers (the node's word,
+//! its threshold, the row's value of the node's feature) and a compare, where the scalar walk takes a dozen
+//! instructions and two branches a row. It decides as the scalar walk does, for `f32` rows only:
+//!
+//! - a numerical split's `f64` threshold becomes the largest `f32` at most it ([`f32_at_most`]), so that an `f32`
+//!   value is at most the one exactly when it is at most the other;
+//! - a node's [`Packed`] word holds its left child, its feature, whether NaN goes left, and whether it is a slow
+//!   split (categorical, or `Zero` default): the lanes at a slow split are decided by the scalar
+//!   [`Forest::goes_left`] (rare: a few percent of the shipped bundles' splits);
+//! - a leaf is its own left child with a threshold of `+inf` that sends NaN left, so a lane at a leaf stays.
+//!
+//! The sums are the scalar walk's: a row's leaf values added tree after tree, so the raw scores are the same bit
+//! for bit (`tests` hold the two walks to each other on the shipped bundles' trees).
+
+use super::{Forest, BLOCK_ROWS, CATEGORICAL, LEAF, NAN_LEFT, SLOW};
+
+/// Bits of a packed word: the left child's index, then the feature, then the two flags.
+const LEFT_BITS: u32 = 21;
+const PACKED_FEATURE_BITS: u32 = 9;
+const FEATURE_SHIFT: u32 = LEFT_BITS;
+const LEFT_MASK: u32 = (1 << LEFT_BITS) - 1;
+const PACKED_FEATURE_MASK: u32 = (1 << PACKED_FEATURE_BITS) - 1;
+const PACKED_NAN_LEFT: u32 = 1 << (LEFT_BITS + PACKED_FEATURE_BITS);
+/// The sign bit, so that one `movemask` finds the lanes at a slow split.
+const PACKED_SLOW: u32 = 1 << 31;
+/// Nodes and features a packed word can address.
+pub(super) const MAX_PACKED_NODES: usize = 1 << LEFT_BITS;
+pub(super) const MAX_PACKED_FEATURES: usize = 1 << PACKED_FEATURE_BITS;
+
+/// Rows of one vector.
+const WIDTH: usize = 8;
+/// Vectors of a block: their walks are independent, so the processor overlaps their gathers.
+const VECTORS: usize = BLOCK_ROWS / WIDTH;
+/// A `movemask` of every lane.
+const ALL_LANES: i32 = (1 << WIDTH) - 1;
+
+/// The forest's nodes as the vector walk reads them: a word and an `f32` threshold per node.
+#[derive(Debug, Clone)]
+pub(super) struct Packed {
+    words: Vec<u32>,
+    thresholds: Vec<f32>,
+}
+
+/// The largest `f32` at most `threshold`: for every `f32` value `v`, `f64::from(v) <= threshold` exactly when
+/// `v <= f32_at_most(threshold)` (NaN stays NaN, so it compares false either way).
+pub(super) fn f32_at_most(threshold: f64) -> f32 {
+    let nearest = threshold as f32;
+    if f64::from(nearest) <= threshold || nearest.is_nan() {
+        return nearest;
+    }
+    // `nearest` rounded up: step one `f32` down (toward `-inf`).
+    if nearest == f32::INFINITY {
+        f32::MAX
+    } else if nearest == 0.0 {
+        -f32::from_bits(1)
+    } else if nearest > 0.0 {
+        f32::from_bits(nearest.to_bits() - 1)
+    } else {
+        f32::from_bits(nearest.to_bits() + 1)
+    }
+}
+
+impl Packed {
+    /// The packed nodes of `forest`, or `None` when it has more nodes or features than a word addresses.
+    pub(super) fn of(forest: &Forest) -> Option<Packed> {
+        if forest.nodes.len() > MAX_PACKED_NODES || forest.num_features > MAX_PACKED_FEATURES {
+            return None;
+        }
+        let mut words = Vec::with_capacity(forest.nodes.len());
+        let mut thresholds = Vec::with_capacity(forest.nodes.len());
+        for node in &forest.nodes {
+            let flags = node.flags();
+            let mut word = node.left | (node.feature() as u32) << FEATURE_SHIFT;
+            if flags & NAN_LEFT != 0 {
+                word |= PACKED_NAN_LEFT;
+            }
+            if flags & SLOW != 0 {
+                word |= PACKED_SLOW;
+            }
+            words.push(word);
+            thresholds.push(if flags & CATEGORICAL != 0 {
+                0.0 // a bitset, not a threshold: the lane goes the slow way
+            } else if flags & LEAF != 0 {
+                f32::INFINITY
+            } else {
+                f32_at_most(node.value())
+            });
+        }
+        Some(Packed { words, thresholds })
+    }
+}
+
+/// Whether this processor runs the vector walk.
+pub(super) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Add each row's leaf value of the tree rooted at `root` (at most `depth` levels) to its score: `rows` holds
+/// `scores.len()` (at most [`BLOCK_ROWS`]) rows of the forest's width.
+///
+/// # Safety
+///
+/// The processor has AVX2 ([`available`]); `packed` is `forest`'s; `root` is one of its roots; `rows` holds
+/// exactly `scores.len() * forest.num_features` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn add_tree(
+    forest: &Forest,
+    packed: &Packed,
+    root: u32,
+    depth: u32,
+    rows: &[f32],
+    scores: &mut [f64],
+) {
+    use std::arch::x86_64::*;
+
+    let n = scores.len();
+    debug_assert!(n <= BLOCK_ROWS && rows.len() == n * forest.num_features);
+    let width = forest.num_features;
+    let vectors = n.div_ceil(WIDTH);
+    // Each lane's row, as the offset of its first value; lanes past the last row read the first row.
+    let mut offsets = [_mm256_setzero_si256(); VECTORS];
+    let mut at = [_mm256_set1_epi32(root as i32); VECTORS];
+    for (v, offset) in offsets.iter_mut().enumerate().take(vectors) {
+        let mut lanes = [0i32; WIDTH];
+        for (lane, o) in lanes.iter_mut().enumerate() {
+            let row = v * WIDTH + lane;
+            if row < n {
+                *o = (row * width) as i32;
+            }
+        }
+        *offset = _mm256_loadu_si256(lanes.as_ptr().cast());
+    }
+    let words = packed.words.as_ptr().cast::<i32>();
+    let thresholds = packed.thresholds.as_ptr();
+    let values = rows.as_ptr();
+    let left_mask = _mm256_set1_epi32(LEFT_MASK as i32);
+    let feature_mask = _mm256_set1_epi32(PACKED_FEATURE_MASK as i32);
+    let one = _mm256_set1_epi32(1);
+    for _ in 0..depth {
+        let mut moving = 0;
+        for v in 0..vectors {
+            let index = at[v];
+            // SAFETY (the gathers): every index is a root or a child, so a node (`check_links`), and every
+            // node's feature is below `width`, so an offset plus a feature is inside `rows`.
+            let word = _mm256_i32gather_epi32::<4>(words, index);
+            let threshold = _mm256_i32gather_ps::<4>(thresholds, index);
+            let feature = _mm256_and_si256(_mm256_srli_epi32::<{ FEATURE_SHIFT as i32 }>(word), feature_mask);
+            let value = _mm256_i32gather_ps::<4>(values, _mm256_add_epi32(offsets[v], feature));
+            let below = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LE_OQ>(value, threshold));
+            let nan = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(value, value));
+            // The NaN-left bit spread over its lane (the bit below the sign).
+            let nan_left = _mm256_srai_epi32::<31>(_mm256_slli_epi32::<1>(word));
+            let go_left = _mm256_or_si256(below, _mm256_and_si256(nan, nan_left));
+            // left + 1 (right), plus -1 (all ones) where the lane goes left.
+            let mut next = _mm256_add_epi32(_mm256_add_epi32(_mm256_and_si256(word, left_mask), one), go_left);
+            let slow = _mm256_movemask_ps(_mm256_castsi256_ps(word));
+            if slow != 0 {
+                next = slow_lanes(forest, slow, index, next, offsets[v], rows);
+            }
+            // A lane that stays is at a leaf.
+            moving |= _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(next, index))) ^ ALL_LANES;
+            at[v] = next;
+        }
+        if moving == 0 {
+            break;
+        }
+    }
+    for (v, scores) in scores.chunks_mut(WIDTH).enumerate() {
+        let mut leaves = [0u32; WIDTH];
+        _mm256_storeu_si256(leaves.as_mut_ptr().cast(), at[v]);
+        for (score, &leaf) in scores.iter_mut().zip(&leaves) {
+            *score += forest.leaf_values[leaf as usize];
+        }
+    }
+}
+
+/// The lanes of `slow` (a movemask) are at a categorical or `Zero`-default split: decide them one at a time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[cold]
+#[inline(never)]
+unsafe fn slow_lanes(
+    forest: &Forest,
+    slow: i32,
+    index: std::arch::x86_64::__m256i,
+    next: std::arch::x86_64::__m256i,
+    offsets: std::arch::x86_64::__m256i,
+    rows: &[f32],
+) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+
+    let mut at = [0u32; WIDTH];
+    let mut to = [0u32; WIDTH];
+    let mut from = [0u32; WIDTH];
+    _mm256_storeu_si256(at.as_mut_ptr().cast(), index);
+    _mm256_storeu_si256(to.as_mut_ptr().cast(), next);
+    _mm256_storeu_si256(from.as_mut_ptr().cast(), offsets);
+    for lane in 0..WIDTH {
+        if slow & (1 << lane) != 0 {
+            let node = forest.nodes[at[lane] as usize];
+            let value = f64::from(rows[from[lane] as usize + node.feature()]);
+            to[lane] = node.left + u32::from(!forest.goes_left(node, value));
+        }
+    }
+    _mm256_loadu_si256(to.as_ptr().cast())
+}
