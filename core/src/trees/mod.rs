@@ -1016,7 +1016,7 @@ end of parameters
     }
 
     /// Rows that reach every side of `forest`'s splits: each value one of the features' thresholds, an `f32`
-    /// next to one, zero, a value within the zero band, an infinity or NaN.
+    /// next to one, zero, a value within the zero band, an infinity, NaN or a category.
     fn rows_around_thresholds(text: &str, forest: &Forest, rows: usize) -> Vec<f32> {
         let mut cuts: Vec<Vec<f32>> = vec![Vec::new(); forest.num_features()];
         let mut features: Vec<usize> = Vec::new();
@@ -1035,7 +1035,10 @@ end of parameters
                 }
             }
         }
-        let special = [0.0, -0.0, 1e-36, -1e-36, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1.0, 2.0, 3.0, 33.0];
+        // Categories too: every one a two-word bitset holds and the first past it, halves, negatives, too large.
+        let mut special = vec![0.0, -0.0, 1e-36, -1e-36, f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+        special.extend((0..=64).map(|c| c as f32));
+        special.extend([-1.0, -0.5, 0.5, 31.5, 32.5, 1e10, -1e10, 2_147_483_648.0]);
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = move |n: usize| {
             state ^= state << 13;

@@ -4,23 +4,27 @@
 //!
 //! - a numerical split's `f64` threshold becomes the largest `f32` at most it ([`f32_at_most`]), so that an `f32`
 //!   value is at most the one exactly when it is at most the other;
-//! - a node's [`Packed`] word holds its left child, its feature, whether NaN goes left, and whether it is a slow
-//!   split (categorical, or `Zero` default): the lanes at a slow split are decided by the scalar
-//!   [`Forest::goes_left`] (rare: a few percent of the shipped bundles' splits);
+//! - a node's [`Packed`] word holds its left child, its feature, whether NaN goes left, whether it is a
+//!   categorical split of categories below 64 (its bitset is then the threshold's bits and [`Packed`]'s
+//!   `high_bits`: the lane's category is the value truncated toward zero, as the scalar walk's), and whether it is
+//!   a slow split (a larger bitset, or `Zero` default), whose lanes the scalar [`Forest::goes_left`] decides;
 //! - a leaf is its own left child with a threshold of `+inf` that sends NaN left, so a lane at a leaf stays.
 //!
 //! The sums are the scalar walk's: a row's leaf values added tree after tree, so the raw scores are the same bit
 //! for bit (`tests` hold the two walks to each other on the shipped bundles' trees).
 
-use super::{Forest, BLOCK_ROWS, CATEGORICAL, LEAF, NAN_LEFT, SLOW};
+use super::{Forest, BITSET_WORD_BITS, BLOCK_ROWS, CATEGORICAL, LEAF, NAN_LEFT, SLOW};
 
-/// Bits of a packed word: the left child's index, then the feature, then the two flags.
-const LEFT_BITS: u32 = 21;
+/// Bits of a packed word: the left child's index, then the feature, then the three flags.
+const LEFT_BITS: u32 = 20;
 const PACKED_FEATURE_BITS: u32 = 9;
 const FEATURE_SHIFT: u32 = LEFT_BITS;
 const LEFT_MASK: u32 = (1 << LEFT_BITS) - 1;
 const PACKED_FEATURE_MASK: u32 = (1 << PACKED_FEATURE_BITS) - 1;
-const PACKED_NAN_LEFT: u32 = 1 << (LEFT_BITS + PACKED_FEATURE_BITS);
+/// A categorical split whose bitset has at most [`FAST_BITSET_WORDS`] words.
+const PACKED_CATEGORICAL: u32 = 1 << (LEFT_BITS + PACKED_FEATURE_BITS);
+const PACKED_NAN_LEFT: u32 = PACKED_CATEGORICAL << 1;
+const FAST_BITSET_WORDS: usize = 2;
 /// The sign bit, so that one `movemask` finds the lanes at a slow split.
 const PACKED_SLOW: u32 = 1 << 31;
 /// Nodes and features a packed word can address.
@@ -31,14 +35,21 @@ pub(super) const MAX_PACKED_FEATURES: usize = 1 << PACKED_FEATURE_BITS;
 const WIDTH: usize = 8;
 /// Vectors of a block: their walks are independent, so the processor overlaps their gathers.
 const VECTORS: usize = BLOCK_ROWS / WIDTH;
+/// `shuffle_ps` picks of the even (words) and odd (thresholds) 32-bit halves of two vectors of pairs, and the
+/// `permute4x64` that puts the picked halves back in lane order.
+const EVEN: i32 = 0b10_00_10_00;
+const ODD: i32 = 0b11_01_11_01;
+const IN_ORDER: i32 = 0b11_01_10_00;
 /// A `movemask` of every lane.
 const ALL_LANES: i32 = (1 << WIDTH) - 1;
 
 /// The forest's nodes as the vector walk reads them: a word and an `f32` threshold per node.
 #[derive(Debug, Clone)]
 pub(super) struct Packed {
-    words: Vec<u32>,
-    thresholds: Vec<f32>,
+    /// A node's word in the low half, its threshold's bits in the high half: one 64-bit gather reads both.
+    nodes: Vec<u64>,
+    /// A fast categorical split's second bitset word (categories 32 to 63), at the node's index; 0 elsewhere.
+    high_bits: Vec<u32>,
 }
 
 /// The largest `f32` at most `threshold`: for every `f32` value `v`, `f64::from(v) <= threshold` exactly when
@@ -66,27 +77,36 @@ impl Packed {
         if forest.nodes.len() > MAX_PACKED_NODES || forest.num_features > MAX_PACKED_FEATURES {
             return None;
         }
-        let mut words = Vec::with_capacity(forest.nodes.len());
-        let mut thresholds = Vec::with_capacity(forest.nodes.len());
-        for node in &forest.nodes {
+        let mut nodes = Vec::with_capacity(forest.nodes.len());
+        let mut high_bits = vec![0; forest.nodes.len()];
+        for (index, node) in forest.nodes.iter().enumerate() {
             let flags = node.flags();
             let mut word = node.left | (node.feature() as u32) << FEATURE_SHIFT;
+            let mut threshold = f32::INFINITY; // a leaf's: every value but NaN goes left, and NaN by its flag
             if flags & NAN_LEFT != 0 {
                 word |= PACKED_NAN_LEFT;
             }
-            if flags & SLOW != 0 {
-                word |= PACKED_SLOW;
-            }
-            words.push(word);
-            thresholds.push(if flags & CATEGORICAL != 0 {
-                0.0 // a bitset, not a threshold: the lane goes the slow way
-            } else if flags & LEAF != 0 {
-                f32::INFINITY
+            if flags & CATEGORICAL != 0 {
+                let (start, len) = node.bitset();
+                if flags & SLOW == CATEGORICAL && len <= FAST_BITSET_WORDS {
+                    let bits = &forest.cat_bits[start..start + len];
+                    word |= PACKED_CATEGORICAL;
+                    threshold = f32::from_bits(bits.first().copied().unwrap_or(0));
+                    high_bits[index] = bits.get(1).copied().unwrap_or(0);
+                } else {
+                    word |= PACKED_SLOW;
+                }
             } else {
-                f32_at_most(node.value())
-            });
+                if flags & SLOW != 0 {
+                    word |= PACKED_SLOW;
+                }
+                if flags & LEAF == 0 {
+                    threshold = f32_at_most(node.value());
+                }
+            }
+            nodes.push(u64::from(word) | u64::from(threshold.to_bits()) << 32);
         }
-        Some(Packed { words, thresholds })
+        Some(Packed { nodes, high_bits })
     }
 }
 
@@ -138,27 +158,46 @@ pub(super) unsafe fn add_tree(
         }
         *offset = _mm256_loadu_si256(lanes.as_ptr().cast());
     }
-    let words = packed.words.as_ptr().cast::<i32>();
-    let thresholds = packed.thresholds.as_ptr();
+    let nodes = packed.nodes.as_ptr().cast::<i64>();
     let values = rows.as_ptr();
     let left_mask = _mm256_set1_epi32(LEFT_MASK as i32);
     let feature_mask = _mm256_set1_epi32(PACKED_FEATURE_MASK as i32);
     let one = _mm256_set1_epi32(1);
+    let zero = _mm256_setzero_si256();
+    let word_bits = _mm256_set1_epi32(BITSET_WORD_BITS);
+    let high_bits = packed.high_bits.as_ptr().cast::<i32>();
     for _ in 0..depth {
         let mut moving = 0;
         for v in 0..vectors {
             let index = at[v];
             // SAFETY (the gathers): every index is a root or a child, so a node (`check_links`), and every
             // node's feature is below `width`, so an offset plus a feature is inside `rows`.
-            let word = _mm256_i32gather_epi32::<4>(words, index);
-            let threshold = _mm256_i32gather_ps::<4>(thresholds, index);
+            // Lanes 0-3 and 4-7 as (word, threshold) pairs, then the words and the thresholds apart, in order.
+            let low = _mm256_castsi256_ps(_mm256_i32gather_epi64::<8>(nodes, _mm256_castsi256_si128(index)));
+            let high = _mm256_castsi256_ps(_mm256_i32gather_epi64::<8>(nodes, _mm256_extracti128_si256::<1>(index)));
+            let word = _mm256_permute4x64_epi64::<IN_ORDER>(_mm256_castps_si256(_mm256_shuffle_ps::<EVEN>(low, high)));
+            let threshold = _mm256_castsi256_ps(_mm256_permute4x64_epi64::<IN_ORDER>(_mm256_castps_si256(
+                _mm256_shuffle_ps::<ODD>(low, high),
+            )));
             let feature = _mm256_and_si256(_mm256_srli_epi32::<{ FEATURE_SHIFT as i32 }>(word), feature_mask);
             let value = _mm256_i32gather_ps::<4>(values, _mm256_add_epi32(offsets[v], feature));
             let below = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LE_OQ>(value, threshold));
             let nan = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(value, value));
             // The NaN-left bit spread over its lane (the bit below the sign).
             let nan_left = _mm256_srai_epi32::<31>(_mm256_slli_epi32::<1>(word));
-            let go_left = _mm256_or_si256(below, _mm256_and_si256(nan, nan_left));
+            let mut go_left = _mm256_or_si256(below, _mm256_and_si256(nan, nan_left));
+            // The categorical bit spread over its lane.
+            let categorical = _mm256_srai_epi32::<31>(_mm256_slli_epi32::<2>(word));
+            if _mm256_movemask_ps(_mm256_castsi256_ps(categorical)) != 0 {
+                // The category's bit of the bitset: a shift by 32 or more (a category past 63, negative, NaN or
+                // too large for an i32, all of which go right) leaves no bit.
+                let high = _mm256_mask_i32gather_epi32::<4>(zero, high_bits, index, categorical);
+                let category = _mm256_cvttps_epi32(value);
+                let low_bit = _mm256_srlv_epi32(_mm256_castps_si256(threshold), category);
+                let high_bit = _mm256_srlv_epi32(high, _mm256_sub_epi32(category, word_bits));
+                let in_set = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_or_si256(low_bit, high_bit), one), one);
+                go_left = _mm256_blendv_epi8(go_left, in_set, categorical);
+            }
             // left + 1 (right), plus -1 (all ones) where the lane goes left.
             let mut next = _mm256_add_epi32(_mm256_add_epi32(_mm256_and_si256(word, left_mask), one), go_left);
             let slow = _mm256_movemask_ps(_mm256_castsi256_ps(word));
@@ -182,7 +221,7 @@ pub(super) unsafe fn add_tree(
     }
 }
 
-/// The lanes of `slow` (a movemask) are at a categorical or `Zero`-default split: decide them one at a time.
+/// The lanes of `slow` (a movemask) are at a split of a larger bitset or `Zero` default: decide them one at a time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[cold]
