@@ -1162,6 +1162,7 @@ end of parameters
             text.push_str(&noisy.join("\n"));
             if let Ok(forest) = Forest::parse(&text) {
                 let _ = forest.predict_raw(&[f64::NAN, 1e300, -1e300], 3);
+                let _ = forest.predict_raw(&[f32::NAN, 1e30, -1e30], 3); // the vector walk's rows
             }
         }
     }
