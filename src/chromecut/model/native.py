@@ -1,6 +1,6 @@
 """Native tree inference: a booster's LightGBM model text evaluated by chromecut's Rust core.
 
-:class:`NativeForest` hands the model text to ``chromecut._core.Forest`` (``core/src/trees.rs``), which parses it
+:class:`NativeForest` hands the model text to ``chromecut._core.Forest`` (``core/src/trees/``), which parses it
 into one flat array of nodes and walks it as LightGBM's own predictor does: features compared as doubles
 against double thresholds, NaN and zeros sent by each split's missing type, categorical bitsets, the trees summed
 in order. Its raw scores are LightGBM's bit for bit (``tests/unit/model/test_native_trees.py``). Unlike the
