@@ -1086,6 +1086,118 @@ end of parameters
         }
     }
 
+    /// A xorshift generator for the random forests below.
+    struct Noise(u64);
+
+    impl Noise {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// The model text of a random forest: trees of 1 to 80 leaves of random shape, every decision type
+    /// (numerical splits of each missing type and default side, categorical bitsets of 1 to 3 words), and the
+    /// values its rows are drawn from (thresholds, categories, NaN, zeros).
+    fn random_model(noise: &mut Noise, features: usize) -> String {
+        const VALUES: [f64; 12] = [-2.5, -1.0, -1e-36, 0.0, 1e-36, 0.5, 1.0, 3.0, 17.0, 40.0, 70.0, 1e30];
+        let mut text = format!(
+            "tree\nversion=v4\nnum_class=1\nnum_tree_per_iteration=1\nmax_feature_idx={}\nobjective=binary sigmoid:1\n\n",
+            features - 1
+        );
+        for tree in 0..1 + noise.below(4) {
+            let leaves = 1 + noise.below(80);
+            // Children by recursive random partition: a split's subtree holds `k` leaves.
+            let (mut left, mut right, mut next_split, mut next_leaf) = (Vec::new(), Vec::new(), 0_i32, 0_i32);
+            fn build(k: usize, noise: &mut Noise, l: &mut Vec<i32>, r: &mut Vec<i32>, s: &mut i32, f: &mut i32) -> i32 {
+                if k == 1 {
+                    *f += 1;
+                    return -*f; // leaf f - 1, written as !(f - 1)
+                }
+                let me = *s;
+                *s += 1;
+                l.push(0);
+                r.push(0);
+                let a = 1 + noise.below(k - 1);
+                let left = build(a, noise, l, r, s, f);
+                let right = build(k - a, noise, l, r, s, f);
+                l[me as usize] = left;
+                r[me as usize] = right;
+                me
+            }
+            build(leaves, noise, &mut left, &mut right, &mut next_split, &mut next_leaf);
+            let splits = leaves - 1;
+            let (mut feature, mut threshold, mut decision, mut boundaries, mut bits) =
+                (Vec::new(), Vec::new(), Vec::new(), vec![0], Vec::new());
+            for _ in 0..splits {
+                feature.push(noise.below(features).to_string());
+                if noise.below(4) == 0 {
+                    threshold.push((boundaries.len() - 1).to_string());
+                    for _ in 0..1 + noise.below(3) {
+                        bits.push((noise.below(1 << 16) << 16 | noise.below(1 << 16)).to_string());
+                    }
+                    boundaries.push(bits.len());
+                    decision.push(["1", "9"][noise.below(2)]);
+                } else {
+                    threshold.push(format!("{:e}", VALUES[noise.below(VALUES.len())]));
+                    decision.push(["0", "2", "4", "6", "8", "10"][noise.below(6)]);
+                }
+            }
+            let join = |v: &[String]| v.join(" ");
+            let children = |v: &[i32]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
+            let values: Vec<String> = (0..leaves).map(|l| format!("{}", (l as f64 - 7.0) / 8.0)).collect();
+            text.push_str(&format!("Tree={tree}\nnum_leaves={leaves}\nnum_cat={}\n", boundaries.len() - 1));
+            if splits > 0 {
+                text.push_str(&format!(
+                    "split_feature={}\nthreshold={}\ndecision_type={}\nleft_child={}\nright_child={}\n",
+                    join(&feature),
+                    join(&threshold),
+                    decision.join(" "),
+                    children(&left),
+                    children(&right)
+                ));
+            }
+            if boundaries.len() > 1 {
+                let b: Vec<String> = boundaries.iter().map(|b| b.to_string()).collect();
+                text.push_str(&format!("cat_boundaries={}\ncat_threshold={}\n", join(&b), join(&bits)));
+            }
+            text.push_str(&format!("leaf_value={}\nshrinkage=1\n\n", join(&values)));
+        }
+        text.push_str("end of trees\n");
+        text
+    }
+
+    #[test]
+    fn random_forests_score_alike_by_both_walks() {
+        let mut noise = Noise(0x51_7cc1_b727_220a);
+        let special =
+            [f32::NAN, 0.0, -0.0, 1e-36, -1e-36, -2.5, -1.0, 0.5, 1.0, 3.0, 17.0, 31.0, 40.0, 63.0, 70.0, 1e30, 1e31];
+        for _ in 0..300 {
+            let features = 1 + noise.below(6);
+            let text = random_model(&mut noise, features);
+            let forest = Forest::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let rows = 1 + noise.below(2 * BLOCK_ROWS);
+            let matrix: Vec<f32> = (0..rows * features)
+                .map(|_| {
+                    let v = special[noise.below(special.len())];
+                    // The f32 neighbours of the values too, sometimes.
+                    match noise.below(4) {
+                        0 => f32::from_bits(v.to_bits().wrapping_add(1)),
+                        1 => f32::from_bits(v.to_bits().wrapping_sub(1)),
+                        _ => v,
+                    }
+                })
+                .collect();
+            let (mut fastest, mut scalar) = (vec![0.0; rows], vec![0.0; rows]);
+            forest.predict_raw_by(Walk::Fastest, &matrix, &mut fastest).unwrap();
+            forest.predict_raw_by(Walk::Scalar, &matrix, &mut scalar).unwrap();
+            let bits = |v: &[f64]| v.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fastest), bits(&scalar), "{text}");
+        }
+    }
+
     #[test]
     fn a_matrix_of_the_wrong_shape_is_refused() {
         let forest = tiny();
