@@ -21,9 +21,9 @@
 //! the block, and [`LANES`] rows walk a tree together, a level at a time: one row's walk is a chain of dependent
 //! loads, several independent walks overlap in the processor (about twice as fast as a row at a time on the
 //! shipped bundles). The sums keep LightGBM's order (tree 0 first) for every row, so raw scores are LightGBM's
-//! bit for bit. `f32` rows on a processor with AVX2 take the [`vector`] walk instead: eight rows a vector, each
-//! level three gathers, the same decisions and sums (the shipped bundles' first passes on the bench's 49,227
-//! lines: HTML 213 -> 167 ms, text 158 -> 105 ms).
+//! bit for bit. `f32` rows on a processor with AVX2 take the [`vector`] walk instead: eight rows a vector, the
+//! first four levels without a gather, the same decisions and sums (the shipped bundles' first passes on the
+//! bench's 49,227 lines: HTML 213 -> 111 ms, text 158 -> 73 ms).
 //!
 //! Model text that is not a LightGBM model, or one this evaluator does not support (several classes, linear
 //! trees), is a [`ModelError`] that says which line and why; nothing in parsing or prediction panics.
@@ -712,12 +712,14 @@ impl Forest {
         #[cfg(target_arch = "x86_64")]
         if let (Walk::Fastest, Some(rows), Some(packed)) = (walk, T::as_f32(features), &self.packed) {
             if vector::available() {
+                let mut columns = vec![0.0; BLOCK_ROWS * width];
                 for (scores, rows) in out.chunks_mut(BLOCK_ROWS).zip(rows.chunks(BLOCK_ROWS * width)) {
                     scores.fill(0.0);
+                    vector::transpose(rows, width, &mut columns);
                     for (&root, &depth) in self.roots.iter().zip(&self.depths) {
                         // SAFETY: AVX2 is there, `packed` is this forest's, `root` one of its roots, and
-                        // `check_shape` made `rows` hold `scores.len()` rows of `width` values.
-                        unsafe { vector::add_tree(self, packed, root, depth, rows, scores) };
+                        // `columns` holds BLOCK_ROWS rows of `width` values.
+                        unsafe { vector::add_tree(self, packed, root, depth, &columns, scores) };
                     }
                 }
                 return Ok(());
