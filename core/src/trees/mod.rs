@@ -987,18 +987,32 @@ end of parameters
         }
     }
 
+    /// A xorshift generator: the tests' thresholds, rows and random forests.
+    struct Noise(u64);
+
+    impl Noise {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
     #[test]
     fn the_largest_f32_at_most_a_threshold_decides_as_the_threshold() {
         let mut thresholds =
             vec![0.0, -0.0, 1.0, -1.0, 0.1, -0.1, 1e-40, -1e-40, ZERO_THRESHOLD, 3.4e38, 3.5e38, -3.5e38];
         thresholds.extend([f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, f64::MIN_POSITIVE, 1e300, -1e300]);
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut noise = Noise(0x9e37_79b9_7f4a_7c15);
         for _ in 0..2_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            thresholds.push(f64::from_bits(state).clamp(-1e40, 1e40));
-            thresholds.push(f64::from(f32::from_bits(state as u32)));
+            let bits = noise.next();
+            thresholds.push(f64::from_bits(bits).clamp(-1e40, 1e40));
+            thresholds.push(f64::from(f32::from_bits(bits as u32)));
         }
         for &t in &thresholds {
             let at_most = vector::f32_at_most(t);
@@ -1031,8 +1045,8 @@ end of parameters
                     let near = t as f32;
                     cuts[*feature].extend([
                         near,
-                        f32::from_bits(near.to_bits() + 1),
-                        f32::from_bits(near.to_bits() - 1),
+                        f32::from_bits(near.to_bits().wrapping_add(1)),
+                        f32::from_bits(near.to_bits().wrapping_sub(1)),
                     ]);
                 }
             }
@@ -1041,20 +1055,14 @@ end of parameters
         let mut special = vec![0.0, -0.0, 1e-36, -1e-36, f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
         special.extend((0..=64).map(|c| c as f32));
         special.extend([-1.0, -0.5, 0.5, 31.5, 32.5, 1e10, -1e10, 2_147_483_648.0]);
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut noise = Noise(0x2545_f491_4f6c_dd1d);
         (0..rows * forest.num_features())
             .map(|i| {
                 let cuts = &cuts[i % forest.num_features()];
-                if cuts.is_empty() || next(4) == 0 {
-                    special[next(special.len())]
+                if cuts.is_empty() || noise.below(4) == 0 {
+                    special[noise.below(special.len())]
                 } else {
-                    cuts[next(cuts.len())]
+                    cuts[noise.below(cuts.len())]
                 }
             })
             .collect()
@@ -1088,21 +1096,34 @@ end of parameters
         }
     }
 
-    /// A xorshift generator for the random forests below.
-    struct Noise(u64);
+    /// A random tree's children as LightGBM writes them: a split's index, or `!leaf` for a leaf.
+    #[derive(Default)]
+    struct Shape {
+        left: Vec<i32>,
+        right: Vec<i32>,
+        leaves: i32,
+    }
 
-    impl Noise {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
+    impl Shape {
+        /// A subtree of `leaves` leaves, cut at random; the code of its root.
+        fn grow(&mut self, leaves: usize, noise: &mut Noise) -> i32 {
+            if leaves == 1 {
+                self.leaves += 1;
+                return !(self.leaves - 1);
+            }
+            let split = self.left.len();
+            self.left.push(0);
+            self.right.push(0);
+            let on_left = 1 + noise.below(leaves - 1);
+            self.left[split] = self.grow(on_left, noise);
+            self.right[split] = self.grow(leaves - on_left, noise);
+            split as i32
         }
     }
 
     /// The model text of a random forest: trees of 1 to 80 leaves of random shape, every decision type
-    /// (numerical splits of each missing type and default side, categorical bitsets of 1 to 3 words), and the
-    /// values its rows are drawn from (thresholds, categories, NaN, zeros).
+    /// (numerical splits of each missing type and default side, categorical bitsets of 1 to 3 words), its
+    /// thresholds a few values that the test's rows take too.
     fn random_model(noise: &mut Noise, features: usize) -> String {
         const VALUES: [f64; 12] = [-2.5, -1.0, -1e-36, 0.0, 1e-36, 0.5, 1.0, 3.0, 17.0, 40.0, 70.0, 1e30];
         let mut text = format!(
@@ -1111,25 +1132,9 @@ end of parameters
         );
         for tree in 0..1 + noise.below(4) {
             let leaves = 1 + noise.below(80);
-            // Children by recursive random partition: a split's subtree holds `k` leaves.
-            let (mut left, mut right, mut next_split, mut next_leaf) = (Vec::new(), Vec::new(), 0_i32, 0_i32);
-            fn build(k: usize, noise: &mut Noise, l: &mut Vec<i32>, r: &mut Vec<i32>, s: &mut i32, f: &mut i32) -> i32 {
-                if k == 1 {
-                    *f += 1;
-                    return -*f; // leaf f - 1, written as !(f - 1)
-                }
-                let me = *s;
-                *s += 1;
-                l.push(0);
-                r.push(0);
-                let a = 1 + noise.below(k - 1);
-                let left = build(a, noise, l, r, s, f);
-                let right = build(k - a, noise, l, r, s, f);
-                l[me as usize] = left;
-                r[me as usize] = right;
-                me
-            }
-            build(leaves, noise, &mut left, &mut right, &mut next_split, &mut next_leaf);
+            let mut shape = Shape::default();
+            shape.grow(leaves, noise);
+            let (left, right) = (shape.left, shape.right);
             let splits = leaves - 1;
             let (mut feature, mut threshold, mut decision, mut boundaries, mut bits) =
                 (Vec::new(), Vec::new(), Vec::new(), vec![0], Vec::new());
