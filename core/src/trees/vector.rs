@@ -1,8 +1,8 @@
 //! The forest's walk on AVX2: eight rows a vector, a level at a time. A block's rows are first laid out by column
 //! ([`transpose`]). The first four levels need no gather: every lane is at one of at most eight nodes known before
 //! the walk (the root, its children, theirs), so a vector picks its lanes' nodes among those and loads their
-//! columns. Below, a level is one 64-bit gather of the nodes' words and thresholds and one gather of the rows'
-//! values, then a compare, where the scalar walk takes a dozen instructions and two branches a row. It decides as
+//! columns. Below, a level gathers the nodes' words and thresholds (as 64-bit pairs) and the rows' values, then
+//! compares, where the scalar walk takes a dozen instructions and two branches a row. It decides as
 //! the scalar walk does, for `f32` rows only:
 //!
 //! - a numerical split's `f64` threshold becomes the largest `f32` at most it ([`f32_at_most`]), so that an `f32`
@@ -85,7 +85,8 @@ impl Packed {
         for (index, node) in forest.nodes.iter().enumerate() {
             let flags = node.flags();
             let mut word = node.left | (node.feature() as u32) << FEATURE_SHIFT;
-            let mut threshold = f32::INFINITY; // a leaf's: every value but NaN goes left, and NaN by its flag
+            // A leaf's threshold: every value but NaN goes left, and NaN by its flag.
+            let mut threshold = f32::INFINITY.to_bits();
             if flags & NAN_LEFT != 0 {
                 word |= PACKED_NAN_LEFT;
             }
@@ -94,7 +95,7 @@ impl Packed {
                 if flags & SLOW == CATEGORICAL && len <= FAST_BITSET_WORDS {
                     let bits = &forest.cat_bits[start..start + len];
                     word |= PACKED_CATEGORICAL;
-                    threshold = f32::from_bits(bits.first().copied().unwrap_or(0));
+                    threshold = bits.first().copied().unwrap_or(0);
                     high_bits[index] = bits.get(1).copied().unwrap_or(0);
                 } else {
                     word |= PACKED_SLOW;
@@ -104,10 +105,10 @@ impl Packed {
                     word |= PACKED_SLOW;
                 }
                 if flags & LEAF == 0 {
-                    threshold = f32_at_most(node.value());
+                    threshold = f32_at_most(node.value()).to_bits();
                 }
             }
-            nodes.push(u64::from(word) | u64::from(threshold.to_bits()) << 32);
+            nodes.push(u64::from(word) | u64::from(threshold) << 32);
         }
         Some(Packed { nodes, high_bits })
     }
@@ -142,9 +143,9 @@ const KNOWN_LEVELS: u32 = 4;
 const BLOCK_SHIFT: i32 = BLOCK_ROWS.trailing_zeros() as i32;
 
 /// Add each row's leaf value of the tree rooted at `root` (at most `depth` levels) to its score: `columns` holds
-/// the block's rows by column ([`transpose`]), `scores` one score per row (at most [`BLOCK_ROWS`]). Every lane
-/// starts at the root, so the first level reads the root's node once and each vector's values in one load; the
-/// levels below gather.
+/// the block's rows by column ([`transpose`]), `scores` one score per row (at most [`BLOCK_ROWS`]). The first
+/// [`KNOWN_LEVELS`] levels pick each lane's node among the few it can be at and load their columns; the levels
+/// below gather.
 ///
 /// # Safety
 ///
@@ -171,7 +172,7 @@ pub(super) unsafe fn add_tree(
         let first = (v * WIDTH) as i32;
         *rows = _mm256_setr_epi32(first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 6, first + 7);
     }
-    let step = Step { forest, packed, columns, high_bits: packed.high_bits.as_ptr().cast() };
+    let step = Step { forest, packed, columns };
     let mut at = [_mm256_set1_epi32(root as i32); VECTORS];
     // The first levels: every lane is at one of a few nodes known in advance (the root, its two children, their
     // four, their eight), so each vector picks its lanes' nodes among those and loads their columns, no gather.
@@ -237,13 +238,12 @@ pub(super) unsafe fn add_tree(
     }
 }
 
-/// What a level's decision reads besides the nodes.
+/// What a level reads: the forest (its slow splits), its packed nodes and the block's columns.
 #[cfg(target_arch = "x86_64")]
 struct Step<'a> {
     forest: &'a Forest,
     packed: &'a Packed,
     columns: &'a [f32],
-    high_bits: *const i32,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -305,7 +305,8 @@ impl Step<'_> {
         if _mm256_movemask_ps(_mm256_castsi256_ps(categorical)) != 0 {
             // The category's bit of the bitset: a shift by 32 or more (a category past 63, negative, NaN or too
             // large for an i32, all of which go right) leaves no bit.
-            let high = _mm256_mask_i32gather_epi32::<4>(_mm256_setzero_si256(), self.high_bits, index, categorical);
+            let high_bits = self.packed.high_bits.as_ptr().cast();
+            let high = _mm256_mask_i32gather_epi32::<4>(_mm256_setzero_si256(), high_bits, index, categorical);
             let category = _mm256_cvttps_epi32(value);
             let low_bit = _mm256_srlv_epi32(_mm256_castps_si256(threshold), category);
             let high_bit = _mm256_srlv_epi32(high, _mm256_sub_epi32(category, _mm256_set1_epi32(BITSET_WORD_BITS)));
