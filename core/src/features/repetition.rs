@@ -65,6 +65,15 @@ fn push_folded(out: &mut Vec<u8>, chars: impl Iterator<Item = Option<(u32, bool)
     true
 }
 
+/// A character of a line's key: a digit (by the character's `flags`) becomes `0`.
+fn digit_masked(cp: u32, flags: u8) -> u32 {
+    if flags & DIGIT != 0 {
+        u32::from(b'0')
+    } else {
+        cp
+    }
+}
+
 /// `normalised_lines`: digits become `0`, then `lower()` of the line (the joined text's `\n` stops the final
 /// sigma's look, so a line alone gives the same), then `" ".join(line.split())`.
 pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
@@ -80,7 +89,7 @@ pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
         let folded = if text.iter().all(|&cp| cp < 0x80) {
             // ASCII: the same steps on bytes.
             let ascii = |(&cp, &f): (&u32, &u8)| {
-                let low = if f & DIGIT != 0 { u32::from(b'0') } else { u32::from((cp as u8).to_ascii_lowercase()) };
+                let low = u32::from((digit_masked(cp, f) as u8).to_ascii_lowercase());
                 Some((low, f & SPACE != 0))
             };
             push_folded(&mut keys.bytes, text.iter().zip(flags).map(ascii))
@@ -88,7 +97,7 @@ pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
             // Each character lowered alone (nearly every line): the same key as the whole line's `lower()` unless
             // a capital sigma (its lowercase depends on its neighbours) or a character lowered to several is met.
             let alone = |(&cp, &f): (&u32, &u8)| {
-                let low = tables.lower_simple(if f & DIGIT != 0 { u32::from(b'0') } else { cp })?;
+                let low = tables.lower_simple(digit_masked(cp, f))?;
                 Some((low, tables.flags(low) & SPACE != 0))
             };
             push_folded(&mut keys.bytes, text.iter().zip(flags).map(alone))
@@ -96,7 +105,7 @@ pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
         if !folded {
             keys.bytes.truncate(at);
             masked.clear();
-            masked.extend(text.iter().zip(flags).map(|(&cp, &f)| if f & DIGIT != 0 { u32::from(b'0') } else { cp }));
+            masked.extend(text.iter().zip(flags).map(|(&cp, &f)| digit_masked(cp, f)));
             lowered.clear();
             tables.push_lower(&masked, 0, len, (0, len), &mut lowered);
             push_folded(&mut keys.bytes, lowered.iter().map(|&cp| Some((cp, tables.flags(cp) & SPACE != 0))));
