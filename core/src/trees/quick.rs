@@ -1,0 +1,258 @@
+//! The forest by feature instead of by tree (QuickScorer, Lucchese et al., SIGIR 2015, here eight rows a vector
+//! on AVX2): a row's leaf in a tree is the leftmost leaf that none of the tree's splits the row fails rules out.
+//! Each tree keeps a 64-bit set of its leaves still reachable, all set at first; a split the row fails (it goes
+//! right) clears the leaves of its left subtree; the exit leaf is the lowest bit left. A split on feature `f`
+//! fails for every value above its threshold, so with each feature's splits sorted by threshold, a vector of
+//! rows reads a feature's splits from the lowest up and stops at the first that no lane fails: it touches the
+//! splits its rows fail, never a split they pass, and needs no gather (the bench's text rows fail about a third of
+//! the first pass's 8,494 splits; a tree walk reads every split on a row's path, a dependent load each).
+//!
+//! It decides as the scalar walk does, for `f32` rows and forests whose trees have at most [`MAX_LEAVES`]
+//! leaves:
+//!
+//! - a numerical split's threshold is the largest `f32` at most it ([`f32_at_most`]); NaN compares false, so it
+//!   passes every split while the sorted splits are read, then fails the feature's splits that send NaN right;
+//! - a categorical split whose bitset has at most [`FAST_BITSET_WORDS`] words reads its lanes' bits from one
+//!   vector (the category is the value truncated toward zero, as the scalar walk's); a larger bitset, a `Zero`
+//!   default split, and a threshold that is no `f32` are decided a lane at a time by the scalar
+//!   [`Forest::goes_left`];
+//! - the trees' exit leaves are added tree after tree, so the raw scores are the scalar walk's bit for bit.
+
+use super::vector::f32_at_most;
+use super::{Forest, BITSET_WORD_BITS, BLOCK_ROWS, CATEGORICAL, LEAF, NAN_LEFT, SLOW};
+
+/// Leaves of a tree that one 64-bit set holds.
+pub(super) const MAX_LEAVES: usize = 64;
+/// The most bitset words of a categorical split decided in the vector: one 256-bit permute reads them.
+const FAST_BITSET_WORDS: usize = 8;
+/// Rows of one vector.
+const WIDTH: usize = 8;
+
+/// A split as the scorer applies it: the tree whose leaf set it clears, and the leaves it clears when it fails.
+#[derive(Debug, Clone, Copy)]
+struct Failing {
+    clear: u64,
+    tree: u32,
+}
+
+/// A categorical split decided in the vector: its bitset words (zero past its own) and their count.
+#[derive(Debug, Clone, Copy)]
+struct Categorical {
+    failing: Failing,
+    feature: u32,
+    words: u32,
+    bits: [u32; FAST_BITSET_WORDS],
+}
+
+/// A split decided a lane at a time: its node in [`Forest::nodes`].
+#[derive(Debug, Clone, Copy)]
+struct Slow {
+    failing: Failing,
+    node: u32,
+}
+
+/// The forest's splits by feature, for [`add_forest`].
+#[derive(Debug, Clone)]
+pub(super) struct Quick {
+    /// Each feature's numerical splits: `thresholds[k]` and `splits[k]` for `k` in `sorted[f]..sorted[f + 1]`,
+    /// thresholds rising.
+    sorted: Vec<u32>,
+    thresholds: Vec<f32>,
+    splits: Vec<Failing>,
+    /// Each feature's numerical splits that send NaN right: `nan_right[k]` for `k` in `nan[f]..nan[f + 1]`.
+    nan: Vec<u32>,
+    nan_right: Vec<Failing>,
+    categorical: Vec<Categorical>,
+    slow: Vec<Slow>,
+    /// Tree `t`'s leaf values, leftmost first, at `leaf_start[t]..`.
+    leaf_start: Vec<u32>,
+    leaf_values: Vec<f64>,
+}
+
+/// The leaves `lo..hi` of a left subtree as a set (a left subtree never holds a tree's last leaf: `hi` is below
+/// [`MAX_LEAVES`]).
+fn left_leaves(lo: usize, hi: usize) -> u64 {
+    debug_assert!(lo < hi && hi < MAX_LEAVES);
+    ((1u64 << hi) - 1) & !((1u64 << lo) - 1)
+}
+
+/// What [`Quick::of`] collects while it reads the trees.
+#[derive(Default)]
+struct Builder {
+    numerical: Vec<Vec<(f32, Failing)>>,
+    nan_right: Vec<Vec<Failing>>,
+    categorical: Vec<Categorical>,
+    slow: Vec<Slow>,
+    leaf_values: Vec<f64>,
+}
+
+impl Builder {
+    /// Number the leaves under `node` from `*next` on, leftmost first, and file its splits; the leaves it
+    /// numbered, or `None` past [`MAX_LEAVES`].
+    fn visit(&mut self, forest: &Forest, tree: u32, node: usize, next: &mut usize) -> Option<(usize, usize)> {
+        let split = forest.nodes[node];
+        let flags = split.flags();
+        if flags & LEAF != 0 {
+            if *next == MAX_LEAVES {
+                return None;
+            }
+            self.leaf_values.push(forest.leaf_values[node]);
+            *next += 1;
+            return Some((*next - 1, *next));
+        }
+        let (lo, middle) = self.visit(forest, tree, split.left as usize, next)?;
+        let (_, hi) = self.visit(forest, tree, split.left as usize + 1, next)?;
+        let failing = Failing { clear: left_leaves(lo, middle), tree };
+        let feature = split.feature();
+        let threshold = f32_at_most(split.value());
+        if flags & SLOW == 0 && !threshold.is_nan() {
+            self.numerical[feature].push((threshold, failing));
+            if flags & NAN_LEFT == 0 {
+                self.nan_right[feature].push(failing);
+            }
+        } else if flags & SLOW == CATEGORICAL && split.bitset().1 <= FAST_BITSET_WORDS {
+            let (start, len) = split.bitset();
+            let mut bits = [0; FAST_BITSET_WORDS];
+            bits[..len].copy_from_slice(&forest.cat_bits[start..start + len]);
+            self.categorical.push(Categorical { failing, feature: feature as u32, words: len as u32, bits });
+        } else {
+            self.slow.push(Slow { failing, node: node as u32 });
+        }
+        Some((lo, hi))
+    }
+}
+
+impl Quick {
+    /// The forest's splits by feature, or `None` when a tree has more than [`MAX_LEAVES`] leaves.
+    pub(super) fn of(forest: &Forest) -> Option<Quick> {
+        let width = forest.num_features;
+        let mut builder =
+            Builder { numerical: vec![Vec::new(); width], nan_right: vec![Vec::new(); width], ..Default::default() };
+        let mut leaf_start = Vec::with_capacity(forest.roots.len());
+        for (tree, &root) in forest.roots.iter().enumerate() {
+            leaf_start.push(u32::try_from(builder.leaf_values.len()).ok()?);
+            builder.visit(forest, u32::try_from(tree).ok()?, root as usize, &mut 0)?;
+        }
+        let (mut sorted, mut thresholds, mut splits) = (vec![0], Vec::new(), Vec::new());
+        for mut feature in builder.numerical {
+            feature.sort_by(|a, b| a.0.total_cmp(&b.0));
+            thresholds.extend(feature.iter().map(|s| s.0));
+            splits.extend(feature.iter().map(|s| s.1));
+            sorted.push(u32::try_from(splits.len()).ok()?);
+        }
+        let (mut nan, mut nan_right) = (vec![0], Vec::new());
+        for feature in builder.nan_right {
+            nan_right.extend(feature);
+            nan.push(u32::try_from(nan_right.len()).ok()?);
+        }
+        Some(Quick {
+            sorted,
+            thresholds,
+            splits,
+            nan,
+            nan_right,
+            categorical: builder.categorical,
+            slow: builder.slow,
+            leaf_start,
+            leaf_values: builder.leaf_values,
+        })
+    }
+}
+
+/// Add each row's raw score to `scores` (at most [`BLOCK_ROWS`], zero or more on entry): `columns` holds the
+/// block's rows by column ([`super::vector::transpose`]).
+///
+/// # Safety
+///
+/// The processor has AVX2 ([`super::vector::available`]); `quick` is `forest`'s; `columns` holds exactly
+/// `BLOCK_ROWS * forest.num_features` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn add_forest(forest: &Forest, quick: &Quick, columns: &[f32], scores: &mut [f64]) {
+    use std::arch::x86_64::*;
+
+    debug_assert!(scores.len() <= BLOCK_ROWS && columns.len() == BLOCK_ROWS * forest.num_features);
+    let trees = forest.roots.len();
+    // Each tree's reachable leaves for the vector's eight rows: lanes 0-3, then 4-7.
+    let mut leaves = vec![[_mm256_setzero_si256(); 2]; trees];
+    for (v, scores) in scores.chunks_mut(WIDTH).enumerate() {
+        leaves.iter_mut().for_each(|l| *l = [_mm256_set1_epi64x(-1); 2]);
+        let column = |feature: usize| _mm256_loadu_ps(columns.as_ptr().add(feature * BLOCK_ROWS + v * WIDTH));
+        for feature in 0..forest.num_features {
+            let (start, end) = (quick.sorted[feature] as usize, quick.sorted[feature + 1] as usize);
+            let (nan_start, nan_end) = (quick.nan[feature] as usize, quick.nan[feature + 1] as usize);
+            if start == end && nan_start == nan_end {
+                continue;
+            }
+            let value = column(feature);
+            for k in start..end {
+                let above = _mm256_cmp_ps::<_CMP_GT_OQ>(value, _mm256_set1_ps(*quick.thresholds.get_unchecked(k)));
+                if _mm256_movemask_ps(above) == 0 {
+                    break;
+                }
+                fail(&mut leaves, *quick.splits.get_unchecked(k), _mm256_castps_si256(above));
+            }
+            if nan_start < nan_end {
+                let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(value, value);
+                if _mm256_movemask_ps(nan) != 0 {
+                    for &failing in &quick.nan_right[nan_start..nan_end] {
+                        fail(&mut leaves, failing, _mm256_castps_si256(nan));
+                    }
+                }
+            }
+        }
+        for split in &quick.categorical {
+            let category = _mm256_cvttps_epi32(column(split.feature as usize));
+            // A category in the bitset's range (NaN, negative and too large for an i32 are negative here).
+            let in_range = _mm256_andnot_si256(
+                _mm256_cmpgt_epi32(_mm256_setzero_si256(), category),
+                _mm256_cmpgt_epi32(_mm256_set1_epi32((split.words as i32) * BITSET_WORD_BITS), category),
+            );
+            let word = _mm256_permutevar8x32_epi32(
+                _mm256_loadu_si256(split.bits.as_ptr().cast()),
+                _mm256_srli_epi32::<5>(category),
+            );
+            let one = _mm256_set1_epi32(1);
+            let bit = _mm256_and_si256(_mm256_srlv_epi32(word, _mm256_and_si256(category, _mm256_set1_epi32(31))), one);
+            let left = _mm256_and_si256(in_range, _mm256_cmpeq_epi32(bit, one));
+            let right = _mm256_xor_si256(left, _mm256_set1_epi32(-1));
+            if _mm256_movemask_ps(_mm256_castsi256_ps(right)) != 0 {
+                fail(&mut leaves, split.failing, right);
+            }
+        }
+        for split in &quick.slow {
+            let node = forest.nodes[split.node as usize];
+            let mut right = [0i32; WIDTH];
+            for (lane, right) in right.iter_mut().enumerate() {
+                let value = columns[node.feature() * BLOCK_ROWS + v * WIDTH + lane];
+                *right = -i32::from(!forest.goes_left(node, f64::from(value)));
+            }
+            fail(&mut leaves, split.failing, _mm256_loadu_si256(right.as_ptr().cast()));
+        }
+        for (tree, [low, high]) in leaves.iter().enumerate() {
+            let mut sets = [0u64; WIDTH];
+            _mm256_storeu_si256(sets.as_mut_ptr().cast(), *low);
+            _mm256_storeu_si256(sets.as_mut_ptr().add(WIDTH / 2).cast(), *high);
+            let values = &quick.leaf_values[quick.leaf_start[tree] as usize..];
+            for (score, set) in scores.iter_mut().zip(sets) {
+                *score += values[set.trailing_zeros() as usize];
+            }
+        }
+    }
+}
+
+/// Clear `failing`'s leaves in the lanes of `lanes` (all ones where the row fails the split).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn fail(leaves: &mut [[std::arch::x86_64::__m256i; 2]], failing: Failing, lanes: std::arch::x86_64::__m256i) {
+    use std::arch::x86_64::*;
+
+    let clear = _mm256_set1_epi64x(failing.clear as i64);
+    let low = _mm256_and_si256(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(lanes)), clear);
+    let high = _mm256_and_si256(_mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(lanes)), clear);
+    // SAFETY: `failing.tree` is one of the forest's trees, and `leaves` holds one set pair per tree.
+    let set = leaves.get_unchecked_mut(failing.tree as usize);
+    set[0] = _mm256_andnot_si256(low, set[0]);
+    set[1] = _mm256_andnot_si256(high, set[1]);
+}
