@@ -465,7 +465,7 @@ pub fn context_table(
     container: Option<(&[i64], &[i64])>,
 ) -> Result<(Vec<String>, Vec<f64>), String> {
     let batch = Batch::pages_only(page_sizes);
-    let codes_fit = container.map_or(true, |(a, d)| a.len() == batch.n && d.len() == batch.n);
+    let codes_fit = container.is_none_or(|(a, d)| a.len() == batch.n && d.len() == batch.n);
     if p.len() != batch.n || !codes_fit {
         return Err(format!("{} lines in the pages, {} probabilities or codes of another length", batch.n, p.len()));
     }

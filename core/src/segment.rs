@@ -523,7 +523,7 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
         let Some(id) = frame.next_child else {
             // Every child read: the element ends (a step of the walk too, for the clock).
             visited += 1;
-            if visited % DEADLINE_CHECK_NODES == 0 {
+            if visited.is_multiple_of(DEADLINE_CHECK_NODES) {
                 deadline.check("walking the page")?;
             }
             let frame = stack.pop().expect("a frame");
@@ -535,7 +535,7 @@ fn walk(dom: &Dom, body: NodeId, builder: &mut Builder, deadline: &Deadline) -> 
         };
         frame.next_child = next_sibling(dom, id);
         visited += 1;
-        if visited % DEADLINE_CHECK_NODES == 0 {
+        if visited.is_multiple_of(DEADLINE_CHECK_NODES) {
             deadline.check("walking the page")?;
         }
         let node = &dom.nodes[id];

@@ -64,7 +64,7 @@ fn page_index(page_sizes: &[usize]) -> (Vec<usize>, Vec<usize>) {
     let mut page_start = Vec::with_capacity(page_sizes.len());
     for (p, &size) in page_sizes.iter().enumerate() {
         page_start.push(page.len());
-        page.extend(std::iter::repeat(p).take(size));
+        page.extend(std::iter::repeat_n(p, size));
     }
     (page, page_start)
 }

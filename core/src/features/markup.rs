@@ -55,7 +55,7 @@ impl MarkupInput<'_> {
         };
         if !within(self.tag, self.tags.len(), true)
             || !within(self.attr, self.attr_lists.len(), false)
-            || !self.title.map_or(true, |t| within(t, self.titles.len(), false))
+            || !self.title.is_none_or(|t| within(t, self.titles.len(), false))
         {
             return Err(InputError("a markup code is out of its list".into()));
         }

@@ -620,8 +620,7 @@ mod tests {
     fn run(featurizer: &TextFeaturizer, lines: &[&str], pages: &[usize]) -> Result<Columns, InputError> {
         let text: Vec<u32> = lines.join("\n").chars().map(u32::from).collect();
         let lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
-        let source: Vec<i64> =
-            pages.iter().enumerate().flat_map(|(p, &s)| std::iter::repeat(p as i64).take(s)).collect();
+        let source: Vec<i64> = pages.iter().enumerate().flat_map(|(p, &s)| std::iter::repeat_n(p as i64, s)).collect();
         let domain = vec![0; lines.len()];
         let input = Input {
             text: &text,

@@ -180,7 +180,7 @@ impl Patterns {
                 if !separator || !batch.is_space(m - 1) || !batch.is_space(m + 1) {
                     continue;
                 }
-                if last.map_or(true, |kept| m >= kept + SEPARATOR_MATCH_CHARS) {
+                if last.is_none_or(|kept| m >= kept + SEPARATOR_MATCH_CHARS) {
                     lines.push(batch.line_of(m - 1));
                     last = Some(m);
                 }

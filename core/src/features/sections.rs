@@ -268,7 +268,7 @@ pub fn main_text_features(
 
 /// Whether a run of `weight` beats the best so far (an earlier run wins a tie).
 fn beats(best: &Option<(usize, usize, f64)>, weight: f64) -> bool {
-    best.map_or(true, |(_, _, heaviest)| weight > heaviest)
+    best.is_none_or(|(_, _, heaviest)| weight > heaviest)
 }
 
 fn glued_features(batch: &Batch, separators: &[u32], out: &mut Columns) {

@@ -185,7 +185,7 @@ impl CodeSet {
 
 /// The `[start, end)` pairs of flat span bounds, each checked to lie within the code points.
 fn checked_spans(spans: &[u32], what: &str) -> Result<Vec<(usize, usize)>, TableError> {
-    if spans.len() % 2 != 0 {
+    if !spans.len().is_multiple_of(2) {
         return Err(TableError(format!("{what}: an odd number of span bounds")));
     }
     spans
