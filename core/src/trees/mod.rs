@@ -222,6 +222,9 @@ enum Walk {
     /// The [`quick`] scorer where it applies (`f32` rows, AVX2, trees of at most [`quick::MAX_LEAVES`] leaves),
     /// else the vector walk where it applies (`f32` rows, AVX2, a forest its words address), else the scalar one.
     Fastest,
+    /// The [`quick`] scorer eight rows a vector (AVX2) where it applies, even on a processor with AVX-512.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Quick8,
     /// The vector walk where it applies, else the scalar one.
     #[cfg_attr(not(test), allow(dead_code))]
     Vector,
@@ -721,7 +724,8 @@ impl Forest {
         let width = self.num_features;
         #[cfg(target_arch = "x86_64")]
         if let (true, Some(rows)) = (walk != Walk::Scalar && vector::available(), T::as_f32(features)) {
-            let quick = self.quick.as_ref().filter(|_| walk == Walk::Fastest);
+            let quick = self.quick.as_ref().filter(|_| walk != Walk::Vector);
+            let wide = walk == Walk::Fastest && quick::wide_available();
             if quick.is_some() || self.packed.is_some() {
                 let mut columns = vec![0.0; BLOCK_ROWS * width];
                 for (scores, rows) in out.chunks_mut(BLOCK_ROWS).zip(rows.chunks(BLOCK_ROWS * width)) {
@@ -729,6 +733,7 @@ impl Forest {
                     vector::transpose(rows, width, &mut columns);
                     match (quick, &self.packed) {
                         // SAFETY: AVX2 is there, `quick` is this forest's, `columns` holds BLOCK_ROWS rows.
+                        (Some(quick), _) if wide => unsafe { quick::add_forest_wide(self, quick, &columns, scores) },
                         (Some(quick), _) => unsafe { quick::add_forest(self, quick, &columns, scores) },
                         (None, Some(packed)) => {
                             for (&root, &depth) in self.roots.iter().zip(&self.depths) {
@@ -787,7 +792,7 @@ impl Forest {
         if width != self.num_features {
             return Err(PredictError::Features { given: width, expected: self.num_features });
         }
-        if features.len() % width != 0 {
+        if !features.len().is_multiple_of(width) {
             return Err(PredictError::Rows {
                 values: features.len(),
                 features: width,
@@ -1119,6 +1124,7 @@ end of parameters
         };
         let scalar = scores(Walk::Scalar);
         assert_eq!(scores(Walk::Fastest), scalar, "{text}");
+        assert_eq!(scores(Walk::Quick8), scalar, "{text}");
         assert_eq!(scores(Walk::Vector), scalar, "{text}");
     }
 

@@ -256,3 +256,108 @@ unsafe fn fail(leaves: &mut [[std::arch::x86_64::__m256i; 2]], failing: Failing,
     set[0] = _mm256_andnot_si256(low, set[0]);
     set[1] = _mm256_andnot_si256(high, set[1]);
 }
+
+/// Rows of one AVX-512 vector.
+const WIDE: usize = 16;
+
+/// Whether this processor runs [`add_forest_wide`].
+pub(super) fn wide_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// [`add_forest`] sixteen rows a vector on AVX-512: a lane mask is a mask register, and a failed split clears its
+/// leaves in the lanes of the mask with one masked instruction per eight lanes.
+///
+/// # Safety
+///
+/// The processor has AVX-512F ([`wide_available`]); `quick` is `forest`'s; `columns` holds exactly
+/// `BLOCK_ROWS * forest.num_features` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(super) unsafe fn add_forest_wide(forest: &Forest, quick: &Quick, columns: &[f32], scores: &mut [f64]) {
+    use std::arch::x86_64::*;
+
+    debug_assert!(scores.len() <= BLOCK_ROWS && columns.len() == BLOCK_ROWS * forest.num_features);
+    let trees = forest.roots.len();
+    // Each tree's reachable leaves for the vector's sixteen rows: lanes 0-7, then 8-15.
+    let mut leaves = vec![[_mm512_setzero_si512(); 2]; trees];
+    for (v, scores) in scores.chunks_mut(WIDE).enumerate() {
+        leaves.iter_mut().for_each(|l| *l = [_mm512_set1_epi64(-1); 2]);
+        let column = |feature: usize| _mm512_loadu_ps(columns.as_ptr().add(feature * BLOCK_ROWS + v * WIDE));
+        for feature in 0..forest.num_features {
+            let (start, end) = (quick.sorted[feature] as usize, quick.sorted[feature + 1] as usize);
+            let (nan_start, nan_end) = (quick.nan[feature] as usize, quick.nan[feature + 1] as usize);
+            if start == end && nan_start == nan_end {
+                continue;
+            }
+            let value = column(feature);
+            for k in start..end {
+                let above = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(value, _mm512_set1_ps(*quick.thresholds.get_unchecked(k)));
+                if above == 0 {
+                    break;
+                }
+                fail_wide(&mut leaves, *quick.splits.get_unchecked(k), above);
+            }
+            if nan_start < nan_end {
+                let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(value, value);
+                if nan != 0 {
+                    for &failing in &quick.nan_right[nan_start..nan_end] {
+                        fail_wide(&mut leaves, failing, nan);
+                    }
+                }
+            }
+        }
+        for split in &quick.categorical {
+            let category = _mm512_cvttps_epi32(column(split.feature as usize));
+            // A category in the bitset's range (NaN, negative and too large for an i32 are negative here).
+            let in_range = !_mm512_cmplt_epi32_mask(category, _mm512_setzero_si512())
+                & _mm512_cmplt_epi32_mask(category, _mm512_set1_epi32((split.words as i32) * BITSET_WORD_BITS));
+            let bits = _mm512_zextsi256_si512(_mm256_loadu_si256(split.bits.as_ptr().cast()));
+            let word = _mm512_permutexvar_epi32(_mm512_srli_epi32::<5>(category), bits);
+            let bit = _mm512_srlv_epi32(word, _mm512_and_si512(category, _mm512_set1_epi32(31)));
+            let right = !_mm512_mask_test_epi32_mask(in_range, bit, _mm512_set1_epi32(1));
+            if right != 0 {
+                fail_wide(&mut leaves, split.failing, right);
+            }
+        }
+        for split in &quick.slow {
+            let node = forest.nodes[split.node as usize];
+            let mut right = 0u16;
+            for lane in 0..WIDE {
+                let value = columns[node.feature() * BLOCK_ROWS + v * WIDE + lane];
+                right |= u16::from(!forest.goes_left(node, f64::from(value))) << lane;
+            }
+            fail_wide(&mut leaves, split.failing, right);
+        }
+        for (tree, [low, high]) in leaves.iter().enumerate() {
+            let mut sets = [0u64; WIDE];
+            _mm512_storeu_si512(sets.as_mut_ptr().cast(), *low);
+            _mm512_storeu_si512(sets.as_mut_ptr().add(WIDE / 2).cast(), *high);
+            let values = &quick.leaf_values[quick.leaf_start[tree] as usize..];
+            for (score, set) in scores.iter_mut().zip(sets) {
+                *score += values[set.trailing_zeros() as usize];
+            }
+        }
+    }
+}
+
+/// Clear `failing`'s leaves in the lanes of `lanes` (a bit per lane, set where the row fails the split).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn fail_wide(leaves: &mut [[std::arch::x86_64::__m512i; 2]], failing: Failing, lanes: u16) {
+    use std::arch::x86_64::*;
+
+    let clear = _mm512_set1_epi64(failing.clear as i64);
+    // SAFETY: `failing.tree` is one of the forest's trees, and `leaves` holds one set pair per tree.
+    let set = leaves.get_unchecked_mut(failing.tree as usize);
+    set[0] = _mm512_mask_andnot_epi64(set[0], lanes as u8, clear, set[0]);
+    set[1] = _mm512_mask_andnot_epi64(set[1], (lanes >> 8) as u8, clear, set[1]);
+}
