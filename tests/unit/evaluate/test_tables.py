@@ -45,9 +45,11 @@ SPEED: dict[str, Any] = {
     "baseline": "chromecut-html",
     "contenders": [
         _contender("chromecut-html", 100.0, 0.9),
-        _contender("chromecut-html-compiled", 250.0, 0.9),
+        _contender("chromecut-html-batch", 250.0, 0.9),
+        _contender("chromecut-html-compiled", 200.0, 0.9),
         _contender("chromecut-text", 300.0, 0.8),
-        _contender("chromecut-text-compiled", 600.0, 0.8),
+        _contender("chromecut-text-batch", 600.0, 0.8),
+        _contender("chromecut-text-compiled", 500.0, 0.8),
         _contender("trafilatura", 40.0, 0.85),
         _contender("justext", 70.0, 0.7, failures=3),
     ],
@@ -100,8 +102,9 @@ def test_text_captions_say_which_dumps_were_scored() -> None:
 
 def test_speed_table_names_how_each_contender_runs_and_its_failures() -> None:
     rows = _rows(markdown.render_bench_speed(SPEED))
-    assert rows[1][0] == "chromecut html, `clean_many`, `--predictor compiled`"
-    assert rows[5][0] == "jusText (3 failures)"
+    assert rows[1][0] == "chromecut html, `clean_many` (batches of 64)"
+    assert rows[2][0] == "chromecut html, `clean_many`, `--predictor compiled`"
+    assert rows[7][0] == "jusText (3 failures)"
     assert rows[0][1:] == ["100.0", "10.00", "10,000", "1.00", "**0.900**"]
     memory = markdown.render_bench_memory(SPEED)
     assert _rows(memory)[1] == ["400", "10×", "510.0", "9.0"] and "1.02×" in memory
