@@ -66,13 +66,16 @@ pub fn word_tokens(batch: &Batch, tables: &Tables) -> Tokens {
                 continue;
             }
             let s = p;
+            let mut ascii = true;
             while p < end && word_char(batch.flags[p]) {
+                ascii &= batch.cps[p] < 0x80;
                 p += 1;
             }
             let at = tokens.text.len();
             let token = &batch.cps[s..p];
-            if token.iter().all(|&cp| cp < 0x80) {
-                tokens.text.extend(token.iter().map(|&cp| char::from(cp as u8).to_ascii_lowercase()));
+            if ascii {
+                // SAFETY: only ASCII bytes are pushed, so the text stays UTF-8.
+                unsafe { tokens.text.as_mut_vec() }.extend(token.iter().map(|&cp| (cp as u8).to_ascii_lowercase()));
             } else {
                 lowered.clear();
                 let context = if whole { (0, batch.cps.len()) } else { (s, p) };
