@@ -57,23 +57,29 @@ impl Trees {
         }
     }
 
-    /// Probabilities of row-major float32 rows of [`Trees::num_features`] values (compiled code reads them as
-    /// float64, as `CompiledForest.predict` converts them).
-    fn predict_proba(&self, rows: &[f32]) -> Result<Vec<f64>, PageError> {
-        let width = self.num_features();
+    /// Probabilities of `rows` float32 rows given by column (feature `f` of row `r` at `f * rows + r`; compiled
+    /// code reads them by row as float64, as `CompiledForest.predict` converts them).
+    fn predict_proba(&self, columns: &[f32], rows: usize) -> Result<Vec<f64>, PageError> {
+        let failed = |message: String| PageError::Panic { message };
         match self {
-            Trees::Native(forest) => {
-                forest.predict_proba(rows, width).map_err(|e| PageError::Panic { message: e.to_string() })
-            }
+            Trees::Native(forest) => forest.predict_proba_by_column(columns, rows).map_err(|e| failed(e.to_string())),
             Trees::Compiled(entry) => {
-                let n = rows.len().checked_div(width).unwrap_or(0);
-                let data: Vec<f64> = rows.iter().map(|&v| f64::from(v)).collect();
-                let mut out = vec![0.0; n];
+                let width = entry.num_features;
+                if columns.len() != rows * width {
+                    return Err(failed(format!("{} values for {rows} rows of {width} features", columns.len())));
+                }
+                let mut data = vec![0.0f64; rows * width];
+                for (f, column) in columns.chunks_exact(rows.max(1)).enumerate() {
+                    for (r, &v) in column.iter().enumerate() {
+                        data[r * width + f] = f64::from(v);
+                    }
+                }
+                let mut out = vec![0.0; rows];
                 let mut start = 0;
-                while start < n {
-                    let end = n.min(start + COMPILED_CHUNK_ROWS);
-                    // SAFETY: `data` holds `n` rows of `width` values and `out` `n` values; the entry reads and
-                    // writes rows `start..end` only, both below `i32::MAX` (the chunk), and is valid (`Trees`).
+                while start < rows {
+                    let end = rows.min(start + COMPILED_CHUNK_ROWS);
+                    // SAFETY: `data` holds `rows` rows of `width` values and `out` `rows` values; the entry reads
+                    // and writes rows `start..end` only, both below `i32::MAX` (the chunk), and is valid (`Trees`).
                     unsafe {
                         (entry.function)(data.as_ptr(), out.as_mut_ptr(), start as i32, end as i32);
                     }
@@ -341,14 +347,13 @@ impl Pipeline {
         };
         let failed = |e: features::InputError| PageError::Panic { message: e.to_string() };
         let batch = self.featurizer.batch(&input).map_err(failed)?;
-        let matrix = self.featurizer.features_of::<f32>(&batch, &input).map_err(failed)?;
+        let matrix = self.featurizer.features_by_column(&batch, &input).map_err(failed)?;
         deadline.check("after featurisation")?;
-        let width = self.featurizer.names().len();
-        let mut p = self.first.predict_proba(&matrix)?;
+        let mut p = self.first.predict_proba(&matrix, batch.n)?;
         if let Some((forest, sources, likely)) = &self.context {
             let markup = rows.markup.as_ref();
-            let context = self.context_matrix(&batch, &matrix, width, &p, sources, *likely, markup);
-            p = forest.predict_proba(&context)?;
+            let context = self.context_matrix(&batch, &matrix, &p, sources, *likely, markup);
+            p = forest.predict_proba(&context, batch.n)?;
         }
         deadline.check("after prediction")?;
         let kept = self.decide(&batch, &rows.lengths, &p);
@@ -368,14 +373,12 @@ impl Pipeline {
         kept
     }
 
-    /// The context booster's input: first-pass features and `context_features` of the probabilities `p`, as
-    /// float32 (as the Python pass casts its table).
-    #[allow(clippy::too_many_arguments)]
+    /// The context booster's input: first-pass features (`matrix`, by column) and `context_features` of the
+    /// probabilities `p`, as float32 (as the Python pass casts its table), by column.
     fn context_matrix(
         &self,
         batch: &Batch,
         matrix: &[f32],
-        width: usize,
         p: &[f64],
         sources: &[Source],
         likely: f64,
@@ -386,13 +389,12 @@ impl Pipeline {
             _ => None,
         };
         let values = ContextValues::new(batch, p, likely, container);
-        let mut out = vec![0.0f32; batch.n * sources.len()];
-        for (i, row) in out.chunks_exact_mut(sources.len()).enumerate() {
-            for (cell, source) in row.iter_mut().zip(sources) {
-                *cell = match *source {
-                    Source::Feature(j) => matrix[i * width + j],
-                    other => values.value(other, i) as f32,
-                };
+        let n = batch.n;
+        let mut out = Vec::with_capacity(n * sources.len());
+        for &source in sources {
+            match source {
+                Source::Feature(j) => out.extend_from_slice(&matrix[j * n..(j + 1) * n]),
+                other => out.extend((0..n).map(|i| values.value(other, i) as f32)),
             }
         }
         out
@@ -686,7 +688,11 @@ impl Rows {
                     rows.cps.push(u32::from('\n'));
                 }
                 let start = rows.cps.len();
-                rows.cps.extend(line.text.chars().map(u32::from));
+                if line.text.is_ascii() {
+                    rows.cps.extend(line.text.bytes().map(u32::from));
+                } else {
+                    rows.cps.extend(line.text.chars().map(u32::from));
+                }
                 rows.lengths.push(rows.cps.len() - start);
                 rows.source.push(rows.page_sizes.len() as i64);
                 rows.page.push(p);

@@ -465,22 +465,7 @@ impl TextFeaturizer {
     pub fn features_of<T: Float>(&self, batch: &Batch, input: &Input) -> Result<Vec<T>, InputError> {
         let columns = self.base_columns(batch, input)?;
         let neighbours = Neighbours::new(batch, self.neighbour_bases(&columns));
-        enum Source<'c> {
-            Column(&'c [f64]),
-            Neighbour(Neighbour),
-        }
-        let sources: Vec<Source> = self
-            .names
-            .iter()
-            .map(|name| match columns.get(name) {
-                Some(column) => Ok(Source::Column(column)),
-                None => self
-                    .neighbours
-                    .get(name)
-                    .map(|&how| Source::Neighbour(how))
-                    .ok_or_else(|| InputError(format!("no column {name}"))),
-            })
-            .collect::<Result<_, _>>()?;
+        let sources = self.sources(&columns)?;
         let (n, width) = (batch.n, self.names.len());
         let mut matrix = vec![T::default(); n * width];
         // Row blocks, so the rows being written stay in cache while every column is read.
@@ -505,6 +490,41 @@ impl TextFeaturizer {
         }
         Ok(matrix)
     }
+
+    /// [`Self::features_of`] as `f32`, laid out by column: feature `j` of line `i` at `j * lines + i`.
+    pub fn features_by_column(&self, batch: &Batch, input: &Input) -> Result<Vec<f32>, InputError> {
+        let columns = self.base_columns(batch, input)?;
+        let neighbours = Neighbours::new(batch, self.neighbour_bases(&columns));
+        let mut matrix = Vec::with_capacity(batch.n * self.names.len());
+        for source in self.sources(&columns)? {
+            match source {
+                Source::Column(column) => matrix.extend(column.iter().map(|&v| v as f32)),
+                Source::Neighbour(how) => matrix.extend((0..batch.n).map(|i| how.value(&neighbours, i) as f32)),
+            }
+        }
+        Ok(matrix)
+    }
+
+    /// Where each feature of [`Self::names`] comes from: a computed column, or a neighbour of one.
+    fn sources<'c>(&self, columns: &'c Columns) -> Result<Vec<Source<'c>>, InputError> {
+        self.names
+            .iter()
+            .map(|name| match columns.get(name) {
+                Some(column) => Ok(Source::Column(column)),
+                None => self
+                    .neighbours
+                    .get(name)
+                    .map(|&how| Source::Neighbour(how))
+                    .ok_or_else(|| InputError(format!("no column {name}"))),
+            })
+            .collect()
+    }
+}
+
+/// Where a feature's values come from ([`TextFeaturizer::sources`]).
+enum Source<'c> {
+    Column(&'c [f64]),
+    Neighbour(Neighbour),
 }
 
 /// The output's float type.

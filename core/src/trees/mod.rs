@@ -233,6 +233,18 @@ enum Walk {
     Scalar,
 }
 
+/// A vector way of scoring a block of `f32` rows laid out by column ([`Forest::block_way`]).
+#[derive(Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+enum BlockWay<'a> {
+    /// The quick scorer on AVX-512.
+    QuickWide(&'a quick::Quick),
+    /// The quick scorer on AVX2.
+    Quick(&'a quick::Quick),
+    /// The vector walk (AVX2).
+    Vector(&'a vector::Packed),
+}
+
 /// What a binary model's raw score becomes: LightGBM's `BinaryLogloss::ConvertOutput`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Objective {
@@ -722,33 +734,14 @@ impl Forest {
     fn predict_raw_by<T: Feature>(&self, walk: Walk, features: &[T], out: &mut [f64]) -> Result<(), PredictError> {
         self.check_shape(features, out)?;
         let width = self.num_features;
-        #[cfg(target_arch = "x86_64")]
-        if let (true, Some(rows)) = (walk != Walk::Scalar && vector::available(), T::as_f32(features)) {
-            let quick = self.quick.as_ref().filter(|_| walk != Walk::Vector);
-            let wide = walk == Walk::Fastest && quick::wide_available();
-            if quick.is_some() || self.packed.is_some() {
-                let mut columns = vec![0.0; BLOCK_ROWS * width];
-                for (scores, rows) in out.chunks_mut(BLOCK_ROWS).zip(rows.chunks(BLOCK_ROWS * width)) {
-                    scores.fill(0.0);
-                    vector::transpose(rows, width, &mut columns);
-                    match (quick, &self.packed) {
-                        // SAFETY: AVX2 is there, `quick` is this forest's, `columns` holds BLOCK_ROWS rows.
-                        (Some(quick), _) if wide => unsafe { quick::add_forest_wide(self, quick, &columns, scores) },
-                        (Some(quick), _) => unsafe { quick::add_forest(self, quick, &columns, scores) },
-                        (None, Some(packed)) => {
-                            for (&root, &depth) in self.roots.iter().zip(&self.depths) {
-                                // SAFETY: AVX2 is there, `packed` is this forest's, `root` one of its roots, and
-                                // `columns` holds BLOCK_ROWS rows of `width` values.
-                                unsafe { vector::add_tree(self, packed, root, depth, &columns, scores) };
-                            }
-                        }
-                        (None, None) => unreachable!("checked above"),
-                    }
-                }
-                return Ok(());
+        if let (Some(way), Some(rows)) = (self.block_way(walk), T::as_f32(features)) {
+            let mut columns = vec![0.0; BLOCK_ROWS * width];
+            for (scores, rows) in out.chunks_mut(BLOCK_ROWS).zip(rows.chunks(BLOCK_ROWS * width)) {
+                vector::transpose(rows, width, &mut columns);
+                self.score_block(way, &columns, scores);
             }
+            return Ok(());
         }
-        let _ = walk;
         for (scores, rows) in out.chunks_mut(BLOCK_ROWS).zip(features.chunks(BLOCK_ROWS * width)) {
             scores.fill(0.0);
             for (&root, &depth) in self.roots.iter().zip(&self.depths) {
@@ -758,19 +751,112 @@ impl Forest {
         Ok(())
     }
 
-    /// Probabilities of the positive class (LightGBM's `predict()` of a binary model).
-    pub fn predict_proba_into<T: Feature>(&self, features: &[T], out: &mut [f64]) -> Result<(), PredictError> {
-        let sigmoid = match &self.objective {
-            Objective::Binary { sigmoid } => *sigmoid,
-            Objective::Other(name) => return Err(PredictError::NoProbabilities { objective: name.clone() }),
-        };
-        self.predict_raw_into(features, out)?;
+    /// Raw scores of rows given by column: the value of feature `f` of row `r` at `columns[f * rows + r]`, one
+    /// score per row in `out`. The same scores as [`Forest::predict_raw_into`] of the rows, without laying them
+    /// out by row first (a block's columns are copied as they are).
+    pub fn predict_raw_by_column_into(&self, columns: &[f32], out: &mut [f64]) -> Result<(), PredictError> {
+        self.raw_by_column(Walk::Fastest, columns, out)
+    }
+
+    /// Probabilities of rows given by column ([`Forest::predict_raw_by_column_into`]).
+    pub fn predict_proba_by_column(&self, columns: &[f32], rows: usize) -> Result<Vec<f64>, PredictError> {
+        let sigmoid = self.sigmoid()?;
+        let mut out = vec![0.0; rows];
+        self.raw_by_column(Walk::Fastest, columns, &mut out)?;
+        self.raw_to_proba(sigmoid, &mut out);
+        Ok(out)
+    }
+
+    fn raw_by_column(&self, walk: Walk, columns: &[f32], out: &mut [f64]) -> Result<(), PredictError> {
+        let (n, width) = (out.len(), self.num_features);
+        if columns.len() != n * width {
+            return Err(PredictError::Rows { values: columns.len(), features: width, outputs: n });
+        }
+        let way = self.block_way(walk);
+        let mut block = vec![0.0f32; BLOCK_ROWS * width];
+        let mut rows = Vec::new();
+        for (b, scores) in out.chunks_mut(BLOCK_ROWS).enumerate() {
+            let (start, len) = (b * BLOCK_ROWS, scores.len());
+            for (f, column) in block.chunks_exact_mut(BLOCK_ROWS).enumerate() {
+                column[..len].copy_from_slice(&columns[f * n + start..f * n + start + len]);
+            }
+            match way {
+                Some(way) => self.score_block(way, &block, scores),
+                None => {
+                    // The scalar walk reads rows: the block's, laid out by row again.
+                    rows.clear();
+                    rows.extend((0..len).flat_map(|r| block.iter().skip(r).step_by(BLOCK_ROWS).copied()));
+                    scores.fill(0.0);
+                    for (&root, &depth) in self.roots.iter().zip(&self.depths) {
+                        self.add_tree(root, depth, &rows, scores);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// How a block of `f32` rows laid out by column is scored on this processor by `walk`: `None` for the
+    /// scalar walk (no AVX2, a walk that asks for it, or a forest neither vector way takes).
+    fn block_way(&self, walk: Walk) -> Option<BlockWay<'_>> {
+        #[cfg(target_arch = "x86_64")]
+        if walk != Walk::Scalar && vector::available() {
+            match (self.quick.as_ref().filter(|_| walk != Walk::Vector), &self.packed) {
+                (Some(quick), _) if walk == Walk::Fastest && quick::wide_available() => {
+                    return Some(BlockWay::QuickWide(quick))
+                }
+                (Some(quick), _) => return Some(BlockWay::Quick(quick)),
+                (None, Some(packed)) => return Some(BlockWay::Vector(packed)),
+                (None, None) => {}
+            }
+        }
+        let _ = walk;
+        None
+    }
+
+    /// The raw scores of a block's rows (`columns`: [`BLOCK_ROWS`] values of each feature; `scores`: one per
+    /// row, at most [`BLOCK_ROWS`]) by `way`, from [`Forest::block_way`].
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn score_block(&self, way: BlockWay<'_>, columns: &[f32], scores: &mut [f64]) {
+        scores.fill(0.0);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `block_way` chose `way` for this processor (AVX2, and AVX-512 for the wide scorer) and this
+        // forest, and `columns` holds BLOCK_ROWS rows of the forest's width.
+        unsafe {
+            match way {
+                BlockWay::QuickWide(quick) => quick::add_forest_wide(self, quick, columns, scores),
+                BlockWay::Quick(quick) => quick::add_forest(self, quick, columns, scores),
+                BlockWay::Vector(packed) => {
+                    for (&root, &depth) in self.roots.iter().zip(&self.depths) {
+                        vector::add_tree(self, packed, root, depth, columns, scores);
+                    }
+                }
+            }
+        }
+    }
+
+    fn sigmoid(&self) -> Result<f64, PredictError> {
+        match &self.objective {
+            Objective::Binary { sigmoid } => Ok(*sigmoid),
+            Objective::Other(name) => Err(PredictError::NoProbabilities { objective: name.clone() }),
+        }
+    }
+
+    /// Raw scores to probabilities, in place.
+    fn raw_to_proba(&self, sigmoid: f64, out: &mut [f64]) {
         if self.average_output {
             // LightGBM's `Predict` averages a random forest's sum; its `PredictRaw` does not.
             let iterations = self.roots.len() as f64;
             out.iter_mut().for_each(|s| *s /= iterations);
         }
         out.iter_mut().for_each(|s| *s = 1.0 / (1.0 + (-sigmoid * *s).exp()));
+    }
+
+    /// Probabilities of the positive class (LightGBM's `predict()` of a binary model).
+    pub fn predict_proba_into<T: Feature>(&self, features: &[T], out: &mut [f64]) -> Result<(), PredictError> {
+        let sigmoid = self.sigmoid()?;
+        self.predict_raw_into(features, out)?;
+        self.raw_to_proba(sigmoid, out);
         Ok(())
     }
 
@@ -1126,6 +1212,14 @@ end of parameters
         assert_eq!(scores(Walk::Fastest), scalar, "{text}");
         assert_eq!(scores(Walk::Quick8), scalar, "{text}");
         assert_eq!(scores(Walk::Vector), scalar, "{text}");
+        // The same rows given by column, by each walk.
+        let width = forest.num_features();
+        let columns: Vec<f32> = (0..width).flat_map(|f| matrix.iter().skip(f).step_by(width).copied()).collect();
+        for walk in [Walk::Fastest, Walk::Quick8, Walk::Vector, Walk::Scalar] {
+            let mut out = vec![0.0; rows];
+            forest.raw_by_column(walk, &columns, &mut out).unwrap();
+            assert_eq!(out.iter().map(|s| s.to_bits()).collect::<Vec<_>>(), scalar, "{walk:?} by column\n{text}");
+        }
     }
 
     /// A random tree's children as LightGBM writes them: a split's index, or `!leaf` for a leaf.
