@@ -159,6 +159,35 @@ impl Quick {
     }
 }
 
+impl Quick {
+    /// Feature `feature`'s numerical splits (indices of `thresholds` and `splits`, thresholds rising) and those
+    /// of them that send NaN right.
+    #[inline]
+    fn splits_of(&self, feature: usize) -> (std::ops::Range<usize>, &[Failing]) {
+        let sorted = self.sorted[feature] as usize..self.sorted[feature + 1] as usize;
+        (sorted, &self.nan_right[self.nan[feature] as usize..self.nan[feature + 1] as usize])
+    }
+
+    /// The lanes (a bit each) of the `lanes` rows from `first` of a block (`columns`) that `split` sends right.
+    fn slow_right(&self, forest: &Forest, split: &Slow, columns: &[f32], first: usize, lanes: usize) -> u32 {
+        let node = forest.nodes[split.node as usize];
+        let values = &columns[node.feature() * BLOCK_ROWS + first..][..lanes];
+        values
+            .iter()
+            .enumerate()
+            .fold(0, |right, (lane, &value)| right | u32::from(!forest.goes_left(node, f64::from(value))) << lane)
+    }
+
+    /// Add tree `tree`'s exit leaf values to `scores`: each row's leaf is the lowest of its reachable `sets`.
+    #[inline]
+    fn add_exit_leaves(&self, tree: usize, sets: &[u64], scores: &mut [f64]) {
+        let values = &self.leaf_values[self.leaf_start[tree] as usize..];
+        for (score, set) in scores.iter_mut().zip(sets) {
+            *score += values[set.trailing_zeros() as usize];
+        }
+    }
+}
+
 /// Add each row's raw score to `scores` (at most [`BLOCK_ROWS`], zero or more on entry): `columns` holds the
 /// block's rows by column ([`super::vector::transpose`]).
 ///
@@ -179,23 +208,22 @@ pub(super) unsafe fn add_forest(forest: &Forest, quick: &Quick, columns: &[f32],
         leaves.iter_mut().for_each(|l| *l = [_mm256_set1_epi64x(-1); 2]);
         let column = |feature: usize| _mm256_loadu_ps(columns.as_ptr().add(feature * BLOCK_ROWS + v * WIDTH));
         for feature in 0..forest.num_features {
-            let (start, end) = (quick.sorted[feature] as usize, quick.sorted[feature + 1] as usize);
-            let (nan_start, nan_end) = (quick.nan[feature] as usize, quick.nan[feature + 1] as usize);
-            if start == end && nan_start == nan_end {
+            let (sorted, nan_right) = quick.splits_of(feature);
+            if sorted.is_empty() && nan_right.is_empty() {
                 continue;
             }
             let value = column(feature);
-            for k in start..end {
+            for k in sorted {
                 let above = _mm256_cmp_ps::<_CMP_GT_OQ>(value, _mm256_set1_ps(*quick.thresholds.get_unchecked(k)));
                 if _mm256_movemask_ps(above) == 0 {
                     break;
                 }
                 fail(&mut leaves, *quick.splits.get_unchecked(k), _mm256_castps_si256(above));
             }
-            if nan_start < nan_end {
+            if !nan_right.is_empty() {
                 let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(value, value);
                 if _mm256_movemask_ps(nan) != 0 {
-                    for &failing in &quick.nan_right[nan_start..nan_end] {
+                    for &failing in nan_right {
                         fail(&mut leaves, failing, _mm256_castps_si256(nan));
                     }
                 }
@@ -220,23 +248,17 @@ pub(super) unsafe fn add_forest(forest: &Forest, quick: &Quick, columns: &[f32],
                 fail(&mut leaves, split.failing, right);
             }
         }
+        // Lane k's bit, to spread a lane bitmask over the lanes.
+        let lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
         for split in &quick.slow {
-            let node = forest.nodes[split.node as usize];
-            let mut right = [0i32; WIDTH];
-            for (lane, right) in right.iter_mut().enumerate() {
-                let value = columns[node.feature() * BLOCK_ROWS + v * WIDTH + lane];
-                *right = -i32::from(!forest.goes_left(node, f64::from(value)));
-            }
-            fail(&mut leaves, split.failing, _mm256_loadu_si256(right.as_ptr().cast()));
+            let right = _mm256_set1_epi32(quick.slow_right(forest, split, columns, v * WIDTH, WIDTH) as i32);
+            fail(&mut leaves, split.failing, _mm256_cmpeq_epi32(_mm256_and_si256(right, lane_bits), lane_bits));
         }
         for (tree, [low, high]) in leaves.iter().enumerate() {
             let mut sets = [0u64; WIDTH];
             _mm256_storeu_si256(sets.as_mut_ptr().cast(), *low);
             _mm256_storeu_si256(sets.as_mut_ptr().add(WIDTH / 2).cast(), *high);
-            let values = &quick.leaf_values[quick.leaf_start[tree] as usize..];
-            for (score, set) in scores.iter_mut().zip(sets) {
-                *score += values[set.trailing_zeros() as usize];
-            }
+            quick.add_exit_leaves(tree, &sets, scores);
         }
     }
 }
@@ -292,23 +314,22 @@ pub(super) unsafe fn add_forest_wide(forest: &Forest, quick: &Quick, columns: &[
         leaves.iter_mut().for_each(|l| *l = [_mm512_set1_epi64(-1); 2]);
         let column = |feature: usize| _mm512_loadu_ps(columns.as_ptr().add(feature * BLOCK_ROWS + v * WIDE));
         for feature in 0..forest.num_features {
-            let (start, end) = (quick.sorted[feature] as usize, quick.sorted[feature + 1] as usize);
-            let (nan_start, nan_end) = (quick.nan[feature] as usize, quick.nan[feature + 1] as usize);
-            if start == end && nan_start == nan_end {
+            let (sorted, nan_right) = quick.splits_of(feature);
+            if sorted.is_empty() && nan_right.is_empty() {
                 continue;
             }
             let value = column(feature);
-            for k in start..end {
+            for k in sorted {
                 let above = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(value, _mm512_set1_ps(*quick.thresholds.get_unchecked(k)));
                 if above == 0 {
                     break;
                 }
                 fail_wide(&mut leaves, *quick.splits.get_unchecked(k), above);
             }
-            if nan_start < nan_end {
+            if !nan_right.is_empty() {
                 let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(value, value);
                 if nan != 0 {
-                    for &failing in &quick.nan_right[nan_start..nan_end] {
+                    for &failing in nan_right {
                         fail_wide(&mut leaves, failing, nan);
                     }
                 }
@@ -328,22 +349,13 @@ pub(super) unsafe fn add_forest_wide(forest: &Forest, quick: &Quick, columns: &[
             }
         }
         for split in &quick.slow {
-            let node = forest.nodes[split.node as usize];
-            let mut right = 0u16;
-            for lane in 0..WIDE {
-                let value = columns[node.feature() * BLOCK_ROWS + v * WIDE + lane];
-                right |= u16::from(!forest.goes_left(node, f64::from(value))) << lane;
-            }
-            fail_wide(&mut leaves, split.failing, right);
+            fail_wide(&mut leaves, split.failing, quick.slow_right(forest, split, columns, v * WIDE, WIDE) as u16);
         }
         for (tree, [low, high]) in leaves.iter().enumerate() {
             let mut sets = [0u64; WIDE];
             _mm512_storeu_si512(sets.as_mut_ptr().cast(), *low);
             _mm512_storeu_si512(sets.as_mut_ptr().add(WIDE / 2).cast(), *high);
-            let values = &quick.leaf_values[quick.leaf_start[tree] as usize..];
-            for (score, set) in scores.iter_mut().zip(sets) {
-                *score += values[set.trailing_zeros() as usize];
-            }
+            quick.add_exit_leaves(tree, &sets, scores);
         }
     }
 }
