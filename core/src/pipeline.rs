@@ -69,6 +69,7 @@ impl Trees {
                     return Err(failed(format!("{} values for {rows} rows of {width} features", columns.len())));
                 }
                 let mut data = vec![0.0f64; rows * width];
+                // (No rows: no values, and no chunk; `chunks_exact` refuses a size of 0.)
                 for (f, column) in columns.chunks_exact(rows.max(1)).enumerate() {
                     for (r, &v) in column.iter().enumerate() {
                         data[r * width + f] = f64::from(v);

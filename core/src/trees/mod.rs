@@ -22,9 +22,11 @@
 //! loads, several independent walks overlap in the processor (about twice as fast as a row at a time on the
 //! shipped bundles). The sums keep LightGBM's order (tree 0 first) for every row, so raw scores are LightGBM's
 //! bit for bit. `f32` rows on a processor with AVX2 take the [`quick`] scorer instead (the forest read by feature,
-//! eight rows a vector, for trees of at most 64 leaves), or else the [`vector`] walk (eight rows a vector, the
-//! first four levels without a gather): the same decisions and sums (the shipped bundles' first passes on the
-//! bench's 49,227 lines: HTML 213 ms scalar, 111 ms vector walk, 56 ms quick; text 158, 73, 37 ms).
+//! eight rows a vector, sixteen on AVX-512, for trees of at most 64 leaves), or else the [`vector`] walk (eight
+//! rows a vector, the first four levels without a gather): the same decisions and sums (the shipped bundles'
+//! first passes on the bench's 49,227 lines: HTML 213 ms scalar, 111 ms vector walk, 56 ms quick on AVX2, 48 on
+//! AVX-512; text 158, 73, 37, 32 ms). Both read a block's rows by column, so rows may also be given by column
+//! ([`Forest::predict_proba_by_column`], the fused pipeline's way: no row-major matrix to lay out again).
 //!
 //! Model text that is not a LightGBM model, or one this evaluator does not support (several classes, linear
 //! trees), is a [`ModelError`] that says which line and why; nothing in parsing or prediction panics.
@@ -751,14 +753,9 @@ impl Forest {
         Ok(())
     }
 
-    /// Raw scores of rows given by column: the value of feature `f` of row `r` at `columns[f * rows + r]`, one
-    /// score per row in `out`. The same scores as [`Forest::predict_raw_into`] of the rows, without laying them
-    /// out by row first (a block's columns are copied as they are).
-    pub fn predict_raw_by_column_into(&self, columns: &[f32], out: &mut [f64]) -> Result<(), PredictError> {
-        self.raw_by_column(Walk::Fastest, columns, out)
-    }
-
-    /// Probabilities of rows given by column ([`Forest::predict_raw_by_column_into`]).
+    /// Probabilities of `rows` rows given by column: the value of feature `f` of row `r` at
+    /// `columns[f * rows + r]`. The same as [`Forest::predict_proba_into`] of the rows, without laying them out
+    /// by row first (a block's columns are copied as they are).
     pub fn predict_proba_by_column(&self, columns: &[f32], rows: usize) -> Result<Vec<f64>, PredictError> {
         let sigmoid = self.sigmoid()?;
         let mut out = vec![0.0; rows];
@@ -767,6 +764,7 @@ impl Forest {
         Ok(out)
     }
 
+    /// Raw scores of rows given by column ([`Forest::predict_proba_by_column`]), one per row of `out`.
     fn raw_by_column(&self, walk: Walk, columns: &[f32], out: &mut [f64]) -> Result<(), PredictError> {
         let (n, width) = (out.len(), self.num_features);
         if columns.len() != n * width {
@@ -1247,9 +1245,9 @@ end of parameters
         }
     }
 
-    /// The model text of a random forest: trees of 1 to 80 leaves of random shape (64 in a quarter), every decision type
-    /// (numerical splits of each missing type and default side, categorical bitsets of 1 to 10 words), its
-    /// thresholds a few values that the test's rows take too.
+    /// The model text of a random forest: trees of 1 to 80 leaves of random shape (64 in a quarter), every
+    /// decision type (numerical splits of each missing type and default side, categorical bitsets of 1 to 10
+    /// words), its thresholds a few values that the test's rows take too.
     fn random_model(noise: &mut Noise, features: usize) -> String {
         const VALUES: [f64; 12] = [-2.5, -1.0, -1e-36, 0.0, 1e-36, 0.5, 1.0, 3.0, 17.0, 40.0, 70.0, 1e30];
         let mut text = format!(

@@ -1,11 +1,12 @@
-//! The forest by feature instead of by tree (QuickScorer, Lucchese et al., SIGIR 2015, here eight rows a vector
-//! on AVX2): a row's leaf in a tree is the leftmost leaf that none of the tree's splits the row fails rules out.
-//! Each tree keeps a 64-bit set of its leaves still reachable, all set at first; a split the row fails (it goes
-//! right) clears the leaves of its left subtree; the exit leaf is the lowest bit left. A split on feature `f`
-//! fails for every value above its threshold, so with each feature's splits sorted by threshold, a vector of
-//! rows reads a feature's splits from the lowest up and stops at the first that no lane fails: it touches the
-//! splits its rows fail, never a split they pass, and needs no gather (the bench's text rows fail about a third of
-//! the first pass's 8,494 splits; a tree walk reads every split on a row's path, a dependent load each).
+//! The forest by feature instead of by tree (QuickScorer, Lucchese et al., SIGIR 2015, here on vectors of rows:
+//! eight on AVX2, sixteen on AVX-512): a row's leaf in a tree is the leftmost leaf that none of the tree's splits
+//! the row fails rules out. Each tree keeps a 64-bit set of its leaves still reachable, all set at first; a split
+//! the row fails (it goes right) clears the leaves of its left subtree; the exit leaf is the lowest bit left. A
+//! split on feature `f` fails for every value above its threshold, so with each feature's splits sorted by
+//! threshold, a vector of rows reads a feature's splits from the lowest up and stops at the first that no lane
+//! fails: it touches the splits its rows fail, never a split they pass, and needs no gather (the bench's text rows
+//! fail about a third of the first pass's 8,494 splits; a tree walk reads every split on a row's path, a dependent
+//! load each).
 //!
 //! It decides as the scalar walk does, for `f32` rows and forests whose trees have at most [`MAX_LEAVES`]
 //! leaves:
