@@ -163,10 +163,12 @@ def _add_inference_command(commands: Any, task: str) -> None:
                          help="decision threshold on the content probability (default: the model's own)")
     command.add_argument("--predictor", choices=PREDICTORS, default=PREDICTOR_DEFAULT,
                          help="lightgbm: LightGBM's tree walker; compiled: the trees as native code for this CPU "
-                              "(same labels, several times faster to predict; compiled once per model and "
+                              "(same labels, several times faster than lightgbm; compiled once per model and "
                               f"cached in ${CACHE_ENV} or ~/.cache/chromecut; needs chromecut[compiled]); "
                               "native: the model text evaluated by chromecut's Rust core (same labels, no compile "
-                              "step) (default: lightgbm)")
+                              "step, faster than compiled on processors with AVX2) (default: lightgbm; cleaning "
+                              "evaluates the trees in the Rust core unless compiled is asked for, so lightgbm and "
+                              "native differ only for label --explain)")
     command.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                          help="worker processes (default: 1, in this process; with --engine dask: the workers of "
                               "the local Dask cluster, default one per core)")
