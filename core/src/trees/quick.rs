@@ -19,15 +19,13 @@
 //!   [`Forest::goes_left`];
 //! - the trees' exit leaves are added tree after tree, so the raw scores are the scalar walk's bit for bit.
 
-use super::vector::f32_at_most;
+use super::vector::{f32_at_most, WIDTH};
 use super::{Forest, BITSET_WORD_BITS, BLOCK_ROWS, CATEGORICAL, LEAF, NAN_LEFT, SLOW};
 
 /// Leaves of a tree that one 64-bit set holds.
 pub(super) const MAX_LEAVES: usize = 64;
 /// The most bitset words of a categorical split decided in the vector: one 256-bit permute reads them.
 const FAST_BITSET_WORDS: usize = 8;
-/// Rows of one vector.
-const WIDTH: usize = 8;
 
 /// A split as the scorer applies it: the tree whose leaf set it clears, and the leaves it clears when it fails.
 #[derive(Debug, Clone, Copy)]

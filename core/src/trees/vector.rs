@@ -34,8 +34,8 @@ const PACKED_SLOW: u32 = 1 << 31;
 pub(super) const MAX_PACKED_NODES: usize = 1 << LEFT_BITS;
 pub(super) const MAX_PACKED_FEATURES: usize = 1 << PACKED_FEATURE_BITS;
 
-/// Rows of one vector.
-const WIDTH: usize = 8;
+/// Rows of one vector (eight `f32` lanes of AVX2).
+pub(super) const WIDTH: usize = 8;
 /// Vectors of a block: their walks are independent, so the processor overlaps their gathers.
 const VECTORS: usize = BLOCK_ROWS / WIDTH;
 /// `shuffle_ps` picks of the even (words) and odd (thresholds) 32-bit halves of two vectors of pairs, and the
