@@ -6,13 +6,14 @@
 //! locking anything. Scripting is off, as in lexbor: `<noscript>` content is parsed as markup.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, Ref, RefCell};
+use std::sync::LazyLock;
 
 use crate::tokenize;
-use html5ever::interface::tree_builder::{ElemName, ElementFlags, NodeOrText, QuirksMode, TreeSink};
+use html5ever::interface::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
-use html5ever::{local_name, ns, parse_document, Attribute, LocalName, Namespace, ParseOpts, QualName};
+use html5ever::{local_name, ns, parse_document, Attribute, LocalName, ParseOpts, QualName};
 
 /// Index of a node in [`Dom::nodes`].
 pub type NodeId = usize;
@@ -232,21 +233,8 @@ fn tree_builder_opts() -> TreeBuilderOpts {
 /// The most nodes [`parse`] reserves room for up front (more grow the arena as they come).
 const MAX_RESERVED_NODES: usize = 1 << 16;
 
-/// An element's name, owned (atoms are cheap to clone), so the sink lends no borrow of its arena.
-#[derive(Debug)]
-pub struct OwnedName {
-    ns: Namespace,
-    local: LocalName,
-}
-
-impl ElemName for OwnedName {
-    fn ns(&self) -> &Namespace {
-        &self.ns
-    }
-    fn local_name(&self) -> &LocalName {
-        &self.local
-    }
-}
+/// The name given for a node that is not an element (the tree builder never asks for one).
+static NO_NAME: LazyLock<QualName> = LazyLock::new(|| QualName::new(None, ns!(), local_name!("")));
 
 struct Sink {
     nodes: RefCell<Vec<Node>>,
@@ -338,7 +326,7 @@ impl Sink {
 impl TreeSink for Sink {
     type Handle = NodeId;
     type Output = Dom;
-    type ElemName<'a> = OwnedName;
+    type ElemName<'a> = Ref<'a, QualName>;
 
     fn finish(self) -> Dom {
         let _ = self.quirks.get();
@@ -351,12 +339,13 @@ impl TreeSink for Sink {
         Dom::DOCUMENT
     }
 
-    fn elem_name<'a>(&'a self, target: &'a NodeId) -> OwnedName {
-        match &self.nodes.borrow()[*target].data {
-            NodeData::Element { name, .. } => OwnedName { ns: name.ns.clone(), local: name.local.clone() },
-            // The tree builder only asks elements for their names; a harmless answer otherwise.
-            _ => OwnedName { ns: ns!(), local: local_name!("") },
-        }
+    /// A borrow of the arena (the tree builder drops it before it changes the tree): no atom cloned and dropped
+    /// for each of its scope checks.
+    fn elem_name<'a>(&'a self, target: &'a NodeId) -> Ref<'a, QualName> {
+        Ref::map(self.nodes.borrow(), |nodes| match &nodes[*target].data {
+            NodeData::Element { name, .. } => name,
+            _ => &NO_NAME,
+        })
     }
 
     fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> NodeId {

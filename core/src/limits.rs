@@ -138,13 +138,7 @@ impl Deadline {
 /// An upper bound of [`nesting_depth`]: each level it counts opens at a `<` that is not followed by `/`.
 pub fn start_tags_at_most(html: &str) -> usize {
     let bytes = html.as_bytes();
-    let opens = memchr_count(bytes, b'<');
-    let closes = bytes.windows(2).filter(|w| w == b"</").count();
-    opens - closes
-}
-
-fn memchr_count(bytes: &[u8], b: u8) -> usize {
-    bytes.iter().filter(|&&x| x == b).count()
+    memchr::memchr_iter(b'<', bytes).filter(|&lt| bytes.get(lt + 1) != Some(&b'/')).count()
 }
 
 /// Estimate how deeply the elements of an HTML page nest, from its tags alone (no parse); the port of
@@ -255,7 +249,7 @@ fn find_end_tag(bytes: &[u8], name: &[u8]) -> Option<usize> {
 }
 
 fn memchr_from(bytes: &[u8], b: u8, from: usize) -> Option<usize> {
-    bytes.get(from..)?.iter().position(|&x| x == b).map(|i| i + from)
+    memchr::memchr(b, bytes.get(from..)?).map(|i| i + from)
 }
 
 /// `Err(TooDeep)` when the page nests deeper than `max_depth` (see [`nesting_depth`]).
@@ -311,6 +305,15 @@ mod tests {
         #[test]
         fn any_page_gets_the_depth_of_its_lowered_scan(html in "(<|</|<!--|-->|>|DIV|div|Über|ÜBER|script|SCRIPT|TiTlE|İ|\u{212a}|Σ|σ|ς|Ⱥ|p|-|:| |x|1)*") {
             proptest::prop_assert_eq!(nesting_depth(&html, None), depth_of_lowered(&html, None));
+        }
+
+        /// The bound counts each `<` that `/` does not follow: every `<` less every `</`.
+        #[test]
+        fn start_tags_are_opens_less_closes(html in "(<|/|</|<<|x|é)*") {
+            let bytes = html.as_bytes();
+            let opens = bytes.iter().filter(|&&b| b == b'<').count();
+            let closes = bytes.windows(2).filter(|w| w == b"</").count();
+            proptest::prop_assert_eq!(start_tags_at_most(&html), opens - closes);
         }
     }
 

@@ -662,7 +662,7 @@ pub fn segment_text_html(html: &str, options: &Options, deadline: &Deadline) -> 
     }
     // lexbor drops NUL as a parse error; the Python segmentation replaces it first so no byte changes the tree.
     let replaced;
-    let html = if html.contains('\0') {
+    let html = if memchr::memchr(0, html.as_bytes()).is_some() {
         replaced = html.replace('\0', "\u{fffd}");
         replaced.as_str()
     } else {

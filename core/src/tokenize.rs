@@ -65,13 +65,8 @@ fn is_ws(b: u8) -> bool {
 /// Tokenize `html` into `sink` (html5ever's tree builder), then end it.
 pub fn tokenize<S: TokenSink>(html: &str, sink: &S) {
     let html = html.strip_prefix('\u{feff}').unwrap_or(html);
-    let normalised;
-    let html = if html.contains('\r') {
-        normalised = html.replace("\r\n", "\n").replace('\r', "\n");
-        normalised.as_str()
-    } else {
-        html
-    };
+    let normalised = newlines_normalised(html);
+    let html = normalised.as_deref().unwrap_or(html);
     let mut t = Tokenizer {
         sink,
         html,
@@ -85,6 +80,24 @@ pub fn tokenize<S: TokenSink>(html: &str, sink: &S) {
     t.run();
     t.emit(Token::EOFToken);
     sink.end();
+}
+
+/// `html` with each `\r\n` and each lone `\r` made `\n` (the spec's newline normalisation); `None` when it has
+/// no `\r`.
+fn newlines_normalised(html: &str) -> Option<String> {
+    let bytes = html.as_bytes();
+    let first = memchr(b'\r', bytes)?;
+    let mut out = String::with_capacity(html.len());
+    let mut from = 0;
+    let mut cr = Some(first);
+    while let Some(at) = cr {
+        out.push_str(&html[from..at]);
+        out.push('\n');
+        from = if bytes.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+        cr = memchr(b'\r', &bytes[from..]).map(|k| from + k);
+    }
+    out.push_str(&html[from..]);
+    Some(out)
 }
 
 struct Tokenizer<'a, S: TokenSink> {
@@ -1149,6 +1162,12 @@ mod tests {
             html in "(<svg>|<script>|<style>|<title>|<!--|<!DOCTYPE|&[a-z]{1,6}|[<>/!?&#;=\"' aAbBpPxX0-9\\-\\[\\]\0\n\r\t])*"
         ) {
             prop_assert_eq!(parse(&html).outline(), parse_with_html5ever_tokenizer(&html).outline(), "{:?}", html);
+        }
+
+        #[test]
+        fn newlines_are_normalised_as_the_spec_says(html in "[\r\nxé]*") {
+            let spec = html.replace("\r\n", "\n").replace('\r', "\n");
+            prop_assert_eq!(super::newlines_normalised(&html).unwrap_or_else(|| html.clone()), spec);
         }
     }
 }

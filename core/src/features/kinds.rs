@@ -405,7 +405,6 @@ impl Kinds {
             regex.is_match(&text)
         };
         let rx = &self.regexes;
-        let sentence: Vec<bool> = (0..n).map(|i| search(&rx.sentence_end, i)).collect();
 
         let candidates: Vec<bool> =
             (0..n).map(|i| count[i] >= lim.headline_min_tokens && medium[i] && density[i] < lim.link_dense).collect();
@@ -419,7 +418,8 @@ impl Kinds {
         let mut evidence = vec![vec![false; n]; KINDS];
         let mut push = |kind: Kind, i: usize, value: bool| evidence[kind as usize][i] = value;
         for i in 0..n {
-            let (short, medium, linky, sentence, site) = (short[i], medium[i], linky[i], sentence[i], site_frame[i]);
+            let (short, medium, linky, site) = (short[i], medium[i], linky[i], site_frame[i]);
+            let sentence = search(&rx.sentence_end, i);
             let has = |sign: u32| line(i).contains(&sign);
             let chrome = g_nav[i] || g_related[i] || g_sidebar[i] || g_footer[i] || site;
             push(Kind::Headline, i, (heading[i] == 1 && !site) || title_line[i]);

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use regex::bytes::Regex;
+use regex::bytes::{RegexSet, RegexSetBuilder};
 
 use super::batch::{safe_ratio, Batch, InputError};
 use super::patterns::compile;
@@ -87,7 +87,8 @@ pub struct MarkupSpec {
 /// Whole-word patterns over class/id words, each word's memberships one bit per pattern.
 pub struct WordPatterns {
     stand_in: StandIn,
-    regexes: Vec<Regex>,
+    /// The patterns as one set: a word is read once for all of them.
+    set: RegexSet,
 }
 
 /// At most this many patterns in one [`WordPatterns`] (one bit each).
@@ -98,15 +99,18 @@ impl WordPatterns {
         if sources.len() > MAX_WORD_PATTERNS {
             return Err(format!("{what}: at most {MAX_WORD_PATTERNS} patterns"));
         }
-        let regexes =
-            sources.iter().map(|s| compile(s).map_err(|e| format!("{what}: {e}"))).collect::<Result<_, _>>()?;
-        Ok(WordPatterns { stand_in: tables.stand_in(text).map_err(|e| e.to_string())?, regexes })
+        // Each pattern alone first, so that an error names the one at fault.
+        for source in sources {
+            compile(source).map_err(|e| format!("{what}: {e}"))?;
+        }
+        let set = RegexSetBuilder::new(sources).unicode(false).build().map_err(|e| format!("{what}: {e}"))?;
+        Ok(WordPatterns { stand_in: tables.stand_in(text).map_err(|e| e.to_string())?, set })
     }
 
     /// The patterns `word` matches, as bits.
     pub fn memberships(&self, word: &[u32], scratch: &mut Vec<u8>) -> u64 {
         self.stand_in.write(word, scratch);
-        self.regexes.iter().enumerate().filter(|(_, r)| r.is_match(scratch)).fold(0, |bits, (k, _)| bits | (1 << k))
+        self.set.matches(scratch).iter().fold(0, |bits, k| bits | (1 << k))
     }
 }
 
