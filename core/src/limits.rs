@@ -145,7 +145,7 @@ pub fn start_tags_at_most(html: &str) -> usize {
 /// `chromecut.segment.limits.nesting_depth`, which scans the page lowercased. Stops early once the depth passes
 /// `stop_at`.
 pub fn nesting_depth(html: &str, stop_at: Option<usize>) -> usize {
-    if html.contains(LOWERCASE_ODD) {
+    if has_lowercase_odd(html) {
         return scan_depth(&html.to_lowercase(), stop_at);
     }
     scan_depth(html, stop_at)
@@ -157,6 +157,17 @@ pub fn nesting_depth(html: &str, stop_at: Option<usize>) -> usize {
 /// page without these three, lowering each tag name as it is read gives the scan of the lowered page, without
 /// lowering the whole page (it was a tenth of an HTML page's time).
 const LOWERCASE_ODD: [char; 3] = ['\u{130}', '\u{3a3}', '\u{212a}'];
+
+/// Whether `html` holds one of [`LOWERCASE_ODD`]: their UTF-8 lead bytes found with memchr, the rest compared (a
+/// page is not decoded a character at a time).
+fn has_lowercase_odd(html: &str) -> bool {
+    let mut encoded = [[0u8; 4]; LOWERCASE_ODD.len()];
+    let odd: Vec<&[u8]> =
+        LOWERCASE_ODD.iter().zip(&mut encoded).map(|(c, buf)| c.encode_utf8(buf).as_bytes()).collect();
+    let bytes = html.as_bytes();
+    memchr::memchr3_iter(odd[0][0], odd[1][0], odd[2][0], bytes)
+        .any(|at| odd.iter().any(|c| bytes[at..].starts_with(c)))
+}
 
 /// [`nesting_depth`] of a page that has none of [`LOWERCASE_ODD`] (or is lowercased): tag names are lowercased
 /// as they are read, raw text ends are found ASCII case-insensitively.
@@ -305,6 +316,11 @@ mod tests {
         #[test]
         fn any_page_gets_the_depth_of_its_lowered_scan(html in "(<|</|<!--|-->|>|DIV|div|Über|ÜBER|script|SCRIPT|TiTlE|İ|\u{212a}|Σ|σ|ς|Ⱥ|p|-|:| |x|1)*") {
             proptest::prop_assert_eq!(nesting_depth(&html, None), depth_of_lowered(&html, None));
+        }
+
+        #[test]
+        fn the_odd_characters_are_found_as_contains_finds_them(html in "(İ|Σ|\u{212a}|\u{130}x|Ĵ|Ξ|\u{2129}|<|a|é)*") {
+            proptest::prop_assert_eq!(has_lowercase_odd(&html), html.contains(LOWERCASE_ODD));
         }
 
         /// The bound counts each `<` that `/` does not follow: every `<` less every `</`.

@@ -14,15 +14,44 @@ pub fn is_space(s: &str) -> bool {
     !s.is_empty() && s.chars().all(is_py_space)
 }
 
-/// `" ".join(s.split())` appended to `out`.
+/// Whether the ASCII byte `b` is Python whitespace (`\t`..`\r`, U+001C..U+001F, space).
+#[inline]
+fn is_py_space_byte(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
+}
+
+/// `" ".join(s.split())` appended to `out`: ASCII bytes read as bytes, other characters decoded.
 pub fn push_collapsed(s: &str, out: &mut String) {
+    let bytes = s.as_bytes();
+    let mut word: Option<usize> = None;
     let mut first = true;
-    for word in s.split(is_py_space).filter(|w| !w.is_empty()) {
+    let mut i = 0;
+    let mut end_word = |start: usize, end: usize, out: &mut String| {
         if !first {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&s[start..end]);
         first = false;
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, width) = if b.is_ascii() {
+            (is_py_space_byte(b), 1)
+        } else {
+            let c = s[i..].chars().next().expect("a character starts here");
+            (is_py_space(c), c.len_utf8())
+        };
+        if space {
+            if let Some(start) = word.take() {
+                end_word(start, i, out);
+            }
+        } else if word.is_none() {
+            word = Some(i);
+        }
+        i += width;
+    }
+    if let Some(start) = word {
+        end_word(start, bytes.len(), out);
     }
 }
 
@@ -55,6 +84,16 @@ mod tests {
         }
         for c in ['\u{200b}', '\u{feff}', 'a', '\0'] {
             assert!(!is_py_space(c), "{c:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collapsing_is_joining_the_split_words(s in "[ a\t\n\x0b\x0c\r\x1c\x1f\u{85}\u{a0}\u{2000}\u{3000}\u{200b}é\u{1f600}]*") {
+            let mut out = String::new();
+            push_collapsed(&s, &mut out);
+            let words: Vec<&str> = s.split(is_py_space).filter(|w| !w.is_empty()).collect();
+            proptest::prop_assert_eq!(out, words.join(" "));
         }
     }
 
