@@ -85,11 +85,11 @@ impl Batch {
             self.link_count.push(line.link_count);
             self.landmarks.push(line.landmarks);
             let next = self.attr_words.len() as u32;
-            let id = match self.words_ids.get(&line.attr_words) {
+            let id = match self.words_ids.get(&*line.attr_words) {
                 Some(&id) => id,
                 None => {
-                    self.words_ids.insert(line.attr_words.clone(), next);
-                    self.attr_words.push(line.attr_words);
+                    self.words_ids.insert(line.attr_words.to_string(), next);
+                    self.attr_words.push(line.attr_words.to_string());
                     next
                 }
             };

@@ -567,7 +567,7 @@ pub fn read_page(input: Input<'_>, reading: &Reading, deadline: &Deadline) -> Re
                     depth: 0,
                     link_chars: 0,
                     link_count: 0,
-                    attr_words: String::new(),
+                    attr_words: Arc::default(),
                     landmarks: 0,
                 })
                 .collect();
@@ -613,7 +613,7 @@ impl MarkupRows {
         let line = |&(page, line): &(usize, usize)| &pages[page].lines[line];
         let numbers = |f: fn(&Line) -> f64| rows.iter().map(|r| f(line(r))).collect::<Vec<f64>>();
         let (depth_code, _) = factorize(rows.iter().map(|r| line(r).depth));
-        let (attr, attr_words) = factorize(rows.iter().map(|r| line(r).attr_words.as_str()));
+        let (attr, attr_words) = factorize(rows.iter().map(|r| &*line(r).attr_words));
         let (title, titles) = factorize(rows.iter().map(|&(page, _)| pages[page].title.as_deref().unwrap_or("")));
         let code_points = |s: &str| s.chars().map(u32::from).collect::<Vec<u32>>();
         MarkupRows {

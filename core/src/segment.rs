@@ -6,7 +6,7 @@
 //! produce no lines; `<noscript>` content is kept and flagged. The walk uses an explicit stack (no recursion), so
 //! any nesting depth is safe.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use html5ever::{local_name, LocalName};
 use regex::Regex;
@@ -336,7 +336,8 @@ pub struct Line {
     pub depth: u32,
     pub link_chars: u32,
     pub link_count: u32,
-    pub attr_words: String,
+    /// The block's class/id words (shared by the lines of blocks with the same words).
+    pub attr_words: Arc<str>,
     pub landmarks: u16,
 }
 
@@ -393,11 +394,15 @@ struct Builder {
     max_lines: Option<usize>,
     /// Ancestor word lists, nearest first, each cut at `max_attr_words`; index 0 is the empty list.
     word_lists: Vec<WordList>,
+    /// Each word list joined, once a line has it ([`Builder::words_of`]).
+    joined_words: Vec<Option<Arc<str>>>,
 }
 
 impl Builder {
-    fn words_of(&self, list: usize) -> String {
-        self.word_lists[list].joined().to_owned()
+    /// Word list `list` joined, made once and shared by every line that has it.
+    fn words_of(&mut self, list: usize) -> Arc<str> {
+        let word_lists = &self.word_lists;
+        self.joined_words[list].get_or_insert_with(|| Arc::from(word_lists[list].joined())).clone()
     }
 
     /// A new ancestor word list. Only its first `max_attr_words` words ever reach a line, and lists only grow
@@ -405,6 +410,7 @@ impl Builder {
     fn new_word_list(&mut self, mut words: WordList) -> usize {
         words.truncate(self.max_attr_words);
         self.word_lists.push(words);
+        self.joined_words.push(None);
         self.word_lists.len() - 1
     }
 
@@ -422,20 +428,18 @@ impl Builder {
         self.has_text = false;
         let raw = std::mem::take(&mut self.pieces);
         if self.pre {
-            let mut words: Option<String> = None;
             for part in raw.split('\n') {
                 let text = pystr::rstrip(part);
                 if pystr::strip(text).is_empty() {
                     continue;
                 }
-                self.emit(block, text, &mut words)?;
+                self.emit(block, text.to_owned())?;
             }
         } else {
             let mut text = String::with_capacity(raw.len());
             pystr::push_collapsed(&raw, &mut text);
             if !text.is_empty() {
-                let mut words: Option<String> = None;
-                self.emit(block, &text, &mut words)?;
+                self.emit(block, text)?;
             }
         }
         self.link_chars = 0;
@@ -446,21 +450,19 @@ impl Builder {
         Ok(())
     }
 
-    fn emit(&mut self, block: &Block, text: &str, words: &mut Option<String>) -> Result<(), PageError> {
+    fn emit(&mut self, block: &Block, text: String) -> Result<(), PageError> {
         let text = if self.bullet {
             self.bullet = false;
             format!("{LIST_MARKER}{text}")
         } else {
-            text.to_owned()
+            text
         };
         if let Some(max_lines) = self.max_lines {
             if self.lines.len() >= max_lines {
                 return Err(PageError::TooManyLines { max_lines });
             }
         }
-        if words.is_none() {
-            *words = Some(self.words_of(block.words));
-        }
+        let attr_words = self.words_of(block.words);
         self.lines.push(Line {
             text,
             tag: block.tag,
@@ -469,7 +471,7 @@ impl Builder {
             depth: block.depth,
             link_chars: self.link_chars,
             link_count: self.link_count,
-            attr_words: words.clone().unwrap_or_default(),
+            attr_words,
             landmarks: block.landmarks,
         });
         // Link statistics belong to the first physical line of a block; the rest of a <pre> has none.
@@ -682,6 +684,7 @@ pub fn segment_text_html(html: &str, options: &Options, deadline: &Deadline) -> 
         max_attr_words: options.max_attr_words,
         max_lines: options.limits.max_lines,
         word_lists: vec![WordList::default()],
+        joined_words: vec![None],
     };
     if let Some(body) = dom.body() {
         walk(&dom, body, &mut builder, deadline)?;
@@ -771,10 +774,10 @@ mod tests {
         assert_eq!(page.language.as_deref(), Some("de"));
         let line = &page.lines[0];
         assert_eq!((line.tag_name(), line.depth, line.link_chars, line.link_count), ("div", 2, 8, 1));
-        assert_eq!(line.attr_words, "menu item");
+        assert_eq!(&*line.attr_words, "menu item");
         assert_eq!(line.landmarks, landmark::NAV);
         let h = &page.lines[1];
-        assert_eq!((h.tag_name(), h.heading, h.depth, h.attr_words.as_str()), ("h2", 2, 1, "top"));
+        assert_eq!((h.tag_name(), h.heading, h.depth, &*h.attr_words), ("h2", 2, 1, "top"));
     }
 
     #[test]

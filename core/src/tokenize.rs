@@ -45,9 +45,10 @@ enum State {
 }
 
 /// The token being built.
-struct TagBuilder {
+struct TagBuilder<'a> {
     kind: TagKind,
-    name: String,
+    /// Lowercase; borrowed from the page when it is already (nearly always), so no name is allocated per tag.
+    name: Cow<'a, str>,
     self_closing: bool,
     attrs: Vec<Attribute>,
     duplicate: bool,
@@ -301,7 +302,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
 
     /// The end tag whose name (the last start tag's) was just read: its attributes (dropped) and its end.
     fn end_tag_after_name(&mut self) {
-        let name = self.last_start.clone().expect("a last start tag").to_string();
+        let name = Cow::Owned(self.last_start.clone().expect("a last start tag").to_string());
         let tag =
             TagBuilder { kind: EndTag, name, self_closing: false, attrs: Vec::new(), duplicate: false, names: None };
         self.attributes(tag);
@@ -396,10 +397,16 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
     /// A tag's name from `self.pos` (its first letter), then its attributes.
     fn tag(&mut self, kind: TagKind) {
         let ends = |b: u8| is_ws(b) || matches!(b, b'/' | b'>' | 0);
-        let mut name = self.run_until(ends).to_ascii_lowercase();
+        let run = self.run_until(ends);
+        let mut name: Cow<'a, str> = if run.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(run.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(run)
+        };
         // NULs in the name: U+FFFD, and the name goes on.
         while self.peek(self.pos) == Some(0) {
             self.pos += 1;
+            let name = name.to_mut();
             name.push_str(REPLACEMENT);
             name.push_str(&self.run_until(ends).to_ascii_lowercase());
         }
@@ -408,7 +415,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
     }
 
     /// From the end of a tag's name: its attributes and its end (before attribute name state).
-    fn attributes(&mut self, mut tag: TagBuilder) {
+    fn attributes(&mut self, mut tag: TagBuilder<'a>) {
         loop {
             // Before attribute name.
             while self.peek(self.pos).is_some_and(is_ws) {
@@ -594,7 +601,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
         StrTendril::from(out)
     }
 
-    fn emit_tag(&mut self, tag: TagBuilder) {
+    fn emit_tag(&mut self, tag: TagBuilder<'a>) {
         let name = LocalName::from(tag.name);
         if tag.kind == StartTag {
             self.last_start = Some(name.clone());
@@ -613,13 +620,13 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
 
     // --- character references ----------------------------------------------------------------------------
 
-    fn char_ref(&mut self, attribute: bool) -> String {
+    fn char_ref(&mut self, attribute: bool) -> Cow<'static, str> {
         self.char_ref_within(attribute, self.src.len())
     }
 
     /// After `&` (at `self.pos`), with the input ending at `end`: the text it stands for (`&` itself when it is
     /// no reference); `self.pos` moves past what it consumed.
-    fn char_ref_within(&mut self, attribute: bool, end: usize) -> String {
+    fn char_ref_within(&mut self, attribute: bool, end: usize) -> Cow<'static, str> {
         let at = |i: usize| if i < end { Some(self.src[i]) } else { None };
         match at(self.pos) {
             Some(b'#') => {
@@ -655,7 +662,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                         .unwrap_or_else(|| char::from_u32(value).expect("a scalar value")),
                     n => char::from_u32(n).expect("a scalar value"),
                 };
-                c.to_string()
+                Cow::Owned(c.to_string())
             }
             Some(b) if b.is_ascii_alphanumeric() => {
                 // The references most pages use (URLs' `&amp;` above all): a name ending in `;` is the longest
@@ -701,7 +708,7 @@ impl<'a, S: TokenSink> Tokenizer<'a, S> {
                 if c2 != 0 {
                     out.push(char::from_u32(c2).expect("an entity's character"));
                 }
-                out
+                Cow::Owned(out)
             }
             _ => "&".into(),
         }
