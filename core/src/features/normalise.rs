@@ -254,30 +254,37 @@ impl Tokenizer {
 
     /// `tokenize(text)` of a line's code points, as the next list of `lists`.
     pub fn push_tokens(&self, text: &[u32], scratch: &mut Scratch, lists: &mut TokenLists) {
-        if text.iter().all(|&cp| cp < 0x80 && self.ascii[cp as usize] != ASCII_SLOW) {
-            // Every character is its own folded ASCII one: the tokens are the runs of word characters.
-            let TokenLists { text: out, bounds, .. } = lists;
-            let mut start = None;
-            for &cp in text {
-                match self.ascii[cp as usize] {
-                    ASCII_SEPARATOR => {
-                        if let Some(s) = start.take() {
-                            bounds.push((s, out.len()));
-                        }
-                    }
-                    folded => {
-                        start.get_or_insert(out.len());
-                        out.push(char::from(folded));
+        // While every character is its own folded ASCII one, the tokens are the runs of word characters: read in
+        // one pass, and given back for the whole way at the first character that is not.
+        let TokenLists { text: out, bounds, .. } = lists;
+        let (text_len, bounds_len) = (out.len(), bounds.len());
+        // SAFETY: only ASCII bytes are pushed, so the text stays UTF-8.
+        let bytes = unsafe { out.as_mut_vec() };
+        let mut start = None;
+        for &cp in text {
+            let code = if cp < 0x80 { self.ascii[cp as usize] } else { ASCII_SLOW };
+            match code {
+                ASCII_SEPARATOR => {
+                    if let Some(s) = start.take() {
+                        bounds.push((s, bytes.len()));
                     }
                 }
+                ASCII_SLOW => {
+                    bytes.truncate(text_len);
+                    bounds.truncate(bounds_len);
+                    self.push_tokens_unicode(text, scratch, lists);
+                    return;
+                }
+                folded => {
+                    start.get_or_insert(bytes.len());
+                    bytes.push(folded);
+                }
             }
-            if let Some(s) = start {
-                bounds.push((s, out.len()));
-            }
-            lists.ends.push(lists.bounds.len());
-            return;
         }
-        self.push_tokens_unicode(text, scratch, lists);
+        if let Some(s) = start {
+            bounds.push((s, bytes.len()));
+        }
+        lists.ends.push(lists.bounds.len());
     }
 
     /// [`Self::push_tokens`] the whole way: unescaped, normalised, quotes replaced, folded, cut into tokens.
