@@ -16,42 +16,69 @@ pub fn is_space(s: &str) -> bool {
 
 /// Whether the ASCII byte `b` is Python whitespace (`\t`..`\r`, U+001C..U+001F, space).
 #[inline]
-fn is_py_space_byte(b: u8) -> bool {
+const fn is_py_space_byte(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
 }
 
-/// `" ".join(s.split())` appended to `out`: ASCII bytes read as bytes, other characters decoded.
+/// A byte's class for [`push_collapsed`]: part of a word, ASCII whitespace, or a non-ASCII byte (its character
+/// decides).
+const WORD_BYTE: u8 = 0;
+const SPACE_BYTE: u8 = 1;
+const WIDE_BYTE: u8 = 2;
+const BYTE_CLASS: [u8; 256] = {
+    let mut class = [WIDE_BYTE; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        class[b] = if is_py_space_byte(b as u8) { SPACE_BYTE } else { WORD_BYTE };
+        b += 1;
+    }
+    class
+};
+
+/// `" ".join(s.split())` appended to `out`: runs of ASCII bytes read by a table, other characters decoded.
 pub fn push_collapsed(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
-    let mut word: Option<usize> = None;
-    let mut first = true;
+    let n = bytes.len();
     let mut i = 0;
-    let mut end_word = |start: usize, end: usize, out: &mut String| {
+    let mut first = true;
+    loop {
+        // Skip whitespace.
+        while i < n {
+            match BYTE_CLASS[usize::from(bytes[i])] {
+                SPACE_BYTE => i += 1,
+                WORD_BYTE => break,
+                _ => {
+                    let c = s[i..].chars().next().expect("a character starts here");
+                    if !is_py_space(c) {
+                        break;
+                    }
+                    i += c.len_utf8();
+                }
+            }
+        }
+        if i == n {
+            return;
+        }
+        // A word, up to the next whitespace.
+        let start = i;
+        while i < n {
+            match BYTE_CLASS[usize::from(bytes[i])] {
+                WORD_BYTE => i += 1,
+                SPACE_BYTE => break,
+                _ => {
+                    let c = s[i..].chars().next().expect("a character starts here");
+                    if is_py_space(c) {
+                        break;
+                    }
+                    i += c.len_utf8();
+                }
+            }
+        }
         if !first {
             out.push(' ');
         }
-        out.push_str(&s[start..end]);
+        out.push_str(&s[start..i]);
         first = false;
-    };
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (space, width) = if b.is_ascii() {
-            (is_py_space_byte(b), 1)
-        } else {
-            let c = s[i..].chars().next().expect("a character starts here");
-            (is_py_space(c), c.len_utf8())
-        };
-        if space {
-            if let Some(start) = word.take() {
-                end_word(start, i, out);
-            }
-        } else if word.is_none() {
-            word = Some(i);
-        }
-        i += width;
-    }
-    if let Some(start) = word {
-        end_word(start, bytes.len(), out);
     }
 }
 
