@@ -37,43 +37,15 @@ const BYTE_CLASS: [u8; 256] = {
 
 /// `" ".join(s.split())` appended to `out`: runs of ASCII bytes read by a table, other characters decoded.
 pub fn push_collapsed(s: &str, out: &mut String) {
-    let bytes = s.as_bytes();
-    let n = bytes.len();
     let mut i = 0;
     let mut first = true;
     loop {
-        // Skip whitespace.
-        while i < n {
-            match BYTE_CLASS[usize::from(bytes[i])] {
-                SPACE_BYTE => i += 1,
-                WORD_BYTE => break,
-                _ => {
-                    let c = s[i..].chars().next().expect("a character starts here");
-                    if !is_py_space(c) {
-                        break;
-                    }
-                    i += c.len_utf8();
-                }
-            }
-        }
-        if i == n {
+        i = run_end(s, i, true);
+        if i == s.len() {
             return;
         }
-        // A word, up to the next whitespace.
         let start = i;
-        while i < n {
-            match BYTE_CLASS[usize::from(bytes[i])] {
-                WORD_BYTE => i += 1,
-                SPACE_BYTE => break,
-                _ => {
-                    let c = s[i..].chars().next().expect("a character starts here");
-                    if is_py_space(c) {
-                        break;
-                    }
-                    i += c.len_utf8();
-                }
-            }
-        }
+        i = run_end(s, i, false);
         if !first {
             out.push(' ');
         }
@@ -82,10 +54,31 @@ pub fn push_collapsed(s: &str, out: &mut String) {
     }
 }
 
+/// Where the run of whitespace (`space`) or of other characters starting at byte `i` of `s` ends.
+#[inline]
+fn run_end(s: &str, mut i: usize, space: bool) -> usize {
+    let bytes = s.as_bytes();
+    while i < bytes.len() {
+        let (is_space, width) = match BYTE_CLASS[usize::from(bytes[i])] {
+            SPACE_BYTE => (true, 1),
+            WORD_BYTE => (false, 1),
+            _ => {
+                let c = s[i..].chars().next().expect("a character starts here");
+                (is_py_space(c), c.len_utf8())
+            }
+        };
+        if is_space != space {
+            break;
+        }
+        i += width;
+    }
+    i
+}
+
 /// `len("".join(s.split()))`: the characters of `s` that are not whitespace.
 pub fn non_space_chars(s: &str) -> usize {
     if s.is_ascii() {
-        return s.bytes().filter(|&b| !(b.is_ascii_whitespace() || b == 0x0b || (0x1c..=0x1f).contains(&b))).count();
+        return s.bytes().filter(|&b| !is_py_space_byte(b)).count();
     }
     s.chars().filter(|&c| !is_py_space(c)).count()
 }
