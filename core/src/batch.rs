@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 use crate::limits::{Deadline, PageError};
 use crate::segment::{decode_utf8, segment_text_html, Options, PageLines};
@@ -53,7 +54,7 @@ pub struct Batch {
     /// Page `p`'s lines are `line_offsets[p]..line_offsets[p + 1]`.
     pub line_offsets: Vec<i64>,
     pub pages: Vec<PageMeta>,
-    words_ids: HashMap<String, u32>,
+    words_ids: HashMap<Arc<str>, u32>,
 }
 
 impl Batch {
@@ -88,8 +89,8 @@ impl Batch {
             let id = match self.words_ids.get(&*line.attr_words) {
                 Some(&id) => id,
                 None => {
-                    self.words_ids.insert(line.attr_words.to_string(), next);
                     self.attr_words.push(line.attr_words.to_string());
+                    self.words_ids.insert(line.attr_words, next);
                     next
                 }
             };

@@ -161,12 +161,14 @@ const LOWERCASE_ODD: [char; 3] = ['\u{130}', '\u{3a3}', '\u{212a}'];
 /// Whether `html` holds one of [`LOWERCASE_ODD`]: their UTF-8 lead bytes found with memchr, the rest compared (a
 /// page is not decoded a character at a time).
 fn has_lowercase_odd(html: &str) -> bool {
-    let mut encoded = [[0u8; 4]; LOWERCASE_ODD.len()];
-    let odd: Vec<&[u8]> =
-        LOWERCASE_ODD.iter().zip(&mut encoded).map(|(c, buf)| c.encode_utf8(buf).as_bytes()).collect();
+    let odd = LOWERCASE_ODD.map(|c| {
+        let mut utf8 = [0u8; 4];
+        let len = c.encode_utf8(&mut utf8).len();
+        (utf8, len)
+    });
     let bytes = html.as_bytes();
-    memchr::memchr3_iter(odd[0][0], odd[1][0], odd[2][0], bytes)
-        .any(|at| odd.iter().any(|c| bytes[at..].starts_with(c)))
+    memchr::memchr3_iter(odd[0].0[0], odd[1].0[0], odd[2].0[0], bytes)
+        .any(|at| odd.iter().any(|(utf8, len)| bytes[at..].starts_with(&utf8[..*len])))
 }
 
 /// [`nesting_depth`] of a page that has none of [`LOWERCASE_ODD`] (or is lowercased): tag names are lowercased

@@ -156,9 +156,7 @@ impl Quick {
             leaf_values: builder.leaf_values,
         })
     }
-}
 
-impl Quick {
     /// Feature `feature`'s numerical splits (indices of `thresholds` and `splits`, thresholds rising) and those
     /// of them that send NaN right.
     #[inline]
