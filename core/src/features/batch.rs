@@ -106,21 +106,19 @@ impl<'a> Batch<'a> {
             // Before a line is its separator (or the text's start), after it its separator (or the text's end):
             // whitespace either way. A sentence end followed by whitespace is a break.
             let (mut previous_space, mut previous_end) = (true, false);
-            for (k, &f) in line.iter().enumerate() {
-                packed += SPREAD[usize::from(f)];
-                if k % PACKED_MAX == PACKED_MAX - 1 {
-                    unpack(&mut packed, &mut tally);
+            for part in line.chunks(PACKED_MAX) {
+                for &f in part {
+                    packed += SPREAD[usize::from(f)];
+                    let space = f & SPACE != 0;
+                    let word_start = !space && previous_space;
+                    words += u32::from(word_start);
+                    capitalised += u32::from(word_start && f & UPPER != 0);
+                    breaks += u32::from(previous_end && space);
+                    previous_space = space;
+                    previous_end = f & SENT_END != 0;
                 }
-                let space = f & SPACE != 0;
-                if !space && previous_space {
-                    words += 1;
-                    capitalised += u32::from(f & UPPER != 0);
-                }
-                breaks += u32::from(previous_end && space);
-                previous_space = space;
-                previous_end = f & SENT_END != 0;
+                unpack(&mut packed, &mut tally);
             }
-            unpack(&mut packed, &mut tally);
             breaks += u32::from(previous_end);
             for (column, &t) in counts.iter_mut().zip(&tally) {
                 column.push(f64::from(t));

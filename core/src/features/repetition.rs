@@ -65,6 +65,26 @@ fn push_folded(out: &mut Vec<u8>, chars: impl Iterator<Item = Option<(u32, bool)
     true
 }
 
+/// [`push_folded`] of an ASCII line's characters, digits masked and lowered: every character is written, a
+/// whitespace character as a space, and the position moves on past it unless it follows whitespace (or opens
+/// the line), so a run of whitespace leaves one space and no character costs a branch.
+fn push_folded_ascii(out: &mut Vec<u8>, text: &[u32], flags: &[u8]) {
+    let at = out.len();
+    out.resize(at + text.len(), 0);
+    let written = &mut out[at..];
+    let (mut w, mut after_space) = (0, true);
+    for (&cp, &f) in text.iter().zip(flags) {
+        let space = f & SPACE != 0;
+        let byte = (digit_masked(cp, f) as u8).to_ascii_lowercase();
+        written[w] = if space { b' ' } else { byte };
+        w += usize::from(!(space && after_space));
+        after_space = space;
+    }
+    // A line ending in whitespace wrote one space after its last word.
+    w -= usize::from(after_space && w > 0);
+    out.truncate(at + w);
+}
+
 /// A character of a line's key: a digit (by the character's `flags`) becomes `0`.
 fn digit_masked(cp: u32, flags: u8) -> u32 {
     if flags & DIGIT != 0 {
@@ -86,13 +106,9 @@ pub fn normalised_lines(batch: &Batch, tables: &Tables) -> Keys {
         let at = keys.bytes.len();
         let text = &batch.cps[start..start + len];
         let flags = &batch.flags[start..start + len];
-        let folded = if text.iter().all(|&cp| cp < 0x80) {
-            // ASCII: the same steps on bytes.
-            let ascii = |(&cp, &f): (&u32, &u8)| {
-                let low = u32::from((digit_masked(cp, f) as u8).to_ascii_lowercase());
-                Some((low, f & SPACE != 0))
-            };
-            push_folded(&mut keys.bytes, text.iter().zip(flags).map(ascii))
+        let folded = if text.iter().fold(0, |any, &cp| any | cp) < 0x80 {
+            push_folded_ascii(&mut keys.bytes, text, flags);
+            true
         } else {
             // Each character lowered alone (nearly every line): the same key as the whole line's `lower()` unless
             // a capital sigma (its lowercase depends on its neighbours) or a character lowered to several is met.
@@ -219,5 +235,21 @@ mod tests {
         let mut surrogate = Vec::new();
         push_wtf8(0xD800, &mut surrogate);
         assert_eq!(surrogate, vec![0xED, 0xA0, 0x80]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_keys_are_lowered_masked_and_split_joined(line in "[ \t\x0b\x0c\x1c-\x1fa-zA-Z0-9.,-]{0,80}") {
+            let t = ascii_tables();
+            let text: Vec<u32> = format!("{line}\n{line}").chars().map(u32::from).collect();
+            let len = line.len();
+            let b = Batch::new(&text, &[len, len], &[2], &t).unwrap();
+            let keys = normalised_lines(&b, &t);
+            let masked: String = line.chars().map(|c| if c.is_ascii_digit() { '0' } else { c.to_ascii_lowercase() }).collect();
+            let expected = masked.split(|c: char| t.flags(u32::from(c)) & SPACE != 0).filter(|w| !w.is_empty());
+            let expected = expected.collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(keys.get(0), expected.as_bytes());
+            proptest::prop_assert_eq!(keys.get(1), expected.as_bytes());
+        }
     }
 }

@@ -100,9 +100,59 @@ pub struct Lexeme {
     phrases: Vec<(Vec<String>, usize)>,
 }
 
-/// The stopwords and the keyword families' words in one map: each token of a batch is looked up once
-/// ([`Lexicon::look_up`]) for both families.
-pub struct Lexicon(HashMap<String, Lexeme, FastHash>);
+/// The stopwords and the keyword families' words in one table: each token of a batch is looked up once
+/// ([`Lexicon::look_up`]) for both families. A word of at most [`KEY_BYTES`] bytes (nearly all) is keyed by its
+/// bytes held in the key itself, so a look-up reads one bucket and never follows a pointer to the word.
+pub struct Lexicon {
+    short: HashMap<ShortKey, u32, FastHash>,
+    long: HashMap<String, u32, FastHash>,
+    lexemes: Vec<Lexeme>,
+}
+
+/// The longest word a [`ShortKey`] holds.
+const KEY_BYTES: usize = 24;
+const KEY_WORD_BYTES: usize = 8;
+
+/// A word of at most [`KEY_BYTES`] bytes, zero-padded, as little-endian words (a token never holds a NUL, so the
+/// padding cannot make two words one key).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ShortKey([u64; KEY_BYTES / KEY_WORD_BYTES]);
+
+impl std::hash::Hash for ShortKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for word in self.0 {
+            state.write_u64(word);
+        }
+    }
+}
+
+impl ShortKey {
+    /// The key of `word`, if it is short enough.
+    #[inline]
+    fn of(word: &[u8]) -> Option<Self> {
+        if word.len() > KEY_BYTES {
+            return None;
+        }
+        let mut bytes = [0u8; KEY_BYTES];
+        bytes[..word.len()].copy_from_slice(word);
+        Some(Self::from_bytes(&bytes, word.len()))
+    }
+
+    /// The key of the `len` bytes at the start of `bytes` (at least [`KEY_BYTES`] of them; those past `len`
+    /// are masked off).
+    #[inline]
+    fn from_bytes(bytes: &[u8], len: usize) -> Self {
+        let mut words = [0u64; KEY_BYTES / KEY_WORD_BYTES];
+        for (k, word) in words.iter_mut().enumerate() {
+            let at = k * KEY_WORD_BYTES;
+            let raw = u64::from_le_bytes(bytes[at..at + KEY_WORD_BYTES].try_into().expect("eight bytes"));
+            let kept = len.saturating_sub(at).min(KEY_WORD_BYTES);
+            *word = if kept == KEY_WORD_BYTES { raw } else { raw & ((1u64 << (kept * 8)) - 1) };
+        }
+        ShortKey(words)
+    }
+}
 
 impl Lexicon {
     /// `single`: keywords with their families, `multi`: keyword phrases with their family (`keywords.KEYWORDS`
@@ -129,12 +179,35 @@ impl Lexicon {
         for word in stopwords {
             by_token.entry(word).or_default().stop = true;
         }
-        Ok(Lexicon(by_token))
+        let mut lexicon = Lexicon { short: HashMap::default(), long: HashMap::default(), lexemes: Vec::new() };
+        for (word, lexeme) in by_token {
+            let index = u32::try_from(lexicon.lexemes.len()).map_err(|_| "too many lexicon words")?;
+            lexicon.lexemes.push(lexeme);
+            match ShortKey::of(word.as_bytes()) {
+                Some(key) => lexicon.short.insert(key, index),
+                None => lexicon.long.insert(word, index),
+            };
+        }
+        Ok(lexicon)
     }
 
     /// Each token's lexeme, if it has one.
     pub fn look_up<'l>(&'l self, tokens: &Tokens) -> Vec<Option<&'l Lexeme>> {
-        (0..tokens.len()).map(|position| self.0.get(tokens.get(position))).collect()
+        let text = tokens.text.as_bytes();
+        tokens
+            .bounds
+            .iter()
+            .map(|&(start, end)| {
+                let index = if end - start > KEY_BYTES {
+                    self.long.get(&tokens.text[start..end])
+                } else if start + KEY_BYTES <= text.len() {
+                    self.short.get(&ShortKey::from_bytes(&text[start..start + KEY_BYTES], end - start))
+                } else {
+                    ShortKey::of(&text[start..end]).and_then(|key| self.short.get(&key))
+                };
+                index.map(|&i| &self.lexemes[i as usize])
+            })
+            .collect()
     }
 }
 
@@ -278,5 +351,38 @@ impl Stopwords {
         let stop_total: Vec<f64> = (0..batch.n).map(|i| stops[i] + cjk_stops[i]).collect();
         let density = ratios(&stop_total, &total);
         (total, stop_total, density)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::tables::tests::ascii_tables;
+
+    /// The stop flag of each token of `lines` (one page), looked up in a lexicon of `stopwords`.
+    fn stops(lines: &[&str], stopwords: &[&str]) -> Vec<bool> {
+        let t = ascii_tables();
+        let text: Vec<u32> = lines.join("\n").chars().map(u32::from).collect();
+        let lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        let batch = Batch::new(&text, &lengths, &[lines.len()], &t).unwrap();
+        let tokens = word_tokens(&batch, &t);
+        let lexicon =
+            Lexicon::new(1, Vec::new(), Vec::new(), stopwords.iter().map(|w| w.to_string()).collect()).unwrap();
+        lexicon.look_up(&tokens).iter().map(|l| l.is_some_and(|l| l.stop)).collect()
+    }
+
+    #[test]
+    fn words_short_and_long_are_found_anywhere_in_the_text() {
+        let (w24, w25, w30) = ("a".repeat(24), "b".repeat(25), "c".repeat(30));
+        let lexicon = ["the", w24.as_str(), w25.as_str(), w30.as_str()];
+        // At the start, in the middle, and as the text's last bytes (fewer than a key's after them).
+        assert_eq!(stops(&["The cat", "of the", "THE"], &lexicon), [true, false, false, true, true]);
+        let line = format!("{w24} x {w25} {w30} {} {}", "a".repeat(23), "b".repeat(26));
+        assert_eq!(stops(&[&line, &w24], &lexicon), [true, false, true, true, false, false, true]);
+        assert_eq!(stops(&[&w25], &lexicon), [true]);
+        assert_eq!(stops(&["theme them th"], &lexicon), [false, false, false]);
+        // A word read with the bytes of the tokens after it (a key's worth of them).
+        let long_after = stops(&["The cat sat on the long mat of the house"], &lexicon);
+        assert_eq!(long_after, [true, false, false, false, true, false, false, false, true, false]);
     }
 }
