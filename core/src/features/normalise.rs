@@ -58,9 +58,14 @@ struct CodeMap {
 /// Code points looked up in [`CodeMap`]'s table (Latin, Greek, Cyrillic and more), and its mark of a code point
 /// the table does not hold.
 const DENSE_BELOW: u32 = 0x800;
-/// [`Tokenizer`]'s ASCII table: a character between tokens, a character that needs the whole way.
-const ASCII_SEPARATOR: u8 = 0;
-const ASCII_SLOW: u8 = 0xFF;
+/// [`Tokenizer`]'s table of the characters below [`SIMPLE_BELOW`]: a character between tokens, a character that
+/// needs the whole way (any other entry is the word character it folds to).
+const SIMPLE_SEPARATOR: u32 = u32::MAX - 1;
+const SIMPLE_SLOW: u32 = u32::MAX;
+/// Characters the one-pass way of [`Tokenizer::push_tokens`] may read: the alphabets of most of the world's
+/// text before CJK (Latin, Greek, Cyrillic, Hebrew, Arabic, Indic...) and general punctuation (typographic
+/// quotes and dashes).
+const SIMPLE_BELOW: usize = 0x2100;
 const NOT_DENSE: u32 = u32::MAX;
 
 impl CodeMap {
@@ -108,10 +113,11 @@ pub struct Tokenizer {
     compositions: HashMap<(u32, u32), u32, FastHash>,
     /// Code points NFKC leaves alone wherever they are: no decomposition, class 0, the second of no composition.
     inert: Vec<bool>,
-    /// Each ASCII character as [`Tokenizer::push_tokens`] reads it when it needs no unescaping, normalisation
-    /// or quote replacement and folds to one ASCII character: the folded byte of a word character,
-    /// [`ASCII_SEPARATOR`] between tokens, [`ASCII_SLOW`] for the others (the line takes the whole way).
-    ascii: [u8; 0x80],
+    /// Each character below [`SIMPLE_BELOW`] as [`Tokenizer::push_tokens`] reads it in one pass when the whole
+    /// way would leave it alone but for its quote replacement and case folding, and those make one character
+    /// that is not CJK: the folded character of a word character, [`SIMPLE_SEPARATOR`] between tokens,
+    /// [`SIMPLE_SLOW`] for the others (the line takes the whole way).
+    simple: Vec<u32>,
     quotes: HashMap<u32, Vec<u32>, FastHash>,
     /// The keys of `quotes`, for a lookup per code point without hashing.
     quote_set: CodeSet,
@@ -212,21 +218,27 @@ impl Tokenizer {
         let word = CodeSet::from_spans(&spec.word_spans, "token_word_spans")?;
         let casefold = CodeMap::new(spec.casefold, "casefold")?;
         let quote_set = CodeSet::from_code_points(spec.quotes.iter().map(|(cp, _)| *cp), "quotes")?;
-        let ascii = std::array::from_fn(|b| {
-            let cp = b as u32;
-            let mut folded = Vec::new();
-            casefold.push(cp, &mut folded);
-            match folded[..] {
-                [f] if cp != AMPERSAND && inert[b] && !quote_set.contains(cp) && f < 0x80 && !cjk.contains(f) => {
-                    match (word.contains(f), f as u8) {
-                        (false, _) => ASCII_SEPARATOR,
-                        (true, ASCII_SEPARATOR) => ASCII_SLOW, // a word character folded to the separator's byte
-                        (true, folded) => folded,
-                    }
+        let quotes: HashMap<u32, Vec<u32>, FastHash> =
+            spec.quotes.iter().map(|(cp, to)| (*cp, code_points(to))).collect();
+        let simple = (0..SIMPLE_BELOW as u32)
+            .map(|cp| {
+                let mut folded = Vec::new();
+                match quotes.get(&cp) {
+                    Some(plain) => plain.iter().for_each(|&q| casefold.push(q, &mut folded)),
+                    None => casefold.push(cp, &mut folded),
                 }
-                _ => ASCII_SLOW,
-            }
-        });
+                match folded[..] {
+                    [f] if cp != AMPERSAND && inert[cp as usize] && !cjk.contains(f) && f < SIMPLE_SEPARATOR => {
+                        if word.contains(f) {
+                            f
+                        } else {
+                            SIMPLE_SEPARATOR
+                        }
+                    }
+                    _ => SIMPLE_SLOW,
+                }
+            })
+            .collect();
         Ok(Tokenizer {
             cjk,
             word,
@@ -236,8 +248,8 @@ impl Tokenizer {
             first,
             compositions,
             inert,
-            ascii,
-            quotes: spec.quotes.iter().map(|(cp, to)| (*cp, code_points(to))).collect(),
+            simple,
+            quotes,
             quote_set,
             entities: spec.entities.iter().map(|(name, value)| (code_points(name), code_points(value))).collect(),
             invalid_charrefs: spec.invalid_charrefs.iter().map(|(cp, to)| (*cp, code_points(to))).collect(),
@@ -254,35 +266,38 @@ impl Tokenizer {
 
     /// `tokenize(text)` of a line's code points, as the next list of `lists`.
     pub fn push_tokens(&self, text: &[u32], scratch: &mut Scratch, lists: &mut TokenLists) {
-        // While every character is its own folded ASCII one, the tokens are the runs of word characters: read in
-        // one pass, and given back for the whole way at the first character that is not.
+        // While every character is one the whole way only quote-replaces and folds to one character (most text
+        // but CJK), the tokens are the runs of word characters: read in one pass, and given back for the whole
+        // way at the first character that is not.
         let TokenLists { text: out, bounds, .. } = lists;
         let (text_len, bounds_len) = (out.len(), bounds.len());
-        // SAFETY: only ASCII bytes are pushed, so the text stays UTF-8.
-        let bytes = unsafe { out.as_mut_vec() };
         let mut start = None;
         for &cp in text {
-            let code = if cp < 0x80 { self.ascii[cp as usize] } else { ASCII_SLOW };
-            match code {
-                ASCII_SEPARATOR => {
+            match self.simple.get(cp as usize).copied().unwrap_or(SIMPLE_SLOW) {
+                SIMPLE_SEPARATOR => {
                     if let Some(s) = start.take() {
-                        bounds.push((s, bytes.len()));
+                        bounds.push((s, out.len()));
                     }
                 }
-                ASCII_SLOW => {
-                    bytes.truncate(text_len);
+                SIMPLE_SLOW => {
+                    out.truncate(text_len);
                     bounds.truncate(bounds_len);
                     self.push_tokens_unicode(text, scratch, lists);
                     return;
                 }
                 folded => {
-                    start.get_or_insert(bytes.len());
-                    bytes.push(folded);
+                    start.get_or_insert(out.len());
+                    if folded < 0x80 {
+                        // SAFETY: an ASCII byte keeps the text UTF-8.
+                        unsafe { out.as_mut_vec() }.push(folded as u8);
+                    } else {
+                        out.push(char::from_u32(folded).unwrap_or('\u{fffd}'));
+                    }
                 }
             }
         }
         if let Some(s) = start {
-            bounds.push((s, bytes.len()));
+            bounds.push((s, out.len()));
         }
         lists.ends.push(lists.bounds.len());
     }
@@ -551,7 +566,19 @@ pub(crate) mod tests {
 
     proptest! {
         #[test]
-        fn ascii_lines_take_a_short_way_to_the_same_tokens(text in "[ -~\t]{0,60}") {
+        fn lines_take_a_short_way_to_the_same_tokens(
+            text in "[ -~\t\u{c0}-\u{17f}\u{301}\u{391}-\u{3c9}\u{410}-\u{44f}\u{2013}\u{2019}\u{201c}\u{20ac}\u{2100}\u{4e2d}]{0,60}"
+        ) {
+            let t = test_tokenizer();
+            let (mut fast, mut whole) = (TokenLists::default(), TokenLists::default());
+            let mut scratch = Scratch::default();
+            t.push_tokens(&code_points(&text), &mut scratch, &mut fast);
+            t.push_tokens_unicode(&code_points(&text), &mut scratch, &mut whole);
+            prop_assert_eq!(fast.list(0).iter().collect::<Vec<_>>(), whole.list(0).iter().collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn lines_of_few_characters_take_a_short_way_to_the_same_tokens(text in "[eE \u{301}\u{e9}\u{2019}a&;#\u{4e2d}\u{3a9}\u{436}\u{fb01}]{0,30}") {
             let t = test_tokenizer();
             let (mut fast, mut whole) = (TokenLists::default(), TokenLists::default());
             let mut scratch = Scratch::default();
