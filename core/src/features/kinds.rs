@@ -16,7 +16,7 @@ use super::batch::{Batch, InputError};
 use super::markup::{np_min, AttrWords, MarkupInput, WordPatterns};
 use super::normalise::{Scratch, TokenLists, Tokenizer, TokenizerSpec, Tokens};
 use super::patterns::compile;
-use super::tables::{CodeSet, RegexText, StandIn, Tables, SPACE};
+use super::tables::{CodeSet, RegexText, StandIn, Tables, SENT_END, SPACE};
 use super::{Columns, FastHash};
 
 /// What the Python side gives (see `chromecut.features.native._html_spec`).
@@ -369,6 +369,9 @@ impl Kinds {
         let phrase = |i: usize, bit: u8| phrases[i] & bit != 0;
         let count: Vec<f64> = (0..n).map(|i| tokens(i).len() as f64).collect();
         let spaces = batch.count(SPACE);
+        // The sentence-end regex starts with a character of the batch's sentence-end class (a superset): a line
+        // without one is not searched.
+        let sentence_ends = batch.count(SENT_END);
         let link_chars = MarkupInput::whole(markup.link_chars);
         let links = MarkupInput::whole(markup.link_count);
         let heading = MarkupInput::whole(markup.heading);
@@ -419,7 +422,7 @@ impl Kinds {
         let mut push = |kind: Kind, i: usize, value: bool| evidence[kind as usize][i] = value;
         for i in 0..n {
             let (short, medium, linky, site) = (short[i], medium[i], linky[i], site_frame[i]);
-            let sentence = search(&rx.sentence_end, i);
+            let sentence = sentence_ends[i] > 0.0 && search(&rx.sentence_end, i);
             let has = |sign: u32| line(i).contains(&sign);
             let chrome = g_nav[i] || g_related[i] || g_sidebar[i] || g_footer[i] || site;
             push(Kind::Headline, i, (heading[i] == 1 && !site) || title_line[i]);
