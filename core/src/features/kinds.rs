@@ -310,41 +310,51 @@ impl Kinds {
     /// the page's least-marked line, and (but for comments) a word of the group nearer than the first content
     /// word that is not also the group's.
     fn attr_groups(&self, batch: &Batch, markup: &MarkupInput, attr: &AttrWords) -> Vec<Vec<bool>> {
+        const G: usize = GROUPS.len();
         let member = attr.memberships(&self.groups);
-        let content_bit = GROUPS.len();
-        GROUPS
+        let content_bit = G;
+        // Per distinct list, read once for every group: each group's words, and whether the nearest-container
+        // rule holds (a word of the group comes before any content word that is not of the group).
+        let per_list: Vec<[(usize, bool); G]> = attr
+            .lists
             .iter()
-            .enumerate()
-            .map(|(k, _)| {
-                // Per distinct list: the group's words, and whether the nearest-container rule holds.
-                let per_list: Vec<(usize, bool)> = attr
-                    .lists
-                    .iter()
-                    .map(|list| {
-                        let is_group = |&&w: &&usize| member[w] >> k & 1 == 1;
-                        let count = list.iter().filter(is_group).count();
-                        let first = list.iter().position(|w| is_group(&w));
-                        let first_content =
-                            list.iter().position(|&w| member[w] >> content_bit & 1 == 1 && !is_group(&&w));
-                        let nearer = match (first, first_content) {
-                            (Some(f), Some(c)) => f < c,
-                            (Some(_), None) => true,
-                            (None, _) => false,
-                        };
-                        (count, nearer)
-                    })
-                    .collect();
-                let count: Vec<usize> = markup.attr.iter().map(|&a| per_list[a as usize].0).collect();
-                let mut inside = vec![false; batch.n];
-                for r in batch.pages() {
-                    let baseline = count[r.clone()].iter().copied().min().unwrap_or(0);
-                    for i in r {
-                        inside[i] = count[i] > baseline && (!self.nearest[k] || per_list[markup.attr[i] as usize].1);
+            .map(|list| {
+                let (mut count, mut first, mut first_content) = ([0usize; G], [usize::MAX; G], [usize::MAX; G]);
+                for (position, &w) in list.iter().enumerate() {
+                    let bits = member[w];
+                    for (k, (count, first)) in count.iter_mut().zip(&mut first).enumerate() {
+                        if bits >> k & 1 == 1 {
+                            *count += 1;
+                            *first = (*first).min(position);
+                        }
+                    }
+                    if bits >> content_bit & 1 == 1 {
+                        for (k, first_content) in first_content.iter_mut().enumerate() {
+                            if bits >> k & 1 == 0 {
+                                *first_content = (*first_content).min(position);
+                            }
+                        }
                     }
                 }
-                inside
+                std::array::from_fn(|k| (count[k], first[k] < first_content[k]))
             })
-            .collect()
+            .collect();
+        let mut inside = vec![vec![false; batch.n]; G];
+        for r in batch.pages() {
+            // Each group's fewest words on a line of the page.
+            let mut baseline = [usize::MAX; G];
+            for i in r.clone() {
+                for (b, &(count, _)) in baseline.iter_mut().zip(&per_list[markup.attr[i] as usize]) {
+                    *b = (*b).min(count);
+                }
+            }
+            for i in r {
+                for (k, &(count, nearer)) in per_list[markup.attr[i] as usize].iter().enumerate() {
+                    inside[k][i] = count > baseline[k] && (!self.nearest[k] || nearer);
+                }
+            }
+        }
+        inside
     }
 
     /// Every kind feature and article feature of a batch.
@@ -487,11 +497,14 @@ impl Kinds {
         let Some(title) = markup.title else { return out };
         let lim = &self.limits;
         let mut sets: HashMap<usize, HashSet<String, FastHash>, FastHash> = HashMap::default();
+        // A line's distinct tokens, in one set cleared for each line.
+        let mut line: HashSet<&str, FastHash> = HashSet::default();
         for i in (0..batch.n).filter(|&i| candidates[i]) {
             let words = sets.entry(batch.page[i]).or_insert_with(|| {
                 self.tokenizer.tokens(&markup.titles[title[i] as usize], scratch).into_iter().collect()
             });
-            let line: HashSet<&str, FastHash> = tokens.list(i).iter().collect();
+            line.clear();
+            line.extend(tokens.list(i).iter());
             if words.is_empty() || line.is_empty() {
                 continue;
             }
