@@ -564,27 +564,31 @@ pub(crate) mod tests {
         assert_eq!(out, code_points("\u{e9}\u{323}"));
     }
 
+    /// A line's tokens by [`Tokenizer::push_tokens`] (its one-pass way when the line allows it).
+    fn short_way(text: &str) -> Vec<String> {
+        let mut lists = TokenLists::default();
+        test_tokenizer().push_tokens(&code_points(text), &mut Scratch::default(), &mut lists);
+        lists.list(0).iter().map(str::to_string).collect()
+    }
+
+    /// A line's tokens the whole way.
+    fn whole_way(text: &str) -> Vec<String> {
+        let mut lists = TokenLists::default();
+        test_tokenizer().push_tokens_unicode(&code_points(text), &mut Scratch::default(), &mut lists);
+        lists.list(0).iter().map(str::to_string).collect()
+    }
+
     proptest! {
         #[test]
         fn lines_take_a_short_way_to_the_same_tokens(
             text in "[ -~\t\u{c0}-\u{17f}\u{301}\u{391}-\u{3c9}\u{410}-\u{44f}\u{2013}\u{2019}\u{201c}\u{20ac}\u{2100}\u{4e2d}]{0,60}"
         ) {
-            let t = test_tokenizer();
-            let (mut fast, mut whole) = (TokenLists::default(), TokenLists::default());
-            let mut scratch = Scratch::default();
-            t.push_tokens(&code_points(&text), &mut scratch, &mut fast);
-            t.push_tokens_unicode(&code_points(&text), &mut scratch, &mut whole);
-            prop_assert_eq!(fast.list(0).iter().collect::<Vec<_>>(), whole.list(0).iter().collect::<Vec<_>>());
+            prop_assert_eq!(short_way(&text), whole_way(&text));
         }
 
         #[test]
         fn lines_of_few_characters_take_a_short_way_to_the_same_tokens(text in "[eE \u{301}\u{e9}\u{2019}a&;#\u{4e2d}\u{3a9}\u{436}\u{fb01}]{0,30}") {
-            let t = test_tokenizer();
-            let (mut fast, mut whole) = (TokenLists::default(), TokenLists::default());
-            let mut scratch = Scratch::default();
-            t.push_tokens(&code_points(&text), &mut scratch, &mut fast);
-            t.push_tokens_unicode(&code_points(&text), &mut scratch, &mut whole);
-            prop_assert_eq!(fast.list(0).iter().collect::<Vec<_>>(), whole.list(0).iter().collect::<Vec<_>>());
+            prop_assert_eq!(short_way(&text), whole_way(&text));
         }
 
         #[test]
