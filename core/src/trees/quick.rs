@@ -13,10 +13,11 @@
 //!
 //! - a numerical split's threshold is the largest `f32` at most it ([`f32_at_most`]); NaN compares false, so it
 //!   passes every split while the sorted splits are read, then fails the feature's splits that send NaN right;
-//! - a categorical split whose bitset has at most [`FAST_BITSET_WORDS`] words reads its lanes' bits from one
-//!   vector (the category is the value truncated toward zero, as the scalar walk's); a larger bitset, a `Zero`
-//!   default split, and a threshold that is no `f32` are decided a lane at a time by the scalar
-//!   [`Forest::goes_left`];
+//! - a categorical split whose bitset has at most [`FAST_BITSET_WORDS`] words is decided by category (the value
+//!   truncated toward zero, as the scalar walk's): each category of a feature's range, and one bucket for every
+//!   category outside it, has the leaves that its rows clear in each tree, so a vector applies one list per
+//!   distinct category among its rows instead of reading every split; a larger bitset, a `Zero` default split,
+//!   and a threshold that is no `f32` are decided a lane at a time by the scalar [`Forest::goes_left`];
 //! - the trees' exit leaves are added tree after tree, so the raw scores are the scalar walk's bit for bit.
 
 use super::vector::{f32_at_most, WIDTH};
@@ -24,7 +25,8 @@ use super::{Forest, BITSET_WORD_BITS, BLOCK_ROWS, CATEGORICAL, LEAF, NAN_LEFT, S
 
 /// Leaves of a tree that one 64-bit set holds.
 pub(super) const MAX_LEAVES: usize = 64;
-/// The most bitset words of a categorical split decided in the vector: one 256-bit permute reads them.
+/// The most bitset words of a categorical split decided by category (a feature's range of at most 256
+/// categories).
 const FAST_BITSET_WORDS: usize = 8;
 
 /// A split as the scorer applies it: the tree whose leaf set it clears, and the leaves it clears when it fails.
@@ -34,13 +36,62 @@ struct Failing {
     tree: u32,
 }
 
-/// A categorical split decided in the vector: its bitset words (zero past its own) and their count.
-#[derive(Debug, Clone, Copy)]
+/// A categorical split decided by category: its feature, the failing split, its bitset's words.
+#[derive(Debug, Clone)]
 struct Categorical {
     failing: Failing,
-    feature: u32,
-    words: u32,
-    bits: [u32; FAST_BITSET_WORDS],
+    feature: usize,
+    bits: Vec<u32>,
+}
+
+impl Categorical {
+    /// Whether a row of category `category` fails the split (goes right): a category outside the bitset's range
+    /// does, as in the scalar walk.
+    fn fails(&self, category: usize) -> bool {
+        let word = category / BITSET_WORD_BITS as usize;
+        self.bits.get(word).is_none_or(|w| w >> (category % BITSET_WORD_BITS as usize) & 1 == 0)
+    }
+}
+
+/// A feature's categorical splits by category: for each category `c` of `0..range`, and for the bucket `range`
+/// (every category outside it: negative, NaN, too large), the leaves a row of that category clears, one
+/// [`Failing`] per tree that has a split it fails, at `failing[starts[c]..starts[c + 1]]`.
+#[derive(Debug, Clone)]
+struct ByCategory {
+    feature: usize,
+    range: i32,
+    starts: Vec<u32>,
+    failing: Vec<Failing>,
+}
+
+impl ByCategory {
+    /// The feature's splits, grouped (`splits` all on `feature`, with at most [`FAST_BITSET_WORDS`] words).
+    fn of(feature: usize, splits: &[Categorical]) -> Option<ByCategory> {
+        let words = splits.iter().map(|s| s.bits.len()).max().unwrap_or(0);
+        let range = words * BITSET_WORD_BITS as usize;
+        let (mut starts, mut failing): (Vec<u32>, Vec<Failing>) = (vec![0], Vec::new());
+        for category in 0..=range {
+            let mut clear: Vec<(u32, u64)> =
+                splits.iter().filter(|s| s.fails(category)).map(|s| (s.failing.tree, s.failing.clear)).collect();
+            clear.sort_unstable_by_key(|&(tree, _)| tree);
+            let first = failing.len();
+            for (tree, leaves) in clear {
+                match failing[first..].last_mut() {
+                    Some(last) if last.tree == tree => last.clear |= leaves,
+                    _ => failing.push(Failing { clear: leaves, tree }),
+                }
+            }
+            starts.push(u32::try_from(failing.len()).ok()?);
+        }
+        Some(ByCategory { feature, range: i32::try_from(range).ok()?, starts, failing })
+    }
+
+    /// What a row of `bucket` (a category of the range, or the range itself for any other) clears.
+    #[inline]
+    fn bucket(&self, bucket: i32) -> &[Failing] {
+        let b = bucket as usize;
+        &self.failing[self.starts[b] as usize..self.starts[b + 1] as usize]
+    }
 }
 
 /// A split decided a lane at a time: its node in [`Forest::nodes`].
@@ -61,7 +112,7 @@ pub(super) struct Quick {
     /// Each feature's numerical splits that send NaN right: `nan_right[k]` for `k` in `nan[f]..nan[f + 1]`.
     nan: Vec<u32>,
     nan_right: Vec<Failing>,
-    categorical: Vec<Categorical>,
+    categorical: Vec<ByCategory>,
     slow: Vec<Slow>,
     /// Tree `t`'s leaf values, leftmost first, at `leaf_start[t]..`.
     leaf_start: Vec<u32>,
@@ -111,9 +162,7 @@ impl Builder {
             }
         } else if flags & SLOW == CATEGORICAL && split.bitset().1 <= FAST_BITSET_WORDS {
             let (start, len) = split.bitset();
-            let mut bits = [0; FAST_BITSET_WORDS];
-            bits[..len].copy_from_slice(&forest.cat_bits[start..start + len]);
-            self.categorical.push(Categorical { failing, feature: feature as u32, words: len as u32, bits });
+            self.categorical.push(Categorical { failing, feature, bits: forest.cat_bits[start..start + len].to_vec() });
         } else {
             self.slow.push(Slow { failing, node: node as u32 });
         }
@@ -144,13 +193,19 @@ impl Quick {
             nan_right.extend(feature);
             nan.push(u32::try_from(nan_right.len()).ok()?);
         }
+        let mut by_feature = builder.categorical;
+        by_feature.sort_by_key(|split| split.feature);
+        let categorical = by_feature
+            .chunk_by(|a, b| a.feature == b.feature)
+            .map(|splits| ByCategory::of(splits[0].feature, splits))
+            .collect::<Option<Vec<_>>>()?;
         Some(Quick {
+            categorical,
             sorted,
             thresholds,
             splits,
             nan,
             nan_right,
-            categorical: builder.categorical,
             slow: builder.slow,
             leaf_start,
             leaf_values: builder.leaf_values,
@@ -199,10 +254,11 @@ pub(super) unsafe fn add_forest(forest: &Forest, quick: &Quick, columns: &[f32],
 
     debug_assert!(scores.len() <= BLOCK_ROWS && columns.len() == BLOCK_ROWS * forest.num_features);
     let trees = forest.roots.len();
-    // Each tree's reachable leaves for the vector's eight rows: lanes 0-3, then 4-7.
-    let mut leaves = vec![[_mm256_setzero_si256(); 2]; trees];
+    // Each tree's reachable leaves for the vector's eight rows: lanes 0-3, then 4-7; all set for the first vector,
+    // and set again as each vector's exit leaves are read.
+    let all = _mm256_set1_epi64x(-1);
+    let mut leaves = vec![[all; 2]; trees];
     for (v, scores) in scores.chunks_mut(WIDTH).enumerate() {
-        leaves.iter_mut().for_each(|l| *l = [_mm256_set1_epi64x(-1); 2]);
         let column = |feature: usize| _mm256_loadu_ps(columns.as_ptr().add(feature * BLOCK_ROWS + v * WIDTH));
         for feature in 0..forest.num_features {
             let (sorted, nan_right) = quick.splits_of(feature);
@@ -226,23 +282,26 @@ pub(super) unsafe fn add_forest(forest: &Forest, quick: &Quick, columns: &[f32],
                 }
             }
         }
-        for split in &quick.categorical {
-            let category = _mm256_cvttps_epi32(column(split.feature as usize));
-            // A category in the bitset's range (NaN, negative and too large for an i32 are negative here).
-            let in_range = _mm256_andnot_si256(
+        for by in &quick.categorical {
+            // Each lane's bucket: its category, or the range for one outside it (NaN and values too large for an
+            // i32 are negative here).
+            let category = _mm256_cvttps_epi32(column(by.feature));
+            let range = _mm256_set1_epi32(by.range);
+            let outside = _mm256_or_si256(
                 _mm256_cmpgt_epi32(_mm256_setzero_si256(), category),
-                _mm256_cmpgt_epi32(_mm256_set1_epi32((split.words as i32) * BITSET_WORD_BITS), category),
+                _mm256_cmpgt_epi32(category, _mm256_set1_epi32(by.range - 1)),
             );
-            let word = _mm256_permutevar8x32_epi32(
-                _mm256_loadu_si256(split.bits.as_ptr().cast()),
-                _mm256_srli_epi32::<5>(category),
-            );
-            let one = _mm256_set1_epi32(1);
-            let bit = _mm256_and_si256(_mm256_srlv_epi32(word, _mm256_and_si256(category, _mm256_set1_epi32(31))), one);
-            let left = _mm256_and_si256(in_range, _mm256_cmpeq_epi32(bit, one));
-            let right = _mm256_xor_si256(left, _mm256_set1_epi32(-1));
-            if _mm256_movemask_ps(_mm256_castsi256_ps(right)) != 0 {
-                fail(&mut leaves, split.failing, right);
+            let bucket = _mm256_blendv_epi8(category, range, outside);
+            let mut buckets = [0i32; WIDTH];
+            _mm256_storeu_si256(buckets.as_mut_ptr().cast(), bucket);
+            let mut left = (1u32 << WIDTH) - 1;
+            while left != 0 {
+                let b = buckets[left.trailing_zeros() as usize];
+                let same = _mm256_cmpeq_epi32(bucket, _mm256_set1_epi32(b));
+                for &failing in by.bucket(b) {
+                    fail(&mut leaves, failing, same);
+                }
+                left &= !(_mm256_movemask_ps(_mm256_castsi256_ps(same)) as u32);
             }
         }
         // Lane k's bit, to spread a lane bitmask over the lanes.
@@ -251,10 +310,11 @@ pub(super) unsafe fn add_forest(forest: &Forest, quick: &Quick, columns: &[f32],
             let right = _mm256_set1_epi32(quick.slow_right(forest, split, columns, v * WIDTH, WIDTH) as i32);
             fail(&mut leaves, split.failing, _mm256_cmpeq_epi32(_mm256_and_si256(right, lane_bits), lane_bits));
         }
-        for (tree, [low, high]) in leaves.iter().enumerate() {
+        for (tree, set) in leaves.iter_mut().enumerate() {
             let mut sets = [0u64; WIDTH];
-            _mm256_storeu_si256(sets.as_mut_ptr().cast(), *low);
-            _mm256_storeu_si256(sets.as_mut_ptr().add(WIDTH / 2).cast(), *high);
+            _mm256_storeu_si256(sets.as_mut_ptr().cast(), set[0]);
+            _mm256_storeu_si256(sets.as_mut_ptr().add(WIDTH / 2).cast(), set[1]);
+            *set = [all; 2];
             quick.add_exit_leaves(tree, &sets, scores);
         }
     }
@@ -283,7 +343,7 @@ const WIDE: usize = 16;
 pub(super) fn wide_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx512f")
+        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512cd")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -296,19 +356,20 @@ pub(super) fn wide_available() -> bool {
 ///
 /// # Safety
 ///
-/// The processor has AVX-512F ([`wide_available`]); `quick` is `forest`'s; `columns` holds exactly
+/// The processor has AVX-512F and AVX-512CD ([`wide_available`]); `quick` is `forest`'s; `columns` holds exactly
 /// `BLOCK_ROWS * forest.num_features` values.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512cd")]
 pub(super) unsafe fn add_forest_wide(forest: &Forest, quick: &Quick, columns: &[f32], scores: &mut [f64]) {
     use std::arch::x86_64::*;
 
     debug_assert!(scores.len() <= BLOCK_ROWS && columns.len() == BLOCK_ROWS * forest.num_features);
     let trees = forest.roots.len();
-    // Each tree's reachable leaves for the vector's sixteen rows: lanes 0-7, then 8-15.
-    let mut leaves = vec![[_mm512_setzero_si512(); 2]; trees];
+    // Each tree's reachable leaves for the vector's sixteen rows: lanes 0-7, then 8-15; all set for the first
+    // vector, and set again as each vector's exit leaves are read.
+    let all = _mm512_set1_epi64(-1);
+    let mut leaves = vec![[all; 2]; trees];
     for (v, scores) in scores.chunks_mut(WIDE).enumerate() {
-        leaves.iter_mut().for_each(|l| *l = [_mm512_set1_epi64(-1); 2]);
         let column = |feature: usize| _mm512_loadu_ps(columns.as_ptr().add(feature * BLOCK_ROWS + v * WIDE));
         for feature in 0..forest.num_features {
             let (sorted, nan_right) = quick.splits_of(feature);
@@ -332,29 +393,66 @@ pub(super) unsafe fn add_forest_wide(forest: &Forest, quick: &Quick, columns: &[
                 }
             }
         }
-        for split in &quick.categorical {
-            let category = _mm512_cvttps_epi32(column(split.feature as usize));
-            // A category in the bitset's range (NaN, negative and too large for an i32 are negative here).
-            let in_range = !_mm512_cmplt_epi32_mask(category, _mm512_setzero_si512())
-                & _mm512_cmplt_epi32_mask(category, _mm512_set1_epi32((split.words as i32) * BITSET_WORD_BITS));
-            let bits = _mm512_zextsi256_si512(_mm256_loadu_si256(split.bits.as_ptr().cast()));
-            let word = _mm512_permutexvar_epi32(_mm512_srli_epi32::<5>(category), bits);
-            let bit = _mm512_srlv_epi32(word, _mm512_and_si512(category, _mm512_set1_epi32(31)));
-            let right = !_mm512_mask_test_epi32_mask(in_range, bit, _mm512_set1_epi32(1));
-            if right != 0 {
-                fail_wide(&mut leaves, split.failing, right);
+        for by in &quick.categorical {
+            // Each lane's bucket: its category, or the range for one outside it (NaN and values too large for an
+            // i32 are negative here).
+            let category = _mm512_cvttps_epi32(column(by.feature));
+            let range = _mm512_set1_epi32(by.range);
+            let outside =
+                _mm512_cmplt_epi32_mask(category, _mm512_setzero_si512()) | _mm512_cmpge_epi32_mask(category, range);
+            let bucket = _mm512_mask_mov_epi32(category, outside, range);
+            let mut buckets = [0i32; WIDE];
+            _mm512_storeu_si512(buckets.as_mut_ptr().cast(), bucket);
+            let mut left = u16::MAX;
+            while left != 0 {
+                let b = buckets[left.trailing_zeros() as usize];
+                let same = _mm512_cmpeq_epi32_mask(bucket, _mm512_set1_epi32(b));
+                for &failing in by.bucket(b) {
+                    fail_wide(&mut leaves, failing, same);
+                }
+                left &= !same;
             }
         }
         for split in &quick.slow {
             fail_wide(&mut leaves, split.failing, quick.slow_right(forest, split, columns, v * WIDE, WIDE) as u16);
         }
-        for (tree, [low, high]) in leaves.iter().enumerate() {
-            let mut sets = [0u64; WIDE];
-            _mm512_storeu_si512(sets.as_mut_ptr().cast(), *low);
-            _mm512_storeu_si512(sets.as_mut_ptr().add(WIDE / 2).cast(), *high);
-            quick.add_exit_leaves(tree, &sets, scores);
-        }
+        add_exit_leaves_wide(quick, &mut leaves, scores);
     }
+}
+
+/// Add each tree's exit leaf values to the vector's `scores` (at most [`WIDE`]), tree after tree as the scalar walk
+/// adds them, and set every tree's leaves again for the next vector. A lane's leaf is the lowest bit of its set
+/// (`63 - lzcnt(set & -set)`), whose value is gathered eight lanes at a time; the sums stay in registers.
+///
+/// # Safety
+///
+/// The processor has AVX-512F and AVX-512CD; `leaves` holds one set pair per tree of `quick`, each set holding its
+/// tree's last leaf (no split clears it), so every lowest bit is a leaf of the tree.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512cd")]
+#[inline]
+unsafe fn add_exit_leaves_wide(quick: &Quick, leaves: &mut [[std::arch::x86_64::__m512i; 2]], scores: &mut [f64]) {
+    use std::arch::x86_64::*;
+
+    const HALF: usize = WIDE / 2;
+    let lanes = |n: usize| if n >= HALF { u8::MAX } else { (1u8 << n) - 1 };
+    let (low_lanes, high_lanes) = (lanes(scores.len()), lanes(scores.len().saturating_sub(HALF)));
+    let mut low = _mm512_maskz_loadu_pd(low_lanes, scores.as_ptr());
+    let mut high = _mm512_maskz_loadu_pd(high_lanes, scores.as_ptr().wrapping_add(HALF));
+    let (all, top) = (_mm512_set1_epi64(-1), _mm512_set1_epi64(MAX_LEAVES as i64 - 1));
+    let lowest = |set: __m512i| {
+        let bit = _mm512_and_si512(set, _mm512_sub_epi64(_mm512_setzero_si512(), set));
+        _mm512_sub_epi64(top, _mm512_lzcnt_epi64(bit))
+    };
+    for (set, &start) in leaves.iter_mut().zip(&quick.leaf_start) {
+        debug_assert!(quick.leaf_values.len() > start as usize);
+        let values = quick.leaf_values.as_ptr().add(start as usize);
+        low = _mm512_add_pd(low, _mm512_i64gather_pd::<8>(lowest(set[0]), values));
+        high = _mm512_add_pd(high, _mm512_i64gather_pd::<8>(lowest(set[1]), values));
+        *set = [all; 2];
+    }
+    _mm512_mask_storeu_pd(scores.as_mut_ptr(), low_lanes, low);
+    _mm512_mask_storeu_pd(scores.as_mut_ptr().wrapping_add(HALF), high_lanes, high);
 }
 
 /// Clear `failing`'s leaves in the lanes of `lanes` (a bit per lane, set where the row fails the split).
