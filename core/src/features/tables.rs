@@ -95,8 +95,8 @@ pub struct StandIn {
 impl StandIn {
     /// The stand-in of each code point by its Python class (`aux`), ASCII and the named characters as given.
     fn build(aux: &[u8], regex: RegexText) -> Result<Self, TableError> {
-        if regex.ascii.len() != 0x80 {
-            return Err(TableError("regex_ascii must hold 128 bytes".into()));
+        if regex.ascii.len() != 0x80 || !regex.ascii.is_ascii() {
+            return Err(TableError("regex_ascii must hold 128 ASCII bytes".into()));
         }
         let mut table: Vec<u8> = aux
             .iter()
@@ -135,8 +135,14 @@ impl StandIn {
         }
     }
 
-    /// The bytes the regexes see for `cps`, appended to `out`.
+    /// The bytes the regexes see for `cps`, appended to `out`: an ASCII run (nearly every line) a byte each from
+    /// the table's first 128 entries, none of which is a code (no check a character).
     pub fn extend(&self, cps: &[u32], out: &mut Vec<u8>) {
+        if cps.iter().fold(0, |any, &cp| any | cp) < 0x80 {
+            let ascii: &[u8; 0x80] = self.table[..0x80].try_into().expect("the table holds every ASCII character");
+            out.extend(cps.iter().map(|&cp| ascii[cp as usize & 0x7f]));
+            return;
+        }
         out.reserve(cps.len());
         for &cp in cps {
             self.push(cp, out);
@@ -402,6 +408,29 @@ pub(crate) mod tests {
         t.extend_regex(&[u32::from(b'a'), 0xE9, 0xE8, 0xD800, 0xA0], &mut out);
         // 'a' itself, the code of a named character, the other stand-in (these tables class no non-ASCII).
         assert_eq!(out, b"aqx\x01\x01\x01");
+    }
+
+    #[test]
+    fn an_ascii_run_is_written_as_a_character_at_a_time() {
+        let t = ascii_tables();
+        let mut plan = ascii_regex_text();
+        for letter in b'A'..=b'Z' {
+            plan.ascii[usize::from(letter)] = letter.to_ascii_lowercase();
+        }
+        plan.ascii[usize::from(b'0')] = b'Q';
+        let stand_in = t.stand_in(plan).unwrap();
+        let every_ascii: String = (0..0x80u8).map(char::from).collect();
+        for text in ["", "x", "Hello, World 2024!", "MiXeD\t0 case\u{e9}", "\u{e9}t\u{e9}", every_ascii.as_str()] {
+            let cps: Vec<u32> = text.chars().map(u32::from).collect();
+            let mut whole = b"before".to_vec();
+            stand_in.extend(&cps, &mut whole);
+            let mut one_at_a_time = b"before".to_vec();
+            cps.iter().for_each(|&cp| stand_in.push(cp, &mut one_at_a_time));
+            assert_eq!(whole, one_at_a_time, "{text:?}");
+        }
+        let mut wrong = ascii_regex_text();
+        wrong.ascii[0] = REGEX_CODE;
+        assert!(t.stand_in(wrong).is_err());
     }
 
     #[test]
