@@ -99,6 +99,9 @@ class FeatureSettings:
     #: Dumps of each training and validation page, drawn from the training renderers (the test split keeps
     #: every renderer's dump of each page).
     renderings_per_page: int = 2
+    #: Training renderers whose dump every training and validation page gets (counted in
+    #: ``renderings_per_page``; the others' are drawn). ``("chromecut",)`` keeps chromecut's own lines in the mix.
+    renderers_always: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

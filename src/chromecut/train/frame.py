@@ -29,6 +29,8 @@ _LIST_MARKER = PATTERNS["list_marker"]
 AUGMENTED_SUFFIX = "#precleaned"
 #: CRC-32 values are below this: a page's CRC over it is its uniform draw (:func:`site_view`).
 _CRC_RANGE = float(2**32)
+#: The draw of an ``always`` renderer's dump (random draws are in [0, 1), so it ranks first).
+_ALWAYS_DRAWN = -1.0
 #: The splits of a run, by site.
 SPLITS = ("train", "val", "test")
 #: The prepared table of renderer dumps (written by ``chromecut data prepare`` beside the line table).
@@ -139,10 +141,13 @@ def training_renderers(renderings: pd.DataFrame, settings: FeatureSettings) -> l
     return [r for r in chosen if r not in settings.held_out_renderers]
 
 
-def draw_renderings(rendered: pd.DataFrame, per_page: int, rng: np.random.Generator) -> pd.DataFrame:
-    """At most ``per_page`` renderers' dumps of each page, drawn at random (every page's draw independent)."""
+def draw_renderings(rendered: pd.DataFrame, per_page: int, rng: np.random.Generator,
+                    always: tuple[str, ...] = ()) -> pd.DataFrame:
+    """At most ``per_page`` renderers' dumps of each page: the ``always`` renderers' first, the rest drawn at
+    random (every page's draw independent)."""
     pairs = rendered[["doc", "renderer"]].drop_duplicates()
-    pairs = pairs.assign(draw=rng.random(len(pairs)))
+    draws = rng.random(len(pairs))
+    pairs = pairs.assign(draw=np.where(pairs["renderer"].isin(always), _ALWAYS_DRAWN, draws))
     pairs["rank"] = pairs.groupby("doc", sort=False)["draw"].rank(method="first")
     kept = pairs[pairs["rank"] <= per_page][["doc", "renderer"]]
     return rendered.merge(kept, on=["doc", "renderer"], how="inner")
@@ -167,7 +172,8 @@ def rendered_parts(frame: pd.DataFrame, renderings: pd.DataFrame, settings: Feat
         if split == "test":
             part = part[part["renderer"].isin(every)]
         else:
-            part = draw_renderings(part[part["renderer"].isin(learn)], settings.renderings_per_page, rng)
+            part = draw_renderings(part[part["renderer"].isin(learn)], settings.renderings_per_page, rng,
+                                   always=settings.renderers_always)
         part = part.assign(**{SOURCE_COLUMN: part["doc"], "doc": part["doc"] + RENDERER_SEPARATOR + part["renderer"]})
         part = part.sort_values(["doc", "line"], kind="stable").reset_index(drop=True)
         parts[split] = to_text_mode(part, settings, rng, augment=split == "train")

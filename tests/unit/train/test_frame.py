@@ -56,6 +56,20 @@ def test_the_chosen_renderers_limit_what_is_learnt_from() -> None:
     assert set(parts["test"]["renderer"]) == {"chromecut", "html2text"}
 
 
+def test_an_always_renderer_is_in_every_pages_draw_and_the_rest_are_drawn() -> None:
+    settings = FeatureSettings(mode="text", learn_from_renderings=True, renderings_per_page=2,
+                               renderers_always=("chromecut",), held_out_renderers=("inscriptis",),
+                               augment_strip_markers=0.0, augment_precleaned=0.0)
+    others: set[str] = set()
+    for seed in range(8):
+        parts = split_frames(_frame(), settings, np.random.default_rng(seed), _renderings())
+        for split in ("train", "val"):
+            for names in _renderers_of(parts[split]).values():
+                assert len(names) == 2 and "chromecut" in names and "inscriptis" not in names
+                others |= names - {"chromecut"}
+    assert others == {"html2text", "markdownify", "bs4-lines"}
+
+
 def test_without_dumps_text_mode_uses_chromecuts_own_lines() -> None:
     parts = split_frames(_frame(), FeatureSettings(mode="text", augment_precleaned=0.0), np.random.default_rng(0))
     assert parts["test"]["text"].tolist() == ["line 0", "line 1", "line 2"]
