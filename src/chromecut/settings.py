@@ -59,6 +59,10 @@ class DataSettings:
     #: ``definition_min_share``); ``line`` gives weight 0 to each such line the gold calls content.
     definition_rule: str = "dataset"
     definition_min_share: float = 0.5
+    #: How alike the datasets weigh in training and validation: a dataset of ``n`` pages gets
+    #: ``(mean n / n) ** dataset_balance`` (0: every line as it is; 1: every dataset the same;
+    #: :func:`chromecut.train.definition.dataset_balance_weights`).
+    dataset_balance: float = 0.0
 
 
 @dataclass(frozen=True)

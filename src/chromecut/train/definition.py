@@ -5,7 +5,8 @@ thread under an article, another's leaves it out). The project's definition is t
 headline, no comments and no captions; a dataset's gold that says otherwise about a kind of line cannot teach
 the model that definition, so those lines get weight 0 in training (they still count in the scores, which
 follow each dataset's own gold). Which lines are of which kind comes from the markup and text patterns of
-:mod:`chromecut.features.kinds`, so this needs the HTML line frame.
+:mod:`chromecut.features.kinds`, so this needs the HTML line frame. The datasets also differ in size; a run
+can weigh them more alike (``data.dataset_balance``), so the largest does not set the definition alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from chromecut.features.frame import SOURCE_COLUMN
 from chromecut.features.kinds import Kind, line_kinds, line_tokens
 from chromecut.labels import Label
 from chromecut.settings import DataSettings
@@ -67,14 +69,34 @@ def definition_weights(
     return weights
 
 
+def dataset_balance_weights(frame: pd.DataFrame, balance: float) -> npt.NDArray[np.float64]:
+    """Each line's weight so that the datasets of a split weigh more alike: a dataset of ``n`` pages gets
+    ``(mean n / n) ** balance`` (0: as they are; 1: every dataset the same total of page weight), scaled so
+    that the lines' mean weight stays 1. A page's several dumps or copies count once (``source``)."""
+    if balance == 0.0 or frame.empty:
+        return np.ones(len(frame))
+    page = SOURCE_COLUMN if SOURCE_COLUMN in frame else "doc"
+    pages = frame.groupby("dataset", observed=True)[page].nunique()
+    factor = (pages.mean() / pages) ** balance
+    weights = np.asarray(frame["dataset"].map(factor), dtype=np.float64)
+    return np.asarray(weights / weights.mean(), dtype=np.float64)
+
+
 def split_weights(parts: dict[str, pd.DataFrame], settings: DataSettings) -> dict[str, npt.NDArray[np.float64]]:
-    """The definition weights (:func:`definition_weights`) of a run's training and validation splits, so early
-    stopping and the threshold follow the definition too; none for a text-mode run (no markup to find kinds by)
-    or without ``chrome_kinds``."""
-    if not settings.chrome_kinds:
-        return {}
-    return {
-        split: definition_weights(parts[split], settings.chrome_kinds, settings.definition_rule,
-                                  settings.definition_min_share)
-        for split in ("train", "val") if split in parts and "tag" in parts[split]
-    }
+    """The weights of a run's training and validation splits, so early stopping and the threshold follow them
+    too: the definition weights (:func:`definition_weights`; not in text mode, which has no markup to find kinds
+    by, nor without ``chrome_kinds``) times the dataset balance (:func:`dataset_balance_weights`)."""
+    weights: dict[str, npt.NDArray[np.float64]] = {}
+    for split in ("train", "val"):
+        if split not in parts:
+            continue
+        part = parts[split]
+        defined = bool(settings.chrome_kinds) and "tag" in part
+        if not defined and not settings.dataset_balance:
+            continue
+        split_weight = dataset_balance_weights(part, settings.dataset_balance)
+        if defined:
+            split_weight = split_weight * definition_weights(part, settings.chrome_kinds, settings.definition_rule,
+                                                             settings.definition_min_share)
+        weights[split] = split_weight
+    return weights

@@ -12,7 +12,12 @@ from chromecut.features.kinds import Kind, line_kinds
 from chromecut.labels import Label
 from chromecut.segment.html import segment_html
 from chromecut.settings import DataSettings
-from chromecut.train.definition import definition_weights, kind_content_shares, split_weights
+from chromecut.train.definition import (
+    dataset_balance_weights,
+    definition_weights,
+    kind_content_shares,
+    split_weights,
+)
 
 ARTICLE = ("<article><h1>River delta sinks faster</h1><p>Scientists found that the river delta is sinking faster "
            "than expected in recent years, a study says.</p></article>")
@@ -64,3 +69,32 @@ def test_no_definition_no_weights_and_bad_settings_are_refused() -> None:
         definition_weights(frame, ("comments",))
     with pytest.raises(ValueError, match="unknown definition rule"):
         definition_weights(frame, ("comment",), rule="page")
+
+
+def _pages(dataset: str, pages: int, lines: int) -> pd.DataFrame:
+    return pd.DataFrame({"doc": [f"{dataset}/{p}" for p in range(pages) for _ in range(lines)],
+                         "dataset": dataset, "text": "a line", "label": Label.CONTENT})
+
+
+def test_balance_weighs_the_datasets_pages_alike_and_keeps_the_mean_weight() -> None:
+    frame = pd.concat([_pages("big", 30, 2), _pages("small", 10, 2)], ignore_index=True)
+    assert (dataset_balance_weights(frame, 0.0) == 1).all()
+    even = dataset_balance_weights(frame, 1.0)
+    big = (frame["dataset"] == "big").to_numpy()
+    assert even[big].sum() == pytest.approx(even[~big].sum())
+    assert even.mean() == pytest.approx(1.0)
+    half = dataset_balance_weights(frame, 0.5)
+    assert half[~big][0] / half[big][0] == pytest.approx(3 ** 0.5)
+    dumps = frame.assign(source=frame["doc"], doc=frame["doc"] + "#a")
+    dumps = pd.concat([dumps, frame.assign(source=frame["doc"], doc=frame["doc"] + "#b")[~big]], ignore_index=True)
+    counted_once = dataset_balance_weights(dumps, 1.0)
+    assert counted_once[(dumps["dataset"] == "small").to_numpy()][0] / counted_once[0] == pytest.approx(3.0)
+
+
+def test_balance_weights_text_mode_splits_and_multiplies_the_definition() -> None:
+    text_only = pd.concat([_pages("big", 3, 1), _pages("small", 1, 1)], ignore_index=True)
+    weights = split_weights({"train": text_only, "val": text_only}, DataSettings(dataset_balance=1.0))
+    assert set(weights) == {"train", "val"} and weights["train"][-1] == pytest.approx(3 * weights["train"][0])
+    frame = _frame({"keeps": True, "drops": False})
+    both = split_weights({"train": frame}, DataSettings(chrome_kinds=("comment",), dataset_balance=1.0))["train"]
+    assert (both == 0).sum() == 2 and both.max() > 0
