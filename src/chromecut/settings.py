@@ -85,9 +85,9 @@ class FeatureSettings:
     #: bundle saved without the parameter predates them (:data:`chromecut.features.featurizer.KIND_FEATURES_DEFAULT`).
     kind_features: bool = True
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
-    #: prepare``) instead of chromecut's own lines. Off by default: trained on a mix of dumps, the first model
-    #: scored 0.68 test page F1 on chromecut's lines against 0.76 for lines alone, because a page's repeated
-    #: dumps inflate the corpus line frequencies (to be fixed: count lines per page, not per dump).
+    #: prepare``) instead of chromecut's own lines (a page's dumps share its ``source``, so they count as one page
+    #: in the line frequencies). Off by default: such models score better on every renderer's dumps beyond the
+    #: quality gate's sample, but each tried so far fell below some of the gate's floors (docs/training.md).
     learn_from_renderings: bool = False
     #: The renderers whose dumps it learns from; empty: every renderer in the table.
     renderers: tuple[str, ...] = ()
