@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +241,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-peers", action="store_true", help="score chromecut only")
     ev.add_argument("-j", "--jobs", type=int, default=1, help="processes for the peers")
     ev.add_argument("--out", type=Path, default=None, help="write the JSON report here")
+    ev.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                    help="settings of the fold models as chromecut-train takes them (data.dataset_balance=0.5, "
+                         "'data.chrome_kinds=[comment]', experiment=ship_html); --mode and --processed win")
     ev.add_argument("--contributions", action="store_true",
                     help="instead: train each fold on the permissive datasets, alone and with each research-only "
                          "dataset, and report what each adds (reports/contributions-html.json)")
@@ -258,6 +262,18 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     settings = TrainSettings(data=DataSettings(processed_dir=str(args.processed)),
                              features=FeatureSettings(mode=args.mode))
+    if args.overrides:
+        from hydra.errors import HydraException
+
+        from chromecut.train.app import compose_settings
+
+        try:
+            composed = compose_settings(list(args.overrides))
+        except (HydraException, ValueError) as exc:  # a mistyped override, an unknown setting
+            print(f"chromecut evaluate: settings {' '.join(args.overrides)}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        settings = replace(composed, data=replace(composed.data, processed_dir=str(args.processed)),
+                           features=replace(composed.features, mode=args.mode))
     if args.contributions:
         from chromecut.evaluate.contributions import dataset_contributions
 

@@ -51,3 +51,32 @@ def test_the_command_line_starts_without_the_model_stack() -> None:
     script = "import sys, chromecut.cli; print(sorted({'lightgbm', 'sklearn', 'pandas'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_evaluate_trains_its_folds_with_the_settings_given(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("hydra")
+    from chromecut.evaluate import lodo
+
+    seen = []
+    monkeypatch.setattr(lodo, "leave_one_dataset_out", lambda settings, *args, **kwargs: seen.append(settings) or {})
+    assert main(["evaluate", "--mode", "text", "--no-peers", "data.dataset_balance=0.5",
+                 "data.chrome_kinds=[comment]", "model.num_leaves=15"]) == 0
+    assert main(["evaluate", "--no-peers"]) == 0
+    given, default = seen
+    assert given.data.dataset_balance == 0.5 and given.data.chrome_kinds == ("comment",)
+    assert given.model.num_leaves == 15 and given.features.mode == "text"
+    assert given.data.processed_dir == default.data.processed_dir
+    assert default.data.dataset_balance == 0.0 and default.model.num_leaves != 15
+
+
+@pytest.mark.parametrize(("override", "says"), [("model.num_leaves=many", "Error merging override"),
+                                                ("model.num_leafs=3", "Could not override"),
+                                                ("+model.num_leafs=3", "unknown setting(s) ['num_leafs']"),
+                                                ("experiment=nope", "experiment/nope")])
+def test_evaluate_refuses_a_mistyped_setting_saying_why(override: str, says: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("hydra")
+    assert main(["evaluate", "--no-peers", override]) == 2
+    err = capsys.readouterr().err
+    assert override in err and says in err
