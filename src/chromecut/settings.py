@@ -86,8 +86,8 @@ class FeatureSettings:
     kind_features: bool = True
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
     #: prepare``) instead of chromecut's own lines (a page's dumps share its ``source``, so they count as one page
-    #: in the line frequencies). Off by default: such models score better on every renderer's dumps beyond the
-    #: quality gate's sample, but each tried so far fell below some of the gate's floors (docs/training.md).
+    #: in the line frequencies). Off by default; the shipped text model learns so (``experiment=ship_text``, with
+    #: ``renderers_always`` and ``data.dataset_balance``: docs/training.md).
     learn_from_renderings: bool = False
     #: The renderers whose dumps it learns from; empty: every renderer in the table.
     renderers: tuple[str, ...] = ()
