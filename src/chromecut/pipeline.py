@@ -43,14 +43,11 @@ CONFIG_NAME = "config"
 def compose_params(config_dir: Path, overrides: Sequence[str] = ()) -> str:
     """``params.yaml`` as DVC's Hydra composition writes it: ``conf/`` composed with ``overrides``, every
     interpolation resolved (the environment is read now: unset ``MLFLOW_TRACKING_URI`` for the committed copy)."""
-    from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
-    from chromecut.train.schema import register
+    from chromecut.train.schema import compose_config
 
-    register()
-    with initialize_config_dir(str(config_dir.resolve()), version_base=None):
-        cfg = compose(config_name=CONFIG_NAME, overrides=list(overrides))
+    cfg = compose_config(str(config_dir.resolve()), CONFIG_NAME, overrides)
     OmegaConf.resolve(cfg)
     return OmegaConf.to_yaml(cfg)
 

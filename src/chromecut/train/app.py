@@ -15,8 +15,7 @@ from chromecut.train.core import project_root, train
 
 _SWEEP_PARENTS: dict[str, str] = {}
 #: The Hydra config a wheel carries: ``conf/`` as the package ``chromecut.conf`` (pyproject.toml, core/build.rs).
-INSTALLED_PREFIX = "pkg://"
-INSTALLED_CONFIG = f"{INSTALLED_PREFIX}chromecut.conf"
+INSTALLED_CONFIG = "pkg://chromecut.conf"
 #: The primary config file of ``conf/``.
 CONFIG_NAME = "config"
 
@@ -36,20 +35,12 @@ def compose_settings(overrides: list[str]) -> TrainSettings:
     """The typed settings ``chromecut-train`` would run with these Hydra overrides (``data.dataset_balance=0.5``,
     ``experiment=ship_html``), composed from :func:`config_path` without running the app; a mistyped override
     raises Hydra's composition error, an unknown setting a :class:`ValueError` naming it."""
-    from hydra import compose, initialize_config_dir, initialize_config_module
     from omegaconf import OmegaConf
 
     from chromecut.settings import settings_from_dict
-    from chromecut.train.schema import register
+    from chromecut.train.schema import compose_config
 
-    register()
-    where = config_path()
-    if where.startswith(INSTALLED_PREFIX):
-        with initialize_config_module(where.removeprefix(INSTALLED_PREFIX), version_base="1.3"):
-            cfg = compose(config_name=CONFIG_NAME, overrides=overrides)
-    else:
-        with initialize_config_dir(where, version_base="1.3"):
-            cfg = compose(config_name=CONFIG_NAME, overrides=overrides)
+    cfg = compose_config(config_path(), CONFIG_NAME, overrides)
     return settings_from_dict(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
 
 

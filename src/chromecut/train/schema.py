@@ -9,6 +9,8 @@ composes in its own process, where Hydra's plugin scan imports ``hydra_plugins.c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
@@ -16,6 +18,8 @@ from chromecut.settings import ChromecutConfig
 
 #: The name ``conf/config.yaml`` gives the schema in its defaults list.
 SCHEMA_NAME = "chromecut_schema"
+#: How Hydra names a config folder inside an installed package (``pkg://chromecut.conf``).
+PACKAGE_PREFIX = "pkg://"
 
 
 def schema_node() -> DictConfig:
@@ -37,3 +41,16 @@ def _writable(node: DictConfig) -> None:
 def register() -> None:
     """Store the schema (storing it again replaces it with the same node)."""
     ConfigStore.instance().store(name=SCHEMA_NAME, node=schema_node())
+
+
+def compose_config(where: str, config_name: str, overrides: Sequence[str] = ()) -> DictConfig:
+    """``config_name`` of the config folder ``where`` (a path, or ``pkg://`` and a package) composed with the
+    schema and ``overrides``, interpolations unresolved; a mistyped override raises Hydra's composition error."""
+    from hydra import compose, initialize_config_dir, initialize_config_module
+
+    register()
+    if where.startswith(PACKAGE_PREFIX):
+        with initialize_config_module(where.removeprefix(PACKAGE_PREFIX), version_base="1.3"):
+            return compose(config_name=config_name, overrides=list(overrides))
+    with initialize_config_dir(where, version_base="1.3"):
+        return compose(config_name=config_name, overrides=list(overrides))
