@@ -280,6 +280,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         result = dataset_contributions(settings, list(args.datasets))
     else:
         result = leave_one_dataset_out(settings, list(args.datasets), peers=not args.no_peers, n_jobs=args.jobs)
+    if args.overrides:  # the tables say which settings the fold models had
+        result["overrides"] = list(args.overrides)
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

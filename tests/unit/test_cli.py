@@ -70,6 +70,19 @@ def test_evaluate_trains_its_folds_with_the_settings_given(monkeypatch: pytest.M
     assert default.data.dataset_balance == 0.0 and default.model.num_leaves != 15
 
 
+def test_evaluate_report_names_the_settings_of_its_folds(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("hydra")
+    from chromecut.evaluate import lodo
+
+    monkeypatch.setattr(lodo, "leave_one_dataset_out", lambda *args, **kwargs: {"mode": "text", "datasets": {}})
+    given, default = tmp_path / "given.json", tmp_path / "default.json"
+    assert main(["evaluate", "--mode", "text", "--no-peers", "--out", str(given), "model.num_leaves=15"]) == 0
+    assert main(["evaluate", "--no-peers", "--out", str(default)]) == 0
+    assert json.loads(given.read_text())["overrides"] == ["model.num_leaves=15"]
+    assert "overrides" not in json.loads(default.read_text())
+
+
 @pytest.mark.parametrize(("override", "says"), [("model.num_leaves=many", "Error merging override"),
                                                 ("model.num_leafs=3", "Could not override"),
                                                 ("+model.num_leafs=3", "unknown setting(s) ['num_leafs']"),

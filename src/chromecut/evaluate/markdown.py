@@ -124,6 +124,13 @@ def lodo_means(report: Mapping[str, Any], key: str = "page_f1") -> dict[str, flo
     return {tool: mean(_score(r.get(tool), key) for r in records) for tool in [CHROMECUT, *lodo_peers(report)]}
 
 
+def fold_settings(report: Mapping[str, Any]) -> str:
+    """The settings the report's fold models were trained with, in words: `` Fold models: `experiment=ship_text`.``
+    for a report of ``chromecut evaluate ... experiment=ship_text``, nothing for the default configuration."""
+    overrides = report.get("overrides") or []
+    return f" Fold models: `{' '.join(overrides)}`." if overrides else ""
+
+
 def render_lodo_html(report: Mapping[str, Any]) -> str:
     """Page F1 of chromecut and the peers on every held-out dataset (best in bold), and their means."""
     peers = lodo_peers(report)
@@ -136,7 +143,7 @@ def render_lodo_html(report: Mapping[str, Any]) -> str:
     pages = sum(int(r.get("pages", 0)) for r in report["datasets"].values())
     rows.append([f"mean of {len(report['datasets'])}", fmt_int(pages), *bold_best([means[t] for t in tools])])
     caption = (f"Page F1 (token 4-gram shingles; snippet score on snippet gold), best in bold; each fold trains on "
-               f"at most {fmt_int(report.get('fold_max_pages'))} pages per dataset.\n\n")
+               f"at most {fmt_int(report.get('fold_max_pages'))} pages per dataset.{fold_settings(report)}\n\n")
     return caption + markdown_table(header, rows, [False, True, *([True] * len(tools))])
 
 
@@ -199,7 +206,7 @@ def render_lodo_text(report: Mapping[str, Any]) -> str:
                  fmt_float(lodo_means(report)[CHROMECUT]), *html_mean])
     caption = ("Line F1 of the content class on the labelled lines (best in bold), and chromecut's page F1 on the "
                f"same pages ({text_dumps(report)}; pages counts the dumps); each fold trains on at most "
-               f"{fmt_int(report.get('fold_max_pages'))} pages per dataset.\n\n")
+               f"{fmt_int(report.get('fold_max_pages'))} pages per dataset.{fold_settings(report)}\n\n")
     return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 

@@ -79,6 +79,13 @@ def test_lodo_text_compares_line_f1_and_gives_chromecut_page_f1() -> None:
     assert rows[-1] == ["mean of 2", "1,230", "**0.600**", "0.525", "0.700"]
 
 
+def test_lodo_captions_name_the_settings_of_the_folds() -> None:
+    assert "Fold models" not in markdown.render_lodo_text(LODO_TEXT)
+    for render, report in ((markdown.render_lodo_text, LODO_TEXT), (markdown.render_lodo_html, LODO_HTML)):
+        caption = render({**report, "overrides": ["experiment=ship_text", "model.num_leaves=15"]})
+        assert "Fold models: `experiment=ship_text model.num_leaves=15`." in caption
+
+
 def test_summary_has_one_row_per_tool_with_mean_f1_and_speed_from_the_reports() -> None:
     table = markdown.render_summary(LODO_HTML, LODO_TEXT, SPEED)
     rows = {row[0]: row[1:] for row in _rows(table)}
