@@ -238,7 +238,7 @@ def render_lodo_renderers(report: Mapping[str, Any]) -> str:
                    None: ""}[learnt]
     caption = ("Means over the held-out datasets of each renderer's whole-page dumps: text mode's page F1 beside an "
                "HTML-mode model of the same fold on the same pages, and line F1 beside jusText's on the same lines "
-               f"(best in bold).{learnt_from}\n\n")
+               f"(best in bold).{learnt_from}{fold_settings(report)}\n\n")
     return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 

@@ -81,7 +81,11 @@ def test_lodo_text_compares_line_f1_and_gives_chromecut_page_f1() -> None:
 
 def test_lodo_captions_name_the_settings_of_the_folds() -> None:
     assert "Fold models" not in markdown.render_lodo_text(LODO_TEXT)
-    for render, report in ((markdown.render_lodo_text, LODO_TEXT), (markdown.render_lodo_html, LODO_HTML)):
+    figures = {"pages": 1, "page_f1": 0.5, "line_f1": 0.5}
+    rendered = {**LODO_TEXT, "datasets": {name: {**record, "renderers": {"chromecut": figures}}
+                                          for name, record in LODO_TEXT["datasets"].items()}}
+    for render, report in ((markdown.render_lodo_text, LODO_TEXT), (markdown.render_lodo_html, LODO_HTML),
+                           (markdown.render_lodo_renderers, rendered)):
         caption = render({**report, "overrides": ["experiment=ship_text", "model.num_leaves=15"]})
         assert "Fold models: `experiment=ship_text model.num_leaves=15`." in caption
 
