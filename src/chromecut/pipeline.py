@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from chromecut.settings import PipelineSettings, TrainSettings, pipeline_settings_from_dict, resolve_path
+from chromecut.settings import CONFIG_NAME, PipelineSettings, TrainSettings, pipeline_settings_from_dict, resolve_path
 
 PARAMS_FILE_DEFAULT = Path("params.yaml")
 #: Where the stages write their metrics (JSON) and plots (CSV), relative to the project root.
@@ -35,9 +35,8 @@ PREPARE_FIGURES = ("pages_labelled", "oracle_f1")
 DVC_EXPERIMENT_ENV = "DVC_EXP_NAME"
 
 
-#: The Hydra config folder and primary config that DVC composes (DVC's defaults: ``conf/config.yaml``).
+#: The Hydra config folder that DVC composes (DVC's default; its primary config is ``CONFIG_NAME``).
 CONFIG_DIR = "conf"
-CONFIG_NAME = "config"
 
 
 def compose_params(config_dir: Path, overrides: Sequence[str] = ()) -> str:

@@ -28,6 +28,9 @@ OUTPUT_DIR_PATTERN = "outputs/bundles/{mode}"
 #: The MLflow store when neither ``tracking.tracking_uri`` nor ``$MLFLOW_TRACKING_URI`` names one; a relative
 #: sqlite path is anchored at the project root, so Hydra's output folders never scatter databases.
 TRACKING_URI_DEFAULT = "sqlite:///mlflow.db"
+#: The primary config file of ``conf/`` (``config.yaml``), as chromecut-train, DVC and ``chromecut evaluate``
+#: compose it.
+CONFIG_NAME = "config"
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from chromecut.settings import TrainSettings
+from chromecut.settings import CONFIG_NAME, TrainSettings
 from chromecut.train.core import project_root, train
 
 _SWEEP_PARENTS: dict[str, str] = {}
 #: The Hydra config a wheel carries: ``conf/`` as the package ``chromecut.conf`` (pyproject.toml, core/build.rs).
 INSTALLED_CONFIG = "pkg://chromecut.conf"
-#: The primary config file of ``conf/``.
-CONFIG_NAME = "config"
 
 
 def config_path() -> str:
