@@ -240,7 +240,10 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--processed", type=Path, default=PROCESSED_DIR_DEFAULT, help="prepared table folder")
     ev.add_argument("--no-peers", action="store_true", help="score chromecut only")
     ev.add_argument("-j", "--jobs", type=int, default=1, help="processes for the peers")
-    ev.add_argument("--out", type=Path, default=None, help="write the JSON report here")
+    ev.add_argument("--out", type=Path, default=None,
+                    help="write the JSON report here (rewritten after each fold, so a stopped run keeps its folds)")
+    ev.add_argument("--resume", action="store_true",
+                    help="keep the folds already in --out (a report of the same mode and settings) and run the rest")
     ev.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                     help="settings of the fold models as chromecut-train takes them (data.dataset_balance=0.5, "
                          "'data.chrome_kinds=[comment]', experiment=ship_html); --mode and --processed win")
@@ -274,23 +277,63 @@ def _evaluate(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         settings = replace(composed, data=replace(composed.data, processed_dir=str(args.processed)),
                            features=replace(composed.features, mode=args.mode))
+    done = None
+    if args.resume:
+        try:
+            done = _resumed_folds(args)
+        except ValueError as exc:
+            print(f"chromecut evaluate: --resume: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+
+    def written(report: dict[str, Any]) -> str:
+        """The report as JSON, naming the settings of its folds; in ``--out`` too when given."""
+        if args.overrides:  # the tables say which settings the fold models had
+            report["overrides"] = list(args.overrides)
+        text = json.dumps(report, indent=2)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            partial = args.out.with_name(args.out.name + ".part")
+            partial.write_text(text + "\n", encoding="utf-8")
+            partial.replace(args.out)
+        return text
+
+    def checkpoint(report: dict[str, Any]) -> None:
+        written(report)
+
     if args.contributions:
         from chromecut.evaluate.contributions import dataset_contributions
 
         result = dataset_contributions(settings, list(args.datasets))
     else:
-        result = leave_one_dataset_out(settings, list(args.datasets), peers=not args.no_peers, n_jobs=args.jobs)
-    if args.overrides:  # the tables say which settings the fold models had
-        result["overrides"] = list(args.overrides)
-    text = json.dumps(result, indent=2)
+        result = leave_one_dataset_out(settings, list(args.datasets), peers=not args.no_peers, n_jobs=args.jobs,
+                                       done=done, on_fold=checkpoint if args.out else None)
+    text = written(result)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
         from chromecut.evaluate.tables import refresh_after_report
 
         refresh_after_report(args.out)
     print(text)
     return EXIT_OK
+
+
+def _resumed_folds(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The folds of the earlier report at ``--out`` that a resumed run keeps (None when there is none yet);
+    ValueError when there is no ``--out`` or its report was made in another mode or with other settings."""
+    if args.out is None:
+        raise ValueError("needs --out, the report to resume")
+    if args.contributions:
+        raise ValueError("resumes a leave-one-dataset-out report, not --contributions")
+    if not args.out.exists():
+        return None
+    try:
+        earlier = json.loads(args.out.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{args.out}: not a readable report ({exc})") from exc
+    if earlier.get("mode") != args.mode or list(earlier.get("overrides", [])) != list(args.overrides):
+        raise ValueError(f"{args.out} was made with --mode {earlier.get('mode')} and settings "
+                         f"{earlier.get('overrides', [])}, not --mode {args.mode} and {list(args.overrides)}")
+    folds: dict[str, Any] = earlier.get("datasets", {})
+    return folds
 
 
 def _infer(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -81,6 +82,35 @@ def test_evaluate_report_names_the_settings_of_its_folds(monkeypatch: pytest.Mon
     assert main(["evaluate", "--no-peers", "--out", str(default)]) == 0
     assert json.loads(given.read_text())["overrides"] == ["model.num_leaves=15"]
     assert "overrides" not in json.loads(default.read_text())
+
+
+def test_evaluate_resumes_the_folds_of_its_report_and_refuses_another_runs(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("hydra")
+    from chromecut.evaluate import lodo
+
+    kept: list[Any] = []
+
+    def lodo_run(settings: Any, datasets: Any, **kwargs: Any) -> dict[str, Any]:
+        kept.append(kwargs["done"])
+        report = {"mode": "text", "datasets": {**(kwargs["done"] or {}), "wcxb": {"pages": 2}}}
+        kwargs["on_fold"](dict(report))
+        return report
+
+    monkeypatch.setattr(lodo, "leave_one_dataset_out", lodo_run)
+    out = tmp_path / "lodo.json"
+    assert main(["evaluate", "--mode", "text", "--no-peers", "--resume", "--out", str(out), "seed=3"]) == 0
+    assert kept == [None] and json.loads(out.read_text())["datasets"] == {"wcxb": {"pages": 2}}
+    out.write_text(json.dumps({"mode": "text", "overrides": ["seed=3"], "datasets": {"dragnet": {"pages": 1}}}))
+    assert main(["evaluate", "--mode", "text", "--no-peers", "--resume", "--out", str(out), "seed=3"]) == 0
+    assert kept[-1] == {"dragnet": {"pages": 1}}
+    assert set(json.loads(out.read_text())["datasets"]) == {"dragnet", "wcxb"}
+    capsys.readouterr()
+    for args in (["--mode", "html", "--out", str(out), "seed=3"], ["--mode", "text", "--out", str(out)],
+                 ["--mode", "text"]):
+        assert main(["evaluate", "--no-peers", "--resume", *args]) == 2
+        assert "--resume" in capsys.readouterr().err
+    assert len(kept) == 2
 
 
 @pytest.mark.parametrize(("override", "says"), [("model.num_leaves=many", "Error merging override"),

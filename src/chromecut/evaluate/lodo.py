@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -102,12 +103,16 @@ def leave_one_dataset_out(
     settings: TrainSettings, datasets: list[str] | None = None, *, peers: bool = True, n_jobs: int = 1,
     root: Path | None = None, fold_max_pages: int | None = FOLD_MAX_PAGES_DEFAULT,
     train_datasets: Sequence[str] | None = None, held_out_max_pages: int | None = None,
+    done: dict[str, Any] | None = None, on_fold: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run the leave-one-dataset-out evaluation in the settings' mode; returns per-dataset figures.
 
     Each fold trains on every dataset but the held-out one, or on ``train_datasets`` but the held-out one, and
     scores every page of the held-out one, or ``held_out_max_pages`` of them drawn with the settings' seed (the
-    same pages whatever the fold trained on).
+    same pages whatever the fold trained on). A fold draws from its own generator (the seed and the held-out
+    dataset's name), so its figures do not depend on which folds ran before it. Folds already in ``done`` (the
+    ``datasets`` of an earlier report with the same settings) are kept, not run again; ``on_fold`` gets the
+    report so far after each fold (a long run checkpoints itself and can be resumed).
     """
     root = root or project_root()
     names = datasets or list(DATASETS)
@@ -116,11 +121,13 @@ def leave_one_dataset_out(
     frame = build_frame(lines, pages, list(DATASETS), replace(settings.data, max_pages_per_dataset=None))
     del lines
     text_mode = settings.features.mode == "text"
-    renderings = load_renderings(settings.data, root, list(DATASETS)) if text_mode else None
-    rng = np.random.default_rng(settings.seed)
     results: dict[str, Any] = {}
     for held_out in names:
+        if done is not None and held_out in done:
+            results[held_out] = done[held_out]
+            continue
         started = time.perf_counter()
+        rng = fold_rng(settings.seed, held_out)
         test = frame[frame["dataset"] == held_out]
         if held_out_max_pages is not None:
             docs = np.array(sorted(test["doc"].unique()), dtype=object)
@@ -134,8 +141,14 @@ def leave_one_dataset_out(
         if fold_max_pages is not None:
             keep = others.drop_duplicates("doc").groupby("dataset", sort=False).head(fold_max_pages)["doc"]
             others = others[others["doc"].isin(set(keep))]
+        renderings = None
+        if text_mode:  # only this fold's pages' dumps: the whole table of every renderer would not fit in memory
+            fold_pages = pd.concat([others, test]).drop_duplicates("doc")
+            renderings = load_renderings(settings.data, root, sorted(set(fold_pages["dataset"])),
+                                         pages_by_dataset(fold_pages))
         fold_renderings = None if renderings is None else renderings[renderings["dataset"] != held_out]
         bundle = _fold_model(others, settings, rng, fold_renderings)
+        del fold_renderings
         fit_seconds = time.perf_counter() - started
         html_test = test
         if text_mode and renderings is not None and len(renderings):
@@ -176,12 +189,31 @@ def leave_one_dataset_out(
             entry["renderers"] = renderer_figures(test, probs, bundle.threshold, scores, html_scores, justext)
         results[held_out] = entry
         print(json.dumps({held_out: {k: v for k, v in entry.items() if k != "errors_by_kind"}}), flush=True)
-    report: dict[str, Any] = {"mode": settings.features.mode, "fold_max_pages": fold_max_pages, "datasets": results}
+        if on_fold is not None:
+            on_fold(_report(settings, fold_max_pages, results, pool, train_datasets, held_out_max_pages))
+    return _report(settings, fold_max_pages, results, pool, train_datasets, held_out_max_pages)
+
+
+def fold_rng(seed: int, held_out: str) -> np.random.Generator:
+    """The generator of the fold that holds ``held_out`` out: the run's seed and the dataset's name."""
+    return np.random.default_rng([seed, zlib.crc32(held_out.encode("utf-8"))])
+
+
+def pages_by_dataset(frame: pd.DataFrame) -> dict[str, set[str]]:
+    """The page ids of a line frame, by dataset."""
+    pairs = frame[["dataset", "page_id"]].drop_duplicates()
+    return {str(name): set(group["page_id"].astype(str)) for name, group in pairs.groupby("dataset", sort=False)}
+
+
+def _report(settings: TrainSettings, fold_max_pages: int | None, results: dict[str, Any], pool: set[str],
+            train_datasets: Sequence[str] | None, held_out_max_pages: int | None) -> dict[str, Any]:
+    report: dict[str, Any] = {"mode": settings.features.mode, "fold_max_pages": fold_max_pages,
+                              "datasets": dict(results)}
     if train_datasets is not None:
         report["train_datasets"] = sorted(pool)
     if held_out_max_pages is not None:
         report["held_out_max_pages"] = held_out_max_pages
-    if text_mode:
+    if settings.features.mode == "text":
         # Which dumps the fold's text models learnt from: chromecut's own lines only, or every renderer's but the
         # held-out ones.
         report["learn_from_renderings"] = settings.features.learn_from_renderings

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,12 +70,24 @@ def load_table(
     return lines, pd.read_parquet(folder / PAGES_FILE)
 
 
-def load_renderings(settings: DataSettings, root: Path, datasets: list[str]) -> pd.DataFrame | None:
-    """The selected datasets' renderer dumps, or ``None`` when the prepared table has none."""
+def load_renderings(settings: DataSettings, root: Path, datasets: list[str],
+                    pages: dict[str, set[str]] | None = None) -> pd.DataFrame | None:
+    """The selected datasets' renderer dumps, or ``None`` when the prepared table has none; with ``pages``
+    (page ids by dataset), only those pages' dumps, filtered as the file is read (a leave-one-dataset-out fold
+    reads its own pages, never the whole table)."""
     path = resolve_path(settings.processed_dir, root) / RENDERINGS_FILE
     if not path.exists():
         return None
-    renderings = pd.read_parquet(path, filters=[("dataset", "in", datasets)])
+    filters: list[Any] = [("dataset", "in", datasets)] if datasets else []
+    if pages is not None:
+        wanted = [(name, sorted(pages.get(name, ()))) for name in datasets]
+        filters = [[("dataset", "==", name), ("page_id", "in", ids)] for name, ids in wanted if ids]
+    if filters:
+        renderings = pd.read_parquet(path, filters=filters)
+    else:  # no page asked for: the table's columns, no rows
+        import pyarrow.parquet as pq
+
+        renderings = pq.read_schema(path).empty_table().to_pandas()
     for column in ("dataset", "page_id", "renderer"):
         renderings[column] = renderings[column].astype(str)
     return renderings

@@ -118,3 +118,39 @@ def test_held_out_pages_can_be_capped(tmp_path: Path, monkeypatch: pytest.Monkey
     none = lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path, held_out_max_pages=0)
     assert one["datasets"][DATASET]["pages"] == 1 and one["held_out_max_pages"] == 1
     assert none["datasets"] == {}
+
+
+def test_a_resumed_run_keeps_the_folds_done_and_checkpoints_after_each_fold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    trained: list[set[str]] = []
+
+    def fold_model(frame: pd.DataFrame, *args: Any) -> _KeepProse:
+        trained.append(set(frame["dataset"]))
+        return _KeepProse()
+
+    monkeypatch.setattr(lodo, "_fold_model", fold_model)
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    earlier = {DATASET: {"pages": 7, "chromecut": {"page_f1": 0.5, "line_f1": 0.5}}}
+    checkpoints: list[dict[str, Any]] = []
+    report = lodo.leave_one_dataset_out(settings, [DATASET, OTHER], peers=False, root=tmp_path, done=earlier,
+                                        on_fold=checkpoints.append)
+    assert trained == [{DATASET}]  # only OTHER's fold ran, trained on DATASET
+    assert report["datasets"][DATASET] == earlier[DATASET] and report["datasets"][OTHER]["pages"] == 1
+    assert checkpoints == [report]
+
+
+def test_a_folds_draws_do_not_depend_on_the_folds_before_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    draws: dict[str, list[float]] = {}
+
+    def fold_model(frame: pd.DataFrame, settings: TrainSettings, rng: np.random.Generator, *args: Any) -> _KeepProse:
+        held_out = ({DATASET, OTHER} - set(frame["dataset"])).pop()
+        draws.setdefault(held_out, []).append(float(rng.random()))
+        return _KeepProse()
+
+    monkeypatch.setattr(lodo, "_fold_model", fold_model)
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path)
+    lodo.leave_one_dataset_out(settings, [OTHER, DATASET], peers=False, root=tmp_path)
+    assert draws[DATASET][0] == draws[DATASET][1] and draws[OTHER][0] != draws[DATASET][0]

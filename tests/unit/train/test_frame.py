@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from chromecut.features import Featurizer
-from chromecut.settings import FeatureSettings
-from chromecut.train.frame import RENDERER_SEPARATOR, site_view, split_frames
+from chromecut.settings import DataSettings, FeatureSettings
+from chromecut.train.frame import RENDERER_SEPARATOR, RENDERINGS_FILE, load_renderings, site_view, split_frames
 
 RENDERERS = ("chromecut", "html2text", "inscriptis", "markdownify", "bs4-lines")
 SPLIT_OF = {"a": "train", "b": "train", "c": "val", "d": "test"}
@@ -105,3 +107,18 @@ def test_pages_without_a_site_get_no_site_repetition_and_the_others_do() -> None
     features = Featurizer("text").fit(frame).transform(frame)
     assert features["repeat_site"].iloc[:2].tolist() == [1.0, 1.0]
     assert np.isnan(features["repeat_site"].iloc[2])
+
+
+def test_renderings_can_be_read_for_the_pages_asked_for_only(tmp_path: Path) -> None:
+    table = pd.concat([_renderings(), _renderings().assign(dataset="other")], ignore_index=True)
+    table.to_parquet(tmp_path / RENDERINGS_FILE)
+    settings = DataSettings(processed_dir=str(tmp_path))
+    whole = load_renderings(settings, tmp_path, ["ds"])
+    assert whole is not None and set(whole["page_id"]) == set(SPLIT_OF) and set(whole["dataset"]) == {"ds"}
+    some = load_renderings(settings, tmp_path, ["ds", "other"], {"ds": {"a"}, "other": {"b", "d"}})
+    assert some is not None
+    assert set(zip(some["dataset"], some["page_id"], strict=True)) == {("ds", "a"), ("other", "b"), ("other", "d")}
+    assert len(some) == 3 * len(RENDERERS) * 4 and set(some["renderer"]) == set(RENDERERS)
+    none = load_renderings(settings, tmp_path, ["ds"], {"ds": set()})
+    assert none is not None and none.empty and list(none.columns) == list(whole.columns)
+    assert load_renderings(DataSettings(processed_dir=str(tmp_path / "missing")), tmp_path, ["ds"]) is None
