@@ -143,9 +143,8 @@ def leave_one_dataset_out(
             others = others[others["doc"].isin(set(keep))]
         renderings = None
         if text_mode:  # only this fold's pages' dumps: the whole table of every renderer would not fit in memory
-            fold_pages = pd.concat([others, test]).drop_duplicates("doc")
-            renderings = load_renderings(settings.data, root, sorted(set(fold_pages["dataset"])),
-                                         pages_by_dataset(fold_pages))
+            wanted = pages_by_dataset(others, test)
+            renderings = load_renderings(settings.data, root, sorted(wanted), wanted)
         fold_renderings = None if renderings is None else renderings[renderings["dataset"] != held_out]
         bundle = _fold_model(others, settings, rng, fold_renderings)
         del fold_renderings
@@ -199,10 +198,14 @@ def fold_rng(seed: int, held_out: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(held_out.encode("utf-8"))])
 
 
-def pages_by_dataset(frame: pd.DataFrame) -> dict[str, set[str]]:
-    """The page ids of a line frame, by dataset."""
-    pairs = frame[["dataset", "page_id"]].drop_duplicates()
-    return {str(name): set(group["page_id"].astype(str)) for name, group in pairs.groupby("dataset", sort=False)}
+def pages_by_dataset(*frames: pd.DataFrame) -> dict[str, set[str]]:
+    """The page ids of line frames, by dataset."""
+    pages: dict[str, set[str]] = {}
+    for frame in frames:
+        pairs = frame[["dataset", "page_id"]].drop_duplicates()
+        for name, group in pairs.groupby("dataset", sort=False):
+            pages.setdefault(str(name), set()).update(group["page_id"].astype(str))
+    return pages
 
 
 def _report(settings: TrainSettings, fold_max_pages: int | None, results: dict[str, Any], pool: set[str],

@@ -154,3 +154,17 @@ def test_a_folds_draws_do_not_depend_on_the_folds_before_it(tmp_path: Path, monk
     lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path)
     lodo.leave_one_dataset_out(settings, [OTHER, DATASET], peers=False, root=tmp_path)
     assert draws[DATASET][0] == draws[DATASET][1] and draws[OTHER][0] != draws[DATASET][0]
+
+
+def test_a_text_fold_reads_the_dumps_of_its_own_pages_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[dict[str, set[str]] | None] = []
+    read = lodo.load_renderings
+
+    def recorded(settings: DataSettings, root: Path, datasets: list[str],
+                 pages: dict[str, set[str]] | None = None) -> pd.DataFrame | None:
+        asked.append(pages)
+        return read(settings, root, datasets, pages)
+
+    monkeypatch.setattr(lodo, "load_renderings", recorded)
+    report = _text_report(tmp_path, monkeypatch)
+    assert asked == [{DATASET: {"1"}, OTHER: {"1"}}] and report["datasets"][DATASET]["pages"] == 2
