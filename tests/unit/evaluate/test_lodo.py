@@ -93,7 +93,8 @@ def test_the_renderer_table_sets_text_mode_beside_html_mode_and_marks_held_out_r
     assert markdown.lodo_peers(report) == ["justext"]
 
 
-def test_folds_train_only_on_the_pool_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _recording_folds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[set[str]], TrainSettings]:
+    """The one-page table prepared, fold models stubbed: the datasets each fold trained on, and the settings."""
     _prepared(tmp_path)
     trained: list[set[str]] = []
 
@@ -102,7 +103,11 @@ def test_folds_train_only_on_the_pool_asked_for(tmp_path: Path, monkeypatch: pyt
         return _KeepProse()
 
     monkeypatch.setattr(lodo, "_fold_model", fold_model)
-    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    return trained, TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+
+
+def test_folds_train_only_on_the_pool_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    trained, settings = _recording_folds(tmp_path, monkeypatch)
     everyone = lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path)
     assert trained == [{OTHER}] and set(everyone["datasets"]) == {DATASET} and "train_datasets" not in everyone
     # The pool holds only the held-out dataset: no fold can train, none is reported.
@@ -122,15 +127,7 @@ def test_held_out_pages_can_be_capped(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_a_resumed_run_keeps_the_folds_done_and_checkpoints_after_each_fold(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _prepared(tmp_path)
-    trained: list[set[str]] = []
-
-    def fold_model(frame: pd.DataFrame, *args: Any) -> _KeepProse:
-        trained.append(set(frame["dataset"]))
-        return _KeepProse()
-
-    monkeypatch.setattr(lodo, "_fold_model", fold_model)
-    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    trained, settings = _recording_folds(tmp_path, monkeypatch)
     earlier = {DATASET: {"pages": 7, "chromecut": {"page_f1": 0.5, "line_f1": 0.5}}}
     checkpoints: list[dict[str, Any]] = []
     report = lodo.leave_one_dataset_out(settings, [DATASET, OTHER], peers=False, root=tmp_path, done=earlier,
