@@ -111,8 +111,8 @@ def leave_one_dataset_out(
     scores every page of the held-out one, or ``held_out_max_pages`` of them drawn with the settings' seed (the
     same pages whatever the fold trained on). A fold draws from its own generator (the seed and the held-out
     dataset's name), so its figures do not depend on which folds ran before it. Folds already in ``done`` (the
-    ``datasets`` of an earlier report with the same settings) are kept, not run again; ``on_fold`` gets the
-    report so far after each fold (a long run checkpoints itself and can be resumed).
+    ``datasets`` of an earlier report with the same settings) are kept, asked for or not, and not run again;
+    ``on_fold`` gets the report so far after each fold (a long run checkpoints itself and can be resumed).
     """
     root = root or project_root()
     names = datasets or list(DATASETS)
@@ -121,10 +121,9 @@ def leave_one_dataset_out(
     frame = build_frame(lines, pages, list(DATASETS), replace(settings.data, max_pages_per_dataset=None))
     del lines
     text_mode = settings.features.mode == "text"
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = dict(done or {})  # an earlier run's folds stay, whichever folds this run asks for
     for held_out in names:
-        if done is not None and held_out in done:
-            results[held_out] = done[held_out]
+        if held_out in results:
             continue
         started = time.perf_counter()
         rng = fold_rng(settings.seed, held_out)

@@ -135,6 +135,9 @@ def test_a_resumed_run_keeps_the_folds_done_and_checkpoints_after_each_fold(
     assert trained == [{DATASET}]  # only OTHER's fold ran, trained on DATASET
     assert report["datasets"][DATASET] == earlier[DATASET] and report["datasets"][OTHER]["pages"] == 1
     assert checkpoints == [report]
+    # A resumed run that asks for other folds keeps the earlier ones in its report.
+    again = lodo.leave_one_dataset_out(settings, [OTHER], peers=False, root=tmp_path, done=earlier)
+    assert set(again["datasets"]) == {DATASET, OTHER} and again["datasets"][DATASET] == earlier[DATASET]
 
 
 def test_a_folds_draws_do_not_depend_on_the_folds_before_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
