@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 LODO_HTML = "reports/lodo-html.json"
 LODO_TEXT = "reports/lodo-text.json"
+#: Text-mode folds trained as the shipped text model (``chromecut evaluate --mode text experiment=ship_text``),
+#: several hours: run, and taken up again, with ``--resume``.
+LODO_TEXT_SHIPPED = "reports/lodo-text-ship.json"
 #: What ``chromecut evaluate --contributions`` writes: what each research-only dataset adds.
 CONTRIBUTIONS_HTML = "reports/contributions-html.json"
 BENCH_SPEED = "reports/bench-speed.json"
@@ -94,6 +97,8 @@ TABLES: dict[str, TableSpec] = {
     "lodo-html": TableSpec((LODO_HTML,), render_lodo_html),
     "lodo-text": TableSpec((LODO_TEXT,), render_lodo_text),
     "lodo-renderers": TableSpec((LODO_TEXT,), render_lodo_renderers),
+    "lodo-text-ship": TableSpec((LODO_TEXT_SHIPPED,), render_lodo_text),
+    "lodo-renderers-ship": TableSpec((LODO_TEXT_SHIPPED,), render_lodo_renderers),
     "bench-speed": TableSpec((BENCH_SPEED,), render_bench_speed),
     "bench-memory": TableSpec((BENCH_SPEED,), render_bench_memory),
     "profile": TableSpec((PROFILE_HTML,), render_profile),

@@ -90,6 +90,21 @@ def test_lodo_captions_name_the_settings_of_the_folds() -> None:
         assert "Fold models: `experiment=ship_text model.num_leaves=15`." in caption
 
 
+def test_the_shipped_settings_text_folds_have_tables_of_their_own_report(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    fold = {"pages": 5, "chromecut": {"page_f1": 0.9, "line_f1": 0.9}, "justext": {"line_f1": 0.2}}
+    shipped = {**LODO_TEXT, "overrides": ["experiment=ship_text"], "datasets": {"c": fold}}
+    (tmp_path / tables.LODO_TEXT).write_text(json.dumps(LODO_TEXT))
+    (tmp_path / tables.LODO_TEXT_SHIPPED).write_text(json.dumps(shipped))
+    names = ("lodo-text", "lodo-text-ship")
+    (tmp_path / "README.md").write_text("".join(f"<!-- table:{n} -->\nold\n<!-- /table:{n} -->\n" for n in names))
+    tables.refresh_tables(tmp_path)
+    default, ship = (tmp_path / "README.md").read_text().split("<!-- table:lodo-text-ship -->")
+    assert "| a | 1,200 |" in default and "| c |" not in default and "Fold models" not in default
+    assert "| c | 5 | **0.900** | 0.200 | 0.900 |" in ship and "mean of 1" in ship
+    assert "Fold models: `experiment=ship_text`." in ship and "| a |" not in ship
+
+
 def test_summary_has_one_row_per_tool_with_mean_f1_and_speed_from_the_reports() -> None:
     table = markdown.render_summary(LODO_HTML, LODO_TEXT, SPEED)
     rows = {row[0]: row[1:] for row in _rows(table)}
