@@ -285,20 +285,15 @@ def _evaluate(args: argparse.Namespace) -> int:
             print(f"chromecut evaluate: --resume: {exc}", file=sys.stderr)
             return EXIT_USAGE
 
-    def written(report: dict[str, Any]) -> str:
-        """The report as JSON, naming the settings of its folds; in ``--out`` too when given."""
-        if args.overrides:  # the tables say which settings the fold models had
+    def save(report: dict[str, Any]) -> None:
+        """Name the settings of the report's folds (the tables say them); write it to ``--out`` when given."""
+        if args.overrides:
             report["overrides"] = list(args.overrides)
-        text = json.dumps(report, indent=2)
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             partial = args.out.with_name(args.out.name + ".part")
-            partial.write_text(text + "\n", encoding="utf-8")
+            partial.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
             partial.replace(args.out)
-        return text
-
-    def checkpoint(report: dict[str, Any]) -> None:
-        written(report)
 
     if args.contributions:
         from chromecut.evaluate.contributions import dataset_contributions
@@ -306,13 +301,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         result = dataset_contributions(settings, list(args.datasets))
     else:
         result = leave_one_dataset_out(settings, list(args.datasets), peers=not args.no_peers, n_jobs=args.jobs,
-                                       done=done, on_fold=checkpoint if args.out else None)
-    text = written(result)
+                                       done=done, on_fold=save if args.out else None)
+    save(result)
     if args.out:
         from chromecut.evaluate.tables import refresh_after_report
 
         refresh_after_report(args.out)
-    print(text)
+    print(json.dumps(result, indent=2))
     return EXIT_OK
 
 
