@@ -501,8 +501,10 @@ def render_summary(lodo_html: Mapping[str, Any], lodo_text: Mapping[str, Any], s
     rows += [[PEER_LABELS.get(p, p), f1, fmt_float(rates.get(p), RATE_DIGITS)] for p, f1 in zip(peers, f1s[1:],
                                                                                                    strict=True)]
     held_out = len(lodo_html["datasets"])
+    overrides = lodo_text.get("overrides") or []
+    trained = f", fold models `{' '.join(overrides)}`" if overrides else ""
     caption = (f"Page F1: mean over {held_out} held-out datasets, each scored by a model trained on the others "
-               f"(text dumps: {text_dumps(lodo_text)}). Speed: {sample_caption(speed)}, one page at a "
+               f"(text dumps: {text_dumps(lodo_text)}{trained}). Speed: {sample_caption(speed)}, one page at a "
                f"time; in brackets, in batches (`clean_many`).\n\n")
     header = ["tool", f"page F1 (mean of {held_out})", "pages/s"]
     return caption + markdown_table(header, rows, [False, True, True])

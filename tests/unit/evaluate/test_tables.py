@@ -115,6 +115,10 @@ def test_summary_has_one_row_per_tool_with_mean_f1_and_speed_from_the_reports() 
     # The caption states the sample from the report's values, not a date typed by hand.
     assert "40 pages (2 datasets: a, b; 5.0 MB of HTML, 4,000 lines) on 2 cores, chromecut 9.9" in table
     assert "mean over 2 held-out datasets" in table
+    assert "fold models" not in table
+    shipped = markdown.render_summary(LODO_HTML, {**LODO_TEXT, "overrides": ["experiment=ship_text"]}, SPEED)
+    assert "fold models `experiment=ship_text`)" in shipped
+    assert tables.TABLES["summary"].sources[1] == tables.LODO_TEXT_SHIPPED  # the README's text row: as shipped
 
 
 def test_text_captions_say_which_dumps_were_scored() -> None:
