@@ -491,6 +491,7 @@ impl TextFeaturizer {
             context_half_windows: spec_item!(spec, "context_half_windows"),
             neighbour_bases: spec_item!(spec, "neighbour_bases"),
             sections,
+            markdown: spec_item!(spec, "markdown_features"),
             frequency_keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
             frequency_counts: counts.as_array().to_vec(),
             html: match spec.get_item("html")? {

@@ -87,6 +87,8 @@ class FeatureSettings:
     #: test sites (featurised without their site) they raised the HTML model's page F1 from 0.853 to 0.861. A
     #: bundle saved without the parameter predates them (:data:`chromecut.features.featurizer.KIND_FEATURES_DEFAULT`).
     kind_features: bool = True
+    #: Text mode's Markdown link features (:data:`chromecut.features.featurizer.MARKDOWN_FEATURES_DEFAULT`).
+    markdown_features: bool = False
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
     #: prepare``) instead of chromecut's own lines (a page's dumps share its ``source``, so they count as one page
     #: in the line frequencies). Off by default; the shipped text model learns so (``experiment=ship_text``, with

@@ -11,7 +11,7 @@
 //! - [`batch`]: the lines and pages, and NumPy's reductions;
 //! - [`text`]: length, position, character, page, prose and neighbour families;
 //! - [`words`]: word tokens, keywords, stopwords; [`patterns`]: the pattern family;
-//! - [`repetition`]: repeated lines; [`sections`]: the section-aware families;
+//! - [`repetition`]: repeated lines; [`sections`]: the section-aware families; [`markdown`]: Markdown's links;
 //! - HTML mode ([`HtmlSpec`], the markup columns in [`markup::MarkupInput`]): [`markup`] (links, tags, landmarks,
 //!   class/id words, title), [`container`], [`kinds`] (kind evidence and the article's boundaries) and the
 //!   scores' tokenizer it reads, [`normalise`].
@@ -19,6 +19,7 @@
 pub mod batch;
 pub mod container;
 pub mod kinds;
+pub mod markdown;
 pub mod markup;
 pub mod normalise;
 pub mod patterns;
@@ -149,6 +150,8 @@ pub struct Spec {
     pub neighbour_bases: Vec<String>,
     /// `None`: no section features.
     pub sections: Option<SectionSpec>,
+    /// The Markdown link family ([`markdown`]).
+    pub markdown: bool,
     pub frequency_keys: Vec<Vec<u8>>,
     pub frequency_counts: Vec<i64>,
     /// `None`: text mode.
@@ -213,6 +216,7 @@ pub struct TextFeaturizer {
     neighbours: HashMap<String, Neighbour, FastHash>,
     neighbour_bases: Vec<String>,
     sections: Option<SectionSpec>,
+    markdown: bool,
     frequency: LineFrequency,
     html: Option<Html>,
 }
@@ -227,8 +231,8 @@ fn owned<'a>(names: &'a [&str]) -> impl Iterator<Item = String> + 'a {
 
 /// Every feature name but the neighbours' a featurizer of `spec` computes, in the order of the output when no
 /// names are asked for (each family's columns together, families in the order of the data's way: length,
-/// position, keywords, characters, stopwords, patterns, page, repetition, prose, sections, then `html`, the HTML
-/// families' names).
+/// position, keywords, characters, stopwords, patterns, page, repetition, prose, sections, Markdown links, then
+/// `html`, the HTML families' names).
 fn known_names(spec: &Spec, html: &[String]) -> Vec<String> {
     let mut names: Vec<String> = owned(&["chars", "log_chars", "words", "mean_word_len"]).collect();
     names.extend(owned(&["rel_index", "log_from_start", "log_from_end", "text_before_share", "to_longest"]));
@@ -246,6 +250,9 @@ fn known_names(spec: &Spec, html: &[String]) -> Vec<String> {
         names.extend(owned(&MAIN_TEXT_FEATURES));
         names.extend(owned(&["repeat_page", "glued_camel", "glued_camel_run", "glued_separators"]));
         names.extend(owned(&["cap_word_share", "only_number", "meta_line", "byline"]));
+    }
+    if spec.markdown {
+        names.extend(owned(&markdown::NAMES));
     }
     names.extend(html.iter().filter(|h| !names.contains(h)).cloned().collect::<Vec<_>>());
     names
@@ -361,6 +368,7 @@ impl TextFeaturizer {
             neighbours,
             neighbour_bases: spec.neighbour_bases,
             sections: spec.sections,
+            markdown: spec.markdown,
             frequency: LineFrequency::new(spec.frequency_keys, &spec.frequency_counts)?,
             html,
         })
@@ -440,6 +448,9 @@ impl TextFeaturizer {
             let mut sections = Columns::default();
             sections::text_section_features(batch, spec, &out, &self.keywords.names, &keys, &tokens, &mut sections);
             out.extend(sections);
+        }
+        if self.markdown {
+            markdown::markdown_features(batch, &mut out);
         }
         if let Some(html) = &self.html {
             let markup =
@@ -617,6 +628,7 @@ mod tests {
                 byline_cjk_colons: Vec::new(),
                 separators: "|>/".chars().map(u32::from).collect(),
             }),
+            markdown: sections,
             frequency_keys: vec![b"home".to_vec()],
             frequency_counts: vec![3],
             html: None,

@@ -22,6 +22,8 @@ NEIGHBOUR_BASE_TEXT = ("log_chars", "stop_density", "ends_sentence", "punct_rati
 NEIGHBOUR_BASE_HTML = ("link_density", "heading", "attr_content", "container_text_share")
 #: Text mode only: the section features whose neighbours tell a widget's lines from the prose around them.
 NEIGHBOUR_BASE_SECTIONS = ("sec_heading", "run_lines", "meta_line")
+#: Text mode's Markdown link features: a line between two link lines is likely in the same menu or list.
+NEIGHBOUR_BASE_MARKDOWN = ("md_link_share",)
 #: A line counts as prose (for the distance-to-prose features) with this many words and a sentence ending.
 PROSE_MIN_WORDS = 12
 

@@ -36,6 +36,10 @@ SECTION_FEATURES_DEFAULT = False
 #: (:mod:`chromecut.features.sections`); a parameter, so a bundle fitted without them neither computes nor expects
 #: them.
 KIND_FEATURES_DEFAULT = False
+#: Text mode's Markdown link features (``core/src/features/markdown.rs``: the share of a line's visible text that
+#: is link text in a Markdown dump, its links, its link and image syntax); a parameter, so a bundle fitted without
+#: them neither computes nor expects them.
+MARKDOWN_FEATURES_DEFAULT = False
 
 
 class Featurizer:
@@ -47,9 +51,9 @@ class Featurizer:
         ``"html"`` or ``"text"``.
     keyword_max_chars, stopword_languages, repeat_max_chars, repeat_min_pages, repeat_table_size:
         See the ``*_DEFAULT`` constants of :mod:`chromecut.features`.
-    section_features, kind_features:
-        Text mode's section features, HTML mode's kind features (see :data:`SECTION_FEATURES_DEFAULT`,
-        :data:`KIND_FEATURES_DEFAULT`).
+    section_features, kind_features, markdown_features:
+        Text mode's section features, HTML mode's kind features, text mode's Markdown link features (see
+        :data:`SECTION_FEATURES_DEFAULT`, :data:`KIND_FEATURES_DEFAULT`, :data:`MARKDOWN_FEATURES_DEFAULT`).
     """
 
     def __init__(
@@ -63,6 +67,7 @@ class Featurizer:
         repeat_table_size: int = REPEAT_TABLE_SIZE_DEFAULT,
         section_features: bool = SECTION_FEATURES_DEFAULT,
         kind_features: bool = KIND_FEATURES_DEFAULT,
+        markdown_features: bool = MARKDOWN_FEATURES_DEFAULT,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -72,6 +77,7 @@ class Featurizer:
         self.repeat_table_size = repeat_table_size
         self.section_features = section_features
         self.kind_features = kind_features
+        self.markdown_features = markdown_features
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""
@@ -84,6 +90,7 @@ class Featurizer:
             "repeat_table_size": self.repeat_table_size,
             "section_features": self.section_features,
             "kind_features": self.kind_features,
+            "markdown_features": self.markdown_features,
         }
 
     def fit(self, frame: pd.DataFrame) -> Featurizer:

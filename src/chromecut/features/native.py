@@ -510,8 +510,10 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
     frequency = getattr(fitted, "line_frequency_", {})
     html_mode = fitted.mode == "html"
     sections_on = bool(fitted.section_features) and not html_mode
+    markdown_on = bool(fitted.markdown_features) and not html_mode
     bases = [*context.NEIGHBOUR_BASE_TEXT, *(context.NEIGHBOUR_BASE_HTML if html_mode else ()),
-             *(context.NEIGHBOUR_BASE_SECTIONS if sections_on else ())]
+             *(context.NEIGHBOUR_BASE_SECTIONS if sections_on else ()),
+             *(context.NEIGHBOUR_BASE_MARKDOWN if markdown_on else ())]
     names = [] if all_names else list(getattr(fitted, "feature_names_", None) or [])
     return _core.TextFeaturizer(
         {
@@ -521,6 +523,7 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
             "stopwords": stopwords,
             "cjk_stopwords": cjk_stopwords,
             "section_features": sections_on,
+            "markdown_features": markdown_on,
             "neighbour_bases": bases,
             "frequency_keys": [key.encode("utf-8", "surrogatepass") for key in frequency],
             "frequency_counts": np.fromiter(frequency.values(), dtype=np.int64, count=len(frequency)),

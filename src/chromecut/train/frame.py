@@ -213,6 +213,7 @@ def _featurizer(settings: FeatureSettings) -> Featurizer:
         repeat_table_size=settings.repeat_table_size,
         section_features=settings.section_features,
         kind_features=settings.kind_features,
+        markdown_features=settings.markdown_features,
     )
 
 

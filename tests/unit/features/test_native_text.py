@@ -39,7 +39,7 @@ def real_frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def fitted_on_dumps() -> Featurizer:
-    return Featurizer("text", section_features=True, repeat_min_pages=1).fit(dump_frame(DUMPS))
+    return Featurizer("text", section_features=True, markdown_features=True, repeat_min_pages=1).fit(dump_frame(DUMPS))
 
 
 @settings(max_examples=150, deadline=None)
