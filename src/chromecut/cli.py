@@ -12,7 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -278,9 +278,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         settings = replace(composed, data=replace(composed.data, processed_dir=str(args.processed)),
                            features=replace(composed.features, mode=args.mode))
     done = None
+    learnt_with = _fold_settings(settings)
     if args.resume:
         try:
-            done = _resumed_folds(args)
+            done = _resumed_folds(args, learnt_with)
         except ValueError as exc:
             print(f"chromecut evaluate: --resume: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -289,6 +290,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         """Name the settings of the report's folds (the tables say them); write it to ``--out`` when given."""
         if args.overrides:
             report["overrides"] = list(args.overrides)
+        report["settings"] = learnt_with
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             partial = args.out.with_name(args.out.name + ".part")
@@ -311,9 +313,40 @@ def _evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _resumed_folds(args: argparse.Namespace) -> dict[str, Any] | None:
+#: Settings that say where the data lives or how many workers run, not what the folds learn: left out of a
+#: report's ``settings``, so a resumed run may change them.
+_RUN_ONLY_SETTINGS = {"data": ("root", "processed_dir", "prepare_jobs"),
+                      "model": ("num_threads", "dask_workers", "dask_scheduler")}
+
+
+def _fold_settings(settings: Any) -> dict[str, Any]:
+    """What a report's folds learn with, resolved (an experiment file that changes later changes these, not the
+    overrides' words): the data, feature and model settings and the seed, as JSON values."""
+    groups = {"data": asdict(settings.data), "features": asdict(settings.features), "model": asdict(settings.model)}
+    values: dict[str, Any] = json.loads(json.dumps({**groups, "seed": settings.seed}))
+    for group, keys in _RUN_ONLY_SETTINGS.items():
+        for key in keys:
+            values[group].pop(key, None)
+    return values
+
+
+def _settings_changed(earlier: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """``group.key: earlier -> now`` for each setting that differs."""
+    changed = []
+    for group in sorted(set(earlier) | set(now)):
+        old, new = earlier.get(group), now.get(group)
+        if isinstance(old, dict) and isinstance(new, dict):
+            changed += [f"{group}.{key}: {old.get(key)!r} -> {new.get(key)!r}"
+                        for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+        elif old != new:
+            changed.append(f"{group}: {old!r} -> {new!r}")
+    return changed
+
+
+def _resumed_folds(args: argparse.Namespace, learnt_with: dict[str, Any]) -> dict[str, Any] | None:
     """The folds of the earlier report at ``--out`` that a resumed run keeps (None when there is none yet);
-    ValueError when there is no ``--out`` or its report was made in another mode or with other settings."""
+    ValueError when there is no ``--out`` or its report was made in another mode or with other settings (the
+    same overrides now meaning other settings, too)."""
     if args.out is None:
         raise ValueError("needs --out, the report to resume")
     if args.contributions:
@@ -327,6 +360,12 @@ def _resumed_folds(args: argparse.Namespace) -> dict[str, Any] | None:
     if earlier.get("mode") != args.mode or list(earlier.get("overrides", [])) != list(args.overrides):
         raise ValueError(f"{args.out} was made with --mode {earlier.get('mode')} and settings "
                          f"{earlier.get('overrides', [])}, not --mode {args.mode} and {list(args.overrides)}")
+    if not isinstance(earlier.get("settings"), dict):
+        raise ValueError(f"{args.out} does not name the settings its folds learnt with (an older report): "
+                         "run without --resume, or write to another --out")
+    changed = _settings_changed(earlier["settings"], learnt_with)
+    if changed:
+        raise ValueError(f"{args.out}'s folds learnt with other settings: {'; '.join(changed)}")
     folds: dict[str, Any] = earlier.get("datasets", {})
     return folds
 

@@ -101,7 +101,10 @@ def test_evaluate_resumes_the_folds_of_its_report_and_refuses_another_runs(
     out = tmp_path / "lodo.json"
     assert main(["evaluate", "--mode", "text", "--no-peers", "--resume", "--out", str(out), "seed=3"]) == 0
     assert kept == [None] and json.loads(out.read_text())["datasets"] == {"wcxb": {"pages": 2}}
-    out.write_text(json.dumps({"mode": "text", "overrides": ["seed=3"], "datasets": {"dragnet": {"pages": 1}}}))
+    first = json.loads(out.read_text())
+    assert first["settings"]["seed"] == 3 and first["settings"]["features"]["mode"] == "text"
+    assert "processed_dir" not in first["settings"]["data"]  # where the data lives is no fold setting
+    out.write_text(json.dumps({**first, "datasets": {"dragnet": {"pages": 1}}}))
     assert main(["evaluate", "--mode", "text", "--no-peers", "--resume", "--out", str(out), "seed=3"]) == 0
     assert kept[-1] == {"dragnet": {"pages": 1}}
     assert set(json.loads(out.read_text())["datasets"]) == {"dragnet", "wcxb"}
@@ -110,6 +113,13 @@ def test_evaluate_resumes_the_folds_of_its_report_and_refuses_another_runs(
                  ["--mode", "text"]):
         assert main(["evaluate", "--no-peers", "--resume", *args]) == 2
         assert "--resume" in capsys.readouterr().err
+    # The same overrides meaning other settings (an experiment file changed since), or a report naming none.
+    changed = {**first, "settings": {**first["settings"], "model": {**first["settings"]["model"], "num_leaves": 7}}}
+    for earlier, says in ((changed, "model.num_leaves: 7 -> 63"), ({**first, "settings": None}, "does not name"),
+                          ({key: value for key, value in first.items() if key != "settings"}, "older report")):
+        out.write_text(json.dumps(earlier))
+        assert main(["evaluate", "--mode", "text", "--no-peers", "--resume", "--out", str(out), "seed=3"]) == 2
+        assert says in capsys.readouterr().err
     assert len(kept) == 2
 
 
