@@ -19,7 +19,7 @@ TEXT_PIECES = ("2024", "12", "3", "-", "/", ".", ":", ",", " ", "\t", "jan", "Se
                "http://", "WWW.", ".com", ".HTML", "İ", "Σ", "ΟΔΟΣ", "x", "q", "Q", "_", "١٢", "²",
                "\u0301", "\x1c", "\xa0", "\x02", "\U0001e4f0", "HomeNews", "By", "Jane", "Related",
                "share", "read", "more", "the", "相关", "作者：", "版权所有", "©", "(c) 2024", "1.", "- ",
-               "* ", "!", "?", "Ǆ", "ǅ")
+               "* ", "!", "?", "Ǆ", "ǅ", "]", "](", "![", "\\", "[Home](/)")
 TEXT_PROSE = "The council approved the new budget after a long debate that lasted well into the night."
 #: Dumps as scrapers write them: menus, bullets, headings, dates, numbers, blank lines, CJK, emoji, odd code points.
 DUMPS: dict[str, list[str]] = {
