@@ -38,11 +38,11 @@ train: prepare
 	$(BIN)/chromecut-train experiment=ship_text
 
 # Leave-one-dataset-out evaluation with the peers on the same pages (slow: ten trainings per mode; the text folds
-# trained as the shipped text model take hours, and a second run takes up the folds the first one finished).
+# trained as the shipped text model take hours: a stopped run is taken up again by the same command with --resume).
 evaluate: prepare
 	$(BIN)/chromecut evaluate --mode html --out reports/lodo-html.json
 	$(BIN)/chromecut evaluate --mode text --out reports/lodo-text.json
-	$(BIN)/chromecut evaluate --mode text --resume --out reports/lodo-text-ship.json experiment=ship_text
+	$(BIN)/chromecut evaluate --mode text --out reports/lodo-text-ship.json experiment=ship_text
 
 # The DVC pipeline (dvc.yaml). params.yaml is conf/ composed as `dvc exp run` composes it; commit it after
 # changing conf/. `make smoke` runs the whole pipeline on a few dozen pages per dataset as a DVC experiment;

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chromecut.bench import cli as bench_cli
 from chromecut.datasets import DATASETS
@@ -28,6 +28,9 @@ from chromecut.segment.limits import (
     PAGE_TIMEOUT_DEFAULT,
     Limits,
 )
+
+if TYPE_CHECKING:
+    from chromecut.settings import TrainSettings
 
 PROCESSED_DIR_DEFAULT = Path("data/processed")
 EXIT_OK = 0
@@ -319,7 +322,7 @@ _RUN_ONLY_SETTINGS = {"data": ("root", "processed_dir", "prepare_jobs"),
                       "model": ("num_threads", "dask_workers", "dask_scheduler")}
 
 
-def _fold_settings(settings: Any) -> dict[str, Any]:
+def _fold_settings(settings: TrainSettings) -> dict[str, Any]:
     """What a report's folds learn with, resolved (an experiment file that changes later changes these, not the
     overrides' words): the data, feature and model settings and the seed, as JSON values."""
     groups = {"data": asdict(settings.data), "features": asdict(settings.features), "model": asdict(settings.model)}
