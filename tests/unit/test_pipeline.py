@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 import yaml
 
 from chromecut import pipeline
-from chromecut.settings import PipelineSettings, TrainSettings, pipeline_settings_from_dict
+from chromecut.settings import (
+    DataSettings,
+    FeatureSettings,
+    ModelSettings,
+    PipelineSettings,
+    TrainSettings,
+    pipeline_settings_from_dict,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,3 +106,17 @@ def test_bench_arguments_time_the_pipeline_bundles(tmp_path: Path) -> None:
     assert arguments[arguments.index("--datasets") + 1] == "dragnet"
     assert arguments[arguments.index("--rss-repeats") + 1] == ""
     assert arguments[arguments.index("--rounds") + 1] == "3"
+
+
+@pytest.mark.parametrize("stage", ["train", "evaluate"])
+def test_the_learning_stages_list_every_setting_they_learn_with(stage: str) -> None:
+    """A setting missing from a stage's ``params`` changes the models while DVC reports the stage up to date."""
+    stages = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    listed = set(stages[stage]["do"]["params"])
+    set_by_the_stage = {"features.mode"}
+    for group, settings_type in (("data", DataSettings), ("features", FeatureSettings), ("model", ModelSettings)):
+        for item in fields(settings_type):
+            name = f"{group}.{item.name}"
+            if name not in set_by_the_stage:
+                assert group in listed or name in listed, f"dvc.yaml stage {stage} does not list {name}"
+    assert "seed" in listed
