@@ -487,6 +487,7 @@ impl TextFeaturizer {
             list_number_end_chars: spec_item!(spec, "list_number_end_chars"),
             closing_chars: spec_item!(spec, "closing_chars"),
             prose_min_words: spec_item!(spec, "prose_min_words"),
+            cjk_prose_words: spec_item!(spec, "cjk_prose_words"),
             neighbour_offsets: spec_item!(spec, "neighbour_offsets"),
             context_half_windows: spec_item!(spec, "context_half_windows"),
             neighbour_bases: spec_item!(spec, "neighbour_bases"),

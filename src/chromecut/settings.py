@@ -89,6 +89,8 @@ class FeatureSettings:
     kind_features: bool = True
     #: Text mode's Markdown link features (:data:`chromecut.features.featurizer.MARKDOWN_FEATURES_DEFAULT`).
     markdown_features: bool = False
+    #: The prose test counts CJK characters as words (:data:`chromecut.features.featurizer.CJK_PROSE_WORDS_DEFAULT`).
+    cjk_prose_words: bool = False
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
     #: prepare``) instead of chromecut's own lines (a page's dumps share its ``source``, so they count as one page
     #: in the line frequencies). Off by default; the shipped text model learns so (``experiment=ship_text``, with

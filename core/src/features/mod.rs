@@ -145,6 +145,8 @@ pub struct Spec {
     pub list_number_end_chars: String,
     pub closing_chars: String,
     pub prose_min_words: f64,
+    /// The prose test counts CJK characters as words ([`text::prose_words`]).
+    pub cjk_prose_words: bool,
     pub neighbour_offsets: Vec<i64>,
     pub context_half_windows: Vec<usize>,
     pub neighbour_bases: Vec<String>,
@@ -212,6 +214,7 @@ pub struct TextFeaturizer {
     stopwords: Stopwords,
     closing: Vec<u32>,
     prose_min_words: f64,
+    cjk_prose_words: bool,
     /// Each neighbour feature by name.
     neighbours: HashMap<String, Neighbour, FastHash>,
     neighbour_bases: Vec<String>,
@@ -365,6 +368,7 @@ impl TextFeaturizer {
             stopwords: Stopwords::new(spec.cjk_stopwords),
             closing: spec.closing_chars.chars().map(u32::from).collect(),
             prose_min_words: spec.prose_min_words,
+            cjk_prose_words: spec.cjk_prose_words,
             neighbours,
             neighbour_bases: spec.neighbour_bases,
             sections: spec.sections,
@@ -442,6 +446,7 @@ impl TextFeaturizer {
         out.push("repeat_site", repetition::repeat_site(&keys, n, input.domain, input.source));
         let (words, ends) = (out.get("words").expect("length").to_vec(), out.get("ends_sentence").expect("chars"));
         let mut prose = Columns::default();
+        let words = if self.cjk_prose_words { text::prose_words(batch, &words) } else { words };
         text::prose_features(batch, &words, ends, &chars, self.prose_min_words, &mut prose);
         out.extend(prose);
         if let Some(spec) = &self.sections {
@@ -607,6 +612,7 @@ mod tests {
             list_number_end_chars: ".)".into(),
             closing_chars: "\")".into(),
             prose_min_words: 12.0,
+            cjk_prose_words: false,
             neighbour_offsets: vec![-2, -1, 1, 2],
             context_half_windows: vec![2, 6],
             neighbour_bases: ["log_chars", "stop_density", "pat_list_marker"].map(String::from).to_vec(),

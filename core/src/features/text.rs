@@ -78,6 +78,18 @@ pub fn page_features(batch: &Batch, chars: &[f64], stop_density: &[f64], out: &m
     out.push("stop_density_rel", (0..n).map(|i| stop_density[i] - mean[i]).collect());
 }
 
+/// CJK characters (kana, ideographs, Hangul) per word when [`prose_words`] counts the words of a line written
+/// without spaces between words: a Chinese word has about two characters.
+pub const CJK_CHARS_PER_WORD: f64 = 2.0;
+
+/// Each line's words for the prose test: its whitespace-separated words, or its CJK characters over
+/// [`CJK_CHARS_PER_WORD`] where that is more. Chinese and Japanese put no space between words, so a paragraph of
+/// them is one "word" and would never count as prose; a line without CJK keeps its words.
+pub fn prose_words(batch: &Batch, words: &[f64]) -> Vec<f64> {
+    let cjk = batch.count(CJK);
+    words.iter().zip(cjk).map(|(&w, &c)| w.max(c / CJK_CHARS_PER_WORD)).collect()
+}
+
 /// `prose_before`, `prose_after`, `prose_before_share`: the nearest prose line (`min_words` words and a
 /// sentence ending) before and after, and the share of the page's prose characters before the line.
 pub fn prose_features(batch: &Batch, words: &[f64], ends: &[f64], chars: &[f64], min_words: f64, out: &mut Columns) {
@@ -215,5 +227,42 @@ fn nan_to_num(v: f64) -> f64 {
         f64::MIN
     } else {
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::tables::tests::{
+        ascii_flags, ascii_lower, ascii_regex_text, ASCII_DIGIT, ASCII_SPACE, ASCII_WORD,
+    };
+    use crate::features::tables::{ReClasses, Tables};
+
+    /// The test tables with the common Han ideographs as CJK letters and the ideographic full stop a sentence end.
+    fn han_tables() -> Tables {
+        let mut flags = ascii_flags();
+        for flag in &mut flags[0x4E00..0xA000] {
+            *flag = ALPHA | CJK;
+        }
+        flags[0x3002] = PUNCT | SENT_END;
+        let classes = ReClasses { word: &ASCII_WORD, digit: &ASCII_DIGIT, space: &ASCII_SPACE };
+        Tables::new(flags, classes, ascii_lower(), &[65, 91, 97, 123], &[39, 40], ascii_regex_text()).unwrap()
+    }
+
+    #[test]
+    fn a_han_paragraph_has_words_for_the_prose_test_and_a_latin_line_keeps_its_own() {
+        let lines = ["首页 新闻", "市政府周一批准了新的预算此前经过了长时间的辩论。", "The council met on Monday."];
+        let t = han_tables();
+        let text: Vec<u32> = lines.join("\n").chars().map(u32::from).collect();
+        let lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        let batch = Batch::new(&text, &lengths, &[lines.len()], &t).unwrap();
+        let words = batch.words().to_vec();
+        assert_eq!(words, [2.0, 1.0, 5.0]);
+        // 4 ideographs in 2 words; 23 ideographs (the full stop is none) over 2 a word; no ideograph.
+        assert_eq!(prose_words(&batch, &words), [2.0, 11.5, 5.0]);
+        let ends = [0.0, 1.0, 1.0];
+        let mut out = Columns::default();
+        prose_features(&batch, &prose_words(&batch, &words), &ends, &[5.0, 24.0, 26.0], 10.0, &mut out);
+        assert_eq!(out.get("prose_before").unwrap()[2], 2f64.ln());
     }
 }

@@ -40,6 +40,11 @@ KIND_FEATURES_DEFAULT = False
 #: is link text in a Markdown dump, its links, its link and image syntax); a parameter, so a bundle fitted without
 #: them neither computes nor expects them.
 MARKDOWN_FEATURES_DEFAULT = False
+#: The prose test (``prose_before``, ``prose_after``, ``prose_before_share``) counts a line's CJK characters as
+#: words, two to a word (``core/src/features/text.rs``, ``prose_words``): Chinese and Japanese put no space between
+#: words, so without it no paragraph of theirs is prose. Off here: a bundle saved without the parameter was
+#: fitted without it.
+CJK_PROSE_WORDS_DEFAULT = False
 
 
 class Featurizer:
@@ -54,6 +59,8 @@ class Featurizer:
     section_features, kind_features, markdown_features:
         Text mode's section features, HTML mode's kind features, text mode's Markdown link features (see
         :data:`SECTION_FEATURES_DEFAULT`, :data:`KIND_FEATURES_DEFAULT`, :data:`MARKDOWN_FEATURES_DEFAULT`).
+    cjk_prose_words:
+        Whether the prose test counts CJK characters as words (:data:`CJK_PROSE_WORDS_DEFAULT`).
     """
 
     def __init__(
@@ -68,6 +75,7 @@ class Featurizer:
         section_features: bool = SECTION_FEATURES_DEFAULT,
         kind_features: bool = KIND_FEATURES_DEFAULT,
         markdown_features: bool = MARKDOWN_FEATURES_DEFAULT,
+        cjk_prose_words: bool = CJK_PROSE_WORDS_DEFAULT,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -78,6 +86,7 @@ class Featurizer:
         self.section_features = section_features
         self.kind_features = kind_features
         self.markdown_features = markdown_features
+        self.cjk_prose_words = cjk_prose_words
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""
@@ -91,6 +100,7 @@ class Featurizer:
             "section_features": self.section_features,
             "kind_features": self.kind_features,
             "markdown_features": self.markdown_features,
+            "cjk_prose_words": self.cjk_prose_words,
         }
 
     def fit(self, frame: pd.DataFrame) -> Featurizer:

@@ -214,6 +214,7 @@ def _featurizer(settings: FeatureSettings) -> Featurizer:
         section_features=settings.section_features,
         kind_features=settings.kind_features,
         markdown_features=settings.markdown_features,
+        cjk_prose_words=settings.cjk_prose_words,
     )
 
 

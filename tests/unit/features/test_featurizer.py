@@ -13,6 +13,7 @@ from chromecut.features import FEATURIZER_VERSION, MARKUP_COLUMNS, Featurizer, l
 from chromecut.features.keywords import KEYWORDS
 from chromecut.features.sections import SECTION_FEATURES
 from chromecut.segment.html import segment_text
+from feature_inputs import dump_frame
 
 #: The ``html_frame`` fixture: pages -> their line frame.
 HtmlFrame = Callable[..., pd.DataFrame]
@@ -164,3 +165,51 @@ def test_two_dumps_of_one_page_count_as_one_page_repeating_nothing() -> None:
     assert (subscribe["repeat_site"] == 1.0).all()
     without_source = Featurizer("text").fit_transform(dumps.drop(columns="source"))
     assert (without_source[dumps["text"] == "Body of a"]["repeat_site"] > 0).all()  # each dump its own page
+
+
+#: A Chinese news page as a text dump: a menu, the headline, two paragraphs (no spaces between words), a related
+#: list; and the same page in English.
+CJK_DUMP = [
+    "首页 新闻 体育 天气",
+    "市政府批准新预算",
+    "市政府周一批准了新的预算，此前议员们经过了长时间的辩论，会议一直持续到深夜才结束。",
+    "新预算将把更多的资金用于学校、医院和公共交通，并在明年一月开始执行。",
+    "相关新闻",
+    "农民在潮湿的春天之后请求帮助",
+]
+LATIN_DUMP = [
+    "Home News Sport Weather",
+    "The city approves a new budget",
+    "The city council approved the new budget on Monday after a long debate that lasted well into the night.",
+    "The budget puts more money into schools, hospitals and public transport from January next year on.",
+    "Related",
+    "Farmers ask for help after a wet spring",
+]
+
+
+@pytest.mark.parametrize("mode", ["text", "html"])
+def test_the_prose_test_can_count_cjk_characters_as_words(mode: str, html_frame: HtmlFrame) -> None:
+    if mode == "text":
+        frame = dump_frame({"zh": CJK_DUMP, "en": LATIN_DUMP})
+    else:
+        pages = ("<html><body>" + "".join(f"<p>{t}</p>" for t in lines) + "</body></html>"
+                 for lines in (CJK_DUMP, LATIN_DUMP))
+        frame = html_frame(*pages)
+        frame["doc"] = frame["doc"].map(dict(zip(frame["doc"].unique(), ["zh", "en"], strict=True)))
+    prose = ["prose_before", "prose_after", "prose_before_share"]
+    off = Featurizer(mode).fit(frame).transform(frame)[prose]
+    on = Featurizer(mode, cjk_prose_words=True).fit(frame).transform(frame)[prose]
+    zh, en = frame["doc"].eq("zh").to_numpy(), frame["doc"].eq("en").to_numpy()
+    # Without it, no line of the Chinese page is prose: no line has prose before or after it.
+    assert off[zh][["prose_before", "prose_after"]].isna().all().all()
+    # With it, the two paragraphs are: the related list's lines have the second paragraph before them.
+    related = frame.index[zh & frame["text"].eq("相关新闻").to_numpy()][0]
+    assert on.loc[related, "prose_before"] == pytest.approx(np.log1p(1))
+    assert on.loc[frame.index[zh][0], "prose_after"] == pytest.approx(np.log1p(2))
+    # A page without CJK is featurised the same either way.
+    pd.testing.assert_frame_equal(off[en], on[en])
+
+
+def test_cjk_prose_words_is_a_parameter_of_the_bundle() -> None:
+    assert Featurizer("text").get_params()["cjk_prose_words"] is False
+    assert Featurizer("text", cjk_prose_words=True).get_params()["cjk_prose_words"] is True
