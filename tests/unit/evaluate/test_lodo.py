@@ -178,7 +178,7 @@ def test_a_fold_records_its_threshold_and_its_lines_pr_auc(tmp_path: Path, monke
 
 def test_the_pr_auc_is_over_the_labelled_lines_and_left_out_without_both_classes() -> None:
     labels = np.array([Label.CONTENT, Label.CHROME, Label.UNKNOWN, Label.CHROME], dtype=np.int8)
-    # The unknown line scores highest: counted, it would put a chrome line first.
+    # The unlabelled line scores highest: counted as not content, it would rank above the content line.
     assert lodo.line_pr_auc(labels, np.array([0.9, 0.2, 1.0, 0.1]))["line_pr_auc"] == pytest.approx(1.0)
     assert lodo.line_pr_auc(labels, np.array([0.1, 0.9, 0.5, 0.2]))["line_pr_auc"] == pytest.approx(1 / 3)
     assert lodo.line_pr_auc(np.array([Label.CHROME, Label.UNKNOWN], dtype=np.int8), np.array([0.3, 0.4])) == {}
