@@ -31,9 +31,10 @@ INPUTS = GOLDEN / "inputs"
 SITES = 2
 #: Each mode's configurations: the featurizer parameters the shipped and optional feature sets use.
 CONFIGS: dict[Mode, dict[str, dict[str, Any]]] = {
-    "html": {"kinds": {"kind_features": True}, "plain": {"kind_features": False}},
+    "html": {"kinds": {"kind_features": True}, "plain": {"kind_features": False},
+             "cjk_prose": {"kind_features": True, "cjk_prose_words": True}},
     "text": {"sections": {"section_features": True}, "plain": {"section_features": False},
-             "markdown": {"markdown_features": True}},
+             "markdown": {"markdown_features": True}, "cjk_prose": {"cjk_prose_words": True}},
 }
 #: Lines on one page only count as repeated: the invented pages share few lines.
 REPEAT_MIN_PAGES = 1
