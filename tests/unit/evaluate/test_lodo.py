@@ -182,3 +182,26 @@ def test_the_pr_auc_is_over_the_labelled_lines_and_left_out_without_both_classes
     assert lodo.line_pr_auc(labels, np.array([0.9, 0.2, 1.0, 0.1]))["line_pr_auc"] == pytest.approx(1.0)
     assert lodo.line_pr_auc(labels, np.array([0.1, 0.9, 0.5, 0.2]))["line_pr_auc"] == pytest.approx(1 / 3)
     assert lodo.line_pr_auc(np.array([Label.CHROME, Label.UNKNOWN], dtype=np.int8), np.array([0.3, 0.4])) == {}
+
+
+class _ProseAboveChrome:
+    """A stand-in fold model that ranks the prose line above the others, both in the middle of the range."""
+
+    threshold = 0.5
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.where(frame["text"] == PROSE, 0.55, 0.25)
+
+
+def test_an_html_fold_scores_its_held_out_pages_at_every_threshold_of_the_curve(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    monkeypatch.setattr(lodo, "_fold_model", lambda *args: _ProseAboveChrome())
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    figures = lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path)["datasets"][DATASET]
+    curve = figures["chromecut"]["page_f1_by_threshold"]
+    assert list(curve) == [f"{t:.1f}" for t in lodo.CURVE_THRESHOLDS]
+    assert 0 < curve["0.1"] == curve["0.2"] < 1  # every line kept: the chrome lines cost precision
+    # Above 0.25 the prose line alone, kept at any threshold (it holds most of the page's characters).
+    assert all(curve[f"{t:.1f}"] == pytest.approx(1.0) for t in lodo.CURVE_THRESHOLDS if t > 0.25)
+    assert curve["0.5"] == pytest.approx(figures["chromecut"]["page_f1"])  # the fold's own threshold
