@@ -45,6 +45,7 @@ from chromecut.train.frame import (
     split_frames,
     to_text_mode,
 )
+from chromecut.train.threshold import page_f1_curves
 
 #: HTML mode: each fold's held-out pages are also scored at these thresholds (``page_f1_by_threshold``), to show how
 #: much of a held-out dataset's figure is the threshold its fold's validation sites chose.
@@ -186,8 +187,9 @@ def leave_one_dataset_out(
         if settings.features.mode == "html":
             # Where the held-out dataset's mistakes are, by line kind (the errors-by-kind table).
             entry["errors_by_kind"] = errors_by_kind(test, probs, bundle.threshold)
+            curves = page_f1_curves(test, probs, np.array(CURVE_THRESHOLDS), pages)
             entry["chromecut"]["page_f1_by_threshold"] = {
-                f"{t:.1f}": float(page_scores(test, probs, t, pages)["f1"].mean()) for t in CURVE_THRESHOLDS}
+                f"{t:.1f}": float(curves[t].mean()) for t in CURVE_THRESHOLDS}
         if peers and settings.features.mode == "html":
             page_ids = {doc.split("/", 1)[1] for doc in test["doc"].unique()}
             peer_rows = _peer_scores(held_out, page_ids, Path(settings.data.root) if settings.data.root else None,
