@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.metrics import average_precision_score, f1_score
+from sklearn.metrics import f1_score
 
 from chromecut.datasets import DATASETS, iter_pages
 from chromecut.evaluate.errors import errors_by_kind
+from chromecut.evaluate.scores import line_pr_auc as pr_auc
 from chromecut.evaluate.scores import page_scores
 from chromecut.labels import Label
 from chromecut.model.bundle import Bundle
@@ -95,13 +96,9 @@ def line_f1(labels: npt.NDArray[Any], predicted: npt.NDArray[np.bool_], rows: np
 
 
 def line_pr_auc(labels: npt.NDArray[Any], probs: npt.NDArray[np.float64]) -> dict[str, float]:
-    """``{"line_pr_auc": ...}``: the content class's PR-AUC over the labelled lines (their ranking, whatever the
-    threshold); empty without both classes among them."""
+    """:func:`~chromecut.evaluate.scores.line_pr_auc` over the labelled lines."""
     known = labels != Label.UNKNOWN
-    y = labels[known].astype(np.int8)
-    if len(np.unique(y)) < 2:
-        return {}
-    return {"line_pr_auc": float(average_precision_score(y, probs[known]))}
+    return pr_auc(labels[known].astype(np.int8), probs[known])
 
 
 def page_languages(pages: pd.DataFrame, dataset: str) -> dict[str, str | None]:

@@ -19,10 +19,16 @@ def line_metrics(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], threshold:
         return {}
     pred = (p >= threshold).astype(np.int8)
     precision, recall, f1, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
-    out = {"line_precision": float(precision), "line_recall": float(recall), "line_f1": float(f1)}
-    if len(np.unique(y)) > 1:
-        out["line_pr_auc"] = float(average_precision_score(y, p))
-    return out
+    return {"line_precision": float(precision), "line_recall": float(recall), "line_f1": float(f1),
+            **line_pr_auc(y, p)}
+
+
+def line_pr_auc(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64]) -> dict[str, float]:
+    """``{"line_pr_auc": ...}``: the content class's PR-AUC (the ranking, whatever the threshold); empty without
+    both classes."""
+    if len(np.unique(y)) < 2:
+        return {}
+    return {"line_pr_auc": float(average_precision_score(y, p))}
 
 
 def page_scores(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: float, pages: pd.DataFrame) -> pd.DataFrame:
