@@ -247,6 +247,9 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="write the JSON report here (rewritten after each fold, so a stopped run keeps its folds)")
     ev.add_argument("--resume", action="store_true",
                     help="keep the folds already in --out (a report of the same mode and settings) and run the rest")
+    ev.add_argument("--predictions", type=Path, default=None, metavar="DIR",
+                    help="also write each fold's held-out lines (text, gold label, p_content, threshold) to "
+                         "DIR/<dataset>.parquet, for error analysis and other decision rules")
     ev.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                     help="settings of the fold models as chromecut-train takes them (data.dataset_balance=0.5, "
                          "'data.chrome_kinds=[comment]', experiment=ship_html); --mode and --processed win")
@@ -306,7 +309,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         result = dataset_contributions(settings, list(args.datasets))
     else:
         result = leave_one_dataset_out(settings, list(args.datasets), peers=not args.no_peers, n_jobs=args.jobs,
-                                       done=done, on_fold=save if args.out else None)
+                                       done=done, on_fold=save if args.out else None,
+                                       predictions_dir=args.predictions)
     save(result)
     if args.out:
         from chromecut.evaluate.tables import refresh_after_report

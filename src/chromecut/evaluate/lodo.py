@@ -51,6 +51,8 @@ from chromecut.train.threshold import page_f1_curves
 #: HTML mode: each fold's held-out pages are also scored at these thresholds (``page_f1_by_threshold``), to show how
 #: much of a held-out dataset's figure is the threshold its fold's validation sites chose.
 CURVE_THRESHOLDS = tuple(round(0.1 * k, 1) for k in range(1, 10))
+#: The columns of a fold's held-out lines that ``--predictions`` writes, where the frame has them.
+PREDICTION_COLUMNS = ("dataset", "doc", "renderer", "line", "text", "label")
 
 
 def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.random.Generator,
@@ -116,6 +118,7 @@ def leave_one_dataset_out(
     root: Path | None = None, fold_max_pages: int | None = FOLD_MAX_PAGES_DEFAULT,
     train_datasets: Sequence[str] | None = None, held_out_max_pages: int | None = None,
     done: dict[str, Any] | None = None, on_fold: Callable[[dict[str, Any]], None] | None = None,
+    predictions_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Run the leave-one-dataset-out evaluation in the settings' mode; returns per-dataset figures.
 
@@ -125,6 +128,7 @@ def leave_one_dataset_out(
     dataset's name), so its figures do not depend on which folds ran before it. Folds already in ``done`` (the
     ``datasets`` of an earlier report with the same settings) are kept, asked for or not, and not run again;
     ``on_fold`` gets the report so far after each fold (a long run checkpoints itself and can be resumed).
+    With ``predictions_dir``, each fold also writes its held-out lines there (:func:`save_predictions`).
     """
     root = root or project_root()
     names = datasets or list(DATASETS)
@@ -170,6 +174,8 @@ def leave_one_dataset_out(
             continue
         probs = bundle.predict_proba(site_view(test, 0.0))  # as Cleaner cleans a page: without its site
         scores = page_scores(test, probs, bundle.threshold, pages)
+        if predictions_dir is not None:
+            save_predictions(predictions_dir, held_out, test, probs, bundle.threshold)
         labels = test["label"].to_numpy()
         entry: dict[str, Any] = {
             "pages": len(scores),
@@ -208,6 +214,20 @@ def leave_one_dataset_out(
         if on_fold is not None:
             on_fold(_report(settings, fold_max_pages, results, pool, train_datasets, held_out_max_pages))
     return _report(settings, fold_max_pages, results, pool, train_datasets, held_out_max_pages)
+
+
+def save_predictions(folder: Path, held_out: str, test: pd.DataFrame, probs: npt.NDArray[np.float64],
+                     threshold: float) -> Path:
+    """Write a fold's held-out lines to ``folder/<held_out>.parquet``: page (``doc``), line, text, gold label,
+    the fold model's ``p_content`` and ``threshold`` (and, in text mode, each dump's ``renderer``), in page and
+    line order: what error analysis and decision rules other than the threshold read, without training again."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = [c for c in PREDICTION_COLUMNS if c in test]
+    out = test[columns].reset_index(drop=True).assign(p_content=np.asarray(probs, dtype=np.float64),
+                                                      threshold=float(threshold))
+    path = folder / f"{held_out}.parquet"
+    out.to_parquet(path, index=False)
+    return path
 
 
 def fold_rng(seed: int, held_out: str) -> np.random.Generator:

@@ -33,8 +33,12 @@ def line_pr_auc(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64]) -> dict[str
 
 def page_scores(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: float, pages: pd.DataFrame) -> pd.DataFrame:
     """Page-level scores: kept lines vs the gold (shingle F1 for full text, snippet score for snippet gold)."""
-    keep = pd.DataFrame({"doc": frame["doc"].to_numpy(), "text": frame["text"].to_numpy(),
-                         "keep": frame_kept(frame, p, threshold)})
+    return kept_page_scores(frame, frame_kept(frame, p, threshold), pages)
+
+
+def kept_page_scores(frame: pd.DataFrame, kept_lines: npt.NDArray[np.bool_], pages: pd.DataFrame) -> pd.DataFrame:
+    """:func:`page_scores` of the lines a decision rule kept (``kept_lines``, one per line of ``frame``)."""
+    keep = pd.DataFrame({"doc": frame["doc"].to_numpy(), "text": frame["text"].to_numpy(), "keep": kept_lines})
     kept = keep[keep["keep"]].groupby("doc", sort=False)["text"].agg("\n".join)
     gold = pages.assign(doc=pages["dataset"].astype(str) + "/" + pages["page_id"].astype(str)).set_index("doc")
     rows = []

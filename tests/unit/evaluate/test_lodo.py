@@ -205,3 +205,34 @@ def test_an_html_fold_scores_its_held_out_pages_at_every_threshold_of_the_curve(
     # Above 0.25 the prose line alone, kept at any threshold (it holds most of the page's characters).
     assert all(curve[f"{t:.1f}"] == pytest.approx(1.0) for t in lodo.CURVE_THRESHOLDS if t > 0.25)
     assert curve["0.5"] == pytest.approx(figures["chromecut"]["page_f1"])  # the fold's own threshold
+
+
+def test_a_fold_writes_its_held_out_lines_with_their_probabilities(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    monkeypatch.setattr(lodo, "_fold_model", lambda *args: _ProseAboveChrome())
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    folder = tmp_path / "predictions"
+    lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path, predictions_dir=folder)
+    lines = pd.read_parquet(folder / f"{DATASET}.parquet")
+    assert list(lines["text"]) == list(line_frame([("p", segment_html(PAGE))])["text"])  # every line, in order
+    assert set(lines["doc"]) == {f"{DATASET}/1"}
+    assert list(lines["p_content"]) == [0.55 if text == PROSE else 0.25 for text in lines["text"]]
+    assert list(lines["label"]) == [Label.CONTENT if text == PROSE else Label.CHROME for text in lines["text"]]
+    assert set(lines["threshold"]) == {_ProseAboveChrome.threshold}
+    assert not (folder / f"{OTHER}.parquet").exists()  # only the folds that ran
+
+
+def test_a_text_fold_writes_each_dumps_lines_with_its_renderer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    monkeypatch.setattr(lodo, "_fold_model", lambda *args: _KeepProse())
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)),
+                             features=FeatureSettings(mode="text", learn_from_renderings=True))
+    folder = tmp_path / "predictions"
+    lodo.leave_one_dataset_out(settings, [DATASET], peers=False, root=tmp_path, predictions_dir=folder)
+    lines = pd.read_parquet(folder / f"{DATASET}.parquet")
+    assert {"html-text", "inscriptis"} <= set(lines["renderer"])
+    by_renderer = lines[lines["renderer"] == "inscriptis"]
+    assert list(by_renderer["text"]) == ["Home Contact", PROSE]
+    assert list(by_renderer["p_content"]) == [0.0, 1.0]
