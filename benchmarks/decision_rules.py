@@ -11,8 +11,8 @@ Rules (the dominant-line rule of :mod:`chromecut.model.decision` kept in all):
   largest between-group variance), whatever the fold chose;
 - ``page_clip_<d>``: the page's threshold, moved at most ``d`` away from the fold's;
 - ``page_mix_<w>``: ``w`` times the page's threshold plus ``1 - w`` times the fold's;
-- ``fallback_<n>``: the fold's threshold, halved on a page whose kept lines hold fewer than ``n`` characters
-  (a page the model would return almost empty).
+- ``fallback_<n>``: the fold's threshold, halved on a page whose lines at or above it hold fewer than ``n``
+  characters (a page the model would return almost empty; its dominant lines not counted).
 
 Figures, never assertions: mean page F1 per held-out dataset and rule, and their mean over the datasets.
 """
@@ -36,17 +36,17 @@ from chromecut.model.decision import dominant_lines
 CLIP_DISTANCES = (0.1, 0.2, 0.3)
 #: ``page_mix_<w>``: the page threshold's weight.
 MIX_WEIGHTS = (0.5,)
-#: ``fallback_<n>``: a page that keeps fewer characters than this at the fold's threshold ...
+#: ``fallback_<n>``: a page whose lines at or above the fold's threshold hold fewer characters than this ...
 FALLBACK_CHARS = (300, 1000)
 #: ... is cut at this share of the fold's threshold.
 FALLBACK_SHARE = 0.5
 
-#: A rule: a page's threshold from its lines' probabilities, its fold's threshold and its lines' lengths.
-Rule = Callable[[npt.NDArray[np.float64], float, npt.NDArray[np.float64]], float]
 Floats = npt.NDArray[np.float64]
+#: A rule: a page's threshold from its lines' probabilities, its fold's threshold and its lines' lengths.
+Rule = Callable[[Floats, float, Floats], float]
 
 
-def otsu_threshold(p: npt.NDArray[np.float64]) -> float | None:
+def otsu_threshold(p: Floats) -> float | None:
     """The threshold that splits ``p`` into two groups of the largest between-group variance (midway between the
     two probabilities it falls between); None for fewer than two lines or a page whose lines all score alike."""
     ordered = np.sort(np.asarray(p, dtype=np.float64))
