@@ -137,8 +137,10 @@ class ModelSettings:
     #: How the decision threshold is chosen: ``lodo`` for pages of sites the model never saw (best mean page F1
     #: over the training datasets, each held out in turn from fold models: :mod:`chromecut.train.threshold`),
     #: ``val`` (best weighted line F1 on the validation sites), ``val_pages`` (best mean page F1 on the validation
-    #: sites' pages) or ``fixed`` (``threshold``). ``val`` is the default: ``lodo`` and ``val_pages`` scored better
-    #: on the test sites but each failed quality-gate floors (docs/training.md).
+    #: sites' pages), ``oof`` (best weighted line F1 on the validation sites and the training sites' out-of-fold
+    #: probabilities together, folds by site: a threshold that moves less from one fit to the next) or ``fixed``
+    #: (``threshold``). ``val`` is the default: ``lodo`` and ``val_pages`` scored better on the test sites but
+    #: each failed quality-gate floors (docs/training.md).
     threshold_policy: str = "val"
     threshold: float = 0.5
     #: ``lodo``: training pages per dataset in each fold model (None: all of the train split's).

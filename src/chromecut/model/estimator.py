@@ -47,6 +47,9 @@ LINE_WEIGHTS = ("none", "sqrt_tokens")
 #: Guards the F1 of a threshold against a zero denominator.
 _F1_EPSILON = 1e-12
 SEED_DEFAULT = 0
+#: The threshold policy tuned on the training sites' out-of-fold probabilities and the validation sites'
+#: (:attr:`chromecut.settings.ModelSettings.threshold_policy`).
+OOF_POLICY = "oof"
 
 Array = npt.NDArray[np.float64]
 Labels = npt.NDArray[np.int8]
@@ -157,7 +160,8 @@ class TwoPassClassifier:
         The context pass, when fitted (a property, as ``booster_``).
     threshold_ : float
         Decision threshold on the final probability: ``settings.threshold`` when ``settings.threshold_policy``
-        is ``fixed``, else tuned for weighted line F1 on the evaluation set (training replaces it for the
+        is ``fixed``, else tuned for weighted line F1 on the evaluation set, for ``oof`` on it and on the
+        training lines' out-of-fold probabilities (folds by site) together (training replaces it for the
         ``lodo`` policy: :mod:`chromecut.train.threshold`).
     feature_names_in_ : list of str
         The line features, in the first pass's order.
@@ -294,23 +298,36 @@ class TwoPassClassifier:
         self._set_fitted(PassModel.from_booster(booster), None, settings.threshold)
         # Training predicts whole splits: all the run's threads (a loaded classifier predicts with one).
         self.predict_threads = settings.num_threads
-        if settings.context_pass and len(np.unique(groups)) >= MIN_CONTEXT_FOLDS:
+        by_site = len(np.unique(groups)) >= MIN_CONTEXT_FOLDS
+        decision_x = X  # what the deciding pass reads of the training lines
+        if settings.context_pass and by_site:
             oof = self._out_of_fold(X, y_fit, weights[known], known, groups, (val_known_x, val_y, val_w), settings)
-            train_final = pd.concat([X, context_features(frame, oof, self.mode)], axis=1)
-            val_final = pd.concat([val_x, context_features(val_frame, self.first_pass(val_x), self.mode)], axis=1)
-            context = fit(train_final[known], y_fit, weights[known], val_final[val_known], val_y, val_w, settings,
-                          self.seed)
+            decision_x = pd.concat([X, context_features(frame, oof, self.mode)], axis=1)
+            val_known_x = pd.concat([val_x, context_features(val_frame, self.first_pass(val_x), self.mode)],
+                                    axis=1)[val_known]
+            context = fit(decision_x[known], y_fit, weights[known], val_known_x, val_y, val_w, settings, self.seed)
             first, _ = self.passes_
             self.passes_ = (first, PassModel.from_booster(context))
-        if settings.threshold_policy != "fixed":
-            self.threshold_ = tune_threshold(val_y, self.predict_proba(val_x, val_frame)[val_known], val_w)
+        if settings.threshold_policy == "fixed":
+            return self
+        val_p = self.predict_proba(val_x, val_frame)[val_known]
+        if settings.threshold_policy == OOF_POLICY and by_site:
+            # The training sites' out-of-fold probabilities of the deciding pass beside the validation sites':
+            # many more sites than the validation split alone, so the threshold moves less from fit to fit.
+            train_p = self._out_of_fold(decision_x, y_fit, weights[known], known, groups,
+                                        (val_known_x, val_y, val_w), settings)
+            self.threshold_ = tune_threshold(np.concatenate([y_fit, val_y]), np.concatenate([train_p[known], val_p]),
+                                             np.concatenate([weights[known], val_w]))
+        else:
+            self.threshold_ = tune_threshold(val_y, val_p, val_w)
         return self
 
     def _out_of_fold(
         self, X: pd.DataFrame, y: Labels, w: Array, known: npt.NDArray[np.bool_], groups: npt.NDArray[Any],
         val: tuple[pd.DataFrame, Labels, Array], settings: ModelSettings,
     ) -> Array:
-        """Out-of-fold first-pass probabilities of every training line (folds by site)."""
+        """Out-of-fold probabilities of every training line (folds by site) from boosters fitted on ``X``'s
+        columns: the first pass's, or the context pass's when ``X`` holds the context features."""
         from sklearn.model_selection import GroupKFold
 
         fit = self.booster_fit or fit_booster

@@ -81,7 +81,8 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
                                split_weights(parts, settings.data))
     booster = bundle.classifier.context_booster_ or bundle.classifier.booster_
     fit_seconds = time.perf_counter() - started - featurize_seconds
-    line_threshold = bundle.threshold  # the classifier's: best weighted line F1 on the validation sites
+    # The classifier's: best weighted line F1 on the validation sites (``oof``: and the training sites, out of fold).
+    line_threshold = bundle.threshold
     by_pages = None
     if settings.model.threshold_policy == "val_pages":
         by_pages = validation_threshold(parts["val"], probs["val"], pages, settings.model.threshold_grid_points)

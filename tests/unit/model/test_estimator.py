@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from sklearn.base import clone
 
 from chromecut.features import Featurizer
 from chromecut.labels import Label
-from chromecut.model.estimator import NotFittedError, TwoPassClassifier, line_weights
+from chromecut.model.estimator import THRESHOLD_DEFAULT, NotFittedError, TwoPassClassifier, line_weights
 from chromecut.settings import ModelSettings
 
 from synthetic import synthetic_frame
@@ -75,3 +77,22 @@ def test_without_sites_enough_for_folds_there_is_no_context_pass() -> None:
         x, one_site["label"].to_numpy(), one_site["domain"].to_numpy(), frame=one_site)
     assert classifier.context_booster_ is None
     assert classifier.final_feature_names == list(x.columns)
+
+
+def test_the_oof_policy_tunes_the_threshold_on_the_training_sites_too_and_fits_the_same_passes() -> None:
+    """Validation lines of one class leave nothing to tune on (the default threshold); the ``oof`` policy also
+    reads the training lines' out-of-fold probabilities, and changes the threshold only, never the trees."""
+    train, x, val, val_x = _data()
+    content = (val["label"] == Label.CONTENT).to_numpy()
+    val, val_x = val[content], val_x[content]
+    eval_set = (val_x, val["label"].to_numpy(), val, line_weights(val["text"], SETTINGS.line_weight))
+    fitted = {}
+    for policy in ("val", "oof"):
+        settings = dataclasses.replace(SETTINGS, threshold_policy=policy)
+        fitted[policy] = TwoPassClassifier("html", settings, seed=1).fit(
+            x, train["label"].to_numpy(), train["domain"].to_numpy(), frame=train, eval_set=eval_set)
+    assert fitted["val"].threshold_ == THRESHOLD_DEFAULT
+    assert fitted["oof"].threshold_ != THRESHOLD_DEFAULT
+    assert [p.text for p in fitted["oof"].passes_] == [p.text for p in fitted["val"].passes_]
+    tuned = fitted["oof"]
+    assert tuned.predict(x, train)[train["label"].to_numpy() == Label.CONTENT].mean() > 0.9
