@@ -131,6 +131,8 @@ class ModelSettings:
     lambda_l2: float = 1.0
     num_boost_round: int = 1500
     early_stopping_rounds: int = 50
+    #: The validation metric early stopping watches: ``binary_logloss`` or ``average_precision``.
+    early_stopping_metric: str = "binary_logloss"
     num_threads: int = 2
     #: ``sqrt_tokens`` or ``none``.
     line_weight: str = "sqrt_tokens"

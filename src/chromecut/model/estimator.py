@@ -47,6 +47,9 @@ LINE_WEIGHTS = ("none", "sqrt_tokens")
 #: Guards the F1 of a threshold against a zero denominator.
 _F1_EPSILON = 1e-12
 SEED_DEFAULT = 0
+#: LightGBM's metrics on the validation lines; early stopping watches the first
+#: (:attr:`chromecut.settings.ModelSettings.early_stopping_metric`).
+EVAL_METRICS = ("binary_logloss", "average_precision")
 #: The threshold policy tuned on the training sites' out-of-fold probabilities and the validation sites'
 #: (:attr:`chromecut.settings.ModelSettings.threshold_policy`).
 OOF_POLICY = "oof"
@@ -59,9 +62,13 @@ EvalSet = tuple[pd.DataFrame, npt.NDArray[Any], pd.DataFrame, Array]
 
 def lgb_params(settings: ModelSettings, seed: int) -> dict[str, Any]:
     """LightGBM parameters of a run."""
+    if settings.early_stopping_metric not in EVAL_METRICS:
+        raise ValueError(f"unknown early_stopping_metric {settings.early_stopping_metric!r}; use one of "
+                         f"{', '.join(EVAL_METRICS)}")
     return {
         "objective": "binary",
-        "metric": ["binary_logloss", "average_precision"],
+        "metric": [settings.early_stopping_metric,
+                   *(name for name in EVAL_METRICS if name != settings.early_stopping_metric)],
         "learning_rate": settings.learning_rate,
         "num_leaves": settings.num_leaves,
         "min_data_in_leaf": settings.min_data_in_leaf,

@@ -11,7 +11,13 @@ from sklearn.base import clone
 
 from chromecut.features import Featurizer
 from chromecut.labels import Label
-from chromecut.model.estimator import THRESHOLD_DEFAULT, NotFittedError, TwoPassClassifier, line_weights
+from chromecut.model.estimator import (
+    THRESHOLD_DEFAULT,
+    NotFittedError,
+    TwoPassClassifier,
+    lgb_params,
+    line_weights,
+)
 from chromecut.settings import ModelSettings
 
 from synthetic import synthetic_frame
@@ -96,3 +102,11 @@ def test_the_oof_policy_tunes_the_threshold_on_the_training_sites_too_and_fits_t
     assert [p.text for p in fitted["oof"].passes_] == [p.text for p in fitted["val"].passes_]
     tuned = fitted["oof"]
     assert tuned.predict(x, train)[train["label"].to_numpy() == Label.CONTENT].mean() > 0.9
+
+
+def test_early_stopping_watches_the_chosen_metric_first() -> None:
+    assert lgb_params(SETTINGS, 0)["metric"] == ["binary_logloss", "average_precision"]
+    by_ap = dataclasses.replace(SETTINGS, early_stopping_metric="average_precision")
+    assert lgb_params(by_ap, 0)["metric"] == ["average_precision", "binary_logloss"]
+    with pytest.raises(ValueError, match="early_stopping_metric"):
+        lgb_params(dataclasses.replace(SETTINGS, early_stopping_metric="auc"), 0)
