@@ -29,13 +29,13 @@ from chromecut.datasets import GoldKind
 from chromecut.evaluate.metrics import SHINGLE_DEFAULT, prf, shingles, tokenize
 from chromecut.labels import Label
 from chromecut.model.decision import dominant_lines
-from chromecut.model.estimator import BoosterFit, fit_booster
+from chromecut.model.estimator import OOF_POLICY, BoosterFit, fit_booster
 from chromecut.settings import TrainSettings
 
 log = logging.getLogger(__name__)
 
 #: The threshold policies of :attr:`chromecut.settings.ModelSettings.threshold_policy`.
-THRESHOLD_POLICIES = ("lodo", "val", "val_pages", "oof", "fixed")
+THRESHOLD_POLICIES = ("lodo", "val", "val_pages", OOF_POLICY, "fixed")
 #: The ``lodo`` policy needs at least this many training datasets (one to leave out, one to learn from).
 MIN_LODO_DATASETS = 2
 #: Probability bins of the reliability table.
@@ -357,7 +357,7 @@ def choose_threshold(frame: pd.DataFrame, pages: pd.DataFrame, settings: TrainSe
         return ThresholdChoice("fixed", model.threshold, val_threshold, metrics=metrics)
     datasets = frame.loc[frame["split"] != "test", "dataset"].nunique()
     validation = ThresholdChoice("val", val_threshold, val_threshold, metrics=metrics)
-    if model.threshold_policy in ("val", "val_pages", "oof"):
+    if model.threshold_policy in ("val", "val_pages", OOF_POLICY):
         return validation
     if datasets < MIN_LODO_DATASETS:
         log.warning("threshold_policy=lodo needs at least %d training datasets, this run has %d: "
