@@ -134,7 +134,8 @@ class Cleaner:
     bundle:
         The trained bundle.
     threshold:
-        Decision threshold on the content probability; the bundle's tuned threshold when ``None``.
+        Decision threshold on ``p_content`` (the calibrated probability when the bundle has a calibration:
+        :mod:`chromecut.model.calibration`); the bundle's tuned threshold when ``None``.
     limits:
         Size, line, nesting and time limits of each page (:class:`chromecut.segment.limits.Limits`, whose defaults are
         the ``*_DEFAULT`` constants of :mod:`chromecut.segment.limits`). A page over a limit raises
@@ -150,7 +151,7 @@ class Cleaner:
         self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None, *, fused: bool = True
     ) -> None:
         self.bundle = bundle
-        self.threshold = bundle.threshold if threshold is None else threshold
+        self._given_threshold = None if threshold is None else float(threshold)
         self.limits = Limits() if limits is None else limits
         self.fused = fused
         self._pipeline: tuple[tuple[float, Predictor], _core.Pipeline] | None = None
@@ -166,12 +167,31 @@ class Cleaner:
         ``fused`` as in :class:`Cleaner`."""
         return cls(Bundle.load(resolve_model(model), predictor), threshold, limits, fused=fused)
 
+    @property
+    def threshold(self) -> float:
+        """The decision threshold on the scale of ``p_content``."""
+        if self._given_threshold is None:
+            return self.bundle.p_content_threshold
+        return self._given_threshold
+
+    @threshold.setter
+    def threshold(self, value: float | None) -> None:
+        self._given_threshold = None if value is None else float(value)
+
+    @property
+    def decision_threshold(self) -> float:
+        """:attr:`threshold` on the classifier's probabilities, which the decision compares (the bundle's own
+        threshold exactly when none was given)."""
+        if self._given_threshold is None:
+            return self.bundle.threshold
+        return self.bundle.calibration.inverse(self._given_threshold)
+
     def pipeline(self) -> _core.Pipeline:
-        """The Rust core's pipeline of the bundle at :attr:`threshold` (:mod:`chromecut.model.fused`), built on
-        first use and again when the threshold or the bundle's predictor changes."""
-        key = (self.threshold, self.bundle.predictor)
+        """The Rust core's pipeline of the bundle at :attr:`decision_threshold` (:mod:`chromecut.model.fused`),
+        built on first use and again when the threshold or the bundle's predictor changes."""
+        key = (self.decision_threshold, self.bundle.predictor)
         if self._pipeline is None or self._pipeline[0] != key:
-            self._pipeline = (key, fused_pipeline(self.bundle, self.threshold))
+            self._pipeline = (key, fused_pipeline(self.bundle, key[0]))
         return self._pipeline[1]
 
     @property
@@ -271,9 +291,10 @@ class Cleaner:
                     self.bundle.contributions(frame, features), self.bundle.final_feature_names, explain
                 )
             deadline.check("after prediction")
-        kept = frame_kept(frame, probabilities, self.threshold) if len(frame) else np.zeros(0, dtype=np.bool_)
-        return _Scores(frame["doc"].tolist(), frame["line"].tolist(), probabilities.tolist(), explanations,
-                       kept.tolist())
+        kept = (frame_kept(frame, probabilities, self.decision_threshold) if len(frame)
+                else np.zeros(0, dtype=np.bool_))
+        return _Scores(frame["doc"].tolist(), frame["line"].tolist(), self.bundle.calibration(probabilities).tolist(),
+                       explanations, kept.tolist())
 
     def label(
         self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None, explain: int = 0
@@ -352,7 +373,8 @@ class Cleaner:
         with tempfile.TemporaryDirectory(prefix="chromecut-") as tmp:
             folder = self.bundle.save(Path(tmp) / "bundle")
             with WatchedPool(n_jobs, _clean_batch, limit, _failed_page, initializer=_init_clean_worker,
-                             initargs=(str(folder), self.threshold, self.limits, self.bundle.predictor, self.fused),
+                             initargs=(str(folder), self._given_threshold, self.limits, self.bundle.predictor,
+                                       self.fused),
                              in_flight_per_worker=MAX_BATCHES_PER_WORKER) as pool:
                 yield from pool.map(chunked(pages, batch_size))
 
@@ -457,9 +479,9 @@ class Cleaner:
             elif isinstance(outcome, str):
                 results[i] = outcome
             else:
+                p_content = self.bundle.calibration(outcome["p"]).tolist()
                 results[i] = [LabeledLine(index, text, p, kept) for index, (text, p, kept) in
-                              enumerate(zip(outcome["lines"], outcome["p"].tolist(), outcome["kept"].tolist(),
-                                            strict=True))]
+                              enumerate(zip(outcome["lines"], p_content, outcome["kept"].tolist(), strict=True))]
         return unread
 
     def _label_batch_lines(
@@ -514,7 +536,8 @@ def _failed_page(page: str | bytes, error: Exception) -> Exception:
 _WORKER_CLEANER: list[Cleaner] = []
 
 
-def _init_clean_worker(folder: str, threshold: float, limits: Limits, predictor: Predictor, fused: bool) -> None:
+def _init_clean_worker(folder: str, threshold: float | None, limits: Limits, predictor: Predictor,
+                       fused: bool) -> None:
     _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits, predictor, fused=fused)]
     settle_heap()
 

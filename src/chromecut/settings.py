@@ -145,6 +145,10 @@ class ModelSettings:
     #: each failed quality-gate floors (docs/training.md).
     threshold_policy: str = "val"
     threshold: float = 0.5
+    #: What ``p_content`` means (:mod:`chromecut.model.calibration`): ``none`` (the classifier's probability) or
+    #: ``lodo`` (Platt scaling fitted on the out-of-dataset probabilities of the ``lodo`` fold models, each
+    #: training dataset held out in turn; strictly increasing, so no decision changes).
+    calibration: str = "none"
     #: ``lodo``: training pages per dataset in each fold model (None: all of the train split's).
     lodo_max_pages: int | None = None
     #: ``lodo`` and ``val_pages``: thresholds tried, evenly spaced from 0 to 1 inclusive.

@@ -98,3 +98,43 @@ def test_the_lodo_threshold_is_the_bundles_and_its_curves_are_logged(prepared: P
     assert list(curve.columns) == ["threshold", "chinese-wce", "readability", "mean"]
     assert curve["threshold"].iloc[0] == 0.0 and curve["threshold"].iloc[-1] == 1.0 and len(curve) == 21
     assert curve.loc[curve["mean"].idxmax(), "threshold"] == pytest.approx(metrics["lodo_threshold"])
+
+
+
+@pytest.mark.slow  # a run plus a fold model per training dataset
+def test_a_lodo_calibration_keeps_the_decisions_and_makes_p_content_the_calibrated_probability(
+        prepared: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from chromecut.model.bundle import SCHEMA_FILE, Bundle
+    from chromecut.model.calibration import Calibration
+    from chromecut.predict import Cleaner
+
+    settings = _settings(prepared, tmp_path, rounds=30)
+    settings = replace(settings, model=replace(settings.model, calibration="lodo", threshold_grid_points=21),
+                       report_dir=str(tmp_path / "report"))
+    metrics = train(settings, root=tmp_path)
+    # The validation policy still chooses the threshold; the folds only fit the calibration.
+    assert metrics["threshold"] == metrics["val_threshold"]
+    assert {"calibration_slope", "calibration_intercept", "held_out_ece", "held_out_ece_calibrated",
+            "held_out_ece.readability", "held_out_ece_calibrated.chinese-wce"} <= set(metrics)
+    bundle = Bundle.load(tmp_path / "bundle")
+    assert bundle.calibration.slope == pytest.approx(metrics["calibration_slope"])
+    assert bundle.calibration.intercept == pytest.approx(metrics["calibration_intercept"])
+    assert "calibration" in (tmp_path / "bundle" / SCHEMA_FILE).read_text()
+    assert bundle.threshold == pytest.approx(metrics["threshold"])
+
+    labels = Cleaner(bundle).label(PAGE)
+    uncalibrated = Cleaner(replace(bundle, calibration=Calibration())).label(PAGE)
+    assert [line.content for line in labels] == [line.content for line in uncalibrated]
+    assert [line.p_content for line in labels] == pytest.approx(
+        bundle.calibration(pd.Series([line.p_content for line in uncalibrated]).to_numpy()).tolist(), abs=1e-12)
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    client = MlflowClient()
+    run = client.search_runs([client.get_experiment_by_name("e2e").experiment_id])[0]
+    assert {"calibration_slope", "held_out_ece_calibrated"} <= set(run.data.metrics)
+    figures = {a.path for a in client.list_artifacts(run.info.run_id, "figures")}
+    assert {"figures/lodo_reliability.png", "figures/lodo_reliability_calibrated.png"} <= figures
+    tables = {a.path for a in client.list_artifacts(run.info.run_id, "tables")}
+    assert "tables/lodo_reliability_calibrated.json" in tables

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from chromecut.model.bundle import Bundle
+from chromecut.model.calibration import Calibration
 from chromecut.predict import Cleaner, clean_text, records
 from chromecut.segment.limits import LimitError, Limits
 
@@ -70,6 +74,45 @@ def test_an_html_bundle_refuses_text_and_a_text_bundle_reads_html(tiny_bundle: B
         Cleaner(tiny_bundle).label("Home\nStory", mode="text")
     page = synthetic_page(2)
     assert Cleaner(tiny_text_bundle).segment(page, mode="html").texts == Cleaner(tiny_bundle).segment(page).texts
+
+
+#: A calibration far from the identity (p_content below the classifier's probability above 0.12).
+CALIBRATION = Calibration(slope=0.5, intercept=-1.0)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_a_calibrated_bundle_reports_calibrated_p_content_and_decides_as_before(tiny_bundle: Bundle,
+                                                                               fused: bool) -> None:
+    calibrated = replace(tiny_bundle, calibration=CALIBRATION)
+    page = synthetic_page(5)
+    raw = Cleaner(tiny_bundle, fused=fused).label(page)
+    labels = Cleaner(calibrated, fused=fused).label(page)
+    assert [line.content for line in labels] == [line.content for line in raw]
+    expected = CALIBRATION(np.array([line.p_content for line in raw]))
+    assert [line.p_content for line in labels] == pytest.approx(expected.tolist(), abs=1e-12)
+    assert any(abs(a.p_content - b.p_content) > 0.01 for a, b in zip(labels, raw, strict=True))
+    assert Cleaner(calibrated).threshold == pytest.approx(CALIBRATION.value(tiny_bundle.threshold))
+    assert Cleaner(calibrated, fused=fused).clean(page) == Cleaner(tiny_bundle, fused=fused).clean(page)
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.3, 0.6])
+def test_a_given_threshold_is_on_the_scale_of_p_content(tiny_bundle: Bundle, threshold: float) -> None:
+    calibrated = Cleaner(replace(tiny_bundle, calibration=CALIBRATION), threshold=threshold)
+    page = synthetic_page(6)
+    labels = calibrated.label(page)
+    same = Cleaner(tiny_bundle, threshold=CALIBRATION.inverse(threshold)).label(page)
+    assert [line.content for line in labels] == [line.content for line in same]
+    assert calibrated.threshold == threshold
+    assert calibrated.decision_threshold == pytest.approx(CALIBRATION.inverse(threshold))
+    # Every line above the threshold is kept (a line below it only when it is most of its page).
+    assert all(line.content for line in labels if line.p_content >= threshold + 1e-9)
+
+
+def test_worker_processes_clean_with_the_calibrated_threshold(tiny_bundle: Bundle) -> None:
+    # The workers load the bundle from a saved copy: its calibration and the given threshold travel with it.
+    cleaner = Cleaner(replace(tiny_bundle, calibration=CALIBRATION), threshold=0.3)
+    pages = [synthetic_page(i) for i in range(6)]
+    assert list(cleaner.clean_many(iter(pages), batch_size=2, n_jobs=2)) == [cleaner.clean(p) for p in pages]
 
 
 def test_clean_many_with_worker_processes_equals_one_process(tiny_bundle: Bundle) -> None:

@@ -6,7 +6,8 @@ A bundle is a folder::
     context_model.txt      the second pass, which also sees the first pass's probabilities of the line's
                            neighbours, page and container (optional)
     schema.json            bundle format, featurizer version and parameters, mode, feature names in order,
-                           decision threshold, SHA-256 of model.txt and line_frequency.json
+                           decision threshold, the calibration of p_content when fitted (chromecut.model.calibration),
+                           SHA-256 of model.txt and line_frequency.json
     line_frequency.json    the featurizer's corpus line-frequency table
     card.json              what it was trained on (datasets, licenses) and how well it scored
 
@@ -33,6 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from chromecut.features import FEATURIZER_VERSION, Featurizer
+from chromecut.model.calibration import Calibration
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.estimator import TwoPassClassifier
 from chromecut.model.passes import ModelTextError, PassModel
@@ -100,6 +102,9 @@ class Bundle:
     featurizer: Featurizer
     classifier: TwoPassClassifier
     card: dict[str, Any] = field(default_factory=dict)
+    #: What ``p_content`` means on sites the model never saw (:mod:`chromecut.model.calibration`): the identity
+    #: unless the run fitted one (``model.calibration``).
+    calibration: Calibration = field(default_factory=Calibration)
 
     @property
     def mode(self) -> str:
@@ -108,8 +113,15 @@ class Bundle:
 
     @property
     def threshold(self) -> float:
-        """The classifier's decision threshold."""
+        """The classifier's decision threshold (on the classifier's probabilities, which training and evaluation
+        read)."""
         return self.classifier.threshold_
+
+    @property
+    def p_content_threshold(self) -> float:
+        """The decision threshold on the calibrated scale of ``p_content`` (:attr:`calibration` of
+        :attr:`threshold`): what :class:`chromecut.predict.Cleaner` reports and takes."""
+        return self.calibration.value(self.threshold)
 
     @property
     def predictor(self) -> Predictor:
@@ -168,6 +180,7 @@ class Bundle:
                 "feature_names": self.feature_names,
                 "context_feature_names": self.final_feature_names if context is not None else None,
                 "threshold": self.threshold,
+                **({} if self.calibration.identity else {"calibration": self.calibration.to_dict()}),
                 "sha256": {name: _sha256(staging / name) for name in checked},
             }
             (staging / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
@@ -243,6 +256,10 @@ class Bundle:
         card_path = folder / CARD_FILE
         card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
         threshold = float(schema["threshold"])
+        try:
+            calibration = Calibration.from_dict(schema.get("calibration"))
+        except (TypeError, KeyError, ValueError) as exc:
+            raise BundleError(f"{folder}: unusable calibration in {SCHEMA_FILE}: {exc}") from None
         classifier = TwoPassClassifier.from_passes(featurizer.mode, first, context, threshold)
-        return cls(featurizer, classifier, card).use_predictor(predictor)
+        return cls(featurizer, classifier, card, calibration).use_predictor(predictor)
 

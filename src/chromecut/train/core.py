@@ -88,6 +88,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
         by_pages = validation_threshold(parts["val"], probs["val"], pages, settings.model.threshold_grid_points)
     choice = choose_threshold(frame, pages, settings, root, line_threshold if by_pages is None else by_pages, fit)
     bundle.classifier.threshold_ = choice.threshold
+    bundle.calibration = choice.calibration
 
     metrics: dict[str, float] = {
         "threshold": bundle.threshold,
@@ -195,7 +196,8 @@ TEST_PAGES_FILE = "test_pages.csv"
 THRESHOLD_CURVE_FILE = "lodo_threshold_curve.csv"
 #: The metrics written to the report folder: the scores, not the timing breakdown (MLflow and the bundle's card
 #: keep every metric).
-REPORT_METRIC_PREFIXES = ("val_", "test_", "threshold", "lodo_", "best_iteration", "train_pages", "train_seconds")
+REPORT_METRIC_PREFIXES = ("val_", "test_", "threshold", "lodo_", "calibration_", "held_out_ece", "best_iteration",
+                          "train_pages", "train_seconds")
 
 
 def write_reports(folder: Path, metrics: dict[str, float], y: npt.NDArray[np.int8], p: npt.NDArray[np.float64],

@@ -9,7 +9,10 @@ honest), scores every page at every threshold of a grid, and keeps the threshold
 left-out datasets of their mean page F1 (each dataset weighing the same, so the largest one does not decide).
 
 The same out-of-dataset predictions give a reliability table (the share of content lines per probability bin
-against the bin's mean probability): whether ``p_content`` means what it says on an unseen site.
+against the bin's mean probability): whether ``p_content`` means what it says on an unseen site. With
+``model.calibration=lodo`` they also fit the bundle's :class:`~chromecut.model.calibration.Calibration`
+(:func:`held_out_calibration`), whatever policy chooses the threshold, and measure it on each held-out dataset
+with the map fitted on the others.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pandas as pd
 from chromecut.datasets import GoldKind
 from chromecut.evaluate.metrics import SHINGLE_DEFAULT, prf, shingles, tokenize
 from chromecut.labels import Label
+from chromecut.model.calibration import CALIBRATIONS, Calibration, expected_calibration_error, fit_calibration
 from chromecut.model.decision import dominant_lines
 from chromecut.model.estimator import OOF_POLICY, BoosterFit, fit_booster
 from chromecut.settings import TrainSettings
@@ -74,10 +78,16 @@ class ThresholdChoice:
         else empty.
     reliability : DataFrame
         ``lodo``: :func:`reliability_table` of the held-out predictions; else empty.
+    calibration : Calibration
+        ``model.calibration=lodo``: fitted on the held-out predictions (:func:`held_out_calibration`); else the
+        identity.
+    calibrated_reliability : DataFrame
+        The reliability table of the held-out predictions after :attr:`calibration` (empty without one).
     metrics : dict
         ``val_threshold``, and for ``lodo`` ``lodo_threshold``, ``lodo_page_f1`` (the mean at the chosen
         threshold), ``lodo_page_f1_at_val_threshold`` (the same mean at the ``val`` policy's threshold),
-        ``lodo_page_f1.<dataset>``, ``lodo_best_threshold.<dataset>`` and ``lodo_seconds``.
+        ``lodo_page_f1.<dataset>``, ``lodo_best_threshold.<dataset>`` and ``lodo_seconds``; with a calibration
+        those of :func:`held_out_calibration`.
     """
 
     policy: str
@@ -86,6 +96,8 @@ class ThresholdChoice:
     curves: pd.DataFrame = field(default_factory=pd.DataFrame)
     reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
     metrics: dict[str, float] = field(default_factory=dict)
+    calibration: Calibration = field(default_factory=Calibration)
+    calibrated_reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def threshold_grid(points: int) -> npt.NDArray[np.float64]:
@@ -303,15 +315,52 @@ def lodo_choice(held_out: list[HeldOut], pages: pd.DataFrame, grid_points: int,
     page_curves = pd.concat(
         [page_f1_curves(h.frame, h.p, thresholds, pages) for h in held_out], ignore_index=True)
     curves = dataset_curves(page_curves)
-    labels = [h.frame["label"].to_numpy() for h in held_out]
-    known = [lab != Label.UNKNOWN for lab in labels]
-    reliability = reliability_table(
-        np.concatenate([lab[k] for lab, k in zip(labels, known, strict=True)]).astype(np.int8),
-        np.concatenate([h.p[k] for h, k in zip(held_out, known, strict=True)]),
-        np.concatenate([np.full(int(k.sum()), h.dataset) for h, k in zip(held_out, known, strict=True)]),
-        bins,
-    )
+    reliability = reliability_table(*_labelled(held_out), bins)
     return best_threshold(curves[MEAN_COLUMN]), curves, reliability
+
+
+def _labelled(held_out: list[HeldOut]) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64], npt.NDArray[Any]]:
+    """Labels, probabilities and held-out dataset of every labelled line of the held-out predictions."""
+    known = [h.frame["label"].to_numpy() != Label.UNKNOWN for h in held_out]
+    y = np.concatenate([h.frame["label"].to_numpy()[k] for h, k in zip(held_out, known, strict=True)])
+    p = np.concatenate([h.p[k] for h, k in zip(held_out, known, strict=True)])
+    groups = np.concatenate([np.full(int(k.sum()), h.dataset) for h, k in zip(held_out, known, strict=True)])
+    return y.astype(np.int8), p, groups
+
+
+def _balanced(groups: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """A weight per line such that every group's lines weigh the same in total."""
+    _, which, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    return np.asarray(1.0 / counts[which], dtype=np.float64)
+
+
+def held_out_calibration(held_out: list[HeldOut], bins: int = RELIABILITY_BINS_DEFAULT,
+                         ) -> tuple[Calibration, dict[str, float], pd.DataFrame]:
+    """The calibration of ``p_content`` fitted on every held-out dataset's labelled lines (each dataset weighing
+    the same), what it does to a dataset it was not fitted on, and the reliability table after it.
+
+    The metrics are ``calibration_slope`` and ``calibration_intercept``; ``held_out_ece.<dataset>``, the
+    expected calibration error of the fold model's probabilities on its held-out dataset, and
+    ``held_out_ece_calibrated.<dataset>``, the same after the map fitted on the *other* held-out datasets (a
+    source the map never saw, as the shipped map meets one); ``held_out_ece`` and ``held_out_ece_calibrated``
+    are their means over the datasets.
+    """
+    y, p, groups = _labelled(held_out)
+    calibration = fit_calibration(y, p, _balanced(groups))
+    metrics = {"calibration_slope": calibration.slope, "calibration_intercept": calibration.intercept}
+    datasets = sorted(set(groups.tolist()))
+    before, after = [], []
+    for dataset in datasets:
+        mine = groups == dataset
+        others = fit_calibration(y[~mine], p[~mine], _balanced(groups[~mine]))
+        before.append(expected_calibration_error(y[mine], p[mine], bins=bins))
+        after.append(expected_calibration_error(y[mine], others(p[mine]), bins=bins))
+        metrics[f"held_out_ece.{dataset}"] = before[-1]
+        metrics[f"held_out_ece_calibrated.{dataset}"] = after[-1]
+    if datasets:
+        metrics["held_out_ece"] = float(np.mean(before))
+        metrics["held_out_ece_calibrated"] = float(np.mean(after))
+    return calibration, metrics, reliability_table(y, calibration(p), groups, bins)
 
 
 def _grid_point(curves: pd.DataFrame, threshold: float) -> Any:
@@ -352,25 +401,34 @@ def choose_threshold(frame: pd.DataFrame, pages: pd.DataFrame, settings: TrainSe
     if model.threshold_policy not in THRESHOLD_POLICIES:
         raise ValueError(f"unknown threshold_policy {model.threshold_policy!r}; use one of "
                          f"{', '.join(THRESHOLD_POLICIES)}")
+    if model.calibration not in CALIBRATIONS:
+        raise ValueError(f"unknown calibration {model.calibration!r}; use one of {', '.join(CALIBRATIONS)}")
     metrics = {"val_threshold": val_threshold}
-    if model.threshold_policy == "fixed":
-        return ThresholdChoice("fixed", model.threshold, val_threshold, metrics=metrics)
-    datasets = frame.loc[frame["split"] != "test", "dataset"].nunique()
-    validation = ThresholdChoice("val", val_threshold, val_threshold, metrics=metrics)
-    if model.threshold_policy in ("val", "val_pages", OOF_POLICY):
+    own = model.threshold if model.threshold_policy == "fixed" else val_threshold
+    policy = "fixed" if model.threshold_policy == "fixed" else "val"
+    validation = ThresholdChoice(policy, own, val_threshold, metrics=metrics)
+    lodo_threshold = model.threshold_policy == "lodo"
+    if not (lodo_threshold or model.calibration == "lodo"):
         return validation
+    datasets = frame.loc[frame["split"] != "test", "dataset"].nunique()
     if datasets < MIN_LODO_DATASETS:
-        log.warning("threshold_policy=lodo needs at least %d training datasets, this run has %d: "
-                    "using the validation threshold", MIN_LODO_DATASETS, datasets)
+        log.warning("threshold_policy=lodo and calibration=lodo need at least %d training datasets, this run has "
+                    "%d: the validation threshold, no calibration", MIN_LODO_DATASETS, datasets)
         return validation
     started = time.perf_counter()
     held_out = held_out_predictions(frame, settings, root, fit)
     if not held_out:
-        log.warning("threshold_policy=lodo: no fold had pages to learn from and pages to predict: "
-                    "using the validation threshold")
+        log.warning("lodo: no fold had pages to learn from and pages to predict: the validation threshold, "
+                    "no calibration")
         return validation
-    threshold, curves, reliability = lodo_choice(held_out, pages, model.threshold_grid_points)
-    metrics.update(curve_metrics(curves, threshold))
+    best, curves, reliability = lodo_choice(held_out, pages, model.threshold_grid_points)
+    metrics.update(curve_metrics(curves, best))
     metrics["lodo_page_f1_at_val_threshold"] = float(curves.loc[_grid_point(curves, val_threshold), MEAN_COLUMN])
+    calibration, calibrated = Calibration(), pd.DataFrame()
+    if model.calibration == "lodo":
+        calibration, calibration_metrics, calibrated = held_out_calibration(held_out)
+        metrics.update(calibration_metrics)
     metrics["lodo_seconds"] = time.perf_counter() - started
-    return ThresholdChoice("lodo", threshold, val_threshold, curves, reliability, metrics)
+    if lodo_threshold:
+        policy, own = "lodo", best
+    return ThresholdChoice(policy, own, val_threshold, curves, reliability, metrics, calibration, calibrated)

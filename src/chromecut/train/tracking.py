@@ -167,6 +167,8 @@ class Tracker:
         curves = choice.curves.reset_index()
         self.log_table(curves, "lodo_threshold_curve")
         self.log_table(choice.reliability, "lodo_reliability")
+        if not choice.calibrated_reliability.empty:
+            self.log_table(choice.calibrated_reliability, "lodo_reliability_calibrated")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "lodo_threshold_curve.csv"
             curves.round(5).to_csv(path, index=False)
@@ -319,8 +321,11 @@ def threshold_figures(choice: ThresholdChoice) -> dict[str, Any]:
     plot."""
     if choice.curves.empty:
         return {}
-    return {"lodo_threshold_curve": threshold_curve_figure(choice.curves, choice.threshold, choice.val_threshold),
-            "lodo_reliability": reliability_figure(choice.reliability)}
+    figures = {"lodo_threshold_curve": threshold_curve_figure(choice.curves, choice.threshold, choice.val_threshold),
+               "lodo_reliability": reliability_figure(choice.reliability)}
+    if not choice.calibrated_reliability.empty:
+        figures["lodo_reliability_calibrated"] = reliability_figure(choice.calibrated_reliability, calibrated=True)
+    return figures
 
 
 def threshold_curve_figure(curves: pd.DataFrame, chosen: float, val_threshold: float) -> Any:
@@ -349,9 +354,10 @@ def threshold_curve_figure(curves: pd.DataFrame, chosen: float, val_threshold: f
     return fig
 
 
-def reliability_figure(table: pd.DataFrame) -> Any:
+def reliability_figure(table: pd.DataFrame, calibrated: bool = False) -> Any:
     """Reliability of the held-out predictions: fraction of content lines against the bin's mean probability,
-    per held-out dataset and pooled, beside the line count of every bin."""
+    per held-out dataset and pooled, beside the line count of every bin (``calibrated``: after the run's
+    calibration)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -376,7 +382,7 @@ def reliability_figure(table: pd.DataFrame) -> Any:
     ax.set_ylim(0, 1)
     ax.set_xlabel("mean p_content of the bin")
     ax.set_ylabel("fraction of content lines")
-    ax.set_title("Held-out datasets: reliability")
+    ax.set_title("Held-out datasets: reliability" + (", calibrated" if calibrated else ""))
     ax.legend(fontsize="small")
     counts.set_yscale("log")
     counts.set_xlim(0, 1)

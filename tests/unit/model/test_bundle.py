@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 from chromecut.features import line_frame
 from chromecut.model.bundle import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, Bundle, BundleError
+from chromecut.model.calibration import Calibration
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html
 
@@ -32,6 +34,21 @@ def test_bundle_files_are_text_and_json_never_pickles(saved_bundle: Path) -> Non
     schema = json.loads((saved_bundle / SCHEMA_FILE).read_text())
     assert schema["mode"] == "html" and schema["feature_names"] and schema["featurizer_version"]
     assert (saved_bundle / MODEL_FILE).read_text().startswith("tree")
+
+
+def test_a_calibration_is_saved_with_the_bundle_and_a_broken_one_is_refused(tiny_bundle: Bundle, saved_bundle: Path,
+                                                                          tmp_path: Path) -> None:
+    assert "calibration" not in json.loads((saved_bundle / SCHEMA_FILE).read_text())  # the identity: not written
+    assert Bundle.load(saved_bundle).calibration.identity
+    folder = replace(tiny_bundle, calibration=Calibration(0.5, -1.0)).save(tmp_path / "calibrated")
+    loaded = Bundle.load(folder)
+    assert loaded.calibration == Calibration(0.5, -1.0) and loaded.threshold == tiny_bundle.threshold
+    assert loaded.p_content_threshold == pytest.approx(Calibration(0.5, -1.0).value(tiny_bundle.threshold))
+    schema = json.loads((folder / SCHEMA_FILE).read_text())
+    schema["calibration"]["slope"] = -0.5
+    (folder / SCHEMA_FILE).write_text(json.dumps(schema))
+    with pytest.raises(BundleError, match="calibration"):
+        Bundle.load(folder)
 
 
 def test_the_learned_model_separates_the_synthetic_classes(tiny_bundle: Bundle) -> None:

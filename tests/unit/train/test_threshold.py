@@ -1,5 +1,5 @@
-"""The threshold for unseen sites: the grid, the page F1 curves, the dataset-balanced choice, the fallback and
-the reliability table, on hand-made pages and probabilities."""
+"""The threshold for unseen sites: the grid, the page F1 curves, the dataset-balanced choice, the fallback, the
+reliability table and the held-out calibration, on hand-made pages and probabilities."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from chromecut.train.threshold import (
     choose_threshold,
     dataset_curves,
     fold_frame,
+    held_out_calibration,
     lodo_choice,
     page_f1_curves,
     reliability_table,
@@ -166,3 +167,47 @@ def test_the_validation_pages_threshold_is_the_best_mean_page_f1() -> None:
     pages = _pages(("a", "0", CONTENT), ("b", "1", CONTENT))
     assert validation_threshold(frame, p, pages, 101) == pytest.approx(0.61)
     assert validation_threshold(frame, p, pages.iloc[:0], 101) is None
+
+
+def _overconfident(dataset: str, lines: int, slope: float, rng: np.random.Generator) -> HeldOut:
+    """A held-out dataset whose labels follow ``sigmoid(slope * x - 0.5)`` where the fold model said
+    ``sigmoid(x)``, plus unlabelled lines at probability 0.99 that the calibration must not see."""
+    x = rng.normal(0.0, 3.0, lines)
+    y = (rng.random(lines) < 1.0 / (1.0 + np.exp(-(slope * x - 0.5)))).astype(np.int8)
+    labels = np.r_[y, np.full(lines // 2, -1, dtype=np.int8)]  # Label.UNKNOWN
+    p = np.r_[1.0 / (1.0 + np.exp(-x)), np.full(lines // 2, 0.99)]
+    frame = pd.DataFrame({"doc": f"{dataset}/0", "dataset": dataset, "text": CONTENT, "label": labels})
+    return HeldOut(dataset, frame, p)
+
+
+def test_the_held_out_calibration_fits_every_dataset_alike_and_is_measured_on_each_with_the_others_map() -> None:
+    rng = np.random.default_rng(0)
+    # "big" has ten times the lines of the others but weighs the same: the map is the mean of the three.
+    held_out = [_overconfident("big", 20_000, 0.4, rng), _overconfident("mid", 2_000, 0.6, rng),
+                _overconfident("small", 2_000, 0.6, rng)]
+    calibration, metrics, table = held_out_calibration(held_out)
+    assert 0.5 < calibration.slope < 0.6 and calibration.intercept == pytest.approx(-0.5, abs=0.1)
+    assert metrics["calibration_slope"] == calibration.slope
+    for dataset in ("big", "mid", "small"):
+        assert metrics[f"held_out_ece_calibrated.{dataset}"] < metrics[f"held_out_ece.{dataset}"]
+    assert metrics["held_out_ece"] == pytest.approx(np.mean([metrics[f"held_out_ece.{d}"]
+                                                             for d in ("big", "mid", "small")]))
+    pooled = table[table["dataset"] == POOLED]
+    assert pooled["lines"].sum() == 24_000  # the unlabelled lines are left out
+    # After the map, the bins' content shares are far nearer their mean probabilities than before it.
+    lines = pd.concat([h.frame.assign(p=h.p) for h in held_out], ignore_index=True)
+    lines = lines[lines["label"] >= 0]
+    before = reliability_table(lines["label"].to_numpy(), lines["p"].to_numpy(), lines["dataset"].to_numpy())
+    before = before[before["dataset"] == POOLED]
+
+    def gap(rows: pd.DataFrame) -> float:
+        return float((np.abs(rows["content_fraction"] - rows["p_mean"]) * rows["lines"]).sum() / rows["lines"].sum())
+
+    assert gap(pooled) < gap(before) / 3
+
+
+def test_an_unknown_calibration_is_refused() -> None:
+    frame = pd.DataFrame({"doc": ["a/0"], "dataset": ["a"], "split": ["train"]})
+    with pytest.raises(ValueError, match="calibration"):
+        choose_threshold(frame, _pages(), TrainSettings(model=ModelSettings(calibration="isotonic")), Path("."),
+                         val_threshold=0.3)
