@@ -65,16 +65,22 @@ def test_a_failing_run_is_marked_failed_and_registers_nothing(prepared: Path, tm
     assert not (tmp_path / "bundle").exists()
 
 
-@pytest.mark.slow  # a run plus a fold model per training dataset
-def test_the_lodo_threshold_is_the_bundles_and_its_curves_are_logged(prepared: Path, tmp_path: Path) -> None:
+def _fold_run(prepared: Path, tmp_path: Path, **model: str) -> dict[str, float]:
+    """A tiny run whose ``model`` settings (``threshold_policy``, ``calibration``) fit a fold model per training
+    dataset, on a coarse threshold grid, with a report folder."""
     from dataclasses import replace
 
+    settings = _settings(prepared, tmp_path, rounds=30)
+    settings = replace(settings, model=replace(settings.model, threshold_grid_points=21, **model),
+                       report_dir=str(tmp_path / "report"))
+    return train(settings, root=tmp_path)
+
+
+@pytest.mark.slow  # a run plus a fold model per training dataset
+def test_the_lodo_threshold_is_the_bundles_and_its_curves_are_logged(prepared: Path, tmp_path: Path) -> None:
     from chromecut.model.bundle import Bundle
 
-    settings = _settings(prepared, tmp_path, rounds=30)
-    settings = replace(settings, model=replace(settings.model, threshold_policy="lodo", threshold_grid_points=21),
-                       report_dir=str(tmp_path / "report"))
-    metrics = train(settings, root=tmp_path)
+    metrics = _fold_run(prepared, tmp_path, threshold_policy="lodo")
     assert metrics["threshold"] == metrics["lodo_threshold"]
     assert {"lodo_page_f1", "val_threshold", "lodo_page_f1.readability", "lodo_best_threshold.chinese-wce",
             "lodo_page_f1_at_val_threshold"} <= set(metrics)
@@ -110,10 +116,7 @@ def test_a_lodo_calibration_keeps_the_decisions_and_makes_p_content_the_calibrat
     from chromecut.model.calibration import Calibration
     from chromecut.predict import Cleaner
 
-    settings = _settings(prepared, tmp_path, rounds=30)
-    settings = replace(settings, model=replace(settings.model, calibration="lodo", threshold_grid_points=21),
-                       report_dir=str(tmp_path / "report"))
-    metrics = train(settings, root=tmp_path)
+    metrics = _fold_run(prepared, tmp_path, calibration="lodo")
     # The validation policy still chooses the threshold; the folds only fit the calibration.
     assert metrics["threshold"] == metrics["val_threshold"]
     assert {"calibration_slope", "calibration_intercept", "held_out_ece", "held_out_ece_calibrated",
