@@ -147,7 +147,8 @@ class ModelSettings:
     threshold: float = 0.5
     #: What ``p_content`` means (:mod:`chromecut.model.calibration`): ``none`` (the classifier's probability) or
     #: ``lodo`` (Platt scaling fitted on the out-of-dataset probabilities of the ``lodo`` fold models, each
-    #: training dataset held out in turn; strictly increasing, so no decision changes).
+    #: training dataset held out in turn; strictly increasing, so no decision changes). ``none`` by default: on
+    #: the shipped settings the map of three datasets made the fourth's calibration worse (docs/training.md).
     calibration: str = "none"
     #: ``lodo``: training pages per dataset in each fold model (None: all of the train split's).
     lodo_max_pages: int | None = None

@@ -1,16 +1,18 @@
 """What ``p_content`` means: a monotone map from the classifier's probability to the share of content lines
 among lines of that probability on sites the model never saw.
 
-The classifier's probabilities are fitted to its training sites; on pages of other sources its chrome lines
-score in the middle of the range, so a raw probability of 0.4 is not 40 % content. :class:`Calibration` is Platt
-scaling on the log-odds, ``sigmoid(slope * logit(p) + intercept)``, fitted (:func:`fit_calibration`) on the
-out-of-dataset probabilities of the ``lodo`` fold models (:mod:`chromecut.train.threshold`), each held-out
-dataset weighing the same. With a positive slope it is strictly increasing, so it never changes a decision: the
-bundle keeps its threshold on the classifier's scale and :class:`chromecut.predict.Cleaner` reports
-``p_content`` and takes a threshold on the calibrated one (:meth:`Calibration.inverse` maps it back). Two
-parameters, so a few thousand lines fit them, and the map cannot follow one dataset's quirks.
+The classifier's probabilities are fitted to its training sites, and a page of another source may be more or
+less content than they say. :class:`Calibration` is Platt scaling on the log-odds,
+``sigmoid(slope * logit(p) + intercept)``, fitted (:func:`fit_calibration`) on the out-of-dataset probabilities
+of the ``lodo`` fold models (:mod:`chromecut.train.threshold`), each held-out dataset weighing the same. With a
+positive slope it is strictly increasing, so it never changes a decision: the bundle keeps its threshold on the
+classifier's scale and :class:`chromecut.predict.Cleaner` reports ``p_content`` and takes a threshold on the
+calibrated one (:meth:`Calibration.inverse` maps it back). Two parameters, so a few thousand lines fit them.
 
-Inference needs only numpy: the fit is Newton's method on the weighted log loss, here too.
+Measured on the shipped settings, the map fitted on three of the permissive datasets makes the fourth's
+calibration worse, in both modes (the datasets are miscalibrated in different directions: docs/training.md), so
+the shipped bundles carry none; the option serves a user who retrains on pages of the sources the model will
+clean. Inference needs only numpy: the fit is Newton's method on the weighted log loss, here too.
 """
 
 from __future__ import annotations
