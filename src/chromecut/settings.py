@@ -175,6 +175,9 @@ class TrackingSettings:
     run_name: str | None = None
     register: bool = True
     registered_model_prefix: str = "chromecut"
+    #: The registered model's name; None: ``<registered_model_prefix>-<mode>`` (``chromecut-html``). The shipped
+    #: Markdown model is a text model registered as ``chromecut-markdown`` (``experiment=ship_markdown``).
+    registered_model_name: str | None = None
     champion_alias: str = "champion"
     log_model: bool = True
     worst_errors: int = 50

@@ -55,7 +55,9 @@ def tracking_uri(settings: TrainSettings, root: Path) -> str:
 
 
 def registered_name(settings: TrainSettings) -> str:
-    """``chromecut-html`` or ``chromecut-text``."""
+    """The name given (``tracking.registered_model_name``), else ``chromecut-html`` or ``chromecut-text``."""
+    if settings.tracking.registered_model_name:
+        return settings.tracking.registered_model_name
     return f"{settings.tracking.registered_model_prefix}-{settings.features.mode}"
 
 
