@@ -7,6 +7,8 @@ and how many pages changed at all).
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py --mode text text models/text-candidate
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py --mode text --renderers --beyond 100 \
         text models/text-candidate   # every renderer's dumps, on up to 100 test pages after the gate's
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/gate_noise.py --mode markdown text markdown
+        # the Markdown renderers' dumps: the text model against the Markdown model
 
 ``--beyond N`` scores the next N test pages of each dataset after the gate's sample instead (the same order, none
 of the gate's pages): a candidate judged there was not chosen on the gate's pages. ``--renderers`` adds text

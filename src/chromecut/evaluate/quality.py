@@ -5,8 +5,9 @@ same site split as training, so the shipped models never trained on them) whose 
 fingerprint (hashes of every page's HTML and gold) is stored with the floors, so a changed sample cannot pass
 unnoticed. HTML mode cleans each page's HTML; text mode cleans the page's block text (``html_to_text``, what
 an extraction tool leaves), and, as ``text:<renderer>``, each installed renderer's whole-page dump
-(:mod:`chromecut.datasets.renderers`; a page a renderer cannot dump is left out of its mean). A score may fall
-below its floor by at most the noise band.
+(:mod:`chromecut.datasets.renderers`; a page a renderer cannot dump is left out of its mean). The Markdown model
+(``Cleaner.load("markdown")``) is scored, as ``markdown:<renderer>``, on each installed Markdown renderer's dumps. A
+score may fall below its floor by at most the noise band.
 
 ``chromecut quality check`` scores and compares; ``chromecut quality raise`` lifts every floor to the score
 measured now where that is higher (floors never go down through it); ``--lower`` also lets a floor go down,
@@ -34,7 +35,8 @@ from chromecut.segment.html import html_to_text
 PAGES_PER_DATASET_DEFAULT = 25
 #: How far below its floor a score may fall (float differences across platforms and library versions).
 NOISE_BAND_DEFAULT = 0.01
-MODES = ("html", "text")
+#: The gated models: HTML pages; block text and every renderer's dumps; Markdown renderers' dumps.
+MODES = ("html", "text", "markdown")
 BASELINE_FILE_DEFAULT = Path("reports/quality-floors.json")
 SCHEMA = "chromecut-quality-baseline/1"
 TEST_SPLIT = "test"
@@ -111,8 +113,10 @@ def gate_sample(root: Path | None = None, per_dataset: int = PAGES_PER_DATASET_D
     return GateSample(pages, fingerprint(pages))
 
 
-#: The text-mode floors of a renderer's dumps are kept under this prefix (``text:html2text``).
+#: The text-mode floors of a renderer's dumps are kept under this prefix (``text:html2text``) ...
 RENDERER_MODE_PREFIX = "text:"
+#: ... and the Markdown model's under this one (``markdown:html2text``).
+MARKDOWN_MODE_PREFIX = "markdown:"
 
 
 def gate_renderers() -> tuple[str, ...]:
@@ -121,6 +125,29 @@ def gate_renderers() -> tuple[str, ...]:
     from chromecut.datasets.renderers import available_renderers
 
     return tuple(name for name in available_renderers() if name != "chromecut")
+
+
+def gate_markdown_renderers() -> tuple[str, ...]:
+    """The installed renderers whose dumps are Markdown: the Markdown model's cells."""
+    from chromecut.datasets.renderers import RENDERERS, available_renderers
+
+    return tuple(name for name in available_renderers() if RENDERERS[name].markdown)
+
+
+def gate_cells(modes: Sequence[str], renderers: Sequence[str], markdown_renderers: Sequence[str]) -> list[str]:
+    """The cells of ``modes``: ``html``; ``text`` and ``text:<renderer>`` per renderer; ``markdown:<renderer>``
+    per Markdown renderer."""
+    cells: list[str] = []
+    for mode in modes:
+        if mode == "html":
+            cells.append(mode)
+        elif mode == "text":
+            cells.extend([mode, *(RENDERER_MODE_PREFIX + name for name in renderers)])
+        elif mode == "markdown":
+            cells.extend(MARKDOWN_MODE_PREFIX + name for name in markdown_renderers)
+        else:
+            raise ValueError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
+    return cells
 
 
 def _input(mode: str, page: Page, decoded: str) -> str | bytes | None:
@@ -133,23 +160,26 @@ def _input(mode: str, page: Page, decoded: str) -> str | bytes | None:
     from chromecut.datasets.renderers import RenderError, render
 
     try:
-        return render(mode.removeprefix(RENDERER_MODE_PREFIX), decoded)
+        return render(mode.split(":", 1)[1], decoded)
     except RenderError:
         return None
 
 
 def page_f1s(sample: GateSample, models: dict[str, str] | None = None, renderers: Sequence[str] | None = None,
-             modes: Sequence[str] = MODES) -> dict[str, dict[str, list[float]]]:
-    """Page F1 of every page per mode (of ``modes``) and dataset of the ``models`` (default: the shipped bundles)
-    on the sample (0 for a page scored empty); text mode also on each renderer's dumps (default:
-    :func:`gate_renderers`), leaving out the pages a renderer cannot dump."""
+             modes: Sequence[str] = MODES, markdown_renderers: Sequence[str] | None = None,
+             ) -> dict[str, dict[str, list[float]]]:
+    """Page F1 of every page per cell (:func:`gate_cells` of ``modes``) and dataset of the ``models`` (default:
+    the shipped bundles) on the sample (0 for a page scored empty): text mode also on each renderer's dumps
+    (default: :func:`gate_renderers`), the Markdown model on each Markdown renderer's (default:
+    :func:`gate_markdown_renderers`), leaving out the pages a renderer cannot dump."""
     from chromecut.predict import Cleaner
 
     scores: dict[str, dict[str, list[float]]] = {}
-    chosen = gate_renderers() if renderers is None else renderers
+    cells = gate_cells(modes, gate_renderers() if renderers is None else renderers,
+                       gate_markdown_renderers() if markdown_renderers is None else markdown_renderers)
     decoded = {(page.dataset, page.page_id): decode_text(page.html, page.encoding_hint)
                for pages in sample.pages.values() for page in pages}
-    for mode in (*modes, *(RENDERER_MODE_PREFIX + name for name in chosen)):
+    for mode in cells:
         cleaner = Cleaner.load((models or {}).get(mode.split(":", 1)[0], mode.split(":", 1)[0]))
         per_dataset: dict[str, list[float]] = {}
         for dataset, pages in sample.pages.items():
@@ -168,11 +198,11 @@ def page_f1s(sample: GateSample, models: dict[str, str] | None = None, renderers
     return scores
 
 
-def score_modes(sample: GateSample, models: dict[str, str] | None = None,
-                renderers: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
-    """Mean page F1 per mode and dataset (:func:`page_f1s`), what the floors hold."""
+def score_modes(sample: GateSample, models: dict[str, str] | None = None, renderers: Sequence[str] | None = None,
+                markdown_renderers: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+    """Mean page F1 per cell and dataset (:func:`page_f1s`), what the floors hold."""
     return {mode: {dataset: round(sum(values) / len(values), FLOAT_DIGITS) for dataset, values in per.items()}
-            for mode, per in page_f1s(sample, models, renderers).items()}
+            for mode, per in page_f1s(sample, models, renderers, markdown_renderers=markdown_renderers).items()}
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,8 @@ def test_text_mode_is_scored_on_each_renderers_dumps_and_a_page_a_renderer_canno
         tiny_bundle: Bundle, tiny_text_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from chromecut.datasets import renderers
 
-    models = {"html": str(tiny_bundle.save(tmp_path / "html")), "text": str(tiny_text_bundle.save(tmp_path / "text"))}
+    text = str(tiny_text_bundle.save(tmp_path / "text"))
+    models = {"html": str(tiny_bundle.save(tmp_path / "html")), "text": text, "markdown": text}
     pages = [_page(str(i), synthetic_page(i).encode(), " ".join(PROSE)) for i in range(3)]
     original = renderers.render
 
@@ -77,11 +78,12 @@ def test_text_mode_is_scored_on_each_renderers_dumps_and_a_page_a_renderer_canno
 
     monkeypatch.setattr(renderers, "render", failing_on_page_one)
     sample = quality.GateSample({"a": pages}, quality.fingerprint({"a": pages}))
-    scores = quality.score_modes(sample, models, renderers=("html-text", "inscriptis"))
-    assert set(scores) == {"html", "text", "text:html-text", "text:inscriptis"}
+    scores = quality.score_modes(sample, models, renderers=("html-text", "inscriptis"),
+                                 markdown_renderers=("html2text",))
+    assert set(scores) == {"html", "text", "text:html-text", "text:inscriptis", "markdown:html2text"}
     assert all(0.0 < scores[mode]["a"] <= 1.0 for mode in scores)
     one_page_less = quality.score_modes(quality.GateSample({"a": pages[:1] + pages[2:]}, ""), models,
-                                        renderers=("html-text",))
+                                        renderers=("html-text",), markdown_renderers=())
     assert scores["text:html-text"]["a"] == one_page_less["text:html-text"]["a"]
 
 
@@ -100,7 +102,23 @@ def test_check_gates_candidate_bundles_and_raise_refuses_them(
     baseline = tmp_path / "floors.json"
     quality.write_baseline(baseline, BASE)
     assert quality.main(["check", "--baseline", str(baseline), "--html-model", folder]) == 0
-    assert seen == [{"html": folder, "text": "text"}]
+    assert seen == [{"html": folder, "text": "text", "markdown": "markdown"}]
     with pytest.raises(SystemExit):
         quality.main(["raise", "--baseline", str(baseline), "--html-model", folder])
     assert "shipped bundles" in capsys.readouterr().err
+
+
+def test_the_cells_of_each_mode() -> None:
+    assert quality.gate_cells(("html", "text", "markdown"), ("inscriptis",), ("html2text", "markdownify")) == [
+        "html", "text", "text:inscriptis", "markdown:html2text", "markdown:markdownify"]
+    assert quality.gate_cells(("markdown",), ("inscriptis",), ()) == []
+    with pytest.raises(ValueError, match="unknown mode 'pdf'"):
+        quality.gate_cells(("pdf",), (), ())
+
+
+def test_the_markdown_cells_are_the_installed_markdown_renderers() -> None:
+    from chromecut.datasets.renderers import RENDERERS
+
+    cells = quality.gate_markdown_renderers()
+    assert set(cells) <= {name for name, renderer in RENDERERS.items() if renderer.markdown}
+    assert not set(cells) & {"inscriptis", "chromecut", "html-text"}
