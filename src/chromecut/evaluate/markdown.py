@@ -210,14 +210,24 @@ def render_lodo_text(report: Mapping[str, Any]) -> str:
     return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 
-def render_lodo_renderers(report: Mapping[str, Any]) -> str:
-    """Per renderer, over the held-out datasets: text mode's page F1 beside HTML mode's on the same pages, and
-    line F1 beside jusText's on the same lines; held-out renderers (never learnt from) marked when the text models
-    learnt from the others' dumps (reports without ``learn_from_renderings`` say nothing of it)."""
+def _per_renderer(report: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """Each renderer's figures in every held-out dataset of a text-mode report."""
     per_renderer: dict[str, list[Mapping[str, Any]]] = {}
     for record in report["datasets"].values():
         for renderer, figures in (record.get(RENDERERS) or {}).items():
             per_renderer.setdefault(renderer, []).append(figures)
+    return per_renderer
+
+
+def render_lodo_renderers(report: Mapping[str, Any], markdown_report: Mapping[str, Any] | None = None) -> str:
+    """Per renderer, over the held-out datasets: text mode's page F1 beside HTML mode's on the same pages, and
+    line F1 beside jusText's on the same lines; held-out renderers (never learnt from) marked when the text models
+    learnt from the others' dumps (reports without ``learn_from_renderings`` say nothing of it). Given the
+    Markdown model's report (``experiment=ship_markdown``), its page F1 on the renderers it was scored on beside
+    the text model's."""
+    per_renderer = _per_renderer(report)
+    markdown_f1 = {renderer: mean(_score(r, "page_f1") for r in records)
+                   for renderer, records in _per_renderer(markdown_report or {"datasets": {}}).items()}
     if not per_renderer:
         return NOT_MEASURED.format(command="chromecut evaluate --mode text --out reports/lodo-text.json")
     learnt = report.get("learn_from_renderings")
@@ -228,18 +238,22 @@ def render_lodo_renderers(report: Mapping[str, Any]) -> str:
         html_f1 = mean(_score(r, "html_page_f1") for r in records)
         gap = None if text_f1 is None or html_f1 is None else text_f1 - html_f1
         rows.append([f"{renderer} (held out)" if renderer in held_out else renderer, fmt_int(len(records)),
-                     fmt_float(text_f1), fmt_float(html_f1), MISSING if gap is None else f"{gap:+.3f}",
+                     fmt_float(text_f1), *([fmt_float(markdown_f1.get(renderer))] if markdown_report else []),
+                     fmt_float(html_f1), MISSING if gap is None else f"{gap:+.3f}",
                      *bold_best([mean(_score(r, "line_f1") for r in records),
                                  mean(_score(r, "justext_line_f1") for r in records)])])
-    header = ["renderer", "held-out datasets", "text page F1", "HTML mode page F1", "text − HTML", "chromecut line F1",
-              "jusText line F1"]
+    header = ["renderer", "held-out datasets", "text page F1", *(["Markdown model page F1"] if markdown_report else []),
+              "HTML mode page F1", "text − HTML", "chromecut line F1", "jusText line F1"]
     learnt_from = {True: " The text models learnt from every renderer's dumps but a held-out renderer's.",
                    False: " The text models learnt from chromecut's own lines only.",
                    None: ""}[learnt]
     caption = ("Means over the held-out datasets of each renderer's whole-page dumps: text mode's page F1 beside an "
                "HTML-mode model of the same fold on the same pages, and line F1 beside jusText's on the same lines "
-               f"(best in bold).{learnt_from}{fold_settings(report)}\n\n")
-    return caption + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
+               f"(best in bold).{learnt_from}{fold_settings(report)}")
+    if markdown_report:
+        caption += (" The Markdown model's page F1 on the same dumps, from folds trained as the shipped Markdown model "
+                    f"(`{' '.join(markdown_report.get('overrides', ())) or 'its settings'}`).")
+    return caption + "\n\n" + markdown_table(header, rows, [False, *([True] * (len(header) - 1))])
 
 
 # --- speed and memory --------------------------------------------------------------------------------------------
@@ -373,23 +387,27 @@ def card_datasets(*cards: Mapping[str, Any]) -> list[str]:
     return sorted({k.removeprefix(prefix) for c in cards for k in c.get("metrics", {}) if k.startswith(prefix)})
 
 
-def render_shipped(html_card: Mapping[str, Any], text_card: Mapping[str, Any]) -> str:
+def render_shipped(html_card: Mapping[str, Any], text_card: Mapping[str, Any],
+                   markdown_card: Mapping[str, Any] | None = None) -> str:
     """The shipped bundles' test page F1 per dataset, overall and line-level, from their model cards."""
-    cards = {"html": html_card, "text": text_card}
+    cards = {"html": html_card, "text": text_card, **({"markdown": markdown_card} if markdown_card else {})}
     rows = [[name, *(fmt_float(_score(c.get("metrics"), f"test_page_f1.{name}")) for c in cards.values())]
-            for name in card_datasets(html_card, text_card)]
+            for name in card_datasets(*cards.values())]
     pages = "/".join(fmt_int(c.get("pages", {}).get("test")) for c in cards.values())
     rows.append([f"all test pages ({pages})", *(fmt_float(_score(c.get("metrics"), "test_page_f1"))
                                                for c in cards.values())])
     rows.append(["line F1", *(fmt_float(_score(c.get("metrics"), "test_line_f1")) for c in cards.values())])
     rows.append(["line PR-AUC", *(fmt_float(_score(c.get("metrics"), "test_line_pr_auc")) for c in cards.values())])
-    return markdown_table(["test sites", *(f"chromecut {m}" for m in cards)], rows, [False, True, True])
+    return markdown_table(["test sites", *(f"chromecut {m}" for m in cards)], rows, [False, *([True] * len(cards))])
 
 
-def render_training(html_card: Mapping[str, Any], text_card: Mapping[str, Any]) -> str:
+def render_training(html_card: Mapping[str, Any], text_card: Mapping[str, Any],
+                    markdown_card: Mapping[str, Any] | None = None) -> str:
     """The shipped runs' training size and time, from their model cards."""
     rows = []
-    for mode, card in (("html", html_card), ("text", text_card)):
+    for mode, card in (("html", html_card), ("text", text_card), ("markdown", markdown_card)):
+        if card is None:
+            continue
         metrics = card.get("metrics", {})
         rows.append([f"`{card.get('settings', {}).get('tracking', {}).get('run_name', mode)}`",
                      fmt_int(_score(metrics, "train_pages")), fmt_int(_score(metrics, "train_lines")),

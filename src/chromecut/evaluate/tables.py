@@ -53,6 +53,9 @@ LODO_TEXT = "reports/lodo-text.json"
 #: Text-mode folds trained as the shipped text model (``chromecut evaluate --mode text experiment=ship_text``),
 #: the README's: several hours, run and taken up again with ``--resume``.
 LODO_TEXT_SHIPPED = "reports/lodo-text-ship.json"
+#: Text-mode folds trained as the shipped Markdown model (``chromecut evaluate --mode text --no-peers
+#: experiment=ship_markdown``), scored on the Markdown renderers' dumps.
+LODO_MARKDOWN = "reports/lodo-markdown.json"
 #: What ``chromecut evaluate --contributions`` writes: what each research-only dataset adds.
 CONTRIBUTIONS_HTML = "reports/contributions-html.json"
 BENCH_SPEED = "reports/bench-speed.json"
@@ -67,6 +70,7 @@ DATA_REPORT = "reports/data.json"
 DEFINITIONS = "reports/definitions.json"
 HTML_CARD = "src/chromecut/bundles/html/card.json"
 TEXT_CARD = "src/chromecut/bundles/text/card.json"
+MARKDOWN_CARD = "src/chromecut/bundles/markdown/card.json"
 
 #: The files whose blocks :func:`refresh_tables` rewrites, relative to the project root.
 README_FILE = "README.md"
@@ -99,7 +103,7 @@ TABLES: dict[str, TableSpec] = {
     "lodo-text": TableSpec((LODO_TEXT,), render_lodo_text),
     "lodo-renderers": TableSpec((LODO_TEXT,), render_lodo_renderers),
     "lodo-text-ship": TableSpec((LODO_TEXT_SHIPPED,), render_lodo_text),
-    "lodo-renderers-ship": TableSpec((LODO_TEXT_SHIPPED,), render_lodo_renderers),
+    "lodo-renderers-ship": TableSpec((LODO_TEXT_SHIPPED, LODO_MARKDOWN), render_lodo_renderers),
     "bench-speed": TableSpec((BENCH_SPEED,), render_bench_speed),
     "bench-memory": TableSpec((BENCH_SPEED,), render_bench_memory),
     "profile": TableSpec((PROFILE_HTML,), render_profile),
@@ -107,8 +111,8 @@ TABLES: dict[str, TableSpec] = {
     "bench-stream": TableSpec((BENCH_STREAM,), render_bench_stream),
     "bench-serve": TableSpec((BENCH_SERVE,), render_bench_serve),
     "quality-floors": TableSpec((QUALITY_FLOORS,), render_quality_floors),
-    "shipped": TableSpec((HTML_CARD, TEXT_CARD), render_shipped),
-    "training": TableSpec((HTML_CARD, TEXT_CARD), render_training),
+    "shipped": TableSpec((HTML_CARD, TEXT_CARD, MARKDOWN_CARD), render_shipped),
+    "training": TableSpec((HTML_CARD, TEXT_CARD, MARKDOWN_CARD), render_training),
     "datasets": TableSpec((DATA_REPORT,), render_datasets),
     "renderers": TableSpec((DATA_REPORT,), render_renderers),
     "definitions": TableSpec((DEFINITIONS,), render_definitions),

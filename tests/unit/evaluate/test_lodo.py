@@ -89,6 +89,12 @@ def test_the_renderer_table_sets_text_mode_beside_html_mode_and_marks_held_out_r
             {k: v for k, v in report.items() if k != "learn_from_renderings"}
         table = markdown.render_lodo_renderers(other)
         assert "| inscriptis | 1 | 1.000 |" in table and "(held out)" not in table and said in table
+    # The Markdown model's folds beside the text model's, on the renderers they were scored on.
+    markdown_report = {"datasets": {"a": {"renderers": {"html-text": {"page_f1": 0.25}}}},
+                       "overrides": ["experiment=ship_markdown"]}
+    table = markdown.render_lodo_renderers(report, markdown_report)
+    assert "| html-text | 1 | 1.000 | 0.250 |" in table and "| inscriptis (held out) | 1 | 1.000 | – |" in table
+    assert "Markdown model page F1" in table and "`experiment=ship_markdown`" in table
     assert "HTML mode page F1" in markdown.render_lodo_text(report)
     assert markdown.lodo_peers(report) == ["justext"]
 

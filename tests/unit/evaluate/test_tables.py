@@ -205,6 +205,10 @@ def test_shipped_table_reads_the_model_cards() -> None:
     assert rows[0] == ["a", "0.900", "0.650"]
     assert rows[1] == ["b", "–", "0.500"]
     assert rows[2] == ["all test pages (10/10)", "0.800", "0.600"]
+    markdown_card = {"pages": {"test": 9}, "metrics": {"test_page_f1": 0.7, "test_page_f1.b": 0.75}}
+    rows = _rows(markdown.render_shipped(html, text, markdown_card))
+    assert rows[1] == ["b", "–", "0.500", "0.750"]
+    assert rows[2] == ["all test pages (10/10/9)", "0.800", "0.600", "0.700"]
 
 
 def test_a_measuring_command_refreshes_the_tables_of_the_project_its_report_is_in(tmp_path: Path) -> None:
