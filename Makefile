@@ -31,11 +31,12 @@ prepare: $(PROCESSED)/lines.parquet
 report: $(STAMP)
 	$(BIN)/chromecut data report --out $(PROCESSED) --json --save reports/data.json
 
-# The main job: label every dataset, then train the shipped html and text bundles (permissive datasets),
-# each run tracked in ./mlflow.db and registered as chromecut-html / chromecut-text.
+# The main job: label every dataset, then train the shipped html, text and Markdown bundles (permissive datasets),
+# each run tracked in ./mlflow.db and registered as chromecut-html / chromecut-text / chromecut-markdown.
 train: prepare
 	$(BIN)/chromecut-train experiment=ship_html
 	$(BIN)/chromecut-train experiment=ship_text
+	$(BIN)/chromecut-train experiment=ship_markdown
 
 # Leave-one-dataset-out evaluation with the peers on the same pages (slow: ten trainings per mode; the text folds
 # trained as the shipped text model take hours: a stopped run is taken up again by the same command with --resume).
@@ -43,6 +44,7 @@ evaluate: prepare
 	$(BIN)/chromecut evaluate --mode html --out reports/lodo-html.json
 	$(BIN)/chromecut evaluate --mode text --out reports/lodo-text.json
 	$(BIN)/chromecut evaluate --mode text --out reports/lodo-text-ship.json experiment=ship_text
+	$(BIN)/chromecut evaluate --mode text --no-peers --out reports/lodo-markdown.json experiment=ship_markdown
 
 # The DVC pipeline (dvc.yaml). params.yaml is conf/ composed as `dvc exp run` composes it; commit it after
 # changing conf/. `make smoke` runs the whole pipeline on a few dozen pages per dataset as a DVC experiment;

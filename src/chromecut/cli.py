@@ -159,8 +159,8 @@ def _add_inference_command(commands: Any, task: str) -> None:
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     command.add_argument("inputs", nargs="+", metavar="INPUT", help="input files, or - for standard input")
     command.add_argument("--model", default=None, metavar="M",
-                         help="html, text, a bundle folder or an MLflow model URI (default: the shipped bundle "
-                              "that matches each document's kind)")
+                         help="html, text, markdown (a text model for Markdown dumps), a bundle folder or an MLflow "
+                              "model URI (default: the shipped bundle that matches each document's kind)")
     command.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
                          help="how to read the inputs (default: auto)")
     command.add_argument("--threshold", type=_threshold, default=None, metavar="T",

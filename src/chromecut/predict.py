@@ -33,7 +33,9 @@ from chromecut.segment.html import Segmentation, segment_html, segment_text
 from chromecut.segment.limits import NO_DEADLINE, Deadline, LimitError, Limits, hard_limit_seconds
 from chromecut.segment.native import page_error
 
-SHIPPED_BUNDLES = ("html", "text")
+#: The bundles shipped inside the package: HTML pages, text dumps, and Markdown dumps (a text model that reads
+#: Markdown's links and sections: html2text, markdownify, what LLM-era scrapers leave).
+SHIPPED_BUNDLES = ("html", "text", "markdown")
 #: Pages featurised together by ``clean_many`` (one LightGBM call per batch instead of per page).
 CLEAN_BATCH_DEFAULT = 64
 #: Batches queued per worker process in ``clean_many``: enough to keep workers busy, few enough to bound memory.
@@ -78,7 +80,7 @@ def readable(model_mode: str, input_mode: str) -> bool:
 
 
 def shipped_bundle_path(name: str) -> Path:
-    """Folder of a bundle shipped inside the package (``html`` or ``text``)."""
+    """Folder of a bundle shipped inside the package (one of :data:`SHIPPED_BUNDLES`)."""
     return Path(str(resources.files("chromecut") / "bundles" / name))
 
 
@@ -161,10 +163,10 @@ class Cleaner:
         cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None,
         predictor: Predictor = PREDICTOR_DEFAULT, *, fused: bool = True,
     ) -> Cleaner:
-        """Load ``html`` / ``text`` (the shipped bundles), a bundle folder, or an MLflow model URI; ``predictor``
-        ``compiled`` runs the trees of the line-frame path as native code (:mod:`chromecut.model.compiled`: same
-        labels, faster), ``native`` in the Rust core (:mod:`chromecut.model.native`: same labels, no compile step);
-        ``fused`` as in :class:`Cleaner`."""
+        """Load ``html`` / ``text`` / ``markdown`` (the shipped bundles), a bundle folder, or an MLflow model URI;
+        ``predictor`` ``compiled`` runs the trees of the line-frame path as native code
+        (:mod:`chromecut.model.compiled`: same labels, faster), ``native`` in the Rust core
+        (:mod:`chromecut.model.native`: same labels, no compile step); ``fused`` as in :class:`Cleaner`."""
         return cls(Bundle.load(resolve_model(model), predictor), threshold, limits, fused=fused)
 
     @property

@@ -28,6 +28,7 @@ html, text = json.loads(sys.stdin.read())
 assert Cleaner.load("html").clean(html)
 assert Cleaner.load("html").clean(html.replace("e", "\u00e9").encode("cp1252", "replace"))  # not UTF-8
 assert Cleaner.load("text").clean(text)
+assert Cleaner.load("markdown").clean("# Title\\n\\n* [Home](/)\\n\\n" + text)
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
 

@@ -158,3 +158,24 @@ def test_clean_many_on_threads_equals_one_thread_with_failures_in_place(tiny_bun
     assert isinstance(threads[4], LimitError) and isinstance(threads[5], str)
     with pytest.raises(ValueError, match="backend"):
         list(cleaner.clean_many(pages, backend="fibres"))  # type: ignore[call-overload]
+
+
+#: A Markdown dump as html2text or markdownify leave it: a link menu, the article, a related list, a link footer.
+MARKDOWN_DUMP = "\n".join([
+    "* [Home](/)", "* [News](/news)", "", "# Council approves the city budget after a long night", "",
+    *(f"{sentence}\n" for sentence in PROSE[:3]),
+    "## Related", "", "* [Mayor opens the new bridge over the river](/news/bridge)", "",
+    "[Privacy](/privacy) | [Terms](/terms) | [Contact](/contact)",
+])
+
+
+def test_the_shipped_markdown_model_is_a_text_model_that_reads_markdown_links() -> None:
+    cleaner = Cleaner.load("markdown")
+    assert cleaner.mode == "text" and cleaner.bundle.featurizer.markdown_features
+    labels = cleaner.label(MARKDOWN_DUMP)
+    assert [line.text for line in labels] == MARKDOWN_DUMP.split("\n")  # every line, one label each
+    content = {line.text: line.content for line in labels}
+    assert all(content[sentence] for sentence in PROSE[:3])
+    assert not content["* [Home](/)"] and not content["[Privacy](/privacy) | [Terms](/terms) | [Contact](/contact)"]
+    assert not content["## Related"]
+    assert cleaner.clean(MARKDOWN_DUMP) == clean_text(labels)

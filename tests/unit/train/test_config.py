@@ -24,6 +24,7 @@ from chromecut.settings import (
 )
 from chromecut.train.app import config_path
 from chromecut.train.schema import register
+from chromecut.train.tracking import registered_name
 
 #: The config chromecut-train reads from this checkout: its conf/, not a copy an install staged.
 CONF = Path(config_path())
@@ -98,6 +99,11 @@ def test_a_mistyped_override_fails_at_composition() -> None:
 def test_experiments_hold_only_their_changes() -> None:
     text = _settings(["experiment=ship_text"])
     assert text.features.mode == "text" and text.ship_to == "src/chromecut/bundles/text"
+    markdown = _settings(["experiment=ship_markdown"])
+    assert markdown.features.mode == "text" and markdown.features.markdown_features
+    assert markdown.features.renderers == ("html2text", "markdownify") and not markdown.features.held_out_renderers
+    assert markdown.ship_to == "src/chromecut/bundles/markdown"
+    assert registered_name(markdown) == "chromecut-markdown" and registered_name(text) == "chromecut-text"
     smoke = _settings(["experiment=smoke"])
     assert smoke.data.max_pages_per_dataset is not None and smoke.model.num_boost_round < 1000
     assert smoke.features == _settings([]).features
