@@ -223,9 +223,12 @@ def render_lodo_renderers(report: Mapping[str, Any], markdown_report: Mapping[st
     """Per renderer, over the held-out datasets: text mode's page F1 beside HTML mode's on the same pages, and
     line F1 beside jusText's on the same lines; held-out renderers (never learnt from) marked when the text models
     learnt from the others' dumps (reports without ``learn_from_renderings`` say nothing of it). Given the
-    Markdown model's report (``experiment=ship_markdown``), its page F1 on the renderers it was scored on beside
-    the text model's."""
+    Markdown model's report (``experiment=ship_markdown``) of the same held-out datasets, its page F1 on the
+    renderers it was scored on beside the text model's (a report of fewer folds, a run not taken up again to its
+    end, adds no column: means over other datasets would not compare)."""
     per_renderer = _per_renderer(report)
+    if markdown_report and not set(report["datasets"]) <= set(markdown_report["datasets"]):
+        markdown_report = None
     markdown_f1 = {renderer: mean(_score(r, "page_f1") for r in records)
                    for renderer, records in _per_renderer(markdown_report or {"datasets": {}}).items()}
     if not per_renderer:

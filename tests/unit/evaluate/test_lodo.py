@@ -90,11 +90,13 @@ def test_the_renderer_table_sets_text_mode_beside_html_mode_and_marks_held_out_r
         table = markdown.render_lodo_renderers(other)
         assert "| inscriptis | 1 | 1.000 |" in table and "(held out)" not in table and said in table
     # The Markdown model's folds beside the text model's, on the renderers they were scored on.
-    markdown_report = {"datasets": {"a": {"renderers": {"html-text": {"page_f1": 0.25}}}},
-                       "overrides": ["experiment=ship_markdown"]}
+    folds = {name: {"renderers": {"html-text": {"page_f1": 0.25}}} for name in report["datasets"]}
+    markdown_report = {"datasets": folds, "overrides": ["experiment=ship_markdown"]}
     table = markdown.render_lodo_renderers(report, markdown_report)
     assert "| html-text | 1 | 1.000 | 0.250 |" in table and "| inscriptis (held out) | 1 | 1.000 | – |" in table
     assert "Markdown model page F1" in table and "`experiment=ship_markdown`" in table
+    fewer = {**markdown_report, "datasets": {}}
+    assert markdown.render_lodo_renderers(report, fewer) == markdown.render_lodo_renderers(report)
     assert "HTML mode page F1" in markdown.render_lodo_text(report)
     assert markdown.lodo_peers(report) == ["justext"]
 
