@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,13 +180,20 @@ def page_f1s(sample: GateSample, models: dict[str, str] | None = None, renderers
                        gate_markdown_renderers() if markdown_renderers is None else markdown_renderers)
     decoded = {(page.dataset, page.page_id): decode_text(page.html, page.encoding_hint)
                for pages in sample.pages.values() for page in pages}
+    # A renderer's dumps that two cells clean (text:html2text and markdown:html2text) are rendered once.
+    uses = Counter(cell.split(":", 1)[1] for cell in cells if ":" in cell)
+    dumps: dict[tuple[str, str, str], str | bytes | None] = {}
     for mode in cells:
         cleaner = Cleaner.load((models or {}).get(mode.split(":", 1)[0], mode.split(":", 1)[0]))
+        renderer = mode.split(":", 1)[1] if ":" in mode else None
         per_dataset: dict[str, list[float]] = {}
         for dataset, pages in sample.pages.items():
             values = []
             for page in pages:
-                given = _input(mode, page, decoded[page.dataset, page.page_id])
+                key = (str(renderer), page.dataset, page.page_id)
+                given = dumps[key] if key in dumps else _input(mode, page, decoded[page.dataset, page.page_id])
+                if renderer is not None and uses[renderer] > 1:
+                    dumps[key] = given
                 if given is None:
                     continue
                 text = cleaner.clean(given, encoding_hint=page.encoding_hint) if mode == "html" \

@@ -122,3 +122,23 @@ def test_the_markdown_cells_are_the_installed_markdown_renderers() -> None:
     cells = quality.gate_markdown_renderers()
     assert set(cells) <= {name for name, renderer in RENDERERS.items() if renderer.markdown}
     assert not set(cells) & {"inscriptis", "chromecut", "html-text"}
+
+
+def test_a_renderers_dumps_that_two_cells_clean_are_rendered_once(
+        tiny_text_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chromecut.datasets import renderers
+
+    text = str(tiny_text_bundle.save(tmp_path / "text"))
+    pages = [_page(str(i), synthetic_page(i).encode(), " ".join(PROSE)) for i in range(2)]
+    original, calls = renderers.render, []
+
+    def counted(name: str, html: str, **kwargs: Any) -> str:
+        calls.append(name)
+        return original(name, html, **kwargs)
+
+    monkeypatch.setattr(renderers, "render", counted)
+    sample = quality.GateSample({"a": pages}, quality.fingerprint({"a": pages}))
+    scores = quality.score_modes(sample, {"html": text, "text": text, "markdown": text},
+                                 renderers=("html2text",), markdown_renderers=("html2text",))
+    assert scores["text:html2text"] == scores["markdown:html2text"]  # the same model on the same dumps
+    assert calls == ["html2text"] * len(pages)
