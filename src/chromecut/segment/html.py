@@ -160,16 +160,21 @@ class _Block:
     landmarks: int
     heading: int
     list_item: bool
+    #: The block elements from ``body`` down to this one, each by its number in document order (``body``: ``()``).
+    path: tuple[int, ...] = ()
 
 
 class _LineBuilder:
     """Collects text pieces of the current block and flushes them into :class:`Line` objects."""
 
-    __slots__ = ("bullet", "has_text", "lines", "link_chars", "link_count", "max_attr_words", "max_lines", "pieces",
-                 "pre")
+    __slots__ = ("bullet", "has_text", "lines", "link_chars", "link_count", "max_attr_words", "max_lines", "paths",
+                 "pieces", "pre")
 
-    def __init__(self, max_attr_words: int, max_lines: int | None = None) -> None:
+    def __init__(self, max_attr_words: int, max_lines: int | None = None, record_paths: bool = False) -> None:
         self.lines: list[Line] = []
+        # With ``record_paths``, each line's block path (:attr:`_Block.path`), one per line: the DOM ancestry that
+        # :func:`block_paths` gives feature prototypes (``benchmarks/extra_columns.py``).
+        self.paths: list[tuple[int, ...]] | None = [] if record_paths else None
         self.pieces: list[str] = []
         self.has_text = False  # whether a piece holds more than whitespace
         self.link_chars = 0
@@ -213,6 +218,8 @@ class _LineBuilder:
             # link_count, attr_words, landmarks): a line is made for every block, keywords cost.
             self.lines.append(Line(len(self.lines), text, block.tag, block.heading, block.list_item, block.depth,
                                    self.link_chars, self.link_count, words, block.landmarks))
+            if self.paths is not None:
+                self.paths.append(block.path)
             # Link statistics belong to the first physical line of a block; the rest of a <pre> has none.
             self.link_chars = self.link_count = 0
         self.link_chars = self.link_count = 0
@@ -245,6 +252,7 @@ def _walk(root: LexborNode, builder: _LineBuilder, deadline: Deadline = NO_DEADL
         (root.iter(include_text=True), root_block, True, False, False)
     ]
     visited = 0
+    blocks = 0  # block elements entered, numbering them in document order for their paths
     pieces = builder.pieces  # flush() clears this list, never replaces it
     while stack:
         # A frame is resumed after each of its children that had a frame of its own; in between, its text and
@@ -293,13 +301,15 @@ def _walk(root: LexborNode, builder: _LineBuilder, deadline: Deadline = NO_DEADL
             if tag in BLOCK_TAGS:
                 builder.pre = in_pre
                 builder.flush(block)
-                new_block = _Block(  # positional: tag, depth, attr_words, landmarks, heading, list_item
+                blocks += 1
+                new_block = _Block(  # positional: tag, depth, attr_words, landmarks, heading, list_item, path
                     tag,
                     len(stack),
                     (own_words + block.attr_words) if own_words else block.attr_words,
                     landmarks,
                     _HEADINGS.get(tag, block.heading),
                     block.list_item or tag == "li",
+                    (*block.path, blocks),
                 )
                 if tag == "li":
                     builder.bullet = True
@@ -310,7 +320,7 @@ def _walk(root: LexborNode, builder: _LineBuilder, deadline: Deadline = NO_DEADL
                     # An inline element's class words and role reach the blocks nested inside it (a link or
                     # span that wraps a div); its own text stays on the enclosing block's line.
                     inline_block = _Block(block.tag, block.depth, block.attr_words + own_words, landmarks,
-                                          block.heading, block.list_item)
+                                          block.heading, block.list_item, block.path)
                 stack.append((node.iter(include_text=True), inline_block, False, child_link, child_pre))
             break  # into the child's frame
         else:  # every child read: the element ends (a step of the walk too, for the clock)
@@ -376,6 +386,23 @@ def segment_html_python(
         over ``max_lines``; a page whose estimated nesting passes ``max_depth`` is refused before it is parsed;
         the clock is checked after decoding, after parsing and during the walk.
     """
+    return _segment_python(html, encoding_hint, max_attr_words, max_lines, max_depth, deadline)[0]
+
+
+def block_paths(html: bytes | str, *, encoding_hint: str | None = None,
+                max_attr_words: int = MAX_ATTR_WORDS_DEFAULT) -> tuple[Segmentation, list[tuple[int, ...]]]:
+    """The Python reference's segmentation of a page and, for each of its lines, the block elements it sits in: the
+    numbers (in document order) of its block ancestors from ``body`` down to its own block. Two lines share a block
+    ancestor when their paths share that number. For feature prototypes (``benchmarks/extra_columns.py``); the
+    features of :mod:`chromecut.features` do not read it."""
+    segmentation, paths = _segment_python(html, encoding_hint, max_attr_words, None, None, NO_DEADLINE,
+                                          record_paths=True)
+    return segmentation, paths or []
+
+
+def _segment_python(html: bytes | str, encoding_hint: str | None, max_attr_words: int, max_lines: int | None,
+                    max_depth: int | None, deadline: Deadline, record_paths: bool = False,
+                    ) -> tuple[Segmentation, list[tuple[int, ...]] | None]:
     if isinstance(html, bytes):
         text, encoding = decode_bytes(html, encoding_hint)
     else:
@@ -387,7 +414,7 @@ def segment_html_python(
     check_depth(text, max_depth)
     tree = LexborHTMLParser(text)
     deadline.check("after parsing")
-    builder = _LineBuilder(max_attr_words, max_lines)
+    builder = _LineBuilder(max_attr_words, max_lines, record_paths)
     body = tree.body
     if body is not None:
         _walk(body, builder, deadline)
@@ -397,9 +424,10 @@ def segment_html_python(
     language = None
     if html_node is not None and html_node.attributes:
         language = html_node.attributes.get("lang") or None
-    return Segmentation(
+    segmentation = Segmentation(
         lines=builder.lines, mode="html", title=title or None, language=language, encoding=encoding
     )
+    return segmentation, builder.paths
 
 
 def split_text_lines(text: str) -> list[str]:

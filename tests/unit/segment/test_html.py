@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from chromecut.segment.html import LIST_MARKER, Landmark, segment_html, segment_text, split_text_lines
+from chromecut.segment.html import (
+    LIST_MARKER,
+    Landmark,
+    block_paths,
+    segment_html,
+    segment_html_python,
+    segment_text,
+    split_text_lines,
+)
 
 
 def texts(html: str | bytes) -> list[str]:
@@ -21,6 +29,15 @@ def test_list_items_get_a_marker_and_nested_lists_their_own_lines() -> None:
     lines = segment_html(html).lines
     assert all(line.list_item for line in lines)
     assert LIST_MARKER == "- "
+
+
+def test_block_paths_number_each_line_s_block_ancestors_in_document_order() -> None:
+    html = ("Loose<div id=a><p>One <span>inline</span></p><p>Two<br>Three</p></div>"
+            "<div><section><p>Four</p></section></div>")
+    segmentation, paths = block_paths(html)
+    assert segmentation.texts == segment_html_python(html).texts == ["Loose", "One inline", "Two", "Three", "Four"]
+    # div a = 1, its paragraphs 2 and 3; the second div 4, its section 5, the paragraph 6; body's own text: ().
+    assert paths == [(), (1, 2), (1, 3), (1, 3), (4, 5, 6)]
 
 
 def test_table_cells_are_lines() -> None:
