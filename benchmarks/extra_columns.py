@@ -1,0 +1,321 @@
+"""Feature prototypes, tried before a port to the Rust core: per-line columns computed here in Python and appended
+to HTML mode's features in one ``chromecut-train`` run.
+
+The families (the first argument; the rest are ``chromecut-train``'s Hydra overrides):
+
+- ``dom``: a content score of the page's block elements, the way article extractors of the field look for the
+  article's container (each prose line credits its block ancestors, the nearer the more, the score damped by the
+  element's link density); per line, whether it lies inside the best-scoring element, that element's share of the
+  page's characters, how far below it the line sits, and outside it the line's distance from it and the best score
+  among its own ancestors against the winner's (a rival container: a comment section, a second article). Block
+  ancestry from :func:`chromecut.segment.html.block_paths`.
+- ``meta``: what the page says of its own type: ``og:type`` (article, product, website) and the schema.org types of
+  its JSON-LD and microdata, in families (article, product, collection, forum, service); the same for every line.
+- ``desc``: the page's own summary (its ``og:description``, else its ``description`` meta): per line, the share of
+  its words the summary holds and the share of the summary's words it holds, and its signed distance from the line
+  that holds most of the summary (where the main text usually starts); missing on a page without one.
+- ``none``: no column, the run as ``chromecut-train`` does it (the baseline of the same printout).
+
+With ``--evaluate`` after the family, the rest are ``chromecut evaluate``'s arguments instead: the
+leave-one-dataset-out folds trained and scored with the columns (every dataset's pages get them):
+
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/extra_columns.py desc --evaluate --mode html --no-peers \\
+        --datasets wcxb,dragnet,readability --out outputs/lodo-desc.json
+
+The run prints its metrics, and test and validation page F1 (with page precision) at a grid of fixed thresholds:
+the ``val`` threshold a run chooses moves with the seed, so runs are compared at the same thresholds too.
+
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/extra_columns.py dom experiment=ship_html ship_to=null \\
+        tracking.enabled=false output_dir=outputs/dom
+
+The columns of a family are computed once per dataset selection and kept in ``outputs/extra_columns/``. A page
+whose lines the Python reference does not give exactly as the prepared table has them keeps missing values (the
+count is printed). The bundle a run saves expects columns no :class:`~chromecut.Cleaner` computes: an experiment,
+not a model to ship. Figures, never assertions (docs/training.md has the measured ones).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+import chromecut.train.core as train_core
+from chromecut.datasets.registry import iter_pages
+from chromecut.features import native
+from chromecut.features.frame import SOURCE_COLUMN
+from chromecut.segment.html import block_paths, segment_html
+from chromecut.train.app import compose_settings
+from chromecut.train.core import project_root, train
+from chromecut.train.frame import AUGMENTED_SUFFIX, selected_datasets
+
+CACHE_FOLDER = "outputs/extra_columns"
+#: Fixed thresholds at which the run's test and validation pages are also scored.
+THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
+
+# --- dom: the content score of block elements -----------------------------------------------------------------
+#: A line credits its ancestors when it has at least this many characters and less than this share of link text.
+PROSE_MIN_CHARS = 25
+PROSE_MAX_LINK_SHARE = 0.5
+#: A prose line's credit: 1, plus one per comma, plus one per this many characters up to a cap.
+CHARS_PER_POINT = 100
+MAX_LENGTH_POINTS = 3
+#: The credit an ancestor gets, by how many levels above the line's own block it is (the own block gets none).
+LEVEL_WEIGHTS = (0.0, 1.0, 0.5, 1 / 6, 1 / 9, 1 / 12)
+COMMAS = (",", "\uff0c", "\u3001")
+BODY = 0
+DOM_COLUMNS = ("dom_inside", "dom_share", "dom_rival", "dom_below", "dom_distance", "dom_after")
+
+
+def dom_columns(texts: Sequence[str], link_chars: Sequence[int], paths: Sequence[tuple[int, ...]]
+                ) -> npt.NDArray[np.float32]:
+    """The ``dom`` family of one page's lines (rows in line order, :data:`DOM_COLUMNS`)."""
+    n = len(texts)
+    out = np.full((n, len(DOM_COLUMNS)), np.nan, np.float32)
+    chains = [(*reversed(p), BODY) for p in paths]  # own block first, body last
+    chars = np.array([len(t) for t in texts], dtype=np.float64)
+    links = np.asarray(link_chars, dtype=np.float64)
+    commas = np.array([sum(t.count(c) for c in COMMAS) for t in texts], dtype=np.float64)
+    prose = (chars >= PROSE_MIN_CHARS) & (links < PROSE_MAX_LINK_SHARE * chars)
+    credit = np.where(prose, 1 + commas + np.minimum(MAX_LENGTH_POINTS, chars // CHARS_PER_POINT), 0.0)
+    score: dict[int, float] = {}
+    sub_chars: dict[int, float] = {}
+    sub_links: dict[int, float] = {}
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for i, chain in enumerate(chains):
+        for level, element in enumerate(chain):
+            if level < len(LEVEL_WEIGHTS):
+                score[element] = score.get(element, 0.0) + credit[i] * LEVEL_WEIGHTS[level]
+            sub_chars[element] = sub_chars.get(element, 0.0) + chars[i]
+            sub_links[element] = sub_links.get(element, 0.0) + links[i]
+            first.setdefault(element, i)
+            last[element] = i
+    damped = {e: s * (1 - sub_links[e] / max(sub_chars[e], 1.0)) for e, s in score.items()}
+    if not damped or max(damped.values()) <= 0:
+        return out
+    top = max(damped, key=lambda e: (damped[e], -first[e]))
+    above_top: set[int] = next((set(c[c.index(top):]) for c in chains if top in c), set())
+    start, end = first[top], last[top]
+    share = sub_chars[top] / max(float(chars.sum()), 1.0)
+    for i, chain in enumerate(chains):
+        out[i, 1] = share
+        out[i, 5] = float(i > end)
+        if top in chain:
+            out[i, 0], out[i, 2], out[i, 3], out[i, 4] = 1.0, 1.0, chain.index(top), 0.0
+        else:
+            rival = max((damped.get(e, 0.0) for e in chain if e not in above_top), default=0.0)
+            out[i, 0], out[i, 2], out[i, 3] = 0.0, rival / damped[top], -1.0
+            out[i, 4] = ((start - i) if i < start else (i - end)) / n
+    return out
+
+
+# --- meta: the page's own type ------------------------------------------------------------------------------------
+#: How much of a page is searched for its metadata.
+META_SEARCH_BYTES = 2_000_000
+_OG_TYPE = re.compile(rb"""<meta[^>]{0,300}?(?:property|name)\s*=\s*["']og:type["'][^>]{0,300}?>""", re.I)
+_CONTENT = re.compile(rb"""content\s*=\s*["']([^"']{0,60})""", re.I)
+_LD_TYPE = re.compile(rb'"@type"\s*:\s*\[?\s*"([A-Za-z]{2,40})"')
+_ITEMTYPE = re.compile(rb"""itemtype\s*=\s*["']https?://schema\.org/([A-Za-z]{2,40})""", re.I)
+#: schema.org types (lower case) by the kind of page they announce.
+TYPE_FAMILIES: dict[str, frozenset[str]] = {
+    "article": frozenset({"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+                          "opinionnewsarticle", "techarticle", "scholarlyarticle", "liveblogposting", "report",
+                          "socialmediaposting", "review", "recipe", "howto", "posting"}),
+    "product": frozenset({"product", "offer", "aggregateoffer", "productgroup", "book", "softwareapplication",
+                          "vehicle"}),
+    "collection": frozenset({"collectionpage", "itemlist", "searchresultspage", "offercatalog"}),
+    "forum": frozenset({"discussionforumposting", "qapage", "question", "answer", "comment"}),
+    "service": frozenset({"service", "localbusiness", "faqpage", "contactpage", "aboutpage", "event", "course",
+                          "jobposting"}),
+}
+META_COLUMNS = (*(f"meta_ld_{f}" for f in TYPE_FAMILIES), "meta_ld_any", "meta_og_article", "meta_og_product",
+                "meta_og_website")
+
+
+def meta_values(html: bytes) -> list[float]:
+    """The ``meta`` family of one page (:data:`META_COLUMNS`; the ``og`` ones missing without an ``og:type``)."""
+    head = html[:META_SEARCH_BYTES]
+    og: str | None = None
+    if (tag := _OG_TYPE.search(head)) and (content := _CONTENT.search(tag.group(0))):
+        og = content.group(1).decode("utf-8", "replace").strip().lower()
+    types = {t.decode().lower() for t in _LD_TYPE.findall(head)} | {t.decode().lower() for t in _ITEMTYPE.findall(head)}
+    values = [float(bool(types & family)) for family in TYPE_FAMILIES.values()] + [float(bool(types))]
+    if og is None:
+        return [*values, np.nan, np.nan, np.nan]
+    return [*values, float(og.startswith(("article", "blog", "news"))), float("product" in og), float(og == "website")]
+
+
+# --- desc: the page's own summary --------------------------------------------------------------------------------
+_META_TAG = re.compile(rb"<meta\b[^>]{0,2500}>", re.I)
+_DESCRIPTION = re.compile(rb"""(?:property|name)\s*=\s*["'](og:description|description)["']""", re.I)
+_LONG_CONTENT = re.compile(rb"""content\s*=\s*(?:"([^"]{0,2000})"|'([^']{0,2000})')""", re.I)
+_WORD = re.compile(r"[^\W\d_]{2,}|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+#: A summary of fewer words, or a line of fewer words, gives no anchor.
+DESC_MIN_WORDS = 5
+DESC_COLUMNS = ("desc_line_share", "desc_summary_share", "desc_anchor_distance")
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of two letters or more; CJK text one character to a word."""
+    lowered = text.lower()
+    return set(_WORD.findall(_CJK.sub(lambda m: " " + " ".join(m.group(0)) + " ", lowered)))
+
+
+def page_summary(html: bytes, encoding: str) -> str | None:
+    """The page's ``og:description`` (else its ``description``), entities decoded."""
+    import html as html_module
+
+    found: dict[str, str] = {}
+    for tag in _META_TAG.finditer(html[:META_SEARCH_BYTES]):
+        name, content = _DESCRIPTION.search(tag.group(0)), _LONG_CONTENT.search(tag.group(0))
+        if name and content:
+            raw = content.group(1) if content.group(1) is not None else content.group(2)
+            found.setdefault(name.group(1).decode().lower(), html_module.unescape(raw.decode(encoding, "replace")))
+    return found.get("og:description") or found.get("description")
+
+
+def desc_columns(texts: Sequence[str], summary: str | None) -> npt.NDArray[np.float32]:
+    """The ``desc`` family of one page's lines (:data:`DESC_COLUMNS`)."""
+    out = np.full((len(texts), len(DESC_COLUMNS)), np.nan, np.float32)
+    wanted = _words(summary or "")
+    if len(wanted) < DESC_MIN_WORDS:
+        return out
+    words = [_words(t) for t in texts]
+    shared = np.array([len(w & wanted) for w in words], dtype=np.float64)
+    sizes = np.array([len(w) for w in words], dtype=np.float64)
+    out[:, 0] = np.where(sizes > 0, shared / np.maximum(sizes, 1), np.nan)
+    out[:, 1] = shared / len(wanted)
+    candidates = np.where(sizes >= DESC_MIN_WORDS, shared, -1.0)
+    if candidates.max() > 0:
+        anchor = int(candidates.argmax())
+        out[:, 2] = (np.arange(len(texts)) - anchor) / len(texts)
+    return out
+
+
+# --- the table and the run ---------------------------------------------------------------------------------------
+def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected: list[str]
+                  ) -> npt.NDArray[np.float32] | None:
+    if family == "meta":
+        return np.tile(np.asarray(meta_values(html), dtype=np.float32), (len(expected), 1))
+    if family == "desc":
+        segmentation = segment_html(html, encoding_hint=encoding_hint)
+        if segmentation.texts != expected:
+            return None
+        return desc_columns(expected, page_summary(html, segmentation.encoding or "utf-8"))
+    segmentation, paths = block_paths(html, encoding_hint=encoding_hint)
+    if segmentation.texts != expected:
+        return None
+    return dom_columns(segmentation.texts, [line.link_chars for line in segmentation.lines], paths)
+
+
+def build_table(family: str, datasets: list[str], processed: Path) -> pd.DataFrame:
+    """The family's columns for every prepared line of ``datasets``, keyed by ``doc`` and ``line``."""
+    names = {"dom": DOM_COLUMNS, "meta": META_COLUMNS, "desc": DESC_COLUMNS}[family]
+    lines = pd.read_parquet(processed / "lines.parquet", columns=["dataset", "page_id", "line", "text"])
+    lines = lines[lines["dataset"].isin(datasets)]
+    by_page = {key: group for key, group in lines.groupby(["dataset", "page_id"], observed=True, sort=False)}
+    parts, unmatched = [], 0
+    for dataset in datasets:
+        for page in iter_pages(dataset):
+            group = by_page.get((dataset, page.page_id))
+            if group is None:
+                continue
+            values = _page_columns(family, page.html, page.encoding_hint, list(group["text"]))
+            if values is None:
+                unmatched += 1
+                continue
+            part = pd.DataFrame(values, columns=list(names))
+            part.insert(0, "doc", f"{dataset}/{page.page_id}")
+            part.insert(1, "line", group["line"].to_numpy())
+            parts.append(part)
+    print(f"{family}: {len(parts)} pages, {unmatched} whose lines differ from the prepared table's", flush=True)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _patch_features(table: pd.DataFrame) -> None:
+    """Append the table's columns to HTML mode's features (output names and matrices)."""
+    names = [c for c in table.columns if c not in ("doc", "line")]
+    indexed = table.set_index(["doc", "line"])[names]
+    base_names, base_features = native.output_names, native.features
+    shadows: dict[int, tuple[Any, Any]] = {}
+
+    def output_names(fitted: Any) -> list[str]:
+        return [*base_names(fitted), *names] if fitted.mode == "html" else base_names(fitted)
+
+    def features(fitted: Any, frame: pd.DataFrame, leave_one_out: bool, dtype: Any = np.float32) -> Any:
+        if fitted.mode != "html":
+            return base_features(fitted, frame, leave_one_out, dtype)
+        # The core computes the featurizer's own features; a shadow copy names only those.
+        if id(fitted) not in shadows or shadows[id(fitted)][0] is not fitted.feature_names_:
+            shadow = type(fitted).__new__(type(fitted))
+            shadow.__dict__.update(fitted.__dict__)
+            shadow.feature_names_ = [n for n in fitted.feature_names_ if n not in names]
+            shadows[id(fitted)] = (fitted.feature_names_, shadow)
+        base = base_features(shadows[id(fitted)][1], frame, leave_one_out, dtype)
+        docs = (frame[SOURCE_COLUMN] if SOURCE_COLUMN in frame else frame["doc"]).astype(str)
+        docs = docs.str.replace(AUGMENTED_SUFFIX, "", regex=False)
+        keys = pd.MultiIndex.from_arrays([docs.to_numpy(), frame["line"].to_numpy()])
+        return np.hstack([base, indexed.reindex(keys).to_numpy(dtype)])
+
+    native.output_names, native.features = output_names, features  # type: ignore[assignment]
+
+
+def _print_threshold_grid() -> None:
+    """Make the run's page scoring also print each split's page F1 and precision at :data:`THRESHOLDS`."""
+    scores: Callable[..., pd.DataFrame] = train_core.page_scores
+
+    def page_scores(part: pd.DataFrame, p: Any, threshold: float, pages: pd.DataFrame) -> pd.DataFrame:
+        result = scores(part, p, threshold, pages)
+        if len(result) and "split" in part:
+            grid = {t: scores(part, p, t, pages) for t in THRESHOLDS}
+            cells = ", ".join(f"{t}: {g['f1'].mean():.4f} (P {g['precision'].mean():.4f})" for t, g in grid.items())
+            print(f"{part['split'].iloc[0]} page F1 at fixed thresholds ({len(result)} pages): {cells}", flush=True)
+        return result
+
+    train_core.page_scores = page_scores  # type: ignore[assignment]
+
+
+def _table(family: str, datasets: list[str], root: Path, processed_dir: str) -> pd.DataFrame:
+    """The family's columns for ``datasets``, from the cache when they were computed before."""
+    cache = root / CACHE_FOLDER / f"{family}-{'-'.join(sorted(datasets))}.parquet"
+    if not cache.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        build_table(family, datasets, root / processed_dir).to_parquet(cache)
+    return pd.read_parquet(cache)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in ("dom", "meta", "desc", "none"):
+        raise SystemExit("usage: extra_columns.py dom|meta|desc|none [--evaluate EVALUATE-ARGS | TRAIN-OVERRIDES]")
+    family, overrides = argv[0], argv[1:]
+    if overrides[:1] == ["--evaluate"]:
+        from chromecut.cli import main as cli_main
+        from chromecut.datasets.registry import DATASETS
+        from chromecut.settings import DataSettings
+
+        if family != "none":
+            _patch_features(_table(family, list(DATASETS), project_root(), DataSettings().processed_dir))
+        raise SystemExit(cli_main(["evaluate", *overrides[1:]]))
+    settings = compose_settings(overrides)
+    if settings.features.mode != "html":
+        raise SystemExit("the prototypes are HTML mode's: add experiment=ship_html")
+    root = project_root()
+    if family != "none":
+        _patch_features(_table(family, selected_datasets(settings.data), root, settings.data.processed_dir))
+    _print_threshold_grid()
+    metrics = train(settings, root)
+    for key in ("threshold", "test_page_f1", "test_page_precision", "test_page_recall", "test_line_pr_auc",
+                "val_page_f1"):
+        print(f"{key}: {metrics.get(key, float('nan')):.4f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
