@@ -28,10 +28,11 @@ the ``val`` threshold a run chooses moves with the seed, so runs are compared at
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/extra_columns.py dom experiment=ship_html ship_to=null \\
         tracking.enabled=false output_dir=outputs/dom
 
-The columns of a family are computed once per dataset selection and kept in ``outputs/extra_columns/``. A page
-whose lines the Python reference does not give exactly as the prepared table has them keeps missing values (the
-count is printed). The bundle a run saves expects columns no :class:`~chromecut.Cleaner` computes: an experiment,
-not a model to ship. Figures, never assertions (docs/training.md has the measured ones).
+The columns of a family are computed once per dataset selection and kept in ``outputs/extra_columns/`` (remove it
+after ``chromecut data prepare`` changes the table). A page whose lines the segmentation here does not give exactly
+as the prepared table has them keeps missing values (the count is printed). The bundle a run saves expects
+columns no :class:`~chromecut.Cleaner` computes: an experiment, not a model to ship. Figures, never assertions
+(docs/training.md has the measured ones).
 """
 
 from __future__ import annotations
