@@ -181,19 +181,22 @@ def page_f1s(sample: GateSample, models: dict[str, str] | None = None, renderers
     decoded = {(page.dataset, page.page_id): decode_text(page.html, page.encoding_hint)
                for pages in sample.pages.values() for page in pages}
     # A renderer's dumps that two cells clean (text:html2text and markdown:html2text) are rendered once.
-    uses = Counter(cell.split(":", 1)[1] for cell in cells if ":" in cell)
+    uses = Counter(cell.partition(":")[2] for cell in cells if ":" in cell)
     dumps: dict[tuple[str, str, str], str | bytes | None] = {}
     for mode in cells:
-        cleaner = Cleaner.load((models or {}).get(mode.split(":", 1)[0], mode.split(":", 1)[0]))
-        renderer = mode.split(":", 1)[1] if ":" in mode else None
+        model, _, renderer = mode.partition(":")  # renderer "" for HTML mode, which cleans the page itself
+        cleaner = Cleaner.load((models or {}).get(model, model))
         per_dataset: dict[str, list[float]] = {}
         for dataset, pages in sample.pages.items():
             values = []
             for page in pages:
-                key = (str(renderer), page.dataset, page.page_id)
-                given = dumps[key] if key in dumps else _input(mode, page, decoded[page.dataset, page.page_id])
-                if renderer is not None and uses[renderer] > 1:
-                    dumps[key] = given
+                key = (renderer, page.dataset, page.page_id)
+                if key in dumps:
+                    given = dumps[key]
+                else:
+                    given = _input(mode, page, decoded[page.dataset, page.page_id])
+                    if uses[renderer] > 1:
+                        dumps[key] = given
                 if given is None:
                     continue
                 text = cleaner.clean(given, encoding_hint=page.encoding_hint) if mode == "html" \
