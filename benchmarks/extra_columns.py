@@ -37,6 +37,7 @@ columns no :class:`~chromecut.Cleaner` computes: an experiment, not a model to s
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -172,8 +173,6 @@ def _words(text: str) -> set[str]:
 
 def page_summary(html: bytes, encoding: str) -> str | None:
     """The page's ``og:description`` (else its ``description``), entities decoded."""
-    import html as html_module
-
     found: dict[str, str] = {}
     for tag in _META_TAG.finditer(html[:META_SEARCH_BYTES]):
         name, content = _DESCRIPTION.search(tag.group(0)), _LONG_CONTENT.search(tag.group(0))
