@@ -26,6 +26,7 @@ pub enum Input<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct PageMeta {
     pub title: Option<String>,
+    pub summary: Option<String>,
     pub language: Option<String>,
     /// Python's codec name, for pages given as bytes.
     pub encoding: Option<&'static str>,
@@ -97,7 +98,13 @@ impl Batch {
             self.attr_words_index.push(id);
         }
         self.line_offsets.push(self.tag.len() as i64);
-        self.pages.push(PageMeta { title: page.title, language: page.language, encoding, error: None });
+        self.pages.push(PageMeta {
+            title: page.title,
+            summary: page.summary,
+            language: page.language,
+            encoding,
+            error: None,
+        });
     }
 
     fn push_failure(&mut self, error: PageError, encoding: Option<&'static str>) {

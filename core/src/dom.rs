@@ -125,18 +125,25 @@ impl Dom {
 
     /// The first element named `local` (any namespace) in document order, outside template contents.
     pub fn first_element_named(&self, local: &str) -> Option<NodeId> {
+        self.elements_named(local).next()
+    }
+
+    /// The elements named `local` (any namespace) in document order, outside template contents.
+    pub fn elements_named<'a>(&'a self, local: &'a str) -> impl Iterator<Item = NodeId> + 'a {
         let mut stack = vec![Self::DOCUMENT];
-        while let Some(id) = stack.pop() {
-            if let NodeData::Element { name, .. } = &self.nodes[id].data {
-                if &*name.local == local {
-                    return Some(id);
+        std::iter::from_fn(move || {
+            while let Some(id) = stack.pop() {
+                let first = stack.len();
+                stack.extend(self.children(id));
+                stack[first..].reverse();
+                if let NodeData::Element { name, .. } = &self.nodes[id].data {
+                    if &*name.local == local {
+                        return Some(id);
+                    }
                 }
             }
-            let first = stack.len();
-            stack.extend(self.children(id));
-            stack[first..].reverse();
-        }
-        None
+            None
+        })
     }
 
     /// The whole tree as text, a node a line (indented by depth; template contents under their template): what

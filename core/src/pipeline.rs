@@ -571,7 +571,7 @@ pub fn read_page(input: Input<'_>, reading: &Reading, deadline: &Deadline) -> Re
                     landmarks: 0,
                 })
                 .collect();
-            Ok(PageLines { lines, title: None, language: None })
+            Ok(PageLines { lines, title: None, summary: None, language: None })
         }
     }
 }
@@ -606,6 +606,8 @@ struct MarkupRows {
     attr_lists: Vec<Vec<u32>>,
     title: Vec<i64>,
     titles: Vec<Vec<u32>>,
+    summary: Vec<i64>,
+    summaries: Vec<Vec<u32>>,
 }
 
 impl MarkupRows {
@@ -615,6 +617,8 @@ impl MarkupRows {
         let (depth_code, _) = factorize(rows.iter().map(|r| line(r).depth));
         let (attr, attr_words) = factorize(rows.iter().map(|r| &*line(r).attr_words));
         let (title, titles) = factorize(rows.iter().map(|&(page, _)| pages[page].title.as_deref().unwrap_or("")));
+        let (summary, summaries) =
+            factorize(rows.iter().map(|&(page, _)| pages[page].summary.as_deref().unwrap_or("")));
         let code_points = |s: &str| s.chars().map(u32::from).collect::<Vec<u32>>();
         MarkupRows {
             tag: rows.iter().map(|r| i64::from(line(r).tag)).collect(),
@@ -630,6 +634,8 @@ impl MarkupRows {
             attr_lists: attr_words.into_iter().map(code_points).collect(),
             title,
             titles: titles.into_iter().map(code_points).collect(),
+            summary,
+            summaries: summaries.into_iter().map(code_points).collect(),
         }
     }
 
@@ -648,6 +654,8 @@ impl MarkupRows {
             attr_lists: &self.attr_lists,
             title: Some(&self.title),
             titles: &self.titles,
+            summary: Some(&self.summary),
+            summaries: &self.summaries,
         }
     }
 }

@@ -90,6 +90,7 @@ fn segment_html_batch<'py>(
     let encodings = PyList::new(py, batch.pages.iter().map(|p| p.encoding))?;
     let errors = PyList::new(py, batch.pages.iter().map(|p| p.error.as_ref().map(failure)))?;
     out.set_item("titles", titles)?;
+    out.set_item("summaries", PyList::new(py, batch.pages.iter().map(|p| p.summary.as_deref()))?)?;
     out.set_item("languages", languages)?;
     out.set_item("encodings", encodings)?;
     out.set_item("errors", errors)?;
@@ -314,6 +315,7 @@ fn html_spec(spec: &Bound<'_, PyDict>, main_min_tokens: f64, main_max_gap: usize
             attr_regex_text,
             attr_families: spec_item!(spec, "attr_families"),
             title_word_spans: u32_array(spec, "title_word_spans")?,
+            summary_features: spec.get_item("summary_features")?.map(|v| v.extract()).transpose()?.unwrap_or(false),
         },
         kinds,
         main_min_tokens,
@@ -331,6 +333,8 @@ struct MarkupColumns {
     attr_lists: Vec<Vec<u32>>,
     title: Option<Vec<i64>>,
     titles: Vec<Vec<u32>>,
+    summary: Option<Vec<i64>>,
+    summaries: Vec<Vec<u32>>,
 }
 
 /// The float columns of [`MarkupColumns`], in order.
@@ -353,9 +357,19 @@ impl MarkupColumns {
                 markup.get_item(key)?.ok_or_else(|| PyKeyError::new_err(key.to_string()))?.extract()?;
             list.iter().map(str_code_points).collect()
         };
-        let title = match markup.get_item("title")? {
-            Some(value) if !value.is_none() => Some(value.extract::<PyReadonlyArray1<'_, i64>>()?.as_array().to_vec()),
-            _ => None,
+        let optional = |key: &str| -> PyResult<Option<Vec<i64>>> {
+            Ok(match markup.get_item(key)? {
+                Some(value) if !value.is_none() => {
+                    Some(value.extract::<PyReadonlyArray1<'_, i64>>()?.as_array().to_vec())
+                }
+                _ => None,
+            })
+        };
+        let optional_strings = |key: &str| -> PyResult<Vec<Vec<u32>>> {
+            match markup.get_item(key)? {
+                Some(_) => strings(key),
+                None => Ok(Vec::new()),
+            }
         };
         Ok(MarkupColumns {
             tag: ints("tag")?,
@@ -371,8 +385,10 @@ impl MarkupColumns {
             depth_code: ints("depth_code")?,
             attr: ints("attr")?,
             attr_lists: strings("attr_lists")?,
-            title,
+            title: optional("title")?,
             titles: strings("titles")?,
+            summary: optional("summary")?,
+            summaries: optional_strings("summaries")?,
         })
     }
 
@@ -392,6 +408,8 @@ impl MarkupColumns {
             attr_lists: &self.attr_lists,
             title: self.title.as_deref(),
             titles: &self.titles,
+            summary: self.summary.as_deref(),
+            summaries: &self.summaries,
         }
     }
 }

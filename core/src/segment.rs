@@ -353,6 +353,8 @@ impl Line {
 pub struct PageLines {
     pub lines: Vec<Line>,
     pub title: Option<String>,
+    /// The page's own summary: its first `og:description` meta, else its first `description` one.
+    pub summary: Option<String>,
     pub language: Option<String>,
 }
 
@@ -694,11 +696,36 @@ pub fn segment_text_html(html: &str, options: &Options, deadline: &Deadline) -> 
         pystr::push_collapsed(&dom.text_content(t), &mut out);
         (!out.is_empty()).then_some(out)
     });
+    let summary = page_summary(&dom);
     let language = dom
         .document_element()
         .and_then(|h| dom.nodes[h].attr(&local_name!("lang")).map(str::to_owned))
         .filter(|l| !l.is_empty());
-    Ok(PageLines { lines: builder.lines, title, language })
+    Ok(PageLines { lines: builder.lines, title, summary, language })
+}
+
+/// The `<meta>` names (of `property` or `name`, trimmed, any case) that give a page's summary, in order of
+/// preference.
+pub const SUMMARY_NAMES: [&str; 2] = ["og:description", "description"];
+
+/// The page's own summary: the `content` of its first `<meta>` named by each of [`SUMMARY_NAMES`] (white space
+/// collapsed), the first name's when it has one.
+fn page_summary(dom: &dom::Dom) -> Option<String> {
+    let mut found: [Option<String>; SUMMARY_NAMES.len()] = Default::default();
+    for id in dom.elements_named("meta") {
+        let node = &dom.nodes[id];
+        let Some(content) = node.attr(&local_name!("content")) else { continue };
+        let named = [LocalName::from("property"), local_name!("name")]
+            .iter()
+            .filter_map(|attr| node.attr(attr))
+            .find_map(|value| SUMMARY_NAMES.iter().position(|n| value.trim().eq_ignore_ascii_case(n)));
+        if let Some(k) = named.filter(|&k| found[k].is_none()) {
+            let mut out = String::new();
+            pystr::push_collapsed(content, &mut out);
+            found[k] = (!out.is_empty()).then_some(out);
+        }
+    }
+    found.into_iter().flatten().next()
 }
 
 /// How page bytes were decoded.
@@ -744,6 +771,18 @@ mod tests {
 
     fn texts(html: &str) -> Vec<String> {
         seg(html).lines.into_iter().map(|l| l.text).collect()
+    }
+
+    #[test]
+    fn the_summary_prefers_og_description() {
+        let summary = |html: &str| seg(html).summary;
+        let both = "<meta name=description content='Plain  one'><meta property=' OG:Description ' content='Og\n one'>";
+        assert_eq!(summary(both).as_deref(), Some("Og one"));
+        assert_eq!(summary("<meta name=description content=' &amp; b '><p>x").as_deref(), Some("& b"));
+        // An empty one gives way to the next of its name; none without content.
+        let later = "<meta name=description content=' '><meta name=description content=second><meta name=x>";
+        assert_eq!(summary(later).as_deref(), Some("second"));
+        assert_eq!(summary("<meta name=description><p>x"), None);
     }
 
     #[test]

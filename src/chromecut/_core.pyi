@@ -31,6 +31,8 @@ class SegmentedBatch(TypedDict):
     #: Page ``p``'s lines are ``line_offsets[p]:line_offsets[p + 1]`` (length: pages + 1).
     line_offsets: npt.NDArray[np.int64]
     titles: list[str | None]
+    #: Each page's ``og:description`` (else ``description``) meta.
+    summaries: list[str | None]
     languages: list[str | None]
     #: Python's codec name for pages given as bytes (``utf-8``, ``utf-8-sig``), ``None`` for text.
     encodings: list[str | None]
@@ -104,6 +106,9 @@ class MarkupColumns(TypedDict):
     #: Index in ``titles``; ``None``: the frame has no title column.
     title: npt.NDArray[np.int64] | None
     titles: list[str]
+    #: Index in ``summaries``; ``None``: the frame has no summary column.
+    summary: npt.NDArray[np.int64] | None
+    summaries: list[str]
 
 class TextFeaturizer:
     """Featurisation of text or HTML mode (core/src/features), built by :func:`chromecut.features.native.build`

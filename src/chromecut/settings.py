@@ -91,6 +91,9 @@ class FeatureSettings:
     markdown_features: bool = False
     #: The prose test counts CJK characters as words (:data:`chromecut.features.featurizer.CJK_PROSE_WORDS_DEFAULT`).
     cjk_prose_words: bool = False
+    #: HTML mode's summary family (:data:`chromecut.features.featurizer.SUMMARY_FEATURES_DEFAULT`): the page's
+    #: own ``og:description`` / ``description`` against each line.
+    summary_features: bool = False
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
     #: prepare``) instead of chromecut's own lines (a page's dumps share its ``source``, so they count as one page
     #: in the line frequencies). Off by default; the shipped text model learns so (``experiment=ship_text``, with

@@ -740,6 +740,8 @@ mod tests {
             attr_lists: &[Vec::new()],
             title: Some(&vec![0; n]),
             titles: &titles,
+            summary: None,
+            summaries: &[],
         };
         markup.check(n).unwrap();
         let attr = AttrWords::new(markup.attr_lists, &tables);

@@ -37,6 +37,10 @@ pub struct MarkupInput<'a> {
     /// Each line's page title, as an index into `titles`; `None`: the frame has no title column.
     pub title: Option<&'a [i64]>,
     pub titles: &'a [Vec<u32>],
+    /// Each line's page summary (`og:description`, else `description`), as an index into `summaries`; `None`:
+    /// the frame has no summary column.
+    pub summary: Option<&'a [i64]>,
+    pub summaries: &'a [Vec<u32>],
 }
 
 impl MarkupInput<'_> {
@@ -47,6 +51,7 @@ impl MarkupInput<'_> {
         if floats.iter().any(|c| c.len() != n)
             || codes.iter().any(|c| c.len() != n)
             || self.title.is_some_and(|t| t.len() != n)
+            || self.summary.is_some_and(|t| t.len() != n)
         {
             return Err(InputError("every markup column needs one value per line".into()));
         }
@@ -56,6 +61,7 @@ impl MarkupInput<'_> {
         if !within(self.tag, self.tags.len(), true)
             || !within(self.attr, self.attr_lists.len(), false)
             || !self.title.is_none_or(|t| within(t, self.titles.len(), false))
+            || !self.summary.is_none_or(|t| within(t, self.summaries.len(), false))
         {
             return Err(InputError("a markup code is out of its list".into()));
         }
@@ -82,6 +88,8 @@ pub struct MarkupSpec {
     /// (family, translated whole-word regex) of `keywords.ATTR_FAMILIES`.
     pub attr_families: Vec<(String, String)>,
     pub title_word_spans: Vec<u32>,
+    /// The summary family ([`SUMMARY_FEATURES`]): off in bundles that predate it.
+    pub summary_features: bool,
 }
 
 /// Whole-word patterns over class/id words, each word's memberships one bit per pattern.
@@ -156,7 +164,18 @@ pub struct Markup {
     families: Vec<String>,
     family_patterns: WordPatterns,
     title_word: CodeSet,
+    summary_features: bool,
 }
+
+/// The columns of the summary family: the share of the line's words the page's summary holds, the share of the
+/// summary's distinct words the line holds, and the line's signed distance (in page lines, over the page's
+/// lines) from the summary's anchor, the line of at least [`SUMMARY_ANCHOR_MIN_TOKENS`] words that holds most of
+/// the summary (where the main text often starts: a lede repeats the summary).
+pub const SUMMARY_FEATURES: [&str; 3] = ["line_in_summary", "summary_in_line", "summary_anchor"];
+/// A summary of fewer distinct words says too little of the page (a site slogan): its page's columns are missing.
+pub const SUMMARY_MIN_WORDS: usize = 5;
+/// A line of fewer words is no anchor (a headline shares words with the summary but does not start the text).
+pub const SUMMARY_ANCHOR_MIN_TOKENS: usize = 5;
 
 /// `np.minimum`: NaN wins.
 pub fn np_min(a: f64, b: f64) -> f64 {
@@ -176,6 +195,7 @@ impl Markup {
             family_patterns: WordPatterns::new(tables, spec.attr_regex_text, &sources, "attr_families")?,
             families: spec.attr_families.into_iter().map(|(name, _)| name).collect(),
             title_word: CodeSet::from_spans(&spec.title_word_spans, "title_word_spans").map_err(|e| e.to_string())?,
+            summary_features: spec.summary_features,
         })
     }
 
@@ -189,6 +209,9 @@ impl Markup {
         names.extend(self.landmarks.iter().map(|(name, _)| name.clone()));
         names.extend(self.families.iter().map(|f| format!("attr_{f}")));
         names.extend(["line_in_title", "title_in_line"].map(String::from));
+        if self.summary_features {
+            names.extend(SUMMARY_FEATURES.map(String::from));
+        }
         names
     }
 
@@ -240,7 +263,92 @@ impl Markup {
             out.push_owned(format!("attr_{family}"), markup.attr.iter().map(|&a| per_list[a as usize][k]).collect());
         }
         self.title_features(batch, tables, markup, tokens, out);
+        if self.summary_features {
+            self.summary_features(batch, tables, markup, tokens, out);
+        }
         std::mem::take(out)
+    }
+
+    /// The words of each page's string (`codes` indexes `strings` per line; read at each page's first line):
+    /// runs of the title word class, lower-cased.
+    fn page_words(
+        &self,
+        batch: &Batch,
+        tables: &Tables,
+        codes: &[i64],
+        strings: &[Vec<u32>],
+    ) -> Vec<HashSet<String, FastHash>> {
+        let mut lowered = Vec::new();
+        batch
+            .page_start
+            .iter()
+            .map(|&start| {
+                let text = &strings[codes[start] as usize];
+                lowered.clear();
+                tables.push_lower(text, 0, text.len(), (0, text.len()), &mut lowered);
+                title_words(&lowered, &self.title_word)
+            })
+            .collect()
+    }
+
+    /// The summary family ([`SUMMARY_FEATURES`]) from the page's `og:description` or `description`.
+    fn summary_features(
+        &self,
+        batch: &Batch,
+        tables: &Tables,
+        markup: &MarkupInput,
+        tokens: &Tokens,
+        out: &mut Columns,
+    ) {
+        let n = batch.n;
+        let mut columns = SUMMARY_FEATURES.map(|_| vec![f64::NAN; n]);
+        if let Some(summary) = markup.summary.filter(|_| n > 0) {
+            let sets = self.page_words(batch, tables, summary, markup.summaries);
+            // Each line's summary words: every one, and the distinct ones (tokens come in line order).
+            let mut hits = vec![0.0; n];
+            let mut distinct = vec![0.0; n];
+            let mut seen: HashSet<&str, FastHash> = HashSet::default();
+            let mut current = usize::MAX;
+            for k in 0..tokens.len() {
+                let line = tokens.line[k];
+                if line != current {
+                    seen.clear();
+                    current = line;
+                }
+                let word = tokens.get(k);
+                if sets[batch.page[line]].contains(word) {
+                    hits[line] += 1.0;
+                    if seen.insert(word) {
+                        distinct[line] += 1.0;
+                    }
+                }
+            }
+            for (p, &start) in batch.page_start.iter().enumerate() {
+                let size = sets[p].len();
+                if size < SUMMARY_MIN_WORDS {
+                    continue;
+                }
+                let end = batch.page_start.get(p + 1).copied().unwrap_or(n);
+                // The first line that holds the most distinct summary words, among lines long enough.
+                let anchor = (start..end)
+                    .filter(|&i| tokens.per_line[i] >= SUMMARY_ANCHOR_MIN_TOKENS && distinct[i] > 0.0)
+                    .fold(None, |best: Option<usize>, i| match best {
+                        Some(b) if distinct[b] >= distinct[i] => Some(b),
+                        _ => Some(i),
+                    });
+                let lines = (end - start) as f64;
+                for i in start..end {
+                    columns[0][i] = safe_ratio(hits[i], tokens.per_line[i] as f64);
+                    columns[1][i] = distinct[i] / size as f64;
+                    if let Some(a) = anchor {
+                        columns[2][i] = (i as f64 - a as f64) / lines;
+                    }
+                }
+            }
+        }
+        for (name, column) in SUMMARY_FEATURES.iter().zip(columns) {
+            out.push(name, column);
+        }
     }
 
     /// How much of the line is in the page's title (its words: runs of the title word class, lower-cased), and
@@ -252,17 +360,7 @@ impl Markup {
             out.push("title_in_line", vec![f64::NAN; n]);
             return;
         };
-        let mut lowered = Vec::new();
-        let sets: Vec<HashSet<String, FastHash>> = batch
-            .page_start
-            .iter()
-            .map(|&start| {
-                let text = &markup.titles[title[start] as usize];
-                lowered.clear();
-                tables.push_lower(text, 0, text.len(), (0, text.len()), &mut lowered);
-                title_words(&lowered, &self.title_word)
-            })
-            .collect();
+        let sets = self.page_words(batch, tables, title, markup.titles);
         let mut hits = vec![0.0; n];
         for k in 0..tokens.len() {
             let line = tokens.line[k];

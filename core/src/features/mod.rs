@@ -746,6 +746,7 @@ mod tests {
                 attr_regex_text: ascii_regex_text(),
                 attr_families: vec![("nav".into(), r"\A(?:nav|menu)\w*\z".into())],
                 title_word_spans: ASCII_WORD.to_vec(),
+                summary_features: true,
             },
             kinds: None,
             main_min_tokens: 12.0,
@@ -755,6 +756,7 @@ mod tests {
         html.names = ["tag", "link_density", "attr_nav", "in_nav", "container_text_share", "link_density_n1"]
             .iter()
             .chain(&["line_in_title", "depth_rel", "container_has_longest"])
+            .chain(&["line_in_summary", "summary_in_line", "summary_anchor"])
             .map(|s| s.to_string())
             .collect();
         let featurizer = TextFeaturizer::new(html).unwrap();
@@ -764,6 +766,7 @@ mod tests {
         let attr_lists: Vec<Vec<u32>> =
             ["navbar menu", ""].iter().map(|s| s.chars().map(u32::from).collect()).collect();
         let titles = vec!["Budget approved - Example".chars().map(u32::from).collect()];
+        let summaries = vec!["The council approved a budget after the debate.".chars().map(u32::from).collect()];
         let markup = MarkupInput {
             tag: &[0, 0, 1, -1],
             tags: &["li".into(), "p".into()],
@@ -778,6 +781,8 @@ mod tests {
             attr_lists: &attr_lists,
             title: Some(&[0; 4]),
             titles: &titles,
+            summary: Some(&[0; 4]),
+            summaries: &summaries,
         };
         let input = Input {
             text: &text,
@@ -789,7 +794,7 @@ mod tests {
             markup: Some(markup),
         };
         let m = featurizer.features::<f64>(&input).unwrap();
-        let row = |i: usize| &m[i * 9..(i + 1) * 9];
+        let row = |i: usize| &m[i * 12..(i + 1) * 12];
         let page_chars = 23.0 + PAGE[5].chars().count() as f64;
         assert_eq!(row(0)[..6], [0.0, 1.0, 2.0, 1.0, 8.0 / page_chars, 1.0]);
         assert!(row(3)[0].is_nan());
@@ -798,6 +803,11 @@ mod tests {
         assert_eq!(row(0)[7], 1.0);
         assert!(row(3)[7].is_nan());
         assert_eq!([row(2)[8], row(3)[8]], [0.0, 1.0]);
+        // The summary's 7 words: all of them in the prose line (9 of its 16 tokens), the anchor; the headline is
+        // too short to be one.
+        assert_eq!(row(3)[9..], [9.0 / 16.0, 1.0, 0.0]);
+        assert_eq!(row(2)[9..], [1.0, 2.0 / 7.0, -0.25]);
+        assert_eq!(row(0)[9..], [0.0, 0.0, -0.75]);
         let no_markup = Input { markup: None, ..input };
         assert!(featurizer.features::<f64>(&no_markup).is_err());
     }

@@ -137,6 +137,7 @@ def process_page(
         "oracle_recall": np.nan,
         "oracle_f1": np.nan,
         "title": None,
+        "summary": None,
         "gold_text": page.gold.text,
         "with_snippets": list(page.gold.with_snippets),
         "without_snippets": list(page.gold.without_snippets),
@@ -165,6 +166,7 @@ def process_page(
         row.update(label_figures(result.labels, result.gold_coverage, score))
         row.update(
             title=seg.title,
+            summary=seg.summary,
             language=page.language or _primary_language(seg.language),
         )
         labelled = PageResult(row, seg.lines, result.labels.tolist(), result.scores.tolist())

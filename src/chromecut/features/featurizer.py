@@ -36,6 +36,10 @@ SECTION_FEATURES_DEFAULT = False
 #: (:mod:`chromecut.features.sections`); a parameter, so a bundle fitted without them neither computes nor expects
 #: them.
 KIND_FEATURES_DEFAULT = False
+#: HTML mode's summary family (``core/src/features/markup.rs``, ``SUMMARY_FEATURES``): how much of a line the
+#: page's own ``og:description`` / ``description`` holds and the reverse, and the line's distance from the line
+#: that holds most of it. Off here: a bundle saved without the parameter was fitted without it.
+SUMMARY_FEATURES_DEFAULT = False
 #: Text mode's Markdown link features (``core/src/features/markdown.rs``: the share of a line's visible text that
 #: is link text in a Markdown dump, its links, its link and image syntax); a parameter, so a bundle fitted without
 #: them neither computes nor expects them.
@@ -56,9 +60,10 @@ class Featurizer:
         ``"html"`` or ``"text"``.
     keyword_max_chars, stopword_languages, repeat_max_chars, repeat_min_pages, repeat_table_size:
         See the ``*_DEFAULT`` constants of :mod:`chromecut.features`.
-    section_features, kind_features, markdown_features:
-        Text mode's section features, HTML mode's kind features, text mode's Markdown link features (see
-        :data:`SECTION_FEATURES_DEFAULT`, :data:`KIND_FEATURES_DEFAULT`, :data:`MARKDOWN_FEATURES_DEFAULT`).
+    section_features, kind_features, markdown_features, summary_features:
+        Text mode's section features, HTML mode's kind features, text mode's Markdown link features, HTML mode's
+        summary features (see :data:`SECTION_FEATURES_DEFAULT`, :data:`KIND_FEATURES_DEFAULT`,
+        :data:`MARKDOWN_FEATURES_DEFAULT`, :data:`SUMMARY_FEATURES_DEFAULT`).
     cjk_prose_words:
         Whether the prose test counts CJK characters as words (:data:`CJK_PROSE_WORDS_DEFAULT`).
     """
@@ -76,6 +81,7 @@ class Featurizer:
         kind_features: bool = KIND_FEATURES_DEFAULT,
         markdown_features: bool = MARKDOWN_FEATURES_DEFAULT,
         cjk_prose_words: bool = CJK_PROSE_WORDS_DEFAULT,
+        summary_features: bool = SUMMARY_FEATURES_DEFAULT,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -87,6 +93,7 @@ class Featurizer:
         self.kind_features = kind_features
         self.markdown_features = markdown_features
         self.cjk_prose_words = cjk_prose_words
+        self.summary_features = summary_features
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""
@@ -101,6 +108,7 @@ class Featurizer:
             "kind_features": self.kind_features,
             "markdown_features": self.markdown_features,
             "cjk_prose_words": self.cjk_prose_words,
+            "summary_features": self.summary_features,
         }
 
     def fit(self, frame: pd.DataFrame) -> Featurizer:

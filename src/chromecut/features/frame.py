@@ -24,7 +24,7 @@ from chromecut.segment.html import MARKUP_FIELDS, Segmentation
 #: The markup statistics of a line (:class:`chromecut.segment.html.Line`), one column each in HTML mode.
 MARKUP_COLUMNS = MARKUP_FIELDS
 #: The columns of a line frame with markup (``line_frame(...)``), in order.
-LINE_FRAME_COLUMNS = ("doc", "line", "text", *MARKUP_COLUMNS, "title")
+LINE_FRAME_COLUMNS = ("doc", "line", "text", *MARKUP_COLUMNS, "title", "summary")
 #: The columns of a line frame without markup (``line_frame(..., markup=False)``).
 TEXT_FRAME_COLUMNS = ("doc", "line", "text")
 #: Optional column naming the page a document was rendered from (see :func:`source_pages`).
@@ -61,8 +61,8 @@ def line_frame(
     segmentations: Iterable[tuple[Any, Segmentation]], *, domain: str | None = None, markup: bool = True
 ) -> pd.DataFrame:
     """The line frame of segmented pages, blank lines left out (``line`` keeps each line's own index);
-    ``markup=False`` leaves out the markup columns and the title (all a text-mode featurizer reads is ``doc``,
-    ``line`` and ``text``)."""
+    ``markup=False`` leaves out the markup columns, the title and the summary (all a text-mode featurizer reads
+    is ``doc``, ``line`` and ``text``)."""
     names = LINE_FRAME_COLUMNS if markup else TEXT_FRAME_COLUMNS
     columns: dict[str, list[Any]] = {c: [] for c in names}
     getters = [(columns[name], attrgetter(name)) for name in MARKUP_COLUMNS] if markup else []
@@ -75,6 +75,7 @@ def line_frame(
             for column, getter in getters:
                 column.extend(map(getter, kept))
             columns["title"].extend([seg.title] * len(kept))
+            columns["summary"].extend([seg.summary] * len(kept))
     data: dict[str, Any] = dict(columns)
     for name, dtype in _INTEGER_COLUMNS.items():
         if name in data:

@@ -461,9 +461,10 @@ def _phrases(phrases: kinds.Phrases) -> list[list[str]]:
 
 
 @cache
-def _html_spec(kind_features: bool) -> dict[str, Any]:
-    """What the Rust featurizer reads in HTML mode: the markup families' vocabularies, the class/id word patterns
-    and, with ``kind_features``, the kinds' rules' words, phrases, regexes, thresholds and the tokenizer."""
+def _html_spec(kind_features: bool, summary_features: bool) -> dict[str, Any]:
+    """What the Rust featurizer reads in HTML mode: the markup families' vocabularies, the class/id word patterns,
+    whether the summary family is on and, with ``kind_features``, the kinds' rules' words, phrases, regexes,
+    thresholds and the tokenizer."""
     landmarks = [(f"in_{str(flag.name).lower()}", int(flag.value)) for flag in Landmark if flag.value]
     spec: dict[str, Any] = {
         "tag_vocabulary": list(markup.TAG_VOCABULARY),
@@ -471,6 +472,7 @@ def _html_spec(kind_features: bool) -> dict[str, Any]:
         "attr_regex_text": attr_plan().spec(),
         "attr_families": [(name, rust_fullmatch(p)) for name, p in keywords.ATTR_FAMILIES.items()],
         "title_word_spans": _spans(markup.TITLE_WORD.pattern),
+        "summary_features": summary_features,
     }
     if kind_features:
         limits = kinds.LIMITS_DEFAULT
@@ -528,7 +530,7 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
             "neighbour_bases": bases,
             "frequency_keys": [key.encode("utf-8", "surrogatepass") for key in frequency],
             "frequency_counts": np.fromiter(frequency.values(), dtype=np.int64, count=len(frequency)),
-            "html": _html_spec(bool(fitted.kind_features)) if html_mode else None,
+            "html": _html_spec(bool(fitted.kind_features), bool(fitted.summary_features)) if html_mode else None,
         }
     )
 
@@ -585,11 +587,12 @@ def markup_columns(frame: pd.DataFrame) -> _core.MarkupColumns:
     """The markup columns of an HTML line frame as the Rust featurizer reads them: numbers as float64 (as
     :func:`~chromecut.features.batch.numeric_column` reads them), strings as codes into the list of the distinct
     ones (``tag`` -1 where missing), ``depth`` also as codes of its values (the container family groups by them),
-    ``title`` ``None`` when the frame has none."""
+    ``title`` and ``summary`` ``None`` when the frame has none."""
     tag_codes, tag_values = pd.factorize(frame["tag"], use_na_sentinel=True)
     depth_codes, _ = pd.factorize(frame["depth"], use_na_sentinel=False)
     attr, attr_lists = factorize_strings(string_list(frame["attr_words"]))
     title, titles = factorize_strings(string_list(frame["title"])) if "title" in frame else (None, [])
+    summary, summaries = factorize_strings(string_list(frame["summary"])) if "summary" in frame else (None, [])
     return {
         "tag": np.asarray(tag_codes, dtype=np.int64),
         # A tag that is not a string names no tag of the vocabulary, and no cell or caption either.
@@ -605,6 +608,8 @@ def markup_columns(frame: pd.DataFrame) -> _core.MarkupColumns:
         "attr_lists": attr_lists,
         "title": title,
         "titles": titles,
+        "summary": summary,
+        "summaries": summaries,
     }
 
 

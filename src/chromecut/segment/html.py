@@ -140,6 +140,8 @@ class Segmentation:
     lines: list[Line]
     mode: str
     title: str | None = None
+    #: The page's own summary: its first ``og:description`` meta, else its first ``description`` one.
+    summary: str | None = None
     language: str | None = None
     encoding: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
@@ -400,6 +402,33 @@ def block_paths(html: bytes | str, *, encoding_hint: str | None = None,
     return segmentation, paths or []
 
 
+#: The ``<meta>`` names (of ``property`` or ``name``, stripped, any case) that give a page's summary, in order of
+#: preference (``core/src/segment.rs``, ``SUMMARY_NAMES``).
+SUMMARY_NAMES = ("og:description", "description")
+
+
+def page_summary(tree: LexborHTMLParser) -> str | None:
+    """The page's own summary: the ``content`` of its first ``<meta>`` named by each of :data:`SUMMARY_NAMES`
+    that has any (white space collapsed), the first name's when it has one."""
+    found: dict[str, str] = {}
+    for node in tree.css("meta"):
+        attributes = node.attributes
+        content = attributes.get("content")
+        if content is None:
+            continue
+        for attribute in ("property", "name"):
+            value = attributes.get(attribute)
+            name = value.strip().lower() if value is not None else None
+            if name in SUMMARY_NAMES:
+                break
+        else:
+            continue
+        collapsed = " ".join(content.split())
+        if collapsed and name not in found:
+            found[name] = collapsed
+    return next((found[name] for name in SUMMARY_NAMES if name in found), None)
+
+
 def _segment_python(html: bytes | str, encoding_hint: str | None, max_attr_words: int, max_lines: int | None,
                     max_depth: int | None, deadline: Deadline, record_paths: bool = False,
                     ) -> tuple[Segmentation, list[tuple[int, ...]] | None]:
@@ -420,12 +449,14 @@ def _segment_python(html: bytes | str, encoding_hint: str | None, max_attr_words
         _walk(body, builder, deadline)
     title_node = tree.css_first("title")
     title = " ".join(title_node.text().split()) if title_node is not None else None
+    summary = page_summary(tree)
     html_node = tree.root
     language = None
     if html_node is not None and html_node.attributes:
         language = html_node.attributes.get("lang") or None
     segmentation = Segmentation(
-        lines=builder.lines, mode="html", title=title or None, language=language, encoding=encoding
+        lines=builder.lines, mode="html", title=title or None, summary=summary, language=language,
+        encoding=encoding,
     )
     return segmentation, builder.paths
 

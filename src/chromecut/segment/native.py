@@ -98,6 +98,7 @@ def _segmentations(
         ]
         encoding = columns["encodings"][page] if encodings is None else encodings[page]
         out.append(Segmentation(lines=lines, mode="html", title=columns["titles"][page],
+                                summary=columns["summaries"][page],
                                 language=columns["languages"][page], encoding=encoding))
     return out
 

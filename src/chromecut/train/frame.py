@@ -94,7 +94,8 @@ def load_renderings(settings: DataSettings, root: Path, datasets: list[str],
 
 
 def build_frame(lines: pd.DataFrame, pages: pd.DataFrame, datasets: list[str], settings: DataSettings) -> pd.DataFrame:
-    """The line frame of the selected datasets' labelled pages, with page keys, titles and gold fields."""
+    """The line frame of the selected datasets' labelled pages, with page keys, titles, summaries and gold
+    fields."""
     ok = pages[pages["error"].isna() & pages["dataset"].isin(datasets)].copy()
     full_text = ok["gold_kind"] != str(GoldKind.SNIPPETS)
     ok = ok[~full_text | (ok["gold_coverage"].fillna(0.0) >= settings.min_gold_coverage)]
@@ -104,7 +105,8 @@ def build_frame(lines: pd.DataFrame, pages: pd.DataFrame, datasets: list[str], s
     frame = lines[lines["dataset"].isin(datasets)].copy()
     frame["doc"] = frame["dataset"].astype(str) + "/" + frame["page_id"].astype(str)
     frame = frame[frame["doc"].isin(set(ok["doc"]))]
-    frame = frame.merge(ok[["doc", "title"]], on="doc", how="left")
+    # A table prepared before pages had a summary column gives none: the summary family is then missing.
+    frame = frame.merge(ok[["doc", *(c for c in ("title", "summary") if c in ok)]], on="doc", how="left")
     frame["domain"] = frame["domain"].astype(str)
     frame["dataset"] = frame["dataset"].astype(str)
     frame["split"] = frame["split"].astype(str)
@@ -117,7 +119,7 @@ def to_text_mode(
     """The frame as a text-extraction tool would have written it: no markup; when augmenting, list markers
     stripped on some pages and a pre-cleaned copy (most chrome already removed) of others. Every row keeps the
     page it came from as ``source``, so a copy never counts as another page that repeats its lines."""
-    out = frame.drop(columns=[c for c in (*MARKUP_COLUMNS, "title") if c in frame]).copy()
+    out = frame.drop(columns=[c for c in (*MARKUP_COLUMNS, "title", "summary") if c in frame]).copy()
     if SOURCE_COLUMN not in out:
         out[SOURCE_COLUMN] = out["doc"]
     if not augment:
@@ -215,6 +217,7 @@ def _featurizer(settings: FeatureSettings) -> Featurizer:
         kind_features=settings.kind_features,
         markdown_features=settings.markdown_features,
         cjk_prose_words=settings.cjk_prose_words,
+        summary_features=settings.summary_features,
     )
 
 

@@ -15,6 +15,8 @@ from chromecut.features.sections import SECTION_FEATURES
 from chromecut.segment.html import segment_text
 from feature_inputs import dump_frame
 
+#: The summary family's columns (``core/src/features/markup.rs``).
+SUMMARY_NAMES = ("line_in_summary", "summary_in_line", "summary_anchor")
 #: The ``html_frame`` fixture: pages -> their line frame.
 HtmlFrame = Callable[..., pd.DataFrame]
 #: A line frame and its features.
@@ -70,6 +72,25 @@ def test_markup_and_title_families(html_features: Features, news_prose: str) -> 
     headline = row(frame, feats, "Budget approved after long debate")
     assert headline["heading"] == 1 and headline["title_in_line"] == pytest.approx(1.0)
     assert row(frame, feats, "Related")["in_aside"] == 1.0
+
+
+def test_the_summary_family_finds_the_lede_the_page_describes(news_page: str, html_frame: HtmlFrame,
+                                                              news_prose: str) -> None:
+    summary = "<meta property='og:description' content='Council approved the new budget after a long debate'>"
+    frame = html_frame(news_page.replace("<head>", "<head>" + summary), news_page)
+    assert Featurizer("html").fit(frame).transform(frame).columns.intersection(SUMMARY_NAMES).empty
+    feats = Featurizer("html", summary_features=True).fit(frame).transform(frame)
+    first = frame["doc"] == 0
+    lede = feats[first & (frame["text"] == news_prose)].iloc[0]
+    # The summary's 9 words, all in the lede and in the next paragraph: the first of them is the anchor.
+    assert lede["summary_in_line"] == pytest.approx(1.0) and lede["summary_anchor"] == 0.0
+    assert 0.5 < lede["line_in_summary"] < 1.0
+    home = feats[first & (frame["text"] == "- Home")].iloc[0]
+    assert home["summary_in_line"] == 0.0 and home["summary_anchor"] < 0.0
+    headline = feats[first & (frame["text"] == "Budget approved after long debate")].iloc[0]
+    assert headline["line_in_summary"] == 1.0 and headline["summary_anchor"] < 0.0
+    # A page without a summary has none of the family.
+    assert feats.loc[~first, list(SUMMARY_NAMES)].isna().all().all()
 
 
 def test_position_and_neighbours_respect_page_boundaries() -> None:

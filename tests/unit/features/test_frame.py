@@ -12,7 +12,7 @@ from chromecut.segment.html import Segmentation, segment_html, segment_text
 def _reference_line_frame(pages: list[tuple[int, Segmentation]]) -> pd.DataFrame:
     """The line frame by its definition: a row per non-blank line, every column a list pandas reads as it will."""
     rows = [{"doc": doc, "line": line.index, "text": line.text,
-             **{name: getattr(line, name) for name in MARKUP_COLUMNS}, "title": seg.title}
+             **{name: getattr(line, name) for name in MARKUP_COLUMNS}, "title": seg.title, "summary": seg.summary}
             for doc, seg in pages for line in seg.lines if line.text.strip()]
     return pd.DataFrame({name: [row[name] for row in rows] for name in LINE_FRAME_COLUMNS})
 

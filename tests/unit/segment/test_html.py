@@ -122,6 +122,16 @@ def test_head_and_title_are_not_lines_but_title_and_language_are_kept() -> None:
     assert seg.language == "de"
 
 
+def test_the_summary_is_the_og_description_else_the_description() -> None:
+    both = ("<head><meta name='description' content='The plain  one'>"
+            "<meta property='og:description' content=' The &amp; og\none '></head><p>Text</p>")
+    assert segment_html(both).summary == "The & og one"
+    assert segment_html("<meta name=DESCRIPTION content='Only this'><p>Text</p>").summary == "Only this"
+    # An empty one gives way to a later one of the same name; a meta without content names nothing.
+    assert segment_html("<meta name=description content=' '><meta name=description content=b><p>x").summary == "b"
+    assert segment_html("<meta property=og:description><meta name=keywords content=k><p>x").summary is None
+
+
 def test_entities_and_non_breaking_spaces_are_decoded_and_folded() -> None:
     assert texts("<p>caf&eacute;&nbsp;&amp;&nbsp; bar</p>") == ["café & bar"]
 

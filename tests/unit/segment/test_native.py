@@ -1,5 +1,5 @@
 """The Rust core's segmentation (chromecut._core) against the Python reference, on tricky hand-made pages: every
-field of every line, the title, the language and the encoding must be equal."""
+field of every line, the title, the summary, the language and the encoding must be equal."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ PAGES: dict[str, bytes | str] = {
     "headings": "<h2>Sub <span>title</span></h2><h3><div>inside</div></h3><p>after</p>",
     "title and lang": "<html lang='fr'><head><title>  Le   titre </title></head><body><p>x</p></body>",
     "svg title first": "<body><svg><title>svg</title></svg><title>late</title><p>x</p>",
+    "summaries": "<head><meta name=Description content=' plain &amp;\n one '><meta property='og:description ' "
+    "content=''><meta property=og:description content='Og  one'></head><body><meta name=description "
+    "content=late><template><meta property=og:description content=t></template><p>x</p>",
+    "summary by name only": "<meta name=description><meta property=description content='by property'><p>x",
     "link counts": "<p><a href=a>one</a> <a>no href</a> <a href=b>two <b>bold</b></a></p>"
     "<a href=c><div>block link</div></a><a href=d></a><p>next</p>",
     "empty": "",
