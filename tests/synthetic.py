@@ -21,19 +21,26 @@ CHROME = ("Home", "News", "Sport", "Contact us", "Share on Facebook", "Related",
 SITES = 5
 
 
-def synthetic_page(i: int) -> str:
+def synthetic_page(i: int, summary: bool = False) -> str:
+    """Page ``i``; with ``summary``, an ``og:description`` that repeats one of its paragraphs."""
     prose = "".join(f"<p>{s} Story {i}.</p>" for s in PROSE)
     nav = "".join(f"<li><a href='/{c}'>{c}</a></li>" for c in CHROME[:4])
-    return (f"<html><head><title>Story {i}</title></head><body><nav><ul>{nav}</ul></nav><h1>Story {i}</h1>"
+    meta = f"<meta property='og:description' content='{PROSE[i % len(PROSE)]}'>" if summary else ""
+    return (f"<html><head><title>Story {i}</title>{meta}</head><body><nav><ul>{nav}</ul></nav><h1>Story {i}</h1>"
             f"<article>{prose}</article><div class='share'>{CHROME[4]}</div><aside><h3>{CHROME[5]}</h3>"
             f"<ul><li><a href='/x{i}'>Another headline number {i}</a></li></ul></aside>"
             f"<footer>{CHROME[6]}</footer></body></html>")
 
 
-def synthetic_frame(pages: int, split: str) -> pd.DataFrame:
-    frame = line_frame([(f"{split}{i}", segment_html(synthetic_page(i))) for i in range(pages)])
+def synthetic_frame(pages: int, split: str, summary: bool = False) -> pd.DataFrame:
+    """The labelled line frame of ``pages`` synthetic pages; with ``summary``, each page's content is the one
+    paragraph its ``og:description`` repeats."""
+    frame = line_frame([(f"{split}{i}", segment_html(synthetic_page(i, summary))) for i in range(pages)])
     frame["domain"] = [f"site{zlib.crc32(d.encode()) % SITES}" for d in frame["doc"]]
     frame["label"] = np.where(frame["text"].str.startswith(("The ", "Officials", "Critics", "Story")), 1, 0)
+    if summary:  # content: the paragraph the summary repeats, which only the summary family tells apart
+        repeated = [PROSE[int(doc.removeprefix(split)) % len(PROSE)] for doc in frame["doc"]]
+        frame["label"] = [int(text.startswith(r)) for text, r in zip(frame["text"], repeated, strict=True)]
     frame["split"] = split
     return frame
 

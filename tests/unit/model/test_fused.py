@@ -81,6 +81,14 @@ def test_html_pages_clean_as_on_the_line_frame_path(tiny_bundle: Bundle, batch_s
     assert any(PROSE[0] in text for text in cleaned)  # not trivially empty
 
 
+@pytest.mark.parametrize("batch_size", [1, 64])
+def test_pages_with_a_summary_clean_as_on_the_line_frame_path(tiny_summary_bundle: Bundle, batch_size: int) -> None:
+    assert "summary_anchor" in tiny_summary_bundle.featurizer.feature_names_
+    pages = ODD_HTML + [synthetic_page(i, summary=i % 2 == 0) for i in range(8)]
+    cleaned = assert_same(tiny_summary_bundle, pages, batch_size)
+    assert any(PROSE[0] in text for text in cleaned)
+
+
 @pytest.mark.parametrize("batch_size", [1, 4, 64])
 def test_text_pages_clean_as_on_the_line_frame_path(tiny_text_bundle: Bundle, batch_size: int) -> None:
     cleaned = assert_same(tiny_text_bundle, ODD_TEXT, batch_size)
