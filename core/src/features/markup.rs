@@ -167,25 +167,15 @@ pub struct Markup {
     summary_features: bool,
 }
 
-/// The columns of the summary family, over distinct words ([`summary_words`]): the share of the line's words
-/// the page's summary holds (missing for a line without words), the share of the summary's words the line
-/// holds, and the line's signed distance (in page lines, over the page's lines) from the summary's anchor, the
-/// first line of at least [`SUMMARY_ANCHOR_MIN_WORDS`] words that holds most of the summary (where the main text
-/// often starts: a lede repeats the summary).
+/// The columns of the summary family: the share of the line's words the page's summary holds, the share of the
+/// summary's distinct words the line holds, and the line's signed distance (in page lines, over the page's
+/// lines) from the summary's anchor, the line of at least [`SUMMARY_ANCHOR_MIN_TOKENS`] words that holds most of
+/// the summary (where the main text often starts: a lede repeats the summary).
 pub const SUMMARY_FEATURES: [&str; 3] = ["line_in_summary", "summary_in_line", "summary_anchor"];
-/// A summary of fewer words says too little of the page (a site slogan): its page's columns are missing.
+/// A summary of fewer distinct words says too little of the page (a site slogan): its page's columns are missing.
 pub const SUMMARY_MIN_WORDS: usize = 5;
 /// A line of fewer words is no anchor (a headline shares words with the summary but does not start the text).
-pub const SUMMARY_ANCHOR_MIN_WORDS: usize = 5;
-/// The summary family's words are runs of letters of at least this many characters: numbers, and the single
-/// letters of initials and list markers, say nothing of whether a line is the text the summary describes.
-pub const SUMMARY_WORD_MIN_CHARS: usize = 2;
-
-/// The summary family's words of a token (lower-cased letters and digits): its runs of letters of at least
-/// [`SUMMARY_WORD_MIN_CHARS`] characters.
-fn summary_words(token: &str) -> impl Iterator<Item = &str> {
-    token.split(|c: char| c.is_numeric()).filter(|w| w.chars().nth(SUMMARY_WORD_MIN_CHARS - 1).is_some())
-}
+pub const SUMMARY_ANCHOR_MIN_TOKENS: usize = 5;
 
 /// `np.minimum`: NaN wins.
 pub fn np_min(a: f64, b: f64) -> f64 {
@@ -313,14 +303,10 @@ impl Markup {
         let n = batch.n;
         let mut columns = SUMMARY_FEATURES.map(|_| vec![f64::NAN; n]);
         if let Some(summary) = markup.summary.filter(|_| n > 0) {
-            let sets: Vec<HashSet<String, FastHash>> = self
-                .page_words(batch, tables, summary, markup.summaries)
-                .iter()
-                .map(|words| words.iter().flat_map(|w| summary_words(w)).map(str::to_owned).collect())
-                .collect();
-            // Each line's distinct words, and those of them in its page's summary (tokens come in line order).
-            let mut words = vec![0.0; n];
-            let mut shared = vec![0.0; n];
+            let sets = self.page_words(batch, tables, summary, markup.summaries);
+            // Each line's summary words: every one, and the distinct ones (tokens come in line order).
+            let mut hits = vec![0.0; n];
+            let mut distinct = vec![0.0; n];
             let mut seen: HashSet<&str, FastHash> = HashSet::default();
             let mut current = usize::MAX;
             for k in 0..tokens.len() {
@@ -329,12 +315,11 @@ impl Markup {
                     seen.clear();
                     current = line;
                 }
-                for word in summary_words(tokens.get(k)) {
+                let word = tokens.get(k);
+                if sets[batch.page[line]].contains(word) {
+                    hits[line] += 1.0;
                     if seen.insert(word) {
-                        words[line] += 1.0;
-                        if sets[batch.page[line]].contains(word) {
-                            shared[line] += 1.0;
-                        }
+                        distinct[line] += 1.0;
                     }
                 }
             }
@@ -344,17 +329,17 @@ impl Markup {
                     continue;
                 }
                 let end = batch.page_start.get(p + 1).copied().unwrap_or(n);
-                // The first line that holds the most summary words, among lines of enough words.
+                // The first line that holds the most distinct summary words, among lines long enough.
                 let anchor = (start..end)
-                    .filter(|&i| words[i] >= SUMMARY_ANCHOR_MIN_WORDS as f64 && shared[i] > 0.0)
+                    .filter(|&i| tokens.per_line[i] >= SUMMARY_ANCHOR_MIN_TOKENS && distinct[i] > 0.0)
                     .fold(None, |best: Option<usize>, i| match best {
-                        Some(b) if shared[b] >= shared[i] => Some(b),
+                        Some(b) if distinct[b] >= distinct[i] => Some(b),
                         _ => Some(i),
                     });
                 let lines = (end - start) as f64;
                 for i in start..end {
-                    columns[0][i] = if words[i] > 0.0 { shared[i] / words[i] } else { f64::NAN };
-                    columns[1][i] = shared[i] / size as f64;
+                    columns[0][i] = safe_ratio(hits[i], tokens.per_line[i] as f64);
+                    columns[1][i] = distinct[i] / size as f64;
                     if let Some(a) = anchor {
                         columns[2][i] = (i as f64 - a as f64) / lines;
                     }

@@ -803,10 +803,10 @@ mod tests {
         assert_eq!(row(0)[7], 1.0);
         assert!(row(3)[7].is_nan());
         assert_eq!([row(2)[8], row(3)[8]], [0.0, 1.0]);
-        // The summary's 6 words (a one-letter word is none): all of them in the prose line (6 of its 13 distinct
-        // words), the anchor; the headline is too short to be one.
-        assert_eq!(row(3)[9..], [6.0 / 13.0, 1.0, 0.0]);
-        assert_eq!(row(2)[9..], [1.0, 2.0 / 6.0, -0.25]);
+        // The summary's 7 words: all of them in the prose line (9 of its 16 tokens), the anchor; the headline is
+        // too short to be one.
+        assert_eq!(row(3)[9..], [9.0 / 16.0, 1.0, 0.0]);
+        assert_eq!(row(2)[9..], [1.0, 2.0 / 7.0, -0.25]);
         assert_eq!(row(0)[9..], [0.0, 0.0, -0.75]);
         let no_markup = Input { markup: None, ..input };
         assert!(featurizer.features::<f64>(&no_markup).is_err());

@@ -82,8 +82,7 @@ def test_the_summary_family_finds_the_lede_the_page_describes(news_page: str, ht
     feats = Featurizer("html", summary_features=True).fit(frame).transform(frame)
     first = frame["doc"] == 0
     lede = feats[first & (frame["text"] == news_prose)].iloc[0]
-    # The summary's 8 words (a one-letter word is none), all in the lede and in the next paragraph: the first of
-    # them is the anchor.
+    # The summary's 9 words, all in the lede and in the next paragraph: the first of them is the anchor.
     assert lede["summary_in_line"] == pytest.approx(1.0) and lede["summary_anchor"] == 0.0
     assert 0.5 < lede["line_in_summary"] < 1.0
     home = feats[first & (frame["text"] == "- Home")].iloc[0]
