@@ -125,12 +125,19 @@ impl Dom {
 
     /// The first element named `local` (any namespace) in document order, outside template contents.
     pub fn first_element_named(&self, local: &str) -> Option<NodeId> {
-        self.elements_named(local).next()
+        self.elements_named(Self::DOCUMENT, local).next()
     }
 
-    /// The elements named `local` (any namespace) in document order, outside template contents.
-    pub fn elements_named<'a>(&'a self, local: &'a str) -> impl Iterator<Item = NodeId> + 'a {
-        let mut stack = vec![Self::DOCUMENT];
+    /// The `<head>` element: a child of the document element.
+    pub fn head(&self) -> Option<NodeId> {
+        let html = self.document_element()?;
+        self.children(html).find(|&c| self.nodes[c].html_name() == Some(&local_name!("head")))
+    }
+
+    /// The elements named `local` (any namespace) in `root` and under it, in document order, outside template
+    /// contents.
+    pub fn elements_named<'a>(&'a self, root: NodeId, local: &'a str) -> impl Iterator<Item = NodeId> + 'a {
+        let mut stack = vec![root];
         std::iter::from_fn(move || {
             while let Some(id) = stack.pop() {
                 let first = stack.len();

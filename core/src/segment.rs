@@ -708,11 +708,11 @@ pub fn segment_text_html(html: &str, options: &Options, deadline: &Deadline) -> 
 /// preference.
 pub const SUMMARY_NAMES: [&str; 2] = ["og:description", "description"];
 
-/// The page's own summary: the `content` of its first `<meta>` named by each of [`SUMMARY_NAMES`] (white space
-/// collapsed), the first name's when it has one.
+/// The page's own summary: the `content` of the first `<meta>` of its head named by each of [`SUMMARY_NAMES`]
+/// (white space collapsed), the first name's when it has one. Only the head is read: a page is walked once.
 fn page_summary(dom: &dom::Dom) -> Option<String> {
     let mut found: [Option<String>; SUMMARY_NAMES.len()] = Default::default();
-    for id in dom.elements_named("meta") {
+    for id in dom.elements_named(dom.head()?, "meta") {
         let node = &dom.nodes[id];
         let Some(content) = node.attr(&local_name!("content")) else { continue };
         let named = [LocalName::from("property"), local_name!("name")]

@@ -408,10 +408,11 @@ SUMMARY_NAMES = ("og:description", "description")
 
 
 def page_summary(tree: LexborHTMLParser) -> str | None:
-    """The page's own summary: the ``content`` of its first ``<meta>`` named by each of :data:`SUMMARY_NAMES`
-    that has any (white space collapsed), the first name's when it has one."""
+    """The page's own summary: the ``content`` of the first ``<meta>`` of its head named by each of
+    :data:`SUMMARY_NAMES` that has any (white space collapsed), the first name's when it has one."""
     found: dict[str, str] = {}
-    for node in tree.css("meta"):
+    head = tree.head
+    for node in head.css("meta") if head is not None else ():
         attributes = node.attributes
         content = attributes.get("content")
         if content is None:

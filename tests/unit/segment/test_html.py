@@ -130,6 +130,7 @@ def test_the_summary_is_the_og_description_else_the_description() -> None:
     # An empty one gives way to a later one of the same name; a meta without content names nothing.
     assert segment_html("<meta name=description content=' '><meta name=description content=b><p>x").summary == "b"
     assert segment_html("<meta property=og:description><meta name=keywords content=k><p>x").summary is None
+    assert segment_html("<p>x</p><meta name=description content='in the body'>").summary is None
 
 
 def test_entities_and_non_breaking_spaces_are_decoded_and_folded() -> None:

@@ -40,7 +40,8 @@ PAGES: dict[str, bytes | str] = {
     "svg title first": "<body><svg><title>svg</title></svg><title>late</title><p>x</p>",
     "summaries": "<head><meta name=Description content=' plain &amp;\n one '><meta property='og:description ' "
     "content=''><meta property=og:description content='Og  one'></head><body><meta name=description "
-    "content=late><template><meta property=og:description content=t></template><p>x</p>",
+    "content=body><template><meta property=og:description content=t></template><p>x</p>",
+    "summary in the body only": "<p>x</p><meta name=description content='not read'>",
     "summary by name only": "<meta name=description><meta property=description content='by property'><p>x",
     "link counts": "<p><a href=a>one</a> <a>no href</a> <a href=b>two <b>bold</b></a></p>"
     "<a href=c><div>block link</div></a><a href=d></a><p>next</p>",
