@@ -167,14 +167,15 @@ pub struct Markup {
     summary_features: bool,
 }
 
-/// The columns of the summary family: the share of the line's words the page's summary holds, the share of the
-/// summary's distinct words the line holds, and the line's signed distance (in page lines, over the page's
-/// lines) from the summary's anchor, the line of at least [`SUMMARY_ANCHOR_MIN_TOKENS`] words that holds most of
-/// the summary (where the main text often starts: a lede repeats the summary).
+/// The columns of the summary family: the share of the line's tokens that are words of the page's summary
+/// (runs of the title word class, lower-cased), the share of the summary's words the line holds, and the line's
+/// signed distance (in page lines, over the page's lines) from the summary's anchor, the first line of at least
+/// [`SUMMARY_ANCHOR_MIN_TOKENS`] tokens that holds most of the summary's words (where the main text often starts:
+/// a lede repeats the summary).
 pub const SUMMARY_FEATURES: [&str; 3] = ["line_in_summary", "summary_in_line", "summary_anchor"];
-/// A summary of fewer distinct words says too little of the page (a site slogan): its page's columns are missing.
+/// A summary of fewer words says too little of the page (a site slogan): its page's columns are missing.
 pub const SUMMARY_MIN_WORDS: usize = 5;
-/// A line of fewer words is no anchor (a headline shares words with the summary but does not start the text).
+/// A line of fewer tokens is no anchor (a headline shares words with the summary but does not start the text).
 pub const SUMMARY_ANCHOR_MIN_TOKENS: usize = 5;
 
 /// `np.minimum`: NaN wins.
