@@ -13,7 +13,8 @@ The families (the first argument; the rest are ``chromecut-train``'s Hydra overr
   its JSON-LD and microdata, in families (article, product, collection, forum, service); the same for every line.
 - ``desc``: the page's own summary (its ``og:description``, else its ``description`` meta): per line, the share of
   its words the summary holds and the share of the summary's words it holds, and its signed distance from the line
-  that holds most of the summary (where the main text usually starts); missing on a page without one.
+  that holds most of the summary (where the main text usually starts); missing on a page without one. Ported to
+  the Rust core as HTML mode's summary family (``features.summary_features``; its figures in docs/training.md).
 - ``none``: no column, the run as ``chromecut-train`` does it (the baseline of the same printout).
 
 With ``--evaluate`` after the family, the rest are ``chromecut evaluate``'s arguments instead: the
