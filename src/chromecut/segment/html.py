@@ -140,7 +140,7 @@ class Segmentation:
     lines: list[Line]
     mode: str
     title: str | None = None
-    #: The page's own summary: its first ``og:description`` meta, else its first ``description`` one.
+    #: The page's own summary: the first ``og:description`` meta of its head, else the first ``description``.
     summary: str | None = None
     language: str | None = None
     encoding: str | None = None
