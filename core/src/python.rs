@@ -365,12 +365,6 @@ impl MarkupColumns {
                 _ => None,
             })
         };
-        let optional_strings = |key: &str| -> PyResult<Vec<Vec<u32>>> {
-            match markup.get_item(key)? {
-                Some(_) => strings(key),
-                None => Ok(Vec::new()),
-            }
-        };
         Ok(MarkupColumns {
             tag: ints("tag")?,
             tags: spec_item!(markup, "tags"),
@@ -388,7 +382,7 @@ impl MarkupColumns {
             title: optional("title")?,
             titles: strings("titles")?,
             summary: optional("summary")?,
-            summaries: optional_strings("summaries")?,
+            summaries: strings("summaries")?,
         })
     }
 

@@ -353,7 +353,7 @@ impl Line {
 pub struct PageLines {
     pub lines: Vec<Line>,
     pub title: Option<String>,
-    /// The page's own summary: its first `og:description` meta, else its first `description` one.
+    /// The page's own summary: the first `og:description` meta of its head, else the first `description`.
     pub summary: Option<String>,
     pub language: Option<String>,
 }
@@ -712,10 +712,11 @@ pub const SUMMARY_NAMES: [&str; 2] = ["og:description", "description"];
 /// (white space collapsed), the first name's when it has one. Only the head is read: a page is walked once.
 fn page_summary(dom: &dom::Dom) -> Option<String> {
     let mut found: [Option<String>; SUMMARY_NAMES.len()] = Default::default();
+    let naming = [LocalName::from("property"), local_name!("name")];
     for id in dom.elements_named(dom.head()?, "meta") {
         let node = &dom.nodes[id];
         let Some(content) = node.attr(&local_name!("content")) else { continue };
-        let named = [LocalName::from("property"), local_name!("name")]
+        let named = naming
             .iter()
             .filter_map(|attr| node.attr(attr))
             .find_map(|value| SUMMARY_NAMES.iter().position(|n| value.trim().eq_ignore_ascii_case(n)));
