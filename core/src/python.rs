@@ -505,6 +505,7 @@ impl TextFeaturizer {
             neighbour_bases: spec_item!(spec, "neighbour_bases"),
             sections,
             markdown: spec_item!(spec, "markdown_features"),
+            page_words: spec_item!(spec, "page_word_features"),
             frequency_keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
             frequency_counts: counts.as_array().to_vec(),
             html: match spec.get_item("html")? {

@@ -94,6 +94,14 @@ class FeatureSettings:
     #: HTML mode's summary family (:data:`chromecut.features.featurizer.SUMMARY_FEATURES_DEFAULT`): the page's
     #: own ``og:description`` / ``description`` against each line.
     summary_features: bool = False
+    #: Share of training pages featurised as if their language had no stopword list (the stopword family all
+    #: zero, as on a page in a language outside ``chromecut.features.STOPWORD_LANGUAGES_DEFAULT``), so the trees
+    #: also learn to tell prose from chrome without it (:func:`chromecut.train.frame.featurize_parts`). The pages
+    #: are chosen by a hash of the page key; validation and test pages keep every list.
+    stopword_dropout: float = 0.0
+    #: Either mode's page-word family (:data:`chromecut.features.featurizer.PAGE_WORD_FEATURES_DEFAULT`): the
+    #: words many of the page's long lines share stand in for a stopword list of its language.
+    page_word_features: bool = False
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
     #: prepare``) instead of chromecut's own lines (a page's dumps share its ``source``, so they count as one page
     #: in the line frequencies). Off by default; the shipped text model learns so (``experiment=ship_text``, with

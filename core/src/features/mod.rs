@@ -22,6 +22,7 @@ pub mod kinds;
 pub mod markdown;
 pub mod markup;
 pub mod normalise;
+pub mod page_words;
 pub mod patterns;
 pub mod repetition;
 pub mod sections;
@@ -154,6 +155,8 @@ pub struct Spec {
     pub sections: Option<SectionSpec>,
     /// The Markdown link family ([`markdown`]).
     pub markdown: bool,
+    /// The page's frequent words ([`page_words`]).
+    pub page_words: bool,
     pub frequency_keys: Vec<Vec<u8>>,
     pub frequency_counts: Vec<i64>,
     /// `None`: text mode.
@@ -220,6 +223,7 @@ pub struct TextFeaturizer {
     neighbour_bases: Vec<String>,
     sections: Option<SectionSpec>,
     markdown: bool,
+    page_words: bool,
     frequency: LineFrequency,
     html: Option<Html>,
 }
@@ -234,8 +238,8 @@ fn owned<'a>(names: &'a [&str]) -> impl Iterator<Item = String> + 'a {
 
 /// Every feature name but the neighbours' a featurizer of `spec` computes, in the order of the output when no
 /// names are asked for (each family's columns together, families in the order of the data's way: length,
-/// position, keywords, characters, stopwords, patterns, page, repetition, prose, sections, Markdown links, then
-/// `html`, the HTML families' names).
+/// position, keywords, characters, stopwords, patterns, page, repetition, prose, sections, Markdown links, the
+/// page's frequent words, then `html`, the HTML families' names).
 fn known_names(spec: &Spec, html: &[String]) -> Vec<String> {
     let mut names: Vec<String> = owned(&["chars", "log_chars", "words", "mean_word_len"]).collect();
     names.extend(owned(&["rel_index", "log_from_start", "log_from_end", "text_before_share", "to_longest"]));
@@ -256,6 +260,9 @@ fn known_names(spec: &Spec, html: &[String]) -> Vec<String> {
     }
     if spec.markdown {
         names.extend(owned(&markdown::NAMES));
+    }
+    if spec.page_words {
+        names.extend(owned(&page_words::NAMES));
     }
     names.extend(html.iter().filter(|h| !names.contains(h)).cloned().collect::<Vec<_>>());
     names
@@ -373,6 +380,7 @@ impl TextFeaturizer {
             neighbour_bases: spec.neighbour_bases,
             sections: spec.sections,
             markdown: spec.markdown,
+            page_words: spec.page_words,
             frequency: LineFrequency::new(spec.frequency_keys, &spec.frequency_counts)?,
             html,
         })
@@ -456,6 +464,9 @@ impl TextFeaturizer {
         }
         if self.markdown {
             markdown::markdown_features(batch, &mut out);
+        }
+        if self.page_words {
+            out.push(page_words::NAMES[0], page_words::page_word_density(batch, &tokens));
         }
         if let Some(html) = &self.html {
             let markup =
@@ -635,6 +646,7 @@ mod tests {
                 separators: "|>/".chars().map(u32::from).collect(),
             }),
             markdown: sections,
+            page_words: false,
             frequency_keys: vec![b"home".to_vec()],
             frequency_counts: vec![3],
             html: None,

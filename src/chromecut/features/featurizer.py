@@ -40,6 +40,10 @@ KIND_FEATURES_DEFAULT = False
 #: page's own ``og:description`` / ``description`` holds and the reverse, and the line's distance from the line
 #: that holds most of it. Off here: a bundle saved without the parameter was fitted without it.
 SUMMARY_FEATURES_DEFAULT = False
+#: Either mode's page-word family (``core/src/features/page_words.rs``: the share of a line's tokens that many of
+#: its page's long lines hold, the page's function words in any language). Off here: a bundle saved without the
+#: parameter was fitted without it.
+PAGE_WORD_FEATURES_DEFAULT = False
 #: Text mode's Markdown link features (``core/src/features/markdown.rs``: the share of a line's visible text that
 #: is link text in a Markdown dump, its links, its link and image syntax); a parameter, so a bundle fitted without
 #: them neither computes nor expects them.
@@ -64,6 +68,8 @@ class Featurizer:
         Text mode's section features, HTML mode's kind features, text mode's Markdown link features, HTML mode's
         summary features (see :data:`SECTION_FEATURES_DEFAULT`, :data:`KIND_FEATURES_DEFAULT`,
         :data:`MARKDOWN_FEATURES_DEFAULT`, :data:`SUMMARY_FEATURES_DEFAULT`).
+    page_word_features:
+        Either mode's page-word family (:data:`PAGE_WORD_FEATURES_DEFAULT`).
     cjk_prose_words:
         Whether the prose test counts CJK characters as words (:data:`CJK_PROSE_WORDS_DEFAULT`).
     """
@@ -82,6 +88,7 @@ class Featurizer:
         markdown_features: bool = MARKDOWN_FEATURES_DEFAULT,
         cjk_prose_words: bool = CJK_PROSE_WORDS_DEFAULT,
         summary_features: bool = SUMMARY_FEATURES_DEFAULT,
+        page_word_features: bool = PAGE_WORD_FEATURES_DEFAULT,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -94,6 +101,7 @@ class Featurizer:
         self.markdown_features = markdown_features
         self.cjk_prose_words = cjk_prose_words
         self.summary_features = summary_features
+        self.page_word_features = page_word_features
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""
@@ -109,6 +117,7 @@ class Featurizer:
             "markdown_features": self.markdown_features,
             "cjk_prose_words": self.cjk_prose_words,
             "summary_features": self.summary_features,
+            "page_word_features": self.page_word_features,
         }
 
     def fit(self, frame: pd.DataFrame) -> Featurizer:

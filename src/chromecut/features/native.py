@@ -526,6 +526,7 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
             "cjk_stopwords": cjk_stopwords,
             "section_features": sections_on,
             "markdown_features": markdown_on,
+            "page_word_features": bool(fitted.page_word_features),
             "cjk_prose_words": bool(fitted.cjk_prose_words),
             "neighbour_bases": bases,
             "frequency_keys": [key.encode("utf-8", "surrogatepass") for key in frequency],

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from chromecut.datasets import DATASETS, GoldKind
@@ -30,6 +31,8 @@ _LIST_MARKER = PATTERNS["list_marker"]
 AUGMENTED_SUFFIX = "#precleaned"
 #: CRC-32 values are below this: a page's CRC over it is its uniform draw (:func:`site_view`).
 _CRC_RANGE = float(2**32)
+#: Salt of :attr:`~chromecut.settings.FeatureSettings.stopword_dropout`'s page draw (independent of the site's).
+_STOPWORD_DROPOUT_SALT = "stopword-dropout:"
 #: The draw of an ``always`` renderer's dump (random draws are in [0, 1), so it ranks first).
 _ALWAYS_DRAWN = -1.0
 #: The splits of a run, by site.
@@ -207,9 +210,10 @@ def split_frames(frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.
     return parts
 
 
-def _featurizer(settings: FeatureSettings) -> Featurizer:
+def _featurizer(settings: FeatureSettings, **overrides: Any) -> Featurizer:
     return Featurizer(
         settings.mode,  # type: ignore[arg-type]
+        **overrides,
         keyword_max_chars=settings.keyword_max_chars,
         repeat_min_pages=settings.repeat_min_pages,
         repeat_table_size=settings.repeat_table_size,
@@ -218,6 +222,7 @@ def _featurizer(settings: FeatureSettings) -> Featurizer:
         markdown_features=settings.markdown_features,
         cjk_prose_words=settings.cjk_prose_words,
         summary_features=settings.summary_features,
+        page_word_features=settings.page_word_features,
     )
 
 
@@ -229,10 +234,16 @@ def site_view(part: pd.DataFrame, known_share: float) -> pd.DataFrame:
         return part
     if known_share <= 0.0:
         return part.drop(columns="domain")
+    return part.assign(domain=part["domain"].where(page_draws(part) < known_share))
+
+
+def page_draws(part: pd.DataFrame, salt: str = "") -> npt.NDArray[np.float64]:
+    """One draw in [0, 1) per source page (a hash of ``salt`` and the page key, so every run and process draws
+    the same), repeated on each of its rows."""
     codes, pages = pd.factorize(part[SOURCE_COLUMN if SOURCE_COLUMN in part else "doc"].astype(str))
-    draws = np.fromiter((zlib.crc32(page.encode("utf-8")) / _CRC_RANGE for page in pages), dtype=np.float64,
-                        count=len(pages))  # one draw per page, not per line
-    return part.assign(domain=part["domain"].where(draws[codes] < known_share))
+    draws = np.fromiter((zlib.crc32((salt + page).encode("utf-8")) / _CRC_RANGE for page in pages),
+                        dtype=np.float64, count=len(pages))
+    return draws[codes]
 
 
 def featurize_parts(
@@ -244,6 +255,14 @@ def featurize_parts(
     featurizer = _featurizer(settings)
     train = site_view(parts["train"], settings.site_known_share)
     features = {"train": featurizer.fit_transform(train, original_pages(train))}
+    if settings.stopword_dropout > 0.0:
+        blind = page_draws(train, _STOPWORD_DROPOUT_SALT) < settings.stopword_dropout
+        if blind.any():
+            # The whole frame again, so the page-level and site families see the same batch as above.
+            without = _featurizer(settings, stopword_languages=()).fit_transform(train, original_pages(train))
+            kept = features["train"]
+            features["train"] = pd.DataFrame(np.where(blind[:, None], without.to_numpy(), kept.to_numpy()),
+                                             index=kept.index, columns=kept.columns)
     features.update({split: featurizer.transform(site_view(part, 0.0))
                      for split, part in parts.items() if split != "train"})
     return featurizer, features

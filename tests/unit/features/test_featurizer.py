@@ -234,3 +234,31 @@ def test_the_prose_test_can_count_cjk_characters_as_words(mode: str, html_frame:
 def test_cjk_prose_words_is_a_parameter_of_the_bundle() -> None:
     assert Featurizer("text").get_params()["cjk_prose_words"] is False
     assert Featurizer("text", cjk_prose_words=True).get_params()["cjk_prose_words"] is True
+
+
+#: A page in a language without a stopword list here (Turkish): a menu, three paragraphs, a widget heading.
+TURKISH_PAGE = (
+    "Ana sayfa Haberler Spor",
+    "Belediye meclisi bu hafta yeni bir karar aldı ve bu karar şehirde çok tartışıldı.",
+    "Meclis üyeleri bu konuda bir açıklama yaptı ve yeni bir toplantı için tarih verdi.",
+    "Vatandaşlar bu karar için bir imza kampanyası başlattı ve meclise bir dilekçe verdi.",
+    "İlgili haberler",
+)
+
+
+@pytest.mark.parametrize("mode", ["text", "html"])
+def test_the_page_word_family_tells_prose_from_chrome_without_a_stopword_list(mode: str) -> None:
+    frame = pd.DataFrame({"doc": "tr", "text": TURKISH_PAGE})
+    if mode == "html":
+        frame = frame.assign(tag="p", heading=0, list_item=False, depth=3, link_chars=0, link_count=0,
+                             attr_words="", landmarks=0)
+    def features(**params: bool) -> pd.DataFrame:
+        return Featurizer(mode, stopword_languages=(), **params).fit(frame).transform(frame)  # type: ignore[arg-type]
+
+    off, on = features(), features(page_word_features=True)
+    assert "page_word_density" not in off and off["stop_density"].eq(0).all()
+    density = on["page_word_density"].to_numpy()
+    assert density[[0, 4]].tolist() == [0.0, 0.0]  # "bu", "bir" and "ve" are in every paragraph, not in these
+    assert (density[1:4] > 0.25).all()
+    pd.testing.assert_frame_equal(off, on[off.columns])  # the other families are unchanged
+    assert Featurizer(mode).get_params()["page_word_features"] is False  # type: ignore[arg-type]

@@ -95,6 +95,14 @@ def test_text_pages_clean_as_on_the_line_frame_path(tiny_text_bundle: Bundle, ba
     assert "one line that is the whole page" in cleaned  # the dominant line, kept whatever its probability
 
 
+@pytest.mark.parametrize("batch_size", [1, 64])
+def test_text_pages_with_the_page_word_family_clean_as_on_the_line_frame_path(tiny_page_word_bundle: Bundle,
+                                                                             batch_size: int) -> None:
+    assert "page_word_density" in tiny_page_word_bundle.featurizer.feature_names_
+    pages = [*ODD_TEXT, "\n".join([*PROSE, *PROSE, "Home | News | Sport"])]
+    assert_same(tiny_page_word_bundle, pages, batch_size)
+
+
 @pytest.mark.parametrize("mode", ["html", "text"])
 def test_the_shipped_bundles_clean_as_on_the_line_frame_path(mode: str) -> None:
     bundle = Cleaner.load(mode).bundle

@@ -9,7 +9,14 @@ import pandas as pd
 
 from chromecut.features import Featurizer
 from chromecut.settings import DataSettings, FeatureSettings
-from chromecut.train.frame import RENDERER_SEPARATOR, RENDERINGS_FILE, load_renderings, site_view, split_frames
+from chromecut.train.frame import (
+    RENDERER_SEPARATOR,
+    RENDERINGS_FILE,
+    featurize_parts,
+    load_renderings,
+    site_view,
+    split_frames,
+)
 
 RENDERERS = ("chromecut", "html2text", "inscriptis", "markdownify", "bs4-lines")
 SPLIT_OF = {"a": "train", "b": "train", "c": "val", "d": "test"}
@@ -98,6 +105,28 @@ def test_the_site_is_known_on_a_share_of_training_pages_and_a_pages_dumps_share_
     assert (known.groupby(half["source"]).nunique() == 1).all()  # both dumps of a page, or neither
     pd.testing.assert_frame_equal(half, site_view(part, 0.5))  # the same pages every time
     assert "domain" not in site_view(part, 0.0) and site_view(part, 1.0) is part
+
+
+def test_stopword_dropout_blinds_the_stopword_family_on_a_share_of_training_pages_only() -> None:
+    prose = "The council said that it would meet again in the spring to decide on the plan"
+    rows = [{"doc": f"d/{i}", "domain": f"s{i}", "text": text}
+            for i in range(200) for text in (prose, "Home | News | Sport")]
+    part = pd.DataFrame(rows)
+    parts = {"train": part, "val": part.copy()}
+    settings = FeatureSettings(mode="text", stopword_dropout=0.3)
+    featurizer, features = featurize_parts(parts, settings)
+    train, val = features["train"], features["val"]
+    blind = train["stopwords"].eq(0.0) & part["text"].eq(prose).to_numpy()
+    share = blind.groupby(part["doc"]).any().mean()
+    assert 0.2 < share < 0.4
+    assert val.loc[part["text"].eq(prose), "stopwords"].gt(0).all()  # validation pages keep every list
+    assert featurizer.stopword_languages  # the bundle's featurizer keeps its lists
+    _, again = featurize_parts(parts, settings)
+    pd.testing.assert_frame_equal(train, again["train"])  # the same pages every time
+    _, none = featurize_parts(parts, FeatureSettings(mode="text"))
+    assert none["train"].loc[part["text"].eq(prose), "stopwords"].gt(0).all()
+    seen = ~part["doc"].isin(part.loc[blind, "doc"]).to_numpy()  # the other pages are featurised as without it
+    pd.testing.assert_frame_equal(train[seen], none["train"][seen])
 
 
 def test_pages_without_a_site_get_no_site_repetition_and_the_others_do() -> None:
