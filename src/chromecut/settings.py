@@ -14,7 +14,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chromecut.features import KEYWORD_MAX_CHARS_DEFAULT, REPEAT_MIN_PAGES_DEFAULT, REPEAT_TABLE_SIZE_DEFAULT
+from chromecut.features import (
+    KEYWORD_MAX_CHARS_DEFAULT,
+    REPEAT_MIN_PAGES_DEFAULT,
+    REPEAT_TABLE_SIZE_DEFAULT,
+    STOPWORD_LANGUAGES_DEFAULT,
+)
 
 #: Training pages per dataset in each leave-one-dataset-out fold (the large datasets are subsampled so ten folds
 #: fit in an hour on two cores; the held-out dataset is always scored on all its labelled pages).
@@ -74,6 +79,9 @@ class FeatureSettings:
 
     mode: str = "html"
     keyword_max_chars: int = KEYWORD_MAX_CHARS_DEFAULT
+    #: The languages (ISO 639-1 codes of the ``stopwordsiso`` lists) whose stopwords the stopword family counts:
+    #: add the languages of your pages when you retrain for them (docs/training.md).
+    stopword_languages: tuple[str, ...] = STOPWORD_LANGUAGES_DEFAULT
     repeat_min_pages: int = REPEAT_MIN_PAGES_DEFAULT
     repeat_table_size: int = REPEAT_TABLE_SIZE_DEFAULT
     augment_strip_markers: float = 0.5

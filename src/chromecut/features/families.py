@@ -26,6 +26,10 @@ CLOSING_CHARS = "\"'”’»)]）」"
 def stopwords(languages: tuple[str, ...]) -> tuple[list[str], npt.NDArray[np.uint32]]:
     """The stopwords of ``languages`` (from the ``stopwordsiso`` package's lists, case-folded, sorted) and the
     code points of the single-character CJK ones."""
+    unknown = sorted(set(languages) - set(stopwordsiso.langs()))
+    if unknown:
+        raise ValueError(f"no stopword list for {unknown}: the lists are those of stopwordsiso, "
+                         f"{', '.join(sorted(stopwordsiso.langs()))}")
     words = sorted({w.casefold() for w in stopwordsiso.stopwords(list(languages))})
     table = char_table()
     cjk = [ord(w) for w in words if len(w) == 1 and table[ord(w)] & CJK]

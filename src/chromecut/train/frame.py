@@ -211,19 +211,20 @@ def split_frames(frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.
 
 
 def _featurizer(settings: FeatureSettings, **overrides: Any) -> Featurizer:
-    return Featurizer(
-        settings.mode,  # type: ignore[arg-type]
-        **overrides,
-        keyword_max_chars=settings.keyword_max_chars,
-        repeat_min_pages=settings.repeat_min_pages,
-        repeat_table_size=settings.repeat_table_size,
-        section_features=settings.section_features,
-        kind_features=settings.kind_features,
-        markdown_features=settings.markdown_features,
-        cjk_prose_words=settings.cjk_prose_words,
-        summary_features=settings.summary_features,
-        page_word_features=settings.page_word_features,
-    )
+    """The run's featurizer; ``overrides`` replace some of its parameters (the stopword dropout's lists)."""
+    params: dict[str, Any] = {
+        "keyword_max_chars": settings.keyword_max_chars,
+        "stopword_languages": tuple(settings.stopword_languages),
+        "repeat_min_pages": settings.repeat_min_pages,
+        "repeat_table_size": settings.repeat_table_size,
+        "section_features": settings.section_features,
+        "kind_features": settings.kind_features,
+        "markdown_features": settings.markdown_features,
+        "cjk_prose_words": settings.cjk_prose_words,
+        "summary_features": settings.summary_features,
+        "page_word_features": settings.page_word_features,
+    }
+    return Featurizer(settings.mode, **{**params, **overrides})  # type: ignore[arg-type]
 
 
 def site_view(part: pd.DataFrame, known_share: float) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from chromecut.features import Featurizer
 from chromecut.settings import DataSettings, FeatureSettings
@@ -151,3 +152,15 @@ def test_renderings_can_be_read_for_the_pages_asked_for_only(tmp_path: Path) -> 
     none = load_renderings(settings, tmp_path, ["ds"], {"ds": set()})
     assert none is not None and none.empty and list(none.columns) == list(whole.columns)
     assert load_renderings(DataSettings(processed_dir=str(tmp_path / "missing")), tmp_path, ["ds"]) is None
+
+
+def test_the_stopword_languages_are_a_setting_and_an_unknown_one_is_refused() -> None:
+    turkish = "Belediye meclisi bu hafta yeni bir karar aldı ve bu karar şehirde çok tartışıldı."
+    part = pd.DataFrame({"doc": ["tr/1"] * 2, "domain": ["s"] * 2, "text": [turkish, "Ana sayfa"]})
+    parts = {"train": part, "val": part.copy()}
+    default, _ = featurize_parts(parts, FeatureSettings(mode="text"))
+    with_tr, features = featurize_parts(parts, FeatureSettings(mode="text", stopword_languages=("en", "tr")))
+    assert with_tr.stopword_languages == ("en", "tr") and "tr" not in default.stopword_languages
+    assert features["train"]["stopwords"].iloc[0] >= 4  # "bu", "bir", "ve", "çok" ...
+    with pytest.raises(ValueError, match=r"no stopword list for \['xx'\]"):
+        featurize_parts(parts, FeatureSettings(mode="text", stopword_languages=("en", "xx")))
