@@ -103,7 +103,7 @@ class FeatureSettings:
     #: own ``og:description`` / ``description`` against each line.
     summary_features: bool = False
     #: Share of training pages featurised as if their language had no stopword list (the stopword family all
-    #: zero, as on a page in a language outside ``chromecut.features.STOPWORD_LANGUAGES_DEFAULT``), so the trees
+    #: zero, as on a page in a language outside ``stopword_languages``), so the trees
     #: also learn to tell prose from chrome without it (:func:`chromecut.train.frame.featurize_parts`). The pages
     #: are chosen by a hash of the page key; validation and test pages keep every list.
     stopword_dropout: float = 0.0
