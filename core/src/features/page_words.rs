@@ -37,14 +37,16 @@ pub fn page_word_density(batch: &Batch, tokens: &Tokens) -> Vec<f64> {
     }
     // Each word's long lines, and the last long line that counted it.
     let mut held: HashMap<&str, (usize, usize), FastHash> = HashMap::default();
+    let mut voters = Vec::new();
     for (&start, &size) in batch.page_start.iter().zip(&batch.page_size) {
         let lines = start..start + size;
-        let voters = lines.clone().filter(|&i| tokens.per_line[i] >= MIN_LINE_TOKENS).count();
-        if voters < MIN_VOTERS {
+        voters.clear();
+        voters.extend(lines.clone().filter(|&i| tokens.per_line[i] >= MIN_LINE_TOKENS));
+        if voters.len() < MIN_VOTERS {
             continue;
         }
         held.clear();
-        for line in lines.clone().filter(|&i| tokens.per_line[i] >= MIN_LINE_TOKENS) {
+        for &line in &voters {
             for t in first[line]..first[line + 1] {
                 let entry = held.entry(tokens.get(t)).or_insert((0, usize::MAX));
                 if entry.1 != line {
@@ -52,14 +54,14 @@ pub fn page_word_density(batch: &Batch, tokens: &Tokens) -> Vec<f64> {
                 }
             }
         }
-        let need = MIN_VOTERS.max((MIN_LINE_SHARE * voters as f64).ceil() as usize);
+        let need = MIN_VOTERS.max((MIN_LINE_SHARE * voters.len() as f64).ceil() as usize);
         for line in lines {
             let total = tokens.per_line[line];
             if total == 0 {
                 continue;
             }
             let frequent = (first[line]..first[line + 1])
-                .filter(|&t| held.get(tokens.get(t)).is_some_and(|&(lines, _)| lines >= need))
+                .filter(|&t| held.get(tokens.get(t)).is_some_and(|&(held_by, _)| held_by >= need))
                 .count();
             out[line] = frequent as f64 / total as f64;
         }
