@@ -57,10 +57,12 @@ inputs:
   archive fails after the records read before the damage.
 
 models:
-  --model takes html or text (the shipped bundles), a bundle folder, or an MLflow model URI
-  (models:/chromecut-html@champion). By default each document gets the shipped bundle of its kind (both
-  are loaded, once each, when both kinds occur). A text model also labels HTML (its segmented lines); an
-  html model reads every sniffed document as HTML and refuses text input.
+  --model takes html, text or markdown (the shipped bundles), a bundle folder, or an MLflow model URI
+  (models:/chromecut-html@champion). By default each document gets the shipped bundle of its kind: html
+  for HTML, markdown for a text document written in Markdown (links [text](url), # headings, **strong**:
+  html2text's, markdownify's and many scrapers' dumps), text for other text; each is loaded once, when a
+  document of its kind occurs. A text model also labels HTML (its segmented lines); an html model reads
+  every sniffed document as HTML and refuses text input.
 """
 _OUTPUTS_EPILOG = {
     "clean": """\
@@ -160,7 +162,8 @@ def _add_inference_command(commands: Any, task: str) -> None:
     command.add_argument("inputs", nargs="+", metavar="INPUT", help="input files, or - for standard input")
     command.add_argument("--model", default=None, metavar="M",
                          help="html, text, markdown (a text model for Markdown dumps), a bundle folder or an MLflow "
-                              "model URI (default: the shipped bundle that matches each document's kind)")
+                              "model URI (default: the shipped bundle that matches each document's kind: html, text, "
+                              "or markdown for a text document written in Markdown)")
     command.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
                          help="how to read the inputs (default: auto)")
     command.add_argument("--threshold", type=_threshold, default=None, metavar="T",

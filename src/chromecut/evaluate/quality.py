@@ -151,7 +151,7 @@ def gate_cells(modes: Sequence[str], renderers: Sequence[str], markdown_renderer
     return cells
 
 
-def _input(mode: str, page: Page, decoded: str) -> str | bytes | None:
+def mode_input(mode: str, page: Page, decoded: str) -> str | bytes | None:
     """What a mode's cleaner gets of a page (``decoded``: its HTML as text): its HTML, its block text, or a
     renderer's dump (``None`` when the renderer cannot dump it)."""
     if mode == "html":
@@ -194,7 +194,7 @@ def page_f1s(sample: GateSample, models: dict[str, str] | None = None, renderers
                 if key in dumps:
                     given = dumps[key]
                 else:
-                    given = _input(mode, page, decoded[page.dataset, page.page_id])
+                    given = mode_input(mode, page, decoded[page.dataset, page.page_id])
                     if uses[renderer] > 1:
                         dumps[key] = given
                 if given is None:

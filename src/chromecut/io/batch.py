@@ -23,6 +23,7 @@ from chromecut.io.inputs import (
     InputFailure,
     InputFormat,
     Source,
+    looks_like_markdown,
     sources,
 )
 from chromecut.io.readers import read_source
@@ -51,6 +52,8 @@ JSONL_SUFFIX = ".jsonl"
 #: Partial outputs are written under this suffix and renamed into place when their input is done.
 PARTIAL_SUFFIX = ".part"
 OUTPUT_ENCODING = "utf-8"
+#: The shipped bundle a text document gets when it is Markdown and no model is chosen.
+MARKDOWN_MODEL = "markdown"
 
 
 class UsageError(ValueError):
@@ -97,7 +100,7 @@ class Settings:
         ``clean`` or ``label``.
     model:
         A local bundle folder or shipped bundle name used for every document; ``None`` picks the shipped bundle
-        that matches each document's kind.
+        that matches each document's kind (:func:`shipped_model_for`: Markdown text gets the Markdown model).
     threshold:
         Decision threshold; each bundle's own when ``None``.
     explain:
@@ -129,6 +132,15 @@ def load_cleaner(
         raise ModelError(f"cannot load model {model!r}: {exc}") from exc
 
 
+def shipped_model_for(kind: DocumentKind, data: bytes | str | None = None) -> str:
+    """The shipped bundle for a document when no model is chosen: ``html`` for HTML, ``markdown`` for a text
+    document that :func:`chromecut.io.inputs.looks_like_markdown` (the Markdown model reads its links and
+    sections), ``text`` for other text."""
+    if kind == "text" and data is not None and looks_like_markdown(data):
+        return MARKDOWN_MODEL
+    return kind
+
+
 class Processor:
     """Labels and renders batches of documents, loading each model it needs once.
 
@@ -158,11 +170,12 @@ class Processor:
 
             settle_heap()
 
-    def cleaner_for(self, kind: DocumentKind) -> Cleaner:
-        """The model for a document of this kind; raises :class:`DocumentError` when it cannot read it."""
+    def cleaner_for(self, kind: DocumentKind, data: bytes | str | None = None) -> Cleaner:
+        """The model for a document of this kind (``data``: the document, for :func:`shipped_model_for`); raises
+        :class:`DocumentError` when it cannot read it."""
         from chromecut.predict import readable
 
-        name = self.settings.model or kind
+        name = self.settings.model or shipped_model_for(kind, data)
         cleaner = self._cleaners.get(name)
         if cleaner is None:
             cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold, self.settings.limits,
@@ -185,7 +198,7 @@ class Processor:
                 results[position] = Outcome(item.name, item.source, error=item.reason)
                 continue
             try:
-                cleaner = self.cleaner_for(item.kind)
+                cleaner = self.cleaner_for(item.kind, item.data)
                 if cleaner.fused and item.kind == cleaner.mode and not self.settings.explain:
                     fused.setdefault(id(cleaner), (cleaner, []))[1].append((position, item))
                     continue

@@ -56,6 +56,27 @@ SNIFF_MIN_TAGS_DEFAULT = 4
 SNIFF_MIN_TAG_SHARE_DEFAULT = 0.05
 _LEADING_NOISE = re.compile(r"\A(?:\s+|<\?xml[^>]*>|<!--.*?-->)*", re.DOTALL)
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]*)?/?>")
+# --- Sniffing Markdown from plain text --------------------------------------------------------------------------
+#: How much of a text document the Markdown sniffer looks at.
+MARKDOWN_SNIFF_CHARS_DEFAULT = 65536
+#: A text document is Markdown when its sample holds at least this many of Markdown's own marks ...
+MARKDOWN_MIN_MARKS_DEFAULT = 3
+#: ... and at least this many of them per non-blank line (a plain dump that quotes a shell comment or one
+#: ``**word**`` stays plain text).
+MARKDOWN_MIN_MARK_SHARE_DEFAULT = 0.05
+#: Substrings without one of which no mark below can occur: the cheap test before the pattern runs.
+_MARKDOWN_HINTS = ("](", "#", "**", "__", "```", "~~~", "]:")
+#: Marks that plain-text renderers never write: an inline link or image ``[text](target "title")``, a reference
+#: definition ``[id]: target``, an ATX heading ``## Title``, strong emphasis ``**words**`` or ``__words__``, a
+#: code fence. List bullets and rules are not among them: plain renderers write those too.
+_MARKDOWN_MARK = re.compile(
+    r"\[[^\]\n]*\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)"
+    r"|^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S"
+    r"|^[ \t]{0,3}#{1,6}[ \t]+\S"
+    r"|\*\*[^*\s][^*\n]*\*\*|__[^_\s][^_\n]*__"
+    r"|^[ \t]{0,3}(?:```|~~~)",
+    re.MULTILINE,
+)
 _UNICODE_BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -212,6 +233,28 @@ def sniff_kind(
     if len(tags) >= min_tags and visible and sum(len(t) for t in tags) / visible >= min_tag_share:
         return "html"
     return "text"
+
+
+def looks_like_markdown(
+    data: bytes | str,
+    *,
+    sample: int = MARKDOWN_SNIFF_CHARS_DEFAULT,
+    min_marks: int = MARKDOWN_MIN_MARKS_DEFAULT,
+    min_mark_share: float = MARKDOWN_MIN_MARK_SHARE_DEFAULT,
+) -> bool:
+    """Whether a text document is a Markdown dump (html2text, markdownify, an LLM-era scraper's) rather than
+    plain text: its first ``sample`` characters hold at least ``min_marks`` of Markdown's own marks (inline links
+    and images, reference definitions, ``#`` headings, strong emphasis, code fences), at least ``min_mark_share``
+    of them per non-blank line. The marks are ASCII, so bytes are read as latin-1, as the HTML sniffer reads them.
+    """
+    head = _sample_text(data, sample)
+    if not any(hint in head for hint in _MARKDOWN_HINTS):
+        return False
+    marks = sum(1 for _ in _MARKDOWN_MARK.finditer(head))
+    if marks < min_marks:
+        return False
+    lines = sum(1 for line in head.splitlines() if line.strip())
+    return marks >= min_mark_share * lines
 
 
 class GzipStream(io.RawIOBase):

@@ -3,7 +3,7 @@ writes what the line-frame path writes, document for document, failures included
 
 from __future__ import annotations
 
-from chromecut.io.batch import Outcome, Processor, Settings
+from chromecut.io.batch import Outcome, Processor, Settings, shipped_model_for
 from chromecut.io.inputs import Document, InputFailure
 from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner
@@ -45,3 +45,27 @@ def test_clean_through_the_core_writes_what_the_line_frame_path_writes(tiny_bund
     assert "Caf\u00e9 cr\u00e8me" in (fused[2].output or "")  # decoded with its hint
     assert '"url": "http://a.example/2"' in (fused[1].output or "")
     assert "more than 30 lines" in (fused[4].error or "")
+
+
+MARKDOWN = ("[Skip to content](#main)\n* [Home](/)\n* [News](/news)\n# Council approves budget\n\n"
+            + "\n\n".join(PROSE) + "\n\n## Related\n* [Mayor resigns](/n/2)\n")
+
+
+def test_without_a_model_each_document_gets_the_shipped_bundle_of_its_kind_markdown_included() -> None:
+    plain = "Home\n\n" + "\n".join(PROSE)
+    documents: list[Document | InputFailure] = [
+        Document("page.html", synthetic_page(3), "html"),
+        Document("dump.md", MARKDOWN, "text"),
+        Document("dump.txt", plain, "text"),
+        Document("dump-bytes.md", MARKDOWN.encode(), "text"),
+    ]
+    processor = Processor(Settings(task="clean"))
+    outcomes = processor.process(documents)
+    assert sorted(processor._cleaners) == ["html", "markdown", "text"]
+    expected = [Cleaner.load("html").clean(synthetic_page(3)), Cleaner.load("markdown").clean(MARKDOWN),
+                Cleaner.load("text").clean(plain), Cleaner.load("markdown").clean(MARKDOWN)]
+    assert [o.output for o in outcomes] == [text + "\n" if text else "" for text in expected]
+    assert shipped_model_for("text", MARKDOWN) == "markdown" and shipped_model_for("html", MARKDOWN) == "html"
+    forced = Processor(Settings(task="clean", model="text"))  # a chosen model is every document's
+    assert forced.process(documents[1:2]) == [Outcome("dump.md", 0, output=Cleaner.load("text").clean(MARKDOWN) + "\n")]
+    assert list(forced._cleaners) == ["text"]

@@ -7,7 +7,15 @@ import io
 
 import pytest
 
-from chromecut.io.inputs import GzipStream, open_binary, output_stem, sniff_kind, source_format
+from chromecut.datasets.renderers import RENDERERS, available_renderers, render
+from chromecut.io.inputs import (
+    GzipStream,
+    looks_like_markdown,
+    open_binary,
+    output_stem,
+    sniff_kind,
+    source_format,
+)
 
 from synthetic import synthetic_page
 
@@ -82,3 +90,41 @@ def test_open_binary_detects_gzip_by_magic_on_streams_without_peek() -> None:
     assert stream.read() == b"hello" and gz is not None
     plain, none = open_binary(io.BytesIO(b"hello"))
     assert plain.read() == b"hello" and none is None
+
+
+MARKDOWN_DUMP = """[Skip to content](#main)
+* [Home](/)
+* [News](/news)
+# Council approves budget
+The council approved the new budget after a long debate that lasted well into the night.
+## Related
+* [Mayor resigns](/n/2 "Mayor resigns")
+"""
+PLAIN_DUMP = """Home News Sport
+Council approves budget
+The council approved the new budget after a long debate that lasted well into the night.
+* Mayor resigns
+* Rates stay put
+Run it with: make build # a shell comment, not a heading
+# then install
+Prices rose by **a lot**, the minister said.
+"""
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("name", available_renderers())
+def test_markdown_is_sniffed_in_markdown_renderers_dumps_only(seed: int, name: str) -> None:
+    dump = render(name, synthetic_page(seed))
+    assert looks_like_markdown(dump) is RENDERERS[name].markdown
+    assert looks_like_markdown(dump.encode("utf-8")) is RENDERERS[name].markdown
+
+
+def test_markdown_needs_several_marks_for_its_lines() -> None:
+    assert looks_like_markdown(MARKDOWN_DUMP)
+    assert not looks_like_markdown(PLAIN_DUMP)  # bullets are not marks; one heading-like line and one **strong**
+    assert not looks_like_markdown("# Title\n\nOne paragraph with [a link](/a).")  # two marks
+    assert looks_like_markdown("# Title\n\nOne paragraph with [a link](/a) and ![a photo](/p.jpg).")
+    prose = "A plain paragraph of the article, long enough to be prose.\n"
+    assert not looks_like_markdown(MARKDOWN_DUMP.replace("\n", "\n" + prose * 30))  # 6 marks over 217 lines
+    assert not looks_like_markdown("")
+    assert not looks_like_markdown(MARKDOWN_DUMP, sample=10)
