@@ -3,6 +3,8 @@ own probabilities choose its threshold better than the one its fold's validation
 
     chromecut evaluate --mode html --no-peers --predictions /tmp/folds      # the folds' held-out lines, once
     .venv/bin/python benchmarks/decision_rules.py /tmp/folds                # every rule on every fold
+    .venv/bin/python benchmarks/decision_rules.py --bundle text             # the shipped bundle on its test split
+    .venv/bin/python benchmarks/decision_rules.py --bundle text --gate      # ... on the quality gate's cells
 
 Rules (the dominant-line rule of :mod:`chromecut.model.decision` kept in all):
 
@@ -12,7 +14,11 @@ Rules (the dominant-line rule of :mod:`chromecut.model.decision` kept in all):
 - ``page_clip_<d>``: the page's threshold, moved at most ``d`` away from the fold's;
 - ``page_mix_<w>``: ``w`` times the page's threshold plus ``1 - w`` times the fold's;
 - ``fallback_<n>``: the fold's threshold, halved on a page whose lines at or above it hold fewer than ``n``
-  characters (a page the model would return almost empty; its dominant lines not counted).
+  characters (a page the model would return almost empty; its dominant lines not counted);
+- ``expected_f1``: no threshold of the fold's: each page keeps its most probable lines, as many as maximise the
+  page's expected F1 if the probabilities were true (lines weighed by their length: the kept lines' expected
+  content over the mean of what is kept and the page's expected content); ``expected_f1_mix``: the mean of that
+  threshold and the fold's.
 
 Figures, never assertions: mean page F1 per held-out dataset and rule, and their mean over the datasets.
 """
@@ -29,6 +35,7 @@ import pandas as pd
 
 from chromecut.cli import PROCESSED_DIR_DEFAULT
 from chromecut.datasets.prepare import PAGES_FILE
+from chromecut.evaluate.lodo import PREDICTION_COLUMNS
 from chromecut.evaluate.scores import kept_page_scores
 from chromecut.model.decision import dominant_lines
 
@@ -60,6 +67,20 @@ def otsu_threshold(p: Floats) -> float | None:
     return float((ordered[split] + ordered[split + 1]) / 2)
 
 
+def expected_f1_threshold(p: Floats, lengths: Floats) -> float | None:
+    """The threshold that keeps the page's most probable lines, as many as maximise its expected F1 with each line
+    weighed by its length, the probabilities taken as true (the plug-in rule; None for a page without text)."""
+    weights = np.asarray(lengths, dtype=np.float64)
+    expected = float((weights * p).sum())
+    if p.size == 0 or expected <= 0:
+        return None
+    order = np.argsort(-p, kind="stable")
+    kept_content = np.cumsum(weights[order] * p[order])
+    kept_weight = np.cumsum(weights[order])
+    f1 = 2 * kept_content / (kept_weight + expected)
+    return float(p[order][int(np.argmax(f1))])
+
+
 def rules() -> dict[str, Rule]:
     """Every rule, by name."""
 
@@ -76,7 +97,13 @@ def rules() -> dict[str, Rule]:
     def fallback(chars: int) -> Rule:
         return lambda p, fold, lengths: fold * FALLBACK_SHARE if lengths[p >= fold].sum() < chars else fold
 
-    chosen: dict[str, Rule] = {"threshold": lambda p, fold, lengths: fold, "page": page}
+    def expected_f1(p: Floats, fold: float, lengths: Floats) -> float:
+        own = expected_f1_threshold(p, lengths)
+        return fold if own is None else own
+
+    chosen: dict[str, Rule] = {"threshold": lambda p, fold, lengths: fold, "page": page,
+                               "expected_f1": expected_f1,
+                               "expected_f1_mix": lambda p, fold, lengths: (expected_f1(p, fold, lengths) + fold) / 2}
     chosen.update({f"page_clip_{d}": clip(d) for d in CLIP_DISTANCES})
     chosen.update({f"page_mix_{w}": mix(w) for w in MIX_WEIGHTS})
     chosen.update({f"fallback_{n}": fallback(n) for n in FALLBACK_CHARS})
@@ -96,12 +123,117 @@ def kept_by_rule(lines: pd.DataFrame, rule: Rule) -> npt.NDArray[np.bool_]:
     return kept | dominant_lines(keys, lengths)
 
 
+def bundle_lines(model: str, experiment: str, split: str) -> pd.DataFrame:
+    """A bundle's ``split`` lines as ``--predictions`` writes a fold's: the line table built and split as
+    ``chromecut-train experiment=<experiment>`` builds it (text mode: the renderers' dumps), the pages featurised
+    without their site, as at inference."""
+    from chromecut.model.bundle import Bundle
+    from chromecut.predict import resolve_model
+    from chromecut.train.app import compose_settings
+    from chromecut.train.core import project_root
+    from chromecut.train.frame import (
+        build_frame,
+        load_renderings,
+        load_table,
+        selected_datasets,
+        site_view,
+        split_frames,
+    )
+
+    settings = compose_settings([f"experiment={experiment}"])
+    root = project_root()
+    datasets = selected_datasets(settings.data)
+    lines, pages = load_table(settings.data, root, None)
+    frame = build_frame(lines, pages, datasets, settings.data)
+    dumps = settings.features.mode == "text" and settings.features.learn_from_renderings
+    renderings = load_renderings(settings.data, root, datasets) if dumps else None
+    part = site_view(split_frames(frame, settings.features, np.random.default_rng(settings.seed), renderings)[split],
+                     0.0)
+    bundle = Bundle.load(resolve_model(model))
+    columns = [c for c in PREDICTION_COLUMNS if c in part]
+    return part[columns].reset_index(drop=True).assign(p_content=bundle.predict_proba(part),
+                                                       threshold=bundle.threshold)
+
+
+def gate_scores(model: str, mode: str) -> pd.DataFrame:
+    """Every rule's mean page F1 in each cell of the quality gate of ``mode`` (its pages, as the gate cleans them:
+    the bundle's probabilities of each page's non-blank lines, then each rule), beside the cell's floor."""
+    from chromecut.evaluate import quality
+    from chromecut.evaluate.peer_scores import score_page
+    from chromecut.predict import Cleaner
+    from chromecut.segment.encoding import decode_text
+
+    baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
+    sample = quality.gate_sample(None, baseline.pages_per_dataset)
+    cleaner = Cleaner.load(model)
+    chosen = rules()
+    rows = []
+    for cell in quality.gate_cells((mode,), quality.gate_renderers(), ()):
+        for dataset, pages in sample.pages.items():
+            per_rule: dict[str, list[float]] = {name: [] for name in chosen}
+            for page in pages:
+                given = quality.mode_input(cell, page, decode_text(page.html, page.encoding_hint))
+                if given is None:
+                    continue
+                labeled = [line for line in cleaner.label(given) if line.text.strip()]
+                p = np.array([line.p_content for line in labeled], dtype=np.float64)
+                lengths = np.array([len(line.text) for line in labeled], dtype=np.float64)
+                dominant = dominant_lines(np.zeros(len(labeled)), lengths)
+                for name, rule in chosen.items():
+                    kept = (p >= rule(p, cleaner.threshold, lengths)) | dominant if len(p) else dominant
+                    prf = score_page("\n".join(line.text for line, k in zip(labeled, kept, strict=True) if k), page)
+                    per_rule[name].append(prf.f1 if prf is not None else 0.0)
+            if per_rule["threshold"]:
+                floor = baseline.floors.get(cell, {}).get(dataset, float("nan"))
+                rows.append({"cell": cell, "dataset": dataset, "pages": len(per_rule["threshold"]), "floor": floor,
+                             **{name: float(np.mean(values)) for name, values in per_rule.items()}})
+    return pd.DataFrame(rows)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("predictions", type=Path, help="the folder `chromecut evaluate --predictions` wrote")
+    parser.add_argument("predictions", type=Path, nargs="?",
+                        help="the folder `chromecut evaluate --predictions` wrote")
     parser.add_argument("--processed", type=Path, default=PROCESSED_DIR_DEFAULT, help="prepared table folder")
+    parser.add_argument("--bundle", metavar="MODEL",
+                        help="instead: a bundle (html, text, a folder) on its own split's lines, by dataset "
+                             "(text: by renderer)")
+    parser.add_argument("--experiment", default=None, help="with --bundle: the settings its table is built with "
+                                                          "(default ship_<mode of the bundle>)")
+    parser.add_argument("--split", choices=("val", "test"), default="test")
+    parser.add_argument("--gate", action="store_true",
+                        help="with --bundle: the quality gate's cells of the bundle's mode instead, and their floors")
     args = parser.parse_args(argv)
     pages = pd.read_parquet(args.processed / PAGES_FILE)
+    if args.bundle:
+        from chromecut.predict import Cleaner
+
+        mode = Cleaner.load(args.bundle).mode
+        if args.gate:
+            frame = gate_scores(args.bundle, mode)
+            names = list(rules())
+            print(frame.round(4).to_string(index=False))
+            from chromecut.evaluate import quality
+
+            band = quality.read_baseline(quality.BASELINE_FILE_DEFAULT).noise_band
+            below = {name: int((frame[name] < frame["floor"] - band).sum()) for name in names}
+            print(f"cells below their floor by more than the gate's band {band}:", below)
+            print("mean over cells:", frame[names].mean().round(4).to_dict())
+            return 0
+        lines = bundle_lines(args.bundle, args.experiment or f"ship_{mode}", args.split)
+        by = "renderer" if "renderer" in lines else "dataset"
+        table = {}
+        for name, rule in rules().items():
+            scores = kept_page_scores(lines, kept_by_rule(lines, rule), pages)
+            if by == "renderer":
+                scores["renderer"] = scores["doc"].map(lines.groupby("doc", sort=False)["renderer"].first())
+            row = scores.groupby(by)["f1"].mean()
+            row["all pages"] = scores["f1"].mean()
+            table[name] = row
+        print(pd.DataFrame(table).round(4).to_string())
+        return 0
+    if args.predictions is None:
+        parser.error("give the predictions folder, or --bundle")
     table: dict[str, dict[str, float]] = {}
     for path in sorted(args.predictions.glob("*.parquet")):
         lines = pd.read_parquet(path)
