@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             dump = quality.mode_input("text" if renderer == OWN_LINES else f"text:{renderer}", page, decoded)
             if dump is None:
                 continue
-            routed = shipped_model_for("text", dump)
+            routed = shipped_model_for(dump, "text")
             scores = {}
             for name in {"text", routed}:
                 prf = score_page(cleaners[name].clean(dump), page)

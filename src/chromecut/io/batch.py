@@ -24,6 +24,7 @@ from chromecut.io.inputs import (
     InputFormat,
     Source,
     looks_like_markdown,
+    sniff_kind,
     sources,
 )
 from chromecut.io.readers import read_source
@@ -132,11 +133,13 @@ def load_cleaner(
         raise ModelError(f"cannot load model {model!r}: {exc}") from exc
 
 
-def shipped_model_for(kind: DocumentKind, data: bytes | str | None = None) -> str:
-    """The shipped bundle for a document when no model is chosen: ``html`` for HTML, ``markdown`` for a text
-    document that :func:`chromecut.io.inputs.looks_like_markdown` (the Markdown model reads its links and
-    sections), ``text`` for other text."""
-    if kind == "text" and data is not None and looks_like_markdown(data):
+def shipped_model_for(data: bytes | str, kind: DocumentKind | None = None) -> str:
+    """The shipped bundle ``chromecut clean`` gives a document when no model is chosen: ``html`` for HTML,
+    ``markdown`` for a text document that :func:`chromecut.io.inputs.looks_like_markdown` (the Markdown model reads
+    its links and sections), ``text`` for other text. ``kind``: the document's kind when known, else sniffed
+    (:func:`chromecut.io.inputs.sniff_kind`)."""
+    kind = sniff_kind(data) if kind is None else kind
+    if kind == "text" and looks_like_markdown(data):
         return MARKDOWN_MODEL
     return kind
 
@@ -175,7 +178,7 @@ class Processor:
         :class:`DocumentError` when it cannot read it."""
         from chromecut.predict import readable
 
-        name = self.settings.model or shipped_model_for(kind, data)
+        name = self.settings.model or (kind if data is None else shipped_model_for(data, kind))
         cleaner = self._cleaners.get(name)
         if cleaner is None:
             cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold, self.settings.limits,

@@ -65,7 +65,8 @@ def test_without_a_model_each_document_gets_the_shipped_bundle_of_its_kind_markd
     expected = [Cleaner.load("html").clean(synthetic_page(3)), Cleaner.load("markdown").clean(MARKDOWN),
                 Cleaner.load("text").clean(plain), Cleaner.load("markdown").clean(MARKDOWN)]
     assert [o.output for o in outcomes] == [text + "\n" if text else "" for text in expected]
-    assert shipped_model_for("text", MARKDOWN) == "markdown" and shipped_model_for("html", MARKDOWN) == "html"
+    assert shipped_model_for(MARKDOWN, "text") == "markdown" and shipped_model_for(MARKDOWN, "html") == "html"
+    assert [shipped_model_for(page) for page in (MARKDOWN, plain, synthetic_page(3))] == ["markdown", "text", "html"]
     forced = Processor(Settings(task="clean", model="text"))  # a chosen model is every document's
     assert forced.process(documents[1:2]) == [Outcome("dump.md", 0, output=Cleaner.load("text").clean(MARKDOWN) + "\n")]
     assert list(forced._cleaners) == ["text"]
