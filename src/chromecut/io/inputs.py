@@ -56,6 +56,14 @@ SNIFF_MIN_TAGS_DEFAULT = 4
 SNIFF_MIN_TAG_SHARE_DEFAULT = 0.05
 _LEADING_NOISE = re.compile(r"\A(?:\s+|<\?xml[^>]*>|<!--.*?-->)*", re.DOTALL)
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]*)?/?>")
+_UNICODE_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
 # --- Sniffing Markdown from plain text --------------------------------------------------------------------------
 #: How much of a text document the Markdown sniffer looks at.
 MARKDOWN_SNIFF_CHARS_DEFAULT = 65536
@@ -66,23 +74,20 @@ MARKDOWN_MIN_MARKS_DEFAULT = 3
 MARKDOWN_MIN_MARK_SHARE_DEFAULT = 0.05
 #: Substrings without one of which no mark below can occur: the cheap test before the pattern runs.
 _MARKDOWN_HINTS = ("](", "#", "**", "__", "```", "~~~", "]:")
+#: A link's text holds no bracket and its title no newline, and a title is at most this long: each candidate is
+#: read once, so the sniffer stays linear on hostile text (a line of ten thousand ``[``).
+MARKDOWN_MAX_TITLE_CHARS = 300
 #: Marks that plain-text renderers never write: an inline link or image ``[text](target "title")``, a reference
 #: definition ``[id]: target``, an ATX heading ``## Title``, strong emphasis ``**words**`` or ``__words__``, a
 #: code fence. List bullets and rules are not among them: plain renderers write those too.
+_LINK_TITLE = rf"(?:\s+\"[^\"\n]{{0,{MARKDOWN_MAX_TITLE_CHARS}}}\")?"
 _MARKDOWN_MARK = re.compile(
-    r"\[[^\]\n]*\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)"
+    r"\[[^\[\]\n]*\]\([^()\s]*" + _LINK_TITLE + r"\)"
     r"|^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S"
     r"|^[ \t]{0,3}#{1,6}[ \t]+\S"
     r"|\*\*[^*\s][^*\n]*\*\*|__[^_\s][^_\n]*__"
     r"|^[ \t]{0,3}(?:```|~~~)",
     re.MULTILINE,
-)
-_UNICODE_BOMS: tuple[tuple[bytes, str], ...] = (
-    (b"\xef\xbb\xbf", "utf-8"),
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
 )
 
 

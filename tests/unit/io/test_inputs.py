@@ -128,3 +128,10 @@ def test_markdown_needs_several_marks_for_its_lines() -> None:
     assert not looks_like_markdown(MARKDOWN_DUMP.replace("\n", "\n" + prose * 30))  # 6 marks over 217 lines
     assert not looks_like_markdown("")
     assert not looks_like_markdown(MARKDOWN_DUMP, sample=10)
+
+
+@pytest.mark.parametrize("hostile", ["[" * 20000 + "](", '[a](x "' * 5000, "[" * 9000 + "x" * 9000 + "]("])
+def test_markdown_sniffing_reads_unclosed_brackets_as_plain_text(hostile: str) -> None:
+    assert not looks_like_markdown(hostile)
+    assert not looks_like_markdown(hostile + "\n[one](/1) [two](/2)")  # two marks over one long line each
+    assert looks_like_markdown(hostile + "\n[one](/1) [two](/2) [three](/3)")
