@@ -72,8 +72,6 @@ MARKDOWN_MIN_MARKS_DEFAULT = 3
 #: ... and at least this many of them per non-blank line (a plain dump that quotes a shell comment or one
 #: ``**word**`` stays plain text).
 MARKDOWN_MIN_MARK_SHARE_DEFAULT = 0.05
-#: Substrings without one of which no mark below can occur: the cheap test before the pattern runs.
-_MARKDOWN_HINTS = ("](", "#", "**", "__", "```", "~~~", "]:")
 #: A link's text holds no bracket and its title no newline, and a title is at most this long: each candidate is
 #: read once, so the sniffer stays linear on hostile text (a line of ten thousand ``[``).
 MARKDOWN_MAX_TITLE_CHARS = 300
@@ -253,8 +251,6 @@ def looks_like_markdown(
     of them per non-blank line. The marks are ASCII, so bytes are read as latin-1, as the HTML sniffer reads them.
     """
     head = _sample_text(data, sample)
-    if not any(hint in head for hint in _MARKDOWN_HINTS):
-        return False
     marks = sum(1 for pattern in _MARKDOWN_MARKS for _ in pattern.finditer(head))
     marks += sum(1 for _ in _MARKDOWN_LINE_MARK.finditer("\n" + head))
     if marks < min_marks:
