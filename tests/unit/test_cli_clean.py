@@ -161,6 +161,32 @@ def test_warc_records_are_cleaned_with_the_bundle_of_their_kind(
     ]
 
 
+MARKDOWN_DUMP = "[Skip to content](#main)\n* [Home](/)\n# Council approves budget\n\n" + "\n\n".join(PROSE) + "\n"
+
+
+def test_a_markdown_text_dump_gets_the_markdown_bundle(
+    html_model: str, text_model: str, tiny_text_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    markdown_model = str(tiny_text_bundle.save(tmp_path / "markdown"))
+    shipped = {"html": Path(html_model), "text": Path(text_model), "markdown": Path(markdown_model)}
+    monkeypatch.setattr(chromecut.predict, "shipped_bundle_path", shipped.__getitem__)
+    loads: list[str] = []
+    real_load = Bundle.load
+    monkeypatch.setattr(Bundle, "load", lambda path, *args: loads.append(str(path)) or real_load(path, *args))
+    (tmp_path / "notes.txt").write_text("Home\n\n" + "\n".join(PROSE), encoding="utf-8")
+    (tmp_path / "scraped.txt").write_text(MARKDOWN_DUMP, encoding="utf-8")
+    out = tmp_path / "out"
+    inputs = [str(tmp_path / "notes.txt"), str(tmp_path / "scraped.txt")]
+    assert main(["clean", "--threshold", "0", "--out-dir", str(out), *inputs]) == EXIT_OK
+    assert loads == [text_model, markdown_model]
+    cleaned = Cleaner(tiny_text_bundle, threshold=0.0).clean(MARKDOWN_DUMP)
+    assert cleaned and (out / "scraped.txt").read_text(encoding="utf-8") == cleaned + "\n"
+    loads.clear()
+    assert main(["clean", "--model", "text", "--out-dir", str(tmp_path / "forced"), str(tmp_path / "scraped.txt")]) \
+        == EXIT_OK
+    assert loads == [text_model]  # a chosen model is every document's
+
+
 def test_a_truncated_warc_gz_keeps_the_records_before_the_damage(text_model: str, tmp_path: Path,
                                                                   capsys: Capture) -> None:
     data = b"".join(gzip.compress(record) for record in _crawl())
