@@ -15,6 +15,11 @@ The families (the first argument; the rest are ``chromecut-train``'s Hydra overr
   its words the summary holds and the share of the summary's words it holds, and its signed distance from the line
   that holds most of the summary (where the main text usually starts); missing on a page without one. Ported to
   the Rust core as HTML mode's summary family (``features.summary_features``; its figures in docs/training.md).
+- ``links``: where a line's links lead (the features read no ``href`` so far): per line, how many links it holds,
+  and the share of them that leave the page's usual host, that lead to an article (a slug of several words, a long
+  last segment, an id or a date in the path), to a section (a short path), nowhere (``#``, ``javascript:``,
+  ``mailto:``), or to a target linked more than once on the page; missing on a line without a link. A link is
+  placed by finding its text in the line it is at or the next few.
 - ``none``: no column, the run as ``chromecut-train`` does it (the baseline of the same printout).
 
 With ``--evaluate`` after the family, the rest are ``chromecut evaluate``'s arguments instead: the
@@ -201,11 +206,103 @@ def desc_columns(texts: Sequence[str], summary: str | None) -> npt.NDArray[np.fl
     return out
 
 
+# --- links: where a line's links lead ------------------------------------------------------------------------------
+LINK_COLUMNS = ("links_count", "links_external", "links_article", "links_section", "links_fragment",
+                "links_repeated")
+#: A link leads to an article when the last segment of its path holds at least this many words joined by ``-`` or
+#: ``_`` ...
+ARTICLE_SLUG_WORDS = 3
+#: ... or is at least this long, or the path holds a run of at least this many digits (an id, a date).
+ARTICLE_SLUG_CHARS = 25
+ARTICLE_ID_DIGITS = 4
+#: A link leads to a section when its path is at most this deep, its last segment at most this long, with no digit.
+SECTION_MAX_DEPTH = 1
+SECTION_MAX_CHARS = 20
+#: A link's text is looked for in the line it is at and this many lines after; a link found in none is skipped.
+LINK_LOOKAHEAD_LINES = 3
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(rf"\d{{{ARTICLE_ID_DIGITS},}}")
+
+
+def page_links(html: bytes, encoding_hint: str | None) -> tuple[list[tuple[str, str]], str | None]:
+    """The page's links in document order, (text with white space collapsed, ``href``), and its usual host."""
+    from collections import Counter
+    from urllib.parse import urlsplit
+
+    from selectolax.lexbor import LexborHTMLParser
+
+    from chromecut.segment.encoding import decode_text
+
+    tree = LexborHTMLParser(decode_text(html, encoding_hint))
+    links = []
+    for node in tree.css("a[href]"):
+        text = _SPACES.sub(" ", node.text(deep=True) or "").strip()
+        links.append((text, (node.attributes.get("href") or "").strip()))
+    hosts: Counter[str] = Counter()
+    for _, href in links:
+        if href.startswith(("http:", "https:", "//")):
+            try:
+                hosts[urlsplit(href).netloc.lower()] += 1
+            except ValueError:  # a malformed address (brackets that are no IPv6 host)
+                continue
+    return links, (hosts.most_common(1)[0][0] if hosts else None)
+
+
+def _link_kind(href: str, host: str | None) -> tuple[float, float, float, float]:
+    """(external, article, section, fragment) of one link."""
+    from urllib.parse import urlsplit
+
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return 0.0, 0.0, 0.0, 1.0
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return 0.0, 0.0, 0.0, 1.0
+    external = float(bool(parts.netloc) and parts.netloc.lower() != host)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    last = segments[-1] if segments else ""
+    words = len([w for w in re.split(r"[-_]", last.rsplit(".", 1)[0]) if w])
+    article = float(words >= ARTICLE_SLUG_WORDS or len(last) >= ARTICLE_SLUG_CHARS
+                    or bool(_DIGITS.search(parts.path + parts.query)))
+    section = float(not article and len(segments) <= SECTION_MAX_DEPTH and len(last) <= SECTION_MAX_CHARS
+                    and not any(c.isdigit() for c in last))
+    return external, article, section, 0.0
+
+
+def link_columns(texts: Sequence[str], links: Sequence[tuple[str, str]], host: str | None
+                 ) -> npt.NDArray[np.float32]:
+    """The ``links`` family of one page's lines (:data:`LINK_COLUMNS`; missing on a line without a link)."""
+    from collections import Counter
+
+    out = np.full((len(texts), len(LINK_COLUMNS)), np.nan, np.float32)
+    kinds: list[list[tuple[float, float, float, float, float]]] = [[] for _ in texts]
+    repeated = Counter(href for _, href in links)
+    line, offset = 0, 0
+    for text, href in links:
+        if not text:
+            continue
+        for k in range(line, min(line + LINK_LOOKAHEAD_LINES + 1, len(texts))):
+            at = texts[k].find(text, offset if k == line else 0)
+            if at >= 0:
+                line, offset = k, at + len(text)
+                kinds[k].append((*_link_kind(href, host), float(repeated[href] > 1)))
+                break
+    for i, found in enumerate(kinds):
+        if found:
+            values = np.asarray(found, dtype=np.float64)
+            out[i, 0] = len(found)
+            out[i, 1:] = values.mean(axis=0)
+    return out
+
+
 # --- the table and the run ---------------------------------------------------------------------------------------
 def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected: list[str]
                   ) -> npt.NDArray[np.float32] | None:
     if family == "meta":
         return np.tile(np.asarray(meta_values(html), dtype=np.float32), (len(expected), 1))
+    if family == "links":
+        links, host = page_links(html, encoding_hint)
+        return link_columns([_SPACES.sub(" ", t).strip() for t in expected], links, host)
     if family == "desc":
         segmentation = segment_html(html, encoding_hint=encoding_hint)
         if segmentation.texts != expected:
@@ -219,7 +316,7 @@ def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected:
 
 def build_table(family: str, datasets: list[str], processed: Path) -> pd.DataFrame:
     """The family's columns for every prepared line of ``datasets``, keyed by ``doc`` and ``line``."""
-    names = {"dom": DOM_COLUMNS, "meta": META_COLUMNS, "desc": DESC_COLUMNS}[family]
+    names = {"dom": DOM_COLUMNS, "meta": META_COLUMNS, "desc": DESC_COLUMNS, "links": LINK_COLUMNS}[family]
     lines = pd.read_parquet(processed / "lines.parquet", columns=["dataset", "page_id", "line", "text"])
     lines = lines[lines["dataset"].isin(datasets)]
     by_page = {key: group for key, group in lines.groupby(["dataset", "page_id"], observed=True, sort=False)}
@@ -294,8 +391,9 @@ def _table(family: str, datasets: list[str], root: Path, processed_dir: str) -> 
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("dom", "meta", "desc", "none"):
-        raise SystemExit("usage: extra_columns.py dom|meta|desc|none [--evaluate EVALUATE-ARGS | TRAIN-OVERRIDES]")
+    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "none"):
+        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|none [--evaluate EVALUATE-ARGS | "
+                         "TRAIN-OVERRIDES]")
     family, overrides = argv[0], argv[1:]
     if overrides[:1] == ["--evaluate"]:
         from chromecut.cli import main as cli_main
