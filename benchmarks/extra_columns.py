@@ -46,9 +46,11 @@ from __future__ import annotations
 import html as html_module
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -226,9 +228,6 @@ _DIGITS = re.compile(rf"\d{{{ARTICLE_ID_DIGITS},}}")
 
 def page_links(html: bytes, encoding_hint: str | None) -> tuple[list[tuple[str, str]], str | None]:
     """The page's links in document order, (text with white space collapsed, ``href``), and its usual host."""
-    from collections import Counter
-    from urllib.parse import urlsplit
-
     from selectolax.lexbor import LexborHTMLParser
 
     from chromecut.segment.encoding import decode_text
@@ -250,8 +249,6 @@ def page_links(html: bytes, encoding_hint: str | None) -> tuple[list[tuple[str, 
 
 def _link_kind(href: str, host: str | None) -> tuple[float, float, float, float]:
     """(external, article, section, fragment) of one link."""
-    from urllib.parse import urlsplit
-
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
         return 0.0, 0.0, 0.0, 1.0
     try:
@@ -272,8 +269,6 @@ def _link_kind(href: str, host: str | None) -> tuple[float, float, float, float]
 def link_columns(texts: Sequence[str], links: Sequence[tuple[str, str]], host: str | None
                  ) -> npt.NDArray[np.float32]:
     """The ``links`` family of one page's lines (:data:`LINK_COLUMNS`; missing on a line without a link)."""
-    from collections import Counter
-
     out = np.full((len(texts), len(LINK_COLUMNS)), np.nan, np.float32)
     kinds: list[list[tuple[float, float, float, float, float]]] = [[] for _ in texts]
     repeated = Counter(href for _, href in links)
