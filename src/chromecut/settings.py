@@ -71,6 +71,9 @@ class DataSettings:
     #: ``(mean n / n) ** dataset_balance`` (0: every line as it is; 1: every dataset the same;
     #: :func:`chromecut.train.definition.dataset_balance_weights`).
     dataset_balance: float = 0.0
+    #: How alike the pages weigh in training and validation: a page of ``n`` lines gets
+    #: ``(mean n / n) ** page_balance`` (:func:`chromecut.train.definition.page_balance_weights`).
+    page_balance: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -82,19 +82,33 @@ def dataset_balance_weights(frame: pd.DataFrame, balance: float) -> npt.NDArray[
     return np.asarray(weights / weights.mean(), dtype=np.float64)
 
 
+def page_balance_weights(frame: pd.DataFrame, balance: float) -> npt.NDArray[np.float64]:
+    """Each line's weight so that the pages (``doc``: each dump of a page is a page of its own) of a split weigh
+    more alike, as mean page F1 weighs them: a page of ``n`` lines gets ``(mean n / n) ** balance`` (0: as they
+    are; 1: every page the same total of line weight), scaled so that the lines' mean weight stays 1."""
+    if balance == 0.0 or frame.empty:
+        return np.ones(len(frame))
+    lines = frame.groupby("doc", observed=True, sort=False)["doc"].transform("size").to_numpy(dtype=np.float64)
+    pages = frame["doc"].nunique()
+    weights = (len(frame) / pages / lines) ** balance
+    return np.asarray(weights / weights.mean(), dtype=np.float64)
+
+
 def split_weights(parts: dict[str, pd.DataFrame], settings: DataSettings) -> dict[str, npt.NDArray[np.float64]]:
     """The weights of a run's training and validation splits, so early stopping and the threshold follow them
     too: the definition weights (:func:`definition_weights`; not in text mode, which has no markup to find kinds
-    by, nor without ``chrome_kinds``) times the dataset balance (:func:`dataset_balance_weights`)."""
+    by, nor without ``chrome_kinds``) times the dataset balance (:func:`dataset_balance_weights`) and the page
+    balance (:func:`page_balance_weights`)."""
     weights: dict[str, npt.NDArray[np.float64]] = {}
     for split in ("train", "val"):
         if split not in parts:
             continue
         part = parts[split]
         defined = bool(settings.chrome_kinds) and "tag" in part
-        if not defined and not settings.dataset_balance:
+        if not defined and not settings.dataset_balance and not settings.page_balance:
             continue
-        split_weight = dataset_balance_weights(part, settings.dataset_balance)
+        split_weight = (dataset_balance_weights(part, settings.dataset_balance)
+                        * page_balance_weights(part, settings.page_balance))
         if defined:
             split_weight = split_weight * definition_weights(part, settings.chrome_kinds, settings.definition_rule,
                                                              settings.definition_min_share)

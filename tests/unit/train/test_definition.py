@@ -16,6 +16,7 @@ from chromecut.train.definition import (
     dataset_balance_weights,
     definition_weights,
     kind_content_shares,
+    page_balance_weights,
     split_weights,
 )
 
@@ -98,3 +99,16 @@ def test_balance_weights_text_mode_splits_and_multiplies_the_definition() -> Non
     frame = _frame({"keeps": True, "drops": False})
     both = split_weights({"train": frame}, DataSettings(chrome_kinds=("comment",), dataset_balance=1.0))["train"]
     assert (both == 0).sum() == 2 and both.max() > 0
+
+
+def test_page_balance_weighs_long_and_short_pages_alike_and_multiplies_the_dataset_balance() -> None:
+    frame = pd.concat([_pages("long", 1, 9), _pages("short", 3, 1)], ignore_index=True)
+    long = (frame["dataset"] == "long").to_numpy()
+    assert (page_balance_weights(frame, 0.0) == 1).all()
+    even = page_balance_weights(frame, 1.0)
+    assert even[long].sum() == pytest.approx(even[~long][0]) and even.mean() == pytest.approx(1.0)
+    half = page_balance_weights(frame, 0.5)
+    assert half[~long][0] / half[long][0] == pytest.approx(3.0)
+    weights = split_weights({"train": frame}, DataSettings(page_balance=1.0, dataset_balance=1.0))["train"]
+    dataset_only = dataset_balance_weights(frame, 1.0)
+    assert weights / weights[0] == pytest.approx(dataset_only / dataset_only[0] * even / even[0])
