@@ -123,12 +123,9 @@ def kept_by_rule(lines: pd.DataFrame, rule: Rule) -> npt.NDArray[np.bool_]:
     return kept | dominant_lines(keys, lengths)
 
 
-def bundle_lines(model: str, experiment: str, split: str) -> pd.DataFrame:
-    """A bundle's ``split`` lines as ``--predictions`` writes a fold's: the line table built and split as
-    ``chromecut-train experiment=<experiment>`` builds it (text mode: the renderers' dumps), the pages featurised
-    without their site, as at inference."""
-    from chromecut.model.bundle import Bundle
-    from chromecut.predict import resolve_model
+def split_views(experiment: str, splits: Sequence[str] = ("val", "test")) -> dict[str, pd.DataFrame]:
+    """The ``splits`` lines of ``chromecut-train experiment=<experiment>``: the line table built and split as that
+    run builds it (text mode: the renderers' dumps), the pages featurised without their site, as at inference."""
     from chromecut.train.app import compose_settings
     from chromecut.train.core import project_root
     from chromecut.train.frame import (
@@ -147,8 +144,16 @@ def bundle_lines(model: str, experiment: str, split: str) -> pd.DataFrame:
     frame = build_frame(lines, pages, datasets, settings.data)
     dumps = settings.features.mode == "text" and settings.features.learn_from_renderings
     renderings = load_renderings(settings.data, root, datasets) if dumps else None
-    part = site_view(split_frames(frame, settings.features, np.random.default_rng(settings.seed), renderings)[split],
-                     0.0)
+    parts = split_frames(frame, settings.features, np.random.default_rng(settings.seed), renderings)
+    return {split: site_view(parts[split], 0.0) for split in splits}
+
+
+def bundle_lines(model: str, experiment: str, split: str) -> pd.DataFrame:
+    """A bundle's ``split`` lines (:func:`split_views`) as ``--predictions`` writes a fold's."""
+    from chromecut.model.bundle import Bundle
+    from chromecut.predict import resolve_model
+
+    part = split_views(experiment, (split,))[split]
     bundle = Bundle.load(resolve_model(model))
     columns = [c for c in PREDICTION_COLUMNS if c in part]
     return part[columns].reset_index(drop=True).assign(p_content=bundle.predict_proba(part),

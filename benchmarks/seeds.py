@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from decision_rules import kept_by_rule
+from decision_rules import kept_by_rule, split_views
 
 from chromecut.cli import PROCESSED_DIR_DEFAULT
 from chromecut.datasets.prepare import PAGES_FILE
@@ -48,31 +48,6 @@ FIXED_THRESHOLDS = (0.4, 0.5)
 ENSEMBLE = "ensemble"
 
 Floats = npt.NDArray[np.float64]
-
-
-def split_views(experiment: str) -> dict[str, pd.DataFrame]:
-    """The validation and test lines of ``chromecut-train experiment=<experiment>`` (text mode: the renderers'
-    dumps), featurised without their site."""
-    from chromecut.train.app import compose_settings
-    from chromecut.train.core import project_root
-    from chromecut.train.frame import (
-        build_frame,
-        load_renderings,
-        load_table,
-        selected_datasets,
-        site_view,
-        split_frames,
-    )
-
-    settings = compose_settings([f"experiment={experiment}"])
-    root = project_root()
-    datasets = selected_datasets(settings.data)
-    lines, pages = load_table(settings.data, root, None)
-    frame = build_frame(lines, pages, datasets, settings.data)
-    dumps = settings.features.mode == "text" and settings.features.learn_from_renderings
-    renderings = load_renderings(settings.data, root, datasets) if dumps else None
-    parts = split_frames(frame, settings.features, np.random.default_rng(settings.seed), renderings)
-    return {split: site_view(parts[split], 0.0) for split in ("val", "test")}
 
 
 def page_scores_at(view: pd.DataFrame, p: Floats, threshold: float, pages: pd.DataFrame) -> pd.DataFrame:
