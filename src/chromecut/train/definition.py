@@ -6,7 +6,8 @@ headline, no comments and no captions; a dataset's gold that says otherwise abou
 the model that definition, so those lines get weight 0 in training (they still count in the scores, which
 follow each dataset's own gold). Which lines are of which kind comes from the markup and text patterns of
 :mod:`chromecut.features.kinds`, so this needs the HTML line frame. The datasets also differ in size; a run
-can weigh them more alike (``data.dataset_balance``), so the largest does not set the definition alone.
+can weigh them more alike (``data.dataset_balance``), so the largest does not set the definition alone, and
+the pages of a split too (``data.page_balance``), as mean page F1 weighs them.
 """
 
 from __future__ import annotations
