@@ -78,9 +78,7 @@ def dataset_balance_weights(frame: pd.DataFrame, balance: float) -> npt.NDArray[
         return np.ones(len(frame))
     page = SOURCE_COLUMN if SOURCE_COLUMN in frame else "doc"
     pages = frame.groupby("dataset", observed=True)[page].nunique()
-    factor = (pages.mean() / pages) ** balance
-    weights = np.asarray(frame["dataset"].map(factor), dtype=np.float64)
-    return np.asarray(weights / weights.mean(), dtype=np.float64)
+    return _balanced(np.asarray(frame["dataset"].map(pages), dtype=np.float64), float(pages.mean()), balance)
 
 
 def page_balance_weights(frame: pd.DataFrame, balance: float) -> npt.NDArray[np.float64]:
@@ -90,8 +88,13 @@ def page_balance_weights(frame: pd.DataFrame, balance: float) -> npt.NDArray[np.
     if balance == 0.0 or frame.empty:
         return np.ones(len(frame))
     lines = frame.groupby("doc", observed=True, sort=False)["doc"].transform("size").to_numpy(dtype=np.float64)
-    pages = frame["doc"].nunique()
-    weights = (len(frame) / pages / lines) ** balance
+    return _balanced(lines, len(frame) / frame["doc"].nunique(), balance)
+
+
+def _balanced(sizes: npt.NDArray[np.float64], mean_size: float, balance: float) -> npt.NDArray[np.float64]:
+    """``(mean_size / size) ** balance`` for the size of each line's group, scaled so that the lines' mean weight
+    stays 1."""
+    weights = (mean_size / sizes) ** balance
     return np.asarray(weights / weights.mean(), dtype=np.float64)
 
 
