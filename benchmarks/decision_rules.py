@@ -123,6 +123,13 @@ def kept_by_rule(lines: pd.DataFrame, rule: Rule) -> npt.NDArray[np.bool_]:
     return kept | dominant_lines(keys, lengths)
 
 
+def with_renderer(scores: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Page scores with each page's ``renderer`` from its lines, when the lines have one (text mode)."""
+    if "renderer" in lines:
+        scores["renderer"] = scores["doc"].map(lines.groupby("doc", sort=False)["renderer"].first())
+    return scores
+
+
 def split_views(experiment: str, splits: Sequence[str] = ("val", "test")) -> dict[str, pd.DataFrame]:
     """The ``splits`` lines of ``chromecut-train experiment=<experiment>``: the line table built and split as that
     run builds it (text mode: the renderers' dumps), the pages featurised without their site, as at inference."""
@@ -229,9 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         by = "renderer" if "renderer" in lines else "dataset"
         table = {}
         for name, rule in rules().items():
-            scores = kept_page_scores(lines, kept_by_rule(lines, rule), pages)
-            if by == "renderer":
-                scores["renderer"] = scores["doc"].map(lines.groupby("doc", sort=False)["renderer"].first())
+            scores = with_renderer(kept_page_scores(lines, kept_by_rule(lines, rule), pages), lines)
             row = scores.groupby(by)["f1"].mean()
             row["all pages"] = scores["f1"].mean()
             table[name] = row

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from decision_rules import kept_by_rule, split_views
+from decision_rules import kept_by_rule, rules, split_views, with_renderer
 
 from chromecut.cli import PROCESSED_DIR_DEFAULT
 from chromecut.datasets.prepare import PAGES_FILE
@@ -55,10 +55,7 @@ def page_scores_at(view: pd.DataFrame, p: Floats, threshold: float, pages: pd.Da
     lines) are kept; ``renderer`` too when the view has one."""
     columns = [c for c in PREDICTION_COLUMNS if c in view]
     lines = view[columns].reset_index(drop=True).assign(p_content=p, threshold=threshold)
-    scores = kept_page_scores(lines, kept_by_rule(lines, lambda _p, fold, _lengths: fold), pages)
-    if "renderer" in lines:
-        scores["renderer"] = scores["doc"].map(lines.groupby("doc", sort=False)["renderer"].first())
-    return scores
+    return with_renderer(kept_page_scores(lines, kept_by_rule(lines, rules()["threshold"]), pages), lines)
 
 
 def line_threshold(view: pd.DataFrame, p: Floats, line_weight: str) -> float:
