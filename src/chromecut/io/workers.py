@@ -152,10 +152,12 @@ class WatchedPool(Generic[T, R]):
 
     def _submit(self, batch: list[T]) -> Future[list[R]]:
         """Queue a batch; a pool found broken (a worker that died is reaped by the executor's own thread, so a
-        pool can break between two waits) is restarted first."""
+        pool can break between two waits) is restarted first. A pool caught while that thread tears it down
+        refuses the batch with an ``OSError`` instead (the replacement worker it spawns finds the pool's pipe
+        closed): broken too."""
         try:
             return self._pool.submit(self.work, batch)
-        except BrokenProcessPool:
+        except (BrokenProcessPool, OSError):
             self._restart()
             return self._pool.submit(self.work, batch)
 
