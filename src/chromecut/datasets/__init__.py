@@ -8,6 +8,7 @@ is imported on its own, by those that need it.
 from chromecut.datasets.base import (
     ARCHIVE_NAME,
     DATASETS_ENV_VAR,
+    PAGE_TYPE,
     PERMISSIVE_LICENSES,
     DatasetInfo,
     Gold,
@@ -22,6 +23,7 @@ __all__ = [
     "ARCHIVE_NAME",
     "DATASETS",
     "DATASETS_ENV_VAR",
+    "PAGE_TYPE",
     "PERMISSIVE_LICENSES",
     "DatasetInfo",
     "Gold",

@@ -58,6 +58,11 @@ class Gold:
     chrome_text: str | None = None
 
 
+#: The key of :attr:`Page.extra` that names the page's type (``article``, ``product``, ``forum``, ...) where its
+#: dataset says (wcxb); the leave-one-dataset-out report breaks its scores down by it.
+PAGE_TYPE = "page_type"
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """One labelled page."""

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from chromecut.datasets.base import Entry, Gold, GoldKind, Page, clean_text, dataset_info, snippets_of
+from chromecut.datasets.base import PAGE_TYPE, Entry, Gold, GoldKind, Page, clean_text, dataset_info, snippets_of
 from chromecut.datasets.sites import domain_of, locate, site_of_host
 
 INFO = dataset_info("wcxb", "CC-BY-4.0", GoldKind.TEXT, 1358)
@@ -43,5 +43,5 @@ def _wcxb_page(page_id: str, html_path: Path, truth_path: Path, meta: Mapping[st
         with_snippets=snippets_of(truth.get("with")),
         without_snippets=snippets_of(truth.get("without")),
     )
-    extra = {"page_type": str(page_type)} if page_type else {}
+    extra = {PAGE_TYPE: str(page_type)} if page_type else {}
     return Page(INFO.name, page_id, domain, html, gold, url=url, extra=extra)

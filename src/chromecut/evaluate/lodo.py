@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,9 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from chromecut.datasets import DATASETS, iter_pages
+from chromecut.datasets import DATASETS, PAGE_TYPE, iter_pages
 from chromecut.evaluate.errors import errors_by_kind
+from chromecut.evaluate.markdown import BY_PAGE_TYPE, CHROMECUT
 from chromecut.evaluate.scores import line_pr_auc as pr_auc
 from chromecut.evaluate.scores import page_scores
 from chromecut.labels import Label
@@ -68,11 +69,34 @@ def _fold_model(train_frame: pd.DataFrame, settings: TrainSettings, rng: np.rand
     return bundle
 
 
-def _peer_scores(dataset: str, page_ids: set[str], root: Path | None, n_jobs: int) -> pd.DataFrame:
+def _peer_scores(
+    dataset: str, page_ids: set[str], root: Path | None, n_jobs: int,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The peers' rows (:func:`chromecut.evaluate.peer_scores.evaluate_peers`) on the held-out pages, and the
+    pages' types where their dataset names them (``page_id`` to type)."""
     from chromecut.evaluate.peer_scores import evaluate_peers
 
     pages = [p for p in iter_pages(dataset, root) if p.page_id in page_ids]
-    return evaluate_peers(pages, n_jobs=n_jobs)
+    types = {p.page_id: p.extra[PAGE_TYPE] for p in pages if PAGE_TYPE in p.extra}
+    return evaluate_peers(pages, n_jobs=n_jobs), types
+
+
+def by_page_type(scores: pd.DataFrame, peer_rows: pd.DataFrame, types: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Per page type (most pages first): its pages and the mean page F1 of chromecut (``scores``, one row per
+    held-out page, ``doc`` as ``dataset/page_id``) and of each peer (``peer_rows``) on them. Pages without a type
+    are left out; empty when none has one."""
+    if not types:
+        return {}
+    ours = scores.assign(page_id=scores["doc"].str.split("/", n=1).str[1])
+    ours = ours.assign(page_type=ours["page_id"].map(types)).dropna(subset=["page_type"])
+    theirs = peer_rows.assign(page_type=peer_rows["page_id"].map(types)).dropna(subset=["page_type"])
+    table: dict[str, dict[str, Any]] = {}
+    for page_type, group in sorted(ours.groupby("page_type"), key=lambda item: (-len(item[1]), item[0])):
+        entry: dict[str, Any] = {"pages": len(group), CHROMECUT: float(group["f1"].mean())}
+        mine = theirs[theirs["page_id"].isin(set(group["page_id"]))]
+        entry.update({str(peer): float(rows["f1"].mean()) for peer, rows in mine.groupby("peer")})
+        table[str(page_type)] = entry
+    return table
 
 
 def justext_predictions(frame: pd.DataFrame, languages: dict[str, str | None]) -> tuple[npt.NDArray[np.bool_], float]:
@@ -181,7 +205,7 @@ def leave_one_dataset_out(
             "pages": len(scores),
             # The fold's threshold and its lines' PR-AUC beside the F1s: a figure that moves between seeds or
             # settings moves by the ranking, or by the threshold the fold's validation sites chose.
-            "chromecut": {"page_f1": float(scores["f1"].mean()),
+            CHROMECUT: {"page_f1": float(scores["f1"].mean()),
                           "line_f1": line_f1(labels, frame_kept(test, probs, bundle.threshold)),
                           "threshold": float(bundle.threshold), **line_pr_auc(labels, probs)},
             "fold_seconds": round(fit_seconds, 1),
@@ -191,14 +215,16 @@ def leave_one_dataset_out(
             # Where the held-out dataset's mistakes are, by line kind (the errors-by-kind table).
             entry["errors_by_kind"] = errors_by_kind(test, probs, bundle.threshold)
             curves = page_f1_curves(test, probs, np.array(CURVE_THRESHOLDS), pages)
-            entry["chromecut"]["page_f1_by_threshold"] = {
+            entry[CHROMECUT]["page_f1_by_threshold"] = {
                 f"{t:.1f}": float(curves[t].mean()) for t in CURVE_THRESHOLDS}
         if peers and settings.features.mode == "html":
             page_ids = {doc.split("/", 1)[1] for doc in test["doc"].unique()}
-            peer_rows = _peer_scores(held_out, page_ids, Path(settings.data.root) if settings.data.root else None,
-                                     n_jobs)
+            peer_rows, types = _peer_scores(held_out, page_ids,
+                                            Path(settings.data.root) if settings.data.root else None, n_jobs)
             for peer, group in peer_rows.groupby("peer"):
                 entry[str(peer)] = {"page_f1": float(group["f1"].mean()), "failures": int(group["error"].notna().sum())}
+            if types:  # the held-out dataset names its pages' types: where the tools win and lose
+                entry[BY_PAGE_TYPE] = by_page_type(scores, peer_rows, types)
         justext = None
         if peers and text_mode:
             justext, seconds = justext_predictions(test, page_languages(pages, held_out))

@@ -11,6 +11,8 @@ from typing import Any
 CHROMECUT = "chromecut"
 #: Text-mode records: the HTML-mode model of the same fold, and the figures per renderer (no peers).
 HTML_MODE, RENDERERS = "html", "renderers"
+#: HTML-mode records of a dataset that names its pages' types: page F1 of chromecut and each peer per type.
+BY_PAGE_TYPE = "by_page_type"
 #: Peers in the order of :data:`chromecut.evaluate.peers.PEERS`, with the names users know them by.
 PEER_LABELS: dict[str, str] = {
     "trafilatura": "trafilatura",
@@ -145,6 +147,27 @@ def render_lodo_html(report: Mapping[str, Any]) -> str:
     caption = (f"Page F1 (token 4-gram shingles; snippet score on snippet gold), best in bold; each fold trains on "
                f"at most {fmt_int(report.get('fold_max_pages'))} pages per dataset.{fold_settings(report)}\n\n")
     return caption + markdown_table(header, rows, [False, True, *([True] * len(tools))])
+
+
+def render_page_types(report: Mapping[str, Any]) -> str:
+    """Per page type of each held-out dataset that names them (``by_page_type``): its pages and the page F1 of
+    chromecut and the peers (best in bold)."""
+    typed = {name: r[BY_PAGE_TYPE] for name, r in report["datasets"].items() if r.get(BY_PAGE_TYPE)}
+    if not typed:
+        return NOT_MEASURED.format(command="chromecut evaluate --mode html --out reports/lodo-html.json")
+    peers = lodo_peers(report)
+    tools = [CHROMECUT, *peers]
+    header = ["held-out dataset", "page type", "pages", "chromecut", *(PEER_LABELS.get(p, p) for p in peers)]
+    rows = []
+    for name, types in typed.items():
+        for page_type, entry in types.items():
+            rows.append([name, page_type, fmt_int(entry.get("pages")), *bold_best([_score(entry, t) for t in tools])])
+        whole = report["datasets"][name]
+        rows.append([name, "all", fmt_int(whole.get("pages")),
+                     *bold_best([_score(whole.get(t), "page_f1") for t in tools])])
+    caption = ("Page F1 by the page type the dataset gives each page, chromecut scored by the fold model that "
+               f"never saw the dataset, best in bold.{fold_settings(report)}\n\n")
+    return caption + markdown_table(header, rows, [False, False, True, *([True] * len(tools))])
 
 
 def render_contributions(report: Mapping[str, Any]) -> str:

@@ -37,6 +37,7 @@ from chromecut.evaluate.markdown import (
     render_lodo_html,
     render_lodo_renderers,
     render_lodo_text,
+    render_page_types,
     render_profile,
     render_quality_floors,
     render_renderers,
@@ -117,6 +118,7 @@ TABLES: dict[str, TableSpec] = {
     "renderers": TableSpec((DATA_REPORT,), render_renderers),
     "definitions": TableSpec((DEFINITIONS,), render_definitions),
     "errors-by-kind": TableSpec((LODO_HTML,), render_errors_by_kind),
+    "page-types": TableSpec((LODO_HTML,), render_page_types),
     "contributions-html": TableSpec((CONTRIBUTIONS_HTML,), render_contributions),
 }
 

@@ -244,3 +244,31 @@ def test_a_text_fold_writes_each_dumps_lines_with_its_renderer(
     by_renderer = lines[lines["renderer"] == "inscriptis"]
     assert list(by_renderer["text"]) == ["Home Contact", PROSE]
     assert list(by_renderer["p_content"]) == [0.0, 1.0]
+
+
+def test_page_types_split_chromecut_and_each_peer_over_the_same_pages() -> None:
+    scores = pd.DataFrame({"doc": ["wcxb/1", "wcxb/2", "wcxb/3", "wcxb/4"], "f1": [1.0, 0.5, 0.25, 0.9]})
+    peers = pd.DataFrame({"page_id": ["1", "2", "3", "1", "3"], "peer": ["trafilatura"] * 3 + ["justext"] * 2,
+                          "f1": [0.8, 0.6, 0.1, 0.2, 0.3]})
+    table = lodo.by_page_type(scores, peers, {"1": "product", "2": "article", "3": "article"})
+    assert list(table) == ["article", "product"]  # most pages first; page 4 has no type and is left out
+    assert table["article"] == {"pages": 2, "chromecut": pytest.approx(0.375), "trafilatura": pytest.approx(0.35),
+                                "justext": pytest.approx(0.3)}  # each tool over the type's own pages
+    assert table["product"] == {"pages": 1, "chromecut": 1.0, "justext": 0.2, "trafilatura": 0.8}
+    assert lodo.by_page_type(scores, peers, {}) == {}
+
+
+def test_an_html_fold_breaks_its_scores_down_by_the_page_types_its_dataset_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _prepared(tmp_path)
+    monkeypatch.setattr(lodo, "_fold_model", lambda *args: _ProseAboveChrome())
+    peer_rows = pd.DataFrame({"dataset": [DATASET], "page_id": ["1"], "peer": ["trafilatura"], "precision": [0.5],
+                              "recall": [0.5], "f1": [0.5], "seconds": [0.1], "error": [None]})
+    monkeypatch.setattr(lodo, "_peer_scores", lambda *args: (peer_rows, {"1": "article"}))
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path)))
+    figures = lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)["datasets"][DATASET]
+    assert figures["by_page_type"] == {"article": {"pages": 1, "chromecut": figures["chromecut"]["page_f1"],
+                                                   "trafilatura": 0.5}}
+    monkeypatch.setattr(lodo, "_peer_scores", lambda *args: (peer_rows, {}))
+    untyped = lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)["datasets"][DATASET]
+    assert "by_page_type" not in untyped

@@ -73,6 +73,22 @@ def test_lodo_html_bolds_the_best_per_dataset_and_adds_the_mean() -> None:
     assert "| held-out dataset | pages | chromecut | trafilatura | jusText |" in markdown.render_lodo_html(LODO_HTML)
 
 
+def test_page_types_table_lists_each_type_of_the_datasets_that_name_them_and_their_whole() -> None:
+    typed = {**LODO_HTML["datasets"]["a"], "by_page_type": {
+        "article": {"pages": 1000, "chromecut": 0.95, "trafilatura": 0.93, "justext": 0.6},
+        "product": {"pages": 200, "chromecut": 0.5, "trafilatura": 0.6},
+    }}
+    report = {**LODO_HTML, "datasets": {"a": typed, "b": LODO_HTML["datasets"]["b"]}}
+    rendered = markdown.render_page_types(report)
+    assert "| held-out dataset | page type | pages | chromecut | trafilatura | jusText |" in rendered
+    rows = _rows(rendered)
+    assert rows[0] == ["a", "article", "1,000", "**0.950**", "0.930", "0.600"]
+    assert rows[1] == ["a", "product", "200", "0.500", "**0.600**", markdown.MISSING]  # no jusText score there
+    assert rows[2] == ["a", "all", "1,200", "0.900", "**0.950**", "0.500"]  # the dataset's own figures
+    assert len(rows) == 3  # b names no page types
+    assert "chromecut evaluate" in markdown.render_page_types(LODO_HTML)  # not measured yet: the command to run
+
+
 def test_lodo_text_compares_line_f1_and_gives_chromecut_page_f1() -> None:
     rows = _rows(markdown.render_lodo_text(LODO_TEXT))
     assert rows[0] == ["a", "1,200", "0.700", "**0.750**", "0.800"]
