@@ -20,6 +20,12 @@ The families (the first argument; the rest are ``chromecut-train``'s Hydra overr
   last segment, an id or a date in the path), to a section (a short path), nowhere (``#``, ``javascript:``,
   ``mailto:``), or to a target linked more than once on the page; missing on a line without a link. A link is
   placed by finding its text in the line it is at or the next few.
+- ``threads``: whether the page's comment-shaped lines (the ``comment`` kind of :mod:`chromecut.features.kinds`)
+  are a thread under an article or the page's main text (a forum thread, a Q&A page): per page, the share of its
+  prose tokens (lines of :data:`THREAD_PROSE_MIN_TOKENS` tokens or more) in comment-kind lines, the share in
+  other lines before the first comment-kind line (an article body above the thread), and the share of its lines
+  of the comment kind; per line, whether it is a comment-kind line times the first share. Computed from the
+  prepared line table, no HTML read.
 - ``none``: no column, the run as ``chromecut-train`` does it (the baseline of the same printout).
 
 With ``--evaluate`` after the family, the rest are ``chromecut evaluate``'s arguments instead: the
@@ -291,6 +297,40 @@ def link_columns(texts: Sequence[str], links: Sequence[tuple[str, str]], host: s
 
 
 # --- the table and the run ---------------------------------------------------------------------------------------
+# --- threads: a comment thread under an article, or the page's own text --------------------------------------
+#: A prose line holds at least this many tokens.
+THREAD_PROSE_MIN_TOKENS = 8
+THREAD_COLUMNS = ("thread_prose_share", "thread_body_before", "thread_line_share", "thread_line_prose_share")
+
+
+def thread_table(lines: pd.DataFrame) -> pd.DataFrame:
+    """The ``threads`` family (:data:`THREAD_COLUMNS`) of every line of a prepared line table, by ``doc`` and
+    ``line``."""
+    from chromecut.features.kinds import Kind, line_kinds
+
+    frame = lines.assign(doc=lines["dataset"].astype(str) + "/" + lines["page_id"].astype(str))
+    comment = line_kinds(frame) == Kind.COMMENT.value
+    tokens = frame["text"].astype(str).str.split().str.len().to_numpy(dtype=np.float64)
+    prose = np.where(tokens >= THREAD_PROSE_MIN_TOKENS, tokens, 0.0)
+    docs = frame["doc"].to_numpy()
+    out = np.zeros((len(frame), len(THREAD_COLUMNS)), dtype=np.float32)
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+    for start, end in zip(starts, np.r_[starts[1:], len(docs)], strict=True):
+        page_comment, page_prose = comment[start:end], prose[start:end]
+        total = page_prose.sum()
+        in_thread = page_prose[page_comment].sum() / total if total else 0.0
+        first = int(np.argmax(page_comment)) if page_comment.any() else end - start
+        before = page_prose[:first][~page_comment[:first]].sum() / total if total else 0.0
+        out[start:end, 0] = in_thread
+        out[start:end, 1] = before
+        out[start:end, 2] = page_comment.mean()
+        out[start:end, 3] = page_comment * in_thread
+    table = pd.DataFrame(out, columns=list(THREAD_COLUMNS))
+    table.insert(0, "doc", docs)
+    table.insert(1, "line", frame["line"].to_numpy())
+    return table
+
+
 def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected: list[str]
                   ) -> npt.NDArray[np.float32] | None:
     if family == "meta":
@@ -311,6 +351,10 @@ def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected:
 
 def build_table(family: str, datasets: list[str], processed: Path) -> pd.DataFrame:
     """The family's columns for every prepared line of ``datasets``, keyed by ``doc`` and ``line``."""
+    if family == "threads":
+        everything = pd.read_parquet(processed / "lines.parquet")
+        chosen = everything[everything["dataset"].isin(datasets)]
+        return thread_table(chosen.sort_values(["dataset", "page_id", "line"], kind="stable"))
     names = {"dom": DOM_COLUMNS, "meta": META_COLUMNS, "desc": DESC_COLUMNS, "links": LINK_COLUMNS}[family]
     lines = pd.read_parquet(processed / "lines.parquet", columns=["dataset", "page_id", "line", "text"])
     lines = lines[lines["dataset"].isin(datasets)]
@@ -386,8 +430,8 @@ def _table(family: str, datasets: list[str], root: Path, processed_dir: str) -> 
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "none"):
-        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|none [--evaluate EVALUATE-ARGS | "
+    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "threads", "none"):
+        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|threads|none [--evaluate EVALUATE-ARGS | "
                          "TRAIN-OVERRIDES]")
     family, overrides = argv[0], argv[1:]
     if overrides[:1] == ["--evaluate"]:
