@@ -296,8 +296,7 @@ def link_columns(texts: Sequence[str], links: Sequence[tuple[str, str]], host: s
     return out
 
 
-# --- the table and the run ---------------------------------------------------------------------------------------
-# --- threads: a comment thread under an article, or the page's own text --------------------------------------
+# --- threads: a comment thread under an article, or the page's own text -----------------------------------------
 #: A prose line holds at least this many tokens.
 THREAD_PROSE_MIN_TOKENS = 8
 THREAD_COLUMNS = ("thread_prose_share", "thread_body_before", "thread_line_share", "thread_line_prose_share")
@@ -331,6 +330,7 @@ def thread_table(lines: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+# --- the table and the run ---------------------------------------------------------------------------------------
 def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected: list[str]
                   ) -> npt.NDArray[np.float32] | None:
     if family == "meta":

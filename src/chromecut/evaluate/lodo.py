@@ -206,8 +206,8 @@ def leave_one_dataset_out(
             # The fold's threshold and its lines' PR-AUC beside the F1s: a figure that moves between seeds or
             # settings moves by the ranking, or by the threshold the fold's validation sites chose.
             CHROMECUT: {"page_f1": float(scores["f1"].mean()),
-                          "line_f1": line_f1(labels, frame_kept(test, probs, bundle.threshold)),
-                          "threshold": float(bundle.threshold), **line_pr_auc(labels, probs)},
+                        "line_f1": line_f1(labels, frame_kept(test, probs, bundle.threshold)),
+                        "threshold": float(bundle.threshold), **line_pr_auc(labels, probs)},
             "fold_seconds": round(fit_seconds, 1),
             "fold_train_pages": int(others["doc"].nunique()),
         }
