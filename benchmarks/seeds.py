@@ -35,6 +35,8 @@ from chromecut.datasets.prepare import PAGES_FILE
 from chromecut.evaluate.lodo import PREDICTION_COLUMNS
 from chromecut.evaluate.scores import kept_page_scores
 from chromecut.labels import Label
+from chromecut.settings import TrainSettings
+from chromecut.train.threshold import best_threshold, page_f1_curves
 
 #: The thresholds ``val_pages`` tries: this step from :data:`GRID_LOW` to :data:`GRID_HIGH`.
 GRID_STEP = 0.02
@@ -58,23 +60,26 @@ def page_scores_at(view: pd.DataFrame, p: Floats, threshold: float, pages: pd.Da
     return with_renderer(kept_page_scores(lines, kept_by_rule(lines, rules()["threshold"]), pages), lines)
 
 
-def line_threshold(view: pd.DataFrame, p: Floats, line_weight: str) -> float:
-    """The ``val`` policy: best weighted line F1 over the labelled lines, as training tunes it."""
+def line_threshold(view: pd.DataFrame, p: Floats, settings: TrainSettings) -> float:
+    """The ``val`` policy: best weighted line F1 over the labelled lines, the lines weighed as training weighs the
+    validation split (:func:`chromecut.train.fit.fit_bundle`: line weight times the split's balance and
+    definition weights), as training tunes it."""
     from chromecut.model.estimator import line_weights, tune_threshold
+    from chromecut.train.definition import split_weights
 
+    weights = line_weights(view["text"], settings.model.line_weight) * split_weights(
+        {"val": view}, settings.data).get("val", 1.0)
     known = view["label"].to_numpy() != Label.UNKNOWN
-    return tune_threshold(view["label"].to_numpy()[known].astype(np.int8), p[known],
-                          line_weights(view["text"][known], line_weight))
+    return tune_threshold(view["label"].to_numpy()[known].astype(np.int8), p[known], weights[known])
 
 
 def policies(view: pd.DataFrame, p: Floats, own: float, pages: pd.DataFrame) -> dict[str, float]:
     """Every policy's threshold for one bundle's validation probabilities ``p`` (``own``: its ``val`` one)."""
     grid = np.round(np.arange(GRID_LOW, GRID_HIGH + GRID_STEP / 2, GRID_STEP), 2)
-    curve = pd.Series([page_scores_at(view, p, float(t), pages)["f1"].mean() for t in grid], index=grid)
-    chosen = {"val": own, "val_pages": float(grid[int(np.argmax(curve.to_numpy()))])}
+    curve = page_f1_curves(view, p, grid, pages).drop(columns=["doc", "dataset"]).mean()
+    chosen = {"val": own, "val_pages": best_threshold(curve)}
     for window in SMOOTHING_WINDOWS:
-        smooth = curve.rolling(window, center=True, min_periods=1).mean().to_numpy()
-        chosen[f"val_pages_w{window}"] = float(grid[int(np.argmax(smooth))])
+        chosen[f"val_pages_w{window}"] = best_threshold(curve.rolling(window, center=True, min_periods=1).mean())
     chosen.update({f"fixed_{t}": t for t in FIXED_THRESHOLDS})
     return chosen
 
@@ -84,12 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("experiment", help="the settings the bundles were trained with (ship_html, ship_text)")
     parser.add_argument("bundles", nargs="+", help="bundle folders (or shipped names), one per seed")
     parser.add_argument("--processed", type=Path, default=PROCESSED_DIR_DEFAULT, help="prepared table folder")
-    parser.add_argument("--line-weight", default="sqrt_tokens", help="the bundles' model.line_weight")
     parser.add_argument("--by", choices=("renderer", "dataset"), default="renderer",
                         help="the columns of page F1 by group (renderer: text mode only)")
     args = parser.parse_args(argv)
     from chromecut.model.bundle import Bundle
     from chromecut.predict import resolve_model
+    from chromecut.train.app import compose_settings
 
     pages = pd.read_parquet(args.processed / PAGES_FILE)
     views = split_views(args.experiment)
@@ -101,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         own[name] = bundle.threshold
     if len(args.bundles) > 1:
         probs[ENSEMBLE] = {split: np.mean([probs[n][split] for n in args.bundles], axis=0) for split in views}
-        own[ENSEMBLE] = line_threshold(views["val"], probs[ENSEMBLE]["val"], args.line_weight)
+        own[ENSEMBLE] = line_threshold(views["val"], probs[ENSEMBLE]["val"],
+                                       compose_settings([f"experiment={args.experiment}"]))
     rows = []
     for name, p in probs.items():
         for policy, threshold in policies(views["val"], p["val"], own[name], pages).items():
