@@ -26,6 +26,12 @@ The families (the first argument; the rest are ``chromecut-train``'s Hydra overr
   other lines before the first comment-kind line (an article body above the thread), and the share of its lines
   of the comment kind; per line, whether it is a comment-kind line times the first share. Computed from the
   prepared line table, no HTML read.
+- ``commerce``: the chrome of shop pages (a product's own description is content; its cart, delivery, returns and
+  guarantee promos, price boxes and review widgets are not, by most golds): per line, whether its text holds a
+  commerce phrase (our own multilingual list: cart, delivery, returns, stock, reviews), whether it holds a price (a
+  number beside a currency sign or code), whether its class/id words are of the commerce family (cart, price,
+  shipping, review, wishlist), and per page the share of its lines that hold a price or a commerce phrase. Computed
+  from the prepared line table, no HTML read.
 - ``none``: no column, the run as ``chromecut-train`` does it (the baseline of the same printout).
 
 With ``--evaluate`` after the family, the rest are ``chromecut evaluate``'s arguments instead: the
@@ -330,6 +336,68 @@ def thread_table(lines: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+# --- commerce: shop-page chrome ----------------------------------------------------------------------------------
+COMMERCE_PHRASES = (
+    # English
+    "add to cart", "add to basket", "add to bag", "add to wishlist", "wishlist", "buy now", "in stock",
+    "out of stock", "free shipping", "free delivery", "shipping", "delivery", "free returns", "returns",
+    "money back", "warranty", "guarantee", "checkout", "customer reviews", "write a review", "reviews", "quantity",
+    "qty", "sku", "discount", "coupon", "promo code", "voucher", "secure payment", "vat included", "incl vat",
+    # German
+    "in den warenkorb", "warenkorb", "versandkostenfrei", "versand", "lieferung", "lieferzeit", "auf lager",
+    "lieferbar", "rückgabe", "garantie", "bewertungen", "merkzettel", "jetzt kaufen", "inkl mwst",
+    # French
+    "ajouter au panier", "panier", "livraison", "livraison gratuite", "en stock", "retours", "avis clients",
+    "paiement sécurisé",
+    # Spanish
+    "añadir al carrito", "carrito", "envío", "envío gratis", "devoluciones", "garantía", "opiniones",
+    "iva incluido",
+    # Italian
+    "aggiungi al carrello", "carrello", "spedizione", "spedizione gratuita", "resi", "garanzia", "recensioni",
+    # Portuguese
+    "adicionar ao carrinho", "carrinho", "frete", "frete grátis", "devolução", "avaliações",
+    # Dutch
+    "in winkelwagen", "winkelwagen", "bezorging", "gratis verzending", "verzending", "op voorraad",
+    "retourneren",
+    # Polish
+    "do koszyka", "koszyk", "dostawa", "darmowa dostawa", "wysyłka", "gwarancja", "kup teraz",
+    # Croatian
+    "u košaricu", "košarica", "dostava", "besplatna dostava", "na stanju", "jamstvo",
+    # Czech
+    "do košíku", "košík", "doprava zdarma", "skladem", "záruka",
+)
+COMMERCE_CJK = ("加入购物车", "购物车", "立即购买", "包邮", "免运费", "库存", "售后", "保修")
+COMMERCE_ATTR_WORDS = ("cart", "basket", "checkout", "price", "pricing", "shipping", "delivery", "review", "rating",
+                       "wishlist", "compare", "upsell", "crosssell", "stock", "addtocart", "buy", "shop", "product",
+                       "sku", "variant", "swatch", "qty", "quantity", "offer", "promo", "coupon")
+_COMMERCE_TEXT = re.compile(r"(?<!\w)(?:" + "|".join(sorted((re.escape(p).replace(r"\ ", r"\.?\s+")
+                                                             for p in COMMERCE_PHRASES), key=len, reverse=True))
+                            + r")(?!\w)|" + "|".join(COMMERCE_CJK), re.IGNORECASE)
+_CURRENCY = r"(?:[$€£¥₹₽]|(?<![^\W\d_])(?:usd|eur|gbp|chf|pln|czk|hrk|kn|kč|zł|rmb|cny|sek|nok|dkk)(?![^\W\d_])|元)"
+_AMOUNT = r"\d{1,3}(?:[.,' \u00a0]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_PRICE = re.compile(rf"{_CURRENCY}\s?(?:{_AMOUNT})|(?:{_AMOUNT})\s?{_CURRENCY}", re.IGNORECASE)
+_COMMERCE_ATTR = re.compile(r"\b(?:" + "|".join(COMMERCE_ATTR_WORDS) + r")", re.IGNORECASE)
+COMMERCE_COLUMNS = ("commerce_text", "commerce_price", "commerce_attr", "commerce_page_price", "commerce_page_text")
+
+
+def commerce_table(lines: pd.DataFrame) -> pd.DataFrame:
+    """The ``commerce`` family (:data:`COMMERCE_COLUMNS`) of every line of a prepared line table."""
+    frame = lines.assign(doc=lines["dataset"].astype(str) + "/" + lines["page_id"].astype(str))
+    texts = frame["text"].astype(str)
+    text_hit = texts.map(lambda t: _COMMERCE_TEXT.search(t) is not None).to_numpy(dtype=np.float32)
+    price_hit = texts.map(lambda t: _PRICE.search(t) is not None).to_numpy(dtype=np.float32)
+    attr_hit = frame["attr_words"].fillna("").astype(str).map(
+        lambda a: _COMMERCE_ATTR.search(a) is not None).to_numpy(dtype=np.float32)
+    docs = frame["doc"]
+    page_price = pd.Series(price_hit).groupby(docs.to_numpy()).transform("mean").to_numpy(dtype=np.float32)
+    page_text = pd.Series(text_hit).groupby(docs.to_numpy()).transform("mean").to_numpy(dtype=np.float32)
+    table = pd.DataFrame(np.column_stack([text_hit, price_hit, attr_hit, page_price, page_text]),
+                         columns=list(COMMERCE_COLUMNS))
+    table.insert(0, "doc", docs.to_numpy())
+    table.insert(1, "line", frame["line"].to_numpy())
+    return table
+
+
 # --- the table and the run ---------------------------------------------------------------------------------------
 def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected: list[str]
                   ) -> npt.NDArray[np.float32] | None:
@@ -351,10 +419,11 @@ def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected:
 
 def build_table(family: str, datasets: list[str], processed: Path) -> pd.DataFrame:
     """The family's columns for every prepared line of ``datasets``, keyed by ``doc`` and ``line``."""
-    if family == "threads":
+    if family in ("threads", "commerce"):
         everything = pd.read_parquet(processed / "lines.parquet")
-        chosen = everything[everything["dataset"].isin(datasets)]
-        return thread_table(chosen.sort_values(["dataset", "page_id", "line"], kind="stable"))
+        chosen = everything[everything["dataset"].isin(datasets)].sort_values(["dataset", "page_id", "line"],
+                                                                               kind="stable")
+        return thread_table(chosen) if family == "threads" else commerce_table(chosen)
     names = {"dom": DOM_COLUMNS, "meta": META_COLUMNS, "desc": DESC_COLUMNS, "links": LINK_COLUMNS}[family]
     lines = pd.read_parquet(processed / "lines.parquet", columns=["dataset", "page_id", "line", "text"])
     lines = lines[lines["dataset"].isin(datasets)]
@@ -430,8 +499,9 @@ def _table(family: str, datasets: list[str], root: Path, processed_dir: str) -> 
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "threads", "none"):
-        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|threads|none [--evaluate EVALUATE-ARGS | "
+    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "threads", "commerce", "none"):
+        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|threads|commerce|none "
+                         "[--evaluate EVALUATE-ARGS | "
                          "TRAIN-OVERRIDES]")
     family, overrides = argv[0], argv[1:]
     if overrides[:1] == ["--evaluate"]:
