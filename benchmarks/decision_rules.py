@@ -18,7 +18,10 @@ Rules (the dominant-line rule of :mod:`chromecut.model.decision` kept in all):
 - ``expected_f1``: no threshold of the fold's: each page keeps its most probable lines, as many as maximise the
   page's expected F1 if the probabilities were true (lines weighed by their length: the kept lines' expected
   content over the mean of what is kept and the page's expected content); ``expected_f1_mix``: the mean of that
-  threshold and the fold's.
+  threshold and the fold's;
+- ``smooth_<c>``: the fold's threshold with the decision's smoothing at switch cost ``c``
+  (:func:`chromecut.model.decision.kept_lines`: short runs of lines just above the threshold among chrome dropped),
+  how ``model.smoothing`` is chosen (docs/training.md).
 
 Figures, never assertions: mean page F1 per held-out dataset and rule, and their mean over the datasets.
 """
@@ -37,12 +40,14 @@ from chromecut.cli import PROCESSED_DIR_DEFAULT
 from chromecut.datasets.prepare import PAGES_FILE
 from chromecut.evaluate.lodo import PREDICTION_COLUMNS
 from chromecut.evaluate.scores import kept_page_scores
-from chromecut.model.decision import dominant_lines
+from chromecut.model.decision import dominant_lines, kept_lines
 
 #: ``page_clip_<d>``: how far a page's threshold may move from its fold's.
 CLIP_DISTANCES = (0.1, 0.2, 0.3)
 #: ``page_mix_<w>``: the page threshold's weight.
 MIX_WEIGHTS = (0.5,)
+#: ``smooth_<c>``: the switch costs tried.
+SMOOTHING_COSTS = (0.5, 1.0, 2.0, 4.0)
 #: ``fallback_<n>``: a page whose lines at or above the fold's threshold hold fewer characters than this ...
 FALLBACK_CHARS = (300, 1000)
 #: ... is cut at this share of the fold's threshold.
@@ -110,12 +115,20 @@ def rules() -> dict[str, Rule]:
     return chosen
 
 
-def kept_by_rule(lines: pd.DataFrame, rule: Rule) -> npt.NDArray[np.bool_]:
-    """The lines a rule keeps: each page's lines at or above its threshold, and its dominant lines."""
+def every_rule() -> dict[str, Rule | float]:
+    """:func:`rules` and the ``smooth_<c>`` switch costs, by name."""
+    return {**rules(), **{f"smooth_{c:g}": c for c in SMOOTHING_COSTS}}
+
+
+def kept_by_rule(lines: pd.DataFrame, rule: Rule | float) -> npt.NDArray[np.bool_]:
+    """The lines a rule keeps: each page's lines at or above its threshold, and its dominant lines; a number
+    instead of a rule: the fold's threshold smoothed at that switch cost."""
     p = lines["p_content"].to_numpy(dtype=np.float64)
     fold = float(lines["threshold"].iloc[0])
     keys = lines["doc"].to_numpy()
     lengths: Floats = np.asarray(lines["text"].astype(str).str.len(), dtype=np.float64)
+    if not callable(rule):
+        return kept_lines(p, fold, keys, lengths, rule)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     kept = np.zeros(len(p), dtype=np.bool_)
     for start, end in zip(starts, np.r_[starts[1:], len(p)], strict=True):
@@ -178,7 +191,7 @@ def gate_scores(model: str, mode: str) -> pd.DataFrame:
     baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
     sample = quality.gate_sample(None, baseline.pages_per_dataset)
     cleaner = Cleaner.load(model)
-    chosen = rules()
+    chosen = every_rule()
     rows = []
     for cell in quality.gate_cells((mode,), quality.gate_renderers(), ()):
         for dataset, pages in sample.pages.items():
@@ -192,7 +205,10 @@ def gate_scores(model: str, mode: str) -> pd.DataFrame:
                 lengths = np.array([len(line.text) for line in labeled], dtype=np.float64)
                 dominant = dominant_lines(np.zeros(len(labeled)), lengths)
                 for name, rule in chosen.items():
-                    kept = (p >= rule(p, cleaner.threshold, lengths)) | dominant if len(p) else dominant
+                    if not callable(rule):
+                        kept = kept_lines(p, cleaner.threshold, np.zeros(len(p)), lengths, rule)
+                    else:
+                        kept = (p >= rule(p, cleaner.threshold, lengths)) | dominant if len(p) else dominant
                     prf = score_page("\n".join(line.text for line, k in zip(labeled, kept, strict=True) if k), page)
                     per_rule[name].append(prf.f1 if prf is not None else 0.0)
             if per_rule["threshold"]:
@@ -223,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mode = Cleaner.load(args.bundle).mode
         if args.gate:
             frame = gate_scores(args.bundle, mode)
-            names = list(rules())
+            names = list(every_rule())
             print(frame.round(4).to_string(index=False))
             from chromecut.evaluate import quality
 
@@ -235,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = bundle_lines(args.bundle, args.experiment or f"ship_{mode}", args.split)
         by = "renderer" if "renderer" in lines else "dataset"
         table = {}
-        for name, rule in rules().items():
+        for name, rule in every_rule().items():
             scores = with_renderer(kept_page_scores(lines, kept_by_rule(lines, rule), pages), lines)
             row = scores.groupby(by)["f1"].mean()
             row["all pages"] = scores["f1"].mean()
@@ -248,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in sorted(args.predictions.glob("*.parquet")):
         lines = pd.read_parquet(path)
         table[path.stem] = {name: float(kept_page_scores(lines, kept_by_rule(lines, rule), pages)["f1"].mean())
-                            for name, rule in rules().items()}
+                            for name, rule in every_rule().items()}
     if not table:
         parser.error(f"no fold predictions in {args.predictions}")
     frame = pd.DataFrame(table).T

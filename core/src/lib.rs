@@ -13,6 +13,7 @@
 //! The PyO3 boundary (`chromecut._core`) is the one file `python.rs`, compiled with the `python` feature.
 
 pub mod batch;
+pub mod decision;
 pub mod dom;
 pub mod features;
 pub mod limits;

@@ -7,8 +7,8 @@
 //! It computes what `chromecut.predict.Cleaner` computes through its line frame: the rows are the non-blank
 //! lines of the pages that segmented, pages in order (`chromecut.features.line_frame`); the context pass's
 //! features are `chromecut.features.context.context_features`; the decision is
-//! `chromecut.model.decision.kept_lines` (the threshold, and a line holding at least `dominant_share` of its
-//! page's characters). `tests/unit/model/test_fused.py` holds the two to each other.
+//! `chromecut.model.decision.kept_lines` ([`crate::decision`]). `tests/unit/model/test_fused.py` holds the two to
+//! each other.
 //!
 //! Failures follow the line-frame path (`Cleaner._clean_batch_lines`): a page that does not segment fails alone; the pages that do are
 //! scored together (in groups of about [`SCORE_GROUP_LINES`] lines) under one clock a group, and when that fails
@@ -21,6 +21,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::batch::{panic_message, segment_page, Input};
+use crate::decision::Decision;
 use crate::features::batch::Batch;
 use crate::features::markup::MarkupInput;
 use crate::features::text::{prose_features, Neighbours};
@@ -121,9 +122,7 @@ pub struct PipelineSpec {
     pub context: Option<ContextPass>,
     /// The featurizer reads the markup columns (an HTML bundle).
     pub markup: bool,
-    pub threshold: f64,
-    /// A line holding at least this share of its page's characters is kept (`DOMINANT_SHARE`).
-    pub dominant_share: f64,
+    pub decision: Decision,
 }
 
 /// Where one feature of the context booster comes from.
@@ -175,8 +174,7 @@ pub struct Pipeline {
     first: Trees,
     context: Option<(Trees, Vec<Source>, f64)>,
     markup: bool,
-    threshold: f64,
-    dominant_share: f64,
+    decision: Decision,
 }
 
 /// Lines from which a group of pages is scored on its own: a page's features do not depend on the other pages
@@ -274,8 +272,7 @@ impl Pipeline {
             first: spec.first,
             context,
             markup: spec.markup,
-            threshold: spec.threshold,
-            dominant_share: spec.dominant_share,
+            decision: spec.decision,
         })
     }
 
@@ -361,15 +358,11 @@ impl Pipeline {
         Ok(Scores { page: rows.page, line: rows.line, p, kept })
     }
 
-    /// `kept_lines`: the threshold, and the lines that hold at least `dominant_share` of their page's characters.
+    /// `kept_lines`, page by page ([`Decision::page`]).
     fn decide(&self, batch: &Batch, lengths: &[usize], p: &[f64]) -> Vec<bool> {
-        let mut kept = vec![false; p.len()];
+        let mut kept = Vec::with_capacity(p.len());
         for range in batch.pages() {
-            let total: f64 = lengths[range.clone()].iter().map(|&l| l as f64).sum();
-            for i in range {
-                let chars = lengths[i] as f64;
-                kept[i] = p[i] >= self.threshold || (chars >= self.dominant_share * total && chars > 0.0);
-            }
+            kept.extend(self.decision.page(&p[range.clone()], &lengths[range]));
         }
         kept
     }

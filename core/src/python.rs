@@ -25,6 +25,7 @@ use crate::trees::{self, Feature};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use crate::decision::{Decision, Smoothing};
 use crate::limits::{Deadline, Limits, PageError};
 use crate::pipeline::{self, CompiledEntry, ContextPass, PipelineSpec, Reading, Trees};
 use crate::segment::{Options, LINE_TAGS, MAX_ATTR_WORDS_DEFAULT};
@@ -595,7 +596,7 @@ impl TextFeaturizer {
 }
 
 /// Inference in one call (see `crate::pipeline`): a featurizer, the first pass's and the context pass's trees,
-/// the decision's threshold and dominant share.
+/// the decision's threshold, dominant share and smoothing (`crate::decision`).
 #[pyclass(frozen, module = "chromecut._core")]
 struct Pipeline {
     inner: pipeline::Pipeline,
@@ -611,7 +612,8 @@ impl Pipeline {
     /// `compiled`: `(first, context, keep)`, the addresses of lleaves' entry functions of both passes (0: the
     /// pass's `Forest` instead) and the object that keeps their code loaded, held as long as the pipeline.
     #[new]
-    #[pyo3(signature = (featurizer, first, *, markup, threshold, dominant_share, context = None,
+    #[pyo3(signature = (featurizer, first, *, markup, threshold, dominant_share, smoothing = 0.0,
+                        smoothing_reference_chars = 1.0, smoothing_probability_clip = 0.0, context = None,
                         context_names = Vec::new(), offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5,
                         compiled = None))]
     #[allow(clippy::too_many_arguments)]
@@ -621,6 +623,9 @@ impl Pipeline {
         markup: bool,
         threshold: f64,
         dominant_share: f64,
+        smoothing: f64,
+        smoothing_reference_chars: f64,
+        smoothing_probability_clip: f64,
         context: Option<&Forest>,
         context_names: Vec<String>,
         offsets: Vec<i64>,
@@ -656,8 +661,15 @@ impl Pipeline {
             first: trees(first, first_entry),
             context,
             markup,
-            threshold,
-            dominant_share,
+            decision: Decision {
+                threshold,
+                dominant_share,
+                smoothing: Smoothing {
+                    switch_cost: smoothing,
+                    reference_chars: smoothing_reference_chars,
+                    probability_clip: smoothing_probability_clip,
+                },
+            },
         };
         pipeline::Pipeline::new(spec).map(|inner| Pipeline { inner, _keep: keep }).map_err(PyValueError::new_err)
     }

@@ -161,6 +161,9 @@ class Pipeline:
         markup: bool,
         threshold: float,
         dominant_share: float,
+        smoothing: float = 0.0,
+        smoothing_reference_chars: float = 1.0,
+        smoothing_probability_clip: float = 0.0,
         context: Forest | None = None,
         context_names: Sequence[str] = (),
         offsets: Sequence[int] = (),
@@ -168,8 +171,10 @@ class Pipeline:
         likely: float = 0.5,
         compiled: tuple[int, int, object] | None = None,
     ) -> None:
-        """``compiled``: the addresses of lleaves' entry functions of the first and the context pass (0: that
-        pass's ``Forest``) and an object keeping their code loaded, held as long as the pipeline."""
+        """``smoothing``: the decision's switch cost (0: the threshold alone), its reference length and
+        probability clip (``chromecut.model.decision``). ``compiled``: the addresses of lleaves' entry functions of
+        the first and the context pass (0: that pass's ``Forest``) and an object keeping their code loaded, held as
+        long as the pipeline."""
     def clean(
         self,
         pages: Sequence[bytes | str],

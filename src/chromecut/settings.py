@@ -167,6 +167,10 @@ class ModelSettings:
     #: each failed quality-gate floors (docs/training.md).
     threshold_policy: str = "val"
     threshold: float = 0.5
+    #: The decision's smoothing (:mod:`chromecut.model.decision`): the switch cost of the two-state path that drops
+    #: short runs of lines just above the threshold among chrome; 0 decides by the threshold alone. Chosen on the
+    #: leave-one-dataset-out folds' held-out pages (docs/training.md); the bundle keeps it.
+    smoothing: float = 0.0
     #: What ``p_content`` means (:mod:`chromecut.model.calibration`): ``none`` (the classifier's probability) or
     #: ``lodo`` (Platt scaling fitted on the out-of-dataset probabilities of the ``lodo`` fold models, each
     #: training dataset held out in turn; strictly increasing, so no decision changes). ``none`` by default: on

@@ -141,3 +141,20 @@ def test_a_lodo_calibration_keeps_the_decisions_and_makes_p_content_the_calibrat
     assert {"figures/lodo_reliability.png", "figures/lodo_reliability_calibrated.png"} <= figures
     tables = {a.path for a in client.list_artifacts(run.info.run_id, "tables")}
     assert "tables/lodo_reliability_calibrated.json" in tables
+
+
+def test_a_smoothed_run_ships_its_smoothing_and_scores_its_pages_with_it(prepared: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from chromecut.model.bundle import Bundle
+
+    settings = _settings(prepared, tmp_path, rounds=20)
+    settings = replace(settings, tracking=replace(settings.tracking, enabled=False))
+    plain = train(settings, root=tmp_path)
+    smoothed = train(replace(settings, model=replace(settings.model, smoothing=4.0),
+                             output_dir=str(tmp_path / "smoothed")), root=tmp_path)
+    assert smoothed["threshold"] == plain["threshold"]  # the same trees and threshold: only the decision differs
+    bundle = Bundle.load(tmp_path / "smoothed")
+    assert bundle.smoothing == 4.0 and Bundle.load(tmp_path / "bundle").smoothing == 0.0
+    with pytest.raises(ValueError, match="smoothing"):
+        train(replace(settings, model=replace(settings.model, smoothing=-1.0)), root=tmp_path)

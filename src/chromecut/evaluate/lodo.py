@@ -197,23 +197,24 @@ def leave_one_dataset_out(
         if test.empty:
             continue
         probs = bundle.predict_proba(site_view(test, 0.0))  # as Cleaner cleans a page: without its site
-        scores = page_scores(test, probs, bundle.threshold, pages)
+        scores = page_scores(test, probs, bundle.threshold, pages, bundle.smoothing)
+        kept = frame_kept(test, probs, bundle.threshold, bundle.smoothing)
         if predictions_dir is not None:
-            save_predictions(predictions_dir, held_out, test, probs, bundle.threshold)
+            save_predictions(predictions_dir, held_out, test, probs, bundle.threshold, bundle.smoothing)
         labels = test["label"].to_numpy()
         entry: dict[str, Any] = {
             "pages": len(scores),
             # The fold's threshold and its lines' PR-AUC beside the F1s: a figure that moves between seeds or
             # settings moves by the ranking, or by the threshold the fold's validation sites chose.
             CHROMECUT: {"page_f1": float(scores["f1"].mean()),
-                        "line_f1": line_f1(labels, frame_kept(test, probs, bundle.threshold)),
+                        "line_f1": line_f1(labels, kept),
                         "threshold": float(bundle.threshold), **line_pr_auc(labels, probs)},
             "fold_seconds": round(fit_seconds, 1),
             "fold_train_pages": int(others["doc"].nunique()),
         }
         if settings.features.mode == "html":
             # Where the held-out dataset's mistakes are, by line kind (the errors-by-kind table).
-            entry["errors_by_kind"] = errors_by_kind(test, probs, bundle.threshold)
+            entry["errors_by_kind"] = errors_by_kind(test, probs, bundle.threshold, smoothing=bundle.smoothing)
             curves = page_f1_curves(test, probs, np.array(CURVE_THRESHOLDS), pages)
             entry[CHROMECUT]["page_f1_by_threshold"] = {
                 f"{t:.1f}": float(curves[t].mean()) for t in CURVE_THRESHOLDS}
@@ -230,11 +231,14 @@ def leave_one_dataset_out(
             justext, seconds = justext_predictions(test, page_languages(pages, held_out))
             entry["justext"] = {"line_f1": line_f1(labels, justext), "seconds": round(seconds, 1)}
         if text_mode and "renderer" in test:
-            html_settings = replace(settings, features=replace(settings.features, mode="html"))
+            # HTML mode as it ships: its decision is the threshold's (smoothing is text mode's, docs/training.md).
+            html_settings = replace(settings, features=replace(settings.features, mode="html"),
+                                    model=replace(settings.model, smoothing=0.0))
             html_bundle = _fold_model(others, html_settings, rng)
-            html_scores = page_scores(html_test, html_bundle.predict_proba(html_test), html_bundle.threshold, pages)
+            html_scores = page_scores(html_test, html_bundle.predict_proba(html_test), html_bundle.threshold, pages,
+                                      html_bundle.smoothing)
             entry["html"] = {"page_f1": float(html_scores["f1"].mean())}
-            entry["renderers"] = renderer_figures(test, probs, bundle.threshold, scores, html_scores, justext)
+            entry["renderers"] = renderer_figures(test, kept, scores, html_scores, justext)
         results[held_out] = entry
         print(json.dumps({held_out: {k: v for k, v in entry.items() if k != "errors_by_kind"}}), flush=True)
         if on_fold is not None:
@@ -243,14 +247,15 @@ def leave_one_dataset_out(
 
 
 def save_predictions(folder: Path, held_out: str, test: pd.DataFrame, probs: npt.NDArray[np.float64],
-                     threshold: float) -> Path:
+                     threshold: float, smoothing: float = 0.0) -> Path:
     """Write a fold's held-out lines to ``folder/<held_out>.parquet``: page (``doc``), line, text, gold label,
-    the fold model's ``p_content`` and ``threshold`` (and, in text mode, each dump's ``renderer``), in page and
-    line order: what error analysis and decision rules other than the threshold read, without training again."""
+    the fold model's ``p_content``, ``threshold`` and ``smoothing`` (and, in text mode, each dump's
+    ``renderer``), in page and line order: what error analysis and decision rules other than the threshold read,
+    without training again."""
     folder.mkdir(parents=True, exist_ok=True)
     columns = [c for c in PREDICTION_COLUMNS if c in test]
     out = test[columns].reset_index(drop=True).assign(p_content=np.asarray(probs, dtype=np.float64),
-                                                      threshold=float(threshold))
+                                                      threshold=float(threshold), smoothing=float(smoothing))
     path = folder / f"{held_out}.parquet"
     out.to_parquet(path, index=False)
     return path
@@ -287,10 +292,11 @@ def _report(settings: TrainSettings, fold_max_pages: int | None, results: dict[s
     return report
 
 
-def renderer_figures(test: pd.DataFrame, probs: npt.NDArray[np.float64], threshold: float, scores: pd.DataFrame,
+def renderer_figures(test: pd.DataFrame, kept: npt.NDArray[np.bool_], scores: pd.DataFrame,
                      html_scores: pd.DataFrame, justext: npt.NDArray[np.bool_] | None) -> dict[str, Any]:
-    """Per renderer of a held-out dataset's dumps: text mode's page F1 and line F1, jusText's line F1 on the same
-    lines (from its verdicts on ``test``'s lines, when given), and HTML mode's page F1 on the same pages."""
+    """Per renderer of a held-out dataset's dumps: text mode's page F1 and line F1 (``kept``: its decisions on
+    ``test``'s lines), jusText's line F1 on the same lines (from its verdicts on ``test``'s lines, when given), and
+    HTML mode's page F1 on the same pages."""
     renderer_of_doc = test.drop_duplicates("doc").set_index("doc")["renderer"]
     page_renderer = scores["doc"].map(renderer_of_doc)
     html_f1 = html_scores.set_index("doc")["f1"]
@@ -302,7 +308,7 @@ def renderer_figures(test: pd.DataFrame, probs: npt.NDArray[np.float64], thresho
         figure: dict[str, Any] = {
             "pages": len(page_rows),
             "page_f1": float(page_rows["f1"].mean()),
-            "line_f1": line_f1(labels, frame_kept(test, probs, threshold), rows),
+            "line_f1": line_f1(labels, kept, rows),
             "html_page_f1": float(pages_html.mean()) if pages_html.notna().any() else None,
         }
         if justext is not None:

@@ -31,9 +31,11 @@ def line_pr_auc(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64]) -> dict[str
     return {"line_pr_auc": float(average_precision_score(y, p))}
 
 
-def page_scores(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: float, pages: pd.DataFrame) -> pd.DataFrame:
-    """Page-level scores: kept lines vs the gold (shingle F1 for full text, snippet score for snippet gold)."""
-    return kept_page_scores(frame, frame_kept(frame, p, threshold), pages)
+def page_scores(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: float, pages: pd.DataFrame,
+                smoothing: float = 0.0) -> pd.DataFrame:
+    """Page-level scores: kept lines (the decision at ``threshold`` and ``smoothing``) vs the gold (shingle F1 for
+    full text, snippet score for snippet gold)."""
+    return kept_page_scores(frame, frame_kept(frame, p, threshold, smoothing), pages)
 
 
 def kept_page_scores(frame: pd.DataFrame, kept_lines: npt.NDArray[np.bool_], pages: pd.DataFrame) -> pd.DataFrame:
@@ -62,4 +64,4 @@ def score_bundle(bundle: Bundle, part: pd.DataFrame, pages: pd.DataFrame) -> flo
     if part.empty:
         return float("nan")
     probs = bundle.predict_proba(part)
-    return float(page_scores(part, probs, bundle.threshold, pages)["f1"].mean())
+    return float(page_scores(part, probs, bundle.threshold, pages, bundle.smoothing)["f1"].mean())

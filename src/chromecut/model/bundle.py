@@ -6,7 +6,8 @@ A bundle is a folder::
     context_model.txt      the second pass, which also sees the first pass's probabilities of the line's
                            neighbours, page and container (optional)
     schema.json            bundle format, featurizer version and parameters, mode, feature names in order,
-                           decision threshold, the calibration of p_content when fitted (chromecut.model.calibration),
+                           decision threshold, the decision's smoothing when on (chromecut.model.decision), the
+                           calibration of p_content when fitted (chromecut.model.calibration),
                            SHA-256 of model.txt and line_frequency.json
     line_frequency.json    the featurizer's corpus line-frequency table
     card.json              what it was trained on (datasets, licenses) and how well it scored
@@ -105,6 +106,8 @@ class Bundle:
     #: What ``p_content`` means on sites the model never saw (:mod:`chromecut.model.calibration`): the identity
     #: unless the run fitted one (``model.calibration``).
     calibration: Calibration = field(default_factory=Calibration)
+    #: The decision's switch cost (:mod:`chromecut.model.decision`): 0 decides by the threshold alone.
+    smoothing: float = 0.0
 
     @property
     def mode(self) -> str:
@@ -180,6 +183,7 @@ class Bundle:
                 "feature_names": self.feature_names,
                 "context_feature_names": self.final_feature_names if context is not None else None,
                 "threshold": self.threshold,
+                **({"smoothing": self.smoothing} if self.smoothing else {}),
                 **({} if self.calibration.identity else {"calibration": self.calibration.to_dict()}),
                 "sha256": {name: _sha256(staging / name) for name in checked},
             }
@@ -228,10 +232,13 @@ class Bundle:
             mode = params.pop("mode")
             featurizer = Featurizer(mode, **params)
             float(schema["threshold"])
+            smoothing = float(schema.get("smoothing", 0.0))
             list(schema["feature_names"])
         except (KeyError, TypeError, ValueError) as exc:
             raise BundleError(f"{folder}: {SCHEMA_FILE} is incomplete or malformed ({type(exc).__name__}: {exc})"
                               ) from None
+        if not np.isfinite(smoothing) or smoothing < 0:
+            raise BundleError(f"{folder}: {SCHEMA_FILE} gives the smoothing {smoothing}: a switch cost of 0 or more")
         featurizer.line_frequency_ = json.loads((folder / FREQUENCY_FILE).read_text(encoding="utf-8"))
         featurizer.feature_names_ = list(schema["feature_names"])
         expected_names = featurizer.output_names()
@@ -261,5 +268,5 @@ class Bundle:
         except (TypeError, KeyError, ValueError) as exc:
             raise BundleError(f"{folder}: unusable calibration in {SCHEMA_FILE}: {exc}") from None
         classifier = TwoPassClassifier.from_passes(featurizer.mode, first, context, threshold)
-        return cls(featurizer, classifier, card, calibration).use_predictor(predictor)
+        return cls(featurizer, classifier, card, calibration, smoothing).use_predictor(predictor)
 

@@ -6,6 +6,14 @@ a dump whose menus, article and footer were glued into one or two lines (Beautif
 lxml's ``text_content()`` of minified HTML) cannot be cleaned line by line, and dropping that line returns
 nothing of a page that has content. The line is returned as it is, chrome and all, which costs precision on
 that page instead of all of its recall.
+
+A bundle may also smooth the decision (its ``smoothing``, a switch cost; 0 is off): of the lines the threshold
+keeps, a page keeps those on the best path of a two-state chain over its lines (content, chrome), where a line on
+the content side scores its margin over the threshold (``logit(p) - logit(threshold)``, times the square root of
+its length over :data:`SMOOTHING_REFERENCE_CHARS`: a long line speaks louder) and every change of side costs the
+switch cost. A short run of lines just above the threshold between chrome (a widget heading, a caption, a promo)
+then goes, while a run of confident lines stays. Smoothing only drops lines: it never keeps a line the threshold
+drops, and a dominant line stays.
 """
 
 from __future__ import annotations
@@ -16,14 +24,64 @@ import pandas as pd
 
 #: A line holding at least this share of its page's characters is kept (see the module's docstring).
 DOMINANT_SHARE = 0.5
+#: Smoothing: a line of this many characters weighs its margin over the threshold once (see the module's docstring).
+SMOOTHING_REFERENCE_CHARS = 40.0
+#: Smoothing: probabilities are clipped this far from 0 and 1 before their logit is taken.
+SMOOTHING_PROBABILITY_CLIP = 1e-4
 
 
 def kept_lines(
     probabilities: npt.NDArray[np.float64], threshold: float, pages: npt.ArrayLike, chars: npt.ArrayLike,
+    smoothing: float = 0.0,
 ) -> npt.NDArray[np.bool_]:
     """Whether each line is kept: ``probabilities`` of the lines (pages one after another, as in a line frame),
-    each line's page key (``pages``, contiguous runs) and its length in characters."""
-    return (np.asarray(probabilities, dtype=np.float64) >= threshold) | dominant_lines(pages, chars)
+    each line's page key (``pages``, contiguous runs) and its length in characters; ``smoothing`` the switch cost
+    (0: the threshold alone; see the module's docstring)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    kept = p >= threshold
+    if smoothing > 0 and p.size:
+        kept &= smoothed_content(p, threshold, pages, chars, smoothing)
+    return kept | dominant_lines(pages, chars)
+
+
+def smoothed_content(
+    probabilities: npt.NDArray[np.float64], threshold: float, pages: npt.ArrayLike, chars: npt.ArrayLike,
+    switch_cost: float,
+) -> npt.NDArray[np.bool_]:
+    """The lines on the content side of each page's best path (see the module's docstring), pages decided one
+    by one; ties keep the side the path is on, and a page's path starts on the side its first line scores."""
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), SMOOTHING_PROBABILITY_CLIP,
+                1 - SMOOTHING_PROBABILITY_CLIP)
+    cut = min(max(float(threshold), SMOOTHING_PROBABILITY_CLIP), 1 - SMOOTHING_PROBABILITY_CLIP)
+    lengths = np.maximum(np.asarray(chars, dtype=np.float64), 1.0)
+    scores = (np.log(p / (1 - p)) - np.log(cut / (1 - cut))) * np.sqrt(lengths / SMOOTHING_REFERENCE_CHARS)
+    keys = np.asarray(pages)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    content = np.zeros(p.size, dtype=np.bool_)
+    for start, end in zip(starts, np.r_[starts[1:], p.size], strict=True):
+        content[start:end] = _best_path(scores[start:end].tolist(), switch_cost)
+    return content
+
+
+def _best_path(scores: list[float], switch_cost: float) -> list[bool]:
+    """Viterbi over two states: chrome scores 0, content scores the line's score, a change of state costs
+    ``switch_cost``; True where the best path is on content."""
+    chrome, content = 0.0, scores[0]
+    from_content_to_chrome = [False] * len(scores)  # the best way into chrome at i came from content at i - 1
+    from_chrome_to_content = [False] * len(scores)
+    for i in range(1, len(scores)):
+        stay_chrome, switch_to_chrome = chrome, content - switch_cost
+        stay_content, switch_to_content = content, chrome - switch_cost
+        from_content_to_chrome[i] = switch_to_chrome > stay_chrome
+        from_chrome_to_content[i] = switch_to_content > stay_content
+        chrome = max(stay_chrome, switch_to_chrome)
+        content = max(stay_content, switch_to_content) + scores[i]
+    on_content = content > chrome
+    path = [False] * len(scores)
+    for i in range(len(scores) - 1, -1, -1):
+        path[i] = on_content
+        on_content = not from_chrome_to_content[i] if on_content else from_content_to_chrome[i]
+    return path
 
 
 def dominant_lines(pages: npt.ArrayLike, chars: npt.ArrayLike) -> npt.NDArray[np.bool_]:
@@ -38,7 +96,8 @@ def dominant_lines(pages: npt.ArrayLike, chars: npt.ArrayLike) -> npt.NDArray[np
     return dominant
 
 
-def frame_kept(frame: pd.DataFrame, probabilities: npt.NDArray[np.float64], threshold: float) -> npt.NDArray[np.bool_]:
+def frame_kept(frame: pd.DataFrame, probabilities: npt.NDArray[np.float64], threshold: float,
+               smoothing: float = 0.0) -> npt.NDArray[np.bool_]:
     """:func:`kept_lines` of a line frame's lines (``doc`` and ``text`` columns)."""
     return kept_lines(probabilities, threshold, frame["doc"].to_numpy(),
-                      frame["text"].astype(str).str.len().to_numpy())
+                      frame["text"].astype(str).str.len().to_numpy(), smoothing)

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING
 from chromecut import _core
 from chromecut.features import context, native
 from chromecut.model.compiled import CompiledForest
-from chromecut.model.decision import DOMINANT_SHARE
+from chromecut.model.decision import DOMINANT_SHARE, SMOOTHING_PROBABILITY_CLIP, SMOOTHING_REFERENCE_CHARS
 
 if TYPE_CHECKING:
     from chromecut.model.bundle import Bundle
 
 
 def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
-    """The core's pipeline of ``bundle``, deciding at ``threshold``."""
+    """The core's pipeline of ``bundle``, deciding at ``threshold`` (with the bundle's smoothing)."""
     classifier = bundle.classifier
     first, context_pass = classifier.passes_
     compiled = None
@@ -44,6 +44,9 @@ def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
         markup=bundle.mode == "html",
         threshold=float(threshold),
         dominant_share=DOMINANT_SHARE,
+        smoothing=float(bundle.smoothing),
+        smoothing_reference_chars=SMOOTHING_REFERENCE_CHARS,
+        smoothing_probability_clip=SMOOTHING_PROBABILITY_CLIP,
         context=None if context_pass is None else context_pass.forest,
         context_names=[] if context_pass is None else context_pass.feature_names,
         offsets=list(context.NEIGHBOUR_OFFSETS),

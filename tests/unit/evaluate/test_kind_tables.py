@@ -152,6 +152,7 @@ class _KeepAll:
     """A stand-in fold model that keeps every line."""
 
     threshold = 0.5
+    smoothing = 0.0
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         return np.ones(len(frame))

@@ -47,6 +47,7 @@ class _KeepProse:
     """A stand-in fold model that keeps exactly the prose line."""
 
     threshold = 0.5
+    smoothing = 0.0
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         return (frame["text"] == PROSE).to_numpy(dtype=np.float64)
@@ -196,6 +197,7 @@ class _ProseAboveChrome:
     """A stand-in fold model that ranks the prose line above the others, both in the middle of the range."""
 
     threshold = 0.5
+    smoothing = 0.0
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         return np.where(frame["text"] == PROSE, 0.55, 0.25)

@@ -51,6 +51,20 @@ def test_a_calibration_is_saved_with_the_bundle_and_a_broken_one_is_refused(tiny
         Bundle.load(folder)
 
 
+def test_the_smoothing_is_saved_with_the_bundle_and_a_negative_one_is_refused(tiny_bundle: Bundle,
+                                                                             saved_bundle: Path,
+                                                                             tmp_path: Path) -> None:
+    assert "smoothing" not in json.loads((saved_bundle / SCHEMA_FILE).read_text())  # off: not written
+    assert Bundle.load(saved_bundle).smoothing == 0.0
+    folder = replace(tiny_bundle, smoothing=1.5).save(tmp_path / "smoothed")
+    assert Bundle.load(folder).smoothing == 1.5
+    schema = json.loads((folder / SCHEMA_FILE).read_text())
+    schema["smoothing"] = -1.0
+    (folder / SCHEMA_FILE).write_text(json.dumps(schema))
+    with pytest.raises(BundleError, match="smoothing"):
+        Bundle.load(folder)
+
+
 def test_the_learned_model_separates_the_synthetic_classes(tiny_bundle: Bundle) -> None:
     frame = line_frame([(0, segment_html(synthetic_page(7)))])
     p = tiny_bundle.predict_proba(frame)

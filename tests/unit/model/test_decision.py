@@ -34,3 +34,39 @@ def test_a_page_glued_into_one_line_comes_back_whole() -> None:
     assert cleaner.clean(glued) == glued
     labeled = cleaner.label(f"{glued}\n\nSubscribe")
     assert next(line.content for line in labeled if line.text.strip())
+
+
+def test_smoothing_drops_a_short_run_just_above_the_threshold_among_chrome_and_keeps_a_confident_run() -> None:
+    # A headline and two paragraphs, then chrome with a caption-like line just above the threshold in it.
+    p = np.array([0.95, 0.9, 0.95, 0.1, 0.05, 0.55, 0.1, 0.05])
+    chars = np.array([200, 200, 200, 40, 40, 40, 40, 40])
+    pages = np.zeros(len(p))
+    assert kept_lines(p, 0.5, pages, chars).tolist() == [True] * 3 + [False, False, True, False, False]
+    assert kept_lines(p, 0.5, pages, chars, smoothing=1.0).tolist() == [True] * 3 + [False] * 5
+    # A cheap switch lets the line stand on its own again.
+    assert kept_lines(p, 0.5, pages, chars, smoothing=0.1).tolist() == kept_lines(p, 0.5, pages, chars).tolist()
+
+
+def test_smoothing_only_drops_lines_and_a_dominant_line_stays() -> None:
+    p = np.array([0.95, 0.45, 0.95, 0.6, 0.05])
+    chars = np.array([200, 40, 200, 30, 2000])
+    pages = np.zeros(len(p))
+    smoothed = kept_lines(p, 0.5, pages, chars, smoothing=50.0)
+    plain = kept_lines(p, 0.5, pages, chars)
+    assert not (smoothed & ~plain).any()  # nothing kept that the threshold drops
+    assert smoothed[4] and plain[4]  # the dominant line, whatever its probability
+
+
+def test_smoothing_decides_each_page_on_its_own() -> None:
+    # Page a's confident content must not carry page b's lone line, nor the reverse.
+    p = np.array([0.95, 0.95, 0.55, 0.1, 0.1])
+    chars = np.array([300, 300, 40, 40, 40])
+    both = kept_lines(p, 0.5, np.array(["a", "a", "b", "b", "b"]), chars, smoothing=1.0)
+    alone_b = kept_lines(p[2:], 0.5, np.zeros(3), chars[2:], smoothing=1.0)
+    assert both[:2].tolist() == [True, True] and both[2:].tolist() == alone_b.tolist()
+    # Page b's line just above the threshold, then chrome: keeping it costs a switch its margin does not pay.
+    assert alone_b.tolist() == [False, False, False]
+    # A page of one line has no switch to pay: the threshold decides.
+    assert kept_lines(np.array([0.55]), 0.5, np.zeros(1), np.array([40]), smoothing=1.0).tolist() == [True]
+    frame = pd.DataFrame({"doc": ["a", "a", "b", "b", "b"], "text": ["x" * int(c) for c in chars]})
+    assert frame_kept(frame, p, 0.5, 1.0).tolist() == both.tolist()

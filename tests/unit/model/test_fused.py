@@ -103,6 +103,23 @@ def test_text_pages_with_the_page_word_family_clean_as_on_the_line_frame_path(ti
     assert_same(tiny_page_word_bundle, pages, batch_size)
 
 
+@pytest.mark.parametrize("switch_cost", [0.5, 4.0])
+def test_a_smoothed_decision_cleans_as_on_the_line_frame_path(tiny_text_bundle: Bundle, tiny_bundle: Bundle,
+                                                              switch_cost: float) -> None:
+    text = [*ODD_TEXT, "\n".join(["Menu", *PROSE, "Photo: Agency", PROSE[0], "Related", "- One", "- Two"])]
+    smoothed_text = copy.copy(tiny_text_bundle)
+    smoothed_text.smoothing = switch_cost
+    assert_same(smoothed_text, text, 4)
+    smoothed_html = copy.copy(tiny_bundle)
+    smoothed_html.smoothing = switch_cost
+    assert_same(smoothed_html, ODD_HTML + [synthetic_page(i) for i in range(6)], 3)
+    plain = Cleaner(tiny_text_bundle).label_pages(text)
+    smoothed = Cleaner(smoothed_text).label_pages(text)
+    pairs = [(a.content, b.content) for pa, pb in zip(plain, smoothed, strict=True)
+             for a, b in zip(pa, pb, strict=True)]  # type: ignore[arg-type]
+    assert not any(b and not a for a, b in pairs)  # smoothing only drops lines
+
+
 @pytest.mark.parametrize("mode", ["html", "text"])
 def test_the_shipped_bundles_clean_as_on_the_line_frame_path(mode: str) -> None:
     bundle = Cleaner.load(mode).bundle
