@@ -49,7 +49,7 @@ def smoothed_content(
     switch_cost: float,
 ) -> npt.NDArray[np.bool_]:
     """The lines on the content side of each page's best path (see the module's docstring), pages decided one
-    by one; ties keep the side the path is on, and a page's path starts on the side its first line scores."""
+    by one; a path may start on either side at no cost, and ties keep the side the path is on."""
     p = np.clip(np.asarray(probabilities, dtype=np.float64), SMOOTHING_PROBABILITY_CLIP,
                 1 - SMOOTHING_PROBABILITY_CLIP)
     cut = min(max(float(threshold), SMOOTHING_PROBABILITY_CLIP), 1 - SMOOTHING_PROBABILITY_CLIP)
