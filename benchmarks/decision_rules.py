@@ -203,12 +203,10 @@ def gate_scores(model: str, mode: str) -> pd.DataFrame:
                 labeled = [line for line in cleaner.label(given) if line.text.strip()]
                 p = np.array([line.p_content for line in labeled], dtype=np.float64)
                 lengths = np.array([len(line.text) for line in labeled], dtype=np.float64)
-                dominant = dominant_lines(np.zeros(len(labeled)), lengths)
                 for name, rule in chosen.items():
-                    if not callable(rule):
-                        kept = kept_lines(p, cleaner.threshold, np.zeros(len(p)), lengths, rule)
-                    else:
-                        kept = (p >= rule(p, cleaner.threshold, lengths)) | dominant if len(p) else dominant
+                    threshold = rule(p, cleaner.threshold, lengths) if callable(rule) else cleaner.threshold
+                    cost = rule if not callable(rule) else 0.0
+                    kept = kept_lines(p, threshold, np.zeros(len(p)), lengths, cost)
                     prf = score_page("\n".join(line.text for line, k in zip(labeled, kept, strict=True) if k), page)
                     per_rule[name].append(prf.f1 if prf is not None else 0.0)
             if per_rule["threshold"]:
