@@ -32,6 +32,14 @@ The families (the first argument; the rest are ``chromecut-train``'s Hydra overr
   number beside a currency sign or code), whether its class/id words are of the commerce family (cart, price,
   shipping, review, wishlist), and per page the share of its lines that hold a price or a commerce phrase. Computed
   from the prepared line table, no HTML read.
+- ``lexicon``: words learnt from the training pages' own labels, in both modes (the only family here that text
+  mode gets too): per token (lowercased words, digits folded, CJK as character pairs, and pairs of adjacent
+  words), the share of training sites whose chrome lines hold it against the share whose content lines do (a
+  site counts once, so one site's boilerplate weighs as one site; a token seen on fewer than
+  :data:`LEX_MIN_SITES` sites is unknown), as a log-odds; per line, the mean, largest and smallest of its known
+  tokens', its first token's, and the share of its tokens known. Learnt whenever a featurizer is fitted, from
+  its training pages only (each fold of the leave-one-dataset-out runs learns its own); the training rows get
+  the table learnt without their own sites' fold (:data:`LEX_FOLDS` folds by site), every other row the whole.
 - ``none``: no column, the run as ``chromecut-train`` does it (the baseline of the same printout).
 
 With ``--evaluate`` after the family, the rest are ``chromecut evaluate``'s arguments instead: the
@@ -58,8 +66,10 @@ from __future__ import annotations
 import html as html_module
 import re
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -398,6 +408,153 @@ def commerce_table(lines: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+# --- lexicon: words learnt from the training pages' labels ----------------------------------------------------
+#: Word tokens (digits folded to 0), and CJK runs cut into character pairs.
+_LEX_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_LEX_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+#: At most this many tokens of a line are read (a long prose line says enough in its first ones).
+LEX_MAX_TOKENS = 48
+#: A token counts only when it is seen on at least this many training sites (content and chrome together).
+LEX_MIN_SITES = 4
+#: Additive smoothing of the per-class site shares.
+LEX_SMOOTHING = 1.0
+#: Training rows get the weights of a table learnt without their own site's fold (this many folds by site).
+LEX_FOLDS = 5
+LEXICON_COLUMNS = ("lex_mean", "lex_max", "lex_min", "lex_first", "lex_known")
+
+
+def lex_tokens(text: str) -> list[str]:
+    """A line's tokens: lowercased words and words of two (``a b``), CJK as character pairs."""
+    words: list[str] = []
+    for token in _LEX_WORD.findall(text.lower()[: LEX_MAX_TOKENS * 12]):
+        if _LEX_CJK.fullmatch(token):
+            words.extend(token[i: i + 2] for i in range(max(1, len(token) - 1)))
+        else:
+            words.append("0" if token.isdigit() else token)
+        if len(words) >= LEX_MAX_TOKENS:
+            break
+    words = words[:LEX_MAX_TOKENS]
+    return words + [f"{a} {b}" for a, b in pairwise(words)]
+
+
+def _fold_of(site: str) -> int:
+    return zlib.crc32(site.encode("utf-8")) % LEX_FOLDS
+
+
+def learn_lexicon(frame: pd.DataFrame) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """Chrome log-odds per token from a labelled line frame: the share of training sites whose chrome lines hold
+    the token against the share whose content lines do (a site counts once, so one site's boilerplate weighs as
+    one site); the full table, and one per fold learnt without that fold's sites."""
+    labelled = frame[frame["label"].isin((0, 1))]
+    sites = (labelled["domain"].astype(object).where(labelled["domain"].notna(), labelled["doc"])
+             if "domain" in labelled else labelled["doc"]).astype(str).to_numpy()
+    texts = labelled["text"].astype(str).to_numpy()
+    labels = labelled["label"].to_numpy()
+    order = np.argsort(sites, kind="stable")
+    per_fold: list[tuple[Counter[str], Counter[str]]] = [(Counter(), Counter()) for _ in range(LEX_FOLDS)]  # chrome, content
+    site_totals = np.zeros((LEX_FOLDS, 2))
+    cache: dict[str, list[str]] = {}
+    i = 0
+    while i < len(order):
+        site = sites[order[i]]
+        seen: tuple[set[str], set[str]] = (set(), set())
+        j = i
+        while j < len(order) and sites[order[j]] == site:
+            k = order[j]
+            text = texts[k]
+            tokens = cache.get(text)
+            if tokens is None:
+                tokens = cache[text] = lex_tokens(text)
+            seen[int(labels[k])].update(tokens)
+            j += 1
+        fold = _fold_of(site)
+        for cls in (0, 1):
+            per_fold[fold][cls].update(seen[cls])
+            site_totals[fold, cls] += bool(seen[cls])
+        i = j
+    full = (sum((f[0] for f in per_fold), Counter()), sum((f[1] for f in per_fold), Counter()))
+    totals = site_totals.sum(axis=0)
+
+    def table(chrome: Counter[str], content: Counter[str], n_chrome: float, n_content: float) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for token in set(chrome) | set(content):
+            h, c = chrome.get(token, 0), content.get(token, 0)
+            if h + c >= LEX_MIN_SITES:
+                out[token] = float(np.log((h + LEX_SMOOTHING) / (n_chrome + 2 * LEX_SMOOTHING))
+                                   - np.log((c + LEX_SMOOTHING) / (n_content + 2 * LEX_SMOOTHING)))
+        return out
+
+    whole = table(full[0], full[1], totals[0], totals[1])
+    folds = [table(full[0] - per_fold[f][0], full[1] - per_fold[f][1], totals[0] - site_totals[f, 0],
+                   totals[1] - site_totals[f, 1]) for f in range(LEX_FOLDS)]
+    print(f"lexicon: {len(whole)} tokens from {int(totals.max())} sites", flush=True)
+    return whole, folds
+
+
+def lexicon_columns(texts: Sequence[str], table: dict[str, float]) -> npt.NDArray[np.float32]:
+    """:data:`LEXICON_COLUMNS` of each line: the mean, largest and smallest chrome log-odds of its known tokens,
+    its first token's, and the share of its tokens the table knows (missing on a line with none)."""
+    out = np.full((len(texts), len(LEXICON_COLUMNS)), np.nan, dtype=np.float32)
+    memo: dict[str, tuple[float, ...]] = {}
+    for row, text in enumerate(texts):
+        values = memo.get(text)
+        if values is None:
+            tokens = lex_tokens(text)
+            known = [table[t] for t in tokens if t in table]
+            if known:
+                first = table.get(tokens[0], np.nan)
+                values = (float(np.mean(known)), max(known), min(known), first, len(known) / len(tokens))
+            else:
+                values = (np.nan, np.nan, np.nan, np.nan, 0.0 if tokens else np.nan)
+            memo[text] = values
+        out[row] = values
+    return out
+
+
+def _patch_lexicon() -> None:
+    """Learn the lexicon whenever a featurizer is fitted (from its fit frame: the training pages only, each
+    fold of the leave-one-dataset-out runs its own) and append its columns in both modes: out of fold by site
+    for the training rows (``leave_one_out``), the whole table for every other row."""
+    from chromecut.features.featurizer import Featurizer
+
+    base_fit, base_names, base_features = Featurizer.fit, native.output_names, native.features
+    tables: dict[int, tuple[dict[str, float], list[dict[str, float]]]] = {}
+    names = list(LEXICON_COLUMNS)
+
+    def fit(self: Any, frame: pd.DataFrame) -> Any:
+        result = base_fit(self, frame)
+        if "label" in frame:
+            tables[id(self)] = learn_lexicon(frame)
+        return result
+
+    def output_names(fitted: Any) -> list[str]:
+        return [*base_names(fitted), *names]
+
+    def features(fitted: Any, frame: pd.DataFrame, leave_one_out: bool, dtype: Any = np.float32) -> Any:
+        shadow = type(fitted).__new__(type(fitted))
+        shadow.__dict__.update(fitted.__dict__)
+        if hasattr(fitted, "feature_names_"):
+            shadow.feature_names_ = [n for n in fitted.feature_names_ if n not in names]
+        base = base_features(shadow, frame, leave_one_out, dtype)
+        whole, folds = tables[id(fitted)]
+        texts = frame["text"].astype(str).tolist()
+        if not leave_one_out:
+            extra = lexicon_columns(texts, whole)
+        else:
+            sites = (frame["domain"].astype(object).where(frame["domain"].notna(), frame["doc"])
+                     if "domain" in frame else frame["doc"]).astype(str).to_numpy()
+            fold_of = np.fromiter((_fold_of(s) for s in sites), dtype=np.int64, count=len(sites))
+            extra = np.full((len(texts), len(names)), np.nan, dtype=np.float32)
+            for f in range(LEX_FOLDS):
+                rows = np.flatnonzero(fold_of == f)
+                if len(rows):
+                    extra[rows] = lexicon_columns([texts[r] for r in rows], folds[f])
+        return np.hstack([base, extra.astype(dtype)])
+
+    Featurizer.fit = fit  # type: ignore[method-assign]
+    native.output_names, native.features = output_names, features  # type: ignore[assignment]
+
+
 # --- the table and the run ---------------------------------------------------------------------------------------
 def _page_columns(family: str, html: bytes, encoding_hint: str | None, expected: list[str]
                   ) -> npt.NDArray[np.float32] | None:
@@ -478,10 +635,11 @@ def _print_threshold_grid() -> None:
     """Make the run's page scoring also print each split's page F1 and precision at :data:`THRESHOLDS`."""
     scores: Callable[..., pd.DataFrame] = train_core.page_scores
 
-    def page_scores(part: pd.DataFrame, p: Any, threshold: float, pages: pd.DataFrame) -> pd.DataFrame:
-        result = scores(part, p, threshold, pages)
+    def page_scores(part: pd.DataFrame, p: Any, threshold: float, pages: pd.DataFrame,
+                    smoothing: float = 0.0) -> pd.DataFrame:
+        result = scores(part, p, threshold, pages, smoothing)
         if len(result) and "split" in part:
-            grid = {t: scores(part, p, t, pages) for t in THRESHOLDS}
+            grid = {t: scores(part, p, t, pages, smoothing) for t in THRESHOLDS}
             cells = ", ".join(f"{t}: {g['f1'].mean():.4f} (P {g['precision'].mean():.4f})" for t, g in grid.items())
             print(f"{part['split'].iloc[0]} page F1 at fixed thresholds ({len(result)} pages): {cells}", flush=True)
         return result
@@ -499,8 +657,8 @@ def _table(family: str, datasets: list[str], root: Path, processed_dir: str) -> 
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "threads", "commerce", "none"):
-        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|threads|commerce|none "
+    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "threads", "commerce", "lexicon", "none"):
+        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|threads|commerce|lexicon|none "
                          "[--evaluate EVALUATE-ARGS | "
                          "TRAIN-OVERRIDES]")
     family, overrides = argv[0], argv[1:]
@@ -509,14 +667,18 @@ def main(argv: list[str]) -> None:
         from chromecut.datasets.registry import DATASETS
         from chromecut.settings import DataSettings
 
-        if family != "none":
+        if family == "lexicon":
+            _patch_lexicon()
+        elif family != "none":
             _patch_features(_table(family, list(DATASETS), project_root(), DataSettings().processed_dir))
         raise SystemExit(cli_main(["evaluate", *overrides[1:]]))
     settings = compose_settings(overrides)
-    if settings.features.mode != "html":
-        raise SystemExit("the prototypes are HTML mode's: add experiment=ship_html")
+    if settings.features.mode != "html" and family not in ("lexicon", "none"):
+        raise SystemExit("this prototype is HTML mode's: add experiment=ship_html")
     root = project_root()
-    if family != "none":
+    if family == "lexicon":
+        _patch_lexicon()
+    elif family != "none":
         _patch_features(_table(family, selected_datasets(settings.data), root, settings.data.processed_dir))
     _print_threshold_grid()
     metrics = train(settings, root)
