@@ -341,6 +341,7 @@ impl Pipeline {
             source: &rows.source,
             domain: None,
             leave_one_out: false,
+            vocab_folds: None,
             markup: rows.markup.as_ref().map(MarkupRows::input),
         };
         let failed = |e: features::InputError| PageError::Panic { message: e.to_string() };

@@ -20,7 +20,7 @@ use crate::batch::{segment_batch, Input};
 use crate::features::kinds::KindSpec;
 use crate::features::markup::{MarkupInput, MarkupSpec};
 use crate::features::normalise::{MapSpec, TokenizerSpec};
-use crate::features::{self, sections::SectionSpec, tables::LowerCase, tables::RegexText, HtmlSpec};
+use crate::features::{self, sections::SectionSpec, tables::LowerCase, tables::RegexText, vocab::VocabSpec, HtmlSpec};
 use crate::trees::{self, Feature};
 
 #[global_allocator]
@@ -417,6 +417,9 @@ fn sizes(array: &PyReadonlyArray1<'_, i64>, what: &str) -> PyResult<Vec<usize>> 
         .collect()
 }
 
+/// A learnt vocabulary as Python gets it: the units (UTF-8) and their weights, a row per unit.
+type LearntVocab<'py> = (Vec<Bound<'py, PyBytes>>, Bound<'py, PyArray2<f32>>);
+
 #[pymethods]
 impl TextFeaturizer {
     #[new]
@@ -507,6 +510,18 @@ impl TextFeaturizer {
             sections,
             markdown: spec_item!(spec, "markdown_features"),
             page_words: spec_item!(spec, "page_word_features"),
+            vocab: if spec_item!(spec, "vocab_features") {
+                let tokens: Vec<Bound<'_, PyBytes>> = spec_item!(spec, "vocab_tokens");
+                let weights: PyReadonlyArray1<'_, f32> = spec_item!(spec, "vocab_weights");
+                Some(VocabSpec {
+                    max_tokens: spec_item!(spec, "vocab_max_tokens"),
+                    tokens: tokens.iter().map(|t| t.as_bytes().to_vec()).collect(),
+                    weights: weights.as_array().to_vec(),
+                    width: spec_item!(spec, "vocab_width"),
+                })
+            } else {
+                None
+            },
             frequency_keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
             frequency_counts: counts.as_array().to_vec(),
             html: match spec.get_item("html")? {
@@ -546,11 +561,42 @@ impl TextFeaturizer {
         Ok((PyBytes::new(py, &bytes), ends.into_pyarray(py)))
     }
 
+    /// The learnt vocabulary of labelled lines `text` (joined by `\n`, `lengths` code points each): their
+    /// `labels` (0 chrome, 1 content, others skipped), `sites` (codes) and `folds` (`0..k`, one per site). Its
+    /// units (UTF-8) and their chrome log-odds, `k + 1` per unit (the whole table's, then each fold's; NaN:
+    /// unknown). `ValueError` when this featurizer has no vocabulary family or the columns disagree.
+    #[pyo3(signature = (text, lengths, labels, sites, folds, *, k, min_sites, smoothing))]
+    #[allow(clippy::too_many_arguments)]
+    fn learn_vocab<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyString>,
+        lengths: PyReadonlyArray1<'py, i64>,
+        labels: PyReadonlyArray1<'py, i64>,
+        sites: PyReadonlyArray1<'py, i64>,
+        folds: PyReadonlyArray1<'py, i64>,
+        k: usize,
+        min_sites: usize,
+        smoothing: f64,
+    ) -> PyResult<LearntVocab<'py>> {
+        let lengths = sizes(&lengths, "lengths")?;
+        let cps = str_code_points(text)?;
+        let (labels, sites, folds) = (labels.as_array().to_vec(), sites.as_array().to_vec(), folds.as_array().to_vec());
+        let inner = &self.inner;
+        let (units, weights) = py
+            .detach(|| inner.learn_vocab(&cps, &lengths, &labels, &sites, &folds, k, min_sites, smoothing))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let rows = units.len();
+        let matrix =
+            Array2::from_shape_vec((rows, k + 1), weights).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok((units.iter().map(|u| PyBytes::new(py, u.as_bytes())).collect(), matrix.into_pyarray(py)))
+    }
+
     /// The feature matrix (lines x names, float32 or float64) of lines `text` (joined by `\n`, `lengths` code
     /// points each), pages of `page_sizes` lines; `source` and `domain` are codes per line (-1: no domain);
     /// `markup`, HTML mode's markup columns (see `_core.pyi`). The GIL is released while the batch is featurised.
     #[pyo3(signature = (text, lengths, page_sizes, source, *, domain = None, leave_one_out = false, float64 = false,
-                        markup = None))]
+                        markup = None, vocab_folds = None))]
     #[allow(clippy::too_many_arguments)]
     fn features<'py>(
         &self,
@@ -563,8 +609,10 @@ impl TextFeaturizer {
         leave_one_out: bool,
         float64: bool,
         markup: Option<Bound<'py, PyDict>>,
+        vocab_folds: Option<PyReadonlyArray1<'py, i64>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let markup = markup.as_ref().map(MarkupColumns::extract).transpose()?;
+        let vocab_folds = vocab_folds.map(|f| f.as_array().to_vec());
         let lengths = sizes(&lengths, "lengths")?;
         let page_sizes = sizes(&page_sizes, "page_sizes")?;
         let source = source.as_array().to_vec();
@@ -581,6 +629,7 @@ impl TextFeaturizer {
             source: &source,
             domain: domain.as_deref(),
             leave_one_out,
+            vocab_folds: vocab_folds.as_deref(),
             markup: markup.as_ref().map(MarkupColumns::input),
         };
         let error = |e: features::InputError| PyValueError::new_err(e.to_string());

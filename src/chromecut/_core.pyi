@@ -137,12 +137,31 @@ class TextFeaturizer:
         leave_one_out: bool = False,
         float64: bool = False,
         markup: MarkupColumns | None = None,
+        vocab_folds: npt.NDArray[np.int64] | None = None,
     ) -> npt.NDArray[np.float32] | npt.NDArray[np.float64]:
         """The feature matrix (lines x :attr:`names`) of lines joined by ``"\\n"`` in ``text`` (``lengths`` code
         points each), in pages of ``page_sizes`` lines; ``source`` and ``domain`` are codes per line (-1: no
-        domain); ``markup``: the markup columns, which an HTML-mode featurizer needs. The GIL is released
-        meanwhile. ``ValueError`` when the sizes do not fit together, a code is out of its list, or the markup is
-        missing in HTML mode."""
+        domain); ``markup``: the markup columns, which an HTML-mode featurizer needs; ``vocab_folds``: each line's
+        fold of the learnt vocabulary (the training lines read it out of fold), else its whole table. The GIL is
+        released meanwhile. ``ValueError`` when the sizes do not fit together, a code is out of its list, the
+        markup is missing in HTML mode, or a fold has no table."""
+    def learn_vocab(
+        self,
+        text: str,
+        lengths: npt.NDArray[np.int64],
+        labels: npt.NDArray[np.int64],
+        sites: npt.NDArray[np.int64],
+        folds: npt.NDArray[np.int64],
+        *,
+        k: int,
+        min_sites: int,
+        smoothing: float,
+    ) -> tuple[list[bytes], npt.NDArray[np.float32]]:
+        """The learnt vocabulary (core/src/features/vocab.rs) of labelled lines joined by ``"\\n"`` in ``text``:
+        their ``labels`` (0 chrome, 1 content, others skipped), ``sites`` (codes) and ``folds`` (``0..k``, one
+        per site). Its units (UTF-8) and their chrome log-odds, ``k + 1`` per unit (the whole table's, then each
+        fold's; NaN: unknown). ``ValueError`` when the featurizer has no vocabulary family or the columns
+        disagree."""
 
 class Pipeline:
     """Inference in one call (core/src/pipeline.rs): segmentation (or text split into lines), the features, the

@@ -12,6 +12,7 @@
 //! - [`text`]: length, position, character, page, prose and neighbour families;
 //! - [`words`]: word tokens, keywords, stopwords; [`patterns`]: the pattern family;
 //! - [`repetition`]: repeated lines; [`sections`]: the section-aware families; [`markdown`]: Markdown's links;
+//! - [`page_words`]: the page's frequent words; [`vocab`]: the vocabulary learnt from the training pages' labels;
 //! - HTML mode ([`HtmlSpec`], the markup columns in [`markup::MarkupInput`]): [`markup`] (links, tags, landmarks,
 //!   class/id words, title), [`container`], [`kinds`] (kind evidence and the article's boundaries) and the
 //!   scores' tokenizer it reads, [`normalise`].
@@ -28,6 +29,7 @@ pub mod repetition;
 pub mod sections;
 pub mod tables;
 pub mod text;
+pub mod vocab;
 pub mod words;
 
 use std::collections::HashMap;
@@ -157,6 +159,8 @@ pub struct Spec {
     pub markdown: bool,
     /// The page's frequent words ([`page_words`]).
     pub page_words: bool,
+    /// `None`: no learnt vocabulary family ([`vocab`]); an empty table before the featurizer is fitted.
+    pub vocab: Option<vocab::VocabSpec>,
     pub frequency_keys: Vec<Vec<u8>>,
     pub frequency_counts: Vec<i64>,
     /// `None`: text mode.
@@ -202,6 +206,9 @@ pub struct Input<'a> {
     pub domain: Option<&'a [i64]>,
     /// Transforming the frame the featurizer was fitted on: a line does not count its own page.
     pub leave_one_out: bool,
+    /// Each line's fold of the learnt vocabulary (training lines, featurised out of fold); `None`: the whole
+    /// table.
+    pub vocab_folds: Option<&'a [i64]>,
     /// The markup columns (HTML mode).
     pub markup: Option<MarkupInput<'a>>,
 }
@@ -224,6 +231,7 @@ pub struct TextFeaturizer {
     sections: Option<SectionSpec>,
     markdown: bool,
     page_words: bool,
+    vocab: Option<vocab::Vocab>,
     frequency: LineFrequency,
     html: Option<Html>,
 }
@@ -263,6 +271,9 @@ fn known_names(spec: &Spec, html: &[String]) -> Vec<String> {
     }
     if spec.page_words {
         names.extend(owned(&page_words::NAMES));
+    }
+    if spec.vocab.is_some() {
+        names.extend(owned(&vocab::NAMES));
     }
     names.extend(html.iter().filter(|h| !names.contains(h)).cloned().collect::<Vec<_>>());
     names
@@ -381,6 +392,7 @@ impl TextFeaturizer {
             sections: spec.sections,
             markdown: spec.markdown,
             page_words: spec.page_words,
+            vocab: spec.vocab.map(vocab::Vocab::new).transpose()?,
             frequency: LineFrequency::new(spec.frequency_keys, &spec.frequency_counts)?,
             html,
         })
@@ -397,6 +409,27 @@ impl TextFeaturizer {
         let batch = Batch::new(text, lengths, &[lengths.len()], &self.tables)?;
         let keys = repetition::normalised_lines(&batch, &self.tables);
         Ok(keys.into_parts())
+    }
+
+    /// The learnt vocabulary of labelled lines ([`vocab::learn`]): lines `text` (joined by `\n`, `lengths` code
+    /// points each), their `labels`, `sites` and `folds` (`0..k`). Its units and their weights, `k + 1` per unit.
+    #[allow(clippy::too_many_arguments)]
+    pub fn learn_vocab(
+        &self,
+        text: &[u32],
+        lengths: &[usize],
+        labels: &[i64],
+        sites: &[i64],
+        folds: &[i64],
+        k: usize,
+        min_sites: usize,
+        smoothing: f64,
+    ) -> Result<(Vec<String>, Vec<f32>), InputError> {
+        let vocab = self.vocab.as_ref().ok_or_else(|| InputError("this featurizer has no vocabulary family".into()))?;
+        let batch = Batch::new(text, lengths, &[lengths.len()], &self.tables)?;
+        let tokens = words::word_tokens(&batch, &self.tables);
+        let units = vocab::line_units(&batch, &tokens, vocab.max_tokens());
+        vocab::learn(&units, labels, sites, folds, k, min_sites, smoothing).map_err(InputError)
     }
 
     /// Every column of a batch, by name (the neighbour features too).
@@ -467,6 +500,12 @@ impl TextFeaturizer {
         }
         if self.page_words {
             out.push(page_words::NAMES[0], page_words::page_word_density(batch, &tokens));
+        }
+        if let Some(vocab) = &self.vocab {
+            let columns = vocab.features(batch, &tokens, input.vocab_folds).map_err(InputError)?;
+            for (name, column) in vocab::NAMES.iter().zip(columns) {
+                out.push(name, column);
+            }
         }
         if let Some(html) = &self.html {
             let markup =
@@ -647,6 +686,7 @@ mod tests {
             }),
             markdown: sections,
             page_words: false,
+            vocab: None,
             frequency_keys: vec![b"home".to_vec()],
             frequency_counts: vec![3],
             html: None,
@@ -679,6 +719,7 @@ mod tests {
             source: &source,
             domain: Some(&domain),
             leave_one_out: false,
+            vocab_folds: None,
             markup: None,
         };
         featurizer.columns(&input)
@@ -743,6 +784,7 @@ mod tests {
             source: &[],
             domain: None,
             leave_one_out: false,
+            vocab_folds: None,
             markup: None,
         });
         assert_eq!(matrix.unwrap().len(), 0);
@@ -803,6 +845,7 @@ mod tests {
             source: &[0; 4],
             domain: None,
             leave_one_out: false,
+            vocab_folds: None,
             markup: Some(markup),
         };
         let m = featurizer.features::<f64>(&input).unwrap();
@@ -835,6 +878,7 @@ mod tests {
             source: &[0],
             domain: None,
             leave_one_out: false,
+            vocab_folds: None,
             markup: None,
         };
         assert!(featurizer.columns(&input).is_err());

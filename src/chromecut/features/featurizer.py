@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from chromecut.features import native
+from chromecut.features import native, vocab
 from chromecut.features.families import KEYWORD_MAX_CHARS_DEFAULT, STOPWORD_LANGUAGES_DEFAULT
 from chromecut.features.frame import MARKUP_COLUMNS, source_pages
 
@@ -53,6 +53,9 @@ MARKDOWN_FEATURES_DEFAULT = False
 #: words, so without it no paragraph of theirs is prose. Off here: a bundle saved without the parameter was
 #: fitted without it.
 CJK_PROSE_WORDS_DEFAULT = False
+#: Either mode's learnt vocabulary (:mod:`chromecut.features.vocab`: the chrome log-odds of a line's words, learnt
+#: from the training pages' labels). Off here: a bundle saved without the parameter was fitted without it.
+VOCAB_FEATURES_DEFAULT = False
 
 
 class Featurizer:
@@ -72,6 +75,9 @@ class Featurizer:
         Either mode's page-word family (:data:`PAGE_WORD_FEATURES_DEFAULT`).
     cjk_prose_words:
         Whether the prose test counts CJK characters as words (:data:`CJK_PROSE_WORDS_DEFAULT`).
+    vocab_features:
+        Either mode's learnt vocabulary (:data:`VOCAB_FEATURES_DEFAULT`); ``fit`` then needs a ``label`` column
+        and learns ``vocab_`` (:class:`~chromecut.features.vocab.VocabTable`).
     """
 
     def __init__(
@@ -89,6 +95,7 @@ class Featurizer:
         cjk_prose_words: bool = CJK_PROSE_WORDS_DEFAULT,
         summary_features: bool = SUMMARY_FEATURES_DEFAULT,
         page_word_features: bool = PAGE_WORD_FEATURES_DEFAULT,
+        vocab_features: bool = VOCAB_FEATURES_DEFAULT,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -102,6 +109,7 @@ class Featurizer:
         self.cjk_prose_words = cjk_prose_words
         self.summary_features = summary_features
         self.page_word_features = page_word_features
+        self.vocab_features = vocab_features
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""
@@ -118,13 +126,17 @@ class Featurizer:
             "cjk_prose_words": self.cjk_prose_words,
             "summary_features": self.summary_features,
             "page_word_features": self.page_word_features,
+            "vocab_features": self.vocab_features,
         }
 
     def fit(self, frame: pd.DataFrame) -> Featurizer:
-        """Learn the corpus line-frequency table and the feature order from a line frame."""
+        """Learn the corpus line-frequency table, the vocabulary (with ``vocab_features``, from the frame's
+        labels) and the feature order from a line frame."""
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
         self._check_columns(frame)
+        if self.vocab_features:
+            self.vocab_: vocab.VocabTable = vocab.learn(native.unfitted(self), frame)
         keys, lengths = native.line_keys(self, frame)
         table = pd.DataFrame({"key": pd.Series(keys, dtype=object), "doc": source_pages(frame)})
         table = table[lengths <= self.repeat_max_chars].drop_duplicates()

@@ -35,7 +35,7 @@ import pandas as pd
 
 from chromecut import _core
 from chromecut.evaluate import metrics
-from chromecut.features import context, families, keywords, kinds, markup, sections, unicode_tables
+from chromecut.features import context, families, keywords, kinds, markup, sections, unicode_tables, vocab
 from chromecut.features.batch import (
     LineBatch,
     char_table,
@@ -517,6 +517,8 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
              *(context.NEIGHBOUR_BASE_SECTIONS if sections_on else ()),
              *(context.NEIGHBOUR_BASE_MARKDOWN if markdown_on else ())]
     names = [] if all_names else list(getattr(fitted, "feature_names_", None) or [])
+    vocab_on = bool(getattr(fitted, "vocab_features", False))
+    table = getattr(fitted, "vocab_", vocab.EMPTY) if vocab_on else vocab.EMPTY
     return _core.TextFeaturizer(
         {
             **_shared_spec(),
@@ -527,6 +529,9 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
             "section_features": sections_on,
             "markdown_features": markdown_on,
             "page_word_features": bool(fitted.page_word_features),
+            "vocab_features": vocab_on,
+            "vocab_max_tokens": vocab.VOCAB_MAX_TOKENS,
+            **table.spec(),
             "cjk_prose_words": bool(fitted.cjk_prose_words),
             "neighbour_bases": bases,
             "frequency_keys": [key.encode("utf-8", "surrogatepass") for key in frequency],
@@ -536,12 +541,12 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
     )
 
 
-#: Parameter sets whose unfitted Rust featurizer a process keeps (:func:`_unfitted`).
+#: Parameter sets whose unfitted Rust featurizer a process keeps (:func:`unfitted`).
 UNFITTED_CACHE_SIZE = 16
 _Params = tuple[tuple[str, Any], ...]
 
 
-def _unfitted(fitted: Featurizer) -> _core.TextFeaturizer:
+def unfitted(fitted: Featurizer) -> _core.TextFeaturizer:
     """The Rust featurizer of ``fitted``'s parameters alone (no frequency table, every feature in the output
     order): what a fit reads (the repetition keys, the feature order), built once per parameters and process."""
     params = fitted.get_params()
@@ -558,12 +563,13 @@ def _unfitted_build(params: _Params) -> _core.TextFeaturizer:
 
 def output_names(fitted: Featurizer) -> list[str]:
     """Every feature ``fitted``'s mode and parameters produce, in the output order."""
-    return list(_unfitted(fitted).names)
+    return list(unfitted(fitted).names)
 
 
 #: One Rust featurizer per Python one, with what it was built from: rebuilt when the Python one is fitted again
-#: (new table and names objects, kept alive here so their identities cannot be reused) or its parameters change.
-_Built = tuple[object, object, dict[str, Any], _core.TextFeaturizer]
+#: (new table, names and vocabulary objects, kept alive here so their identities cannot be reused) or its parameters
+#: change.
+_Built = tuple[object, object, dict[str, Any], object, _core.TextFeaturizer]
 _BUILT: weakref.WeakKeyDictionary[Featurizer, _Built] = weakref.WeakKeyDictionary()
 
 
@@ -573,10 +579,12 @@ def rust_featurizer(fitted: Featurizer) -> _core.TextFeaturizer:
     frequency, names = getattr(fitted, "line_frequency_", None), getattr(fitted, "feature_names_", None)
     params = fitted.get_params()
     built = _BUILT.get(fitted)
-    if built is None or built[0] is not frequency or built[1] is not names or built[2] != params:
-        built = (frequency, names, params, build(fitted))
+    table = getattr(fitted, "vocab_", None)
+    if (built is None or built[0] is not frequency or built[1] is not names or built[2] != params
+            or built[3] is not table):
+        built = (frequency, names, params, table, build(fitted))
         _BUILT[fitted] = built
-    return built[3]
+    return built[4]
 
 
 def _codes(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
@@ -626,9 +634,12 @@ def features(
     # Without a source column each document is its own source page: its page number is its code.
     source = _codes(frame[SOURCE_COLUMN].to_numpy()) if SOURCE_COLUMN in frame else pages.page
     markup = markup_columns(frame) if fitted.mode == "html" else None
+    # The frame the vocabulary was learnt from reads it out of fold (a loaded bundle's has the whole table only).
+    table = getattr(fitted, "vocab_", None)
+    folds = vocab.site_folds(frame) if leave_one_out and table is not None and table.folds > 0 else None
     return rust_featurizer(fitted).features(
         "\n".join(texts), lengths, pages.page_size, source, domain=domain, leave_one_out=leave_one_out,
-        float64=dtype is np.float64, markup=markup,
+        float64=dtype is np.float64, markup=markup, vocab_folds=folds,
     )
 
 
@@ -637,7 +648,7 @@ def line_keys(fitted: Featurizer, frame: pd.DataFrame) -> tuple[list[str], npt.N
     table counts) and its length in code points."""
     texts = string_list(frame["text"])
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    buffer, ends = _unfitted(fitted).line_keys("\n".join(texts), lengths)
+    buffer, ends = unfitted(fitted).line_keys("\n".join(texts), lengths)
     starts = np.concatenate(([0], ends[:-1])) if len(ends) else ends
     keys = [buffer[start:end].decode("utf-8", "surrogatepass") for start, end in zip(starts, ends, strict=True)]
     return keys, lengths

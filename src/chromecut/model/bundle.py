@@ -8,8 +8,9 @@ A bundle is a folder::
     schema.json            bundle format, featurizer version and parameters, mode, feature names in order,
                            decision threshold, the decision's smoothing when on (chromecut.model.decision), the
                            calibration of p_content when fitted (chromecut.model.calibration),
-                           SHA-256 of model.txt and line_frequency.json
+                           SHA-256 of model.txt, line_frequency.json and vocab.json
     line_frequency.json    the featurizer's corpus line-frequency table
+    vocab.json             its learnt vocabulary, when it has the family (chromecut.features.vocab)
     card.json              what it was trained on (datasets, licenses) and how well it scored
 
 Loading checks the checksums and that the installed featurizer produces exactly the schema's features, and
@@ -35,6 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from chromecut.features import FEATURIZER_VERSION, Featurizer
+from chromecut.features.vocab import VocabTable
 from chromecut.model.calibration import Calibration
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.estimator import TwoPassClassifier
@@ -45,12 +47,28 @@ MODEL_FILE = "model.txt"
 CONTEXT_MODEL_FILE = "context_model.txt"
 SCHEMA_FILE = "schema.json"
 FREQUENCY_FILE = "line_frequency.json"
+VOCAB_FILE = "vocab.json"
 CARD_FILE = "card.json"
 BUNDLE_DIR_MODE = 0o755
 
 
 class BundleError(ValueError):
     """A bundle that cannot be used: missing files, tampered files, or a schema the featurizer does not match."""
+
+
+def _vocab_table(folder: Path) -> VocabTable:
+    """The bundle's learnt vocabulary (``vocab.json``: each known unit's chrome log-odds)."""
+    path = folder / VOCAB_FILE
+    if not path.is_file():
+        raise BundleError(f"{folder}: its featurizer has the vocabulary family but {VOCAB_FILE} is missing")
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+        weights = {str(unit): float(weight) for unit, weight in table.items()}
+    except (ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
+        raise BundleError(f"{folder}: {VOCAB_FILE} is not a JSON object of numbers ({exc})") from None
+    if not all(np.isfinite(w) for w in weights.values()):
+        raise BundleError(f"{folder}: {VOCAB_FILE} holds a weight that is not a finite number")
+    return VocabTable.from_whole(weights)
 
 
 def _sha256(path: Path) -> str:
@@ -70,7 +88,10 @@ def _verify_checksums(folder: Path, schema: dict[str, Any]) -> None:
     required = {MODEL_FILE, FREQUENCY_FILE}
     if schema.get("context_feature_names"):
         required.add(CONTEXT_MODEL_FILE)
-    unknown = sorted(set(checksums) - required - {CONTEXT_MODEL_FILE})
+    params = schema.get("featurizer_params")
+    if isinstance(params, dict) and params.get("vocab_features"):
+        required.add(VOCAB_FILE)
+    unknown = sorted(set(checksums) - required - {CONTEXT_MODEL_FILE, VOCAB_FILE})
     if unknown:
         raise BundleError(f"{folder}: checksums of unknown files {unknown}")
     missing = sorted(required - set(checksums))
@@ -175,6 +196,11 @@ class Bundle:
             (staging / FREQUENCY_FILE).write_text(
                 json.dumps(self.featurizer.line_frequency_, ensure_ascii=False, sort_keys=True), encoding="utf-8"
             )
+            if self.featurizer.vocab_features:
+                (staging / VOCAB_FILE).write_text(
+                    json.dumps(self.featurizer.vocab_.whole(), ensure_ascii=False, sort_keys=True), encoding="utf-8"
+                )
+                checked.append(VOCAB_FILE)
             schema = {
                 "bundle_format": BUNDLE_FORMAT,
                 "featurizer_version": FEATURIZER_VERSION,
@@ -240,6 +266,8 @@ class Bundle:
         if not np.isfinite(smoothing) or smoothing < 0:
             raise BundleError(f"{folder}: {SCHEMA_FILE} gives the smoothing {smoothing}: a switch cost of 0 or more")
         featurizer.line_frequency_ = json.loads((folder / FREQUENCY_FILE).read_text(encoding="utf-8"))
+        if featurizer.vocab_features:
+            featurizer.vocab_ = _vocab_table(folder)
         featurizer.feature_names_ = list(schema["feature_names"])
         expected_names = featurizer.output_names()
         if expected_names != featurizer.feature_names_:

@@ -223,6 +223,7 @@ def _featurizer(settings: FeatureSettings, **overrides: Any) -> Featurizer:
         "cjk_prose_words": settings.cjk_prose_words,
         "summary_features": settings.summary_features,
         "page_word_features": settings.page_word_features,
+        "vocab_features": settings.vocab_features,
     }
     return Featurizer(settings.mode, **{**params, **overrides})  # type: ignore[arg-type]
 

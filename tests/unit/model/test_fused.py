@@ -103,6 +103,15 @@ def test_text_pages_with_the_page_word_family_clean_as_on_the_line_frame_path(ti
     assert_same(tiny_page_word_bundle, pages, batch_size)
 
 
+@pytest.mark.parametrize("batch_size", [1, 64])
+def test_text_pages_with_the_vocabulary_clean_as_on_the_line_frame_path(tiny_vocab_bundle: Bundle,
+                                                                        batch_size: int) -> None:
+    featurizer = tiny_vocab_bundle.featurizer
+    assert "vocab_mean" in featurizer.feature_names_ and featurizer.vocab_.whole()
+    pages = [*ODD_TEXT, "\n".join([*PROSE, "Related", "- One", "- Two", "相关新闻 2024"])]
+    assert_same(tiny_vocab_bundle, pages, batch_size)
+
+
 @pytest.mark.parametrize("switch_cost", [0.5, 4.0])
 def test_a_smoothed_decision_cleans_as_on_the_line_frame_path(tiny_text_bundle: Bundle, tiny_bundle: Bundle,
                                                               switch_cost: float) -> None:

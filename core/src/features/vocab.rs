@@ -1,0 +1,359 @@
+//! The learnt vocabulary: words whose presence tells chrome from content, learnt from the training pages' own
+//! labels when a featurizer is fitted (no hand-written list, any language the training pages are in).
+//!
+//! A line's units are its first [`VocabSpec::max_tokens`] word tokens ([`super::words::word_tokens`], lower-cased;
+//! a token of digits only folded to `0`) and the pairs of adjacent CJK characters of its CJK runs (a run of one
+//! character is one unit), in the order they stand, then every pair of adjacent units (`"read more"`).
+//!
+//! [`learn`] gives each unit its chrome log-odds: the share of the training sites whose chrome lines hold it
+//! against the share whose content lines do, each share smoothed. A site counts once however many of its lines
+//! hold the unit, so one site's boilerplate weighs as one site, and a unit held by fewer than `min_sites` sites
+//! is unknown (NaN). Beside the whole table, one per fold of the sites, learnt without that fold's sites: the
+//! training lines are featurised with their own fold's (out of fold, as the pages of a site never seen).
+//!
+//! Per line ([`NAMES`]): the mean, largest and smallest log-odds of its known units, its first unit's, and the
+//! share of its units known; the first four missing on a line with no known unit, all five on a line without
+//! units.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use super::batch::Batch;
+use super::tables::CJK;
+use super::words::Tokens;
+use super::FastHash;
+
+/// The family's names, in their output order.
+pub const NAMES: [&str; 5] = ["vocab_mean", "vocab_max", "vocab_min", "vocab_first", "vocab_known"];
+
+/// What the Python side gives (`chromecut.features.vocab`).
+pub struct VocabSpec {
+    /// A line's first this many tokens are read (a long prose line says enough in its first ones).
+    pub max_tokens: usize,
+    /// The units, UTF-8.
+    pub tokens: Vec<Vec<u8>>,
+    /// Row-major, `width` per unit: the whole table's log-odds, then each fold's (NaN: unknown).
+    pub weights: Vec<f32>,
+    pub width: usize,
+}
+
+/// The vocabulary, built.
+pub struct Vocab {
+    max_tokens: usize,
+    index: HashMap<String, usize, FastHash>,
+    weights: Vec<f32>,
+    width: usize,
+}
+
+/// Each line's units ([module docs](self)), borrowed from the tokens where they can be.
+pub fn line_units<'t>(batch: &Batch, tokens: &'t Tokens, max_tokens: usize) -> Vec<Vec<Cow<'t, str>>> {
+    let mut out = Vec::with_capacity(batch.n);
+    let mut first = 0;
+    let mut placed: Vec<(usize, Cow<'t, str>)> = Vec::new();
+    for line in 0..batch.n {
+        placed.clear();
+        let count = tokens.per_line[line];
+        for t in first..first + count {
+            let token = tokens.get(t);
+            let unit = if token.chars().all(char::is_numeric) { Cow::Borrowed("0") } else { Cow::Borrowed(token) };
+            placed.push((tokens.start[t], unit));
+        }
+        first += count;
+        let (start, end) = (batch.char_start[line], batch.char_start[line] + batch.length[line]);
+        let mut p = start;
+        while p < end {
+            if batch.flags[p] & CJK == 0 {
+                p += 1;
+                continue;
+            }
+            let run = p;
+            while p < end && batch.flags[p] & CJK != 0 {
+                p += 1;
+            }
+            let pairs = if p - run == 1 { run..run + 1 } else { run..p - 1 };
+            for at in pairs {
+                let unit: String = batch.cps[at..(at + 2).min(p)].iter().filter_map(|&cp| char::from_u32(cp)).collect();
+                placed.push((at, Cow::Owned(unit)));
+            }
+        }
+        placed.sort_by_key(|(at, _)| *at);
+        placed.truncate(max_tokens);
+        let singles: Vec<Cow<'t, str>> = placed.drain(..).map(|(_, unit)| unit).collect();
+        let mut units = Vec::with_capacity(2 * singles.len());
+        for pair in singles.windows(2) {
+            units.push(Cow::Owned(format!("{} {}", pair[0], pair[1])));
+        }
+        let mut line_units = singles;
+        line_units.extend(units);
+        out.push(line_units);
+    }
+    out
+}
+
+/// Each unit's chrome log-odds, whole and per fold ([module docs](self)), from lines' `units`, `labels` (0
+/// chrome, 1 content, any other value unlabelled and skipped), `sites` (codes) and `folds` (each line's fold,
+/// the same for every line of a site, `0..k`). The units (in the order of first appearance) and their weights,
+/// row-major, `k + 1` per unit.
+pub fn learn(
+    units: &[Vec<Cow<str>>],
+    labels: &[i64],
+    sites: &[i64],
+    folds: &[i64],
+    k: usize,
+    min_sites: usize,
+    smoothing: f64,
+) -> Result<(Vec<String>, Vec<f32>), String> {
+    let n = units.len();
+    if labels.len() != n || sites.len() != n || folds.len() != n {
+        return Err("units, labels, sites and folds need one value per line".into());
+    }
+    if k == 0 {
+        return Err("the vocabulary needs at least one fold".into());
+    }
+    let fold_of = |line: usize| -> Result<usize, String> {
+        usize::try_from(folds[line]).ok().filter(|&f| f < k).ok_or_else(|| format!("a fold outside 0..{k}"))
+    };
+    let mut order: Vec<usize> = (0..n).filter(|&i| labels[i] == 0 || labels[i] == 1).collect();
+    order.sort_by_key(|&i| sites[i]);
+    let mut ids: HashMap<String, usize, FastHash> = HashMap::default();
+    let mut names: Vec<String> = Vec::new();
+    // Sites holding each unit, per fold and class: counts[(unit * k + fold) * 2 + class].
+    let mut counts: Vec<u32> = Vec::new();
+    let mut totals = vec![0u32; 2 * k];
+    let mut seen: [HashSet<usize, FastHash>; 2] = [HashSet::default(), HashSet::default()];
+    let mut at = 0;
+    while at < order.len() {
+        let site = sites[order[at]];
+        let fold = fold_of(order[at])?;
+        seen[0].clear();
+        seen[1].clear();
+        while at < order.len() && sites[order[at]] == site {
+            let line = order[at];
+            if fold_of(line)? != fold {
+                return Err("every line of a site needs the same fold".into());
+            }
+            let class = usize::from(labels[line] == 1);
+            for unit in &units[line] {
+                let id = match ids.get(unit.as_ref()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = names.len();
+                        ids.insert(unit.to_string(), id);
+                        names.push(unit.to_string());
+                        counts.extend(std::iter::repeat_n(0, 2 * k));
+                        id
+                    }
+                };
+                seen[class].insert(id);
+            }
+            at += 1;
+        }
+        for class in 0..2 {
+            if !seen[class].is_empty() {
+                totals[fold * 2 + class] += 1;
+            }
+            for &id in &seen[class] {
+                counts[(id * k + fold) * 2 + class] += 1;
+            }
+        }
+    }
+    let all = |class: usize, of: &[u32]| -> f64 { (0..k).map(|f| f64::from(of[f * 2 + class])).sum() };
+    let (sites_chrome, sites_content) = (all(0, &totals), all(1, &totals));
+    let log_odds = |chrome: f64, content: f64, n_chrome: f64, n_content: f64| -> f32 {
+        if chrome + content < min_sites as f64 {
+            return f32::NAN;
+        }
+        let share = |held: f64, of: f64| (held + smoothing) / (of + 2.0 * smoothing);
+        (share(chrome, n_chrome).ln() - share(content, n_content).ln()) as f32
+    };
+    let width = k + 1;
+    let mut weights = Vec::with_capacity(names.len() * width);
+    for id in 0..names.len() {
+        let unit = &counts[id * k * 2..(id + 1) * k * 2];
+        let (chrome, content) = (all(0, unit), all(1, unit));
+        weights.push(log_odds(chrome, content, sites_chrome, sites_content));
+        for f in 0..k {
+            weights.push(log_odds(
+                chrome - f64::from(unit[f * 2]),
+                content - f64::from(unit[f * 2 + 1]),
+                sites_chrome - f64::from(totals[f * 2]),
+                sites_content - f64::from(totals[f * 2 + 1]),
+            ));
+        }
+    }
+    Ok((names, weights))
+}
+
+impl Vocab {
+    pub fn new(spec: VocabSpec) -> Result<Self, String> {
+        if spec.width == 0 || spec.weights.len() != spec.tokens.len() * spec.width {
+            return Err("vocab_weights need vocab_width values per vocabulary token".into());
+        }
+        let mut index: HashMap<String, usize, FastHash> = HashMap::default();
+        for (i, token) in spec.tokens.into_iter().enumerate() {
+            let token = String::from_utf8(token).map_err(|_| "a vocabulary token is not UTF-8".to_string())?;
+            index.insert(token, i);
+        }
+        Ok(Vocab { max_tokens: spec.max_tokens, index, weights: spec.weights, width: spec.width })
+    }
+
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens
+    }
+
+    /// The family's columns ([`NAMES`]); `folds`: each line's fold (training lines, out of fold), else the whole
+    /// table for every line.
+    pub fn features(&self, batch: &Batch, tokens: &Tokens, folds: Option<&[i64]>) -> Result<[Vec<f64>; 5], String> {
+        let n = batch.n;
+        if folds.is_some_and(|f| f.len() != n) {
+            return Err("vocab_folds needs one fold per line".into());
+        }
+        let mut out: [Vec<f64>; 5] = std::array::from_fn(|_| vec![f64::NAN; n]);
+        for (line, units) in line_units(batch, tokens, self.max_tokens).iter().enumerate() {
+            if units.is_empty() {
+                continue;
+            }
+            let column = match folds {
+                Some(folds) => usize::try_from(folds[line])
+                    .ok()
+                    .map(|f| f + 1)
+                    .filter(|&c| c < self.width)
+                    .ok_or_else(|| "a fold this vocabulary has no table of".to_string())?,
+                None => 0,
+            };
+            let weight = |unit: &str| -> f64 {
+                self.index.get(unit).map_or(f64::NAN, |&i| f64::from(self.weights[i * self.width + column]))
+            };
+            let (mut sum, mut known, mut max, mut min) = (0.0, 0usize, f64::NEG_INFINITY, f64::INFINITY);
+            for unit in units {
+                let w = weight(unit);
+                if w.is_finite() {
+                    sum += w;
+                    known += 1;
+                    max = max.max(w);
+                    min = min.min(w);
+                }
+            }
+            out[4][line] = known as f64 / units.len() as f64;
+            if known > 0 {
+                out[0][line] = sum / known as f64;
+                out[1][line] = max;
+                out[2][line] = min;
+                out[3][line] = weight(&units[0]);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::batch::Batch;
+    use crate::features::tables::tests::ascii_tables;
+    use crate::features::words::word_tokens;
+
+    fn with_units<R>(lines: &[&str], f: impl FnOnce(&Batch, &Tokens) -> R) -> R {
+        let t = ascii_tables();
+        let cps: Vec<u32> = lines.join("\n").chars().map(u32::from).collect();
+        let lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        let batch = Batch::new(&cps, &lengths, &[lines.len()], &t).expect("a batch");
+        let tokens = word_tokens(&batch, &t);
+        f(&batch, &tokens)
+    }
+
+    fn strings(units: &[Cow<str>]) -> Vec<String> {
+        units.iter().map(|u| u.to_string()).collect()
+    }
+
+    #[test]
+    fn units_are_words_digits_folded_then_pairs() {
+        with_units(&["Read More 2024", "", "one two three"], |batch, tokens| {
+            let units = line_units(batch, tokens, 2);
+            assert_eq!(strings(&units[0]), ["read", "more", "read more"]);
+            assert!(units[1].is_empty());
+            let all = line_units(batch, tokens, 48);
+            assert_eq!(strings(&all[0]), ["read", "more", "0", "read more", "more 0"]);
+        });
+    }
+
+    fn learnt(lines: &[&str], labels: &[i64], sites: &[i64], min_sites: usize) -> HashMap<String, Vec<f32>> {
+        with_units(lines, |batch, tokens| {
+            let units = line_units(batch, tokens, 48);
+            let folds: Vec<i64> = sites.iter().map(|s| s % 2).collect();
+            let (names, weights) = learn(&units, labels, sites, &folds, 2, min_sites, 1.0).expect("learnt");
+            names.into_iter().enumerate().map(|(i, name)| (name, weights[i * 3..i * 3 + 3].to_vec())).collect()
+        })
+    }
+
+    #[test]
+    fn a_site_counts_once_and_chrome_words_weigh_more() {
+        // Four sites: "share" on the chrome lines of all four, "river" on the content lines of all four, and one
+        // site repeating "promo" on many chrome lines (still one site).
+        let lines = [
+            "share this",
+            "the river flows",
+            "promo",
+            "promo",
+            "promo", // site 0
+            "share now",
+            "a river bank", // site 1
+            "share it",
+            "river fish", // site 2
+            "share",
+            "river walk", // site 3
+        ];
+        let labels = [0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1];
+        let sites = [0, 0, 0, 0, 0, 1, 1, 2, 2, 3, 3];
+        let table = learnt(&lines, &labels, &sites, 1);
+        let (share, river, promo) = (table["share"][0], table["river"][0], table["promo"][0]);
+        assert!(share > 0.0 && river < 0.0, "share {share}, river {river}");
+        assert!(promo < share, "one site's repetition counts once: promo {promo} against share {share}");
+        // Out of fold: fold 0 holds sites 0 and 2, so the table learnt without them knows "promo" from no site;
+        // the one learnt without fold 1 keeps site 0's.
+        assert!(table["promo"][1].is_nan() && table["promo"][2] == promo);
+        assert!(table["share"][1] > 0.0 && table["share"][1] < share, "two sites of four left out");
+        // Held by fewer sites than asked for: unknown.
+        assert!(learnt(&lines, &labels, &sites, 2)["promo"][0].is_nan());
+    }
+
+    #[test]
+    fn unlabelled_lines_and_bad_folds() {
+        let table = learnt(&["menu", "menu"], &[-1, 0], &[0, 1], 1);
+        assert_eq!(table.len(), 1);
+        with_units(&["a", "b"], |batch, tokens| {
+            let units = line_units(batch, tokens, 48);
+            assert!(learn(&units, &[0, 1], &[0, 0], &[0, 1], 2, 1, 1.0).is_err(), "one site, two folds");
+            assert!(learn(&units, &[0, 1], &[0, 1], &[0, 2], 2, 1, 1.0).is_err(), "a fold outside 0..k");
+            assert!(learn(&units, &[0], &[0, 1], &[0, 1], 2, 1, 1.0).is_err());
+        });
+    }
+
+    #[test]
+    fn line_features_read_the_table() {
+        let spec = VocabSpec {
+            max_tokens: 48,
+            tokens: vec![b"share".to_vec(), b"river".to_vec(), b"share this".to_vec()],
+            weights: vec![2.0, 1.0, -1.0, -0.5, 3.0, f32::NAN],
+            width: 2,
+        };
+        let vocab = Vocab::new(spec).expect("a vocabulary");
+        with_units(&["Share this", "river unknown", "nothing known", ""], |batch, tokens| {
+            let whole = vocab.features(batch, tokens, None).expect("features");
+            // "share" 2, "this" unknown, "share this" 3.
+            assert_eq!([whole[0][0], whole[1][0], whole[2][0], whole[3][0]], [2.5, 3.0, 2.0, 2.0]);
+            assert!((whole[4][0] - 2.0 / 3.0).abs() < 1e-12);
+            assert_eq!(whole[0][1], -1.0);
+            assert!(whole[0][2].is_nan() && whole[4][2] == 0.0);
+            assert!(whole[4][3].is_nan());
+            let folds = vocab.features(batch, tokens, Some(&[0, 0, 0, 0])).expect("out of fold");
+            // The fold's table: "share" 1, "share this" unknown.
+            assert_eq!(folds[0][0], 1.0);
+            assert!((folds[4][0] - 1.0 / 3.0).abs() < 1e-12);
+            assert!(vocab.features(batch, tokens, Some(&[1, 0, 0, 0])).is_err(), "no table of fold 1");
+        });
+        assert!(
+            Vocab::new(VocabSpec { max_tokens: 1, tokens: vec![b"a".to_vec()], weights: vec![], width: 1 }).is_err()
+        );
+    }
+}

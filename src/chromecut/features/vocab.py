@@ -1,0 +1,112 @@
+"""The learnt vocabulary family (``core/src/features/vocab.rs``): words whose presence tells chrome from content,
+learnt from the training pages' own labels when a :class:`~chromecut.features.Featurizer` is fitted with
+``vocab_features``, in any language its pages are in, with no hand-written list.
+
+Each unit of a line (its first :data:`VOCAB_MAX_TOKENS` lower-cased word tokens, digits folded, CJK character
+pairs, and pairs of adjacent units) gets its chrome log-odds: the share of the training sites whose chrome lines
+hold it against the share whose content lines do, each smoothed by :data:`VOCAB_SMOOTHING`. A site counts once
+however many of its lines hold the unit, so one site's boilerplate weighs as one site; a unit held by fewer than
+:data:`VOCAB_MIN_SITES` sites is unknown. The training lines are featurised out of fold: the sites fall into
+:data:`VOCAB_FOLDS` folds (a hash of the site's name), and a training line reads the table learnt without its own
+fold, as a page of a site the model never saw reads the whole table.
+
+Per line: ``vocab_mean``, ``vocab_max``, ``vocab_min`` of its known units' log-odds, ``vocab_first`` (its first
+unit's) and ``vocab_known`` (the share of its units known). The bundle keeps the whole table (``vocab.json``).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from chromecut.features.batch import string_list
+from chromecut.features.frame import SOURCE_COLUMN
+
+if TYPE_CHECKING:
+    from chromecut import _core
+
+#: A line's first this many units (word tokens and CJK pairs) are read.
+VOCAB_MAX_TOKENS = 48
+#: A unit is known when at least this many training sites hold it (on chrome and content lines together).
+VOCAB_MIN_SITES = 4
+#: Added to the sites that hold a unit, and twice to the sites, in each class's share.
+VOCAB_SMOOTHING = 1.0
+#: The training lines read the table learnt without their own fold of the sites.
+VOCAB_FOLDS = 5
+#: The family's features, in their output order.
+VOCAB_FEATURES = ("vocab_mean", "vocab_max", "vocab_min", "vocab_first", "vocab_known")
+#: Labels the vocabulary learns from (chrome 0, content 1); other lines are skipped.
+_LEARNT_LABELS = (0, 1)
+
+
+@dataclass(frozen=True)
+class VocabTable:
+    """A learnt vocabulary: its units and their log-odds, ``weights[:, 0]`` the whole table's and
+    ``weights[:, 1 + f]`` fold ``f``'s (NaN: unknown); a loaded bundle's has the whole column only."""
+
+    units: list[str]
+    weights: npt.NDArray[np.float32]
+
+    @property
+    def folds(self) -> int:
+        return int(self.weights.shape[1]) - 1
+
+    def whole(self) -> dict[str, float]:
+        """The whole table's known units and their log-odds (what a bundle keeps)."""
+        column = self.weights[:, 0]
+        return {unit: float(w) for unit, w in zip(self.units, column, strict=True) if np.isfinite(w)}
+
+    @classmethod
+    def from_whole(cls, table: dict[str, float]) -> VocabTable:
+        return cls(list(table), np.asarray(list(table.values()), dtype=np.float32).reshape(-1, 1))
+
+    def spec(self) -> dict[str, Any]:
+        """The Rust featurizer's vocabulary entries."""
+        return {
+            "vocab_tokens": [unit.encode("utf-8", "surrogatepass") for unit in self.units],
+            "vocab_weights": np.ascontiguousarray(self.weights, dtype=np.float32).reshape(-1),
+            "vocab_width": int(self.weights.shape[1]),
+        }
+
+
+#: No unit: an unfitted featurizer's table.
+EMPTY = VocabTable([], np.zeros((0, 1), dtype=np.float32))
+
+
+def sites(frame: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Each row's site: its ``domain`` where the frame names one, else its source page."""
+    page = frame[SOURCE_COLUMN] if SOURCE_COLUMN in frame else frame["doc"]
+    if "domain" not in frame:
+        return page.astype(str).to_numpy(dtype=object)
+    return frame["domain"].where(frame["domain"].notna(), page).astype(str).to_numpy(dtype=object)
+
+
+def site_folds(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Each row's fold of the vocabulary: a hash of its site (:func:`sites`), so every run and process agree."""
+    codes, names = pd.factorize(sites(frame))
+    per_site = np.fromiter((zlib.crc32(str(name).encode("utf-8")) % VOCAB_FOLDS for name in names),
+                           dtype=np.int64, count=len(names))
+    return per_site[codes]
+
+
+def learn(rust: _core.TextFeaturizer, frame: pd.DataFrame) -> VocabTable:
+    """The vocabulary of a labelled line frame (``text``, ``label``, and the site columns of :func:`sites`), by a
+    Rust featurizer with the family (its tokenizer)."""
+    if "label" not in frame:
+        raise ValueError("the vocabulary family learns from labelled lines: the frame has no label column")
+    labelled = frame[frame["label"].isin(_LEARNT_LABELS)]
+    texts = string_list(labelled["text"])
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    site_codes, _ = pd.factorize(sites(labelled))
+    units, weights = rust.learn_vocab(
+        "\n".join(texts), lengths, labelled["label"].to_numpy(dtype=np.int64), np.asarray(site_codes, dtype=np.int64),
+        site_folds(labelled), k=VOCAB_FOLDS, min_sites=VOCAB_MIN_SITES, smoothing=VOCAB_SMOOTHING,
+    )
+    known = np.flatnonzero(np.isfinite(weights).any(axis=1))
+    return VocabTable([units[i].decode("utf-8", "surrogatepass") for i in known],
+                      np.ascontiguousarray(weights[known], dtype=np.float32))

@@ -1,0 +1,131 @@
+"""The learnt vocabulary family (chromecut.features.vocab, core/src/features/vocab.rs) on small hand-written
+dumps: what it learns from labels, out of fold for the training lines, in both modes, through a bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chromecut.features import Featurizer
+from chromecut.features.native import unfitted
+from chromecut.features.vocab import VOCAB_FEATURES, VOCAB_FOLDS, VOCAB_MIN_SITES, learn, site_folds
+from chromecut.model.bundle import VOCAB_FILE, Bundle, BundleError
+
+#: Chrome lines and prose lines any news site might have; each site gets them with its own name in them.
+CHROME = ("Related stories", "Share on Facebook", "Most read", "Sign up for our newsletter")
+PROSE = ("The council voted on Tuesday to close the bridge for repairs.",
+         "Residents said the detour would add an hour to their commute.")
+SITES = tuple(f"site{i}.example" for i in range(12))
+
+
+def training_frame(sites: tuple[str, ...] = SITES) -> pd.DataFrame:
+    rows = []
+    for site in sites:
+        doc = f"{site}/1"
+        for text in (f"{site} home", *CHROME):
+            rows.append((doc, site, text, 0))
+        for text in PROSE:
+            rows.append((doc, site, text, 1))
+    return pd.DataFrame(rows, columns=["doc", "domain", "text", "label"])
+
+
+def whole_table(frame: pd.DataFrame) -> dict[str, float]:
+    return Featurizer("text", vocab_features=True).fit(frame).vocab_.whole()
+
+
+def test_words_of_chrome_lines_weigh_towards_chrome_and_prose_words_towards_content() -> None:
+    table = whole_table(training_frame())
+    assert table["share"] > 1.0 and table["related stories"] > 1.0 and table["newsletter"] > 1.0
+    assert table["council"] < -1.0 and table["bridge"] < -1.0
+    # "the" stands on content lines of every site and on chrome lines of none.
+    assert table["the"] < 0
+    # Each site's own name stands on one site only: unknown.
+    assert not any(unit.startswith("site") for unit in table)
+
+
+def test_a_unit_needs_enough_sites_and_a_site_counts_once() -> None:
+    few = whole_table(training_frame(SITES[:VOCAB_MIN_SITES - 1]))
+    assert "share" not in few and "council" not in few
+    # "on" and "for" stand on chrome and content lines of each site: two holdings a site, enough sites.
+    assert few == {"on": 0.0, "for": 0.0}
+    # One site repeating a promo on a hundred chrome lines does not make it known.
+    promo = pd.DataFrame({"doc": "a/1", "domain": "a", "text": ["Buy now"] * 100, "label": 0})
+    assert "buy" not in whole_table(pd.concat([training_frame(), promo], ignore_index=True))
+
+
+def test_unlabelled_lines_teach_nothing_and_learning_needs_labels() -> None:
+    frame = training_frame()
+    unknown = frame.assign(label=-1)
+    assert whole_table(pd.concat([frame, unknown.assign(text="Zebra crossing")], ignore_index=True)) \
+        == whole_table(frame)
+    with pytest.raises(ValueError, match="label"):
+        Featurizer("text", vocab_features=True).fit(frame.drop(columns="label"))
+
+
+def test_cjk_runs_are_read_as_character_pairs() -> None:
+    rows = [(f"{s}/1", s, "相关新闻", 0) for s in SITES] + [(f"{s}/1", s, "市政府周二宣布关闭大桥进行维修。", 1)
+                                                        for s in SITES]
+    table = whole_table(pd.DataFrame(rows, columns=["doc", "domain", "text", "label"]))
+    assert table["相关"] > 1.0 and table["新闻"] > 1.0 and table["大桥"] < -1.0
+
+
+def test_training_lines_read_the_table_of_the_other_folds() -> None:
+    frame = training_frame()
+    featurizer = Featurizer("text", vocab_features=True)
+    trained = featurizer.fit_transform(frame)
+    transformed = featurizer.transform(frame)
+    assert [c for c in trained.columns if c.startswith("vocab_")] == list(VOCAB_FEATURES)
+    assert featurizer.vocab_.folds == VOCAB_FOLDS
+    # Out of fold the counts are smaller, so the training lines' log-odds are milder than the whole table's.
+    share = frame["text"] == "Share on Facebook"
+    assert (trained.loc[share, "vocab_mean"] < transformed.loc[share, "vocab_mean"]).all()
+    assert (transformed.loc[share, "vocab_mean"] > 0).all()
+    assert (transformed.loc[frame["label"] == 1, "vocab_mean"] < 0).all()
+    # The folds follow the site, whatever its rows' order.
+    folds = site_folds(frame)
+    assert (pd.Series(folds).groupby(frame["domain"]).nunique() == 1).all()
+    np.testing.assert_array_equal(site_folds(frame.iloc[::-1])[::-1], folds)
+
+
+def test_the_other_families_are_unchanged_in_either_mode() -> None:
+    frame = training_frame().assign(tag="p", heading=0, list_item=False, depth=3, link_chars=0, link_count=0,
+                                    attr_words="", landmarks=0)
+    for mode in ("text", "html"):
+        off = Featurizer(mode).fit(frame).transform(frame)  # type: ignore[arg-type]
+        on = Featurizer(mode, vocab_features=True).fit(frame).transform(frame)  # type: ignore[arg-type]
+        assert [c for c in on.columns if c not in off.columns] == list(VOCAB_FEATURES)
+        pd.testing.assert_frame_equal(off, on[off.columns])
+    assert Featurizer("text").get_params()["vocab_features"] is False
+
+
+def test_lines_without_known_units() -> None:
+    featurizer = Featurizer("text", vocab_features=True).fit(training_frame())
+    lines = pd.DataFrame({"doc": "new", "text": ["", "Xylophone quartz", "Share"]})
+    feats = featurizer.transform(lines)
+    assert feats.loc[0, list(VOCAB_FEATURES)].isna().all()
+    assert np.isnan(feats.loc[1, "vocab_mean"]) and feats.loc[1, "vocab_known"] == 0.0
+    assert feats.loc[2, "vocab_known"] == 1.0 and feats.loc[2, "vocab_first"] == feats.loc[2, "vocab_mean"] > 0
+
+
+def test_learning_refuses_a_featurizer_without_the_family() -> None:
+    with pytest.raises(ValueError, match="vocabulary"):
+        learn(unfitted(Featurizer("text")), training_frame())
+
+
+def test_a_bundle_keeps_the_whole_table(tiny_vocab_bundle: Bundle, tmp_path: Path) -> None:
+    folder = tiny_vocab_bundle.save(tmp_path / "bundle")
+    assert (folder / VOCAB_FILE).is_file()
+    loaded = Bundle.load(folder)
+    assert loaded.featurizer.vocab_.whole() == pytest.approx(tiny_vocab_bundle.featurizer.vocab_.whole())
+    assert loaded.featurizer.vocab_.folds == 0
+    lines = pd.DataFrame({"doc": "p", "text": ["Related stories", *PROSE, "Share on Facebook"]})
+    np.testing.assert_allclose(loaded.predict_proba(lines), tiny_vocab_bundle.predict_proba(lines), rtol=1e-6)
+    (folder / VOCAB_FILE).write_text('{"share": 9.0}', encoding="utf-8")
+    with pytest.raises(BundleError, match="does not match its checksum"):
+        Bundle.load(folder)
+    (folder / VOCAB_FILE).unlink()
+    with pytest.raises(BundleError, match=VOCAB_FILE):
+        Bundle.load(folder)
