@@ -40,6 +40,8 @@ The families (the first argument; the rest are ``chromecut-train``'s Hydra overr
   tokens', its first token's, and the share of its tokens known. Learnt whenever a featurizer is fitted, from
   its training pages only (each fold of the leave-one-dataset-out runs learns its own); the training rows get
   the table learnt without their own sites' fold (:data:`LEX_FOLDS` folds by site), every other row the whole.
+- ``attrlexicon``: the same, learnt from HTML mode's class/id words (``attr_words``) instead of the line's
+  text (columns ``attr_lex_*``; HTML mode only).
 - ``none``: no column, the run as ``chromecut-train`` does it (the baseline of the same printout).
 
 With ``--evaluate`` after the family, the rest are ``chromecut evaluate``'s arguments instead: the
@@ -441,17 +443,18 @@ def _fold_of(site: str) -> int:
     return zlib.crc32(site.encode("utf-8")) % LEX_FOLDS
 
 
-def learn_lexicon(frame: pd.DataFrame) -> tuple[dict[str, float], list[dict[str, float]]]:
+def learn_lexicon(frame: pd.DataFrame, column: str = "text") -> tuple[dict[str, float], list[dict[str, float]]]:
     """Chrome log-odds per token from a labelled line frame: the share of training sites whose chrome lines hold
     the token against the share whose content lines do (a site counts once, so one site's boilerplate weighs as
     one site); the full table, and one per fold learnt without that fold's sites."""
     labelled = frame[frame["label"].isin((0, 1))]
     sites = (labelled["domain"].astype(object).where(labelled["domain"].notna(), labelled["doc"])
              if "domain" in labelled else labelled["doc"]).astype(str).to_numpy()
-    texts = labelled["text"].astype(str).to_numpy()
+    texts = labelled[column].fillna("").astype(str).to_numpy()
     labels = labelled["label"].to_numpy()
     order = np.argsort(sites, kind="stable")
-    per_fold: list[tuple[Counter[str], Counter[str]]] = [(Counter(), Counter()) for _ in range(LEX_FOLDS)]  # chrome, content
+    # Per fold, the sites that hold each token on chrome lines and on content lines.
+    per_fold: list[tuple[Counter[str], Counter[str]]] = [(Counter(), Counter()) for _ in range(LEX_FOLDS)]
     site_totals = np.zeros((LEX_FOLDS, 2))
     cache: dict[str, list[str]] = {}
     i = 0
@@ -511,7 +514,7 @@ def lexicon_columns(texts: Sequence[str], table: dict[str, float]) -> npt.NDArra
     return out
 
 
-def _patch_lexicon() -> None:
+def _patch_lexicon(column: str = "text") -> None:
     """Learn the lexicon whenever a featurizer is fitted (from its fit frame: the training pages only, each
     fold of the leave-one-dataset-out runs its own) and append its columns in both modes: out of fold by site
     for the training rows (``leave_one_out``), the whole table for every other row."""
@@ -519,25 +522,27 @@ def _patch_lexicon() -> None:
 
     base_fit, base_names, base_features = Featurizer.fit, native.output_names, native.features
     tables: dict[int, tuple[dict[str, float], list[dict[str, float]]]] = {}
-    names = list(LEXICON_COLUMNS)
+    names = list(LEXICON_COLUMNS) if column == "text" else [f"attr_{n}" for n in LEXICON_COLUMNS]
 
     def fit(self: Any, frame: pd.DataFrame) -> Any:
         result = base_fit(self, frame)
-        if "label" in frame:
-            tables[id(self)] = learn_lexicon(frame)
+        if "label" in frame and column in frame:
+            tables[id(self)] = learn_lexicon(frame, column)
         return result
 
     def output_names(fitted: Any) -> list[str]:
-        return [*base_names(fitted), *names]
+        return [*base_names(fitted), *names] if column == "text" or fitted.mode == "html" else base_names(fitted)
 
     def features(fitted: Any, frame: pd.DataFrame, leave_one_out: bool, dtype: Any = np.float32) -> Any:
+        if column != "text" and fitted.mode != "html":
+            return base_features(fitted, frame, leave_one_out, dtype)
         shadow = type(fitted).__new__(type(fitted))
         shadow.__dict__.update(fitted.__dict__)
         if hasattr(fitted, "feature_names_"):
             shadow.feature_names_ = [n for n in fitted.feature_names_ if n not in names]
         base = base_features(shadow, frame, leave_one_out, dtype)
         whole, folds = tables[id(fitted)]
-        texts = frame["text"].astype(str).tolist()
+        texts = frame[column].fillna("").astype(str).tolist()
         if not leave_one_out:
             extra = lexicon_columns(texts, whole)
         else:
@@ -657,8 +662,9 @@ def _table(family: str, datasets: list[str], root: Path, processed_dir: str) -> 
 
 
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "threads", "commerce", "lexicon", "none"):
-        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|threads|commerce|lexicon|none "
+    if not argv or argv[0] not in ("dom", "meta", "desc", "links", "threads", "commerce", "lexicon", "attrlexicon",
+                                   "none"):
+        raise SystemExit("usage: extra_columns.py dom|meta|desc|links|threads|commerce|lexicon|attrlexicon|none "
                          "[--evaluate EVALUATE-ARGS | "
                          "TRAIN-OVERRIDES]")
     family, overrides = argv[0], argv[1:]
@@ -667,8 +673,8 @@ def main(argv: list[str]) -> None:
         from chromecut.datasets.registry import DATASETS
         from chromecut.settings import DataSettings
 
-        if family == "lexicon":
-            _patch_lexicon()
+        if family in ("lexicon", "attrlexicon"):
+            _patch_lexicon("text" if family == "lexicon" else "attr_words")
         elif family != "none":
             _patch_features(_table(family, list(DATASETS), project_root(), DataSettings().processed_dir))
         raise SystemExit(cli_main(["evaluate", *overrides[1:]]))
@@ -676,8 +682,8 @@ def main(argv: list[str]) -> None:
     if settings.features.mode != "html" and family not in ("lexicon", "none"):
         raise SystemExit("this prototype is HTML mode's: add experiment=ship_html")
     root = project_root()
-    if family == "lexicon":
-        _patch_lexicon()
+    if family in ("lexicon", "attrlexicon"):
+        _patch_lexicon("text" if family == "lexicon" else "attr_words")
     elif family != "none":
         _patch_features(_table(family, selected_datasets(settings.data), root, settings.data.processed_dir))
     _print_threshold_grid()
