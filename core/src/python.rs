@@ -20,7 +20,14 @@ use crate::batch::{segment_batch, Input};
 use crate::features::kinds::KindSpec;
 use crate::features::markup::{MarkupInput, MarkupSpec};
 use crate::features::normalise::{MapSpec, TokenizerSpec};
-use crate::features::{self, sections::SectionSpec, tables::LowerCase, tables::RegexText, vocab::VocabSpec, HtmlSpec};
+use crate::features::{
+    self,
+    sections::SectionSpec,
+    tables::LowerCase,
+    tables::RegexText,
+    vocab::{Labelled, Learning, VocabSpec},
+    HtmlSpec,
+};
 use crate::trees::{self, Feature};
 
 #[global_allocator]
@@ -582,9 +589,11 @@ impl TextFeaturizer {
         let lengths = sizes(&lengths, "lengths")?;
         let cps = str_code_points(text)?;
         let (labels, sites, folds) = (labels.as_array().to_vec(), sites.as_array().to_vec(), folds.as_array().to_vec());
+        let lines = Labelled { labels: &labels, sites: &sites, folds: &folds };
+        let how = Learning { folds: k, min_sites, smoothing };
         let inner = &self.inner;
         let (units, weights) = py
-            .detach(|| inner.learn_vocab(&cps, &lengths, &labels, &sites, &folds, k, min_sites, smoothing))
+            .detach(|| inner.learn_vocab(&cps, &lengths, &lines, how))
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let rows = units.len();
         let matrix =

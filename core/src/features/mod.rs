@@ -411,25 +411,20 @@ impl TextFeaturizer {
         Ok(keys.into_parts())
     }
 
-    /// The learnt vocabulary of labelled lines ([`vocab::learn`]): lines `text` (joined by `\n`, `lengths` code
-    /// points each), their `labels`, `sites` and `folds` (`0..k`). Its units and their weights, `k + 1` per unit.
-    #[allow(clippy::too_many_arguments)]
+    /// The learnt vocabulary ([`vocab::learn`]) of lines `text` (joined by `\n`, `lengths` code points each) and
+    /// what `lines` says of each. Its units and their weights, `k + 1` per unit.
     pub fn learn_vocab(
         &self,
         text: &[u32],
         lengths: &[usize],
-        labels: &[i64],
-        sites: &[i64],
-        folds: &[i64],
-        k: usize,
-        min_sites: usize,
-        smoothing: f64,
+        lines: &vocab::Labelled,
+        how: vocab::Learning,
     ) -> Result<(Vec<String>, Vec<f32>), InputError> {
         let vocab = self.vocab.as_ref().ok_or_else(|| InputError("this featurizer has no vocabulary family".into()))?;
         let batch = Batch::new(text, lengths, &[lengths.len()], &self.tables)?;
         let tokens = words::word_tokens(&batch, &self.tables);
         let units = vocab::line_units(&batch, &tokens, vocab.max_tokens());
-        vocab::learn(&units, labels, sites, folds, k, min_sites, smoothing).map_err(InputError)
+        vocab::learn(&units, lines, how).map_err(InputError)
     }
 
     /// Every column of a batch, by name (the neighbour features too).

@@ -90,19 +90,31 @@ pub fn line_units<'t>(batch: &Batch, tokens: &'t Tokens, max_tokens: usize) -> V
     out
 }
 
-/// Each unit's chrome log-odds, whole and per fold ([module docs](self)), from lines' `units`, `labels` (0
-/// chrome, 1 content, any other value unlabelled and skipped), `sites` (codes) and `folds` (each line's fold,
-/// the same for every line of a site, `0..k`). The units (in the order of first appearance) and their weights,
-/// row-major, `k + 1` per unit.
-pub fn learn(
-    units: &[Vec<Cow<str>>],
-    labels: &[i64],
-    sites: &[i64],
-    folds: &[i64],
-    k: usize,
-    min_sites: usize,
-    smoothing: f64,
-) -> Result<(Vec<String>, Vec<f32>), String> {
+/// How a vocabulary is learnt (`chromecut.features.vocab`'s constants).
+#[derive(Clone, Copy, Debug)]
+pub struct Learning {
+    /// The folds of the sites (`k`).
+    pub folds: usize,
+    /// A unit held by fewer sites is unknown.
+    pub min_sites: usize,
+    /// Added to the sites holding a unit, and twice to the sites, in each class's share.
+    pub smoothing: f64,
+}
+
+/// The lines a vocabulary is learnt from: each line's label (0 chrome, 1 content, any other value unlabelled and
+/// skipped), site (a code) and fold (`0..k`, the same for every line of a site).
+#[derive(Clone, Copy)]
+pub struct Labelled<'a> {
+    pub labels: &'a [i64],
+    pub sites: &'a [i64],
+    pub folds: &'a [i64],
+}
+
+/// Each unit's chrome log-odds, whole and per fold ([module docs](self)), from lines' `units` and what `lines`
+/// says of each. The units (in the order of first appearance) and their weights, row-major, `k + 1` per unit.
+pub fn learn(units: &[Vec<Cow<str>>], lines: &Labelled, how: Learning) -> Result<(Vec<String>, Vec<f32>), String> {
+    let Labelled { labels, sites, folds } = *lines;
+    let Learning { folds: k, min_sites, smoothing } = how;
     let n = units.len();
     if labels.len() != n || sites.len() != n || folds.len() != n {
         return Err("units, labels, sites and folds need one value per line".into());
@@ -281,7 +293,9 @@ mod tests {
         with_units(lines, |batch, tokens| {
             let units = line_units(batch, tokens, 48);
             let folds: Vec<i64> = sites.iter().map(|s| s % 2).collect();
-            let (names, weights) = learn(&units, labels, sites, &folds, 2, min_sites, 1.0).expect("learnt");
+            let lines = Labelled { labels, sites, folds: &folds };
+            let how = Learning { folds: 2, min_sites, smoothing: 1.0 };
+            let (names, weights) = learn(&units, &lines, how).expect("learnt");
             names.into_iter().enumerate().map(|(i, name)| (name, weights[i * 3..i * 3 + 3].to_vec())).collect()
         })
     }
@@ -323,9 +337,16 @@ mod tests {
         assert_eq!(table.len(), 1);
         with_units(&["a", "b"], |batch, tokens| {
             let units = line_units(batch, tokens, 48);
-            assert!(learn(&units, &[0, 1], &[0, 0], &[0, 1], 2, 1, 1.0).is_err(), "one site, two folds");
-            assert!(learn(&units, &[0, 1], &[0, 1], &[0, 2], 2, 1, 1.0).is_err(), "a fold outside 0..k");
-            assert!(learn(&units, &[0], &[0, 1], &[0, 1], 2, 1, 1.0).is_err());
+            let how = Learning { folds: 2, min_sites: 1, smoothing: 1.0 };
+            let lines = |labels: &'static [i64], sites: &'static [i64], folds: &'static [i64]| Labelled {
+                labels,
+                sites,
+                folds,
+            };
+            assert!(learn(&units, &lines(&[0, 1], &[0, 0], &[0, 1]), how).is_err(), "one site, two folds");
+            assert!(learn(&units, &lines(&[0, 1], &[0, 1], &[0, 2]), how).is_err(), "a fold outside 0..k");
+            assert!(learn(&units, &lines(&[0], &[0, 1], &[0, 1]), how).is_err());
+            assert!(learn(&units, &lines(&[0, 1], &[0, 1], &[0, 0]), Learning { folds: 0, ..how }).is_err());
         });
     }
 
