@@ -82,7 +82,7 @@ import pandas as pd
 
 import chromecut.train.core as train_core
 from chromecut.datasets.registry import iter_pages
-from chromecut.features import native
+from chromecut.features import native, vocab
 from chromecut.features.frame import SOURCE_COLUMN
 from chromecut.segment.html import block_paths, segment_html
 from chromecut.train.app import compose_settings
@@ -421,7 +421,7 @@ LEX_MIN_SITES = 4
 #: Additive smoothing of the per-class site shares.
 LEX_SMOOTHING = 1.0
 #: Training rows get the weights of a table learnt without their own site's fold (this many folds by site).
-LEX_FOLDS = 5
+LEX_FOLDS = vocab.VOCAB_FOLDS
 LEXICON_COLUMNS = ("lex_mean", "lex_max", "lex_min", "lex_first", "lex_known")
 
 
@@ -448,8 +448,7 @@ def learn_lexicon(frame: pd.DataFrame, column: str = "text") -> tuple[dict[str, 
     the token against the share whose content lines do (a site counts once, so one site's boilerplate weighs as
     one site); the full table, and one per fold learnt without that fold's sites."""
     labelled = frame[frame["label"].isin((0, 1))]
-    sites = (labelled["domain"].astype(object).where(labelled["domain"].notna(), labelled["doc"])
-             if "domain" in labelled else labelled["doc"]).astype(str).to_numpy()
+    sites = vocab.sites(labelled)
     texts = labelled[column].fillna("").astype(str).to_numpy()
     labels = labelled["label"].to_numpy()
     order = np.argsort(sites, kind="stable")
@@ -546,9 +545,7 @@ def _patch_lexicon(column: str = "text") -> None:
         if not leave_one_out:
             extra = lexicon_columns(texts, whole)
         else:
-            sites = (frame["domain"].astype(object).where(frame["domain"].notna(), frame["doc"])
-                     if "domain" in frame else frame["doc"]).astype(str).to_numpy()
-            fold_of = np.fromiter((_fold_of(s) for s in sites), dtype=np.int64, count=len(sites))
+            fold_of = vocab.site_folds(frame)
             extra = np.full((len(texts), len(names)), np.nan, dtype=np.float32)
             for f in range(LEX_FOLDS):
                 rows = np.flatnonzero(fold_of == f)

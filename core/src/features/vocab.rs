@@ -78,14 +78,12 @@ pub fn line_units<'t>(batch: &Batch, tokens: &'t Tokens, max_tokens: usize) -> V
         }
         placed.sort_by_key(|(at, _)| *at);
         placed.truncate(max_tokens);
-        let singles: Vec<Cow<'t, str>> = placed.drain(..).map(|(_, unit)| unit).collect();
-        let mut units = Vec::with_capacity(2 * singles.len());
-        for pair in singles.windows(2) {
-            units.push(Cow::Owned(format!("{} {}", pair[0], pair[1])));
+        let mut units: Vec<Cow<'t, str>> = placed.drain(..).map(|(_, unit)| unit).collect();
+        for i in 1..units.len() {
+            let pair = format!("{} {}", units[i - 1], units[i]);
+            units.push(Cow::Owned(pair));
         }
-        let mut line_units = singles;
-        line_units.extend(units);
-        out.push(line_units);
+        out.push(units);
     }
     out
 }
