@@ -40,44 +40,30 @@ pub struct VocabSpec {
 /// The vocabulary, built.
 pub struct Vocab {
     max_tokens: usize,
-    index: HashMap<String, usize, FastHash>,
+    /// A single unit's entry (a unit is never two words: it holds no space).
+    index: HashMap<String, Entry, FastHash>,
+    /// A pair's entry, by the rows of its two units: a pair is looked up without writing it out. A pair's units
+    /// are in `index` (a unit missing from the table is given a row of NaN: unknown, as when missing).
+    pairs: HashMap<(usize, usize), Entry, FastHash>,
     weights: Vec<f32>,
     width: usize,
+}
+
+/// A unit's row of weights, and its whole-table weight beside it (what a page to clean reads, without a second
+/// look-up in `weights`).
+#[derive(Clone, Copy)]
+struct Entry {
+    row: usize,
+    whole: f32,
 }
 
 /// Each line's units ([module docs](self)), borrowed from the tokens where they can be.
 pub fn line_units<'t>(batch: &Batch, tokens: &'t Tokens, max_tokens: usize) -> Vec<Vec<Cow<'t, str>>> {
     let mut out = Vec::with_capacity(batch.n);
-    let mut first = 0;
     let mut placed: Vec<(usize, Cow<'t, str>)> = Vec::new();
+    let mut first = 0;
     for line in 0..batch.n {
-        placed.clear();
-        let count = tokens.per_line[line];
-        for t in first..first + count {
-            let token = tokens.get(t);
-            let unit = if token.chars().all(char::is_numeric) { Cow::Borrowed("0") } else { Cow::Borrowed(token) };
-            placed.push((tokens.start[t], unit));
-        }
-        first += count;
-        let (start, end) = (batch.char_start[line], batch.char_start[line] + batch.length[line]);
-        let mut p = start;
-        while p < end {
-            if batch.flags[p] & CJK == 0 {
-                p += 1;
-                continue;
-            }
-            let run = p;
-            while p < end && batch.flags[p] & CJK != 0 {
-                p += 1;
-            }
-            let pairs = if p - run == 1 { run..run + 1 } else { run..p - 1 };
-            for at in pairs {
-                let unit: String = batch.cps[at..(at + 2).min(p)].iter().filter_map(|&cp| char::from_u32(cp)).collect();
-                placed.push((at, Cow::Owned(unit)));
-            }
-        }
-        placed.sort_by_key(|(at, _)| *at);
-        placed.truncate(max_tokens);
+        first = single_units(batch, tokens, line, first, max_tokens, &mut placed);
         let mut units: Vec<Cow<'t, str>> = placed.drain(..).map(|(_, unit)| unit).collect();
         for i in 1..units.len() {
             let pair = format!("{} {}", units[i - 1], units[i]);
@@ -86,6 +72,45 @@ pub fn line_units<'t>(batch: &Batch, tokens: &'t Tokens, max_tokens: usize) -> V
         out.push(units);
     }
     out
+}
+
+/// A line's units but the pairs of units, in the order they stand (each with its first character's position),
+/// into `placed` (cleared first); `first`: the line's first token. Returns the next line's first token.
+fn single_units<'t>(
+    batch: &Batch,
+    tokens: &'t Tokens,
+    line: usize,
+    first: usize,
+    max_tokens: usize,
+    placed: &mut Vec<(usize, Cow<'t, str>)>,
+) -> usize {
+    placed.clear();
+    let count = tokens.per_line[line];
+    for t in first..first + count {
+        let token = tokens.get(t);
+        let unit = if token.chars().all(char::is_numeric) { Cow::Borrowed("0") } else { Cow::Borrowed(token) };
+        placed.push((tokens.start[t], unit));
+    }
+    let (start, end) = (batch.char_start[line], batch.char_start[line] + batch.length[line]);
+    let mut p = start;
+    while p < end {
+        if batch.flags[p] & CJK == 0 {
+            p += 1;
+            continue;
+        }
+        let run = p;
+        while p < end && batch.flags[p] & CJK != 0 {
+            p += 1;
+        }
+        let pairs = if p - run == 1 { run..run + 1 } else { run..p - 1 };
+        for at in pairs {
+            let unit: String = batch.cps[at..(at + 2).min(p)].iter().filter_map(|&cp| char::from_u32(cp)).collect();
+            placed.push((at, Cow::Owned(unit)));
+        }
+    }
+    placed.sort_by_key(|(at, _)| *at);
+    placed.truncate(max_tokens);
+    first + count
 }
 
 /// How a vocabulary is learnt (`chromecut.features.vocab`'s constants).
@@ -196,15 +221,36 @@ pub fn learn(units: &[Vec<Cow<str>>], lines: &Labelled, how: Learning) -> Result
 
 impl Vocab {
     pub fn new(spec: VocabSpec) -> Result<Self, String> {
-        if spec.width == 0 || spec.weights.len() != spec.tokens.len() * spec.width {
+        let VocabSpec { max_tokens, tokens, mut weights, width } = spec;
+        if width == 0 || weights.len() != tokens.len() * width {
             return Err("vocab_weights need vocab_width values per vocabulary token".into());
         }
-        let mut index: HashMap<String, usize, FastHash> = HashMap::default();
-        for (i, token) in spec.tokens.into_iter().enumerate() {
-            let token = String::from_utf8(token).map_err(|_| "a vocabulary token is not UTF-8".to_string())?;
-            index.insert(token, i);
+        let mut units = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            units.push(String::from_utf8(token).map_err(|_| "a vocabulary token is not UTF-8".to_string())?);
         }
-        Ok(Vocab { max_tokens: spec.max_tokens, index, weights: spec.weights, width: spec.width })
+        let mut index: HashMap<String, Entry, FastHash> = HashMap::default();
+        for (row, unit) in units.iter().enumerate() {
+            if !unit.contains(' ') {
+                index.insert(unit.clone(), Entry { row, whole: weights[row * width] });
+            }
+        }
+        let mut pairs: HashMap<(usize, usize), Entry, FastHash> = HashMap::default();
+        for (row, unit) in units.iter().enumerate() {
+            let Some((left, right)) = unit.split_once(' ') else { continue };
+            let mut row_of = |part: &str| -> usize {
+                index
+                    .entry(part.to_string())
+                    .or_insert_with(|| {
+                        weights.extend(std::iter::repeat_n(f32::NAN, width));
+                        Entry { row: weights.len() / width - 1, whole: f32::NAN }
+                    })
+                    .row
+            };
+            let key = (row_of(left), row_of(right));
+            pairs.insert(key, Entry { row, whole: weights[row * width] });
+        }
+        Ok(Vocab { max_tokens, index, pairs, weights, width })
     }
 
     pub fn max_tokens(&self) -> usize {
@@ -219,8 +265,13 @@ impl Vocab {
             return Err("vocab_folds needs one fold per line".into());
         }
         let mut out: [Vec<f64>; 5] = std::array::from_fn(|_| vec![f64::NAN; n]);
-        for (line, units) in line_units(batch, tokens, self.max_tokens).iter().enumerate() {
-            if units.is_empty() {
+        // The units as [`line_units`] gives them, read in place: a pair by the rows of its two units.
+        let mut placed: Vec<(usize, Cow<str>)> = Vec::new();
+        let mut entries: Vec<Option<Entry>> = Vec::new();
+        let mut first = 0;
+        for line in 0..n {
+            first = single_units(batch, tokens, line, first, self.max_tokens, &mut placed);
+            if placed.is_empty() {
                 continue;
             }
             let column = match folds {
@@ -231,25 +282,37 @@ impl Vocab {
                     .ok_or_else(|| "a fold this vocabulary has no table of".to_string())?,
                 None => 0,
             };
-            let weight = |unit: &str| -> f64 {
-                self.index.get(unit).map_or(f64::NAN, |&i| f64::from(self.weights[i * self.width + column]))
+            let weight = |entry: Option<Entry>| -> f64 {
+                entry.map_or(f64::NAN, |entry| {
+                    f64::from(if column == 0 { entry.whole } else { self.weights[entry.row * self.width + column] })
+                })
             };
+            entries.clear();
+            entries.extend(placed.iter().map(|(_, unit)| self.index.get(unit.as_ref()).copied()));
             let (mut sum, mut known, mut max, mut min) = (0.0, 0usize, f64::NEG_INFINITY, f64::INFINITY);
-            for unit in units {
-                let w = weight(unit);
+            let mut read = |w: f64| {
                 if w.is_finite() {
                     sum += w;
                     known += 1;
                     max = max.max(w);
                     min = min.min(w);
                 }
+            };
+            for &entry in &entries {
+                read(weight(entry));
             }
-            out[4][line] = known as f64 / units.len() as f64;
+            for adjacent in entries.windows(2) {
+                if let (Some(left), Some(right)) = (adjacent[0], adjacent[1]) {
+                    read(weight(self.pairs.get(&(left.row, right.row)).copied()));
+                }
+            }
+            let units = 2 * placed.len() - 1;
+            out[4][line] = known as f64 / units as f64;
             if known > 0 {
                 out[0][line] = sum / known as f64;
                 out[1][line] = max;
                 out[2][line] = min;
-                out[3][line] = weight(&units[0]);
+                out[3][line] = weight(entries[0]);
             }
         }
         Ok(out)
@@ -374,5 +437,20 @@ mod tests {
         assert!(
             Vocab::new(VocabSpec { max_tokens: 1, tokens: vec![b"a".to_vec()], weights: vec![], width: 1 }).is_err()
         );
+    }
+
+    #[test]
+    fn a_pair_is_read_without_its_units_in_the_table() {
+        // A table learnt always holds a known pair's units; one written by hand need not.
+        let spec = VocabSpec { max_tokens: 48, tokens: vec![b"read more".to_vec()], weights: vec![2.0], width: 1 };
+        let vocab = Vocab::new(spec).expect("a vocabulary");
+        with_units(&["Read more", "more read", "read more now"], |batch, tokens| {
+            let whole = vocab.features(batch, tokens, None).expect("features");
+            assert_eq!([whole[0][0], whole[1][0], whole[2][0]], [2.0, 2.0, 2.0]);
+            assert!(whole[3][0].is_nan(), "its first unit, \"read\", is unknown");
+            assert!((whole[4][0] - 1.0 / 3.0).abs() < 1e-12);
+            assert!(whole[0][1].is_nan() && whole[4][1] == 0.0, "the pair the other way round is unknown");
+            assert!((whole[4][2] - 1.0 / 5.0).abs() < 1e-12);
+        });
     }
 }
