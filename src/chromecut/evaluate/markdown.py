@@ -545,10 +545,12 @@ def render_summary(lodo_html: Mapping[str, Any], lodo_text: Mapping[str, Any], s
     rows += [[PEER_LABELS.get(p, p), f1, fmt_float(rates.get(p), RATE_DIGITS)] for p, f1 in zip(peers, f1s[1:],
                                                                                                    strict=True)]
     held_out = len(lodo_html["datasets"])
+    html_overrides = lodo_html.get("overrides") or []
+    html_trained = f"HTML: fold models `{' '.join(html_overrides)}`; " if html_overrides else ""
     overrides = lodo_text.get("overrides") or []
     trained = f", fold models `{' '.join(overrides)}`" if overrides else ""
     caption = (f"Page F1: mean over {held_out} held-out datasets, each scored by a model trained on the others "
-               f"(text dumps: {text_dumps(lodo_text)}{trained}). Speed: {sample_caption(speed)}, one page at a "
-               f"time; in brackets, in batches (`clean_many`).\n\n")
+               f"({html_trained}text dumps: {text_dumps(lodo_text)}{trained}). Speed: {sample_caption(speed)}, one "
+               f"page at a time; in brackets, in batches (`clean_many`).\n\n")
     header = ["tool", f"page F1 (mean of {held_out})", "pages/s"]
     return caption + markdown_table(header, rows, [False, True, True])

@@ -133,7 +133,10 @@ def test_summary_has_one_row_per_tool_with_mean_f1_and_speed_from_the_reports() 
     assert "mean over 2 held-out datasets" in table
     assert "fold models" not in table
     shipped = markdown.render_summary(LODO_HTML, {**LODO_TEXT, "overrides": ["experiment=ship_text"]}, SPEED)
-    assert "fold models `experiment=ship_text`)" in shipped
+    assert "fold models `experiment=ship_text`)" in shipped and "HTML: fold models" not in shipped
+    both = markdown.render_summary({**LODO_HTML, "overrides": ["experiment=ship_html"]},
+                                   {**LODO_TEXT, "overrides": ["experiment=ship_text"]}, SPEED)
+    assert "(HTML: fold models `experiment=ship_html`; text dumps: " in both
     assert tables.TABLES["summary"].sources[1] == tables.LODO_TEXT_SHIPPED  # the README's text row: as shipped
 
 
