@@ -42,6 +42,7 @@ train: prepare
 # trained as the shipped text model take hours: a stopped run is taken up again by the same command with --resume).
 evaluate: prepare
 	$(BIN)/chromecut evaluate --mode html --out reports/lodo-html.json
+	$(BIN)/chromecut evaluate --mode html --out reports/lodo-html-ship.json experiment=ship_html
 	$(BIN)/chromecut evaluate --mode text --out reports/lodo-text.json
 	$(BIN)/chromecut evaluate --mode text --out reports/lodo-text-ship.json experiment=ship_text
 	$(BIN)/chromecut evaluate --mode text --no-peers --out reports/lodo-markdown.json experiment=ship_markdown
