@@ -23,6 +23,9 @@ use super::tables::CJK;
 use super::words::Tokens;
 use super::FastHash;
 
+/// What joins a pair's two units (a unit itself never holds it).
+const PAIR_SEPARATOR: char = ' ';
+
 /// The family's names, in their output order.
 pub const NAMES: [&str; 5] = ["vocab_mean", "vocab_max", "vocab_min", "vocab_first", "vocab_known"];
 
@@ -40,7 +43,7 @@ pub struct VocabSpec {
 /// The vocabulary, built.
 pub struct Vocab {
     max_tokens: usize,
-    /// A single unit's entry (a unit is never two words: it holds no space).
+    /// A single unit's entry (a unit never holds [`PAIR_SEPARATOR`]).
     index: HashMap<String, Entry, FastHash>,
     /// A pair's entry, by the rows of its two units: a pair is looked up without writing it out. A pair's units
     /// are in `index` (a unit missing from the table is given a row of NaN: unknown, as when missing).
@@ -66,7 +69,7 @@ pub fn line_units<'t>(batch: &Batch, tokens: &'t Tokens, max_tokens: usize) -> V
         first = single_units(batch, tokens, line, first, max_tokens, &mut placed);
         let mut units: Vec<Cow<'t, str>> = placed.drain(..).map(|(_, unit)| unit).collect();
         for i in 1..units.len() {
-            let pair = format!("{} {}", units[i - 1], units[i]);
+            let pair = format!("{}{PAIR_SEPARATOR}{}", units[i - 1], units[i]);
             units.push(Cow::Owned(pair));
         }
         out.push(units);
@@ -225,19 +228,19 @@ impl Vocab {
         if width == 0 || weights.len() != tokens.len() * width {
             return Err("vocab_weights need vocab_width values per vocabulary token".into());
         }
-        let mut units = Vec::with_capacity(tokens.len());
-        for token in tokens {
-            units.push(String::from_utf8(token).map_err(|_| "a vocabulary token is not UTF-8".to_string())?);
-        }
         let mut index: HashMap<String, Entry, FastHash> = HashMap::default();
-        for (row, unit) in units.iter().enumerate() {
-            if !unit.contains(' ') {
-                index.insert(unit.clone(), Entry { row, whole: weights[row * width] });
+        let mut pair_units = Vec::new();
+        for (row, token) in tokens.into_iter().enumerate() {
+            let unit = String::from_utf8(token).map_err(|_| "a vocabulary token is not UTF-8".to_string())?;
+            if unit.contains(PAIR_SEPARATOR) {
+                pair_units.push((row, unit));
+            } else {
+                index.insert(unit, Entry { row, whole: weights[row * width] });
             }
         }
         let mut pairs: HashMap<(usize, usize), Entry, FastHash> = HashMap::default();
-        for (row, unit) in units.iter().enumerate() {
-            let Some((left, right)) = unit.split_once(' ') else { continue };
+        for (row, unit) in pair_units {
+            let Some((left, right)) = unit.split_once(PAIR_SEPARATOR) else { continue };
             let mut row_of = |part: &str| -> usize {
                 index
                     .entry(part.to_string())
