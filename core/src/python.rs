@@ -328,6 +328,22 @@ fn html_spec(spec: &Bound<'_, PyDict>, main_min_tokens: f64, main_max_gap: usize
         kinds,
         main_min_tokens,
         main_max_gap,
+        attr_vocab: match spec.get_item("attr_vocab")? {
+            Some(table) if !table.is_none() => Some(vocab_spec(table.cast()?)?),
+            _ => None,
+        },
+    })
+}
+
+/// A learnt vocabulary's entries (`chromecut.features.vocab.VocabTable.spec`).
+fn vocab_spec(spec: &Bound<'_, PyDict>) -> PyResult<VocabSpec> {
+    let tokens: Vec<Bound<'_, PyBytes>> = spec_item!(spec, "vocab_tokens");
+    let weights: PyReadonlyArray1<'_, f32> = spec_item!(spec, "vocab_weights");
+    Ok(VocabSpec {
+        max_tokens: spec_item!(spec, "vocab_max_tokens"),
+        tokens: tokens.iter().map(|t| t.as_bytes().to_vec()).collect(),
+        weights: weights.as_array().to_vec(),
+        width: spec_item!(spec, "vocab_width"),
     })
 }
 
@@ -427,6 +443,13 @@ fn sizes(array: &PyReadonlyArray1<'_, i64>, what: &str) -> PyResult<Vec<usize>> 
 /// A learnt vocabulary as Python gets it: the units (UTF-8) and their weights, a row per unit.
 type LearntVocab<'py> = (Vec<Bound<'py, PyBytes>>, Bound<'py, PyArray2<f32>>);
 
+/// [`LearntVocab`] of units and their weights, `k + 1` per unit.
+fn learnt<'py>(py: Python<'py>, units: &[String], weights: Vec<f32>, k: usize) -> PyResult<LearntVocab<'py>> {
+    let matrix =
+        Array2::from_shape_vec((units.len(), k + 1), weights).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok((units.iter().map(|u| PyBytes::new(py, u.as_bytes())).collect(), matrix.into_pyarray(py)))
+}
+
 #[pymethods]
 impl TextFeaturizer {
     #[new]
@@ -517,18 +540,7 @@ impl TextFeaturizer {
             sections,
             markdown: spec_item!(spec, "markdown_features"),
             page_words: spec_item!(spec, "page_word_features"),
-            vocab: if spec_item!(spec, "vocab_features") {
-                let tokens: Vec<Bound<'_, PyBytes>> = spec_item!(spec, "vocab_tokens");
-                let weights: PyReadonlyArray1<'_, f32> = spec_item!(spec, "vocab_weights");
-                Some(VocabSpec {
-                    max_tokens: spec_item!(spec, "vocab_max_tokens"),
-                    tokens: tokens.iter().map(|t| t.as_bytes().to_vec()).collect(),
-                    weights: weights.as_array().to_vec(),
-                    width: spec_item!(spec, "vocab_width"),
-                })
-            } else {
-                None
-            },
+            vocab: if spec_item!(spec, "vocab_features") { Some(vocab_spec(spec)?) } else { None },
             frequency_keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
             frequency_counts: counts.as_array().to_vec(),
             html: match spec.get_item("html")? {
@@ -595,10 +607,35 @@ impl TextFeaturizer {
         let (units, weights) = py
             .detach(|| inner.learn_vocab(&cps, &lengths, &lines, how))
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let rows = units.len();
-        let matrix =
-            Array2::from_shape_vec((rows, k + 1), weights).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok((units.iter().map(|u| PyBytes::new(py, u.as_bytes())).collect(), matrix.into_pyarray(py)))
+        learnt(py, &units, weights, k)
+    }
+
+    /// The learnt class/id word vocabulary (HTML mode) of labelled lines whose word lists are `attr` (codes into
+    /// `attr_lists`), with `labels`, `sites` and `folds` as in `learn_vocab`; the same result.
+    #[pyo3(signature = (attr, attr_lists, labels, sites, folds, *, k, min_sites, smoothing))]
+    #[allow(clippy::too_many_arguments)]
+    fn learn_attr_vocab<'py>(
+        &self,
+        py: Python<'py>,
+        attr: PyReadonlyArray1<'py, i64>,
+        attr_lists: Vec<Bound<'py, PyString>>,
+        labels: PyReadonlyArray1<'py, i64>,
+        sites: PyReadonlyArray1<'py, i64>,
+        folds: PyReadonlyArray1<'py, i64>,
+        k: usize,
+        min_sites: usize,
+        smoothing: f64,
+    ) -> PyResult<LearntVocab<'py>> {
+        let attr = attr.as_array().to_vec();
+        let attr_lists = attr_lists.iter().map(str_code_points).collect::<PyResult<Vec<_>>>()?;
+        let (labels, sites, folds) = (labels.as_array().to_vec(), sites.as_array().to_vec(), folds.as_array().to_vec());
+        let lines = Labelled { labels: &labels, sites: &sites, folds: &folds };
+        let how = Learning { folds: k, min_sites, smoothing };
+        let inner = &self.inner;
+        let (units, weights) = py
+            .detach(|| inner.learn_attr_vocab(&attr, &attr_lists, &lines, how))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        learnt(py, &units, weights, k)
     }
 
     /// The feature matrix (lines x names, float32 or float64) of lines `text` (joined by `\n`, `lengths` code

@@ -162,6 +162,21 @@ class TextFeaturizer:
         per site). Its units (UTF-8) and their chrome log-odds, ``k + 1`` per unit (the whole table's, then each
         fold's; NaN: unknown). ``ValueError`` when the featurizer has no vocabulary family or the columns
         disagree."""
+    def learn_attr_vocab(
+        self,
+        attr: npt.NDArray[np.int64],
+        attr_lists: list[str],
+        labels: npt.NDArray[np.int64],
+        sites: npt.NDArray[np.int64],
+        folds: npt.NDArray[np.int64],
+        *,
+        k: int,
+        min_sites: int,
+        smoothing: float,
+    ) -> tuple[list[bytes], npt.NDArray[np.float32]]:
+        """The learnt class/id word vocabulary (HTML mode) of labelled lines whose word lists are ``attr`` (codes
+        into ``attr_lists``, each list its words joined by spaces), the rest as :meth:`learn_vocab`.
+        ``ValueError`` when the featurizer has no such family or the columns disagree."""
 
 class Pipeline:
     """Inference in one call (core/src/pipeline.rs): segmentation (or text split into lines), the features, the

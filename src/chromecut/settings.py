@@ -116,6 +116,9 @@ class FeatureSettings:
     #: Either mode's learnt vocabulary (:mod:`chromecut.features.vocab`): the chrome log-odds of a line's words,
     #: learnt from the training sites' labels (the training lines out of fold by site). Off by default.
     vocab_features: bool = False
+    #: HTML mode's learnt class/id word vocabulary (:mod:`chromecut.features.vocab`): the chrome log-odds of a
+    #: line's class and id words, learnt the same way. Off by default; text mode has no class/id words.
+    attr_vocab_features: bool = False
     #: Text mode learns from whole-page dumps of renderers (``renderings.parquet``, written by ``chromecut data
     #: prepare``) instead of chromecut's own lines (a page's dumps share its ``source``, so they count as one page
     #: in the line frequencies). Off by default; the shipped text model learns so (``experiment=ship_text``, with

@@ -175,6 +175,9 @@ pub struct HtmlSpec {
     /// The main text's thresholds (`sections.MAIN_MIN_TOKENS_DEFAULT`, `MAIN_MAX_GAP_DEFAULT`).
     pub main_min_tokens: f64,
     pub main_max_gap: usize,
+    /// `None`: no learnt class/id word vocabulary ([`vocab::Vocab::attr_features`]); an empty table before the
+    /// featurizer is fitted.
+    pub attr_vocab: Option<vocab::VocabSpec>,
 }
 
 /// HTML mode's families, built.
@@ -183,6 +186,7 @@ struct Html {
     kinds: Option<Kinds>,
     main_min_tokens: f64,
     main_max_gap: usize,
+    attr_vocab: Option<vocab::Vocab>,
 }
 
 /// The container family's columns and the main text's (their names; the families are plain functions).
@@ -286,6 +290,7 @@ impl Html {
             kinds: spec.kinds.map(|k| Kinds::new(k, tables)).transpose()?,
             main_min_tokens: spec.main_min_tokens,
             main_max_gap: spec.main_max_gap,
+            attr_vocab: spec.attr_vocab.map(vocab::Vocab::new).transpose()?,
         })
     }
 
@@ -295,6 +300,9 @@ impl Html {
         if let Some(kinds) = &self.kinds {
             names.extend(kinds.names());
             names.extend(MAIN_TEXT_FEATURES.map(String::from));
+        }
+        if self.attr_vocab.is_some() {
+            names.extend(vocab::ATTR_NAMES.map(String::from));
         }
         names
     }
@@ -306,6 +314,7 @@ impl Html {
         tables: &Tables,
         markup: &MarkupInput,
         tokens: &words::Tokens,
+        vocab_folds: Option<&[i64]>,
         columns: &mut Columns,
     ) -> Result<(), InputError> {
         markup.check(batch.n)?;
@@ -322,6 +331,12 @@ impl Html {
             let (count, ends, chars) = (col("tokens"), col("ends_sentence"), col("chars"));
             sections::main_text_features(batch, count, ends, chars, self.main_min_tokens, self.main_max_gap, &mut out);
             columns.extend(out);
+        }
+        if let Some(vocab) = &self.attr_vocab {
+            let values = vocab.attr_features(markup, &attr, vocab_folds).map_err(InputError)?;
+            for (name, column) in vocab::ATTR_NAMES.iter().zip(values) {
+                columns.push(name, column);
+            }
         }
         Ok(())
     }
@@ -427,6 +442,34 @@ impl TextFeaturizer {
         vocab::learn(&units, lines, how).map_err(InputError)
     }
 
+    /// The learnt class/id word vocabulary (HTML mode, [`vocab::attr_list_units`], [`vocab::learn`]) of lines
+    /// whose word lists are `attr` (codes into `attr_lists`, each list its words joined by spaces) and what `lines`
+    /// says of each. Its units and their weights, `k + 1` per unit.
+    pub fn learn_attr_vocab(
+        &self,
+        attr: &[i64],
+        attr_lists: &[Vec<u32>],
+        lines: &vocab::Labelled,
+        how: vocab::Learning,
+    ) -> Result<(Vec<String>, Vec<f32>), InputError> {
+        let vocab = self
+            .html
+            .as_ref()
+            .and_then(|html| html.attr_vocab.as_ref())
+            .ok_or_else(|| InputError("this featurizer has no class/id word vocabulary family".into()))?;
+        let words = AttrWords::new(attr_lists, &self.tables);
+        let per_list = vocab::attr_list_units(&words, vocab.max_tokens());
+        let units = attr
+            .iter()
+            .map(|&code| {
+                let list = usize::try_from(code).ok().and_then(|c| per_list.get(c));
+                list.map(|units| units.iter().map(|u| std::borrow::Cow::Borrowed(u.as_str())).collect())
+                    .ok_or_else(|| InputError("a class/id word list code is out of its lists".into()))
+            })
+            .collect::<Result<Vec<Vec<_>>, _>>()?;
+        vocab::learn(&units, lines, how).map_err(InputError)
+    }
+
     /// Every column of a batch, by name (the neighbour features too).
     pub fn columns(&self, input: &Input) -> Result<Columns, InputError> {
         let batch = Batch::new(input.text, input.lengths, input.page_sizes, &self.tables)?;
@@ -505,7 +548,7 @@ impl TextFeaturizer {
         if let Some(html) = &self.html {
             let markup =
                 input.markup.as_ref().ok_or_else(|| InputError("HTML features need the markup columns".into()))?;
-            html.columns(batch, &self.tables, markup, &tokens, &mut out)?;
+            html.columns(batch, &self.tables, markup, &tokens, input.vocab_folds, &mut out)?;
         }
         Ok(out)
     }
@@ -621,6 +664,7 @@ mod tests {
     use super::*;
     use markup::MarkupSpec;
     use proptest::prelude::*;
+    use vocab::VocabSpec;
 
     fn spec(sections: bool) -> Spec {
         let mut spec = Spec {
@@ -800,12 +844,19 @@ mod tests {
             kinds: None,
             main_min_tokens: 12.0,
             main_max_gap: 3,
+            attr_vocab: Some(VocabSpec {
+                max_tokens: 48,
+                tokens: ["navbar", "menu", "navbar menu"].map(|t| t.as_bytes().to_vec()).to_vec(),
+                weights: vec![2.0, 1.0, 3.0],
+                width: 1,
+            }),
         });
         html.neighbour_bases.extend(["link_density", "container_text_share"].map(String::from));
         html.names = ["tag", "link_density", "attr_nav", "in_nav", "container_text_share", "link_density_n1"]
             .iter()
             .chain(&["line_in_title", "depth_rel", "container_has_longest"])
             .chain(&["line_in_summary", "summary_in_line", "summary_anchor"])
+            .chain(&["attr_vocab_mean", "attr_vocab_known"])
             .map(|s| s.to_string())
             .collect();
         let featurizer = TextFeaturizer::new(html).unwrap();
@@ -844,7 +895,7 @@ mod tests {
             markup: Some(markup),
         };
         let m = featurizer.features::<f64>(&input).unwrap();
-        let row = |i: usize| &m[i * 12..(i + 1) * 12];
+        let row = |i: usize| &m[i * 14..(i + 1) * 14];
         let page_chars = 23.0 + PAGE[5].chars().count() as f64;
         assert_eq!(row(0)[..6], [0.0, 1.0, 2.0, 1.0, 8.0 / page_chars, 1.0]);
         assert!(row(3)[0].is_nan());
@@ -855,9 +906,33 @@ mod tests {
         assert_eq!([row(2)[8], row(3)[8]], [0.0, 1.0]);
         // The summary's 7 words: all of them in the prose line (9 of its 16 tokens), the anchor; the headline is
         // too short to be one.
-        assert_eq!(row(3)[9..], [9.0 / 16.0, 1.0, 0.0]);
-        assert_eq!(row(2)[9..], [1.0, 2.0 / 7.0, -0.25]);
-        assert_eq!(row(0)[9..], [0.0, 0.0, -0.75]);
+        assert_eq!(row(3)[9..12], [9.0 / 16.0, 1.0, 0.0]);
+        assert_eq!(row(2)[9..12], [1.0, 2.0 / 7.0, -0.25]);
+        assert_eq!(row(0)[9..12], [0.0, 0.0, -0.75]);
+        // The class/id words "navbar menu": both words and their pair known (2, 1, 3); no words, no units.
+        assert_eq!(row(0)[12..], [2.0, 1.0]);
+        assert!(row(2)[12].is_nan() && row(2)[13].is_nan());
+        let (units, weights) = featurizer
+            .learn_attr_vocab(
+                &[0, 1, 0, 1],
+                &attr_lists,
+                &vocab::Labelled { labels: &[0, 1, 0, 1], sites: &[0, 0, 1, 1], folds: &[0, 0, 1, 1] },
+                vocab::Learning { folds: 2, min_sites: 1, smoothing: 1.0 },
+            )
+            .unwrap();
+        assert_eq!(units, ["navbar", "menu", "navbar menu"]);
+        assert!(weights[0] > 0.0, "the menu's words are chrome on both sites");
+        assert!(
+            featurizer
+                .learn_attr_vocab(
+                    &[2],
+                    &attr_lists,
+                    &vocab::Labelled { labels: &[0], sites: &[0], folds: &[0] },
+                    vocab::Learning { folds: 2, min_sites: 1, smoothing: 1.0 }
+                )
+                .is_err(),
+            "a list code out of its lists"
+        );
         let no_markup = Input { markup: None, ..input };
         assert!(featurizer.features::<f64>(&no_markup).is_err());
     }

@@ -14,11 +14,16 @@
 //! Per line ([`NAMES`]): the mean, largest and smallest log-odds of its known units, its first unit's, and the
 //! share of its units known; the first four missing on a line with no known unit, all five on a line without
 //! units.
+//!
+//! HTML mode can learn a second table the same way from the lines' class/id words instead of their text
+//! ([`attr_list_units`], [`Vocab::attr_features`], columns [`ATTR_NAMES`]): a list's units are its words (nearest
+//! ancestor first, a word of digits only folded to `0`), then every pair of adjacent words.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::batch::Batch;
+use super::markup::{AttrWords, MarkupInput};
 use super::tables::CJK;
 use super::words::Tokens;
 use super::FastHash;
@@ -28,6 +33,11 @@ const PAIR_SEPARATOR: char = ' ';
 
 /// The family's names, in their output order.
 pub const NAMES: [&str; 5] = ["vocab_mean", "vocab_max", "vocab_min", "vocab_first", "vocab_known"];
+/// The class/id words' family ([`Vocab::attr_features`]), in their output order.
+pub const ATTR_NAMES: [&str; 5] =
+    ["attr_vocab_mean", "attr_vocab_max", "attr_vocab_min", "attr_vocab_first", "attr_vocab_known"];
+/// A unit that is a number (every character numeric) reads as this one.
+const NUMBER_UNIT: &str = "0";
 
 /// What the Python side gives (`chromecut.features.vocab`).
 pub struct VocabSpec {
@@ -67,14 +77,49 @@ pub fn line_units<'t>(batch: &Batch, tokens: &'t Tokens, max_tokens: usize) -> V
     let mut first = 0;
     for line in 0..batch.n {
         first = single_units(batch, tokens, line, first, max_tokens, &mut placed);
-        let mut units: Vec<Cow<'t, str>> = placed.drain(..).map(|(_, unit)| unit).collect();
-        for i in 1..units.len() {
-            let pair = format!("{}{PAIR_SEPARATOR}{}", units[i - 1], units[i]);
-            units.push(Cow::Owned(pair));
-        }
-        out.push(units);
+        out.push(with_pairs(placed.drain(..).map(|(_, unit)| unit).collect()));
     }
     out
+}
+
+/// A unit as it is looked up: a number reads as [`NUMBER_UNIT`].
+fn folded(word: &str) -> Cow<'_, str> {
+    if word.chars().all(char::is_numeric) {
+        Cow::Borrowed(NUMBER_UNIT)
+    } else {
+        Cow::Borrowed(word)
+    }
+}
+
+/// Each class/id word list's single units (its first `max_tokens` words, nearest ancestor first, numbers folded),
+/// from the lists' words as [`AttrWords`] splits them.
+pub fn attr_single_units(attr: &AttrWords, max_tokens: usize) -> Vec<Vec<String>> {
+    let words: Vec<String> =
+        attr.words.iter().map(|w| w.iter().filter_map(|&cp| char::from_u32(cp)).collect()).collect();
+    attr.lists
+        .iter()
+        .map(|list| list.iter().take(max_tokens).map(|&w| folded(&words[w]).into_owned()).collect())
+        .collect()
+}
+
+/// Each class/id word list's units ([`attr_single_units`], then every pair of adjacent ones): what
+/// [`learn`] reads for a line of that list.
+pub fn attr_list_units(attr: &AttrWords, max_tokens: usize) -> Vec<Vec<String>> {
+    attr_single_units(attr, max_tokens)
+        .into_iter()
+        .map(|singles| {
+            with_pairs(singles.into_iter().map(Cow::Owned).collect()).into_iter().map(Cow::into_owned).collect()
+        })
+        .collect()
+}
+
+/// Single units, then every pair of adjacent ones.
+fn with_pairs(mut units: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    for i in 1..units.len() {
+        let pair = format!("{}{PAIR_SEPARATOR}{}", units[i - 1], units[i]);
+        units.push(Cow::Owned(pair));
+    }
+    units
 }
 
 /// A line's units but the pairs of units, in the order they stand (each with its first character's position),
@@ -91,8 +136,7 @@ fn single_units<'t>(
     let count = tokens.per_line[line];
     for t in first..first + count {
         let token = tokens.get(t);
-        let unit = if token.chars().all(char::is_numeric) { Cow::Borrowed("0") } else { Cow::Borrowed(token) };
-        placed.push((tokens.start[t], unit));
+        placed.push((tokens.start[t], folded(token)));
     }
     let (start, end) = (batch.char_start[line], batch.char_start[line] + batch.length[line]);
     let mut p = start;
@@ -264,9 +308,7 @@ impl Vocab {
     /// table for every line.
     pub fn features(&self, batch: &Batch, tokens: &Tokens, folds: Option<&[i64]>) -> Result<[Vec<f64>; 5], String> {
         let n = batch.n;
-        if folds.is_some_and(|f| f.len() != n) {
-            return Err("vocab_folds needs one fold per line".into());
-        }
+        self.check_folds(folds, n)?;
         let mut out: [Vec<f64>; 5] = std::array::from_fn(|_| vec![f64::NAN; n]);
         // The units as [`line_units`] gives them, read in place: a pair by the rows of its two units.
         let mut placed: Vec<(usize, Cow<str>)> = Vec::new();
@@ -277,48 +319,97 @@ impl Vocab {
             if placed.is_empty() {
                 continue;
             }
-            let column = match folds {
-                Some(folds) => usize::try_from(folds[line])
-                    .ok()
-                    .map(|f| f + 1)
-                    .filter(|&c| c < self.width)
-                    .ok_or_else(|| "a fold this vocabulary has no table of".to_string())?,
-                None => 0,
-            };
-            let weight = |entry: Option<Entry>| -> f64 {
-                entry.map_or(f64::NAN, |entry| {
-                    f64::from(if column == 0 { entry.whole } else { self.weights[entry.row * self.width + column] })
-                })
-            };
+            let column = self.column(folds, line)?;
             entries.clear();
             entries.extend(placed.iter().map(|(_, unit)| self.index.get(unit.as_ref()).copied()));
-            let (mut sum, mut known, mut max, mut min) = (0.0, 0usize, f64::NEG_INFINITY, f64::INFINITY);
-            let mut read = |w: f64| {
-                if w.is_finite() {
-                    sum += w;
-                    known += 1;
-                    max = max.max(w);
-                    min = min.min(w);
-                }
-            };
-            for &entry in &entries {
-                read(weight(entry));
-            }
-            for adjacent in entries.windows(2) {
-                if let (Some(left), Some(right)) = (adjacent[0], adjacent[1]) {
-                    read(weight(self.pairs.get(&(left.row, right.row)).copied()));
-                }
-            }
-            let units = 2 * placed.len() - 1;
-            out[4][line] = known as f64 / units as f64;
-            if known > 0 {
-                out[0][line] = sum / known as f64;
-                out[1][line] = max;
-                out[2][line] = min;
-                out[3][line] = weight(entries[0]);
+            for (values, value) in out.iter_mut().zip(self.read(&entries, column)) {
+                values[line] = value;
             }
         }
         Ok(out)
+    }
+
+    /// The class/id words' columns ([`ATTR_NAMES`]) of a batch's lines from the lines' word lists; `folds` as in
+    /// [`Self::features`]. Each list is read once per table column.
+    pub fn attr_features(
+        &self,
+        markup: &MarkupInput,
+        attr: &AttrWords,
+        folds: Option<&[i64]>,
+    ) -> Result<[Vec<f64>; 5], String> {
+        let n = markup.attr.len();
+        self.check_folds(folds, n)?;
+        let per_list: Vec<Vec<Option<Entry>>> = attr_single_units(attr, self.max_tokens)
+            .iter()
+            .map(|units| units.iter().map(|unit| self.index.get(unit.as_str()).copied()).collect())
+            .collect();
+        let mut memo: HashMap<(usize, usize), [f64; 5], FastHash> = HashMap::default();
+        let mut out: [Vec<f64>; 5] = std::array::from_fn(|_| vec![f64::NAN; n]);
+        for line in 0..n {
+            let list = usize::try_from(markup.attr[line]).map_err(|_| "a class/id word list code is negative")?;
+            let entries = per_list.get(list).ok_or("a class/id word list code is out of its lists")?;
+            if entries.is_empty() {
+                continue;
+            }
+            let column = self.column(folds, line)?;
+            let values = *memo.entry((list, column)).or_insert_with(|| self.read(entries, column));
+            for (column, value) in out.iter_mut().zip(values) {
+                column[line] = value;
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_folds(&self, folds: Option<&[i64]>, n: usize) -> Result<(), String> {
+        if folds.is_some_and(|f| f.len() != n) {
+            return Err("vocab_folds needs one fold per line".into());
+        }
+        Ok(())
+    }
+
+    /// The table column a line reads: its fold's (out of fold), else the whole table's (0).
+    fn column(&self, folds: Option<&[i64]>, line: usize) -> Result<usize, String> {
+        match folds {
+            Some(folds) => usize::try_from(folds[line])
+                .ok()
+                .map(|f| f + 1)
+                .filter(|&c| c < self.width)
+                .ok_or_else(|| "a fold this vocabulary has no table of".to_string()),
+            None => Ok(0),
+        }
+    }
+
+    /// The five values ([`NAMES`]) of a line's single units' entries (not empty), the pairs of adjacent units read
+    /// by their rows, from table column `column`.
+    fn read(&self, entries: &[Option<Entry>], column: usize) -> [f64; 5] {
+        let weight = |entry: Option<Entry>| -> f64 {
+            entry.map_or(f64::NAN, |entry| {
+                f64::from(if column == 0 { entry.whole } else { self.weights[entry.row * self.width + column] })
+            })
+        };
+        let (mut sum, mut known, mut max, mut min) = (0.0, 0usize, f64::NEG_INFINITY, f64::INFINITY);
+        let mut add = |w: f64| {
+            if w.is_finite() {
+                sum += w;
+                known += 1;
+                max = max.max(w);
+                min = min.min(w);
+            }
+        };
+        for &entry in entries {
+            add(weight(entry));
+        }
+        for adjacent in entries.windows(2) {
+            if let (Some(left), Some(right)) = (adjacent[0], adjacent[1]) {
+                add(weight(self.pairs.get(&(left.row, right.row)).copied()));
+            }
+        }
+        let units = 2 * entries.len() - 1;
+        let share = known as f64 / units as f64;
+        if known == 0 {
+            return [f64::NAN, f64::NAN, f64::NAN, f64::NAN, share];
+        }
+        [sum / known as f64, max, min, weight(entries[0]), share]
     }
 }
 
@@ -440,6 +531,53 @@ mod tests {
         assert!(
             Vocab::new(VocabSpec { max_tokens: 1, tokens: vec![b"a".to_vec()], weights: vec![], width: 1 }).is_err()
         );
+    }
+
+    #[test]
+    fn class_id_word_lists_are_units_read_per_fold() {
+        let t = ascii_tables();
+        let lists: Vec<Vec<u32>> =
+            ["comment 42 reply", "", "main"].iter().map(|s| s.chars().map(u32::from).collect()).collect();
+        let attr = AttrWords::new(&lists, &t);
+        assert_eq!(attr_single_units(&attr, 2), [vec!["comment", "0"], vec![], vec!["main"]]);
+        assert_eq!(attr_list_units(&attr, 48)[0], ["comment", "0", "reply", "comment 0", "0 reply"]);
+        let spec = VocabSpec {
+            max_tokens: 48,
+            tokens: ["comment", "reply", "main", "0 reply"].map(|u| u.as_bytes().to_vec()).to_vec(),
+            // The whole table, then fold 0's.
+            weights: vec![2.0, 1.0, 1.0, f32::NAN, -1.5, -1.0, 4.0, 4.0],
+            width: 2,
+        };
+        let vocab = Vocab::new(spec).expect("a vocabulary");
+        let markup = |attr: &'static [i64]| MarkupInput {
+            tag: &[-1, -1, -1, -1],
+            tags: &[],
+            heading: &[0.0; 4],
+            list_item: &[0.0; 4],
+            depth: &[0.0; 4],
+            depth_code: &[0; 4],
+            link_chars: &[0.0; 4],
+            link_count: &[0.0; 4],
+            landmarks: &[0.0; 4],
+            attr,
+            attr_lists: &[],
+            title: None,
+            titles: &[],
+            summary: None,
+            summaries: &[],
+        };
+        let lines = markup(&[0, 1, 2, 0]);
+        let whole = vocab.attr_features(&lines, &attr, None).expect("features");
+        // "comment" 2, "0" unknown, "reply" 1, "comment 0" unknown, "0 reply" 4: three of five known.
+        assert_eq!([whole[0][0], whole[1][0], whole[2][0], whole[3][0]], [7.0 / 3.0, 4.0, 1.0, 2.0]);
+        assert!((whole[4][0] - 0.6).abs() < 1e-12);
+        assert!(whole[0][1].is_nan() && whole[4][1].is_nan(), "no words, no units");
+        assert_eq!(whole[0][2], -1.5);
+        let folds = vocab.attr_features(&lines, &attr, Some(&[0, 0, 0, -1])).err();
+        assert!(folds.is_some(), "a fold this vocabulary has no table of");
+        let folds = vocab.attr_features(&lines, &attr, Some(&[0, 0, 0, 0])).expect("out of fold");
+        assert_eq!([folds[0][0], folds[3][0]], [2.5, 1.0]);
+        assert!(vocab.attr_features(&markup(&[0, 1, 2, 3]), &attr, None).is_err(), "a code out of its lists");
     }
 
     #[test]

@@ -56,6 +56,10 @@ CJK_PROSE_WORDS_DEFAULT = False
 #: Either mode's learnt vocabulary (:mod:`chromecut.features.vocab`: the chrome log-odds of a line's words, learnt
 #: from the training pages' labels). Off here: a bundle saved without the parameter was fitted without it.
 VOCAB_FEATURES_DEFAULT = False
+#: HTML mode's learnt class/id word vocabulary (:mod:`chromecut.features.vocab`: the chrome log-odds of a line's
+#: class and id words, learnt from the training pages' labels the same way). Off here: a bundle saved without the
+#: parameter was fitted without it.
+ATTR_VOCAB_FEATURES_DEFAULT = False
 
 
 class Featurizer:
@@ -78,6 +82,9 @@ class Featurizer:
     vocab_features:
         Either mode's learnt vocabulary (:data:`VOCAB_FEATURES_DEFAULT`); ``fit`` then needs a ``label`` column
         and learns ``vocab_`` (:class:`~chromecut.features.vocab.VocabTable`).
+    attr_vocab_features:
+        HTML mode's learnt class/id word vocabulary (:data:`ATTR_VOCAB_FEATURES_DEFAULT`); ``fit`` then learns
+        ``attr_vocab_`` from the frame's ``attr_words`` and labels. Text mode has no class/id words and ignores it.
     """
 
     def __init__(
@@ -96,6 +103,7 @@ class Featurizer:
         summary_features: bool = SUMMARY_FEATURES_DEFAULT,
         page_word_features: bool = PAGE_WORD_FEATURES_DEFAULT,
         vocab_features: bool = VOCAB_FEATURES_DEFAULT,
+        attr_vocab_features: bool = ATTR_VOCAB_FEATURES_DEFAULT,
     ) -> None:
         self.mode = mode
         self.keyword_max_chars = keyword_max_chars
@@ -110,6 +118,7 @@ class Featurizer:
         self.summary_features = summary_features
         self.page_word_features = page_word_features
         self.vocab_features = vocab_features
+        self.attr_vocab_features = attr_vocab_features
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (the sklearn contract), JSON-serialisable."""
@@ -127,16 +136,19 @@ class Featurizer:
             "summary_features": self.summary_features,
             "page_word_features": self.page_word_features,
             "vocab_features": self.vocab_features,
+            "attr_vocab_features": self.attr_vocab_features,
         }
 
     def fit(self, frame: pd.DataFrame) -> Featurizer:
-        """Learn the corpus line-frequency table, the vocabulary (with ``vocab_features``, from the frame's
-        labels) and the feature order from a line frame."""
+        """Learn the corpus line-frequency table, the vocabularies (with ``vocab_features`` and, in HTML mode,
+        ``attr_vocab_features``, from the frame's labels) and the feature order from a line frame."""
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
         self._check_columns(frame)
         if self.vocab_features:
             self.vocab_: vocab.VocabTable = vocab.learn(native.unfitted(self), frame)
+        if self.attr_vocab_features and self.mode == "html":
+            self.attr_vocab_: vocab.VocabTable = vocab.learn_attr(native.unfitted(self), frame)
         keys, lengths = native.line_keys(self, frame)
         table = pd.DataFrame({"key": pd.Series(keys, dtype=object), "doc": source_pages(frame)})
         table = table[lengths <= self.repeat_max_chars].drop_duplicates()

@@ -519,6 +519,9 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
     names = [] if all_names else list(getattr(fitted, "feature_names_", None) or [])
     vocab_on = bool(getattr(fitted, "vocab_features", False))
     table = getattr(fitted, "vocab_", vocab.EMPTY) if vocab_on else vocab.EMPTY
+    html = _html_spec(bool(fitted.kind_features), bool(fitted.summary_features)) if html_mode else None
+    if html is not None and getattr(fitted, "attr_vocab_features", False):
+        html = {**html, "attr_vocab": getattr(fitted, "attr_vocab_", vocab.EMPTY).spec()}
     return _core.TextFeaturizer(
         {
             **_shared_spec(),
@@ -530,13 +533,12 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
             "markdown_features": markdown_on,
             "page_word_features": bool(fitted.page_word_features),
             "vocab_features": vocab_on,
-            "vocab_max_tokens": vocab.VOCAB_MAX_TOKENS,
             **table.spec(),
             "cjk_prose_words": bool(fitted.cjk_prose_words),
             "neighbour_bases": bases,
             "frequency_keys": [key.encode("utf-8", "surrogatepass") for key in frequency],
             "frequency_counts": np.fromiter(frequency.values(), dtype=np.int64, count=len(frequency)),
-            "html": _html_spec(bool(fitted.kind_features), bool(fitted.summary_features)) if html_mode else None,
+            "html": html,
         }
     )
 
@@ -569,7 +571,7 @@ def output_names(fitted: Featurizer) -> list[str]:
 #: One Rust featurizer per Python one, with what it was built from: rebuilt when the Python one is fitted again
 #: (new table, names and vocabulary objects, kept alive here so their identities cannot be reused) or its parameters
 #: change.
-_Built = tuple[object, object, dict[str, Any], object, _core.TextFeaturizer]
+_Built = tuple[object, object, dict[str, Any], tuple[object, object], _core.TextFeaturizer]
 _BUILT: weakref.WeakKeyDictionary[Featurizer, _Built] = weakref.WeakKeyDictionary()
 
 
@@ -579,9 +581,9 @@ def rust_featurizer(fitted: Featurizer) -> _core.TextFeaturizer:
     frequency, names = getattr(fitted, "line_frequency_", None), getattr(fitted, "feature_names_", None)
     params = fitted.get_params()
     built = _BUILT.get(fitted)
-    table = getattr(fitted, "vocab_", None)
+    table = (getattr(fitted, "vocab_", None), getattr(fitted, "attr_vocab_", None))
     if (built is None or built[0] is not frequency or built[1] is not names or built[2] != params
-            or built[3] is not table):
+            or any(old is not new for old, new in zip(built[3], table, strict=True))):
         built = (frequency, names, params, table, build(fitted))
         _BUILT[fitted] = built
     return built[4]
@@ -634,9 +636,11 @@ def features(
     # Without a source column each document is its own source page: its page number is its code.
     source = _codes(frame[SOURCE_COLUMN].to_numpy()) if SOURCE_COLUMN in frame else pages.page
     markup = markup_columns(frame) if fitted.mode == "html" else None
-    # The frame the vocabulary was learnt from reads it out of fold (a loaded bundle's has the whole table only).
-    table = getattr(fitted, "vocab_", None)
-    folds = vocab.site_folds(frame) if leave_one_out and table is not None and table.folds > 0 else None
+    # The frame the vocabularies were learnt from reads them out of fold (a loaded bundle's have the whole table
+    # only).
+    tables = [getattr(fitted, name, None) for name in ("vocab_", "attr_vocab_")]
+    learnt = leave_one_out and any(table is not None and table.folds > 0 for table in tables)
+    folds = vocab.site_folds(frame) if learnt else None
     return rust_featurizer(fitted).features(
         "\n".join(texts), lengths, pages.page_size, source, domain=domain, leave_one_out=leave_one_out,
         float64=dtype is np.float64, markup=markup, vocab_folds=folds,

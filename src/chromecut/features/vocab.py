@@ -12,6 +12,11 @@ fold, as a page of a site the model never saw reads the whole table.
 
 Per line: ``vocab_mean``, ``vocab_max``, ``vocab_min`` of its known units' log-odds, ``vocab_first`` (its first
 unit's) and ``vocab_known`` (the share of its units known). The bundle keeps the whole table (``vocab.json``).
+
+HTML mode's class/id word vocabulary (``attr_vocab_features``) is learnt and read the same way from each line's
+class and id words (``attr_words``: nearest ancestor first, its first :data:`VOCAB_MAX_TOKENS` words, numbers
+folded, and pairs of adjacent words) instead of its text: columns :data:`ATTR_VOCAB_FEATURES`, the bundle's
+``attr_vocab.json``.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.features.batch import string_list
+from chromecut.features.batch import factorize_strings, string_list
 from chromecut.features.frame import SOURCE_COLUMN
 
 if TYPE_CHECKING:
@@ -40,6 +45,8 @@ VOCAB_SMOOTHING = 1.0
 VOCAB_FOLDS = 5
 #: The family's features, in their output order.
 VOCAB_FEATURES = ("vocab_mean", "vocab_max", "vocab_min", "vocab_first", "vocab_known")
+#: The class/id word family's features, in their output order.
+ATTR_VOCAB_FEATURES = tuple(f"attr_{name}" for name in VOCAB_FEATURES)
 #: Labels the vocabulary learns from (chrome 0, content 1); other lines are skipped.
 _LEARNT_LABELS = (0, 1)
 
@@ -68,6 +75,7 @@ class VocabTable:
     def spec(self) -> dict[str, Any]:
         """The Rust featurizer's vocabulary entries."""
         return {
+            "vocab_max_tokens": VOCAB_MAX_TOKENS,
             "vocab_tokens": [unit.encode("utf-8", "surrogatepass") for unit in self.units],
             "vocab_weights": np.ascontiguousarray(self.weights, dtype=np.float32).reshape(-1),
             "vocab_width": int(self.weights.shape[1]),
@@ -94,19 +102,41 @@ def site_folds(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
     return per_site[codes]
 
 
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    if "label" not in frame:
+        raise ValueError("the vocabulary family learns from labelled lines: the frame has no label column")
+    return frame[frame["label"].isin(_LEARNT_LABELS)]
+
+
+def _how(labelled: pd.DataFrame) -> dict[str, Any]:
+    """The labels, sites and folds of labelled lines and the learning constants, as the Rust learner reads them."""
+    site_codes, _ = pd.factorize(sites(labelled))
+    return {"labels": labelled["label"].to_numpy(dtype=np.int64), "sites": np.asarray(site_codes, dtype=np.int64),
+            "folds": site_folds(labelled), "k": VOCAB_FOLDS, "min_sites": VOCAB_MIN_SITES,
+            "smoothing": VOCAB_SMOOTHING}
+
+
 def learn(rust: _core.TextFeaturizer, frame: pd.DataFrame) -> VocabTable:
     """The vocabulary of a labelled line frame (``text``, ``label``, and the site columns of :func:`sites`), by a
     Rust featurizer with the family (its tokenizer)."""
-    if "label" not in frame:
-        raise ValueError("the vocabulary family learns from labelled lines: the frame has no label column")
-    labelled = frame[frame["label"].isin(_LEARNT_LABELS)]
+    labelled = _labelled(frame)
     texts = string_list(labelled["text"])
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    site_codes, _ = pd.factorize(sites(labelled))
-    units, weights = rust.learn_vocab(
-        "\n".join(texts), lengths, labelled["label"].to_numpy(dtype=np.int64), np.asarray(site_codes, dtype=np.int64),
-        site_folds(labelled), k=VOCAB_FOLDS, min_sites=VOCAB_MIN_SITES, smoothing=VOCAB_SMOOTHING,
-    )
+    return _known(*rust.learn_vocab("\n".join(texts), lengths, **_how(labelled)))
+
+
+def learn_attr(rust: _core.TextFeaturizer, frame: pd.DataFrame) -> VocabTable:
+    """The class/id word vocabulary of a labelled HTML line frame (``attr_words``, ``label``, and the site columns
+    of :func:`sites`), by a Rust HTML featurizer with the family."""
+    labelled = _labelled(frame)
+    if "attr_words" not in labelled:
+        raise ValueError("the class/id word vocabulary learns from HTML lines: the frame has no attr_words column")
+    attr, attr_lists = factorize_strings(string_list(labelled["attr_words"]))
+    return _known(*rust.learn_attr_vocab(attr, attr_lists, **_how(labelled)))
+
+
+def _known(units: list[bytes], weights: npt.NDArray[np.float32]) -> VocabTable:
+    """The learnt units some table knows, as a :class:`VocabTable`."""
     known = np.flatnonzero(np.isfinite(weights).any(axis=1))
     return VocabTable([units[i].decode("utf-8", "surrogatepass") for i in known],
                       np.ascontiguousarray(weights[known], dtype=np.float32))

@@ -8,9 +8,10 @@ A bundle is a folder::
     schema.json            bundle format, featurizer version and parameters, mode, feature names in order,
                            decision threshold, the decision's smoothing when on (chromecut.model.decision), the
                            calibration of p_content when fitted (chromecut.model.calibration),
-                           SHA-256 of model.txt, line_frequency.json and vocab.json
+                           SHA-256 of model.txt, line_frequency.json and the vocabularies
     line_frequency.json    the featurizer's corpus line-frequency table
     vocab.json             its learnt vocabulary, when it has the family (chromecut.features.vocab)
+    attr_vocab.json        its learnt class/id word vocabulary, when an HTML featurizer has that family
     card.json              what it was trained on (datasets, licenses) and how well it scored
 
 Loading checks the checksums and that the installed featurizer produces exactly the schema's features, and
@@ -48,6 +49,7 @@ CONTEXT_MODEL_FILE = "context_model.txt"
 SCHEMA_FILE = "schema.json"
 FREQUENCY_FILE = "line_frequency.json"
 VOCAB_FILE = "vocab.json"
+ATTR_VOCAB_FILE = "attr_vocab.json"
 CARD_FILE = "card.json"
 BUNDLE_DIR_MODE = 0o755
 
@@ -56,18 +58,19 @@ class BundleError(ValueError):
     """A bundle that cannot be used: missing files, tampered files, or a schema the featurizer does not match."""
 
 
-def _vocab_table(folder: Path) -> VocabTable:
-    """The bundle's learnt vocabulary (``vocab.json``: each known unit's chrome log-odds)."""
-    path = folder / VOCAB_FILE
+def _vocab_table(folder: Path, name: str = VOCAB_FILE) -> VocabTable:
+    """A learnt vocabulary of the bundle (``vocab.json`` or ``attr_vocab.json``: each known unit's chrome
+    log-odds)."""
+    path = folder / name
     if not path.is_file():
-        raise BundleError(f"{folder}: its featurizer has the vocabulary family but {VOCAB_FILE} is missing")
+        raise BundleError(f"{folder}: its featurizer has the vocabulary family but {name} is missing")
     try:
         table = json.loads(path.read_text(encoding="utf-8"))
         weights = {str(unit): float(weight) for unit, weight in table.items()}
     except (ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
-        raise BundleError(f"{folder}: {VOCAB_FILE} is not a JSON object of numbers ({exc})") from None
+        raise BundleError(f"{folder}: {name} is not a JSON object of numbers ({exc})") from None
     if not all(np.isfinite(w) for w in weights.values()):
-        raise BundleError(f"{folder}: {VOCAB_FILE} holds a weight that is not a finite number")
+        raise BundleError(f"{folder}: {name} holds a weight that is not a finite number")
     return VocabTable.from_whole(weights)
 
 
@@ -91,7 +94,9 @@ def _verify_checksums(folder: Path, schema: dict[str, Any]) -> None:
     params = schema.get("featurizer_params")
     if isinstance(params, dict) and params.get("vocab_features"):
         required.add(VOCAB_FILE)
-    unknown = sorted(set(checksums) - required - {CONTEXT_MODEL_FILE, VOCAB_FILE})
+    if isinstance(params, dict) and params.get("attr_vocab_features") and params.get("mode") == "html":
+        required.add(ATTR_VOCAB_FILE)
+    unknown = sorted(set(checksums) - required - {CONTEXT_MODEL_FILE, VOCAB_FILE, ATTR_VOCAB_FILE})
     if unknown:
         raise BundleError(f"{folder}: checksums of unknown files {unknown}")
     missing = sorted(required - set(checksums))
@@ -201,6 +206,12 @@ class Bundle:
                     json.dumps(self.featurizer.vocab_.whole(), ensure_ascii=False, sort_keys=True), encoding="utf-8"
                 )
                 checked.append(VOCAB_FILE)
+            if self.featurizer.attr_vocab_features and self.featurizer.mode == "html":
+                (staging / ATTR_VOCAB_FILE).write_text(
+                    json.dumps(self.featurizer.attr_vocab_.whole(), ensure_ascii=False, sort_keys=True),
+                    encoding="utf-8",
+                )
+                checked.append(ATTR_VOCAB_FILE)
             schema = {
                 "bundle_format": BUNDLE_FORMAT,
                 "featurizer_version": FEATURIZER_VERSION,
@@ -268,6 +279,8 @@ class Bundle:
         featurizer.line_frequency_ = json.loads((folder / FREQUENCY_FILE).read_text(encoding="utf-8"))
         if featurizer.vocab_features:
             featurizer.vocab_ = _vocab_table(folder)
+        if featurizer.attr_vocab_features and featurizer.mode == "html":
+            featurizer.attr_vocab_ = _vocab_table(folder, ATTR_VOCAB_FILE)
         featurizer.feature_names_ = list(schema["feature_names"])
         expected_names = featurizer.output_names()
         if expected_names != featurizer.feature_names_:

@@ -1,5 +1,6 @@
 """The learnt vocabulary family (chromecut.features.vocab, core/src/features/vocab.rs) on small hand-written
-dumps: what it learns from labels, out of fold for the training lines, in both modes, through a bundle."""
+dumps: what it learns from labels, out of fold for the training lines, in both modes, through a bundle; and HTML
+mode's class/id word vocabulary, learnt the same way from the lines' ``attr_words``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,16 @@ import pytest
 
 from chromecut.features import Featurizer
 from chromecut.features.native import unfitted
-from chromecut.features.vocab import VOCAB_FEATURES, VOCAB_FOLDS, VOCAB_MIN_SITES, learn, site_folds
-from chromecut.model.bundle import VOCAB_FILE, Bundle, BundleError
+from chromecut.features.vocab import (
+    ATTR_VOCAB_FEATURES,
+    VOCAB_FEATURES,
+    VOCAB_FOLDS,
+    VOCAB_MIN_SITES,
+    learn,
+    learn_attr,
+    site_folds,
+)
+from chromecut.model.bundle import ATTR_VOCAB_FILE, VOCAB_FILE, Bundle, BundleError
 
 #: Chrome lines and prose lines any news site might have; each site gets them with its own name in them.
 CHROME = ("Related stories", "Share on Facebook", "Most read", "Sign up for our newsletter")
@@ -128,4 +137,66 @@ def test_a_bundle_keeps_the_whole_table(tiny_vocab_bundle: Bundle, tmp_path: Pat
         Bundle.load(folder)
     (folder / VOCAB_FILE).unlink()
     with pytest.raises(BundleError, match=VOCAB_FILE):
+        Bundle.load(folder)
+
+
+def html_frame(sites: tuple[str, ...] = SITES) -> pd.DataFrame:
+    """The training frame as HTML lines: chrome in a sidebar widget (its id a per-site number), prose in the
+    article body; every line a paragraph."""
+    frame = training_frame(sites)
+    chrome = frame["label"] == 0
+    attr = np.where(chrome, "sidebar widget 7", "article body")
+    return frame.assign(tag="p", heading=0, list_item=False, depth=3, link_chars=0, link_count=0, attr_words=attr,
+                        landmarks=0)
+
+
+def test_class_id_words_are_learnt_in_html_mode_and_read_out_of_fold() -> None:
+    frame = html_frame()
+    featurizer = Featurizer("html", attr_vocab_features=True)
+    trained = featurizer.fit_transform(frame)
+    table = featurizer.attr_vocab_.whole()
+    assert table["sidebar"] > 1.0 and table["sidebar widget"] > 1.0 and table["0"] > 1.0
+    assert table["article"] < -1.0 and table["article body"] < -1.0
+    assert featurizer.attr_vocab_.folds == VOCAB_FOLDS and not hasattr(featurizer, "vocab_")
+    assert [c for c in trained.columns if c.startswith("attr_vocab_")] == list(ATTR_VOCAB_FEATURES)
+    transformed = featurizer.transform(frame)
+    chrome = frame["label"] == 0
+    assert (trained.loc[chrome, "attr_vocab_mean"] < transformed.loc[chrome, "attr_vocab_mean"]).all()
+    assert (transformed.loc[chrome, "attr_vocab_mean"] > 0).all()
+    assert (transformed.loc[~chrome, "attr_vocab_max"] < 0).all()
+    # "sidebar", "widget", "0" and their two pairs: all five known; a line without class/id words has no units.
+    assert (transformed.loc[chrome, "attr_vocab_known"] == 1.0).all()
+    new = html_frame(SITES[:1]).assign(doc="new", attr_words=["", "sidebar promo", "", "", "", "", ""])
+    feats = featurizer.transform(new)
+    assert feats.loc[0, list(ATTR_VOCAB_FEATURES)].isna().all()
+    assert feats.loc[1, "attr_vocab_known"] == pytest.approx(1 / 3) and feats.loc[1, "attr_vocab_first"] > 1.0
+
+
+def test_the_class_id_family_adds_only_its_columns_and_text_mode_has_none() -> None:
+    frame = html_frame()
+    off = Featurizer("html").fit(frame).transform(frame)
+    on = Featurizer("html", attr_vocab_features=True).fit(frame).transform(frame)
+    assert [c for c in on.columns if c not in off.columns] == list(ATTR_VOCAB_FEATURES)
+    pd.testing.assert_frame_equal(off, on[off.columns])
+    text = Featurizer("text", attr_vocab_features=True).fit(training_frame())
+    assert not hasattr(text, "attr_vocab_")
+    assert not any(c.startswith("attr_vocab_") for c in text.feature_names_)
+    with pytest.raises(ValueError, match="class/id word vocabulary"):
+        learn_attr(unfitted(Featurizer("html")), frame)
+    with pytest.raises(ValueError, match="attr_words"):
+        learn_attr(unfitted(Featurizer("html", attr_vocab_features=True)), training_frame())
+
+
+def test_a_bundle_keeps_the_class_id_table(tiny_attr_vocab_bundle: Bundle, tmp_path: Path) -> None:
+    folder = tiny_attr_vocab_bundle.save(tmp_path / "bundle")
+    loaded = Bundle.load(folder)
+    assert loaded.featurizer.attr_vocab_.whole() == pytest.approx(tiny_attr_vocab_bundle.featurizer.attr_vocab_.whole())
+    assert loaded.featurizer.attr_vocab_.whole(), "the synthetic pages' class/id words are learnt"
+    lines = html_frame(SITES[:2])
+    np.testing.assert_allclose(loaded.predict_proba(lines), tiny_attr_vocab_bundle.predict_proba(lines), rtol=1e-6)
+    (folder / ATTR_VOCAB_FILE).write_text('{"sidebar": 9.0}', encoding="utf-8")
+    with pytest.raises(BundleError, match="does not match its checksum"):
+        Bundle.load(folder)
+    (folder / ATTR_VOCAB_FILE).unlink()
+    with pytest.raises(BundleError, match=ATTR_VOCAB_FILE):
         Bundle.load(folder)
