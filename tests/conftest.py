@@ -22,13 +22,12 @@ from chromecut.train.fit import fit_bundle
 from synthetic import synthetic_frame
 
 
-def _tiny_bundle(mode: str, summary: bool = False, page_words: bool = False, vocab: bool = False,
-                 attr_vocab: bool = False) -> Bundle:
+def _tiny_bundle(mode: str, summary: bool = False, page_words: bool = False, vocab: bool = False) -> Bundle:
     parts = {s: synthetic_frame(n, s, summary) for s, n in (("train", 12), ("val", 4), ("test", 4))}
     if mode == "text":
         parts = {s: p[["doc", "line", "text", "domain", "label", "split"]] for s, p in parts.items()}
     featurizer = Featurizer(mode, summary_features=summary, page_word_features=page_words,  # type: ignore[arg-type]
-                            vocab_features=vocab, attr_vocab_features=attr_vocab)
+                            vocab_features=vocab)
     features = {"train": featurizer.fit_transform(parts["train"])}
     features.update({s: featurizer.transform(parts[s]) for s in ("val", "test")})
     settings = ModelSettings(num_boost_round=20, min_data_in_leaf=2, num_threads=1, early_stopping_rounds=5)
@@ -62,12 +61,6 @@ def tiny_page_word_bundle() -> Bundle:
 def tiny_vocab_bundle() -> Bundle:
     """A text bundle with the learnt vocabulary family."""
     return _tiny_bundle("text", vocab=True)
-
-
-@pytest.fixture(scope="session")
-def tiny_attr_vocab_bundle() -> Bundle:
-    """An HTML bundle with both learnt vocabularies (the line's words and its class/id words)."""
-    return _tiny_bundle("html", vocab=True, attr_vocab=True)
 
 
 @pytest.fixture()

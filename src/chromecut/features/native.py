@@ -521,7 +521,7 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
     table = getattr(fitted, "vocab_", vocab.EMPTY) if vocab_on else vocab.EMPTY
     html = _html_spec(bool(fitted.kind_features), bool(fitted.summary_features)) if html_mode else None
     if html is not None and getattr(fitted, "attr_vocab_features", False):
-        html = {**html, "attr_vocab": getattr(fitted, "attr_vocab_", vocab.EMPTY).spec()}
+        html = {**html, "attr_vocab": getattr(fitted, "attr_vocab_", vocab.EMPTY).spec(vocab.ATTR_VOCAB_MAX_WORDS)}
     return _core.TextFeaturizer(
         {
             **_shared_spec(),

@@ -14,6 +14,7 @@ from chromecut.features import Featurizer
 from chromecut.features.native import unfitted
 from chromecut.features.vocab import (
     ATTR_VOCAB_FEATURES,
+    ATTR_VOCAB_MIN_SITES,
     VOCAB_FEATURES,
     VOCAB_FOLDS,
     VOCAB_MIN_SITES,
@@ -22,6 +23,8 @@ from chromecut.features.vocab import (
     site_folds,
 )
 from chromecut.model.bundle import ATTR_VOCAB_FILE, VOCAB_FILE, Bundle, BundleError
+from chromecut.settings import ModelSettings
+from chromecut.train.fit import fit_bundle
 
 #: Chrome lines and prose lines any news site might have; each site gets them with its own name in them.
 CHROME = ("Related stories", "Share on Facebook", "Most read", "Sign up for our newsletter")
@@ -140,7 +143,11 @@ def test_a_bundle_keeps_the_whole_table(tiny_vocab_bundle: Bundle, tmp_path: Pat
         Bundle.load(folder)
 
 
-def html_frame(sites: tuple[str, ...] = SITES) -> pd.DataFrame:
+#: Enough sites for a class/id word to be known, out of fold too.
+HTML_SITES = tuple(f"site{i}.example" for i in range(2 * ATTR_VOCAB_MIN_SITES))
+
+
+def html_frame(sites: tuple[str, ...] = HTML_SITES) -> pd.DataFrame:
     """The training frame as HTML lines: chrome in a sidebar widget (its id a per-site number), prose in the
     article body; every line a paragraph."""
     frame = training_frame(sites)
@@ -166,6 +173,9 @@ def test_class_id_words_are_learnt_in_html_mode_and_read_out_of_fold() -> None:
     assert (transformed.loc[~chrome, "attr_vocab_max"] < 0).all()
     # "sidebar", "widget", "0" and their two pairs: all five known; a line without class/id words has no units.
     assert (transformed.loc[chrome, "attr_vocab_known"] == 1.0).all()
+    # Held by fewer sites than that: unknown.
+    assert Featurizer("html", attr_vocab_features=True).fit(html_frame(HTML_SITES[:ATTR_VOCAB_MIN_SITES - 1])) \
+        .attr_vocab_.whole() == {}
     new = html_frame(SITES[:1]).assign(doc="new", attr_words=["", "sidebar promo", "", "", "", "", ""])
     feats = featurizer.transform(new)
     assert feats.loc[0, list(ATTR_VOCAB_FEATURES)].isna().all()
@@ -187,13 +197,29 @@ def test_the_class_id_family_adds_only_its_columns_and_text_mode_has_none() -> N
         learn_attr(unfitted(Featurizer("html", attr_vocab_features=True)), training_frame())
 
 
-def test_a_bundle_keeps_the_class_id_table(tiny_attr_vocab_bundle: Bundle, tmp_path: Path) -> None:
-    folder = tiny_attr_vocab_bundle.save(tmp_path / "bundle")
+def attr_vocab_bundle() -> Bundle:
+    """An HTML bundle with both learnt vocabularies, fitted on :func:`html_frame`'s sites (70 % of them train)."""
+    frame = html_frame().assign(line=lambda f: f.groupby("doc").cumcount())
+    cut = {"train": int(0.7 * len(HTML_SITES)), "val": int(0.85 * len(HTML_SITES)), "test": len(HTML_SITES)}
+    split = {site: next(name for name, end in cut.items() if i < end) for i, site in enumerate(HTML_SITES)}
+    frame["split"] = frame["domain"].map(split)
+    parts = {name: frame[frame["split"] == name].reset_index(drop=True) for name in cut}
+    featurizer = Featurizer("html", vocab_features=True, attr_vocab_features=True)
+    features = {"train": featurizer.fit_transform(parts["train"])}
+    features.update({name: featurizer.transform(parts[name]) for name in ("val", "test")})
+    settings = ModelSettings(num_boost_round=10, min_data_in_leaf=2, num_threads=1, early_stopping_rounds=5)
+    bundle, _ = fit_bundle(featurizer, parts, features, settings, seed=1)
+    return bundle
+
+
+def test_a_bundle_keeps_the_class_id_table(tmp_path: Path) -> None:
+    bundle = attr_vocab_bundle()
+    folder = bundle.save(tmp_path / "bundle")
     loaded = Bundle.load(folder)
-    assert loaded.featurizer.attr_vocab_.whole() == pytest.approx(tiny_attr_vocab_bundle.featurizer.attr_vocab_.whole())
-    assert loaded.featurizer.attr_vocab_.whole(), "the synthetic pages' class/id words are learnt"
+    assert loaded.featurizer.attr_vocab_.whole() == pytest.approx(bundle.featurizer.attr_vocab_.whole())
+    assert loaded.featurizer.attr_vocab_.whole()["sidebar"] > 1.0 and loaded.featurizer.attr_vocab_.folds == 0
     lines = html_frame(SITES[:2])
-    np.testing.assert_allclose(loaded.predict_proba(lines), tiny_attr_vocab_bundle.predict_proba(lines), rtol=1e-6)
+    np.testing.assert_allclose(loaded.predict_proba(lines), bundle.predict_proba(lines), rtol=1e-6)
     (folder / ATTR_VOCAB_FILE).write_text('{"sidebar": 9.0}', encoding="utf-8")
     with pytest.raises(BundleError, match="does not match its checksum"):
         Bundle.load(folder)
