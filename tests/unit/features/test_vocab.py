@@ -23,6 +23,7 @@ from chromecut.features.vocab import (
     site_folds,
 )
 from chromecut.model.bundle import ATTR_VOCAB_FILE, VOCAB_FILE, Bundle, BundleError
+from chromecut.predict import Cleaner
 from chromecut.settings import ModelSettings
 from chromecut.train.fit import fit_bundle
 
@@ -220,6 +221,12 @@ def test_a_bundle_keeps_the_class_id_table(tmp_path: Path) -> None:
     assert loaded.featurizer.attr_vocab_.whole()["sidebar"] > 1.0 and loaded.featurizer.attr_vocab_.folds == 0
     lines = html_frame(SITES[:2])
     np.testing.assert_allclose(loaded.predict_proba(lines), bundle.predict_proba(lines), rtol=1e-6)
+    # The Rust core's one-call inference reads the class/id words as the line-frame path does.
+    page = ("<div class='sidebar widget'><p>Related stories</p><p>Share on Facebook</p></div>"
+            f"<div class='article body'><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>")
+    fused, framed = (Cleaner(loaded, fused=on).label(page) for on in (True, False))
+    assert [line.text for line in fused] == [line.text for line in framed]
+    np.testing.assert_allclose([line.p_content for line in fused], [line.p_content for line in framed], rtol=1e-6)
     (folder / ATTR_VOCAB_FILE).write_text('{"sidebar": 9.0}', encoding="utf-8")
     with pytest.raises(BundleError, match="does not match its checksum"):
         Bundle.load(folder)
