@@ -443,11 +443,37 @@ fn sizes(array: &PyReadonlyArray1<'_, i64>, what: &str) -> PyResult<Vec<usize>> 
 /// A learnt vocabulary as Python gets it: the units (UTF-8) and their weights, a row per unit.
 type LearntVocab<'py> = (Vec<Bound<'py, PyBytes>>, Bound<'py, PyArray2<f32>>);
 
-/// [`LearntVocab`] of units and their weights, `k + 1` per unit.
-fn learnt<'py>(py: Python<'py>, units: &[String], weights: Vec<f32>, k: usize) -> PyResult<LearntVocab<'py>> {
-    let matrix =
-        Array2::from_shape_vec((units.len(), k + 1), weights).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok((units.iter().map(|u| PyBytes::new(py, u.as_bytes())).collect(), matrix.into_pyarray(py)))
+/// What a vocabulary learns from, copied out of Python: each line's label, site and fold, and how.
+struct LearntLines {
+    labels: Vec<i64>,
+    sites: Vec<i64>,
+    folds: Vec<i64>,
+    how: Learning,
+}
+
+impl LearntLines {
+    fn new(
+        labels: &PyReadonlyArray1<'_, i64>,
+        sites: &PyReadonlyArray1<'_, i64>,
+        folds: &PyReadonlyArray1<'_, i64>,
+        how: Learning,
+    ) -> Self {
+        let copy = |a: &PyReadonlyArray1<'_, i64>| a.as_array().to_vec();
+        LearntLines { labels: copy(labels), sites: copy(sites), folds: copy(folds), how }
+    }
+
+    /// `learn`'s units and their weights (`k + 1` per unit) as Python gets them, the GIL released meanwhile.
+    fn learn<'py, F>(&self, py: Python<'py>, learn: F) -> PyResult<LearntVocab<'py>>
+    where
+        F: FnOnce(&Labelled, Learning) -> Result<(Vec<String>, Vec<f32>), features::InputError> + Send,
+    {
+        let lines = Labelled { labels: &self.labels, sites: &self.sites, folds: &self.folds };
+        let (units, weights) =
+            py.detach(|| learn(&lines, self.how)).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let matrix = Array2::from_shape_vec((units.len(), self.how.folds + 1), weights)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok((units.iter().map(|u| PyBytes::new(py, u.as_bytes())).collect(), matrix.into_pyarray(py)))
+    }
 }
 
 #[pymethods]
@@ -600,14 +626,9 @@ impl TextFeaturizer {
     ) -> PyResult<LearntVocab<'py>> {
         let lengths = sizes(&lengths, "lengths")?;
         let cps = str_code_points(text)?;
-        let (labels, sites, folds) = (labels.as_array().to_vec(), sites.as_array().to_vec(), folds.as_array().to_vec());
-        let lines = Labelled { labels: &labels, sites: &sites, folds: &folds };
-        let how = Learning { folds: k, min_sites, smoothing };
         let inner = &self.inner;
-        let (units, weights) = py
-            .detach(|| inner.learn_vocab(&cps, &lengths, &lines, how))
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        learnt(py, &units, weights, k)
+        let lines = LearntLines::new(&labels, &sites, &folds, Learning { folds: k, min_sites, smoothing });
+        lines.learn(py, |labelled, how| inner.learn_vocab(&cps, &lengths, labelled, how))
     }
 
     /// The learnt class/id word vocabulary (HTML mode) of labelled lines whose word lists are `attr` (codes into
@@ -628,14 +649,9 @@ impl TextFeaturizer {
     ) -> PyResult<LearntVocab<'py>> {
         let attr = attr.as_array().to_vec();
         let attr_lists = attr_lists.iter().map(str_code_points).collect::<PyResult<Vec<_>>>()?;
-        let (labels, sites, folds) = (labels.as_array().to_vec(), sites.as_array().to_vec(), folds.as_array().to_vec());
-        let lines = Labelled { labels: &labels, sites: &sites, folds: &folds };
-        let how = Learning { folds: k, min_sites, smoothing };
         let inner = &self.inner;
-        let (units, weights) = py
-            .detach(|| inner.learn_attr_vocab(&attr, &attr_lists, &lines, how))
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        learnt(py, &units, weights, k)
+        let lines = LearntLines::new(&labels, &sites, &folds, Learning { folds: k, min_sites, smoothing });
+        lines.learn(py, |labelled, how| inner.learn_attr_vocab(&attr, &attr_lists, labelled, how))
     }
 
     /// The feature matrix (lines x names, float32 or float64) of lines `text` (joined by `\n`, `lengths` code
