@@ -14,7 +14,7 @@ Per line: ``vocab_mean``, ``vocab_max``, ``vocab_min`` of its known units' log-o
 unit's) and ``vocab_known`` (the share of its units known). The bundle keeps the whole table (``vocab.json``).
 
 HTML mode's class/id word vocabulary (``attr_vocab_features``) is learnt and read the same way from each line's
-class and id words (``attr_words``: nearest ancestor first, its first :data:`VOCAB_MAX_TOKENS` words, numbers
+class and id words (``attr_words``: nearest ancestor first, its first :data:`ATTR_VOCAB_MAX_WORDS` words, numbers
 folded, and pairs of adjacent words) instead of its text, a unit known when :data:`ATTR_VOCAB_MIN_SITES` sites
 hold it: columns :data:`ATTR_VOCAB_FEATURES`, the bundle's ``attr_vocab.json``.
 """
@@ -46,7 +46,8 @@ VOCAB_FOLDS = 5
 #: The family's features, in their output order.
 VOCAB_FEATURES = ("vocab_mean", "vocab_max", "vocab_min", "vocab_first", "vocab_known")
 #: A line's first this many class/id words (nearest ancestor first) are read: as many as the segmentation keeps
-#: (``MAX_ATTR_WORDS_DEFAULT``); the nearest 8 alone scored lower on the test sites (0.869 against 0.872).
+#: (``MAX_ATTR_WORDS_DEFAULT``); with 4 sites the nearest 8 alone scored lower on the test sites (0.869 against
+#: 0.872).
 ATTR_VOCAB_MAX_WORDS = VOCAB_MAX_TOKENS
 #: A class/id word (or pair) is known when at least this many training sites hold it: class names are chosen per
 #: site far more freely than words, so only those that many sites share are learnt. Chosen on the test sites and
@@ -116,12 +117,11 @@ def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["label"].isin(_LEARNT_LABELS)]
 
 
-def _how(labelled: pd.DataFrame) -> dict[str, Any]:
+def _how(labelled: pd.DataFrame, min_sites: int) -> dict[str, Any]:
     """The labels, sites and folds of labelled lines and the learning constants, as the Rust learner reads them."""
     site_codes, _ = pd.factorize(sites(labelled))
     return {"labels": labelled["label"].to_numpy(dtype=np.int64), "sites": np.asarray(site_codes, dtype=np.int64),
-            "folds": site_folds(labelled), "k": VOCAB_FOLDS, "min_sites": VOCAB_MIN_SITES,
-            "smoothing": VOCAB_SMOOTHING}
+            "folds": site_folds(labelled), "k": VOCAB_FOLDS, "min_sites": min_sites, "smoothing": VOCAB_SMOOTHING}
 
 
 def learn(rust: _core.TextFeaturizer, frame: pd.DataFrame) -> VocabTable:
@@ -130,7 +130,7 @@ def learn(rust: _core.TextFeaturizer, frame: pd.DataFrame) -> VocabTable:
     labelled = _labelled(frame)
     texts = string_list(labelled["text"])
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    return _known(*rust.learn_vocab("\n".join(texts), lengths, **_how(labelled)))
+    return _known(*rust.learn_vocab("\n".join(texts), lengths, **_how(labelled, VOCAB_MIN_SITES)))
 
 
 def learn_attr(rust: _core.TextFeaturizer, frame: pd.DataFrame) -> VocabTable:
@@ -140,7 +140,7 @@ def learn_attr(rust: _core.TextFeaturizer, frame: pd.DataFrame) -> VocabTable:
     if "attr_words" not in labelled:
         raise ValueError("the class/id word vocabulary learns from HTML lines: the frame has no attr_words column")
     attr, attr_lists = factorize_strings(string_list(labelled["attr_words"]))
-    return _known(*rust.learn_attr_vocab(attr, attr_lists, **{**_how(labelled), "min_sites": ATTR_VOCAB_MIN_SITES}))
+    return _known(*rust.learn_attr_vocab(attr, attr_lists, **_how(labelled, ATTR_VOCAB_MIN_SITES)))
 
 
 def _known(units: list[bytes], weights: npt.NDArray[np.float32]) -> VocabTable:
