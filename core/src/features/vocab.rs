@@ -339,10 +339,19 @@ impl Vocab {
     ) -> Result<[Vec<f64>; 5], String> {
         let n = markup.attr.len();
         self.check_folds(folds, n)?;
-        let per_list: Vec<Vec<Option<Entry>>> = attr_single_units(attr, self.max_tokens)
+        // Each distinct word looked up once, then each list's first words by their entries.
+        let mut word = String::new();
+        let per_word: Vec<Option<Entry>> = attr
+            .words
             .iter()
-            .map(|units| units.iter().map(|unit| self.index.get(unit.as_str()).copied()).collect())
+            .map(|cps| {
+                word.clear();
+                word.extend(cps.iter().filter_map(|&cp| char::from_u32(cp)));
+                self.index.get(folded(&word).as_ref()).copied()
+            })
             .collect();
+        let per_list: Vec<Vec<Option<Entry>>> =
+            attr.lists.iter().map(|list| list.iter().take(self.max_tokens).map(|&w| per_word[w]).collect()).collect();
         let mut memo: HashMap<(usize, usize), [f64; 5], FastHash> = HashMap::default();
         let mut out: [Vec<f64>; 5] = std::array::from_fn(|_| vec![f64::NAN; n]);
         for line in 0..n {
