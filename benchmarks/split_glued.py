@@ -1,0 +1,80 @@
+"""A prototype of text mode: glued lines split for scoring, one label per input line all the same.
+
+A glued dump (BeautifulSoup's ``get_text()`` without separators, lxml's ``text_content()``) runs a menu into
+one line ("HomeSportFußball") and a breadcrumb into the headline and the article's first paragraph. This script
+splits each line of a renderer's dump where a lower-case letter, a digit or a closing mark is followed at once by
+a capital (:data:`GLUE`), lets a text model score the pieces as lines of their own, and gives each input line the
+token-weighted mean probability of its pieces, kept at the model's threshold. It prints mean page F1 per
+dataset, as the dump is cleaned today and split, on up to ``--beyond`` test pages of each dataset after the
+quality gate's sample (``--beyond 0``: the gate's sample itself).
+
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/split_glued.py text bs4-glued --beyond 100
+
+Figures, never assertions (docs/training.md has the measured ones).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from chromecut.evaluate import quality
+from chromecut.evaluate.peer_scores import score_page
+from chromecut.predict import Cleaner
+from chromecut.segment.encoding import decode_text
+
+#: Where a glued line is split: a lower-case letter, a digit or a closing mark, then a capital, with no space.
+GLUE = re.compile(r"(?<=[a-zß-öø-ÿ0-9.!?:;)\"”’])(?=[A-ZÀ-ÖØ-Þ])")
+
+
+def split_kept(cleaner: Cleaner, dump: str, min_pieces: int) -> list[str]:
+    """The lines of ``dump`` kept when each line of at least ``min_pieces`` pieces is scored piece by piece."""
+    lines = dump.split("\n")
+    pieces: list[str] = []
+    owner: list[int] = []
+    for i, line in enumerate(lines):
+        parts = GLUE.split(line)
+        parts = parts if len(parts) >= min_pieces else [line]
+        pieces.extend(parts)
+        owner.extend([i] * len(parts))
+    labelled = cleaner.label("\n".join(pieces))
+    tokens = np.array([len(piece.text.split()) for piece in labelled], dtype=np.float64)
+    weighted = np.bincount(owner, weights=tokens * np.array([piece.p_content for piece in labelled]),
+                           minlength=len(lines))
+    total = np.bincount(owner, weights=tokens, minlength=len(lines))
+    mean = np.divide(weighted, total, out=np.zeros(len(lines)), where=total > 0)
+    return [line for line, p in zip(lines, mean, strict=True) if p >= cleaner.threshold]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("model", help="a text bundle: text, or a bundle folder")
+    parser.add_argument("renderer", help="a renderer of chromecut.datasets.renderers (bs4-glued, lxml-glued, ...)")
+    parser.add_argument("--beyond", type=int, default=100, metavar="N",
+                        help="the next N test pages of each dataset after the gate's sample (0: the sample)")
+    parser.add_argument("--min-pieces", type=int, default=1, help="split only lines of at least this many pieces")
+    args = parser.parse_args(argv)
+    baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
+    sample = quality.gate_sample(None, baseline.pages_per_dataset + args.beyond)
+    cleaner = Cleaner.load(args.model)
+    scores: dict[str, list[tuple[float, float]]] = {}
+    for dataset, chosen in sample.pages.items():
+        for page in chosen[baseline.pages_per_dataset:] if args.beyond else chosen:
+            dump = quality.mode_input(f"text:{args.renderer}", page, decode_text(page.html, page.encoding_hint))
+            if not isinstance(dump, str):
+                continue
+            today = score_page(cleaner.clean(dump), page)
+            split = score_page("\n".join(split_kept(cleaner, dump, args.min_pieces)), page)
+            scores.setdefault(dataset, []).append((today.f1 if today else 0.0, split.f1 if split else 0.0))
+    rows = [(dataset, np.array(values)) for dataset, values in scores.items()]
+    rows.append(("all", np.concatenate([values for _, values in rows])))
+    for dataset, values in rows:
+        print(f"{dataset:22} {len(values):4} pages  today {values[:, 0].mean():.3f}  split {values[:, 1].mean():.3f}"
+              f"  difference {values[:, 1].mean() - values[:, 0].mean():+.3f}")
+
+
+if __name__ == "__main__":
+    main()
