@@ -10,6 +10,12 @@ quality gate's sample (``--beyond 0``: the gate's sample itself).
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/split_glued.py text bs4-glued --beyond 100
 
+``--relabel DIR`` writes instead a processed folder whose glued renderers' dumps of the given datasets are split
+the same way and labelled again by the alignment (the other files linked to ``data/processed``), for a text model
+that learns from the pieces (``chromecut-train experiment=ship_text data.processed_dir=DIR ...``):
+
+    .venv/bin/python benchmarks/split_glued.py --relabel data/processed-split wcxb trafilatura readability chinese-wce
+
 Figures, never assertions (docs/training.md has the measured ones).
 """
 
@@ -18,14 +24,21 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from chromecut.datasets import iter_pages
+from chromecut.datasets.renderings import label_dump
 from chromecut.evaluate import quality
 from chromecut.evaluate.peer_scores import score_page
 from chromecut.predict import Cleaner
 from chromecut.segment.encoding import decode_text
 
+#: The renderers whose dumps glue blocks together, and the prepared folder the relabelled one links to.
+GLUED_RENDERERS = ("bs4-glued", "lxml-glued")
+PROCESSED = Path("data/processed")
 #: Where a glued line is split: a lower-case letter, a digit or a closing mark, then a capital, with no space.
 GLUE = re.compile(r"(?<=[a-zß-öø-ÿ0-9.!?:;)\"”’])(?=[A-ZÀ-ÖØ-Þ])")
 
@@ -49,21 +62,62 @@ def split_kept(cleaner: Cleaner, dump: str, min_pieces: int) -> list[str]:
     return [line for line, p in zip(lines, mean, strict=True) if p >= cleaner.threshold]
 
 
+def relabel(out: Path, datasets: Sequence[str]) -> None:
+    """``out``: ``data/processed`` with the glued renderers' dumps of ``datasets`` split and labelled again."""
+    renderings = pd.read_parquet(PROCESSED / "renderings.parquet")
+    for column in ("dataset", "page_id", "renderer"):
+        renderings[column] = renderings[column].astype(str)
+    chosen = renderings[renderings["renderer"].isin(GLUED_RENDERERS) & renderings["dataset"].isin(datasets)]
+    dumps = {key: group.sort_values("line") for key, group in chosen.groupby(["dataset", "page_id", "renderer"])}
+    relabelled, done = [], set()
+    for dataset in datasets:
+        for page in iter_pages(dataset):
+            for renderer in GLUED_RENDERERS:
+                dump = dumps.get((dataset, page.page_id, renderer))
+                if dump is None:
+                    continue
+                pieces = [piece for line in dump["text"].tolist() for piece in GLUE.split(line)]
+                lines, labels = label_dump("\n".join(pieces), page.gold)
+                first = dump.iloc[0]
+                relabelled.append(pd.DataFrame({
+                    **{key: first[key] for key in ("dataset", "page_id", "domain", "split", "license", "permissive",
+                                                   "renderer")},
+                    "line": np.arange(len(lines)), "text": lines, "label": labels.labels,
+                    "align_score": labels.scores}))
+                done.add((dataset, page.page_id, renderer))
+    keys = zip(renderings["dataset"], renderings["page_id"], renderings["renderer"], strict=True)
+    kept = [key not in done for key in keys]
+    table = pd.concat([renderings[kept], *relabelled], ignore_index=True).astype(renderings.dtypes.to_dict())
+    out.mkdir(parents=True, exist_ok=True)
+    table.sort_values(["dataset", "page_id", "renderer", "line"], kind="stable").to_parquet(
+        out / "renderings.parquet", index=False)
+    for other in PROCESSED.iterdir():
+        if other.name != "renderings.parquet" and not (out / other.name).exists():
+            (out / other.name).symlink_to(other.resolve())
+    print(f"{len(done)} dumps split: {len(renderings)} lines, now {len(table)}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("model", help="a text bundle: text, or a bundle folder")
-    parser.add_argument("renderer", help="a renderer of chromecut.datasets.renderers (bs4-glued, lxml-glued, ...)")
+    parser.add_argument("--relabel", type=Path, metavar="DIR", help="write the relabelled folder instead")
+    parser.add_argument("model", help="a text bundle: text, or a bundle folder (with --relabel: a dataset)")
+    parser.add_argument("renderer", nargs="+",
+                        help="a renderer of chromecut.datasets.renderers (with --relabel: more datasets)")
     parser.add_argument("--beyond", type=int, default=100, metavar="N",
                         help="the next N test pages of each dataset after the gate's sample (0: the sample)")
     parser.add_argument("--min-pieces", type=int, default=1, help="split only lines of at least this many pieces")
     args = parser.parse_args(argv)
+    if args.relabel:
+        relabel(args.relabel, [args.model, *args.renderer])
+        return
+    (renderer,) = args.renderer
     baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
     sample = quality.gate_sample(None, baseline.pages_per_dataset + args.beyond)
     cleaner = Cleaner.load(args.model)
     scores: dict[str, list[tuple[float, float]]] = {}
     for dataset, chosen in sample.pages.items():
         for page in chosen[baseline.pages_per_dataset:] if args.beyond else chosen:
-            dump = quality.mode_input(f"text:{args.renderer}", page, decode_text(page.html, page.encoding_hint))
+            dump = quality.mode_input(f"text:{renderer}", page, decode_text(page.html, page.encoding_hint))
             if not isinstance(dump, str):
                 continue
             today = score_page(cleaner.clean(dump), page)
