@@ -35,6 +35,7 @@ from chromecut.evaluate import quality
 from chromecut.evaluate.peer_scores import score_page
 from chromecut.predict import Cleaner
 from chromecut.segment.encoding import decode_text
+from chromecut.segment.html import split_text_lines
 
 #: The renderers whose dumps glue blocks together, and the prepared folder the relabelled one links to.
 GLUED_RENDERERS = ("bs4-glued", "lxml-glued")
@@ -45,7 +46,7 @@ GLUE = re.compile(r"(?<=[a-zß-öø-ÿ0-9.!?:;)\"”’])(?=[A-ZÀ-ÖØ-Þ])")
 
 def split_kept(cleaner: Cleaner, dump: str, min_pieces: int) -> list[str]:
     """The lines of ``dump`` kept when each line of at least ``min_pieces`` pieces is scored piece by piece."""
-    lines = dump.split("\n")
+    lines = split_text_lines(dump)  # as text mode numbers them
     pieces: list[str] = []
     owner: list[int] = []
     for i, line in enumerate(lines):
