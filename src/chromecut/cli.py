@@ -227,6 +227,8 @@ def _build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--render-timeout", type=float, default=None,
                       help="seconds one renderer may spend on one page (0: no limit; default: "
                            "chromecut.datasets.renderers.RENDER_TIMEOUT_SECONDS_DEFAULT)")
+    prep.add_argument("--split-glued", action="store_true",
+                      help="split the glued renderers' dumps of training pages at glue points before labelling")
     prep.add_argument("--json", action="store_true", help="print the report as JSON")
     rep = data_commands.add_parser("report", help="per-dataset counts and oracle scores of a prepared table")
     rep.add_argument("--out", type=Path, default=PROCESSED_DIR_DEFAULT, help="folder of the prepared table")
@@ -548,7 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 kwargs["render_timeout"] = args.render_timeout or None
             settings = data.PrepareSettings(
                 out_dir=args.out, root=args.root, datasets=args.datasets, max_pages=args.max_pages,
-                n_jobs=args.jobs, renderers=args.renderers, **kwargs,
+                n_jobs=args.jobs, renderers=args.renderers, split_glued=args.split_glued, **kwargs,
             )
             summary = data.prepare(settings)
             _print_report(summary, args.json)

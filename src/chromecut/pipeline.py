@@ -81,6 +81,7 @@ def run_prepare(settings: PipelineSettings, root: Path) -> dict[str, Any]:
         max_pages=data.max_pages_per_dataset,
         n_jobs=data.prepare_jobs,
         renderers=data.renderers,
+        split_glued=data.split_glued,
     ))
     metrics = {name: {key: entry[key] for key in PREPARE_FIGURES} for name, entry in summary["datasets"].items()}
     _write_json(root / REPORT_DIR / PREPARE_METRICS, metrics)

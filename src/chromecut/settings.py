@@ -58,6 +58,10 @@ class DataSettings:
     #: Renderers whose whole-page text dumps ``prepare`` labels for text mode (None: every available default
     #: renderer, :func:`chromecut.datasets.renderers.available_renderers`; empty: none).
     renderers: tuple[str, ...] | None = None
+    #: ``prepare`` splits the glued renderers' dumps of training pages at their glue points before labelling
+    #: them, so that text mode learns from the pieces of a line that ran menu, headline and article together
+    #: (:func:`chromecut.datasets.renderings.split_at_glue`); validation and test keep the dumps as they are.
+    split_glued: bool = False
     #: The project's definition of content (:mod:`chromecut.train.definition`): kinds of line that are chrome
     #: whatever a dataset's gold says (``comment``, ``caption``: the article body with its headline, no comments
     #: and no captions). Empty: every gold label as it is.

@@ -62,7 +62,9 @@ class PrepareSettings:
 
     ``renderers`` names the renderers whose dumps of each labelled page are labelled too (``None``: every
     available default one, see :func:`chromecut.datasets.renderers.available_renderers`; empty: none, and no
-    renderings tables); ``render_timeout`` is each dump's time guard.
+    renderings tables); ``render_timeout`` is each dump's time guard. ``split_glued`` splits the glued renderers'
+    dumps of training pages at their glue points before labelling them
+    (:func:`chromecut.datasets.renderings.split_at_glue`); validation and test pages keep their dumps as they are.
     """
 
     out_dir: Path
@@ -76,10 +78,15 @@ class PrepareSettings:
     n_jobs: int = 1
     renderers: tuple[str, ...] | None = None
     render_timeout: float | None = RENDER_TIMEOUT_SECONDS_DEFAULT
+    split_glued: bool = False
 
     def selected_renderers(self) -> tuple[str, ...]:
         """The renderers this run dumps pages with."""
         return available_renderers() if self.renderers is None else self.renderers
+
+    def splits_glued(self, domain: str) -> bool:
+        """Whether the glued dumps of a page of ``domain`` are split: ``split_glued`` and a training site."""
+        return self.split_glued and split_of(domain, self.seed, self.val_fraction, self.test_fraction) == "train"
 
 
 def split_of(domain: str, seed: int = SPLIT_SEED_DEFAULT, val: float = VAL_FRACTION_DEFAULT,
@@ -111,8 +118,10 @@ def process_page(
     min_reachable: float = MIN_REACHABLE_GOLD_DEFAULT,
     renderers: Sequence[str] = (),
     render_timeout: float | None = RENDER_TIMEOUT_SECONDS_DEFAULT,
+    split_glued: bool = False,
 ) -> PageResult:
-    """Segment and label one page, and label its ``renderers``' dumps; never raises (a failure is the page
+    """Segment and label one page, and label its ``renderers``' dumps (the glued ones split at glue points when
+    ``split_glued``, see :func:`chromecut.datasets.renderings.render_page`); never raises (a failure is the page
     row's ``error``, a failed dump its rendering's).
 
     A page whose gold text is mostly absent from its own HTML (content rendered by script, a capture of an
@@ -176,7 +185,8 @@ def process_page(
     if renderers:
         html = decode_text(page.html, page.encoding_hint)
         labelled.renderings = render_page(html, page.gold, renderers, min_reachable=min_reachable,
-                                          min_coverage=min_coverage, timeout=render_timeout)
+                                          min_coverage=min_coverage, timeout=render_timeout,
+                                          split_glued=split_glued)
     return labelled
 
 
@@ -186,10 +196,13 @@ def _primary_language(tag: str | None) -> str | None:
     return primary or None
 
 
-def _process_chunk(chunk: Sequence[Page], min_coverage: float, renderers: Sequence[str] = (),
-                   render_timeout: float | None = RENDER_TIMEOUT_SECONDS_DEFAULT) -> list[PageResult]:
-    return [process_page(page, min_coverage, renderers=renderers, render_timeout=render_timeout)
-            for page in chunk]
+def _process_one(page: Page, settings: PrepareSettings, renderers: Sequence[str]) -> PageResult:
+    return process_page(page, settings.min_coverage, renderers=renderers, render_timeout=settings.render_timeout,
+                        split_glued=settings.splits_glued(page.domain))
+
+
+def _process_chunk(chunk: Sequence[Page], settings: PrepareSettings, renderers: Sequence[str]) -> list[PageResult]:
+    return [_process_one(page, settings, renderers) for page in chunk]
 
 
 def _page_meta(page: dict[str, Any], settings: PrepareSettings) -> dict[str, Any]:
@@ -247,11 +260,10 @@ def _processed(settings: PrepareSettings, pages: Iterable[Page], renderers: Sequ
     results are let go as soon as they are handed on."""
     if settings.n_jobs <= 1:
         for page in pages:
-            yield process_page(page, settings.min_coverage, renderers=renderers,
-                               render_timeout=settings.render_timeout)
+            yield _process_one(page, settings, renderers)
         return
     with ProcessPoolExecutor(settings.n_jobs) as pool:
-        pending = deque(pool.submit(_process_chunk, chunk, settings.min_coverage, renderers, settings.render_timeout)
+        pending = deque(pool.submit(_process_chunk, chunk, settings, renderers)
                         for chunk in chunked(pages, CHUNK_PAGES))
         while pending:
             yield from pending.popleft().result()

@@ -71,6 +71,10 @@ class Renderer:
     markdown:
         The dump is Markdown: link and image targets (``[text](url)``) are part of its lines, and the alignment
         sees the lines without them (:func:`chromecut.datasets.renderings.alignment_view`).
+    glued:
+        The dump runs blocks together with no break between them (a menu in one line, a breadcrumb run into the
+        headline): ``prepare`` can split its lines at glue points for training
+        (:func:`chromecut.datasets.renderings.split_at_glue`).
     max_chars:
         The size guard (:data:`MAX_RENDER_CHARS_DEFAULT` unless the renderer needs another).
     default:
@@ -81,6 +85,7 @@ class Renderer:
     package: str
     render: Render
     markdown: bool = False
+    glued: bool = False
     max_chars: int = MAX_RENDER_CHARS_DEFAULT
     default: bool = True
 
@@ -163,8 +168,8 @@ RENDERERS: dict[str, Renderer] = {
         Renderer("inscriptis", "inscriptis", _inscriptis),
         Renderer("html-text", "html_text", _html_text),
         Renderer("bs4-lines", "bs4", _bs4_lines),
-        Renderer("bs4-glued", "bs4", _bs4_glued),
-        Renderer("lxml-glued", "lxml", _lxml_glued),
+        Renderer("bs4-glued", "bs4", _bs4_glued, glued=True),
+        Renderer("lxml-glued", "lxml", _lxml_glued, glued=True),
         Renderer("resiliparse", "resiliparse", _resiliparse(list_bullets=True)),
         Renderer("resiliparse-nobullets", "resiliparse", _resiliparse(list_bullets=False)),
         # trafilatura's html2txt joins the whole page into one line: no line to label apart from another, so

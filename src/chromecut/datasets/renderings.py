@@ -8,6 +8,12 @@ from). Markdown dumps are aligned without their link targets (``[text](url)`` is
 tokens are in no gold and would push a paragraph with links below the coverage threshold); the table keeps the
 lines as the renderer wrote them.
 
+A glued renderer's dump (:attr:`chromecut.datasets.renderers.Renderer.glued`) can be split at its glue points
+before it is labelled (:func:`split_at_glue`, ``render_page(split_glued=True)``): a line that runs a menu, a
+breadcrumb, the headline and the article together holds content and chrome, and the alignment can only give it
+one label; its pieces get their own. ``prepare`` does that for training pages only (``split_glued``), so that
+validation and test keep the dumps as users feed them.
+
 A dump fails on its own: a renderer that raises, is too slow, or meets a page over its size guard skips that page
 for that renderer (an ``error`` of kind ``render``); so does a dump holding too little of the gold to be labelled
 (kind ``gold``), as ``prepare`` does for the page itself. Each (page, renderer) pair has a row in
@@ -43,6 +49,9 @@ GOLD_UNREACHABLE = "gold"
 #: A Markdown link or image target, ``](url)`` or ``](url "title")`` (spaces and one level of parentheses
 #: inside, as renderers copy ``href`` verbatim): the alignment sees only the link's text.
 MARKDOWN_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*\))*\)")
+#: A glue point of a glued dump: a lower-case letter, a digit or a closing mark followed at once by a capital
+#: ("HomeNewsSport", "...the last pier.Next story"), in Latin, Greek and Cyrillic script.
+GLUE = re.compile(r"(?<=[a-zß-öø-ÿά-ώа-яё0-9.!?:;)\"”’])(?=[A-ZÀ-ÖØ-ÞΆ-ΩА-ЯЁ])")
 #: Columns of ``renderings.parquet``, one row per line of a dump.
 RENDERING_COLUMNS = (
     "dataset", "page_id", "domain", "split", "license", "permissive", "renderer", "line", "text", "label",
@@ -56,7 +65,7 @@ _PAGE_COUNTS = ("lines", "content_lines", "chrome_lines", "unknown_lines")
 #: Columns of ``rendering_pages.parquet`` after the page's dataset, id and split.
 _PAGE_COLUMNS = (
     "renderer", *_PAGE_COUNTS, "gold_reachable", "gold_coverage", "oracle_precision", "oracle_recall", "oracle_f1",
-    "oracle_aligned_f1", "seconds", "error_kind", "error",
+    "oracle_aligned_f1", "glue_splits", "seconds", "error_kind", "error",
 )
 
 
@@ -73,6 +82,11 @@ class Rendering:
 def alignment_view(line: str, markdown: bool) -> str:
     """The text of a line the alignment sees: a Markdown line without its link and image targets."""
     return MARKDOWN_TARGET.sub("]", line) if markdown and "](" in line else line
+
+
+def split_at_glue(text: str) -> tuple[str, int]:
+    """``text`` with a line break at each glue point (:data:`GLUE`), and how many were put in."""
+    return GLUE.subn("\n", text)
 
 
 def label_dump(text: str, gold: Gold, *, markdown: bool = False,
@@ -132,6 +146,7 @@ def render_page(
     min_reachable: float,
     min_coverage: float = MIN_COVERAGE_DEFAULT,
     timeout: float | None = RENDER_TIMEOUT_SECONDS_DEFAULT,
+    split_glued: bool = False,
 ) -> list[Rendering]:
     """Every selected renderer's labelled dump of one page; never raises (a failure is the dump's ``error``).
 
@@ -148,15 +163,18 @@ def render_page(
         lines would be taught as chrome), as ``prepare`` refuses such a page.
     min_coverage, timeout:
         As :func:`label_dump` and :func:`chromecut.datasets.renderers.render` take them.
+    split_glued:
+        Split the dumps of glued renderers at their glue points (:func:`split_at_glue`) before labelling them;
+        the page row counts the breaks put in (``glue_splits``).
     """
     score = _GoldScore(gold)
-    return [_render_one(name, html, score, min_reachable, min_coverage, timeout) for name in renderers]
+    return [_render_one(name, html, score, min_reachable, min_coverage, timeout, split_glued) for name in renderers]
 
 
 def _render_one(name: str, html: str, scorer: _GoldScore, min_reachable: float, min_coverage: float,
-                timeout: float | None) -> Rendering:
+                timeout: float | None, split_glued: bool) -> Rendering:
     row: dict[str, Any] = dict.fromkeys(_PAGE_COLUMNS, np.nan)
-    row.update(renderer=name, error_kind=None, error=None, **dict.fromkeys(_PAGE_COUNTS, 0))
+    row.update(renderer=name, error_kind=None, error=None, glue_splits=0, **dict.fromkeys(_PAGE_COUNTS, 0))
     started = time.perf_counter()
     try:
         text = render(name, html, timeout=timeout)
@@ -164,6 +182,8 @@ def _render_one(name: str, html: str, scorer: _GoldScore, min_reachable: float, 
         row.update(error_kind=RENDER_FAILED, error=str(exc), seconds=time.perf_counter() - started)
         return Rendering(row)
     row["seconds"] = time.perf_counter() - started
+    if split_glued and RENDERERS[name].glued:
+        text, row["glue_splits"] = split_at_glue(text)
     markdown = RENDERERS[name].markdown
     gold = scorer.gold
     try:
@@ -284,6 +304,7 @@ def renderer_report(pages: pd.DataFrame) -> dict[str, Any]:
             "oracle_recall": _mean(ok["oracle_recall"]),
             "oracle_f1": _mean(ok["oracle_f1"]),
             "oracle_aligned_f1": _mean(ok["oracle_aligned_f1"]),
+            "glue_splits": int(ok["glue_splits"].sum()) if "glue_splits" in ok else 0,
             "mean_seconds": _mean(group["seconds"]),
             "failures": failed["error"].astype(str).str.split(":", n=2).str[1].str.strip().value_counts().to_dict()
             if len(failed) else {},

@@ -14,10 +14,12 @@ from chromecut.datasets.prepare import (
     PAGES_FILE,
     PrepareSettings,
     _line_columns,
+    prepare,
     process_page,
     report,
     split_of,
 )
+from chromecut.datasets.renderings import RENDERING_PAGES_FILE, RENDERINGS_FILE
 from chromecut.labels import Label
 
 BODY = "The council approved the new budget after a long debate that lasted well into the night."
@@ -75,3 +77,23 @@ def test_report_aggregates_pages_and_lists_failures(tmp_path: Path) -> None:
     assert entry["lines"] == 4 and entry["content_lines"] == 1
     assert entry["failed"] == [{"page_id": "p2", "reason": "ValueError: empty gold text"}]
     assert entry["permissive"] is False
+
+
+@pytest.mark.data
+def test_prepare_splits_the_glued_dumps_of_training_pages_and_keeps_the_others(tmp_path: Path) -> None:
+    settings = PrepareSettings(out_dir=tmp_path, datasets=("wcxb",), max_pages=40, n_jobs=2,
+                               renderers=("bs4-glued", "html-text"), split_glued=True)
+    summary = prepare(settings)
+    pages = pd.read_parquet(tmp_path / RENDERING_PAGES_FILE)
+    pages = pages[pages["error"].isna()]
+    glued = pages["renderer"] == "bs4-glued"
+    train = pages["split"] == "train"
+    assert train.any() and (~train).any()
+    assert (pages.loc[glued & train, "glue_splits"] > 0).mean() > 0.9
+    assert (pages.loc[~(glued & train), "glue_splits"] == 0).all()
+    assert summary["renderers"]["bs4-glued"]["glue_splits"] == pages.loc[glued, "glue_splits"].sum()
+    assert summary["settings"]["split_glued"] == "True"
+    lines = pd.read_parquet(tmp_path / RENDERINGS_FILE)
+    per_dump = lines.groupby(["page_id", "renderer"], observed=True).size()
+    assert (per_dump.reindex(list(zip(pages["page_id"], pages["renderer"], strict=True))).to_numpy()
+            == pages["lines"].to_numpy()).all()

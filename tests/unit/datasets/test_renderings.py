@@ -15,6 +15,7 @@ from chromecut.datasets.prepare import (
     _page_meta,
     process_page,
     report,
+    split_of,
 )
 from chromecut.datasets.renderers import RENDERERS, Renderer, available_renderers
 from chromecut.datasets.renderings import (
@@ -28,6 +29,7 @@ from chromecut.datasets.renderings import (
     label_dump,
     render_page,
     renderer_report,
+    split_at_glue,
 )
 from chromecut.evaluate.metrics import tokenize
 from chromecut.labels import Label
@@ -113,6 +115,63 @@ def test_blank_lines_are_unknown_and_markdown_targets_do_not_count() -> None:
                                       Label.UNKNOWN]
     _, raw = label_dump(dump, GOLD, markdown=False)
     assert raw.labels[4] == Label.CHROME  # the URL's tokens outweigh the link's words without the view
+
+
+@pytest.mark.parametrize(("glued", "split"), [
+    ("HomeNewsSportWeather", "Home|News|Sport|Weather"),
+    ("Mayor opens bridge downtownZoo welcomes panda cubs", "Mayor opens bridge downtown|Zoo welcomes panda cubs"),
+    ("the council approved it.Next story: 3 piers", "the council approved it.|Next story: 3 piers"),
+    ("Straße 12Über unsÄrzte", "Straße 12|Über uns|Ärzte"),
+    ("ГлавнаяНовостиСпорт", "Главная|Новости|Спорт"),
+    ("ΑρχικήΕιδήσεις", "Αρχική|Ειδήσεις"),
+    ("A sentence with Capitals and spaces. Another one", "A sentence with Capitals and spaces. Another one"),
+    ("NASA and the EU", "NASA and the EU"),
+    ("line one\r\nLine two", "line one\r\nLine two"),
+])
+def test_split_at_glue_breaks_a_line_where_blocks_were_run_together(glued: str, split: str) -> None:
+    text, breaks = split_at_glue(glued)
+    assert text == split.replace("|", "\n") and breaks == split.count("|")
+
+
+def test_split_glued_labels_the_pieces_of_a_line_that_ran_menu_headline_and_article_together() -> None:
+    one_line = SYNTHETIC_PAGE.replace("\n", "")
+    glued = ["bs4-glued", "lxml-glued"]
+    for rendering in render_page(one_line, GOLD, glued, min_reachable=MIN_REACHABLE_GOLD_DEFAULT):
+        text = [line for line in rendering.lines if line.strip()]
+        assert len(text) == 1 and rendering.page["glue_splits"] == 0  # one line, one label for all of it
+    renderings = render_page(one_line, GOLD, [*glued, "html-text"], min_reachable=MIN_REACHABLE_GOLD_DEFAULT,
+                             split_glued=True)
+    for rendering in renderings[:2]:
+        assert rendering.page["glue_splits"] >= len(NAV) + len(PARAGRAPHS) + len(RELATED)
+        pieces = dict(zip(rendering.lines, rendering.labels, strict=True))
+        assert all(pieces[word] == Label.CHROME for word in NAV), pieces
+        assert pieces[HEADLINE] == Label.CONTENT and pieces[PARAGRAPHS[2]] == Label.CONTENT
+        assert all(pieces[title] == Label.CHROME for title in RELATED) and pieces[FOOTER] == Label.CHROME
+        wrong = [(line, label) for line, label in pieces.items() if label != _expected(line, False)]
+        assert not wrong, wrong
+    (plain,) = render_page(one_line, GOLD, ["html-text"], min_reachable=MIN_REACHABLE_GOLD_DEFAULT)
+    assert renderings[2].page["glue_splits"] == 0 and renderings[2].lines == plain.lines  # not a glued renderer
+    summary = renderer_report(pd.DataFrame([{"dataset": "dragnet", "page_id": "p1", **r.page} for r in renderings]))
+    assert summary["bs4-glued"]["glue_splits"] == renderings[0].page["glue_splits"]
+    assert summary["html-text"]["glue_splits"] == 0
+
+
+def test_prepare_splits_glued_dumps_of_training_sites_only(tmp_path: Path) -> None:
+    settings = PrepareSettings(out_dir=tmp_path, split_glued=True)
+    domains = [f"site{i}.example" for i in range(60)]
+    splits = {domain: split_of(domain, settings.seed, settings.val_fraction, settings.test_fraction)
+              for domain in domains}
+    assert {"train", "val", "test"} <= set(splits.values())
+    assert all(settings.splits_glued(domain) == (split == "train") for domain, split in splits.items())
+    assert not any(PrepareSettings(out_dir=tmp_path).splits_glued(domain) for domain in domains)
+    one_line = SYNTHETIC_PAGE.replace("\n", "").encode()
+    by_split = {}
+    for domain, split in splits.items():
+        page = Page(dataset="dragnet", page_id=domain, domain=domain, html=one_line, gold=GOLD)
+        (rendering,) = process_page(page, renderers=("bs4-glued",),
+                                    split_glued=settings.splits_glued(domain)).renderings
+        by_split.setdefault(split, set()).add(rendering.page["glue_splits"] > 0)
+    assert by_split == {"train": {True}, "val": {False}, "test": {False}}
 
 
 def test_snippet_gold_labels_only_the_lines_a_snippet_falls_on() -> None:
