@@ -3,16 +3,18 @@
 A glued dump (BeautifulSoup's ``get_text()`` without separators, lxml's ``text_content()``) runs a menu into
 one line ("HomeSportFußball") and a breadcrumb into the headline and the article's first paragraph. This script
 splits each line of a renderer's dump where a lower-case letter, a digit or a closing mark is followed at once by
-a capital (:data:`GLUE`), lets a text model score the pieces as lines of their own, and gives each input line the
-token-weighted mean probability of its pieces, kept at the model's threshold. It prints mean page F1 per
-dataset, as the dump is cleaned today and split, on up to ``--beyond`` test pages of each dataset after the
-quality gate's sample (``--beyond 0``: the gate's sample itself).
+a capital (:data:`chromecut.datasets.renderings.GLUE`), lets a text model score the pieces as lines of their own,
+and gives each input line the token-weighted mean probability of its pieces, kept at the model's threshold.
+It prints mean page F1 per dataset, as the dump is cleaned today and split, on up to ``--beyond`` test pages of
+each dataset after the quality gate's sample (``--beyond 0``: the gate's sample itself).
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/split_glued.py text bs4-glued --beyond 100
 
 ``--relabel DIR`` writes instead a processed folder whose glued renderers' dumps of the given datasets are split
 the same way and labelled again by the alignment (the other files linked to ``data/processed``), for a text model
-that learns from the pieces (``chromecut-train experiment=ship_text data.processed_dir=DIR ...``):
+that learns from the pieces (``chromecut-train experiment=ship_text data.processed_dir=DIR ...``). It splits the
+dumps of every split, validation and test included; ``chromecut data prepare --split-glued`` splits those of
+training pages only, as the project builds it:
 
     .venv/bin/python benchmarks/split_glued.py --relabel data/processed-split wcxb trafilatura readability chinese-wce
 
@@ -22,7 +24,6 @@ Figures, never assertions (docs/training.md has the measured ones).
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from chromecut.datasets import iter_pages
-from chromecut.datasets.renderings import label_dump
+from chromecut.datasets.renderers import RENDERERS
+from chromecut.datasets.renderings import GLUE, label_dump
 from chromecut.evaluate import quality
 from chromecut.evaluate.peer_scores import score_page
 from chromecut.predict import Cleaner
@@ -38,10 +40,8 @@ from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import split_text_lines
 
 #: The renderers whose dumps glue blocks together, and the prepared folder the relabelled one links to.
-GLUED_RENDERERS = ("bs4-glued", "lxml-glued")
+GLUED_RENDERERS = tuple(name for name, renderer in RENDERERS.items() if renderer.glued)
 PROCESSED = Path("data/processed")
-#: Where a glued line is split: a lower-case letter, a digit or a closing mark, then a capital, with no space.
-GLUE = re.compile(r"(?<=[a-zß-öø-ÿ0-9.!?:;)\"”’])(?=[A-ZÀ-ÖØ-Þ])")
 
 
 def split_kept(cleaner: Cleaner, dump: str, min_pieces: int) -> list[str]:
