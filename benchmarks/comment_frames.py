@@ -85,7 +85,7 @@ def _with_frames(frame: pd.DataFrame, probability: Any, mode: str) -> pd.DataFra
 
 
 def main(overrides: list[str]) -> None:
-    estimator.context_features = _with_frames  # type: ignore[assignment]  # what the two passes call
+    estimator.context_features = _with_frames  # type: ignore[attr-defined]  # what the two passes call
     metrics = train(compose_settings(overrides), project_root())
     for name in sorted(metrics):
         if name.startswith(("test_", "val_", "threshold")) and "." not in name:

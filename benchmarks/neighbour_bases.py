@@ -38,13 +38,13 @@ def patch(bases: Sequence[str]) -> None:
         if fitted.mode != "text":
             return original(fitted, all_names=all_names)
         saved = context.NEIGHBOUR_BASE_TEXT
-        context.NEIGHBOUR_BASE_TEXT = (*saved, *bases)  # type: ignore[misc]
+        context.NEIGHBOUR_BASE_TEXT = (*saved, *bases)  # type: ignore[assignment]
         try:
             return original(fitted, all_names=all_names)
         finally:
-            context.NEIGHBOUR_BASE_TEXT = saved  # type: ignore[misc]
+            context.NEIGHBOUR_BASE_TEXT = saved
 
-    native.build = build  # type: ignore[assignment]
+    native.build = build
 
 
 def main(argv: Sequence[str] | None = None) -> None:
