@@ -23,13 +23,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from prototype_run import train_and_print
 
 import chromecut.model.estimator as estimator
 from chromecut.features.batch import LineBatch
 from chromecut.features.context import context_features
 from chromecut.features.keywords import _TEXT_FAMILIES, PATTERNS
-from chromecut.train.app import compose_settings
-from chromecut.train.core import project_root, train
 
 FRAME_NAMES = ("frame_reply_below", "frame_dated_above", "frame_in", "frame_page_replies")
 #: A comment-word line (a control such as "Reply", not a heading such as "13 comments") has at most this many
@@ -86,10 +85,7 @@ def _with_frames(frame: pd.DataFrame, probability: Any, mode: str) -> pd.DataFra
 
 def main(overrides: list[str]) -> None:
     estimator.context_features = _with_frames  # type: ignore[attr-defined]  # what the two passes call
-    metrics = train(compose_settings(overrides), project_root())
-    for name in sorted(metrics):
-        if name.startswith(("test_", "val_", "threshold")) and "." not in name:
-            print(f"{name} {metrics[name]:.4f}")
+    train_and_print(overrides)
 
 
 if __name__ == "__main__":

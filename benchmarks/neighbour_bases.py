@@ -24,10 +24,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from prototype_run import train_and_print
+
 import chromecut.features.context as context
 import chromecut.features.native as native
-from chromecut.train.app import compose_settings
-from chromecut.train.core import project_root, train
 
 
 def patch(bases: Sequence[str]) -> None:
@@ -58,10 +58,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.argv = [args.score, *args.rest]
         runpy.run_path(args.score, run_name="__main__")
         return
-    metrics = train(compose_settings(list(args.rest)), project_root())
-    for name in sorted(metrics):
-        if name.startswith(("test_", "val_", "threshold")) and "." not in name:
-            print(f"{name} {metrics[name]:.4f}")
+    train_and_print(args.rest)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from prototype_run import train_and_print
 
 import chromecut.model.estimator as estimator
 from chromecut.features.context import CONTEXT_LIKELY_CONTENT, context_features
-from chromecut.train.app import compose_settings
-from chromecut.train.core import project_root, train
 
 #: The span's columns.
 SPAN_NAMES = ("span_in", "span_lines_before", "span_lines_after", "span_token_share", "span_outside_weight")
@@ -79,10 +78,7 @@ def _with_span(frame: pd.DataFrame, probability: Any, mode: str) -> pd.DataFrame
 
 def main(overrides: list[str]) -> None:
     estimator.context_features = _with_span  # type: ignore[assignment]  # what the two passes call
-    metrics = train(compose_settings(overrides), project_root())
-    for name in sorted(metrics):
-        if name.startswith(("test_", "val_", "threshold")) and "." not in name:
-            print(f"{name} {metrics[name]:.4f}")
+    train_and_print(overrides)
 
 
 if __name__ == "__main__":

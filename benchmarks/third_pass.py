@@ -21,14 +21,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from prototype_run import train_and_print
 
 import chromecut.train.fit as train_fit
 from chromecut.features import context_features
 from chromecut.labels import Label
 from chromecut.model.estimator import CONTEXT_PASS, EvalSet, TwoPassClassifier, fit_booster, tune_threshold
 from chromecut.settings import ModelSettings
-from chromecut.train.app import compose_settings
-from chromecut.train.core import project_root, train
 
 #: The third pass's own columns: the context features of the context pass's probabilities, prefixed.
 THIRD_PREFIX = "s2_"
@@ -78,10 +77,7 @@ class ThreePassClassifier(TwoPassClassifier):
 
 def main(overrides: list[str]) -> None:
     train_fit.TwoPassClassifier = ThreePassClassifier  # type: ignore[attr-defined]  # what fit_bundle builds
-    metrics = train(compose_settings(overrides), project_root())
-    for name in sorted(metrics):
-        if name.startswith(("test_", "val_", "threshold")) and "." not in name:
-            print(f"{name} {metrics[name]:.4f}")
+    train_and_print(overrides)
 
 
 if __name__ == "__main__":
