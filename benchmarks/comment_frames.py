@@ -13,6 +13,9 @@ it is an experiment, not a model to ship.
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/comment_frames.py experiment=ship_text model.num_threads=2 \\
         ship_to=null tracking.enabled=false output_dir=outputs/frames-text
 
+``--gap BUNDLE`` runs ``benchmarks/text_html_gap.py`` on such a bundle instead, scored by the line-frame path
+(``Cleaner(fused=False)``, whose context pass is the patched Python one).
+
 Figures, never assertions (docs/training.md has the measured ones).
 """
 
@@ -83,9 +86,19 @@ def _with_frames(frame: pd.DataFrame, probability: Any, mode: str) -> pd.DataFra
     return pd.concat([features, frame_columns(frame)], axis=1) if mode == "text" else features
 
 
-def main(overrides: list[str]) -> None:
+def main(argv: list[str]) -> None:
     estimator.context_features = _with_frames  # type: ignore[attr-defined]  # what the two passes call
-    train_and_print(overrides)
+    if argv[:1] == ["--gap"]:  # benchmarks/text_html_gap.py on a bundle of this script, by the line-frame path
+        import text_html_gap
+
+        from chromecut.predict import Cleaner
+
+        load = Cleaner.load.__func__  # type: ignore[attr-defined]
+        Cleaner.load = classmethod(  # type: ignore[assignment]
+            lambda cls, model, *a, **k: load(cls, model, *a, **{**k, "fused": False}))
+        text_html_gap.main(argv[1:])
+        return
+    train_and_print(argv)
 
 
 if __name__ == "__main__":
