@@ -32,7 +32,7 @@ import pandas as pd
 
 from chromecut.datasets import iter_pages
 from chromecut.datasets.renderers import RENDERERS
-from chromecut.datasets.renderings import GLUE, label_dump
+from chromecut.datasets.renderings import GLUE, label_dump, split_at_glue
 from chromecut.evaluate import quality
 from chromecut.evaluate.peer_scores import score_page
 from chromecut.predict import Cleaner
@@ -77,8 +77,7 @@ def relabel(out: Path, datasets: Sequence[str]) -> None:
                 dump = dumps.get((dataset, page.page_id, renderer))
                 if dump is None:
                     continue
-                pieces = [piece for line in dump["text"].tolist() for piece in GLUE.split(line)]
-                lines, labels = label_dump("\n".join(pieces), page.gold)
+                lines, labels = label_dump(split_at_glue("\n".join(dump["text"].tolist()))[0], page.gold)
                 first = dump.iloc[0]
                 relabelled.append(pd.DataFrame({
                     **{key: first[key] for key in ("dataset", "page_id", "domain", "split", "license", "permissive",
