@@ -26,11 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from prototype_run import train_and_print
+from prototype_run import add_context_columns, page_bounds, train_and_print
 
-import chromecut.model.estimator as estimator
-from chromecut.features.batch import LineBatch
-from chromecut.features.context import context_features
 from chromecut.features.keywords import _TEXT_FAMILIES, PATTERNS
 
 FRAME_NAMES = ("frame_reply_below", "frame_dated_above", "frame_in", "frame_page_replies")
@@ -54,14 +51,13 @@ def _is_dated(text: str) -> bool:
     return len(text.split()) <= DATED_MAX_WORDS and bool(PATTERNS["date"].search(text) or PATTERNS["time"].search(text))
 
 
-def frame_columns(frame: pd.DataFrame) -> pd.DataFrame:
+def frame_columns(frame: pd.DataFrame, probability: Any = None) -> pd.DataFrame:
+    """:data:`FRAME_NAMES` of every line of a line frame (``probability`` unread)."""
     texts = frame["text"].astype(str).tolist()
     reply = np.fromiter((_is_reply(t) for t in texts), dtype=bool, count=len(texts))
     dated = np.fromiter((_is_dated(t) for t in texts), dtype=bool, count=len(texts))
     out = np.zeros((len(texts), len(FRAME_NAMES)), dtype=np.float32)
-    start = 0
-    for size in LineBatch.from_frame(frame, with_text=False).page_size:
-        end = start + int(size)
+    for start, end in page_bounds(frame):
         next_reply, last_reply = DISTANCE_CAP, -1
         below = np.full(end - start, DISTANCE_CAP, dtype=np.float32)
         for i in range(end - 1, start - 1, -1):  # the next comment-word line below each line
@@ -77,17 +73,11 @@ def frame_columns(frame: pd.DataFrame) -> pd.DataFrame:
                 dated_at = i
             if reply[i]:
                 last_reply = i
-        start = end
     return pd.DataFrame(out, index=frame.index, columns=list(FRAME_NAMES))
 
 
-def _with_frames(frame: pd.DataFrame, probability: Any, mode: str) -> pd.DataFrame:
-    features = context_features(frame, probability, mode)
-    return pd.concat([features, frame_columns(frame)], axis=1) if mode == "text" else features
-
-
 def main(argv: list[str]) -> None:
-    estimator.context_features = _with_frames  # type: ignore[attr-defined]  # what the two passes call
+    add_context_columns(frame_columns, modes=("text",))
     if argv[:1] == ["--gap"]:  # benchmarks/text_html_gap.py on a bundle of this script, by the line-frame path
         import text_html_gap
 

@@ -20,15 +20,13 @@ Figures, never assertions (docs/training.md has the measured ones).
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from prototype_run import train_and_print
+from prototype_run import add_context_columns, page_bounds, train_and_print
 
-import chromecut.model.estimator as estimator
-from chromecut.features.context import CONTEXT_LIKELY_CONTENT, context_features
+from chromecut.features.context import CONTEXT_LIKELY_CONTENT
 
 #: The span's columns.
 SPAN_NAMES = ("span_in", "span_lines_before", "span_lines_after", "span_token_share", "span_outside_weight")
@@ -53,12 +51,9 @@ def span_columns(frame: pd.DataFrame, probability: npt.NDArray[np.float64]) -> p
     """The span's columns of every line of ``frame`` (pages contiguous, as the context pass reads them)."""
     tokens = frame["text"].astype(str).str.split().str.len().to_numpy(dtype=np.float64)
     weights = (np.asarray(probability, dtype=np.float64) - CONTEXT_LIKELY_CONTENT) * np.sqrt(tokens + 1.0)
-    codes, _ = pd.factorize(frame["doc"], sort=False)
-    sizes = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
     out = np.zeros((len(frame), len(SPAN_NAMES)), dtype=np.float32)
-    start = 0
-    for size in sizes.tolist():
-        end = start + size
+    for start, end in page_bounds(frame):
+        size = end - start
         w, t = weights[start:end], tokens[start:end]
         first, last = _main_span(w)
         index = np.arange(size)
@@ -68,16 +63,11 @@ def span_columns(frame: pd.DataFrame, probability: npt.NDArray[np.float64]) -> p
         out[start:end, 3] = t[first:last + 1].sum() / max(t.sum(), 1.0)
         positive = np.maximum(w, 0.0)
         out[start:end, 4] = 1.0 - positive[first:last + 1].sum() / positive.sum() if positive.sum() > 0 else 0.0
-        start = end
     return pd.DataFrame(out, index=frame.index, columns=list(SPAN_NAMES))
 
 
-def _with_span(frame: pd.DataFrame, probability: Any, mode: str) -> pd.DataFrame:
-    return pd.concat([context_features(frame, probability, mode), span_columns(frame, probability)], axis=1)
-
-
 def main(overrides: list[str]) -> None:
-    estimator.context_features = _with_span  # type: ignore[assignment]  # what the two passes call
+    add_context_columns(span_columns)
     train_and_print(overrides)
 
 

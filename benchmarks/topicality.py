@@ -28,11 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from prototype_run import train_and_print
-
-import chromecut.model.estimator as estimator
-from chromecut.features.batch import LineBatch
-from chromecut.features.context import context_features
+from prototype_run import add_context_columns, page_bounds, train_and_print
 
 TOPIC_NAMES = ("topic_share", "topic_depth", "topic_window_share", "topic_page_long_lines")
 #: A word unit has at least this many letters (shorter ones are mostly function words in the scripts with spaces).
@@ -97,24 +93,16 @@ def page_columns(texts: list[str]) -> np.ndarray:
     return out
 
 
-def topic_columns(frame: pd.DataFrame) -> pd.DataFrame:
+def topic_columns(frame: pd.DataFrame, probability: Any = None) -> pd.DataFrame:
+    """:data:`TOPIC_NAMES` of every line of a line frame (``probability`` unread)."""
     texts = frame["text"].astype(str).tolist()
-    parts = []
-    start = 0
-    for size in LineBatch.from_frame(frame, with_text=False).page_size:
-        end = start + int(size)
-        parts.append(page_columns(texts[start:end]))
-        start = end
+    parts = [page_columns(texts[start:end]) for start, end in page_bounds(frame)]
     values = np.concatenate(parts) if parts else np.zeros((0, len(TOPIC_NAMES)), dtype=np.float32)
     return pd.DataFrame(values, index=frame.index, columns=list(TOPIC_NAMES))
 
 
-def _with_topic(frame: pd.DataFrame, probability: Any, mode: str) -> pd.DataFrame:
-    return pd.concat([context_features(frame, probability, mode), topic_columns(frame)], axis=1)
-
-
 def main(argv: list[str]) -> None:
-    estimator.context_features = _with_topic  # type: ignore[attr-defined]  # what the two passes call
+    add_context_columns(topic_columns)
     train_and_print(argv)
 
 
