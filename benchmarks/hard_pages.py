@@ -6,7 +6,8 @@ snippet gold whose one must-not snippet is a line like the content around it. Th
 HTML bundle on its own training pages (the pages it learnt from, so a page it still gets wrong is one its labels
 contradict), and writes a copy of the prepared table where every line of the training pages below
 ``--below`` page F1 is unknown (weight 0 in training; the page stays, so the page-level features of its lines
-do not change); validation and test pages are untouched. Then train on the copy as usual:
+do not change); validation and test pages are untouched. It reads the prepared table ``chromecut-train`` reads
+by default (``data/processed``). Then train on the copy as usual:
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/hard_pages.py --out data/processed-clean --below 0.5
     chromecut-train experiment=ship_text data.processed_dir=data/processed-clean model.num_threads=2 \\
@@ -41,7 +42,8 @@ BELOW_DEFAULT = 0.5
 
 
 def hard_pages(below: float, processed: Path) -> pd.DataFrame:
-    """The shipped HTML bundle's page scores on its training pages that fall below ``below`` page F1."""
+    """The shipped HTML bundle's page scores on its training pages that fall below ``below`` page F1 (the pages
+    as ``chromecut-train experiment=ship_html`` splits them, from its prepared table; ``processed``: the gold)."""
     from chromecut.model.bundle import Bundle
     from chromecut.predict import resolve_model
 
@@ -75,11 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="the copy's folder")
     parser.add_argument("--below", type=float, default=BELOW_DEFAULT, help="page F1 under which a page is blanked")
-    parser.add_argument("--processed", type=Path, default=PROCESSED_DIR_DEFAULT, help="prepared table folder")
     args = parser.parse_args(argv)
-    hard = hard_pages(args.below, args.processed)
+    hard = hard_pages(args.below, PROCESSED_DIR_DEFAULT)
     print(f"{len(hard)} pages below {args.below}:", hard.groupby("dataset").size().to_dict())
-    blank(args.processed, args.out, set(hard["doc"].astype(str).str.split("#").str[0]))
+    blank(PROCESSED_DIR_DEFAULT, args.out, set(hard["doc"].astype(str).str.split("#").str[0]))
     return 0
 
 
