@@ -31,12 +31,13 @@ from decision_rules import split_views
 from seeds import page_scores_at
 
 from chromecut.cli import PROCESSED_DIR_DEFAULT
-from chromecut.datasets.prepare import PAGES_FILE
+from chromecut.datasets.prepare import LINES_FILE, PAGES_FILE, REPORT_FILE
+from chromecut.datasets.renderings import RENDERING_PAGES_FILE, RENDERINGS_FILE
 from chromecut.labels import Label
 
 #: The tables whose lines carry labels (blanked), and the files copied as they are.
-LABELLED_FILES = ("lines.parquet", "renderings.parquet")
-COPIED_FILES = (PAGES_FILE, "rendering_pages.parquet", "report.json")
+LABELLED_FILES = (LINES_FILE, RENDERINGS_FILE)
+COPIED_FILES = (PAGES_FILE, RENDERING_PAGES_FILE, REPORT_FILE)
 #: Training pages below this page F1 of the shipped HTML bundle are blanked.
 BELOW_DEFAULT = 0.5
 

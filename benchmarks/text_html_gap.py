@@ -1,9 +1,9 @@
 """Where text mode loses to HTML mode on the same lines: chromecut's block lines of the test pages, labelled by
 the gold alignment, scored by the shipped HTML model (from the page) and by a text model (from the lines joined).
 
-It prints each mode's false-content and false-chrome weight (a line weighing the square root of its tokens, at
-most 400, as in training), the part where only text mode is wrong, the tags of those lines, and the pages that
-carry most of it; ``--save`` keeps the per-line table (Parquet) for a closer look.
+It prints each mode's false-content and false-chrome weight (a line weighing the square root of its tokens, these
+capped as training's line weights cap them), the part where only text mode is wrong, the tags of those lines, and
+the pages that carry most of it; ``--save`` keeps the per-line table (Parquet) for a closer look.
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/text_html_gap.py text
 
@@ -19,23 +19,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chromecut.cli import PROCESSED_DIR_DEFAULT
 from chromecut.datasets import iter_pages
+from chromecut.datasets.prepare import LINES_FILE
 from chromecut.labels import Label
+from chromecut.model.estimator import WEIGHT_TOKEN_CAP
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html
 
 #: The permissive datasets whose gold is full text (trafilatura's is snippets: most lines unlabelled).
 DATASETS = ("wcxb", "readability", "chinese-wce")
-PROCESSED = Path("data/processed")
-#: A line's weight: the square root of its tokens, capped as training caps them.
-TOKEN_CAP = 400
 TOP_PAGES = 12
 
 
 def score(text_model: str, datasets: Sequence[str]) -> pd.DataFrame:
     """One row per labelled line of the test pages: its label and both modes' probability and decision."""
     columns = ["dataset", "page_id", "split", "line", "label", "tag"]
-    lines = pd.read_parquet(PROCESSED / "lines.parquet", columns=columns)
+    lines = pd.read_parquet(PROCESSED_DIR_DEFAULT / LINES_FILE, columns=columns)
     test = lines[(lines["split"] == "test") & lines["dataset"].isin(datasets) & (lines["label"] != Label.UNKNOWN)]
     labelled = {key: group.set_index("line") for key, group in test.groupby(["dataset", "page_id"], observed=True)}
     html, text = Cleaner.load("html"), Cleaner.load(text_model)
@@ -54,7 +54,7 @@ def score(text_model: str, datasets: Sequence[str]) -> pd.DataFrame:
                                  h.p_content, h.content, t.p_content, t.content))
     frame = pd.DataFrame(rows, columns=["dataset", "page_id", "line", "text", "label", "tag", "p_html", "kept_html",
                                         "p_text", "kept_text"])
-    frame["weight"] = np.sqrt(frame["text"].str.split().str.len().clip(upper=TOKEN_CAP))
+    frame["weight"] = np.sqrt(frame["text"].str.split().str.len().clip(upper=WEIGHT_TOKEN_CAP))
     return frame
 
 

@@ -46,28 +46,24 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 
 
-def units(text: str) -> set[str]:
-    """A line's units: lower-cased words of :data:`MIN_WORD_CHARS` letters or more, pairs of adjacent CJK
-    characters."""
+def units(text: str) -> tuple[set[str], int]:
+    """A line's units (lower-cased words of :data:`MIN_WORD_CHARS` letters or more, pairs of adjacent CJK
+    characters) and its length in units (every word, and a CJK run's characters halved)."""
     found: set[str] = set()
-    for run in _CJK.findall(text):
+    runs = _CJK.findall(text)
+    for run in runs:
         found.update(run[i:i + 2] for i in range(len(run) - 1))
-    for word in _WORD.findall(_CJK.sub(" ", text)):
-        if len(word) >= MIN_WORD_CHARS:
-            found.add(word.lower())
-    return found
-
-
-def _unit_count(text: str) -> int:
-    cjk = sum(len(run) for run in _CJK.findall(text))
-    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk // 2
+    words = _WORD.findall(_CJK.sub(" ", text))
+    found.update(word.lower() for word in words if len(word) >= MIN_WORD_CHARS)
+    return found, len(words) + sum(len(run) for run in runs) // 2
 
 
 def page_columns(texts: list[str]) -> np.ndarray:
     """:data:`TOPIC_NAMES` of one page's lines."""
     out = np.full((len(texts), len(TOPIC_NAMES)), np.nan, dtype=np.float32)
-    line_units = [units(t) for t in texts]
-    long = [_unit_count(t) >= LONG_LINE_UNITS for t in texts]
+    parsed = [units(t) for t in texts]
+    line_units = [found for found, _ in parsed]
+    long = [count >= LONG_LINE_UNITS for _, count in parsed]
     n_long = sum(long)
     out[:, 3] = n_long
     if n_long < MIN_LONG_LINES:
