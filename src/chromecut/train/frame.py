@@ -171,9 +171,18 @@ def draw_renderings(rendered: pd.DataFrame, per_page: int, rng: np.random.Genera
     return rendered.merge(kept, on=["doc", "renderer"], how="inner")
 
 
+def without_blank_lines(dumps: pd.DataFrame) -> pd.DataFrame:
+    """The dumps' non-blank lines, each keeping its own ``line`` index: the rows inference featurises
+    (:func:`chromecut.features.frame.line_frame` leaves blank lines out), so a line's neighbours, its position
+    and its page's size are the same in training as when a user cleans the dump. A blank line has no label to
+    learn (``UNKNOWN``) and no token to score."""
+    return dumps[dumps["text"].astype(str).str.strip() != ""]
+
+
 def rendered_parts(frame: pd.DataFrame, renderings: pd.DataFrame, settings: FeatureSettings,
                    rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """Text-mode splits from the renderer dumps of the frame's pages: training and validation pages with
+    """Text-mode splits from the renderer dumps of the frame's pages (their blank lines left out, as inference
+    leaves them out): training and validation pages with
     :attr:`~chromecut.settings.FeatureSettings.renderings_per_page` dumps of the training renderers, test pages
     with every chosen renderer's dump (held-out ones included). Page keys get the renderer
     (``dataset/page#renderer``); a ``renderer`` column says which, and ``source`` names the page (a page's dumps
@@ -182,6 +191,7 @@ def rendered_parts(frame: pd.DataFrame, renderings: pd.DataFrame, settings: Feat
     meta["page_id"] = meta["page_id"].astype(str)
     rendered = renderings.drop(columns=[c for c in ("domain", "split") if c in renderings]).merge(
         meta, on=["dataset", "page_id"], how="inner")
+    rendered = without_blank_lines(rendered)
     learn = training_renderers(renderings, settings)
     every = [*learn, *(r for r in settings.held_out_renderers if r in set(renderings["renderer"]))]
     parts = {}

@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from chromecut.features import Featurizer
+from chromecut.features.frame import line_frame
+from chromecut.segment.html import segment_text
 from chromecut.settings import DataSettings, FeatureSettings
 from chromecut.train.frame import (
     RENDERER_SEPARATOR,
@@ -78,6 +80,31 @@ def test_an_always_renderer_is_in_every_pages_draw_and_the_rest_are_drawn() -> N
                 assert len(names) == 2 and "chromecut" in names and "inscriptis" not in names
                 others |= names - {"chromecut"}
     assert others == {"html2text", "markdownify", "bs4-lines"}
+
+
+DUMP = ["Home", "News", "", "Storm hits the coast", "", "",
+        "The storm brought strong winds to the coastal towns on Monday, officials said.", "",
+        "Related", "- Another headline", "- A third headline", "", "Cookie settings", ""]
+
+
+def test_a_dumps_blank_lines_are_left_out_and_its_lines_get_the_features_inference_gives_them() -> None:
+    """Inference featurises a dump's non-blank lines (``line_frame``); training must see the same rows, or a
+    line's neighbours, position and page size differ between the two."""
+    renderings = pd.DataFrame([{"dataset": "ds", "page_id": page, "renderer": "inscriptis", "line": i,
+                                "text": text, "label": -1 if not text else i % 2}
+                               for page in SPLIT_OF for i, text in enumerate(DUMP)])
+    settings = FeatureSettings(mode="text", learn_from_renderings=True, renderings_per_page=1,
+                               held_out_renderers=(), augment_strip_markers=0.0, augment_precleaned=0.0)
+    parts = split_frames(_frame(), settings, np.random.default_rng(0), renderings)
+    kept = [i for i, text in enumerate(DUMP) if text.strip()]
+    for part in parts.values():
+        assert (part["text"].str.strip() != "").all()
+        assert part.groupby("doc")["line"].apply(list).map(lambda lines: lines == kept).all()
+    featurizer, features = featurize_parts(parts, settings)
+    test = parts["test"]
+    inference = line_frame([(test["doc"].iloc[0], segment_text("\n".join(DUMP)))], markup=False)
+    expected = featurizer.transform(inference)
+    pd.testing.assert_frame_equal(features["test"].reset_index(drop=True), expected.reset_index(drop=True))
 
 
 def test_without_dumps_text_mode_uses_chromecuts_own_lines() -> None:
