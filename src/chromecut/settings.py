@@ -145,6 +145,12 @@ class FeatureSettings:
     #: Training renderers whose dump every training and validation page gets (counted in
     #: ``renderings_per_page``; the others' are drawn). ``("chromecut",)`` keeps chromecut's own lines in the mix.
     renderers_always: tuple[str, ...] = ()
+    #: Learn from the dumps with their blank lines as rows of the training and validation pages, as the shipped
+    #: text and Markdown bundles were trained (their recipes set it, so ``make train`` rebuilds them; the
+    #: quality gate's floors are theirs). Inference reads only a dump's non-blank lines, so off (the default) a
+    #: line's neighbours, position and page size are the same in training as when it is cleaned; the test split
+    #: is always read as inference reads it (docs/training.md, *Blank lines of the dumps*).
+    blank_rows_in_training: bool = False
 
 
 @dataclass(frozen=True)

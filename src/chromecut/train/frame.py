@@ -182,7 +182,8 @@ def without_blank_lines(dumps: pd.DataFrame) -> pd.DataFrame:
 def rendered_parts(frame: pd.DataFrame, renderings: pd.DataFrame, settings: FeatureSettings,
                    rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Text-mode splits from the renderer dumps of the frame's pages (their blank lines left out, as inference
-    leaves them out): training and validation pages with
+    leaves them out, unless :attr:`~chromecut.settings.FeatureSettings.blank_rows_in_training` keeps them in the
+    training and validation pages): training and validation pages with
     :attr:`~chromecut.settings.FeatureSettings.renderings_per_page` dumps of the training renderers, test pages
     with every chosen renderer's dump (held-out ones included). Page keys get the renderer
     (``dataset/page#renderer``); a ``renderer`` column says which, and ``source`` names the page (a page's dumps
@@ -191,12 +192,13 @@ def rendered_parts(frame: pd.DataFrame, renderings: pd.DataFrame, settings: Feat
     meta["page_id"] = meta["page_id"].astype(str)
     rendered = renderings.drop(columns=[c for c in ("domain", "split") if c in renderings]).merge(
         meta, on=["dataset", "page_id"], how="inner")
-    rendered = without_blank_lines(rendered)
     learn = training_renderers(renderings, settings)
     every = [*learn, *(r for r in settings.held_out_renderers if r in set(renderings["renderer"]))]
     parts = {}
     for split in SPLITS:
         part = rendered[rendered["split"] == split]
+        if split == "test" or not settings.blank_rows_in_training:
+            part = without_blank_lines(part)
         if split == "test":
             part = part[part["renderer"].isin(every)]
         else:

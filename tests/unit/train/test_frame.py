@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +106,11 @@ def test_a_dumps_blank_lines_are_left_out_and_its_lines_get_the_features_inferen
     inference = line_frame([(test["doc"].iloc[0], segment_text("\n".join(DUMP)))], markup=False)
     expected = featurizer.transform(inference)
     pd.testing.assert_frame_equal(features["test"].reset_index(drop=True), expected.reset_index(drop=True))
+    # The shipped bundles' recipe: training and validation dumps with their blank rows, the test split as ever.
+    old = split_frames(_frame(), replace(settings, blank_rows_in_training=True), np.random.default_rng(0), renderings)
+    for split in ("train", "val"):
+        assert old[split].groupby("doc")["line"].apply(list).map(lambda lines: lines == list(range(len(DUMP)))).all()
+    pd.testing.assert_frame_equal(old["test"], parts["test"])
 
 
 def test_without_dumps_text_mode_uses_chromecuts_own_lines() -> None:
