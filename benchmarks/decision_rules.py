@@ -143,9 +143,11 @@ def with_renderer(scores: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     return scores
 
 
-def split_views(experiment: str, splits: Sequence[str] = ("val", "test")) -> dict[str, pd.DataFrame]:
-    """The ``splits`` lines of ``chromecut-train experiment=<experiment>``: the line table built and split as that
-    run builds it (text mode: the renderers' dumps), the pages featurised without their site, as at inference."""
+def split_views(experiment: str, splits: Sequence[str] = ("val", "test"),
+                overrides: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
+    """The ``splits`` lines of ``chromecut-train experiment=<experiment> [overrides]``: the line table built and
+    split as that run builds it (text mode: the renderers' dumps), the pages featurised without their site, as at
+    inference."""
     from chromecut.train.app import compose_settings
     from chromecut.train.core import project_root
     from chromecut.train.frame import (
@@ -157,7 +159,7 @@ def split_views(experiment: str, splits: Sequence[str] = ("val", "test")) -> dic
         split_frames,
     )
 
-    settings = compose_settings([f"experiment={experiment}"])
+    settings = compose_settings([f"experiment={experiment}", *overrides])
     root = project_root()
     datasets = selected_datasets(settings.data)
     lines, pages = load_table(settings.data, root, None)

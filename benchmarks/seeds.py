@@ -6,6 +6,9 @@ ensemble) and scored the same way.
     ...                                                                      # one bundle per seed
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/seeds.py ship_html html outputs/seed-7 outputs/seed-11 ...
 
+Bundles trained with overrides of the experiment take them as ``--set KEY=VALUE`` (the validation and test lines
+are then built as that run built them).
+
 Policies, each chosen on the validation sites' pages only (the same lines the training run saw there, featurised
 without their site, as at inference):
 
@@ -91,13 +94,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--processed", type=Path, default=PROCESSED_DIR_DEFAULT, help="prepared table folder")
     parser.add_argument("--by", choices=("renderer", "dataset"), default="renderer",
                         help="the columns of page F1 by group (renderer: text mode only)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting the bundles were trained with beside the experiment's "
+                             "(features.blank_rows_in_training=false); repeatable")
     args = parser.parse_args(argv)
     from chromecut.model.bundle import Bundle
     from chromecut.predict import resolve_model
     from chromecut.train.app import compose_settings
 
     pages = pd.read_parquet(args.processed / PAGES_FILE)
-    views = split_views(args.experiment)
+    views = split_views(args.experiment, overrides=args.set)
     probs: dict[str, dict[str, Floats]] = {}
     own: dict[str, float] = {}
     for name in args.bundles:
@@ -107,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args.bundles) > 1:
         probs[ENSEMBLE] = {split: np.mean([probs[n][split] for n in args.bundles], axis=0) for split in views}
         own[ENSEMBLE] = line_threshold(views["val"], probs[ENSEMBLE]["val"],
-                                       compose_settings([f"experiment={args.experiment}"]))
+                                       compose_settings([f"experiment={args.experiment}", *args.set]))
     rows = []
     for name, p in probs.items():
         for policy, threshold in policies(views["val"], p["val"], own[name], pages).items():
