@@ -8,13 +8,15 @@ own probabilities choose its threshold better than the one its fold's validation
 
 Rules (the dominant-line rule of :mod:`chromecut.model.decision` kept in all):
 
-- ``threshold``: the fold's own threshold (the report's page F1);
+- ``threshold``: the fold's own threshold alone, whatever fallback the fold or bundle was saved with (the report's
+  page F1 before the decision had the fallback, ``model.fallback_chars`` of docs/training.md);
 - ``page``: each page's own threshold, where its lines' probabilities split best into two groups (Otsu: the
   largest between-group variance), whatever the fold chose;
 - ``page_clip_<d>``: the page's threshold, moved at most ``d`` away from the fold's;
 - ``page_mix_<w>``: ``w`` times the page's threshold plus ``1 - w`` times the fold's;
 - ``fallback_<n>``: the fold's threshold, halved on a page whose lines at or above it hold fewer than ``n``
-  characters (a page the model would return almost empty; its dominant lines not counted);
+  characters (a page the model would return almost empty; its dominant lines not counted): the decision's
+  fallback (:func:`chromecut.model.decision.page_thresholds`) at ``fallback_chars`` = ``n``;
 - ``expected_f1``: no threshold of the fold's: each page keeps its most probable lines, as many as maximise the
   page's expected F1 if the probabilities were true (lines weighed by their length: the kept lines' expected
   content over the mean of what is kept and the page's expected content); ``expected_f1_mix``: the mean of that
@@ -40,7 +42,7 @@ from chromecut.cli import PROCESSED_DIR_DEFAULT
 from chromecut.datasets.prepare import PAGES_FILE
 from chromecut.evaluate.lodo import PREDICTION_COLUMNS
 from chromecut.evaluate.scores import kept_page_scores
-from chromecut.model.decision import dominant_lines, kept_lines
+from chromecut.model.decision import FALLBACK_THRESHOLD_SHARE, dominant_lines, kept_lines
 
 #: ``page_clip_<d>``: how far a page's threshold may move from its fold's.
 CLIP_DISTANCES = (0.1, 0.2, 0.3)
@@ -48,10 +50,9 @@ CLIP_DISTANCES = (0.1, 0.2, 0.3)
 MIX_WEIGHTS = (0.5,)
 #: ``smooth_<c>``: the switch costs tried.
 SMOOTHING_COSTS = (0.5, 1.0, 2.0, 4.0)
-#: ``fallback_<n>``: a page whose lines at or above the fold's threshold hold fewer characters than this ...
+#: ``fallback_<n>``: a page whose lines at or above the fold's threshold hold fewer characters than this is cut at
+#: the decision's share of the fold's threshold (:data:`chromecut.model.decision.FALLBACK_THRESHOLD_SHARE`).
 FALLBACK_CHARS = (300, 1000)
-#: ... is cut at this share of the fold's threshold.
-FALLBACK_SHARE = 0.5
 
 Floats = npt.NDArray[np.float64]
 #: A rule: a page's threshold from its lines' probabilities, its fold's threshold and its lines' lengths.
@@ -100,7 +101,7 @@ def rules() -> dict[str, Rule]:
         return lambda p, fold, lengths: weight * page(p, fold, lengths) + (1 - weight) * fold
 
     def fallback(chars: int) -> Rule:
-        return lambda p, fold, lengths: fold * FALLBACK_SHARE if lengths[p >= fold].sum() < chars else fold
+        return lambda p, fold, lengths: fold * FALLBACK_THRESHOLD_SHARE if lengths[p >= fold].sum() < chars else fold
 
     def expected_f1(p: Floats, fold: float, lengths: Floats) -> float:
         own = expected_f1_threshold(p, lengths)

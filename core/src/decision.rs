@@ -7,6 +7,9 @@
 //! two-state chain over the page's lines (content, chrome): a line on the content side scores its margin over the
 //! threshold, `logit(p) - logit(threshold)` times `sqrt(chars / reference_chars)`, a line on the chrome side 0,
 //! and every change of side costs the switch cost. Ties keep the side the path is on.
+//!
+//! The fallback (a floor in characters; 0 is off) decides a page whose lines at or above the threshold hold fewer
+//! characters than the floor at `threshold_share` of the threshold, the smoothing's margins included.
 
 /// The smoothing's parameters (`chromecut.model.decision`'s `SMOOTHING_*` constants and the bundle's cost).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -19,20 +22,31 @@ pub struct Smoothing {
     pub probability_clip: f64,
 }
 
-/// The threshold, the dominant share and the smoothing of a bundle.
+/// The fallback's parameters (the bundle's floor and `chromecut.model.decision.FALLBACK_THRESHOLD_SHARE`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fallback {
+    /// A page whose lines at or above the threshold hold fewer characters than this; 0: no fallback.
+    pub chars: usize,
+    /// ... is decided at this share of the threshold.
+    pub threshold_share: f64,
+}
+
+/// The threshold, the dominant share, the smoothing and the fallback of a bundle.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Decision {
     pub threshold: f64,
     pub dominant_share: f64,
     pub smoothing: Smoothing,
+    pub fallback: Fallback,
 }
 
 impl Decision {
     /// One page's decisions: `p` and `lengths` (characters) of its lines, in order.
     pub fn page(&self, p: &[f64], lengths: &[usize]) -> Vec<bool> {
-        let mut kept: Vec<bool> = p.iter().map(|&q| q >= self.threshold).collect();
+        let threshold = self.page_threshold(p, lengths);
+        let mut kept: Vec<bool> = p.iter().map(|&q| q >= threshold).collect();
         if self.smoothing.switch_cost > 0.0 && !p.is_empty() {
-            let content = best_path(&self.margins(p, lengths), self.smoothing.switch_cost);
+            let content = best_path(&self.margins(p, lengths, threshold), self.smoothing.switch_cost);
             for (k, c) in kept.iter_mut().zip(content) {
                 *k &= c;
             }
@@ -45,14 +59,28 @@ impl Decision {
         kept
     }
 
-    /// Each line's score on the content side.
-    fn margins(&self, p: &[f64], lengths: &[usize]) -> Vec<f64> {
+    /// The threshold the page is decided at: the bundle's, or its fallback share on a page that would keep
+    /// fewer characters than the fallback's floor.
+    fn page_threshold(&self, p: &[f64], lengths: &[usize]) -> f64 {
+        if self.fallback.chars == 0 {
+            return self.threshold;
+        }
+        let above: usize = p.iter().zip(lengths).filter(|(&q, _)| q >= self.threshold).map(|(_, &l)| l).sum();
+        if above < self.fallback.chars {
+            self.threshold * self.fallback.threshold_share
+        } else {
+            self.threshold
+        }
+    }
+
+    /// Each line's score on the content side of `threshold`.
+    fn margins(&self, p: &[f64], lengths: &[usize], threshold: f64) -> Vec<f64> {
         let clip = self.smoothing.probability_clip;
         let logit = |q: f64| {
             let q = q.clamp(clip, 1.0 - clip);
             (q / (1.0 - q)).ln()
         };
-        let cut = logit(self.threshold);
+        let cut = logit(threshold);
         p.iter()
             .zip(lengths)
             .map(|(&q, &length)| (logit(q) - cut) * ((length as f64).max(1.0) / self.smoothing.reference_chars).sqrt())
@@ -94,7 +122,12 @@ mod tests {
             threshold: 0.5,
             dominant_share: 0.5,
             smoothing: Smoothing { switch_cost, reference_chars: 40.0, probability_clip: 1e-4 },
+            fallback: Fallback { chars: 0, threshold_share: 0.5 },
         }
+    }
+
+    fn with_fallback(switch_cost: f64, chars: usize) -> Decision {
+        Decision { fallback: Fallback { chars, threshold_share: 0.5 }, ..decision(switch_cost) }
     }
 
     #[test]
@@ -123,5 +156,26 @@ mod tests {
     fn a_page_of_one_line_is_the_threshold_and_an_empty_page_nothing() {
         assert_eq!(decision(2.0).page(&[0.6], &[0]), vec![true]);
         assert!(decision(2.0).page(&[], &[]).is_empty());
+    }
+
+    #[test]
+    fn a_page_that_would_keep_too_little_is_decided_at_the_lower_threshold() {
+        // 120 characters at or above 0.5: under a floor of 300 the page is decided at 0.25.
+        let p = [0.6, 0.3, 0.3, 0.1];
+        let lengths = [120, 200, 200, 100];
+        assert_eq!(decision(0.0).page(&p, &lengths), vec![true, false, false, false]);
+        assert_eq!(with_fallback(0.0, 300).page(&p, &lengths), vec![true, true, true, false]);
+        // Enough kept at the threshold: the fallback changes nothing.
+        assert_eq!(with_fallback(0.0, 100).page(&p, &lengths), vec![true, false, false, false]);
+    }
+
+    #[test]
+    fn the_fallback_threshold_is_the_one_the_smoothing_measures_margins_from() {
+        // Three lines between 0.25 and 0.5 on a page that keeps nothing at 0.5: with the fallback and smoothing
+        // they are a confident run above the page's threshold, and the chrome line before them goes.
+        let p = [0.1, 0.45, 0.45, 0.45];
+        let lengths = [40, 200, 200, 200];
+        assert_eq!(with_fallback(1.0, 300).page(&p, &lengths), vec![false, true, true, true]);
+        assert_eq!(decision(1.0).page(&p, &lengths), vec![false, false, false, false]);
     }
 }

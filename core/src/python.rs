@@ -32,7 +32,7 @@ use crate::trees::{self, Feature};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use crate::decision::{Decision, Smoothing};
+use crate::decision::{Decision, Fallback, Smoothing};
 use crate::limits::{Deadline, Limits, PageError};
 use crate::pipeline::{self, CompiledEntry, ContextPass, PipelineSpec, Reading, Trees};
 use crate::segment::{Options, LINE_TAGS, MAX_ATTR_WORDS_DEFAULT};
@@ -707,7 +707,7 @@ impl TextFeaturizer {
 }
 
 /// Inference in one call (see `crate::pipeline`): a featurizer, the first pass's and the context pass's trees,
-/// the decision's threshold, dominant share and smoothing (`crate::decision`).
+/// the decision's threshold, dominant share, smoothing and fallback (`crate::decision`).
 #[pyclass(frozen, module = "chromecut._core")]
 struct Pipeline {
     inner: pipeline::Pipeline,
@@ -724,8 +724,8 @@ impl Pipeline {
     /// pass's `Forest` instead) and the object that keeps their code loaded, held as long as the pipeline.
     #[new]
     #[pyo3(signature = (featurizer, first, *, markup, threshold, dominant_share, smoothing = 0.0,
-                        smoothing_reference_chars = 1.0, smoothing_probability_clip = 0.0, context = None,
-                        context_names = Vec::new(), offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5,
+                        smoothing_reference_chars = 1.0, smoothing_probability_clip = 0.0, fallback_chars = 0,
+                        fallback_threshold_share = 1.0, context = None, context_names = Vec::new(), offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5,
                         compiled = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -737,6 +737,8 @@ impl Pipeline {
         smoothing: f64,
         smoothing_reference_chars: f64,
         smoothing_probability_clip: f64,
+        fallback_chars: usize,
+        fallback_threshold_share: f64,
         context: Option<&Forest>,
         context_names: Vec<String>,
         offsets: Vec<i64>,
@@ -780,6 +782,7 @@ impl Pipeline {
                     reference_chars: smoothing_reference_chars,
                     probability_clip: smoothing_probability_clip,
                 },
+                fallback: Fallback { chars: fallback_chars, threshold_share: fallback_threshold_share },
             },
         };
         pipeline::Pipeline::new(spec).map(|inner| Pipeline { inner, _keep: keep }).map_err(PyValueError::new_err)

@@ -198,6 +198,8 @@ class Pipeline:
         smoothing: float = 0.0,
         smoothing_reference_chars: float = 1.0,
         smoothing_probability_clip: float = 0.0,
+        fallback_chars: int = 0,
+        fallback_threshold_share: float = 1.0,
         context: Forest | None = None,
         context_names: Sequence[str] = (),
         offsets: Sequence[int] = (),
@@ -206,9 +208,10 @@ class Pipeline:
         compiled: tuple[int, int, object] | None = None,
     ) -> None:
         """``smoothing``: the decision's switch cost (0: the threshold alone), its reference length and
-        probability clip (``chromecut.model.decision``). ``compiled``: the addresses of lleaves' entry functions of
-        the first and the context pass (0: that pass's ``Forest``) and an object keeping their code loaded, held as
-        long as the pipeline."""
+        probability clip (``chromecut.model.decision``); ``fallback_chars``: a page whose lines at or above the
+        threshold hold fewer characters is decided at ``fallback_threshold_share`` of it (0: no fallback).
+        ``compiled``: the addresses of lleaves' entry functions of the first and the context pass (0: that pass's
+        ``Forest``) and an object keeping their code loaded, held as long as the pipeline."""
     def clean(
         self,
         pages: Sequence[bytes | str],

@@ -60,7 +60,8 @@ Explanation = tuple[tuple[str, float], ...]
 @dataclass(frozen=True, slots=True)
 class LabeledLine:
     """One line of a page with its probability of being content and the decision (the threshold, the bundle's
-    smoothing when on, and a line that is most of its page kept: :func:`chromecut.model.decision.kept_lines`).
+    smoothing and fallback when on, and a line that is most of its page kept:
+    :func:`chromecut.model.decision.kept_lines`).
 
     ``explain`` holds the line's strongest feature contributions when they were asked for (empty for a blank
     line), ``None`` otherwise.
@@ -156,7 +157,7 @@ class Cleaner:
         self._given_threshold = None if threshold is None else float(threshold)
         self.limits = Limits() if limits is None else limits
         self.fused = fused
-        self._pipeline: tuple[tuple[float, float, Predictor], _core.Pipeline] | None = None
+        self._pipeline: tuple[tuple[float, float, int, Predictor], _core.Pipeline] | None = None
 
     @classmethod
     def load(
@@ -190,8 +191,8 @@ class Cleaner:
 
     def pipeline(self) -> _core.Pipeline:
         """The Rust core's pipeline of the bundle at :attr:`decision_threshold` (:mod:`chromecut.model.fused`),
-        built on first use and again when the threshold, the bundle's smoothing or its predictor changes."""
-        key = (self.decision_threshold, self.bundle.smoothing, self.bundle.predictor)
+        built on first use and again when the threshold, the bundle's decision or its predictor changes."""
+        key = (self.decision_threshold, self.bundle.smoothing, self.bundle.fallback_chars, self.bundle.predictor)
         if self._pipeline is None or self._pipeline[0] != key:
             self._pipeline = (key, fused_pipeline(self.bundle, key[0]))
         return self._pipeline[1]
@@ -293,8 +294,8 @@ class Cleaner:
                     self.bundle.contributions(frame, features), self.bundle.final_feature_names, explain
                 )
             deadline.check("after prediction")
-        kept = (frame_kept(frame, probabilities, self.decision_threshold, self.bundle.smoothing) if len(frame)
-                else np.zeros(0, dtype=np.bool_))
+        kept = (frame_kept(frame, probabilities, self.decision_threshold, self.bundle.smoothing,
+                           self.bundle.fallback_chars) if len(frame) else np.zeros(0, dtype=np.bool_))
         return _Scores(frame["doc"].tolist(), frame["line"].tolist(), self.bundle.calibration(probabilities).tolist(),
                        explanations, kept.tolist())
 

@@ -187,6 +187,10 @@ class ModelSettings:
     #: short runs of lines just above the threshold among chrome; 0 decides by the threshold alone. Chosen on the
     #: leave-one-dataset-out folds' held-out pages (docs/training.md); the bundle keeps it.
     smoothing: float = 0.0
+    #: The decision's fallback (:mod:`chromecut.model.decision`): a page whose lines at or above the threshold
+    #: hold fewer characters than this is decided at half the threshold; 0 never. Chosen on the
+    #: leave-one-dataset-out folds' held-out pages (docs/training.md); the bundle keeps it.
+    fallback_chars: int = 300
     #: What ``p_content`` means (:mod:`chromecut.model.calibration`): ``none`` (the classifier's probability) or
     #: ``lodo`` (Platt scaling fitted on the out-of-dataset probabilities of the ``lodo`` fold models, each
     #: training dataset held out in turn; strictly increasing, so no decision changes). ``none`` by default: on

@@ -158,3 +158,10 @@ def test_a_smoothed_run_ships_its_smoothing_and_scores_its_pages_with_it(prepare
     assert bundle.smoothing == 4.0 and Bundle.load(tmp_path / "bundle").smoothing == 0.0
     with pytest.raises(ValueError, match="smoothing"):
         train(replace(settings, model=replace(settings.model, smoothing=-1.0)), root=tmp_path)
+    # The fallback is the settings' and the bundle keeps it; the plain run's is the default's.
+    assert Bundle.load(tmp_path / "bundle").fallback_chars == settings.model.fallback_chars > 0
+    without = train(replace(settings, model=replace(settings.model, fallback_chars=0),
+                            output_dir=str(tmp_path / "without")), root=tmp_path)
+    assert without["threshold"] == plain["threshold"] and Bundle.load(tmp_path / "without").fallback_chars == 0
+    with pytest.raises(ValueError, match="fallback_chars"):
+        train(replace(settings, model=replace(settings.model, fallback_chars=-1)), root=tmp_path)

@@ -177,6 +177,7 @@ def mistakes(bundle: Bundle, frame: pd.DataFrame, n: int = 30, top: int = EXPLAI
 def page_errors(bundle: Bundle, frame: pd.DataFrame, pages: pd.DataFrame) -> pd.DataFrame:
     """Page-level precision, recall and F1 of every page in ``frame``, worst first."""
     frame = model_input(bundle, frame)
-    scores = page_scores(frame, bundle.predict_proba(frame), bundle.threshold, pages, bundle.smoothing)
+    scores = page_scores(frame, bundle.predict_proba(frame), bundle.threshold, pages, bundle.smoothing,
+                         bundle.fallback_chars)
     worst_first: pd.DataFrame = scores.sort_values("f1").reset_index(drop=True)
     return worst_first

@@ -23,7 +23,7 @@ ERROR_COUNTS = ("false_content_tokens", "missed_content_tokens", "content_tokens
 
 
 def errors_by_kind(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: float,
-                   kinds: npt.NDArray[np.object_] | None = None, smoothing: float = 0.0
+                   kinds: npt.NDArray[np.object_] | None = None, smoothing: float = 0.0, fallback_chars: int = 0
                    ) -> dict[str, dict[str, int]]:
     """Per kind: false-content tokens (kept, gold chrome), missed-content tokens (dropped, gold content), and the
     gold content and chrome tokens, over the labelled lines of ``frame``.
@@ -32,9 +32,9 @@ def errors_by_kind(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: f
     ----------
     frame:
         An HTML line frame with gold ``label`` s.
-    p, threshold, smoothing:
-        Each line's probability of content, the decision threshold and the decision's smoothing (lines kept as
-        :func:`chromecut.model.decision.kept_lines` keeps them).
+    p, threshold, smoothing, fallback_chars:
+        Each line's probability of content, the decision threshold, the decision's smoothing and fallback (lines
+        kept as :func:`chromecut.model.decision.kept_lines` keeps them).
     kinds:
         The kind of each line (:func:`chromecut.features.kinds.line_kinds` of ``frame`` when not given).
     """
@@ -42,7 +42,7 @@ def errors_by_kind(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: f
     labels = frame["label"].to_numpy()
     known = labels != Label.UNKNOWN
     content = labels[known] == Label.CONTENT
-    kept = frame_kept(frame, np.asarray(p), threshold, smoothing)[known]
+    kept = frame_kept(frame, np.asarray(p), threshold, smoothing, fallback_chars)[known]
     tokens = line_tokens(frame["text"].astype(str).to_numpy()[known].tolist())
     table = pd.DataFrame({
         "kind": kinds[known],

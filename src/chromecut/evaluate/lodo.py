@@ -197,10 +197,11 @@ def leave_one_dataset_out(
         if test.empty:
             continue
         probs = bundle.predict_proba(site_view(test, 0.0))  # as Cleaner cleans a page: without its site
-        scores = page_scores(test, probs, bundle.threshold, pages, bundle.smoothing)
-        kept = frame_kept(test, probs, bundle.threshold, bundle.smoothing)
+        scores = page_scores(test, probs, bundle.threshold, pages, bundle.smoothing, bundle.fallback_chars)
+        kept = frame_kept(test, probs, bundle.threshold, bundle.smoothing, bundle.fallback_chars)
         if predictions_dir is not None:
-            save_predictions(predictions_dir, held_out, test, probs, bundle.threshold, bundle.smoothing)
+            save_predictions(predictions_dir, held_out, test, probs, bundle.threshold, bundle.smoothing,
+                             bundle.fallback_chars)
         labels = test["label"].to_numpy()
         entry: dict[str, Any] = {
             "pages": len(scores),
@@ -214,7 +215,8 @@ def leave_one_dataset_out(
         }
         if settings.features.mode == "html":
             # Where the held-out dataset's mistakes are, by line kind (the errors-by-kind table).
-            entry["errors_by_kind"] = errors_by_kind(test, probs, bundle.threshold, smoothing=bundle.smoothing)
+            entry["errors_by_kind"] = errors_by_kind(test, probs, bundle.threshold, smoothing=bundle.smoothing,
+                                                     fallback_chars=bundle.fallback_chars)
             curves = page_f1_curves(test, probs, np.array(CURVE_THRESHOLDS), pages)
             entry[CHROMECUT]["page_f1_by_threshold"] = {
                 f"{t:.1f}": float(curves[t].mean()) for t in CURVE_THRESHOLDS}
@@ -236,7 +238,7 @@ def leave_one_dataset_out(
                                     model=replace(settings.model, smoothing=0.0))
             html_bundle = _fold_model(others, html_settings, rng)
             html_scores = page_scores(html_test, html_bundle.predict_proba(html_test), html_bundle.threshold, pages,
-                                      html_bundle.smoothing)
+                                      html_bundle.smoothing, html_bundle.fallback_chars)
             entry["html"] = {"page_f1": float(html_scores["f1"].mean())}
             entry["renderers"] = renderer_figures(test, kept, scores, html_scores, justext)
         results[held_out] = entry
@@ -247,15 +249,16 @@ def leave_one_dataset_out(
 
 
 def save_predictions(folder: Path, held_out: str, test: pd.DataFrame, probs: npt.NDArray[np.float64],
-                     threshold: float, smoothing: float = 0.0) -> Path:
+                     threshold: float, smoothing: float = 0.0, fallback_chars: int = 0) -> Path:
     """Write a fold's held-out lines to ``folder/<held_out>.parquet``: page (``doc``), line, text, gold label,
-    the fold model's ``p_content``, ``threshold`` and ``smoothing`` (and, in text mode, each dump's
+    the fold model's ``p_content``, ``threshold``, ``smoothing`` and ``fallback_chars`` (and, in text mode, each dump's
     ``renderer``), in page and line order: what error analysis and decision rules other than the threshold read,
     without training again."""
     folder.mkdir(parents=True, exist_ok=True)
     columns = [c for c in PREDICTION_COLUMNS if c in test]
     out = test[columns].reset_index(drop=True).assign(p_content=np.asarray(probs, dtype=np.float64),
-                                                      threshold=float(threshold), smoothing=float(smoothing))
+                                                      threshold=float(threshold), smoothing=float(smoothing),
+                                                      fallback_chars=int(fallback_chars))
     path = folder / f"{held_out}.parquet"
     out.to_parquet(path, index=False)
     return path

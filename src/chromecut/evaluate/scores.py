@@ -32,10 +32,10 @@ def line_pr_auc(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64]) -> dict[str
 
 
 def page_scores(frame: pd.DataFrame, p: npt.NDArray[np.float64], threshold: float, pages: pd.DataFrame,
-                smoothing: float = 0.0) -> pd.DataFrame:
-    """Page-level scores: kept lines (the decision at ``threshold`` and ``smoothing``) vs the gold (shingle F1 for
-    full text, snippet score for snippet gold)."""
-    return kept_page_scores(frame, frame_kept(frame, p, threshold, smoothing), pages)
+                smoothing: float = 0.0, fallback_chars: int = 0) -> pd.DataFrame:
+    """Page-level scores: kept lines (the decision at ``threshold``, ``smoothing`` and ``fallback_chars``) vs the
+    gold (shingle F1 for full text, snippet score for snippet gold)."""
+    return kept_page_scores(frame, frame_kept(frame, p, threshold, smoothing, fallback_chars), pages)
 
 
 def kept_page_scores(frame: pd.DataFrame, kept_lines: npt.NDArray[np.bool_], pages: pd.DataFrame) -> pd.DataFrame:
@@ -64,4 +64,5 @@ def score_bundle(bundle: Bundle, part: pd.DataFrame, pages: pd.DataFrame) -> flo
     if part.empty:
         return float("nan")
     probs = bundle.predict_proba(part)
-    return float(page_scores(part, probs, bundle.threshold, pages, bundle.smoothing)["f1"].mean())
+    scores = page_scores(part, probs, bundle.threshold, pages, bundle.smoothing, bundle.fallback_chars)
+    return float(scores["f1"].mean())

@@ -6,9 +6,9 @@ A bundle is a folder::
     context_model.txt      the second pass, which also sees the first pass's probabilities of the line's
                            neighbours, page and container (optional)
     schema.json            bundle format, featurizer version and parameters, mode, feature names in order,
-                           decision threshold, the decision's smoothing when on (chromecut.model.decision), the
-                           calibration of p_content when fitted (chromecut.model.calibration),
-                           SHA-256 of model.txt, line_frequency.json and the vocabularies
+                           decision threshold, the decision's smoothing and fallback when on
+                           (chromecut.model.decision), the calibration of p_content when fitted
+                           (chromecut.model.calibration), SHA-256 of model.txt, line_frequency.json and the vocabularies
     line_frequency.json    the featurizer's corpus line-frequency table
     vocab.json             its learnt vocabulary, when it has the family (chromecut.features.vocab)
     attr_vocab.json        its learnt class/id word vocabulary, when an HTML featurizer has that family
@@ -134,6 +134,9 @@ class Bundle:
     calibration: Calibration = field(default_factory=Calibration)
     #: The decision's switch cost (:mod:`chromecut.model.decision`): 0 decides by the threshold alone.
     smoothing: float = 0.0
+    #: The decision's fallback (:mod:`chromecut.model.decision`): a page that would keep fewer characters is
+    #: decided at a lower threshold; 0 (and a bundle that names none) never.
+    fallback_chars: int = 0
 
     @property
     def mode(self) -> str:
@@ -221,6 +224,7 @@ class Bundle:
                 "context_feature_names": self.final_feature_names if context is not None else None,
                 "threshold": self.threshold,
                 **({"smoothing": self.smoothing} if self.smoothing else {}),
+                **({"fallback_chars": self.fallback_chars} if self.fallback_chars else {}),
                 **({} if self.calibration.identity else {"calibration": self.calibration.to_dict()}),
                 "sha256": {name: _sha256(staging / name) for name in checked},
             }
@@ -270,12 +274,16 @@ class Bundle:
             featurizer = Featurizer(mode, **params)
             float(schema["threshold"])
             smoothing = float(schema.get("smoothing", 0.0))
+            fallback_chars = schema.get("fallback_chars", 0)
             list(schema["feature_names"])
         except (KeyError, TypeError, ValueError) as exc:
             raise BundleError(f"{folder}: {SCHEMA_FILE} is incomplete or malformed ({type(exc).__name__}: {exc})"
                               ) from None
         if not np.isfinite(smoothing) or smoothing < 0:
             raise BundleError(f"{folder}: {SCHEMA_FILE} gives the smoothing {smoothing}: a switch cost of 0 or more")
+        if isinstance(fallback_chars, bool) or not isinstance(fallback_chars, int) or fallback_chars < 0:
+            raise BundleError(f"{folder}: {SCHEMA_FILE} gives the fallback_chars {fallback_chars!r}: a whole number "
+                              "of characters, 0 or more")
         featurizer.line_frequency_ = json.loads((folder / FREQUENCY_FILE).read_text(encoding="utf-8"))
         if featurizer.vocab_features:
             featurizer.vocab_ = _vocab_table(folder)
@@ -309,5 +317,5 @@ class Bundle:
         except (TypeError, KeyError, ValueError) as exc:
             raise BundleError(f"{folder}: unusable calibration in {SCHEMA_FILE}: {exc}") from None
         classifier = TwoPassClassifier.from_passes(featurizer.mode, first, context, threshold)
-        return cls(featurizer, classifier, card, calibration, smoothing).use_predictor(predictor)
+        return cls(featurizer, classifier, card, calibration, smoothing, fallback_chars).use_predictor(predictor)
 

@@ -14,6 +14,13 @@ its length over :data:`SMOOTHING_REFERENCE_CHARS`: a long line speaks louder) an
 switch cost. A short run of lines just above the threshold between chrome (a widget heading, a caption, a promo)
 then goes, while a run of confident lines stays. Smoothing only drops lines: it never keeps a line the threshold
 drops, and a dominant line stays.
+
+A bundle may also lower the threshold on a page it would return almost empty (its ``fallback_chars``; 0 is off):
+when the lines at or above the threshold hold fewer than that many characters, the page is decided at
+:data:`FALLBACK_THRESHOLD_SHARE` of the threshold (and smoothed at that threshold). On a page unlike any the model
+learnt from (another script, another kind of site) every line may score below the threshold, content included;
+the page's most probable lines are then still its best guess, and an empty answer scores nothing
+(docs/training.md, "Smoothing the decision").
 """
 
 from __future__ import annotations
@@ -28,31 +35,57 @@ DOMINANT_SHARE = 0.5
 SMOOTHING_REFERENCE_CHARS = 40.0
 #: Smoothing: probabilities are clipped this far from 0 and 1 before their logit is taken.
 SMOOTHING_PROBABILITY_CLIP = 1e-4
+#: The fallback: a page that would keep fewer than the bundle's ``fallback_chars`` characters is decided at this
+#: share of the threshold (see the module's docstring).
+FALLBACK_THRESHOLD_SHARE = 0.5
 
 
 def kept_lines(
     probabilities: npt.NDArray[np.float64], threshold: float, pages: npt.ArrayLike, chars: npt.ArrayLike,
-    smoothing: float = 0.0,
+    smoothing: float = 0.0, fallback_chars: int = 0,
 ) -> npt.NDArray[np.bool_]:
     """Whether each line is kept: ``probabilities`` of the lines (pages one after another, as in a line frame),
     each line's page key (``pages``, contiguous runs) and its length in characters; ``smoothing`` the switch cost
-    (0: the threshold alone; see the module's docstring)."""
+    (0: the threshold alone) and ``fallback_chars`` the fallback's floor (0: none; see the module's docstring)."""
     p = np.asarray(probabilities, dtype=np.float64)
-    kept = p >= threshold
+    cut = page_thresholds(p, threshold, pages, chars, fallback_chars)
+    kept = p >= cut
     if smoothing > 0 and p.size:
-        kept &= smoothed_content(p, threshold, pages, chars, smoothing)
+        kept &= smoothed_content(p, cut, pages, chars, smoothing)
     return kept | dominant_lines(pages, chars)
 
 
+def page_thresholds(probabilities: npt.NDArray[np.float64], threshold: float, pages: npt.ArrayLike,
+                    chars: npt.ArrayLike, fallback_chars: int = 0) -> npt.NDArray[np.float64]:
+    """The threshold each line is decided at: ``threshold``, or :data:`FALLBACK_THRESHOLD_SHARE` of it on a page
+    whose lines at or above it hold fewer than ``fallback_chars`` characters (see the module's docstring)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    cut = np.full(p.size, float(threshold))
+    if fallback_chars <= 0 or p.size == 0:
+        return cut
+    codes = _page_codes(pages)
+    above = np.bincount(codes, weights=np.where(p >= threshold, np.asarray(chars, dtype=np.float64), 0.0))
+    cut[above[codes] < fallback_chars] *= FALLBACK_THRESHOLD_SHARE
+    return cut
+
+
+def _page_codes(pages: npt.ArrayLike) -> npt.NDArray[np.intp]:
+    """Each line's page number (0, 1, ...) from its page key (contiguous runs)."""
+    keys = np.asarray(pages)
+    codes: npt.NDArray[np.intp] = np.cumsum(np.r_[True, keys[1:] != keys[:-1]]) - 1
+    return codes
+
+
 def smoothed_content(
-    probabilities: npt.NDArray[np.float64], threshold: float, pages: npt.ArrayLike, chars: npt.ArrayLike,
-    switch_cost: float,
+    probabilities: npt.NDArray[np.float64], threshold: float | npt.NDArray[np.float64], pages: npt.ArrayLike,
+    chars: npt.ArrayLike, switch_cost: float,
 ) -> npt.NDArray[np.bool_]:
     """The lines on the content side of each page's best path (see the module's docstring), pages decided one
-    by one; a path may start on either side at no cost, and ties keep the side the path is on."""
+    by one (``threshold``: one for every line, or each line's); a path may start on either side at no cost, and
+    ties keep the side the path is on."""
     p = np.clip(np.asarray(probabilities, dtype=np.float64), SMOOTHING_PROBABILITY_CLIP,
                 1 - SMOOTHING_PROBABILITY_CLIP)
-    cut = min(max(float(threshold), SMOOTHING_PROBABILITY_CLIP), 1 - SMOOTHING_PROBABILITY_CLIP)
+    cut = np.clip(np.asarray(threshold, dtype=np.float64), SMOOTHING_PROBABILITY_CLIP, 1 - SMOOTHING_PROBABILITY_CLIP)
     lengths = np.maximum(np.asarray(chars, dtype=np.float64), 1.0)
     scores = (np.log(p / (1 - p)) - np.log(cut / (1 - cut))) * np.sqrt(lengths / SMOOTHING_REFERENCE_CHARS)
     keys = np.asarray(pages)
@@ -89,15 +122,14 @@ def dominant_lines(pages: npt.ArrayLike, chars: npt.ArrayLike) -> npt.NDArray[np
     lengths = np.asarray(chars, dtype=np.float64)
     if lengths.size == 0:
         return np.zeros(0, dtype=np.bool_)
-    keys = np.asarray(pages)
-    codes = np.cumsum(np.r_[True, keys[1:] != keys[:-1]]) - 1
+    codes = _page_codes(pages)
     totals = np.bincount(codes, weights=lengths)
     dominant: npt.NDArray[np.bool_] = (lengths >= DOMINANT_SHARE * totals[codes]) & (lengths > 0)
     return dominant
 
 
 def frame_kept(frame: pd.DataFrame, probabilities: npt.NDArray[np.float64], threshold: float,
-               smoothing: float = 0.0) -> npt.NDArray[np.bool_]:
+               smoothing: float = 0.0, fallback_chars: int = 0) -> npt.NDArray[np.bool_]:
     """:func:`kept_lines` of a line frame's lines (``doc`` and ``text`` columns)."""
     return kept_lines(probabilities, threshold, frame["doc"].to_numpy(),
-                      frame["text"].astype(str).str.len().to_numpy(), smoothing)
+                      frame["text"].astype(str).str.len().to_numpy(), smoothing, fallback_chars)

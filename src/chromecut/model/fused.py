@@ -22,14 +22,19 @@ from typing import TYPE_CHECKING
 from chromecut import _core
 from chromecut.features import context, native
 from chromecut.model.compiled import CompiledForest
-from chromecut.model.decision import DOMINANT_SHARE, SMOOTHING_PROBABILITY_CLIP, SMOOTHING_REFERENCE_CHARS
+from chromecut.model.decision import (
+    DOMINANT_SHARE,
+    FALLBACK_THRESHOLD_SHARE,
+    SMOOTHING_PROBABILITY_CLIP,
+    SMOOTHING_REFERENCE_CHARS,
+)
 
 if TYPE_CHECKING:
     from chromecut.model.bundle import Bundle
 
 
 def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
-    """The core's pipeline of ``bundle``, deciding at ``threshold`` (with the bundle's smoothing)."""
+    """The core's pipeline of ``bundle``, deciding at ``threshold`` (with the bundle's smoothing and fallback)."""
     classifier = bundle.classifier
     first, context_pass = classifier.passes_
     compiled = None
@@ -47,6 +52,8 @@ def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
         smoothing=float(bundle.smoothing),
         smoothing_reference_chars=SMOOTHING_REFERENCE_CHARS,
         smoothing_probability_clip=SMOOTHING_PROBABILITY_CLIP,
+        fallback_chars=int(bundle.fallback_chars),
+        fallback_threshold_share=FALLBACK_THRESHOLD_SHARE,
         context=None if context_pass is None else context_pass.forest,
         context_names=[] if context_pass is None else context_pass.feature_names,
         offsets=list(context.NEIGHBOUR_OFFSETS),

@@ -66,6 +66,9 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
         raise ValueError("no dataset selected: check data.datasets, data.permissive_only and data.exclude_datasets")
     if not settings.model.smoothing >= 0:
         raise ValueError(f"model.smoothing is a switch cost of 0 or more, not {settings.model.smoothing}")
+    if not settings.model.fallback_chars >= 0:
+        raise ValueError(f"model.fallback_chars is a number of characters, 0 or more, not "
+                         f"{settings.model.fallback_chars}")
     read_lines = getattr(fit, "read_lines", None)  # an engine that reads the table itself (Dask) says how
     lines, pages = load_table(settings.data, root, read_lines)
     frame = build_frame(lines, pages, datasets, settings.data)
@@ -92,6 +95,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     bundle.classifier.threshold_ = choice.threshold
     bundle.calibration = choice.calibration
     bundle.smoothing = settings.model.smoothing
+    bundle.fallback_chars = int(settings.model.fallback_chars)
 
     metrics: dict[str, float] = {
         "threshold": bundle.threshold,
@@ -107,7 +111,8 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     for split in ("val", "test"):
         for name, value in line_metrics(ys[split], probs[split][labelled[split]], bundle.threshold).items():
             metrics[f"{split}_{name}"] = value
-        scores = page_scores(parts[split], probs[split], bundle.threshold, pages, bundle.smoothing)
+        scores = page_scores(parts[split], probs[split], bundle.threshold, pages, bundle.smoothing,
+                             bundle.fallback_chars)
         page_tables[split] = scores
         if len(scores):
             metrics[f"{split}_page_f1"] = float(scores["f1"].mean())
@@ -120,7 +125,8 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
                                             bundle.threshold))
     if choice.threshold != choice.val_threshold and len(parts["test"]):
         # What the validation sites' threshold would have scored on the same test pages, to compare the policies.
-        at_val = page_scores(parts["test"], probs["test"], choice.val_threshold, pages, bundle.smoothing)
+        at_val = page_scores(parts["test"], probs["test"], choice.val_threshold, pages, bundle.smoothing,
+                             bundle.fallback_chars)
         if len(at_val):
             for name in ("f1", "precision", "recall"):
                 metrics[f"test_page_{name}_at_val_threshold"] = float(at_val[name].mean())

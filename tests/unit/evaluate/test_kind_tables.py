@@ -153,6 +153,7 @@ class _KeepAll:
 
     threshold = 0.5
     smoothing = 0.0
+    fallback_chars = 0
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         return np.ones(len(frame))

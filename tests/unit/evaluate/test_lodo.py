@@ -48,6 +48,7 @@ class _KeepProse:
 
     threshold = 0.5
     smoothing = 0.0
+    fallback_chars = 0
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         return (frame["text"] == PROSE).to_numpy(dtype=np.float64)
@@ -198,6 +199,7 @@ class _ProseAboveChrome:
 
     threshold = 0.5
     smoothing = 0.0
+    fallback_chars = 0
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         return np.where(frame["text"] == PROSE, 0.55, 0.25)

@@ -65,6 +65,20 @@ def test_the_smoothing_is_saved_with_the_bundle_and_a_negative_one_is_refused(ti
         Bundle.load(folder)
 
 
+def test_the_fallback_is_saved_with_the_bundle_and_a_bad_one_is_refused(tiny_bundle: Bundle, saved_bundle: Path,
+                                                                        tmp_path: Path) -> None:
+    assert "fallback_chars" not in json.loads((saved_bundle / SCHEMA_FILE).read_text())  # off: not written
+    assert Bundle.load(saved_bundle).fallback_chars == 0  # and a bundle that names none has none
+    folder = replace(tiny_bundle, fallback_chars=300).save(tmp_path / "fallback")
+    assert Bundle.load(folder).fallback_chars == 300
+    schema = json.loads((folder / SCHEMA_FILE).read_text())
+    for bad in (-1, 2.5, "300", True):
+        schema["fallback_chars"] = bad
+        (folder / SCHEMA_FILE).write_text(json.dumps(schema))
+        with pytest.raises(BundleError, match="fallback_chars"):
+            Bundle.load(folder)
+
+
 def test_the_learned_model_separates_the_synthetic_classes(tiny_bundle: Bundle) -> None:
     frame = line_frame([(0, segment_html(synthetic_page(7)))])
     p = tiny_bundle.predict_proba(frame)

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chromecut.model.decision import DOMINANT_SHARE, dominant_lines, frame_kept, kept_lines
+from chromecut.model.decision import (
+    DOMINANT_SHARE,
+    FALLBACK_THRESHOLD_SHARE,
+    dominant_lines,
+    frame_kept,
+    kept_lines,
+    page_thresholds,
+)
 from chromecut.predict import Cleaner
 
 
@@ -70,3 +77,33 @@ def test_smoothing_decides_each_page_on_its_own() -> None:
     assert kept_lines(np.array([0.55]), 0.5, np.zeros(1), np.array([40]), smoothing=1.0).tolist() == [True]
     frame = pd.DataFrame({"doc": ["a", "a", "b", "b", "b"], "text": ["x" * int(c) for c in chars]})
     assert frame_kept(frame, p, 0.5, 1.0).tolist() == both.tolist()
+
+
+def test_a_page_that_would_keep_too_little_is_decided_at_the_fallback_share_of_the_threshold() -> None:
+    # Page a keeps 120 characters at 0.5: under a floor of 300 it is decided at 0.25 and keeps its two lines at 0.3.
+    # Page b keeps 400 characters at 0.5: the fallback leaves it alone.
+    p = np.array([0.6, 0.3, 0.3, 0.1, 0.9, 0.3, 0.3])
+    chars = np.array([120, 200, 200, 100, 400, 200, 200])
+    pages = np.array(["a"] * 4 + ["b"] * 3)
+    assert FALLBACK_THRESHOLD_SHARE == 0.5
+    assert page_thresholds(p, 0.5, pages, chars, 300).tolist() == [0.25] * 4 + [0.5] * 3
+    assert kept_lines(p, 0.5, pages, chars).tolist() == [True, False, False, False, True, False, False]
+    assert kept_lines(p, 0.5, pages, chars, fallback_chars=300).tolist() == [True, True, True, False, True, False,
+                                                                             False]
+    # Exactly the floor kept is enough; no floor (0) is no fallback.
+    assert kept_lines(p, 0.5, pages, chars, fallback_chars=120)[:4].tolist() == [True, False, False, False]
+    assert page_thresholds(p, 0.5, pages, chars, 0).tolist() == [0.5] * 7
+    frame = pd.DataFrame({"doc": pages, "text": ["x" * int(c) for c in chars]})
+    assert frame_kept(frame, p, 0.5, 0.0, 300).tolist() == kept_lines(p, 0.5, pages, chars, 0.0, 300).tolist()
+
+
+def test_the_fallback_page_is_smoothed_from_its_own_threshold() -> None:
+    # Nothing at 0.5; at the page's 0.25 the three lines at 0.45 are a confident run and the chrome line goes.
+    p = np.array([0.1, 0.45, 0.45, 0.45])
+    chars = np.array([40, 200, 200, 200])
+    pages = np.zeros(len(p))
+    assert kept_lines(p, 0.5, pages, chars, smoothing=1.0).tolist() == [False] * 4
+    assert kept_lines(p, 0.5, pages, chars, smoothing=1.0, fallback_chars=300).tolist() == [False, True, True, True]
+    # An empty page and a page of chrome alone: the fallback keeps nothing that scores under half the threshold.
+    assert kept_lines(np.zeros(0), 0.5, np.zeros(0), np.zeros(0), fallback_chars=300).tolist() == []
+    assert not kept_lines(np.array([0.2, 0.1, 0.2]), 0.5, np.zeros(3), np.full(3, 30), fallback_chars=300).any()

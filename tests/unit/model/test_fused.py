@@ -129,6 +129,30 @@ def test_a_smoothed_decision_cleans_as_on_the_line_frame_path(tiny_text_bundle: 
     assert not any(b and not a for a, b in pairs)  # smoothing only drops lines
 
 
+@pytest.mark.parametrize(("switch_cost", "fallback_chars"), [(0.0, 300), (0.0, 10**6), (1.0, 10**6)])
+def test_a_decision_with_a_fallback_cleans_as_on_the_line_frame_path(tiny_text_bundle: Bundle, tiny_bundle: Bundle,
+                                                                     switch_cost: float, fallback_chars: int) -> None:
+    # A floor of a million characters sends every page to the fallback's threshold.
+    text = [*ODD_TEXT, "\n".join(["Menu", *PROSE, "Photo: Agency", PROSE[0], "Related", "- One", "- Two"])]
+    for tiny, pages in ((tiny_text_bundle, text), (tiny_bundle, ODD_HTML + [synthetic_page(i) for i in range(6)])):
+        bundle = copy.copy(tiny)
+        bundle.smoothing, bundle.fallback_chars = switch_cost, fallback_chars
+        assert_same(bundle, pages, 4)
+    # Above every line's probability: the threshold alone keeps the dominant lines only, the fallback more.
+    highest = max(line.p_content for page in Cleaner(tiny_text_bundle).label_pages(text)
+                  for line in page)  # type: ignore[union-attr]
+    threshold = min(1.0, highest * 1.01)
+    plain = Cleaner(tiny_text_bundle, threshold=threshold).label_pages(text)
+    lowered = copy.copy(tiny_text_bundle)
+    lowered.fallback_chars = 10**6
+    assert_same(lowered, text, 4, threshold=threshold)
+    fallen = Cleaner(lowered, threshold=threshold).label_pages(text)
+    pairs = [(a.content, b.content) for pa, pb in zip(plain, fallen, strict=True)
+             for a, b in zip(pa, pb, strict=True)]  # type: ignore[arg-type]
+    assert not any(a and not b for a, b in pairs)  # a lower threshold only keeps more
+    assert any(b and not a for a, b in pairs)  # and here it does keep more
+
+
 @pytest.mark.parametrize("mode", ["html", "text"])
 def test_the_shipped_bundles_clean_as_on_the_line_frame_path(mode: str) -> None:
     bundle = Cleaner.load(mode).bundle
