@@ -138,7 +138,9 @@ class Cleaner:
         The trained bundle.
     threshold:
         Decision threshold on ``p_content`` (the calibrated probability when the bundle has a calibration:
-        :mod:`chromecut.model.calibration`); the bundle's tuned threshold when ``None``.
+        :mod:`chromecut.model.calibration`); the bundle's tuned threshold when ``None``. A page that would keep
+        fewer than the bundle's ``fallback_chars`` characters at it is decided at half of it (on the classifier's
+        scale; :mod:`chromecut.model.decision`; set ``bundle.fallback_chars = 0`` for the threshold alone).
     limits:
         Size, line, nesting and time limits of each page (:class:`chromecut.segment.limits.Limits`, whose defaults are
         the ``*_DEFAULT`` constants of :mod:`chromecut.segment.limits`). A page over a limit raises
