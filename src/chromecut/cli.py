@@ -167,9 +167,8 @@ def _add_inference_command(commands: Any, task: str) -> None:
     command.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
                          help="how to read the inputs (default: auto)")
     command.add_argument("--threshold", type=_threshold, default=None, metavar="T",
-                         help="decision threshold on the content probability (default: the model's own); a page "
-                              "that would keep fewer characters than the model's fallback_chars is decided at half "
-                              "of it")
+                         help="decision threshold on the content probability, which then decides alone (default: "
+                              "the model's own, lowered on a page it would leave nearly empty)")
     command.add_argument("--predictor", choices=PREDICTORS, default=PREDICTOR_DEFAULT,
                          help="lightgbm: LightGBM's tree walker; compiled: the trees as native code for this CPU "
                               "(same labels, several times faster than lightgbm; compiled once per model and "

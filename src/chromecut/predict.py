@@ -138,9 +138,8 @@ class Cleaner:
         The trained bundle.
     threshold:
         Decision threshold on ``p_content`` (the calibrated probability when the bundle has a calibration:
-        :mod:`chromecut.model.calibration`); the bundle's tuned threshold when ``None``. A page that would keep
-        fewer than the bundle's ``fallback_chars`` characters at it is decided at half of it (on the classifier's
-        scale; :mod:`chromecut.model.decision`; set ``bundle.fallback_chars = 0`` for the threshold alone).
+        :mod:`chromecut.model.calibration`); the bundle's tuned threshold when ``None``, with the bundle's
+        fallback (:attr:`fallback_chars`). A threshold given here decides alone: no fallback lowers it.
     limits:
         Size, line, nesting and time limits of each page (:class:`chromecut.segment.limits.Limits`, whose defaults are
         the ``*_DEFAULT`` constants of :mod:`chromecut.segment.limits`). A page over a limit raises
@@ -191,12 +190,18 @@ class Cleaner:
             return self.bundle.threshold
         return self.bundle.calibration.inverse(self._given_threshold)
 
+    @property
+    def fallback_chars(self) -> int:
+        """The decision's fallback (:mod:`chromecut.model.decision`): the bundle's at its own threshold, none at a
+        threshold given to the cleaner (a given threshold decides alone)."""
+        return int(self.bundle.fallback_chars) if self._given_threshold is None else 0
+
     def pipeline(self) -> _core.Pipeline:
         """The Rust core's pipeline of the bundle at :attr:`decision_threshold` (:mod:`chromecut.model.fused`),
         built on first use and again when the threshold, the bundle's decision or its predictor changes."""
-        key = (self.decision_threshold, self.bundle.smoothing, self.bundle.fallback_chars, self.bundle.predictor)
+        key = (self.decision_threshold, self.bundle.smoothing, self.fallback_chars, self.bundle.predictor)
         if self._pipeline is None or self._pipeline[0] != key:
-            self._pipeline = (key, fused_pipeline(self.bundle, key[0]))
+            self._pipeline = (key, fused_pipeline(self.bundle, key[0], key[2]))
         return self._pipeline[1]
 
     @property
@@ -297,7 +302,7 @@ class Cleaner:
                 )
             deadline.check("after prediction")
         kept = (frame_kept(frame, probabilities, self.decision_threshold, self.bundle.smoothing,
-                           self.bundle.fallback_chars) if len(frame) else np.zeros(0, dtype=np.bool_))
+                           self.fallback_chars) if len(frame) else np.zeros(0, dtype=np.bool_))
         return _Scores(frame["doc"].tolist(), frame["line"].tolist(), self.bundle.calibration(probabilities).tolist(),
                        explanations, kept.tolist())
 

@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from chromecut.model.bundle import Bundle
 
 
-def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
-    """The core's pipeline of ``bundle``, deciding at ``threshold`` (with the bundle's smoothing and fallback)."""
+def fused_pipeline(bundle: Bundle, threshold: float, fallback_chars: int | None = None) -> _core.Pipeline:
+    """The core's pipeline of ``bundle``, deciding at ``threshold`` with the bundle's smoothing and the fallback
+    ``fallback_chars`` (the bundle's when None)."""
     classifier = bundle.classifier
     first, context_pass = classifier.passes_
     compiled = None
@@ -52,7 +53,7 @@ def fused_pipeline(bundle: Bundle, threshold: float) -> _core.Pipeline:
         smoothing=float(bundle.smoothing),
         smoothing_reference_chars=SMOOTHING_REFERENCE_CHARS,
         smoothing_probability_clip=SMOOTHING_PROBABILITY_CLIP,
-        fallback_chars=int(bundle.fallback_chars),
+        fallback_chars=int(bundle.fallback_chars if fallback_chars is None else fallback_chars),
         fallback_threshold_share=FALLBACK_THRESHOLD_SHARE,
         context=None if context_pass is None else context_pass.forest,
         context_names=[] if context_pass is None else context_pass.feature_names,

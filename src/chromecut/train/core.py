@@ -94,8 +94,6 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     choice = choose_threshold(frame, pages, settings, root, line_threshold if by_pages is None else by_pages, fit)
     bundle.classifier.threshold_ = choice.threshold
     bundle.calibration = choice.calibration
-    bundle.smoothing = settings.model.smoothing
-    bundle.fallback_chars = int(settings.model.fallback_chars)
 
     metrics: dict[str, float] = {
         "threshold": bundle.threshold,

@@ -43,7 +43,8 @@ def fit_bundle(
     the fitted ``featurizer``; every booster is fitted by ``fit``. ``weights`` multiply the line weights of
     ``train`` and ``val`` (the project's definition of content: :func:`chromecut.train.definition.split_weights`).
 
-    Returns the bundle and the final probabilities of every line of every part.
+    Returns the bundle (deciding with the settings' smoothing and fallback) and the final probabilities of every
+    line of every part.
     """
     val, train = parts["val"], parts["train"]
     weights = weights or {}
@@ -54,4 +55,5 @@ def fit_bundle(
         frame=train, sample_weight=train_w, eval_set=(features["val"], val["label"].to_numpy(), val, val_w),
     )
     probs = {s: classifier.predict_proba(features[s], parts[s]) for s in parts}
-    return Bundle(featurizer, classifier), probs
+    bundle = Bundle(featurizer, classifier, smoothing=settings.smoothing, fallback_chars=int(settings.fallback_chars))
+    return bundle, probs

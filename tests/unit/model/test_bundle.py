@@ -16,6 +16,7 @@ from chromecut.model.bundle import CONTEXT_MODEL_FILE, MODEL_FILE, SCHEMA_FILE, 
 from chromecut.model.calibration import Calibration
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html
+from chromecut.settings import ModelSettings
 
 from synthetic import synthetic_page
 
@@ -67,10 +68,13 @@ def test_the_smoothing_is_saved_with_the_bundle_and_a_negative_one_is_refused(ti
 
 def test_the_fallback_is_saved_with_the_bundle_and_a_bad_one_is_refused(tiny_bundle: Bundle, saved_bundle: Path,
                                                                         tmp_path: Path) -> None:
-    assert "fallback_chars" not in json.loads((saved_bundle / SCHEMA_FILE).read_text())  # off: not written
-    assert Bundle.load(saved_bundle).fallback_chars == 0  # and a bundle that names none has none
-    folder = replace(tiny_bundle, fallback_chars=300).save(tmp_path / "fallback")
-    assert Bundle.load(folder).fallback_chars == 300
+    assert tiny_bundle.fallback_chars == ModelSettings().fallback_chars > 0  # fit_bundle: the settings' fallback
+    assert Bundle.load(saved_bundle).fallback_chars == tiny_bundle.fallback_chars
+    off = replace(tiny_bundle, fallback_chars=0).save(tmp_path / "off")
+    assert "fallback_chars" not in json.loads((off / SCHEMA_FILE).read_text())  # off: not written
+    assert Bundle.load(off).fallback_chars == 0  # and a bundle that names none has none
+    folder = replace(tiny_bundle, fallback_chars=120).save(tmp_path / "fallback")
+    assert Bundle.load(folder).fallback_chars == 120
     schema = json.loads((folder / SCHEMA_FILE).read_text())
     for bad in (-1, 2.5, "300", True):
         schema["fallback_chars"] = bad

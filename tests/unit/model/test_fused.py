@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -138,15 +139,15 @@ def test_a_decision_with_a_fallback_cleans_as_on_the_line_frame_path(tiny_text_b
         bundle = copy.copy(tiny)
         bundle.smoothing, bundle.fallback_chars = switch_cost, fallback_chars
         assert_same(bundle, pages, 4)
-    # Above every line's probability: the threshold alone keeps the dominant lines only, the fallback more.
+    # A bundle threshold above every line's probability: alone it keeps the dominant lines only, the fallback more.
     highest = max(line.p_content for page in Cleaner(tiny_text_bundle).label_pages(text)
                   for line in page)  # type: ignore[union-attr]
-    threshold = min(1.0, highest * 1.01)
-    plain = Cleaner(tiny_text_bundle, threshold=threshold).label_pages(text)
-    lowered = copy.copy(tiny_text_bundle)
-    lowered.fallback_chars = 10**6
-    assert_same(lowered, text, 4, threshold=threshold)
-    fallen = Cleaner(lowered, threshold=threshold).label_pages(text)
+    classifier = copy.copy(tiny_text_bundle.classifier)
+    classifier.threshold_ = min(1.0, highest * 1.01)
+    plain = Cleaner(replace(tiny_text_bundle, classifier=classifier, fallback_chars=0)).label_pages(text)
+    lowered = replace(tiny_text_bundle, classifier=classifier, fallback_chars=10**6)
+    assert_same(lowered, text, 4)
+    fallen = Cleaner(lowered).label_pages(text)
     pairs = [(a.content, b.content) for pa, pb in zip(plain, fallen, strict=True)
              for a, b in zip(pa, pb, strict=True)]  # type: ignore[arg-type]
     assert not any(a and not b for a, b in pairs)  # a lower threshold only keeps more
@@ -173,6 +174,7 @@ def test_real_pages_of_every_dataset_clean_as_on_the_line_frame_path(mode: str) 
 
 
 def test_a_threshold_change_rebuilds_the_pipeline(tiny_bundle: Bundle) -> None:
+    assert tiny_bundle.fallback_chars > 0  # a given threshold decides alone, without the bundle's fallback
     cleaner = Cleaner(tiny_bundle)
     page = synthetic_page(1)
     keep_all, keep_none = 0.0, 1.01
