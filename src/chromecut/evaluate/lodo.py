@@ -217,7 +217,7 @@ def leave_one_dataset_out(
             # Where the held-out dataset's mistakes are, by line kind (the errors-by-kind table).
             entry["errors_by_kind"] = errors_by_kind(test, probs, bundle.threshold, smoothing=bundle.smoothing,
                                                      fallback_chars=bundle.fallback_chars)
-            curves = page_f1_curves(test, probs, np.array(CURVE_THRESHOLDS), pages)
+            curves = page_f1_curves(test, probs, np.array(CURVE_THRESHOLDS), pages, bundle.fallback_chars)
             entry[CHROMECUT]["page_f1_by_threshold"] = {
                 f"{t:.1f}": float(curves[t].mean()) for t in CURVE_THRESHOLDS}
         if peers and settings.features.mode == "html":

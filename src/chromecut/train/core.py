@@ -90,7 +90,8 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     line_threshold = bundle.threshold
     by_pages = None
     if settings.model.threshold_policy == "val_pages":
-        by_pages = validation_threshold(parts["val"], probs["val"], pages, settings.model.threshold_grid_points)
+        by_pages = validation_threshold(parts["val"], probs["val"], pages, settings.model.threshold_grid_points,
+                                        settings.model.fallback_chars)
     choice = choose_threshold(frame, pages, settings, root, line_threshold if by_pages is None else by_pages, fit)
     bundle.classifier.threshold_ = choice.threshold
     bundle.calibration = choice.calibration

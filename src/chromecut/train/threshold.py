@@ -32,7 +32,7 @@ from chromecut.datasets import GoldKind
 from chromecut.evaluate.metrics import SHINGLE_DEFAULT, prf, shingles, tokenize
 from chromecut.labels import Label
 from chromecut.model.calibration import CALIBRATIONS, Calibration, expected_calibration_error, fit_calibration
-from chromecut.model.decision import dominant_lines
+from chromecut.model.decision import FALLBACK_THRESHOLD_SHARE, dominant_lines
 from chromecut.model.estimator import OOF_POLICY, BoosterFit, fit_booster
 from chromecut.settings import TrainSettings
 
@@ -112,15 +112,23 @@ def threshold_grid(points: int) -> npt.NDArray[np.float64]:
 
 
 def _page_f1s(tokens: list[list[str]], p: npt.NDArray[np.float64], thresholds: npt.NDArray[np.float64],
-              gold: pd.Series, dominant: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+              gold: pd.Series, dominant: npt.NDArray[np.bool_], lengths: npt.NDArray[np.float64] | None = None,
+              fallback_chars: int = 0) -> npt.NDArray[np.float64]:
     """One page's F1 at every threshold, scored as :func:`~chromecut.evaluate.scores.page_scores` scores it
-    (``dominant``: the lines kept at every threshold, :func:`chromecut.model.decision.dominant_lines`).
+    (``dominant``: the lines kept at every threshold, :func:`chromecut.model.decision.dominant_lines`; with
+    ``fallback_chars`` and the lines' ``lengths``, a threshold at which the page would keep fewer characters is
+    the decision's fallback share of it, :func:`chromecut.model.decision.page_thresholds`).
 
     The kept lines only change when a threshold passes a line's probability, so each distinct kept set is scored
     once. A page's tokens are its lines' tokens in order (tokenising "\\n"-joined lines gives exactly that, since
     no token, entity or normalisation crosses a newline), so every line is tokenised once for all thresholds.
     """
-    keeps = (p[None, :] >= thresholds[:, None]) | dominant[None, :]
+    cuts = thresholds
+    if fallback_chars > 0 and lengths is not None:
+        above = ((p[None, :] >= thresholds[:, None]) * lengths[None, :]).sum(axis=1)
+        cuts = np.where(above < fallback_chars, thresholds * FALLBACK_THRESHOLD_SHARE, thresholds)
+    # Every kept set is the lines at or above some cut (and the dominant ones), so the kept sets stay nested.
+    keeps = (p[None, :] >= cuts[:, None]) | dominant[None, :]
     _, first, which = np.unique(keeps.sum(axis=1), return_index=True, return_inverse=True)
     score = (_SnippetScore if gold["gold_kind"] == str(GoldKind.SNIPPETS) else _ShingleScore)(tokens, gold)
     # The same number of kept lines is the same kept set (the thresholds' kept sets are nested).
@@ -186,8 +194,9 @@ class _ShingleScore:
 
 
 def page_f1_curves(frame: pd.DataFrame, p: npt.NDArray[np.float64], thresholds: npt.NDArray[np.float64],
-                   pages: pd.DataFrame) -> pd.DataFrame:
-    """Page F1 of every page of ``frame`` at every threshold (one prediction, the whole grid).
+                   pages: pd.DataFrame, fallback_chars: int = 0) -> pd.DataFrame:
+    """Page F1 of every page of ``frame`` at every threshold (one prediction, the whole grid), each threshold
+    with the decision's fallback at ``fallback_chars`` (0: the threshold alone).
 
     Returns one row per page with ``doc``, ``dataset`` and one column per threshold; pages whose gold is not in
     ``pages`` are left out, as :func:`~chromecut.evaluate.scores.page_scores` leaves them out.
@@ -204,8 +213,10 @@ def page_f1_curves(frame: pd.DataFrame, p: npt.NDArray[np.float64], thresholds: 
             continue
         at = positions.to_numpy()
         page_gold: pd.Series = gold.loc[base]  # type: ignore[assignment]
-        dominant = dominant_lines(np.zeros(len(at)), [len(str(t)) for t in texts[at]])
-        f1s.append(_page_f1s([tokenize(t) for t in texts[at]], p[at], thresholds, page_gold, dominant))
+        lengths = np.array([len(str(t)) for t in texts[at]], dtype=np.float64)
+        dominant = dominant_lines(np.zeros(len(at)), lengths)
+        f1s.append(_page_f1s([tokenize(t) for t in texts[at]], p[at], thresholds, page_gold, dominant, lengths,
+                             fallback_chars))
         rows.append({"doc": doc, "dataset": str(page_gold["dataset"])})
     table = pd.DataFrame(rows, columns=["doc", "dataset"])
     values = np.vstack(f1s) if f1s else np.zeros((0, len(thresholds)))
@@ -251,12 +262,13 @@ def reliability_table(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], group
 
 
 def validation_threshold(frame: pd.DataFrame, p: npt.NDArray[np.float64], pages: pd.DataFrame,
-                         grid_points: int) -> float | None:
+                         grid_points: int, fallback_chars: int = 0) -> float | None:
     """The threshold of best mean page F1 over the validation sites' pages (``frame``, their probabilities
     ``p``; each page weighs the same, as in ``val_page_f1``): what the ``val_pages`` policy uses, as the line-F1
     threshold the classifier tunes (the ``val`` policy's) often lies on a flat stretch of its curve where page F1
-    is not flat. ``None`` without a page whose gold is known."""
-    page_curves = page_f1_curves(frame, p, threshold_grid(grid_points), pages)
+    is not flat; each threshold with the decision's fallback at ``fallback_chars``. ``None`` without a page whose
+    gold is known."""
+    page_curves = page_f1_curves(frame, p, threshold_grid(grid_points), pages, fallback_chars)
     if page_curves.empty:
         return None
     curve = page_curves.drop(columns=["doc", "dataset"]).mean()
@@ -308,12 +320,14 @@ def held_out_predictions(frame: pd.DataFrame, settings: TrainSettings, root: Pat
 
 
 def lodo_choice(held_out: list[HeldOut], pages: pd.DataFrame, grid_points: int,
-                bins: int = RELIABILITY_BINS_DEFAULT) -> tuple[float, pd.DataFrame, pd.DataFrame]:
-    """The threshold of best dataset-balanced mean page F1 over the held-out predictions, the per-dataset
-    curves (:func:`dataset_curves`) and the reliability table of the held-out labelled lines."""
+                bins: int = RELIABILITY_BINS_DEFAULT, fallback_chars: int = 0
+                ) -> tuple[float, pd.DataFrame, pd.DataFrame]:
+    """The threshold of best dataset-balanced mean page F1 over the held-out predictions (each threshold with the
+    decision's fallback at ``fallback_chars``), the per-dataset curves (:func:`dataset_curves`) and the
+    reliability table of the held-out labelled lines."""
     thresholds = threshold_grid(grid_points)
     page_curves = pd.concat(
-        [page_f1_curves(h.frame, h.p, thresholds, pages) for h in held_out], ignore_index=True)
+        [page_f1_curves(h.frame, h.p, thresholds, pages, fallback_chars) for h in held_out], ignore_index=True)
     curves = dataset_curves(page_curves)
     reliability = reliability_table(*_labelled(held_out), bins)
     return best_threshold(curves[MEAN_COLUMN]), curves, reliability
@@ -421,7 +435,8 @@ def choose_threshold(frame: pd.DataFrame, pages: pd.DataFrame, settings: TrainSe
         log.warning("lodo: no fold had pages to learn from and pages to predict: the validation threshold, "
                     "no calibration")
         return validation
-    best, curves, reliability = lodo_choice(held_out, pages, model.threshold_grid_points)
+    best, curves, reliability = lodo_choice(held_out, pages, model.threshold_grid_points,
+                                            fallback_chars=model.fallback_chars)
     metrics.update(curve_metrics(curves, best))
     metrics["lodo_page_f1_at_val_threshold"] = float(curves.loc[_grid_point(curves, val_threshold), MEAN_COLUMN])
     calibration, calibrated = Calibration(), pd.DataFrame()

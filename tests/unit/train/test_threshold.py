@@ -16,6 +16,7 @@ from chromecut.train.threshold import (
     MEAN_COLUMN,
     POOLED,
     HeldOut,
+    best_threshold,
     choose_threshold,
     dataset_curves,
     fold_frame,
@@ -73,6 +74,28 @@ def test_page_curves_equal_page_scores_at_every_threshold() -> None:
         np.testing.assert_allclose(curves.set_index("doc")[threshold].to_numpy(), expected.to_numpy())
     # the edges: 0 keeps both lines (chrome lowers precision), 1 keeps none (F1 0)
     assert 0.0 < curves[0.0].iloc[0] < 1.0 and (curves[1.0] == 0.0).all()
+
+
+def test_page_curves_with_the_fallback_equal_page_scores_with_it_at_every_threshold() -> None:
+    # Page 0: content 0.35, chrome 0.2; page 1: content 0.7, chrome 0.45. Each line is under 100 characters, so at
+    # a floor of 100 a page keeping one line or none falls back to half the threshold.
+    frames = [_page("a", "0", 0.35, 0.2), _page("a", "1", 0.7, 0.45)]
+    frame = pd.concat([f for f, _ in frames], ignore_index=True)
+    p = np.concatenate([q for _, q in frames])
+    pages = _pages(("a", "0", CONTENT), ("a", "1", CONTENT))
+    grid = threshold_grid(21)
+    curves = page_f1_curves(frame, p, grid, pages, fallback_chars=100).set_index("doc")
+    for threshold in grid:
+        expected = page_scores(frame, p, threshold, pages, fallback_chars=100).set_index("doc")["f1"]
+        np.testing.assert_allclose(curves[threshold].to_numpy(), expected.to_numpy())
+    alone = page_f1_curves(frame, p, grid, pages).set_index("doc")
+    # At 0.5 page 0 keeps nothing alone, its content line (0.35 >= 0.25) with the fallback.
+    assert alone.loc["a/0", 0.5] == 0.0 and curves.loc["a/0", 0.5] == 1.0
+    # And the validation sites' best threshold is that of the decision it will be used with.
+    with_fallback = curves.drop(columns=["dataset"]).mean()
+    with_fallback.index = with_fallback.index.astype(float)
+    chosen = validation_threshold(frame, p, pages, 21, fallback_chars=100)
+    assert chosen == best_threshold(with_fallback) != validation_threshold(frame, p, pages, 21)
 
 
 def _lines(dataset: str, page_id: str, lines: list[tuple[str, int, float]]) -> tuple[pd.DataFrame, np.ndarray]:
