@@ -725,8 +725,8 @@ impl Pipeline {
     #[new]
     #[pyo3(signature = (featurizer, first, *, markup, threshold, dominant_share, smoothing = 0.0,
                         smoothing_reference_chars = 1.0, smoothing_probability_clip = 0.0, fallback_chars = 0,
-                        fallback_threshold_share = 1.0, context = None, context_names = Vec::new(), offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5,
-                        compiled = None))]
+                        fallback_threshold_share = 1.0, context = None, context_names = Vec::new(),
+                        offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5, compiled = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         featurizer: &TextFeaturizer,
