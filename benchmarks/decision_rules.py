@@ -42,7 +42,7 @@ from chromecut.cli import PROCESSED_DIR_DEFAULT
 from chromecut.datasets.prepare import PAGES_FILE
 from chromecut.evaluate.lodo import PREDICTION_COLUMNS
 from chromecut.evaluate.scores import kept_page_scores
-from chromecut.model.decision import FALLBACK_THRESHOLD_SHARE, dominant_lines, kept_lines
+from chromecut.model.decision import dominant_lines, kept_lines, page_thresholds
 
 #: ``page_clip_<d>``: how far a page's threshold may move from its fold's.
 CLIP_DISTANCES = (0.1, 0.2, 0.3)
@@ -101,7 +101,7 @@ def rules() -> dict[str, Rule]:
         return lambda p, fold, lengths: weight * page(p, fold, lengths) + (1 - weight) * fold
 
     def fallback(chars: int) -> Rule:
-        return lambda p, fold, lengths: fold * FALLBACK_THRESHOLD_SHARE if lengths[p >= fold].sum() < chars else fold
+        return lambda p, fold, lengths: float(page_thresholds(p, fold, np.zeros(len(p)), lengths, chars)[0])
 
     def expected_f1(p: Floats, fold: float, lengths: Floats) -> float:
         own = expected_f1_threshold(p, lengths)

@@ -112,11 +112,11 @@ def threshold_grid(points: int) -> npt.NDArray[np.float64]:
 
 
 def _page_f1s(tokens: list[list[str]], p: npt.NDArray[np.float64], thresholds: npt.NDArray[np.float64],
-              gold: pd.Series, dominant: npt.NDArray[np.bool_], lengths: npt.NDArray[np.float64] | None = None,
+              gold: pd.Series, dominant: npt.NDArray[np.bool_], lengths: npt.NDArray[np.float64],
               fallback_chars: int = 0) -> npt.NDArray[np.float64]:
     """One page's F1 at every threshold, scored as :func:`~chromecut.evaluate.scores.page_scores` scores it
     (``dominant``: the lines kept at every threshold, :func:`chromecut.model.decision.dominant_lines`; with
-    ``fallback_chars`` and the lines' ``lengths``, a threshold at which the page would keep fewer characters is
+    ``fallback_chars``, a threshold at which the lines (of ``lengths`` characters) would keep fewer characters is
     the decision's fallback share of it, :func:`chromecut.model.decision.page_thresholds`).
 
     The kept lines only change when a threshold passes a line's probability, so each distinct kept set is scored
@@ -124,14 +124,14 @@ def _page_f1s(tokens: list[list[str]], p: npt.NDArray[np.float64], thresholds: n
     no token, entity or normalisation crosses a newline), so every line is tokenised once for all thresholds.
     """
     cuts = thresholds
-    if fallback_chars > 0 and lengths is not None:
+    if fallback_chars > 0:
         above = ((p[None, :] >= thresholds[:, None]) * lengths[None, :]).sum(axis=1)
         cuts = np.where(above < fallback_chars, thresholds * FALLBACK_THRESHOLD_SHARE, thresholds)
-    # Every kept set is the lines at or above some cut (and the dominant ones), so the kept sets stay nested.
     keeps = (p[None, :] >= cuts[:, None]) | dominant[None, :]
     _, first, which = np.unique(keeps.sum(axis=1), return_index=True, return_inverse=True)
     score = (_SnippetScore if gold["gold_kind"] == str(GoldKind.SNIPPETS) else _ShingleScore)(tokens, gold)
-    # The same number of kept lines is the same kept set (the thresholds' kept sets are nested).
+    # The same number of kept lines is the same kept set: each is the lines at or above a cut (and the dominant
+    # ones), so the kept sets are nested, the fallback's cuts included.
     f1s = np.array([score(keeps[row]) for row in first], dtype=np.float64)
     return f1s[which.ravel()]
 
