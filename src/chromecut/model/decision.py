@@ -65,8 +65,16 @@ def page_thresholds(probabilities: npt.NDArray[np.float64], threshold: float, pa
         return cut
     codes = _page_codes(pages)
     above = np.bincount(codes, weights=np.where(p >= threshold, np.asarray(chars, dtype=np.float64), 0.0))
-    cut[above[codes] < fallback_chars] *= FALLBACK_THRESHOLD_SHARE
-    return cut
+    return fallback_cuts(cut, above[codes], fallback_chars)
+
+
+def fallback_cuts(thresholds: npt.NDArray[np.float64], kept_chars: npt.ArrayLike,
+                  fallback_chars: int) -> npt.NDArray[np.float64]:
+    """The fallback's rule: each of ``thresholds``, or :data:`FALLBACK_THRESHOLD_SHARE` of it where the page's
+    lines at or above it hold fewer than ``fallback_chars`` characters (``kept_chars``, the same shape; 0: off)."""
+    if fallback_chars <= 0:
+        return thresholds
+    return np.where(np.asarray(kept_chars) < fallback_chars, thresholds * FALLBACK_THRESHOLD_SHARE, thresholds)
 
 
 def _page_codes(pages: npt.ArrayLike) -> npt.NDArray[np.intp]:

@@ -32,7 +32,7 @@ from chromecut.datasets import GoldKind
 from chromecut.evaluate.metrics import SHINGLE_DEFAULT, prf, shingles, tokenize
 from chromecut.labels import Label
 from chromecut.model.calibration import CALIBRATIONS, Calibration, expected_calibration_error, fit_calibration
-from chromecut.model.decision import FALLBACK_THRESHOLD_SHARE, dominant_lines
+from chromecut.model.decision import dominant_lines, fallback_cuts
 from chromecut.model.estimator import OOF_POLICY, BoosterFit, fit_booster
 from chromecut.settings import TrainSettings
 
@@ -117,16 +117,14 @@ def _page_f1s(tokens: list[list[str]], p: npt.NDArray[np.float64], thresholds: n
     """One page's F1 at every threshold, scored as :func:`~chromecut.evaluate.scores.page_scores` scores it
     (``dominant``: the lines kept at every threshold, :func:`chromecut.model.decision.dominant_lines`; with
     ``fallback_chars``, a threshold at which the lines (of ``lengths`` characters) would keep fewer characters is
-    the decision's fallback share of it, :func:`chromecut.model.decision.page_thresholds`).
+    the decision's fallback share of it, :func:`chromecut.model.decision.fallback_cuts`).
 
     The kept lines only change when a threshold passes a line's probability, so each distinct kept set is scored
     once. A page's tokens are its lines' tokens in order (tokenising "\\n"-joined lines gives exactly that, since
     no token, entity or normalisation crosses a newline), so every line is tokenised once for all thresholds.
     """
-    cuts = thresholds
-    if fallback_chars > 0:
-        above = ((p[None, :] >= thresholds[:, None]) * lengths[None, :]).sum(axis=1)
-        cuts = np.where(above < fallback_chars, thresholds * FALLBACK_THRESHOLD_SHARE, thresholds)
+    kept_chars = ((p[None, :] >= thresholds[:, None]) * lengths[None, :]).sum(axis=1)
+    cuts = fallback_cuts(thresholds, kept_chars, fallback_chars)
     keeps = (p[None, :] >= cuts[:, None]) | dominant[None, :]
     _, first, which = np.unique(keeps.sum(axis=1), return_index=True, return_inverse=True)
     score = (_SnippetScore if gold["gold_kind"] == str(GoldKind.SNIPPETS) else _ShingleScore)(tokens, gold)
