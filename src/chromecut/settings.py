@@ -106,6 +106,9 @@ class FeatureSettings:
     markdown_features: bool = False
     #: The prose test counts CJK characters as words (:data:`chromecut.features.featurizer.CJK_PROSE_WORDS_DEFAULT`).
     cjk_prose_words: bool = False
+    #: The keyword families' one-word phrases also match their plurals
+    #: (:data:`chromecut.features.featurizer.KEYWORD_PLURALS_DEFAULT`).
+    keyword_plurals: bool = False
     #: HTML mode's summary family (:data:`chromecut.features.featurizer.SUMMARY_FEATURES_DEFAULT`): the page's
     #: own ``og:description`` / ``description`` against each line.
     summary_features: bool = False

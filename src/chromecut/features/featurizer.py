@@ -53,6 +53,10 @@ MARKDOWN_FEATURES_DEFAULT = False
 #: words, so without it no paragraph of theirs is prose. Off here: a bundle saved without the parameter was
 #: fitted without it.
 CJK_PROSE_WORDS_DEFAULT = False
+#: The keyword families' one-word phrases also match their plurals ("cookies", "newsletters"; see
+#: :meth:`chromecut.features.keywords.KeywordFamilies.single_with_plurals`). Off here: a bundle saved without the
+#: parameter was fitted without it.
+KEYWORD_PLURALS_DEFAULT = False
 #: Either mode's learnt vocabulary (:mod:`chromecut.features.vocab`: the chrome log-odds of a line's words, learnt
 #: from the training pages' labels). Off here: a bundle saved without the parameter was fitted without it.
 VOCAB_FEATURES_DEFAULT = False
@@ -79,6 +83,8 @@ class Featurizer:
         Either mode's page-word family (:data:`PAGE_WORD_FEATURES_DEFAULT`).
     cjk_prose_words:
         Whether the prose test counts CJK characters as words (:data:`CJK_PROSE_WORDS_DEFAULT`).
+    keyword_plurals:
+        Whether the keyword families' one-word phrases also match their plurals (:data:`KEYWORD_PLURALS_DEFAULT`).
     vocab_features:
         Either mode's learnt vocabulary (:data:`VOCAB_FEATURES_DEFAULT`); ``fit`` then needs a ``label`` column
         and learns ``vocab_`` (:class:`~chromecut.features.vocab.VocabTable`).
@@ -100,6 +106,7 @@ class Featurizer:
         kind_features: bool = KIND_FEATURES_DEFAULT,
         markdown_features: bool = MARKDOWN_FEATURES_DEFAULT,
         cjk_prose_words: bool = CJK_PROSE_WORDS_DEFAULT,
+        keyword_plurals: bool = KEYWORD_PLURALS_DEFAULT,
         summary_features: bool = SUMMARY_FEATURES_DEFAULT,
         page_word_features: bool = PAGE_WORD_FEATURES_DEFAULT,
         vocab_features: bool = VOCAB_FEATURES_DEFAULT,
@@ -115,6 +122,7 @@ class Featurizer:
         self.kind_features = kind_features
         self.markdown_features = markdown_features
         self.cjk_prose_words = cjk_prose_words
+        self.keyword_plurals = keyword_plurals
         self.summary_features = summary_features
         self.page_word_features = page_word_features
         self.vocab_features = vocab_features
@@ -133,6 +141,7 @@ class Featurizer:
             "kind_features": self.kind_features,
             "markdown_features": self.markdown_features,
             "cjk_prose_words": self.cjk_prose_words,
+            "keyword_plurals": self.keyword_plurals,
             "summary_features": self.summary_features,
             "page_word_features": self.page_word_features,
             "vocab_features": self.vocab_features,

@@ -341,6 +341,12 @@ _ATTR_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What a one-word phrase may end with and still match (``features.keyword_plurals``): the plural endings of
+#: English, French, Spanish, Portuguese and Dutch.
+PLURAL_SUFFIXES = ("s", "es")
+#: Shorter words take no plural ending (an "ab" of a family is no "abs").
+PLURAL_MIN_WORD_CHARS = 3
+
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _WORD = re.compile(r"[^\W_]+")
 #: Symbols that mark a copyright line whatever the language.
@@ -376,6 +382,21 @@ class KeywordFamilies:
                               ) if self.cjk_phrases else None
         #: Every word that starts a phrase: the only tokens worth a closer look.
         self.first_words = frozenset(self.single) | frozenset(self.multi)
+
+    def single_with_plurals(self) -> dict[str, list[int]]:
+        """The one-word phrases and their plurals (each word with each of :data:`PLURAL_SUFFIXES`), a plural
+        joining the families of its word; a form that is itself a phrase keeps its own families as well.
+
+        Phrases match whole tokens, so without them "cookies", "newsletters" or "advertisements" match nothing.
+        """
+        forms: dict[str, list[int]] = {word: list(families) for word, families in self.single.items()}
+        for word, families in self.single.items():
+            if len(word) < PLURAL_MIN_WORD_CHARS:
+                continue
+            for suffix in PLURAL_SUFFIXES:
+                merged = forms.setdefault(word + suffix, [])
+                merged.extend(f for f in families if f not in merged)
+        return forms
 
     def family_index(self, name: str) -> int:
         return self.names.index(name)

@@ -505,6 +505,14 @@ def _html_spec(kind_features: bool, summary_features: bool) -> dict[str, Any]:
     return spec
 
 
+def _keyword_forms(plurals: bool) -> dict[str, Any]:
+    """The one-word keyword phrases the featurizer matches, their plurals too when ``plurals`` (else the shared
+    spec's)."""
+    if not plurals:
+        return {}
+    return {"keyword_single": [(word, families) for word, families in keywords.KEYWORDS.single_with_plurals().items()]}
+
+
 def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturizer:
     """The Rust featurizer of a :class:`~chromecut.features.Featurizer` (fitted or not), text or HTML mode: its
     ``feature_names_`` in their order, or every feature in the output order when unfitted or ``all_names``."""
@@ -535,6 +543,7 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
             "vocab_features": vocab_on,
             **table.spec(),
             "cjk_prose_words": bool(fitted.cjk_prose_words),
+            **_keyword_forms(bool(getattr(fitted, "keyword_plurals", False))),
             "neighbour_bases": bases,
             "frequency_keys": [key.encode("utf-8", "surrogatepass") for key in frequency],
             "frequency_counts": np.fromiter(frequency.values(), dtype=np.int64, count=len(frequency)),

@@ -231,6 +231,27 @@ def test_the_prose_test_can_count_cjk_characters_as_words(mode: str, html_frame:
     pd.testing.assert_frame_equal(off[en], on[en])
 
 
+@pytest.mark.parametrize("mode", ["text", "html"])
+def test_keyword_plurals_let_a_phrase_match_its_plural(mode: str, html_frame: HtmlFrame) -> None:
+    lines = ["We use cookies to improve this site.", "Cookie settings", "Advertisements", "Shareholders vote today",
+             "The council met on Tuesday and agreed to the plan after a long debate about its costs."]
+    if mode == "text":
+        frame = dump_frame({"page": lines})
+    else:
+        frame = html_frame("<html><body>" + "".join(f"<p>{t}</p>" for t in lines) + "</body></html>")
+    kinds = ["kw_cookie", "kw_advertisement", "kw_share"]
+    off = Featurizer(mode).fit(frame).transform(frame)[kinds]
+    on = Featurizer(mode, keyword_plurals=True).fit(frame).transform(frame)[kinds]
+    assert off["kw_cookie"].tolist() == [0, 1, 0, 0, 0]
+    assert on["kw_cookie"].tolist() == [1, 1, 0, 0, 0]
+    assert off["kw_advertisement"].tolist() == [0, 0, 0, 0, 0]
+    assert on["kw_advertisement"].tolist() == [0, 0, 1, 0, 0]
+    # A word that only starts with a phrase is no plural of it.
+    assert on["kw_share"].tolist() == [0, 0, 0, 0, 0]
+    assert Featurizer(mode, keyword_plurals=True).get_params()["keyword_plurals"] is True
+    assert Featurizer(mode).get_params()["keyword_plurals"] is False
+
+
 def test_cjk_prose_words_is_a_parameter_of_the_bundle() -> None:
     assert Featurizer("text").get_params()["cjk_prose_words"] is False
     assert Featurizer("text", cjk_prose_words=True).get_params()["cjk_prose_words"] is True

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chromecut.features.keywords import CASE_FOLD_EXTRAS, PATTERN_SOURCES, PATTERNS, any_case
+from chromecut.features.keywords import (
+    CASE_FOLD_EXTRAS,
+    KEYWORDS,
+    PATTERN_SOURCES,
+    PATTERNS,
+    PLURAL_MIN_WORD_CHARS,
+    any_case,
+)
 
 #: Pieces that the patterns care about, case variants and case-folding oddities (long s, Kelvin sign, dotted I)
 #: among them, so that generated text hits every alternative and every first character.
@@ -69,3 +76,14 @@ def test_a_pattern_without_a_fast_form_is_its_definition() -> None:
     for name, (body, fast, flags) in PATTERN_SOURCES.items():
         if fast is None:
             assert PATTERNS[name].pattern == body and PATTERNS[name].flags & flags == flags, name
+
+
+def test_plurals_join_their_words_families_and_keep_the_phrases_own() -> None:
+    forms = KEYWORDS.single_with_plurals()
+    cookie, related = KEYWORDS.family_index("cookie"), KEYWORDS.family_index("related")
+    assert forms["cookies"] == [cookie]
+    assert forms["relateds"] == [related] and forms["relatedes"] == [related]
+    # Every phrase keeps its families; no short word gets a plural.
+    assert all(forms[word] == families for word, families in KEYWORDS.single.items())
+    short = [w for w in KEYWORDS.single if len(w) < PLURAL_MIN_WORD_CHARS]
+    assert all(w + "s" not in forms or w + "s" in KEYWORDS.single for w in short)
