@@ -95,6 +95,10 @@ class FeatureSettings:
     augment_precleaned: float = 0.5
     augment_keep_chrome_min: float = 0.1
     augment_keep_chrome_max: float = 0.6
+    #: How a pre-cleaned copy keeps its share of the chrome: 0 keeps lines drawn one by one; above 0, pieces of
+    #: each run of chrome, this many lines long on average, each kept or dropped whole
+    #: (:func:`chromecut.train.frame.to_text_mode`).
+    augment_chrome_run_lines: float = 0.0
     #: Text mode's section-aware features (:mod:`chromecut.features.sections`; off by default, see
     #: :data:`chromecut.features.featurizer.SECTION_FEATURES_DEFAULT`).
     section_features: bool = False

@@ -139,11 +139,32 @@ def to_text_mode(
             rng.uniform(settings.augment_keep_chrome_min, settings.augment_keep_chrome_max, len(chosen)), index=chosen
         )
         chrome = pre["label"] == Label.CHROME
-        keep = ~chrome | (rng.random(len(pre)) < pre["doc"].map(keep_share).to_numpy())
+        share = pre["doc"].map(keep_share).to_numpy()
+        if settings.augment_chrome_run_lines > 0:
+            keep = ~chrome | _kept_chrome_pieces(pre, settings.augment_chrome_run_lines, share, rng)
+        else:
+            keep = ~chrome | (rng.random(len(pre)) < share)
         pre = pre[keep]
         pre["doc"] = pre["doc"] + AUGMENTED_SUFFIX
         copies.append(pre)
     return pd.concat(copies, ignore_index=True)
+
+
+def _kept_chrome_pieces(pre: pd.DataFrame, mean_lines: float, share: npt.NDArray[np.float64],
+                        rng: np.random.Generator) -> npt.NDArray[np.bool_]:
+    """Which lines of the pages' chrome a pre-cleaned copy keeps, piece by piece: each run of chrome between two
+    content lines (lines without a label do not end it) is cut after each line with probability
+    ``1 / mean_lines``, and each piece is kept whole with its page's share. What a scraper leaves is whole
+    widgets (a "Related" heading with its list, a share bar), not lines drawn one by one."""
+    doc = pre["doc"].to_numpy()
+    label = pre["label"].to_numpy()
+    new_page = np.r_[True, doc[1:] != doc[:-1]]
+    after_content = np.r_[True, label[:-1] == Label.CONTENT]
+    cut = rng.random(len(pre)) < 1.0 / max(mean_lines, 1.0)
+    piece = np.cumsum(new_page | after_content | np.r_[True, cut[:-1]]) - 1
+    first = np.flatnonzero(np.r_[True, piece[1:] != piece[:-1]])
+    kept: npt.NDArray[np.bool_] = rng.random(len(first)) < share[first]
+    return kept[piece]
 
 
 def original_pages(frame: pd.DataFrame) -> pd.DataFrame:

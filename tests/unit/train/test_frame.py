@@ -11,6 +11,7 @@ import pytest
 
 from chromecut.features import Featurizer
 from chromecut.features.frame import line_frame
+from chromecut.labels import Label
 from chromecut.segment.html import segment_text
 from chromecut.settings import DataSettings, FeatureSettings
 from chromecut.train.frame import (
@@ -20,6 +21,7 @@ from chromecut.train.frame import (
     load_renderings,
     site_view,
     split_frames,
+    to_text_mode,
 )
 
 RENDERERS = ("chromecut", "html2text", "inscriptis", "markdownify", "bs4-lines")
@@ -197,3 +199,44 @@ def test_the_stopword_languages_are_a_setting_and_an_unknown_one_is_refused() ->
     assert features["train"]["stopwords"].iloc[0] >= 4  # "bu", "bir", "ve", "çok" ...
     with pytest.raises(ValueError, match=r"no stopword list for \['xx'\]"):
         featurize_parts(parts, FeatureSettings(mode="text", stopword_languages=("en", "xx")))
+
+
+#: One page's labels: a menu run, the article, a "Related" run split by a blank (unlabelled) line, the article's
+#: end, a footer run.
+PRECLEAN_LABELS = (0, 0, 0, 1, 1, 0, 0, -1, 0, 0, 1, 0, 0)
+PRECLEAN_RUNS = ((0, 1, 2), (5, 6, 8, 9), (11, 12))
+
+
+def _precleaned(run_lines: float, pages: int = 200) -> pd.DataFrame:
+    rows = [{"doc": f"ds/{page}", "line": i, "text": f"{page} {i}", "label": label}
+            for page in range(pages) for i, label in enumerate(PRECLEAN_LABELS)]
+    settings = FeatureSettings(mode="text", augment_strip_markers=0.0, augment_precleaned=1.0,
+                               augment_keep_chrome_min=0.5, augment_keep_chrome_max=0.5,
+                               augment_chrome_run_lines=run_lines)
+    out = to_text_mode(pd.DataFrame(rows), settings, np.random.default_rng(0), augment=True)
+    return out[out["doc"].str.endswith("#precleaned")]
+
+
+def test_a_precleaned_copy_can_keep_each_run_of_chrome_whole_or_drop_it_whole() -> None:
+    copies = _precleaned(run_lines=1e9)  # no cut inside a run: each run is one piece
+    kept = {doc: set(group) for doc, group in copies.groupby("doc")["line"]}
+    content_or_blank = {i for i, label in enumerate(PRECLEAN_LABELS) if label != Label.CHROME}
+    for lines in kept.values():
+        assert content_or_blank <= lines
+        for run in PRECLEAN_RUNS:
+            assert set(run) <= lines or not set(run) & lines
+    # Each run is kept on about half of the pages.
+    for run in PRECLEAN_RUNS:
+        share = np.mean([run[0] in lines for lines in kept.values()])
+        assert 0.35 < share < 0.65
+
+
+def test_precleaned_pieces_are_shorter_than_runs_and_lines_alone_are_drawn_one_by_one() -> None:
+    def whole_runs(copies: pd.DataFrame) -> float:
+        kept = [set(group) for _, group in copies.groupby("doc")["line"]]
+        partial = sum(bool(set(run) & lines) and not set(run) <= lines for lines in kept for run in PRECLEAN_RUNS)
+        return 1 - partial / (len(kept) * len(PRECLEAN_RUNS))
+
+    # Pieces two lines long on average cut some runs; lines drawn one by one cut most.
+    assert 0.3 < whole_runs(_precleaned(run_lines=2.0)) < 0.95
+    assert whole_runs(_precleaned(run_lines=0.0)) < whole_runs(_precleaned(run_lines=2.0))
