@@ -138,8 +138,8 @@ def to_text_mode(
         keep_share = pd.Series(
             rng.uniform(settings.augment_keep_chrome_min, settings.augment_keep_chrome_max, len(chosen)), index=chosen
         )
-        chrome = pre["label"] == Label.CHROME
-        share = pre["doc"].map(keep_share).to_numpy()
+        chrome = (pre["label"] == Label.CHROME).to_numpy()
+        share = pre["doc"].map(keep_share).to_numpy(dtype=np.float64)
         if settings.augment_chrome_run_lines > 0:
             keep = ~chrome | _kept_chrome_pieces(pre, settings.augment_chrome_run_lines, share, rng)
         else:
@@ -150,7 +150,7 @@ def to_text_mode(
     return pd.concat(copies, ignore_index=True)
 
 
-def _kept_chrome_pieces(pre: pd.DataFrame, mean_lines: float, share: npt.NDArray[np.float64],
+def _kept_chrome_pieces(pre: pd.DataFrame, mean_lines: float, share: npt.NDArray[np.floating[Any]],
                         rng: np.random.Generator) -> npt.NDArray[np.bool_]:
     """Which lines of the pages' chrome a pre-cleaned copy keeps, piece by piece: each run of chrome between two
     content lines (lines without a label do not end it) is cut after each line with probability
@@ -164,7 +164,8 @@ def _kept_chrome_pieces(pre: pd.DataFrame, mean_lines: float, share: npt.NDArray
     piece = np.cumsum(new_page | after_content | np.r_[True, cut[:-1]]) - 1
     first = np.flatnonzero(np.r_[True, piece[1:] != piece[:-1]])
     kept: npt.NDArray[np.bool_] = rng.random(len(first)) < share[first]
-    return kept[piece]
+    pieces: npt.NDArray[np.bool_] = kept[piece]
+    return pieces
 
 
 def original_pages(frame: pd.DataFrame) -> pd.DataFrame:
