@@ -1,9 +1,9 @@
 """Lines under a "Related"-family heading: what the golds call them, and what text bundles keep of them.
 
-A heading here is a line of at most ``HEADING_MAX_CHARS`` characters that holds a phrase of the ``related`` keyword
-family ("Related", "Most read", "Top stories", "相关"...); the lines under it are the next ``SECTION_LINES`` lines of
-``SECTION_MIN_CHARS`` to ``SECTION_MAX_CHARS`` characters, the section ending at a longer line. Over chromecut's
-own lines of the prepared table (``data/processed/lines.parquet``):
+A heading here is a line of at most ``HEADING_MAX_CHARS`` characters that the text featurizer flags with the
+``related`` keyword family (``kw_related``: "Related", "Most read", "Top stories", "相关"...); the lines under it are
+the next ``SECTION_LINES`` lines of ``SECTION_MIN_CHARS`` to ``SECTION_MAX_CHARS`` characters, the section ending at
+a longer line. Over chromecut's own lines of the prepared table (``data/processed/lines.parquet``):
 
 - per dataset, the share of such lines (every split) that the gold calls content;
 - per dataset and text bundle, of the test pages' such lines that the gold calls chrome, the share each bundle keeps
@@ -15,13 +15,13 @@ own lines of the prepared table (``data/processed/lines.parquet``):
 from __future__ import annotations
 
 import argparse
-import re
 from collections import defaultdict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from chromecut.features.keywords import KEYWORDS
+from chromecut.features import Featurizer
 from chromecut.labels import Label
 from chromecut.predict import Cleaner
 
@@ -31,28 +31,26 @@ SECTION_MIN_CHARS = 20
 SECTION_MAX_CHARS = 120
 #: A line this long ends a section (an article's paragraph).
 SECTION_END_CHARS = 150
-_WORD = re.compile(r"[^\W_]+")
-_RELATED = KEYWORDS.family_index("related")
 
 
-def is_related_heading(text: str) -> bool:
-    if len(text) > HEADING_MAX_CHARS:
-        return False
-    if any(phrase in text for phrase in KEYWORDS.cjk_phrases.get(_RELATED, ())):
-        return True
-    words = [w.lower() for w in _WORD.findall(text)]
-    if any(_RELATED in KEYWORDS.single.get(w, []) for w in words):
-        return True
-    return any(family == _RELATED and tuple(words[i:i + len(phrase)]) == phrase
-               for i, w in enumerate(words) for phrase, family in KEYWORDS.multi.get(w, []))
+def related_headings(table: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Which lines of the table are related headings: short, and flagged ``kw_related`` by the text featurizer
+    (the keyword matching the models read)."""
+    short = table["text"].str.len().to_numpy() <= HEADING_MAX_CHARS
+    pages = table["dataset"].astype(str) + "/" + table["page_id"].astype(str)
+    lines = table.loc[short, ["text"]].assign(doc=pages[short], line=np.flatnonzero(short))
+    flags = Featurizer("text").fit(lines).transform(lines)["kw_related"].to_numpy() > 0
+    headings = np.zeros(len(table), dtype=bool)
+    headings[np.flatnonzero(short)[flags]] = True
+    return headings
 
 
-def section_lines(texts: list[str]) -> list[int]:
-    """Indexes of the lines under a related heading."""
+def section_lines(texts: list[str], headings: npt.NDArray[np.bool_]) -> list[int]:
+    """Indexes of the lines under a related heading (``headings``: which of ``texts`` are one)."""
     found: list[int] = []
     under = -1
     for i, text in enumerate(texts):
-        if is_related_heading(text):
+        if headings[i]:
             under = 0
             continue
         if under < 0:
@@ -71,6 +69,7 @@ def main() -> None:
     parser.add_argument("--lines", default="data/processed/lines.parquet")
     args = parser.parse_args()
     table = pd.read_parquet(args.lines, columns=["dataset", "page_id", "text", "label", "split"])
+    table["heading"] = related_headings(table)
     gold: dict[str, list[int]] = defaultdict(list)
     kept: dict[tuple[str, str], list[tuple[float, bool]]] = defaultdict(list)
     cleaners = {name: Cleaner.load(name) for name in args.bundles}
@@ -78,7 +77,7 @@ def main() -> None:
         dataset = str(dataset_key)
         texts = page["text"].tolist()
         labels = page["label"].to_numpy()
-        rows = [i for i in section_lines(texts) if labels[i] != Label.UNKNOWN]
+        rows = [i for i in section_lines(texts, page["heading"].to_numpy()) if labels[i] != Label.UNKNOWN]
         gold[dataset].extend(int(labels[i] == Label.CONTENT) for i in rows)
         chrome = [i for i in rows if labels[i] == Label.CHROME]
         if not chrome or page["split"].iloc[0] != "test":

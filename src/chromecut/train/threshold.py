@@ -123,8 +123,10 @@ def _page_f1s(tokens: list[list[str]], p: npt.NDArray[np.float64], thresholds: n
     once. A page's tokens are its lines' tokens in order (tokenising "\\n"-joined lines gives exactly that, since
     no token, entity or normalisation crosses a newline), so every line is tokenised once for all thresholds.
     """
-    kept_chars = ((p[None, :] >= thresholds[:, None]) * lengths[None, :]).sum(axis=1)
-    cuts = fallback_cuts(thresholds, kept_chars, fallback_chars)
+    cuts = thresholds
+    if fallback_chars > 0:  # the characters kept at each threshold are only needed for the fallback
+        kept_chars = ((p[None, :] >= thresholds[:, None]) * lengths[None, :]).sum(axis=1)
+        cuts = fallback_cuts(thresholds, kept_chars, fallback_chars)
     keeps = (p[None, :] >= cuts[:, None]) | dominant[None, :]
     _, first, which = np.unique(keeps.sum(axis=1), return_index=True, return_inverse=True)
     score = (_SnippetScore if gold["gold_kind"] == str(GoldKind.SNIPPETS) else _ShingleScore)(tokens, gold)
