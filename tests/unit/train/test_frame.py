@@ -240,3 +240,42 @@ def test_precleaned_pieces_are_shorter_than_runs_and_lines_alone_are_drawn_one_b
     # Pieces two lines long on average cut some runs; lines drawn one by one cut most.
     assert 0.3 < whole_runs(_precleaned(run_lines=2.0)) < 0.95
     assert whole_runs(_precleaned(run_lines=0.0)) < whole_runs(_precleaned(run_lines=2.0))
+
+
+def _excerpts(excerpt: float, pages: int = 200) -> pd.DataFrame:
+    rows = [{"doc": f"ds/{page}", "line": i, "text": f"{page} {i}", "label": label}
+            for page in range(pages) for i, label in enumerate(PRECLEAN_LABELS)]
+    settings = FeatureSettings(mode="text", augment_strip_markers=0.0, augment_precleaned=1.0,
+                               augment_keep_chrome_min=1.0, augment_keep_chrome_max=1.0, augment_excerpt=excerpt)
+    out = to_text_mode(pd.DataFrame(rows), settings, np.random.default_rng(0), augment=True)
+    return out[out["doc"].str.endswith("#precleaned")]
+
+
+def test_an_excerpt_keeps_every_content_line_and_one_window_of_lines_around_them() -> None:
+    content = [i for i, label in enumerate(PRECLEAN_LABELS) if label == Label.CONTENT]
+    copies = _excerpts(excerpt=1.0)
+    kept = [list(group) for _, group in copies.groupby("doc")["line"]]
+    assert len(kept) == 200
+    for lines in kept:
+        assert set(content) <= set(lines)
+        assert lines == list(range(lines[0], lines[-1] + 1))  # one window, nothing dropped inside it
+    starts, ends = np.array([lines[0] for lines in kept]), np.array([lines[-1] for lines in kept])
+    # The window starts anywhere from the first line to the first content line, ends anywhere from the last
+    # content line to the last line.
+    assert set(starts) == set(range(content[0] + 1))
+    assert set(ends) == set(range(content[-1], len(PRECLEAN_LABELS)))
+
+
+def test_excerpts_cut_only_their_share_of_the_copies_and_none_by_default() -> None:
+    whole = len(PRECLEAN_LABELS)
+    assert (_excerpts(excerpt=0.0).groupby("doc").size() == whole).all()
+    cut = (_excerpts(excerpt=0.5).groupby("doc").size() < whole).mean()
+    assert 0.35 < cut < 0.6  # half the copies are excerpts; a few of those draw the whole page
+
+
+def test_a_page_without_content_is_never_cut_to_an_excerpt() -> None:
+    rows = [{"doc": "ds/menu", "line": i, "text": f"menu {i}", "label": Label.CHROME} for i in range(6)]
+    settings = FeatureSettings(mode="text", augment_strip_markers=0.0, augment_precleaned=1.0,
+                               augment_keep_chrome_min=1.0, augment_keep_chrome_max=1.0, augment_excerpt=1.0)
+    out = to_text_mode(pd.DataFrame(rows), settings, np.random.default_rng(0), augment=True)
+    assert (out["doc"] == "ds/menu#precleaned").sum() == 6
