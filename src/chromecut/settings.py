@@ -99,10 +99,6 @@ class FeatureSettings:
     #: each run of chrome, this many lines long on average, each kept or dropped whole
     #: (:func:`chromecut.train.frame.to_text_mode`).
     augment_chrome_run_lines: float = 0.0
-    #: Share of the pre-cleaned copies also cut down to an excerpt: the lines from one drawn before the page's
-    #: first content line to one drawn after its last, as a short dump of the article's region leaves them. 0
-    #: (the default) keeps every copy's whole length (:func:`chromecut.train.frame.to_text_mode`).
-    augment_excerpt: float = 0.0
     #: Text mode's section-aware features (:mod:`chromecut.features.sections`; off by default, see
     #: :data:`chromecut.features.featurizer.SECTION_FEATURES_DEFAULT`).
     section_features: bool = False

@@ -145,8 +145,6 @@ def to_text_mode(
         else:
             keep = ~chrome | (rng.random(len(pre)) < share)
         pre = pre[keep]
-        if settings.augment_excerpt > 0:
-            pre = pre[_excerpt_window(pre, settings.augment_excerpt, rng)]
         pre["doc"] = pre["doc"] + AUGMENTED_SUFFIX
         copies.append(pre)
     return pd.concat(copies, ignore_index=True)
@@ -168,31 +166,6 @@ def _kept_chrome_pieces(pre: pd.DataFrame, mean_lines: float, share: npt.NDArray
     kept: npt.NDArray[np.bool_] = rng.random(len(first)) < share[first]
     pieces: npt.NDArray[np.bool_] = kept[piece]
     return pieces
-
-
-def _excerpt_window(pre: pd.DataFrame, share: float, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
-    """Which lines of the pre-cleaned copies an excerpt keeps: on a ``share`` of the copies, one window of lines
-    from a line drawn between the page's first line and its first content line to one drawn between its last
-    content line and its last line (every content line kept, the chrome around the article cut at both ends),
-    as a scraper that took the article's region with the widgets beside it leaves a short dump. A page without a
-    content line is kept whole. The trees then see short pages whose tails are chrome, not only whole pages,
-    so a page's length and its longest line do not stand in for a line's label."""
-    doc = pre["doc"].to_numpy()
-    position = pre.groupby("doc", sort=False).cumcount().to_numpy()
-    content_at = pd.Series(np.where(pre["label"].to_numpy() == Label.CONTENT, position, np.nan), index=pre.index)
-    by_doc = content_at.groupby(doc, sort=False)
-    first = by_doc.transform("min").to_numpy()
-    last = by_doc.transform("max").to_numpy()
-    size = pre.groupby("doc", sort=False)["doc"].transform("size").to_numpy()
-    pages = pd.unique(doc)
-    draws = pd.DataFrame(rng.random((len(pages), 3)), index=pages, columns=["excerpt", "start", "end"])
-    drawn = draws.loc[doc].to_numpy()
-    start = np.floor(drawn[:, 1] * (first + 1))
-    end = last + np.floor(drawn[:, 2] * (size - last))
-    inside = (position >= start) & (position <= end)
-    whole = (drawn[:, 0] >= share) | np.isnan(first)
-    kept: npt.NDArray[np.bool_] = whole | inside
-    return kept
 
 
 def original_pages(frame: pd.DataFrame) -> pd.DataFrame:
