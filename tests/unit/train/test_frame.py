@@ -240,3 +240,45 @@ def test_precleaned_pieces_are_shorter_than_runs_and_lines_alone_are_drawn_one_b
     # Pieces two lines long on average cut some runs; lines drawn one by one cut most.
     assert 0.3 < whole_runs(_precleaned(run_lines=2.0)) < 0.95
     assert whole_runs(_precleaned(run_lines=0.0)) < whole_runs(_precleaned(run_lines=2.0))
+
+
+def _truncated(truncate: float, pages: int = 300) -> pd.DataFrame:
+    rows = [{"doc": f"ds/{page}", "line": i, "text": f"{page} {i}", "label": label}
+            for page in range(pages) for i, label in enumerate(PRECLEAN_LABELS)]
+    settings = FeatureSettings(mode="text", augment_strip_markers=0.0, augment_precleaned=1.0,
+                               augment_keep_chrome_min=1.0, augment_keep_chrome_max=1.0,
+                               augment_truncate_content=truncate)
+    out = to_text_mode(pd.DataFrame(rows), settings, np.random.default_rng(0), augment=True)
+    return out[out["doc"].str.endswith("#precleaned")]
+
+
+def test_an_article_cut_short_keeps_its_first_content_lines_and_every_chrome_line() -> None:
+    content = [i for i, label in enumerate(PRECLEAN_LABELS) if label == Label.CONTENT]
+    chrome = {i for i, label in enumerate(PRECLEAN_LABELS) if label == Label.CHROME}
+    heads = set()
+    for _, lines in _truncated(truncate=1.0).groupby("doc")["line"]:
+        kept = set(lines)
+        assert chrome <= kept  # the chrome is kept as the pre-cleaned copy keeps it (here all of it)
+        kept_content = [i for i in content if i in kept]
+        assert kept_content == content[:len(kept_content)] and kept_content  # the article's head, never empty
+        heads.add(len(kept_content))
+        # The unlabelled line (7) lies between the 2nd and the 3rd content line: it goes with the 3rd.
+        assert (7 in kept) == (len(kept_content) > 2)
+    assert heads == set(range(1, len(content) + 1))  # every length of head is drawn
+
+
+def test_articles_are_cut_short_only_on_their_share_of_the_copies_and_never_by_default() -> None:
+    whole = len(PRECLEAN_LABELS)
+    assert (_truncated(truncate=0.0).groupby("doc").size() == whole).all()
+    cut = (_truncated(truncate=0.5).groupby("doc").size() < whole).mean()
+    # Half the copies are cut, and a third of those keep all three content lines (k drawn from 1 to 3).
+    assert 0.25 < cut < 0.42
+
+
+def test_a_page_without_content_keeps_its_lines_when_cut_short() -> None:
+    rows = [{"doc": "ds/menu", "line": i, "text": f"menu {i}", "label": Label.CHROME} for i in range(6)]
+    rows.append({"doc": "ds/menu", "line": 6, "text": "", "label": -1})
+    settings = FeatureSettings(mode="text", augment_strip_markers=0.0, augment_precleaned=1.0,
+                               augment_keep_chrome_min=1.0, augment_keep_chrome_max=1.0, augment_truncate_content=1.0)
+    out = to_text_mode(pd.DataFrame(rows), settings, np.random.default_rng(0), augment=True)
+    assert (out["doc"] == "ds/menu#precleaned").sum() == 7
