@@ -120,8 +120,7 @@ def to_text_mode(
     frame: pd.DataFrame, settings: FeatureSettings, rng: np.random.Generator, augment: bool
 ) -> pd.DataFrame:
     """The frame as a text-extraction tool would have written it: no markup; when augmenting, list markers
-    stripped on some pages and a pre-cleaned copy (most chrome already removed, with
-    ``augment_truncate_content`` the article cut short on some) of others. Every row keeps the
+    stripped on some pages and a pre-cleaned copy (most chrome already removed) of others. Every row keeps the
     page it came from as ``source``, so a copy never counts as another page that repeats its lines."""
     out = frame.drop(columns=[c for c in (*MARKUP_COLUMNS, "title", "summary") if c in frame]).copy()
     if SOURCE_COLUMN not in out:
