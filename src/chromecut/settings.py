@@ -99,11 +99,6 @@ class FeatureSettings:
     #: each run of chrome, this many lines long on average, each kept or dropped whole
     #: (:func:`chromecut.train.frame.to_text_mode`).
     augment_chrome_run_lines: float = 0.0
-    #: Share of the pre-cleaned copies whose article is also cut short: its first ``k`` content lines kept (``k``
-    #: drawn from 1 to all of them), the later ones dropped, the chrome kept as above, as a teaser, a paywalled
-    #: article or a feed's excerpt leaves a dump: a few paragraphs among whole widgets. 0 (the default) keeps every
-    #: content line (:func:`chromecut.train.frame.to_text_mode`).
-    augment_truncate_content: float = 0.0
     #: Text mode's section-aware features (:mod:`chromecut.features.sections`; off by default, see
     #: :data:`chromecut.features.featurizer.SECTION_FEATURES_DEFAULT`).
     section_features: bool = False

@@ -144,8 +144,6 @@ def to_text_mode(
             keep = ~chrome | _kept_chrome_pieces(pre, settings.augment_chrome_run_lines, share, rng)
         else:
             keep = ~chrome | (rng.random(len(pre)) < share)
-        if settings.augment_truncate_content > 0:
-            keep &= chrome | _kept_article_head(pre, settings.augment_truncate_content, rng)
         pre = pre[keep]
         pre["doc"] = pre["doc"] + AUGMENTED_SUFFIX
         copies.append(pre)
@@ -168,24 +166,6 @@ def _kept_chrome_pieces(pre: pd.DataFrame, mean_lines: float, share: npt.NDArray
     kept: npt.NDArray[np.bool_] = rng.random(len(first)) < share[first]
     pieces: npt.NDArray[np.bool_] = kept[piece]
     return pieces
-
-
-def _kept_article_head(pre: pd.DataFrame, share: float, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
-    """Which of the pre-cleaned copies' lines that are not chrome (content, and lines without a label) an article
-    cut short keeps: on a ``share`` of the copies, those before the page's ``k``-th content line and that line,
-    ``k`` drawn uniformly from 1 to the page's content lines; on the others, all. Short pages then hold chrome as
-    well as content, so a page's length and its longest line do not stand in for a line's label."""
-    doc = pre["doc"].to_numpy()
-    content = (pre["label"] == Label.CONTENT).to_numpy()
-    rank = pd.Series(content.astype(np.int64)).groupby(doc, sort=False).cumsum().to_numpy()
-    pages = pd.unique(doc)
-    total = pd.Series(rank).groupby(doc, sort=False).transform("max").to_numpy()
-    draws = pd.DataFrame(rng.random((len(pages), 2)), index=pages, columns=["truncate", "head"]).loc[doc].to_numpy()
-    head = np.floor(draws[:, 1] * total) + 1  # 1 .. total content lines kept
-    # A line is kept while fewer than ``head`` content lines come before it, or it is the ``head``-th itself.
-    before = rank - content
-    kept: npt.NDArray[np.bool_] = (draws[:, 0] >= share) | (before < head)
-    return kept
 
 
 def original_pages(frame: pd.DataFrame) -> pd.DataFrame:
