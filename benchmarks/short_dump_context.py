@@ -43,7 +43,8 @@ def padded(lines: list[str]) -> tuple[list[str], list[int]]:
 
 
 def scored(cleaner: Cleaner, lines: list[str]) -> list[LabeledLine]:
-    return [label for label in cleaner.label("\n".join(lines), mode="text") if label.text.strip()]
+    """One label per line (the lines hold no blank one, so none is dropped and the indexes of ``padded`` hold)."""
+    return cleaner.label("\n".join(lines), mode="text")
 
 
 def main() -> None:
