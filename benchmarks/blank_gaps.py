@@ -39,11 +39,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from prototype_run import train_and_print
+from prototype_run import load_unfused, train_and_print
 
 import chromecut.train.frame as train_frame
 from chromecut.features.featurizer import Featurizer
-from chromecut.predict import Cleaner
 
 #: The columns, in order.
 GAP_COLUMNS = ("blank_before", "blank_after", "log_block_lines", "blank_share")
@@ -133,13 +132,7 @@ def patch() -> None:
         return close_removed_lines(to_text_mode(*args, **kwargs))
 
     train_frame.to_text_mode = renumbered  # type: ignore[assignment]
-
-    load = Cleaner.load.__func__  # type: ignore[attr-defined]
-
-    def load_unfused(cls: type[Cleaner], *args: Any, **kwargs: Any) -> Cleaner:
-        return load(cls, *args, **{**kwargs, "fused": False})  # type: ignore[no-any-return]
-
-    Cleaner.load = classmethod(load_unfused)  # type: ignore[method-assign,assignment]
+    load_unfused()
 
 
 def main(argv: Sequence[str]) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from prototype_run import add_context_columns, page_bounds, train_and_print
+from prototype_run import add_context_columns, load_unfused, page_bounds, train_and_print
 
 from chromecut.features.keywords import _TEXT_FAMILIES, PATTERNS
 
@@ -81,11 +81,7 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--gap"]:  # benchmarks/text_html_gap.py on a bundle of this script, by the line-frame path
         import text_html_gap
 
-        from chromecut.predict import Cleaner
-
-        load = Cleaner.load.__func__  # type: ignore[attr-defined]
-        Cleaner.load = classmethod(  # type: ignore[assignment]
-            lambda cls, model, *a, **k: load(cls, model, *a, **{**k, "fused": False}))
+        load_unfused()
         text_html_gap.main(argv[1:])
         return
     train_and_print(argv)

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from prototype_run import add_context_columns, page_bounds, train_and_print
+from prototype_run import add_context_columns, load_unfused, page_bounds, train_and_print
 
 from chromecut.features.keywords import PATTERNS
 
@@ -81,11 +81,8 @@ def main(argv: list[str]) -> None:
         import gate_noise
 
         from chromecut.model.estimator import TwoPassClassifier
-        from chromecut.predict import Cleaner
 
-        load = Cleaner.load.__func__  # type: ignore[attr-defined]
-        Cleaner.load = classmethod(  # type: ignore[assignment]
-            lambda cls, model, *a, **k: load(cls, model, *a, **{**k, "fused": False}))
+        load_unfused()
         final_features = TwoPassClassifier.final_features
 
         def own_columns(self: TwoPassClassifier, X: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,9 +1,11 @@
 """What the training prototypes of this folder share: one ``chromecut-train`` run under a patch, its figures printed.
 
-A prototype (``span_context.py``, ``third_pass.py``, ``comment_frames.py``, ``neighbour_bases.py``,
-``topicality.py``) patches the package where its change goes, then calls :func:`train_and_print` with
-``chromecut-train``'s Hydra overrides. Those that add columns to the context pass do it through
-:func:`add_context_columns`, and walk the pages of a line frame with :func:`page_bounds`.
+A prototype (``span_context.py``, ``third_pass.py``, ``comment_frames.py``, ``dated_records.py``,
+``neighbour_bases.py``, ``topicality.py``, ``blank_gaps.py``) patches the package where its change goes, then
+calls :func:`train_and_print` with ``chromecut-train``'s Hydra overrides. Those that add columns to the context
+pass do it through :func:`add_context_columns`, and walk the pages of a line frame with :func:`page_bounds`; those
+whose bundles are scored by a cleaner make it take the line-frame path with :func:`load_unfused` (the Rust
+pipeline computes no prototype's columns).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 import chromecut.model.estimator as estimator
 from chromecut.features.batch import LineBatch
 from chromecut.features.context import context_features
+from chromecut.predict import Cleaner
 from chromecut.train.app import compose_settings
 from chromecut.train.core import project_root, train
 
@@ -55,3 +58,14 @@ def page_bounds(frame: pd.DataFrame) -> Iterator[tuple[int, int]]:
     for size in LineBatch.from_frame(frame, with_text=False).page_size:
         yield start, start + int(size)
         start += int(size)
+
+
+def load_unfused() -> None:
+    """Make every ``Cleaner.load`` from now on build a cleaner on the line-frame path (``fused=False``), which
+    runs the patched Python featurizer and context pass."""
+    load = Cleaner.load.__func__  # type: ignore[attr-defined]
+
+    def unfused(cls: type[Cleaner], *args: Any, **kwargs: Any) -> Cleaner:
+        return load(cls, *args, **{**kwargs, "fused": False})  # type: ignore[no-any-return]
+
+    Cleaner.load = classmethod(unfused)  # type: ignore[method-assign,assignment]
