@@ -6,6 +6,7 @@
 //! - [`limits`]: bytes, depth, lines and time of a page, as parameters;
 //! - [`batch`]: many pages in, flat columns out, every page's panic caught;
 //! - [`pystr`]: Python's whitespace rules;
+//! - [`reflow`]: the blocks of a hard-wrapped text dump;
 //! - [`trees`]: LightGBM's model text as a flat forest, predicting as LightGBM does;
 //! - [`features`]: text-mode featurisation (the port of `chromecut.features.Featurizer("text")`);
 //! - [`pipeline`]: segmentation, features, both passes' trees and the decision for a batch of pages in one call.
@@ -19,6 +20,7 @@ pub mod features;
 pub mod limits;
 pub mod pipeline;
 pub mod pystr;
+pub mod reflow;
 pub mod segment;
 pub mod tokenize;
 pub mod trees;

@@ -28,7 +28,8 @@ use crate::features::text::{prose_features, Neighbours};
 use crate::features::{self, container, Columns, FastHash, TextFeaturizer};
 use crate::limits::{Deadline, PageError};
 use crate::pystr;
-use crate::segment::{decode_utf8, Line, Options, PageLines, LINE_TAGS};
+use crate::reflow;
+use crate::segment::{decode_utf8, Line, Options, PageLines, Wrapped, LINE_TAGS};
 use crate::trees::Forest;
 
 /// A forest compiled to native code by lleaves (`chromecut.model.compiled`): its entry function, which writes
@@ -147,8 +148,10 @@ enum Source {
 pub enum Reading {
     /// HTML, segmented into block lines.
     Html(Options),
-    /// Text, one block per line: split on `\n`, one trailing `\r` removed (`chromecut.segment.html.segment_text`).
-    Text { max_lines: Option<usize> },
+    /// Text, one block per line: split on `\n`, one trailing `\r` removed (`chromecut.segment.html.segment_text`);
+    /// with `reflow`, a hard-wrapped dump is scored by its blocks ([`crate::reflow`]), each of its lines labelled
+    /// as its block.
+    Text { max_lines: Option<usize>, reflow: bool },
 }
 
 /// A batch's scores: each row's (non-blank line's) page, line and decision.
@@ -502,35 +505,54 @@ fn container_means(batch: &Batch, attr: &[i64], depth_code: &[i64], p: &[f64]) -
     codes.iter().map(|&code| sums[code] / counts[code] as f64).collect()
 }
 
-/// Each page's kept lines, in order, joined by `\n`.
+/// The texts a scored line stands for: itself, or the own lines of a wrapped dump's block.
+fn own_lines<'a>(page: &'a PageLines, line: usize) -> Box<dyn Iterator<Item = &'a str> + 'a> {
+    match &page.wrapped {
+        None => Box::new(std::iter::once(page.lines[line].text.as_str())),
+        Some(w) => Box::new(w.lines[w.starts[line]..w.starts[line + 1]].iter().map(String::as_str)),
+    }
+}
+
+/// Each page's kept lines, in order, joined by `\n` (a wrapped dump's own lines).
 fn joined(pages: &[&PageLines], scores: &Scores) -> Vec<String> {
     let mut out = vec![String::new(); pages.len()];
     let mut started = vec![false; pages.len()];
     for ((&page, &line), &kept) in scores.page.iter().zip(&scores.line).zip(&scores.kept) {
         if kept {
-            if started[page] {
-                out[page].push('\n');
+            for text in own_lines(pages[page], line) {
+                if started[page] {
+                    out[page].push('\n');
+                }
+                started[page] = true;
+                out[page].push_str(text);
             }
-            started[page] = true;
-            out[page].push_str(&pages[page].lines[line].text);
         }
     }
     out
 }
 
-/// Each page's [`PageLabels`].
+/// Each page's [`PageLabels`] (a wrapped dump's own lines, each with its block's).
 fn labels(pages: &[&PageLines], scores: &Scores) -> Vec<PageLabels> {
     let mut out: Vec<PageLabels> = pages
         .iter()
-        .map(|page| PageLabels {
-            lines: page.lines.iter().map(|line| line.text.clone()).collect(),
-            p: vec![0.0; page.lines.len()],
-            kept: vec![false; page.lines.len()],
+        .map(|page| {
+            let lines: Vec<String> = match &page.wrapped {
+                None => page.lines.iter().map(|line| line.text.clone()).collect(),
+                Some(w) => w.lines.clone(),
+            };
+            let n = lines.len();
+            PageLabels { lines, p: vec![0.0; n], kept: vec![false; n] }
         })
         .collect();
     for (row, (&page, &line)) in scores.page.iter().zip(&scores.line).enumerate() {
-        out[page].p[line] = scores.p[row];
-        out[page].kept[line] = scores.kept[row];
+        let own = match &pages[page].wrapped {
+            None => line..line + 1,
+            Some(w) => w.starts[line]..w.starts[line + 1],
+        };
+        for i in own {
+            out[page].p[i] = scores.p[row];
+            out[page].kept[i] = scores.kept[row];
+        }
     }
     out
 }
@@ -539,7 +561,7 @@ fn labels(pages: &[&PageLines], scores: &Scores) -> Vec<PageLabels> {
 pub fn read_page(input: Input<'_>, reading: &Reading, deadline: &Deadline) -> Result<PageLines, PageError> {
     match reading {
         Reading::Html(options) => segment_page(input, options, deadline).0,
-        Reading::Text { max_lines } => {
+        Reading::Text { max_lines, reflow } => {
             let text = match input {
                 Input::Text(text) => text,
                 Input::Unreadable => return Err(PageError::NeedsDecoding),
@@ -551,22 +573,33 @@ pub fn read_page(input: Input<'_>, reading: &Reading, deadline: &Deadline) -> Re
                     return Err(PageError::TooManyLines { max_lines: max });
                 }
             }
-            let lines = text
-                .split('\n')
-                .map(|part| Line {
-                    text: part.strip_suffix('\r').unwrap_or(part).to_owned(),
-                    tag: 0,
-                    heading: 0,
-                    list_item: false,
-                    depth: 0,
-                    link_chars: 0,
-                    link_count: 0,
-                    attr_words: Arc::default(),
-                    landmarks: 0,
-                })
-                .collect();
-            Ok(PageLines { lines, title: None, summary: None, language: None })
+            let parts: Vec<&str> = text.split('\n').map(|part| part.strip_suffix('\r').unwrap_or(part)).collect();
+            let blocks = if *reflow { reflow::blocks(&parts) } else { None };
+            let (lines, wrapped) = match blocks {
+                None => (parts.iter().map(|part| text_line((*part).to_owned())).collect(), None),
+                Some(blocks) => {
+                    let lines = blocks.texts(&parts).into_iter().map(text_line).collect();
+                    let own = parts.iter().map(|part| (*part).to_owned()).collect();
+                    (lines, Some(Wrapped { lines: own, starts: blocks.starts }))
+                }
+            };
+            Ok(PageLines { lines, title: None, summary: None, language: None, wrapped })
         }
+    }
+}
+
+/// A line of text input: no markup.
+fn text_line(text: String) -> Line {
+    Line {
+        text,
+        tag: 0,
+        heading: 0,
+        list_item: false,
+        depth: 0,
+        link_chars: 0,
+        link_count: 0,
+        attr_words: Arc::default(),
+        landmarks: 0,
     }
 }
 
@@ -718,7 +751,7 @@ mod tests {
     use super::*;
 
     fn text_page(text: &str) -> PageLines {
-        read_page(Input::Text(text), &Reading::Text { max_lines: None }, &Deadline::NEVER).unwrap()
+        read_page(Input::Text(text), &Reading::Text { max_lines: None, reflow: true }, &Deadline::NEVER).unwrap()
     }
 
     fn texts(page: &PageLines) -> Vec<&str> {
@@ -729,13 +762,17 @@ mod tests {
     fn text_is_split_on_newlines_with_one_carriage_return_dropped() {
         assert_eq!(texts(&text_page("a\r\n\r\nb\r\r\n")), ["a", "", "b\r", ""]);
         assert_eq!(texts(&text_page("")), [""]);
-        let bom = read_page(Input::Bytes(b"\xef\xbb\xbfx\ny"), &Reading::Text { max_lines: None }, &Deadline::NEVER);
+        let bom = read_page(
+            Input::Bytes(b"\xef\xbb\xbfx\ny"),
+            &Reading::Text { max_lines: None, reflow: true },
+            &Deadline::NEVER,
+        );
         assert_eq!(texts(&bom.unwrap()), ["x", "y"]);
     }
 
     #[test]
     fn text_limits_and_undecodable_bytes_are_the_pages_errors() {
-        let reading = Reading::Text { max_lines: Some(2) };
+        let reading = Reading::Text { max_lines: Some(2), reflow: true };
         assert_eq!(read_page(Input::Text("a\nb"), &reading, &Deadline::NEVER).map(|p| p.lines.len()), Ok(2));
         assert_eq!(
             read_page(Input::Text("a\nb\n"), &reading, &Deadline::NEVER),
@@ -808,6 +845,43 @@ mod tests {
             kept: vec![true, false, true, false],
         };
         assert_eq!(joined(&refs, &scores), ["a\nc", ""]);
+    }
+
+    /// A dump of a menu line, then ten paragraphs wrapped at 40 characters with a blank line after each.
+    fn wrapped_dump() -> String {
+        let paragraph = "the river rose in the night and the town\nwoke to water in the streets of the old\nquarter";
+        let mut text = String::from("Home");
+        for _ in 0..10 {
+            text.push('\n');
+            text.push_str(paragraph);
+            text.push('\n');
+        }
+        text
+    }
+
+    #[test]
+    fn a_wrapped_dump_is_scored_by_blocks_and_labelled_by_its_own_lines() {
+        let text = wrapped_dump();
+        let page = text_page(&text);
+        let wrapped = page.wrapped.as_ref().expect("wrapped");
+        assert_eq!(wrapped.lines, text.split('\n').collect::<Vec<_>>());
+        assert_eq!(page.lines.len(), 1 + 10 * 2, "the menu, then each paragraph and the blank line after it");
+        assert_eq!(
+            page.lines[1].text,
+            "the river rose in the night and the town woke to water in the streets of the old quarter"
+        );
+        let unwrapped =
+            read_page(Input::Text(&text), &Reading::Text { max_lines: None, reflow: false }, &Deadline::NEVER);
+        assert_eq!(unwrapped.unwrap().lines.len(), wrapped.lines.len(), "reflow=false reads the lines as they are");
+        // The menu dropped, the first paragraph kept, the second dropped: each label reaches all of a block's lines.
+        let refs = [&page];
+        let scores =
+            Scores { page: vec![0; 3], line: vec![0, 1, 3], p: vec![0.1, 0.9, 0.2], kept: vec![false, true, false] };
+        let got = labels(&refs, &scores);
+        assert_eq!(got[0].lines, wrapped.lines);
+        assert_eq!(&got[0].p[..8], [0.1, 0.9, 0.9, 0.9, 0.0, 0.2, 0.2, 0.2]);
+        assert_eq!(&got[0].kept[..5], [false, true, true, true, false]);
+        assert_eq!(joined(&refs, &scores), [wrapped.lines[1..4].join("\n")]);
     }
 
     #[test]

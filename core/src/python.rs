@@ -28,6 +28,7 @@ use crate::features::{
     vocab::{Labelled, Learning, VocabSpec},
     HtmlSpec,
 };
+use crate::reflow;
 use crate::trees::{self, Feature};
 
 #[global_allocator]
@@ -789,9 +790,10 @@ impl Pipeline {
     }
 
     /// Each page's clean text (its kept lines joined by `\n`), or `(kind, message, step)` when it failed; pages
-    /// are read as HTML (`html=True`) or text. The GIL is released for the batch.
+    /// are read as HTML (`html=True`) or text, a hard-wrapped text dump by its blocks unless `reflow=False`
+    /// (`text_blocks`). The GIL is released for the batch.
     #[pyo3(signature = (pages, *, html, max_attr_words = MAX_ATTR_WORDS_DEFAULT, max_page_bytes = None,
-                        max_lines = None, max_depth = None, timeout = None))]
+                        max_lines = None, max_depth = None, timeout = None, reflow = true))]
     #[allow(clippy::too_many_arguments)]
     fn clean<'py>(
         &self,
@@ -803,8 +805,9 @@ impl Pipeline {
         max_lines: Option<usize>,
         max_depth: Option<usize>,
         timeout: Option<f64>,
+        reflow: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let reading = reading(html, max_attr_words, max_page_bytes, max_lines, max_depth);
+        let reading = reading(html, max_attr_words, max_page_bytes, max_lines, max_depth, reflow);
         self.each_page(py, &pages, &reading, timeout, pipeline::Pipeline::clean, |text| {
             Ok(PyString::new(py, &text).into_any())
         })
@@ -813,7 +816,7 @@ impl Pipeline {
     /// Each page's `{"lines": [str], "p": float64 array, "kept": bool array}` (every line, blank ones with 0.0
     /// and not kept), or `(kind, message, step)` when it failed; arguments as in `clean`.
     #[pyo3(signature = (pages, *, html, max_attr_words = MAX_ATTR_WORDS_DEFAULT, max_page_bytes = None,
-                        max_lines = None, max_depth = None, timeout = None))]
+                        max_lines = None, max_depth = None, timeout = None, reflow = true))]
     #[allow(clippy::too_many_arguments)]
     fn label<'py>(
         &self,
@@ -825,8 +828,9 @@ impl Pipeline {
         max_lines: Option<usize>,
         max_depth: Option<usize>,
         timeout: Option<f64>,
+        reflow: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let reading = reading(html, max_attr_words, max_page_bytes, max_lines, max_depth);
+        let reading = reading(html, max_attr_words, max_page_bytes, max_lines, max_depth, reflow);
         self.each_page(py, &pages, &reading, timeout, pipeline::Pipeline::label, |labels| {
             let out = PyDict::new(py);
             out.set_item("lines", PyList::new(py, &labels.lines)?)?;
@@ -873,11 +877,12 @@ fn reading(
     max_page_bytes: Option<usize>,
     max_lines: Option<usize>,
     max_depth: Option<usize>,
+    reflow: bool,
 ) -> Reading {
     if html {
         Reading::Html(Options { max_attr_words, limits: Limits { max_page_bytes, max_lines, max_depth } })
     } else {
-        Reading::Text { max_lines }
+        Reading::Text { max_lines, reflow }
     }
 }
 
@@ -911,10 +916,22 @@ fn context_features<'py>(
     Ok((names, matrix.into_pyarray(py)))
 }
 
+/// A hard-wrapped text dump's blocks (`crate::reflow`): `(width, starts, texts)`, block `b` holding the lines
+/// `starts[b]:starts[b + 1]` and read as `texts[b]`; `None` when the lines are not wrapped.
+#[pyfunction]
+fn text_blocks(lines: Vec<String>) -> Option<(usize, Vec<usize>, Vec<String>)> {
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    reflow::blocks(&lines).map(|blocks| {
+        let texts = blocks.texts(&lines);
+        (blocks.width, blocks.starts, texts)
+    })
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment_html_batch, m)?)?;
     m.add_function(wrap_pyfunction!(context_features, m)?)?;
+    m.add_function(wrap_pyfunction!(text_blocks, m)?)?;
     m.add_class::<Forest>()?;
     m.add_class::<TextFeaturizer>()?;
     m.add_class::<Pipeline>()?;

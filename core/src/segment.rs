@@ -356,6 +356,16 @@ pub struct PageLines {
     /// The page's own summary: the first `og:description` meta of its head, else the first `description`.
     pub summary: Option<String>,
     pub language: Option<String>,
+    /// A hard-wrapped text dump's own lines, when `lines` holds its blocks ([`crate::reflow`]).
+    pub wrapped: Option<Wrapped>,
+}
+
+/// The lines of a hard-wrapped text dump as it came, and where each of its blocks (the page's `lines`) starts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Wrapped {
+    pub lines: Vec<String>,
+    /// Block `b` holds the lines `starts[b]..starts[b + 1]` ([`crate::reflow::Blocks::starts`]).
+    pub starts: Vec<usize>,
 }
 
 /// Options of the segmentation.
@@ -701,7 +711,7 @@ pub fn segment_text_html(html: &str, options: &Options, deadline: &Deadline) -> 
         .document_element()
         .and_then(|h| dom.nodes[h].attr(&local_name!("lang")).map(str::to_owned))
         .filter(|l| !l.is_empty());
-    Ok(PageLines { lines: builder.lines, title, summary, language })
+    Ok(PageLines { lines: builder.lines, title, summary, language, wrapped: None })
 }
 
 /// The `<meta>` names (of `property` or `name`, trimmed, any case) that give a page's summary, in order of

@@ -66,6 +66,11 @@ def context_features(
     """The context pass's features of pages of ``page_sizes`` lines from their first-pass probabilities ``p``
     (and, for the container's mean, the lines' class/id word and depth codes): names and a float64 matrix."""
 
+def text_blocks(lines: Sequence[str]) -> tuple[int, list[int], list[str]] | None:
+    """A hard-wrapped text dump's blocks (core/src/reflow.rs): the width it was wrapped at, where each block
+    starts (block ``b`` holds the lines ``starts[b]:starts[b + 1]``) and each block's text; ``None`` when the lines
+    are not wrapped."""
+
 class Forest:
     """A LightGBM model's trees evaluated natively (core/src/trees.rs): LightGBM's scores, bit for bit.
 
@@ -222,9 +227,11 @@ class Pipeline:
         max_lines: int | None = None,
         max_depth: int | None = None,
         timeout: float | None = None,
+        reflow: bool = True,
     ) -> list[str | tuple[str, str, str | None]]:
         """Each page's kept lines joined by newlines, or ``(kind, message, step)`` as in
-        :class:`SegmentedBatch`'s ``errors``; ``timeout`` is each page's clock and the batch's scoring clock."""
+        :class:`SegmentedBatch`'s ``errors``; ``timeout`` is each page's clock and the batch's scoring clock. Text
+        that is hard-wrapped is scored by its blocks (:func:`text_blocks`) unless ``reflow`` is false."""
     def label(
         self,
         pages: Sequence[bytes | str],
@@ -235,6 +242,7 @@ class Pipeline:
         max_lines: int | None = None,
         max_depth: int | None = None,
         timeout: float | None = None,
+        reflow: bool = True,
     ) -> list[PageLabels | tuple[str, str, str | None]]:
         """Each page's lines with their probabilities and decisions, or ``(kind, message, step)`` (as ``clean``)."""
 
