@@ -169,6 +169,10 @@ def _add_inference_command(commands: Any, task: str) -> None:
     command.add_argument("--threshold", type=_threshold, default=None, metavar="T",
                          help="decision threshold on the content probability, which then decides alone (default: "
                               "the model's own, lowered on a page it would leave nearly empty)")
+    command.add_argument("--no-reflow", dest="reflow", action="store_false",
+                         help="score every line of a text dump as it is, even when the dump is hard-wrapped (by "
+                              "default the paragraphs of a wrapped dump, as html2text, lynx -dump or fmt write them, "
+                              "are scored whole and each of their lines labelled as its paragraph)")
     command.add_argument("--predictor", choices=PREDICTORS, default=PREDICTOR_DEFAULT,
                          help="lightgbm: LightGBM's tree walker; compiled: the trees as native code for this CPU "
                               "(same labels, several times faster than lightgbm; compiled once per model and "
@@ -388,7 +392,8 @@ def _infer(args: argparse.Namespace) -> int:
     limits = Limits(max_page_bytes=args.max_page_bytes, max_lines=args.max_lines, max_depth=args.max_depth,
                     page_timeout=args.page_timeout)
     settings = batch.Settings(task=args.command, model=args.model, threshold=args.threshold,
-                              explain=getattr(args, "explain", False), limits=limits, predictor=args.predictor)
+                              explain=getattr(args, "explain", False), limits=limits, predictor=args.predictor,
+                              reflow=args.reflow)
     try:
         if args.engine == "local" and args.scheduler is not None:
             raise batch.UsageError("--scheduler needs --engine dask")

@@ -32,6 +32,7 @@ from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import Segmentation, segment_html, segment_text
 from chromecut.segment.limits import NO_DEADLINE, Deadline, LimitError, Limits, hard_limit_seconds
 from chromecut.segment.native import page_error
+from chromecut.segment.reflow import Blocks, text_blocks
 
 #: The bundles shipped inside the package: HTML pages, text dumps, and Markdown dumps (a text model that reads
 #: Markdown's links and sections: html2text, markdownify, what LLM-era scrapers leave).
@@ -105,21 +106,26 @@ def resolve_model(model: str | os.PathLike[str]) -> Path:
 
 class _Scores:
     """The scored rows of a line frame (non-blank lines, pages in order, lines in order within a page), read
-    back page by page, in the same order."""
+    back page by page, in the same order; a wrapped page's rows are its blocks' (:mod:`chromecut.segment.reflow`)."""
 
-    __slots__ = ("docs", "explanations", "kept", "lines", "next_row", "probabilities")
+    __slots__ = ("blocks", "docs", "explanations", "kept", "lines", "next_row", "probabilities")
 
     def __init__(
         self, docs: list[Any], lines: list[int], probabilities: list[float], explanations: list[Explanation],
-        kept: list[bool],
+        kept: list[bool], blocks: list[Blocks | None],
     ) -> None:
         self.docs, self.lines, self.probabilities, self.explanations = docs, lines, probabilities, explanations
-        self.kept = kept
+        self.kept, self.blocks = kept, blocks
         self.next_row = 0
 
     def page_rows(self, doc: Any, seg: Segmentation) -> list[int | None]:
-        """The row of each line of page ``doc``, ``None`` for a blank line; call it for every page, in order."""
-        return [self._row_of(doc, line.index) for line in seg.lines]
+        """The row of each line of page ``doc`` (its block's, when the page was scored by blocks), ``None`` for a
+        blank line; call it for every page, in order."""
+        blocks = self.blocks[doc]
+        if blocks is None:
+            return [self._row_of(doc, line.index) for line in seg.lines]
+        rows = [self._row_of(doc, line.index) for line in blocks.scored.lines]
+        return [rows[block] for block in blocks.owners()]
 
     def _row_of(self, doc: Any, line: int) -> int | None:
         row = self.next_row
@@ -149,27 +155,34 @@ class Cleaner:
         (:mod:`chromecut.model.fused`: the same clean text, without a line frame); ``False`` takes the line-frame
         path (segmentations, :func:`chromecut.features.line_frame`, the bundle's predictor) that :meth:`label`
         always takes.
+    reflow:
+        Text input that is hard-wrapped (a paragraph broken into lines of at most one width, as ``html2text``,
+        ``lynx -dump`` or ``fmt`` write it) is scored by its blocks, each line labelled as its block
+        (:mod:`chromecut.segment.reflow`); ``False`` scores every line as it is. Other input is read as it is.
     """
 
     def __init__(
-        self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None, *, fused: bool = True
+        self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None, *, fused: bool = True,
+        reflow: bool = True,
     ) -> None:
         self.bundle = bundle
         self._given_threshold = None if threshold is None else float(threshold)
         self.limits = Limits() if limits is None else limits
         self.fused = fused
+        self.reflow = reflow
         self._pipeline: tuple[tuple[float, float, int, Predictor], _core.Pipeline] | None = None
 
     @classmethod
     def load(
         cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None,
-        predictor: Predictor = PREDICTOR_DEFAULT, *, fused: bool = True,
+        predictor: Predictor = PREDICTOR_DEFAULT, *, fused: bool = True, reflow: bool = True,
     ) -> Cleaner:
         """Load ``html`` / ``text`` / ``markdown`` (the shipped bundles), a bundle folder, or an MLflow model URI;
         ``predictor`` ``compiled`` runs the trees of the line-frame path as native code
         (:mod:`chromecut.model.compiled`: same labels, faster), ``native`` in the Rust core
-        (:mod:`chromecut.model.native`: same labels, no compile step); ``fused`` as in :class:`Cleaner`."""
-        return cls(Bundle.load(resolve_model(model), predictor), threshold, limits, fused=fused)
+        (:mod:`chromecut.model.native`: same labels, no compile step); ``fused`` and ``reflow`` as in
+        :class:`Cleaner`."""
+        return cls(Bundle.load(resolve_model(model), predictor), threshold, limits, fused=fused, reflow=reflow)
 
     @property
     def threshold(self) -> float:
@@ -288,8 +301,11 @@ class Cleaner:
         return out
 
     def _score(self, segs: Sequence[Segmentation], explain: int, deadline: Deadline) -> _Scores:
-        """Content probabilities (and contributions when ``explain``) of the non-blank lines of ``segs``."""
-        frame = line_frame(enumerate(segs), markup=self.mode != "text")
+        """Content probabilities (and contributions when ``explain``) of the non-blank lines of ``segs``, or of
+        their blocks when the page is a wrapped dump (:attr:`reflow`)."""
+        blocks = [text_blocks(seg) if self.reflow else None for seg in segs]
+        scored = [seg if found is None else found.scored for seg, found in zip(segs, blocks, strict=True)]
+        frame = line_frame(enumerate(scored), markup=self.mode != "text")
         probabilities = np.zeros(0)
         explanations: list[Explanation] = []
         if len(frame):
@@ -304,7 +320,7 @@ class Cleaner:
         kept = (frame_kept(frame, probabilities, self.decision_threshold, self.bundle.smoothing,
                            self.fallback_chars) if len(frame) else np.zeros(0, dtype=np.bool_))
         return _Scores(frame["doc"].tolist(), frame["line"].tolist(), self.bundle.calibration(probabilities).tolist(),
-                       explanations, kept.tolist())
+                       explanations, kept.tolist(), blocks)
 
     def label(
         self, page: str | bytes, *, mode: InputMode | None = None, encoding_hint: str | None = None, explain: int = 0
@@ -384,7 +400,7 @@ class Cleaner:
             folder = self.bundle.save(Path(tmp) / "bundle")
             with WatchedPool(n_jobs, _clean_batch, limit, _failed_page, initializer=_init_clean_worker,
                              initargs=(str(folder), self._given_threshold, self.limits, self.bundle.predictor,
-                                       self.fused),
+                                       self.fused, self.reflow),
                              in_flight_per_worker=MAX_BATCHES_PER_WORKER) as pool:
                 yield from pool.map(chunked(pages, batch_size))
 
@@ -478,7 +494,7 @@ class Cleaner:
         pipeline = self.pipeline()
         call = pipeline.clean if task == "clean" else pipeline.label
         outcomes = call(list(pages), html=self.mode == "html", max_lines=limits.max_lines, max_depth=limits.max_depth,
-                        timeout=limits.page_timeout)
+                        timeout=limits.page_timeout, reflow=self.reflow)
         unread = []
         for i, outcome in zip(where, outcomes, strict=True):
             if isinstance(outcome, tuple):
@@ -547,8 +563,8 @@ _WORKER_CLEANER: list[Cleaner] = []
 
 
 def _init_clean_worker(folder: str, threshold: float | None, limits: Limits, predictor: Predictor,
-                       fused: bool) -> None:
-    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits, predictor, fused=fused)]
+                       fused: bool, reflow: bool) -> None:
+    _WORKER_CLEANER[:] = [Cleaner.load(folder, threshold, limits, predictor, fused=fused, reflow=reflow)]
     settle_heap()
 
 

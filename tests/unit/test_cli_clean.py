@@ -289,3 +289,21 @@ def test_the_command_line_settles_its_heap_after_loading_and_the_library_never_d
     result = subprocess.run([sys.executable, "-c", script, str(page)], capture_output=True, text=True, check=True)
     library, command_line = (int(value) for value in result.stdout.split())
     assert library == 0 and command_line > 0
+
+
+def test_no_reflow_scores_a_wrapped_dump_line_by_line(text_model: str, tiny_text_bundle: Bundle, tmp_path: Path,
+                                                       capsys: Capture) -> None:
+    import textwrap
+
+    lines = ["Home", "News", ""]
+    for _ in range(4):
+        lines += [*textwrap.wrap(" ".join(PROSE), 64), ""]
+    dump = "\n".join([*lines, "Related", "- Another headline number 3"])
+    path = tmp_path / "wrapped.txt"
+    path.write_text(dump, encoding="utf-8")
+    for flags, reflow in (([], True), (["--no-reflow"], False)):
+        assert main(["label", "--model", text_model, "--input-format", "text", *flags, str(path)]) == EXIT_OK
+        got = [record["p_content"] for record in _records(capsys.readouterr().out)]
+        expected = [line.p_content for line in Cleaner(tiny_text_bundle, reflow=reflow).label(dump)]
+        assert got == pytest.approx(expected, abs=1e-4)  # the records round p_content to 4 digits
+    assert Cleaner(tiny_text_bundle).label(dump) != Cleaner(tiny_text_bundle, reflow=False).label(dump)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
 
 import numpy as np
@@ -179,3 +180,40 @@ def test_the_shipped_markdown_model_is_a_text_model_that_reads_markdown_links() 
     assert not content["* [Home](/)"] and not content["[Privacy](/privacy) | [Terms](/terms) | [Contact](/contact)"]
     assert not content["## Related"]
     assert cleaner.clean(MARKDOWN_DUMP) == clean_text(labels)
+
+
+def _wrapped_dump(width: int = 64) -> str:
+    paragraph = " ".join(PROSE)
+    lines = ["Home", "News", "Council approves the budget", ""]
+    for _ in range(4):
+        lines += [*textwrap.wrap(paragraph, width), ""]
+    return "\n".join([*lines, "Related", "- Another headline number 3"])
+
+
+def test_a_wrapped_dump_gets_one_label_per_own_line_each_paragraph_one_decision(tiny_text_bundle: Bundle) -> None:
+    text = _wrapped_dump()
+    own = text.split("\n")
+    fused, frames = Cleaner(tiny_text_bundle), Cleaner(tiny_text_bundle, fused=False)
+    lines = fused.label(text)
+    assert [line.index for line in lines] == list(range(len(own))) and [line.text for line in lines] == own
+    assert [(line.p_content, line.content) for line in lines] == \
+        [(line.p_content, line.content) for line in frames.label(text)]
+    paragraph = lines[4:4 + own[4:].index("")]  # the first paragraph's wrapped lines
+    assert len(paragraph) > 1 and len({(line.p_content, line.content) for line in paragraph}) == 1
+    assert fused.clean(text) == frames.clean(text) == clean_text(lines)
+    keeping = Cleaner(tiny_text_bundle, threshold=paragraph[0].p_content)  # a threshold that keeps the paragraph
+    assert "\n".join(line.text for line in paragraph) in keeping.clean(text), "kept whole, as its own lines"
+
+
+def test_without_reflow_the_lines_of_a_wrapped_dump_are_scored_one_by_one(tiny_text_bundle: Bundle) -> None:
+    text = _wrapped_dump()
+    one_by_one = Cleaner(tiny_text_bundle, reflow=False).label(text)
+    assert len(one_by_one) == len(text.split("\n"))
+    reflowed = Cleaner(tiny_text_bundle).label(text)
+    assert [line.p_content for line in one_by_one] != [line.p_content for line in reflowed]
+    assert Cleaner(tiny_text_bundle, reflow=False, fused=False).label(text) == one_by_one
+
+
+def test_a_dump_that_is_not_wrapped_is_labelled_the_same_with_or_without_reflow(tiny_text_bundle: Bundle) -> None:
+    text = "\n".join(["Home", "News", "Story 8", *PROSE, "Related", "- Another headline number 8"])
+    assert Cleaner(tiny_text_bundle).label(text) == Cleaner(tiny_text_bundle, reflow=False).label(text)

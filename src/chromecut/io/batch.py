@@ -111,6 +111,8 @@ class Settings:
         fails, named, and the others go on.
     predictor:
         ``lightgbm``, or ``compiled`` to run the trees as native code (:mod:`chromecut.model.compiled`).
+    reflow:
+        Whether a hard-wrapped text dump is scored by its blocks (:mod:`chromecut.segment.reflow`).
     """
 
     task: Task = "clean"
@@ -119,16 +121,18 @@ class Settings:
     explain: bool = False
     limits: Limits = field(default_factory=Limits)
     predictor: Predictor = PREDICTOR_DEFAULT
+    reflow: bool = True
 
 
 def load_cleaner(
-    model: str, threshold: float | None, limits: Limits | None = None, predictor: Predictor = PREDICTOR_DEFAULT
+    model: str, threshold: float | None, limits: Limits | None = None, predictor: Predictor = PREDICTOR_DEFAULT,
+    *, reflow: bool = True,
 ) -> Cleaner:
     """Load a model for the command line; any failure becomes a :class:`ModelError`."""
     from chromecut.predict import Cleaner
 
     try:
-        return Cleaner.load(model, threshold, limits, predictor)
+        return Cleaner.load(model, threshold, limits, predictor, reflow=reflow)
     except Exception as exc:  # BundleError, OSError, MLflow's own errors: all mean "cannot use this model"
         raise ModelError(f"cannot load model {model!r}: {exc}") from exc
 
@@ -164,7 +168,8 @@ class Processor:
         self._cleaners: dict[str, Cleaner] = {}
         if settings.model is not None:
             self._cleaners[settings.model] = cleaner or load_cleaner(settings.model, settings.threshold,
-                                                                     settings.limits, settings.predictor)
+                                                                     settings.limits, settings.predictor,
+                                                                     reflow=settings.reflow)
             self._settle()
 
     def _settle(self) -> None:
@@ -182,7 +187,7 @@ class Processor:
         cleaner = self._cleaners.get(name)
         if cleaner is None:
             cleaner = self._cleaners[name] = load_cleaner(name, self.settings.threshold, self.settings.limits,
-                                                          self.settings.predictor)
+                                                          self.settings.predictor, reflow=self.settings.reflow)
             self._settle()
         if not readable(cleaner.mode, kind):
             raise DocumentError(f"the {cleaner.mode} model cannot label {kind} input; use a text model (--model text)")
@@ -346,7 +351,8 @@ def plan(
             local = str(resolve_model(settings.model))
         except Exception as exc:
             raise ModelError(f"cannot load model {settings.model!r}: {exc}") from exc
-        cleaner = load_cleaner(local, settings.threshold, settings.limits, settings.predictor)
+        cleaner = load_cleaner(local, settings.threshold, settings.limits, settings.predictor,
+                               reflow=settings.reflow)
         settings = replace(settings, model=local)
     found = sources(list(names), input_format)
     if cleaner is not None and not readable(cleaner.mode, "text"):
