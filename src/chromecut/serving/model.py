@@ -51,7 +51,22 @@ class ChromecutModel(PythonModel):
 
     def predict(self, context: PythonModelContext, model_input: pd.DataFrame, params: dict[str, Any] | None = None
                 ) -> pd.DataFrame:
+        """Clean the pages of ``model_input``; ``params`` may give a ``threshold`` and ``reflow`` (false: a
+        hard-wrapped text dump's lines scored one by one, as :class:`chromecut.predict.Cleaner` takes it)."""
         cleaner = self.cleaner
-        if params and params.get("threshold") is not None:
-            cleaner = Cleaner(cleaner.bundle, float(params["threshold"]))
+        params = params or {}
+        threshold, reflow = params.get("threshold"), params.get("reflow")
+        if threshold is not None or reflow is not None:
+            cleaner = Cleaner(cleaner.bundle, None if threshold is None else float(threshold),
+                              reflow=True if reflow is None else _flag(reflow))
         return predict_frame(cleaner, model_input)
+
+
+def _flag(value: Any) -> bool:
+    """A boolean parameter as JSON or a query string gives it (``true``/``false``, any case)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError(f"reflow must be true or false, not {value!r}")
+    return text == "true"

@@ -1,7 +1,10 @@
-"""The MLflow pyfunc wrapper: the predictor of a served model comes from its model config or the environment."""
+"""The MLflow pyfunc wrapper: the predictor of a served model comes from its model config or the environment;
+a request's parameters choose the threshold and the reading of wrapped dumps."""
 
 from __future__ import annotations
 
+import json
+import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -9,10 +12,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import CACHE_ENV
+from chromecut.predict import Cleaner
 from chromecut.serving.model import PREDICTOR_ENV, ChromecutModel
 
-from synthetic import synthetic_page
+from synthetic import PROSE, synthetic_page
 
 
 def _loaded(bundle: Path, model_config: dict[str, Any] | None = None) -> ChromecutModel:
@@ -52,3 +57,22 @@ def test_an_unknown_predictor_is_refused_by_name(saved_bundle: Path, monkeypatch
     monkeypatch.setenv(PREDICTOR_ENV, "fastest")
     with pytest.raises(ValueError, match=PREDICTOR_ENV):
         _loaded(saved_bundle)
+
+
+def test_the_reflow_parameter_scores_a_wrapped_dump_line_by_line(tiny_text_bundle: Bundle, tmp_path: Path) -> None:
+    lines = ["Home", "News", ""]
+    for _ in range(4):
+        lines += [*textwrap.wrap(" ".join(PROSE), 64), ""]
+    dump = "\n".join([*lines, "Related", "- Another headline number 3"])
+    model = _loaded(tiny_text_bundle.save(tmp_path / "text"))
+    pages = pd.DataFrame({"text": [dump]})
+
+    def p_content(params: dict[str, Any] | None) -> list[float]:
+        return [label["p_content"] for label in json.loads(model.predict(None, pages, params)["labels"][0])]  # type: ignore[arg-type]
+
+    for params, reflow in ((None, True), ({"reflow": "false"}, False), ({"reflow": True}, True)):
+        expected = [line.p_content for line in Cleaner(tiny_text_bundle, reflow=reflow).label(dump)]
+        assert p_content(params) == pytest.approx(expected, abs=1e-4)  # the records round p_content to 4 digits
+    assert p_content(None) != p_content({"reflow": False})
+    with pytest.raises(ValueError, match="reflow"):
+        model.predict(None, pages, {"reflow": "sometimes"})  # type: ignore[arg-type]
