@@ -14,7 +14,8 @@
 //! with a capital, a digit or a mark. Lines a wrapper leaves whole may run past the width ([`kept_whole`]: a list
 //! item, a Markdown line with a link). Two lines are then one block when both fit the width, the first ends where
 //! the next line's first word would not have fit, and the next line does not open a block of its own (a list
-//! item, a heading, a quote, a table row, a numbered link reference; [`opens_block`]). A dump that is not wrapped
+//! item, a heading, a quote, a table row, a numbered link reference; [`opens_block`]), or when a Markdown link is
+//! still open at the end of the first (html2text wraps inside links; [`ends_inside_link`]). A dump that is not wrapped
 //! is read as it is.
 
 use crate::pystr::{is_py_space, rstrip, strip};
@@ -31,6 +32,8 @@ pub const MIN_FULL: usize = 8;
 pub const OVER_SHARE: f64 = 0.1;
 /// A Markdown link or image target: html2text leaves a line that holds one unwrapped.
 const MARKDOWN_TARGET: &str = "](";
+/// A Markdown link left open carries its block over at most this many lines (a stray `[` is not a link).
+pub const MAX_OPEN_LINK_LINES: usize = 4;
 /// At least this many breaks found by the rule ...
 pub const MIN_BREAKS: usize = 5;
 /// ... and at least this share of them followed by a line that starts with a lower-case letter.
@@ -106,6 +109,64 @@ pub fn kept_whole(line: &str) -> bool {
     opens_block(line) || line.contains(MARKDOWN_TARGET)
 }
 
+/// Where a block stands in Markdown link syntax, fed line by line: html2text wraps inside a link's text and
+/// inside its target (a long target at its hyphens), so a link still open at the end of a line goes on in the next.
+#[derive(Clone, Copy, Debug)]
+struct LinkState {
+    /// `[` not closed yet.
+    brackets: usize,
+    /// Inside a target: after `](`, before its `)`.
+    in_target: bool,
+    /// `(` inside the target not closed yet (`/wiki/Rust_(language)`).
+    target_parens: usize,
+    previous: char,
+}
+
+impl Default for LinkState {
+    fn default() -> Self {
+        LinkState { brackets: 0, in_target: false, target_parens: 0, previous: ' ' }
+    }
+}
+
+impl LinkState {
+    fn feed(&mut self, line: &str) {
+        for c in line.chars() {
+            if self.in_target {
+                match c {
+                    '(' => self.target_parens += 1,
+                    ')' if self.target_parens == 0 => self.in_target = false,
+                    ')' => self.target_parens -= 1,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    '[' => self.brackets += 1,
+                    ']' => self.brackets = self.brackets.saturating_sub(1),
+                    '(' if self.previous == ']' => {
+                        self.in_target = true;
+                        self.target_parens = 0;
+                    }
+                    _ => {}
+                }
+            }
+            self.previous = c;
+        }
+    }
+
+    /// Whether a link's text or target is open.
+    fn open(&self) -> bool {
+        self.in_target || self.brackets > 0
+    }
+}
+
+/// Whether a Markdown link or image is still open at the end of `text`: its text (`[` without its `]`) or its
+/// target (`](` without its `)`).
+pub fn ends_inside_link(text: &str) -> bool {
+    let mut state = LinkState::default();
+    state.feed(text);
+    state.open()
+}
+
 /// The length of a line's first word, in characters.
 fn first_word_chars(line: &str) -> usize {
     strip(line).chars().take_while(|&c| !is_py_space(c)).count()
@@ -128,16 +189,40 @@ fn row(line: &str) -> Row {
     Row { chars: kept.chars().count(), first_break }
 }
 
-/// Whether a wrapper at `width` broke between `line` and `next`: both hold text and fit the width (a longer line
-/// was not wrapped), `next` opens no block, and its first word would not have fitted after `line`.
-fn broken(line: &str, next: &str, width: usize) -> bool {
+/// Whether a wrapper at `width` broke between `line` and `next` (`inside_link`: a Markdown link of the block
+/// that `line` ends is still open): both hold text, and either the link goes on, or both fit the width (a longer
+/// line was not wrapped), `next` opens no block, and its first word would not have fitted after `line`.
+fn broken(line: &str, next: &str, width: usize, inside_link: bool) -> bool {
+    if strip(line).is_empty() || strip(next).is_empty() {
+        return false;
+    }
+    if inside_link {
+        return true;
+    }
     let chars = rstrip(line).chars().count();
-    !strip(line).is_empty()
-        && !strip(next).is_empty()
-        && !opens_block(next)
+    !opens_block(next)
         && chars <= width
         && rstrip(next).chars().count() <= width
         && chars + 1 + first_word_chars(next) > width
+}
+
+/// For each line, whether a wrapper at `width` broke it off the line before ([`broken`], the link state carried
+/// through each block).
+fn breaks(lines: &[&str], width: usize) -> Vec<bool> {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut link = LinkState::default();
+    let mut open_for = 0usize;
+    for (i, line) in lines.iter().enumerate() {
+        let inside_link = link.open() && open_for <= MAX_OPEN_LINK_LINES;
+        let continues = i > 0 && broken(lines[i - 1], line, width, inside_link);
+        if !continues {
+            link = LinkState::default();
+        }
+        link.feed(line);
+        open_for = if link.open() { open_for + 1 } else { 0 };
+        out.push(continues);
+    }
+    out
 }
 
 /// The width the lines were wrapped at, if they were ([module docs](self)).
@@ -174,26 +259,21 @@ pub fn wrap_width(lines: &[&str]) -> Option<usize> {
         }
     }
     let (width, _) = best?;
-    let mut breaks = 0usize;
-    let mut lower = 0usize;
-    for pair in lines.windows(2) {
-        if broken(pair[0], pair[1], width) {
-            breaks += 1;
-            lower += usize::from(strip(pair[1]).chars().next().is_some_and(char::is_lowercase));
-        }
-    }
-    (breaks >= MIN_BREAKS && lower as f64 >= LOWER_SHARE * breaks as f64).then_some(width)
+    let broken = breaks(lines, width);
+    let found = broken.iter().filter(|&&b| b).count();
+    let lower = lines
+        .iter()
+        .zip(&broken)
+        .filter(|&(line, &b)| b && strip(line).chars().next().is_some_and(char::is_lowercase))
+        .count();
+    (found >= MIN_BREAKS && lower as f64 >= LOWER_SHARE * found as f64).then_some(width)
 }
 
 /// The blocks of a wrapped dump, `None` when it is not wrapped ([`wrap_width`]).
 pub fn blocks(lines: &[&str]) -> Option<Blocks> {
     let width = wrap_width(lines)?;
-    let mut starts = Vec::with_capacity(lines.len() + 1);
-    for (i, line) in lines.iter().enumerate() {
-        if i == 0 || !broken(lines[i - 1], line, width) {
-            starts.push(i);
-        }
-    }
+    let mut starts: Vec<usize> =
+        breaks(lines, width).iter().enumerate().filter(|&(_, &b)| !b).map(|(i, _)| i).collect();
     starts.push(lines.len());
     Some(Blocks { width, starts })
 }
@@ -295,6 +375,40 @@ mod tests {
         let blocks = blocks(&lines).expect("wrapped, links aside");
         let texts = blocks.texts(&lines);
         assert_eq!(texts.iter().filter(|text| text.as_str() == link).count(), 4, "each link line a block of its own");
+    }
+
+    #[test]
+    fn a_link_wrapped_inside_its_text_or_target_continues_on_the_next_line() {
+        for line in
+            ["see [the Jupyter", "see [Jupyter Notebook](https://example.org/unix-", "[![A logo](/logo.png)](/home-"]
+        {
+            assert!(ends_inside_link(line), "{line}");
+        }
+        for line in ["see [Jupyter](https://example.org/a_(b)).", "[1] a reference", "(an aside) and [x]", "plain"] {
+            assert!(!ends_inside_link(line), "{line}");
+        }
+        let mut lines = dump(78);
+        let link = [
+            "[![](https://cdn.example.org/image/fetch/w_1456,c_limit/https%3A%2F%2Fbucket.example.org%2Fimages%2F",
+            "post-",
+            "media.example.org%2Fimages%2F24db49ca-c8ed_1024x1536.png)](https://example.org/image.png)",
+        ];
+        lines.splice(3..3, link.map(str::to_owned));
+        let lines = refs(&lines);
+        let blocks = blocks(&lines).expect("wrapped");
+        assert_eq!(blocks.texts(&lines)[3], link.join(" "));
+    }
+
+    #[test]
+    fn a_stray_bracket_carries_a_block_over_a_few_lines_only() {
+        let mut lines = dump(78);
+        let stray = ["see [note".to_owned(), "a".to_owned(), "b".to_owned(), "c".to_owned(), "d".to_owned()];
+        let at = lines.len() - 3;
+        lines.splice(at..at, stray.iter().cloned().chain((0..4).map(|i| format!("Line {i}"))));
+        let lines = refs(&lines);
+        let blocks = blocks(&lines).expect("wrapped");
+        let first = blocks.starts.iter().position(|&start| start == at).expect("the stray line starts a block");
+        assert_eq!(blocks.starts[first + 1] - at, 1 + MAX_OPEN_LINK_LINES);
     }
 
     #[test]
