@@ -16,7 +16,7 @@ pub fn is_space(s: &str) -> bool {
 
 /// Whether the ASCII byte `b` is Python whitespace (`\t`..`\r`, U+001C..U+001F, space).
 #[inline]
-const fn is_py_space_byte(b: u8) -> bool {
+pub const fn is_py_space_byte(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
 }
 

@@ -18,7 +18,7 @@
 //! still open at the end of the first (html2text wraps inside links; [`ends_inside_link`]). A dump that is not wrapped
 //! is read as it is.
 
-use crate::pystr::{is_py_space, rstrip, strip};
+use crate::pystr::{is_py_space, is_py_space_byte, rstrip, strip};
 
 /// The narrowest and widest wrap widths looked for, in characters.
 pub const MIN_WIDTH: usize = 40;
@@ -183,10 +183,17 @@ struct Row {
 
 fn row(line: &str) -> Row {
     let kept = rstrip(line);
-    let indent = kept.chars().take_while(|&c| is_py_space(c)).count();
-    let first_break =
-        if kept_whole(line) { None } else { kept.chars().skip(indent).position(is_py_space).map(|at| indent + at) };
-    Row { chars: kept.chars().count(), first_break }
+    // Characters, indentation and the first space after it; by bytes when the line is ASCII (most lines).
+    let (chars, indent, space) = if kept.is_ascii() {
+        let bytes = kept.as_bytes();
+        let indent = bytes.iter().take_while(|&&b| is_py_space_byte(b)).count();
+        (bytes.len(), indent, bytes[indent..].iter().position(|&b| is_py_space_byte(b)))
+    } else {
+        let indent = kept.chars().take_while(|&c| is_py_space(c)).count();
+        (kept.chars().count(), indent, kept.chars().skip(indent).position(is_py_space))
+    };
+    let first_break = if kept_whole(line) { None } else { space.map(|at| indent + at) };
+    Row { chars, first_break }
 }
 
 /// Whether a wrapper at `width` broke between `line` and `next` (`inside_link`: a Markdown link of the block
