@@ -234,6 +234,34 @@ fn breaks(lines: &[&str], width: usize) -> Vec<bool> {
 
 /// The width the lines were wrapped at, if they were ([module docs](self)).
 pub fn wrap_width(lines: &[&str]) -> Option<usize> {
+    if surely_not_wrapped(lines) {
+        return None;
+    }
+    search_width(lines)
+}
+
+/// A quick look that rules out most dumps of one block per line, with the answer [`search_width`] would give: every
+/// width counts as too long a line any line longer than [`MAX_WIDTH`] that a wrapper could have broken before
+/// [`MIN_WIDTH`], and no width is filled by more lines than those longer than `MIN_WIDTH - BAND` bytes. So once the
+/// first are more than [`OVER_SHARE`] of the second, no width passes; only the long lines are read.
+fn surely_not_wrapped(lines: &[&str]) -> bool {
+    let fillers = lines.iter().filter(|line| line.len() > MIN_WIDTH - BAND).count();
+    let limit = OVER_SHARE * fillers as f64;
+    let mut too_long = 0usize;
+    for line in lines.iter().filter(|line| line.len() > MAX_WIDTH) {
+        let row = row(line);
+        if row.chars > MAX_WIDTH && row.first_break.is_some_and(|at| at < MIN_WIDTH) {
+            too_long += 1;
+            if too_long as f64 > limit {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// [`wrap_width`] without the quick look.
+fn search_width(lines: &[&str]) -> Option<usize> {
     let rows: Vec<Row> = lines.iter().filter(|line| !strip(line).is_empty()).map(|line| row(line)).collect();
     if rows.len() < MIN_FULL {
         return None;
@@ -416,6 +444,33 @@ mod tests {
         let blocks = blocks(&lines).expect("wrapped");
         let first = blocks.starts.iter().position(|&start| start == at).expect("the stray line starts a block");
         assert_eq!(blocks.starts[first + 1] - at, 1 + MAX_OPEN_LINK_LINES);
+    }
+
+    proptest::proptest! {
+        /// The quick look rules out only dumps that the search rules out.
+        #[test]
+        fn the_quick_look_agrees_with_the_search(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[a-z ]{0,90}",
+                    "[A-Z][a-z]{1,8}( [a-z]{1,8}){0,40}",
+                    "- [a-z ]{1,30}",
+                    "[a-z]{1,12}( [a-z]{1,10}){20,60}",
+                ],
+                0..60,
+            ),
+            width in 40usize..120,
+        ) {
+            let mut lines = lines;
+            let prose = lines.iter().filter(|line| line.len() > 90).cloned().collect::<Vec<_>>();
+            for text in prose.iter().take(2) {
+                lines.extend(wrap(text, width));
+            }
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            if surely_not_wrapped(&refs) {
+                proptest::prop_assert_eq!(search_width(&refs), None);
+            }
+        }
     }
 
     #[test]
