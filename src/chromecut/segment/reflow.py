@@ -11,10 +11,16 @@ that is not wrapped is read as it is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from chromecut import _core
 from chromecut.segment.html import Line, Segmentation
+
+#: A code point a Rust string cannot hold (a broken decoder's ``str`` can), and what the core sees instead.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -28,17 +34,29 @@ class Blocks:
 
     def owners(self) -> list[int]:
         """The block of each of the page's own lines."""
-        return [block for block, (start, end) in enumerate(zip(self.starts, self.starts[1:], strict=False))
-                for _ in range(start, end)]
+        return [block for block, (start, end) in enumerate(pairwise(self.starts)) for _ in range(start, end)]
 
 
 def text_blocks(seg: Segmentation) -> Blocks | None:
     """The blocks of a text page whose lines are hard-wrapped, ``None`` for any other page."""
     if seg.mode != "text":
         return None
-    found = _core.text_blocks(seg.texts)
+    own = seg.texts
+    try:
+        found = _core.text_blocks(own)
+    except UnicodeEncodeError:  # lone surrogates, which the core cannot hold: looked at with U+FFFD in their place
+        found = _core.text_blocks([_LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, text) for text in own])
+        if found is not None:
+            width, starts, _ = found
+            found = width, starts, [_joined(own[start:end]) for start, end in pairwise(starts)]
     if found is None:
         return None
     width, starts, texts = found
     lines = [Line(index=block, text=text) for block, text in enumerate(texts)]
     return Blocks(width, Segmentation(lines=lines, mode=seg.mode, encoding=seg.encoding), starts)
+
+
+def _joined(lines: list[str]) -> str:
+    """A block's text as the core joins it (``core/src/reflow.rs``, ``Blocks::texts``): its first line without
+    trailing whitespace, then each further line stripped, after one space."""
+    return " ".join([lines[0].rstrip(), *(line.strip() for line in lines[1:])])

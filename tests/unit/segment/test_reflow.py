@@ -52,3 +52,11 @@ def test_short_lines_of_one_length_are_not_taken_for_a_wrapped_paragraph() -> No
 def test_html_pages_are_never_reflowed() -> None:
     page = synthetic_page(1).replace(PROSE[0], "\n".join(textwrap.wrap(PARAGRAPH * 3, 60)))
     assert text_blocks(segment_html(page)) is None
+
+
+def test_lone_surrogates_are_looked_past_and_kept_in_the_blocks() -> None:
+    lines = wrapped_dump(72)
+    lines[3] = "\ud800" + lines[3][1:]  # a broken decoder's str: the first paragraph's first character
+    blocks = text_blocks(segment_text("\n".join(lines)))
+    assert blocks is not None
+    assert [line.text for line in blocks.scored.lines][3] == "\ud800" + PARAGRAPH[1:]
