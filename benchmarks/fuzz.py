@@ -32,6 +32,7 @@ SECONDS_PER_MINUTE = 60.0
 
 TARGETS: dict[str, tuple[Callable[[Any], None], st.SearchStrategy[Any]]] = {
     "text-labels": (targets.check_text_labels, targets.any_text),
+    "wrapped-labels": (targets.check_wrapped_labels, targets.wrapped_dump()),
     "html-labels-soup": (targets.check_html_labels, targets.tag_soup),
     "html-labels-mutated": (targets.check_html_labels, targets.mutated_page()),
     "segmentation-bytes": (targets.check_segmentation, targets.any_bytes | targets.mutated_page()),

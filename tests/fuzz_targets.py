@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 from hypothesis import strategies as st
@@ -38,6 +39,34 @@ SOUP_PIECES = (
 any_text = st.text(alphabet=st.characters(codec=None), max_size=400)
 tag_soup = st.lists(st.sampled_from(SOUP_PIECES) | any_text, max_size=60).map("".join)
 any_bytes = st.binary(max_size=2000)
+#: Words of wrapped prose: lower-case words mostly, a capital, a link or a bracket now and then.
+_WRAP_WORDS = ("the", "council", "met", "on", "tuesday", "and", "agreed", "that", "library", "would", "stay",
+               "open", "Budget", "[note", "](https://example.org/a-", "b)", "[link](https://example.org/x)", "é",
+               "北京")
+
+
+@st.composite
+def wrapped_dump(draw: st.DrawFn) -> str:
+    """A dump hard-wrapped at a drawn width: paragraphs of drawn words wrapped greedily, between menu, bullet and
+    blank lines and any text (what :mod:`chromecut.segment.reflow` reads by paragraph)."""
+    import textwrap
+
+    width = draw(st.integers(40, 120))
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(("paragraph", "paragraph", "paragraph", "menu", "bullet", "blank", "any")))
+        if kind == "paragraph":
+            words = draw(st.lists(st.sampled_from(_WRAP_WORDS), min_size=30, max_size=150))
+            lines += textwrap.wrap(" ".join(words), width, break_long_words=False, break_on_hyphens=False)
+        elif kind == "menu":
+            lines.append(draw(st.sampled_from(("Home", "News", "Sport", "Contact us"))))
+        elif kind == "bullet":
+            lines.append("- " + " ".join(draw(st.lists(st.sampled_from(_WRAP_WORDS), min_size=1, max_size=8))))
+        elif kind == "blank":
+            lines.append("")
+        else:
+            lines.append(draw(any_text))
+    return "\n".join(lines)
 
 
 def _mutate(draw: st.DrawFn, data: bytearray) -> bytes:
@@ -96,6 +125,20 @@ def check_text_labels(text: str) -> None:
     assert [line.text for line in labeled] == lines
     assert all(0.0 <= line.p_content <= 1.0 and (line.text.strip() or not line.content) for line in labeled)
     assert _is_subsequence(_content(cleaner("text").clean(text, mode="text")), lines)
+
+
+def check_wrapped_labels(text: str) -> None:
+    """A text page's lines: one label each (:func:`check_text_labels`); when it is read by paragraph, every line of
+    a paragraph has the paragraph's probability and decision, as in the fused and the line-frame path."""
+    from chromecut.segment.reflow import text_blocks
+
+    check_text_labels(text)
+    labeled = cleaner("text").label(text, mode="text")
+    blocks = text_blocks(segment_text(text))
+    if blocks is not None:
+        for start, end in pairwise(blocks.starts):
+            assert len({(line.p_content, line.content) for line in labeled[start:end]}) == 1
+    check_fused_equals_lines(text)
 
 
 def check_html_labels(page: str | bytes) -> None:

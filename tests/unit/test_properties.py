@@ -20,9 +20,11 @@ from fuzz_targets import (
     check_readers,
     check_segmentation,
     check_text_labels,
+    check_wrapped_labels,
     mutated_container,
     mutated_page,
     tag_soup,
+    wrapped_dump,
 )
 
 #: Examples per property in CI (each example loads nothing: the shipped models are loaded once).
@@ -37,6 +39,12 @@ CI = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[Healt
 @example("\r\n\r\n\x00\u2028\x85")
 def test_label_gives_one_record_per_line_of_any_text(text: str) -> None:
     check_text_labels(text)
+
+
+@CI
+@given(wrapped_dump())
+def test_a_wrapped_dump_is_labelled_line_for_line_each_paragraph_alike(text: str) -> None:
+    check_wrapped_labels(text)
 
 
 @CI
