@@ -60,3 +60,17 @@ def test_lone_surrogates_are_looked_past_and_kept_in_the_blocks() -> None:
     blocks = text_blocks(segment_text("\n".join(lines)))
     assert blocks is not None
     assert [line.text for line in blocks.scored.lines][3] == "\ud800" + PARAGRAPH[1:]
+
+
+def test_a_lynx_layout_is_read_by_paragraph_and_by_list_item() -> None:
+    """``lynx -dump``: paragraphs indented by three spaces, list items bulleted and their further lines indented."""
+    lines = ["   Home News Sport", ""]
+    for _ in range(3):
+        lines += [*textwrap.wrap(PARAGRAPH, 76, initial_indent="   ", subsequent_indent="   "), ""]
+    item = textwrap.wrap(PARAGRAPH, 76, initial_indent="     * ", subsequent_indent="       ")
+    lines += [*item, "     * Another headline number 1"]
+    blocks = text_blocks(segment_text("\n".join(lines)))
+    assert blocks is not None
+    texts = [line.text for line in blocks.scored.lines]
+    assert texts.count("   " + PARAGRAPH) == 3
+    assert texts[-2:] == ["     * " + PARAGRAPH, "     * Another headline number 1"]
