@@ -6,7 +6,8 @@ line by line (``Cleaner(..., reflow=False)``), on test pages after the quality g
 
 Each page is rendered by each renderer as it comes (how often a dump that is not wrapped is taken for one: the
 ``fired`` column, and its page F1 both ways), then wrapped at each width the way ``fmt``, ``textwrap`` and ``lynx
--dump`` wrap (greedy, long words kept whole), and by html2text at its own default width (78). Each dump gets the
+-dump`` wrap (greedy, long words kept whole), laid out as ``lynx -dump`` lays out a page (resiliparse's dumps
+indented, bulleted and wrapped at 76), and by html2text at its own default width (78). Each dump gets the
 shipped model ``chromecut clean`` picks for it (:func:`chromecut.io.batch.shipped_model_for`: the Markdown model
 for Markdown). The seconds spent in ``Cleaner.clean`` are summed per dump and reading, so the ``pages/s`` columns
 of the dumps as they come show what looking for a wrap costs one page at a time; ``--speed RENDERER`` times
@@ -38,6 +39,14 @@ from chromecut.segment.reflow import text_blocks
 WIDTHS_DEFAULT = (60, 72, 80, 100)
 #: The renderers whose dumps are wrapped (plain text, one block per line as they come).
 WRAPPED_RENDERERS_DEFAULT = ("chromecut", "resiliparse", "inscriptis", "html-text", "bs4-lines")
+#: ``lynx -dump``'s layout, imitated on resiliparse's dumps: its width, each paragraph indented by three spaces,
+#: a list item's bullet by five and its further lines by seven.
+LYNX_WIDTH = 76
+LYNX_INDENT = "   "
+LYNX_BULLET = "     * "
+LYNX_ITEM_INDENT = "       "
+#: The bullet resiliparse's dumps give list items.
+RESILIPARSE_BULLET = "• "
 #: html2text's own default width (``HTML2Text().body_width``), what its command line writes.
 HTML2TEXT_DEFAULT_WIDTH = 78
 #: ``--speed``: pages per ``clean_pages`` call, and how many times each reading cleans all the dumps.
@@ -56,6 +65,22 @@ def wrap(dump: str, width: int) -> str:
     return "\n".join(out)
 
 
+def lynx_like(dump: str, width: int = LYNX_WIDTH) -> str:
+    """A dump laid out as ``lynx -dump`` lays out a page: paragraphs indented, list items bulleted, both wrapped."""
+    out: list[str] = []
+    for line in dump.split("\n"):
+        text = line.strip()
+        if not text:
+            out.append("")
+        elif text.startswith(RESILIPARSE_BULLET):
+            out.extend(textwrap.wrap(text[len(RESILIPARSE_BULLET):], width, initial_indent=LYNX_BULLET,
+                                     subsequent_indent=LYNX_ITEM_INDENT, break_long_words=False))
+        else:
+            out.extend(textwrap.wrap(text, width, initial_indent=LYNX_INDENT, subsequent_indent=LYNX_INDENT,
+                                     break_long_words=False))
+    return "\n".join(out)
+
+
 def html2text_wrapped(html: str, width: int = HTML2TEXT_DEFAULT_WIDTH) -> str:
     import html2text
 
@@ -71,6 +96,8 @@ def variants(renderers: Sequence[str], wrapped: Sequence[str], widths: Sequence[
     for name in wrapped:
         for width in widths:
             out[f"{name}@{width}"] = (name, lambda dump, width=width: wrap(dump, width))
+    if "resiliparse" in renderers:
+        out[f"resiliparse-lynx@{LYNX_WIDTH}"] = ("resiliparse", lynx_like)
     out[f"html2text@{HTML2TEXT_DEFAULT_WIDTH}"] = ("", lambda dump: dump)
     return out
 
