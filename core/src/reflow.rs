@@ -15,8 +15,8 @@
 //! item, a Markdown line with a link). Two lines are then one block when both fit the width, the first ends where
 //! the next line's first word would not have fit, and the next line does not open a block of its own (a list
 //! item, a heading, a quote, a table row, a numbered link reference; [`opens_block`]), or when a Markdown link is
-//! still open at the end of the first (html2text wraps inside links; [`ends_inside_link`]). A dump that is not wrapped
-//! is read as it is.
+//! still open at the end of the first (html2text wraps inside links; [`ends_inside_link`]). A dump that is not
+//! wrapped is read as it is.
 
 use crate::pystr::{is_py_space, is_py_space_byte, rstrip, strip};
 
@@ -104,7 +104,7 @@ pub fn opens_block(line: &str) -> bool {
 }
 
 /// Whether a wrapper may leave the line longer than its width: a line that opens a block of its own or holds a
-/// Markdown link (html2text wraps neither list items nor paragraphs with links).
+/// Markdown link (html2text leaves its list items, and some lines with links, unwrapped).
 pub fn kept_whole(line: &str) -> bool {
     opens_block(line) || line.contains(MARKDOWN_TARGET)
 }
