@@ -43,6 +43,10 @@ def test_a_tiny_run_is_tracked_registered_and_its_pyfunc_predicts(prepared: Path
     assert list(out.columns) == ["id", "text", "labels", "error"]
     assert out.loc[0, "error"] == "" and "council approved" in out.loc[0, "text"]
     assert "Home" not in out.loc[0, "text"].split("\n")
+    # The signature declares the request parameters, so MLflow passes them on to the model.
+    assert {param.name for param in model.metadata.get_params_schema().params} == {"threshold", "reflow"}
+    strict = model.predict(pd.DataFrame({"html": [PAGE]}), params={"threshold": 0.999, "reflow": False})
+    assert len(strict.loc[0, "text"]) < len(out.loc[0, "text"])
 
     # A challenger that keeps almost nothing scores worse on the same test pages: the alias stays put.
     weak = train(_settings(prepared, tmp_path, rounds=40, threshold=0.999), root=tmp_path)

@@ -17,6 +17,11 @@ PAGE_COLUMNS = ("html", "text")
 #: Environment variable that picks the predictor of a served model (``lightgbm``, ``compiled``, ``native``), since
 #: ``mlflow models serve`` passes no model config; a ``predictor`` key of the model config wins over it.
 PREDICTOR_ENV = "CHROMECUT_PREDICTOR"
+#: The parameters a request may give, with their defaults: the bundle's own threshold, wrapped dumps read by
+#: paragraph (the model's signature declares them, so that MLflow passes them on).
+PARAM_DEFAULTS: dict[str, Any] = {"threshold": None, "reflow": True}
+#: Cleaners kept for other parameters than the defaults, the oldest dropped first.
+MAX_CLEANER_VARIANTS = 8
 
 
 def predict_frame(cleaner: Cleaner, pages: pd.DataFrame) -> pd.DataFrame:
@@ -48,18 +53,28 @@ class ChromecutModel(PythonModel):
             raise ValueError(f"{PREDICTOR_ENV} or the model config's predictor must be one of {PREDICTORS}, "
                              f"not {predictor!r}")
         self.cleaner = Cleaner.load(context.artifacts["bundle"], predictor=predictor)
+        self._variants: dict[tuple[float | None, bool], Cleaner] = {}
 
     def predict(self, context: PythonModelContext, model_input: pd.DataFrame, params: dict[str, Any] | None = None
                 ) -> pd.DataFrame:
         """Clean the pages of ``model_input``; ``params`` may give a ``threshold`` and ``reflow`` (false: a
         hard-wrapped text dump's lines scored one by one, as :class:`chromecut.predict.Cleaner` takes it)."""
-        cleaner = self.cleaner
         params = params or {}
         threshold, reflow = params.get("threshold"), params.get("reflow")
-        if threshold is not None or reflow is not None:
-            cleaner = Cleaner(cleaner.bundle, None if threshold is None else float(threshold),
-                              reflow=True if reflow is None else _flag(reflow))
-        return predict_frame(cleaner, model_input)
+        key = (None if threshold is None else float(threshold), True if reflow is None else _flag(reflow))
+        return predict_frame(self._cleaner(key), model_input)
+
+    def _cleaner(self, key: tuple[float | None, bool]) -> Cleaner:
+        """The loaded cleaner for the default parameters, else one for ``(threshold, reflow)`` (kept for the next
+        request: its trees are read once)."""
+        if key == (PARAM_DEFAULTS["threshold"], PARAM_DEFAULTS["reflow"]):
+            return self.cleaner
+        cleaner = self._variants.get(key)
+        if cleaner is None:
+            if len(self._variants) >= MAX_CLEANER_VARIANTS:
+                del self._variants[next(iter(self._variants))]
+            cleaner = self._variants[key] = Cleaner(self.cleaner.bundle, key[0], self.cleaner.limits, reflow=key[1])
+        return cleaner
 
 
 def _flag(value: Any) -> bool:

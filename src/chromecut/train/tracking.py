@@ -191,15 +191,19 @@ class Tracker:
         import mlflow
         from mlflow import MlflowClient
         from mlflow.models import ModelSignature, infer_signature
-        from mlflow.types import ColSpec, DataType, Schema
+        from mlflow.types import ColSpec, DataType, ParamSchema, ParamSpec, Schema
 
         from chromecut.predict import Cleaner
-        from chromecut.serving.model import predict_frame
+        from chromecut.serving.model import PARAM_DEFAULTS, predict_frame
 
         output = predict_frame(Cleaner.load(bundle_dir), input_example)
         # Every input column is optional: a page comes as ``html`` or ``text``, with or without an ``id``.
         inputs = Schema([ColSpec(DataType.string, name, required=False) for name in ("id", "html", "text")])
-        signature = ModelSignature(inputs=inputs, outputs=infer_signature(input_example, output).outputs)
+        # A request's parameters (chromecut.serving.model.PARAM_DEFAULTS): MLflow passes on only what is declared.
+        params = ParamSchema([ParamSpec("threshold", DataType.double, PARAM_DEFAULTS["threshold"]),
+                              ParamSpec("reflow", DataType.boolean, PARAM_DEFAULTS["reflow"])])
+        signature = ModelSignature(inputs=inputs, outputs=infer_signature(input_example, output).outputs,
+                                   params=params)
         name = registered_name(self.settings) if self.settings.tracking.register else None
         info = mlflow.pyfunc.log_model(
             name="model",
