@@ -371,6 +371,7 @@ def clean_bag(
     kind: DocumentKind | None = None,
     batch_documents: int = batch.BATCH_DOCUMENTS_DEFAULT,
     predictor: Predictor = PREDICTOR_DEFAULT,
+    reflow: bool = True,
 ) -> dask.bag.Bag:
     """Clean a bag of pages lazily: one ``{"id", "text", "error"}`` per element, in order.
 
@@ -392,6 +393,9 @@ def clean_bag(
     predictor:
         ``lightgbm``, or ``compiled``: each worker runs the trees as native code (:mod:`chromecut.model.compiled`,
         compiled once per machine and cached there).
+    reflow:
+        A hard-wrapped text page is scored by its paragraphs (:mod:`chromecut.segment.reflow`); ``False`` scores
+        its lines one by one.
 
     ``text`` is what ``chromecut clean`` writes for the page (its content lines joined by ``\\n``); a page that
     fails has an empty ``text`` and its ``error``, as ``chromecut clean`` would report it.
@@ -406,7 +410,7 @@ def clean_bag(
     import dask.bag
     from dask import delayed
 
-    settings, shipped = _prepare_model(model, threshold, predictor)
+    settings, shipped = _prepare_model(model, threshold, predictor, reflow)
 
     def clean_partition(elements: Iterable[Page], index: Iterable[int], model_files: Any) -> list[dict[str, Any]]:
         (partition,) = list(index)
@@ -428,7 +432,8 @@ def _shipped(value: Any) -> ShippedModel | None:
 
 
 def _prepare_model(
-    model: str | os.PathLike[str], threshold: float | None, predictor: Predictor = PREDICTOR_DEFAULT
+    model: str | os.PathLike[str], threshold: float | None, predictor: Predictor = PREDICTOR_DEFAULT,
+    reflow: bool = True,
 ) -> tuple[batch.Settings, ShippedModel | None]:
     """Resolve a model on the client and check it loads; the settings and files the workers need."""
     from chromecut.predict import SHIPPED_BUNDLES, resolve_model
@@ -436,7 +441,8 @@ def _prepare_model(
     name = str(model)
     local = name if name in SHIPPED_BUNDLES else str(resolve_model(model))
     batch.load_cleaner(local, threshold)  # fail here, not on every worker (which compile for their own CPU)
-    return batch.Settings(task="clean", model=local, threshold=threshold, predictor=predictor), ship(local)
+    settings = batch.Settings(task="clean", model=local, threshold=threshold, predictor=predictor, reflow=reflow)
+    return settings, ship(local)
 
 
 def clean_dataframe(
@@ -448,6 +454,7 @@ def clean_dataframe(
     threshold: float | None = None,
     batch_documents: int = batch.BATCH_DOCUMENTS_DEFAULT,
     predictor: Predictor = PREDICTOR_DEFAULT,
+    reflow: bool = True,
 ) -> dask.dataframe.DataFrame:
     """Clean the pages of a Dask DataFrame lazily: a frame with the same index and the columns ``id``, ``text``
     and ``error`` (``None`` when the page was cleaned), like the MLflow pyfunc's output without the labels.
@@ -456,7 +463,7 @@ def clean_dataframe(
     ----------
     frame:
         One page per row in an ``html`` or ``text`` column (read as that kind).
-    model, threshold, batch_documents, predictor:
+    model, threshold, batch_documents, predictor, reflow:
         As in :func:`clean_bag`.
     column:
         The page column; ``html`` if there is one, else ``text``, when ``None``.
@@ -471,7 +478,7 @@ def clean_dataframe(
         raise ValueError(f"the frame needs a page column, one of {PAGE_COLUMNS}; got {list(frame.columns)}")
     if page_column not in PAGE_COLUMNS:
         raise ValueError(f"column must be one of {PAGE_COLUMNS}, not {page_column!r}")
-    settings, shipped = _prepare_model(model, threshold, predictor)
+    settings, shipped = _prepare_model(model, threshold, predictor, reflow)
     kind: DocumentKind = "html" if page_column == "html" else "text"
     meta = pd.DataFrame({"id": pd.Series(dtype=object), "text": pd.Series(dtype=object),
                          "error": pd.Series(dtype=object)})

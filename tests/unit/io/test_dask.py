@@ -182,6 +182,22 @@ def test_clean_dataframe_equals_the_cleaner(cluster: Any, model: str, tiny_bundl
     assert cleaned["error"].isna().all()
 
 
+def test_clean_dataframe_reads_wrapped_text_by_paragraph_unless_told(cluster: Any, tiny_text_bundle: Bundle,
+                                                                     tmp_path: Path) -> None:
+    import textwrap
+
+    lines = ["Home", "News", ""]
+    for _ in range(4):
+        lines += [*textwrap.wrap(" ".join(PROSE), 64), ""]
+    dump = "\n".join([*lines, "Related", "- Another headline number 3"])
+    text_model = str(tiny_text_bundle.save(tmp_path / "text"))
+    frame = dask_dataframe.from_pandas(pd.DataFrame({"text": [dump]}), npartitions=1)
+    for reflow in (True, False):
+        cleaned = engine.clean_dataframe(frame, text_model, reflow=reflow).compute(scheduler=cluster)
+        assert cleaned["text"].tolist() == [Cleaner(tiny_text_bundle, reflow=reflow).clean(dump)]
+    assert Cleaner(tiny_text_bundle).clean(dump) != Cleaner(tiny_text_bundle, reflow=False).clean(dump)
+
+
 def test_shipped_model_round_trips_its_files(model: str) -> None:
     shipped = engine.ShippedModel.from_folder(model)
     copy = shipped.materialise()
