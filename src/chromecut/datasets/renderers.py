@@ -29,8 +29,11 @@ from typing import Any
 
 from chromecut.segment.html import segment_html
 
-#: html2text wraps paragraphs at 78 characters by default; 0 keeps one block per line, as dumps do.
+#: html2text wraps paragraphs at 78 characters by default; 0 keeps one block per line, as dumps do ...
 HTML2TEXT_BODY_WIDTH = 0
+#: ... and ``html2text-wrapped`` keeps that default, what ``html2text page.html`` writes: a hard-wrapped dump, which
+#: text mode reads by paragraph (:mod:`chromecut.segment.reflow`).
+HTML2TEXT_DEFAULT_BODY_WIDTH = 78
 #: markdownify's heading style: ``#`` prefixes (ATX), what Markdown scrapers emit, not underlined headings.
 MARKDOWNIFY_HEADING_STYLE = "ATX"
 #: BeautifulSoup's parser for the ``bs4-*`` renderers: lxml, the fast parser scrapers pair it with.
@@ -90,12 +93,16 @@ class Renderer:
     default: bool = True
 
 
-def _html2text(html: str) -> str:
+def _html2text(html: str, body_width: int = HTML2TEXT_BODY_WIDTH) -> str:
     import html2text
 
     converter = html2text.HTML2Text()
-    converter.body_width = HTML2TEXT_BODY_WIDTH
+    converter.body_width = body_width
     return str(converter.handle(html))
+
+
+def _html2text_wrapped(html: str) -> str:
+    return _html2text(html, HTML2TEXT_DEFAULT_BODY_WIDTH)
 
 
 def _markdownify(html: str) -> str:
@@ -175,6 +182,9 @@ RENDERERS: dict[str, Renderer] = {
         # trafilatura's html2txt joins the whole page into one line: no line to label apart from another, so
         # it is measured when named, not learnt from by default.
         Renderer("trafilatura-html2txt", "trafilatura", _trafilatura_html2txt, default=False),
+        # html2text as its command line writes, wrapped at 78 columns: inference reads it by paragraph, the data
+        # step's labels would be of the wrapped lines, so it is measured (the quality gate), not learnt from.
+        Renderer("html2text-wrapped", "html2text", _html2text_wrapped, markdown=True, default=False),
     )
 }
 

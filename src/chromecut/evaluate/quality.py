@@ -120,19 +120,32 @@ RENDERER_MODE_PREFIX = "text:"
 MARKDOWN_MODE_PREFIX = "markdown:"
 
 
+#: Renderers outside the default selection that the gate scores as well: a hard-wrapped dump (html2text at its
+#: default width), which no model learns from but text mode must read by paragraph.
+GATE_OPTIONAL_RENDERERS = ("html2text-wrapped",)
+
+
+def _gated(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The installed default renderers, then the installed ones of :data:`GATE_OPTIONAL_RENDERERS`."""
+    from chromecut.datasets.renderers import is_available
+
+    return names + tuple(name for name in GATE_OPTIONAL_RENDERERS if is_available(name))
+
+
 def gate_renderers() -> tuple[str, ...]:
     """The renderers the gate scores text mode on: the installed default ones but chromecut's own segmentation,
-    which the ``text`` floors already hold."""
+    which the ``text`` floors already hold, and :data:`GATE_OPTIONAL_RENDERERS`."""
     from chromecut.datasets.renderers import available_renderers
 
-    return tuple(name for name in available_renderers() if name != "chromecut")
+    return _gated(tuple(name for name in available_renderers() if name != "chromecut"))
 
 
 def gate_markdown_renderers() -> tuple[str, ...]:
-    """The installed renderers whose dumps are Markdown: the Markdown model's cells."""
+    """The installed renderers whose dumps are Markdown (:data:`GATE_OPTIONAL_RENDERERS` among them): the Markdown
+    model's cells."""
     from chromecut.datasets.renderers import RENDERERS, available_renderers
 
-    return tuple(name for name in available_renderers() if RENDERERS[name].markdown)
+    return tuple(name for name in _gated(available_renderers()) if RENDERERS[name].markdown)
 
 
 def gate_cells(modes: Sequence[str], renderers: Sequence[str], markdown_renderers: Sequence[str]) -> list[str]:

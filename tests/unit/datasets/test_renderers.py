@@ -84,6 +84,7 @@ def test_parse_renderers() -> None:
     assert parse_renderers("chromecut, chromecut") == ("chromecut",)
     assert set(available_renderers()) <= set(parse_renderers("all"))
     assert "trafilatura-html2txt" not in available_renderers()
+    assert "html2text-wrapped" not in available_renderers()
     with pytest.raises(ValueError, match="unknown renderer"):
         parse_renderers("chromecut,nope")
 
@@ -93,3 +94,14 @@ def test_a_renderer_without_its_package_is_unavailable(monkeypatch: pytest.Monke
     assert "ghost" not in available_renderers()
     with pytest.raises(ValueError, match="install no_such_package_for_chromecut"):
         parse_renderers("ghost")
+
+
+def test_html2text_wrapped_writes_what_its_command_line_does() -> None:
+    if not renderers.is_available("html2text-wrapped"):
+        pytest.skip("html2text not installed")
+    long_page = PAGE.replace("approved the new budget", "approved the new budget " + "after a long debate " * 8)
+    lines = render("html2text-wrapped", long_page).split("\n")
+    assert max(len(line) for line in lines if "](" not in line) <= renderers.HTML2TEXT_DEFAULT_BODY_WIDTH
+    assert any("approved the new budget" in line for line in lines)
+    assert sum("after a long debate" in line for line in lines) > 1, "the paragraph is wrapped"
+    assert RENDERERS["html2text-wrapped"].markdown and not RENDERERS["html2text-wrapped"].default
