@@ -228,7 +228,8 @@ def _build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--renderers", type=_renderer_list, default=None,
                       help="comma-separated renderers whose labelled whole-page text dumps are written to "
                            "renderings.parquet (default: every installed default one; 'all' adds "
-                           "trafilatura-html2txt's one-line dumps; 'none': no dumps)")
+                           "trafilatura-html2txt's one-line dumps and html2text-wrapped's, labelled line by line; "
+                           "'none': no dumps)")
     prep.add_argument("--render-timeout", type=float, default=None,
                       help="seconds one renderer may spend on one page (0: no limit; default: "
                            "chromecut.datasets.renderers.RENDER_TIMEOUT_SECONDS_DEFAULT)")
