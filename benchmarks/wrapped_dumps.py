@@ -4,10 +4,11 @@ line by line (``Cleaner(..., reflow=False)``), on test pages after the quality g
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/wrapped_dumps.py --beyond 100
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/wrapped_dumps.py --speed resiliparse   # the cost of looking
 
-Each page is rendered by each renderer as it comes (how often a dump that is not wrapped is taken for one: the
+Each page is rendered by each renderer the quality gate scores, as it comes (``html2text-wrapped`` among them:
+html2text at its own default width, 78; for the others, how often a dump that is not wrapped is taken for one: the
 ``fired`` column, and its page F1 both ways), then wrapped at each width the way ``fmt``, ``textwrap`` and ``lynx
--dump`` wrap (greedy, long words kept whole), laid out as ``lynx -dump`` lays out a page (resiliparse's dumps
-indented, bulleted and wrapped at 76), and by html2text at its own default width (78). Each dump gets the
+-dump`` wrap (greedy, long words kept whole), and laid out as ``lynx -dump`` lays out a page (resiliparse's dumps
+indented, bulleted and wrapped at 76). Each dump gets the
 shipped model ``chromecut clean`` picks for it (:func:`chromecut.io.batch.shipped_model_for`: the Markdown model
 for Markdown). The seconds spent in ``Cleaner.clean`` are summed per dump and reading, so the ``pages/s`` columns
 of the dumps as they come show what looking for a wrap costs one page at a time; ``--speed RENDERER`` times
@@ -47,8 +48,6 @@ LYNX_BULLET = "     * "
 LYNX_ITEM_INDENT = "       "
 #: The bullet resiliparse's dumps give list items.
 RESILIPARSE_BULLET = "• "
-#: html2text's own default width (``HTML2Text().body_width``), what its command line writes.
-HTML2TEXT_DEFAULT_WIDTH = 78
 #: ``--speed``: pages per ``clean_pages`` call, and how many times each reading cleans all the dumps.
 SPEED_BATCH = 16
 SPEED_REPEATS = 5
@@ -81,24 +80,15 @@ def lynx_like(dump: str, width: int = LYNX_WIDTH) -> str:
     return "\n".join(out)
 
 
-def html2text_wrapped(html: str, width: int = HTML2TEXT_DEFAULT_WIDTH) -> str:
-    import html2text
-
-    converter = html2text.HTML2Text()
-    converter.body_width = width
-    return str(converter.handle(html))
-
-
 def variants(renderers: Sequence[str], wrapped: Sequence[str], widths: Sequence[int]
              ) -> dict[str, tuple[str, Callable[[str], str]]]:
-    """Name -> (the renderer it starts from, ``dump -> text``; ``html2text@78`` starts from the HTML)."""
+    """Name -> (the renderer it starts from, ``dump -> text``)."""
     out: dict[str, tuple[str, Callable[[str], str]]] = {name: (name, lambda dump: dump) for name in renderers}
     for name in wrapped:
         for width in widths:
             out[f"{name}@{width}"] = (name, lambda dump, width=width: wrap(dump, width))
     if "resiliparse" in renderers:
         out[f"resiliparse-lynx@{LYNX_WIDTH}"] = ("resiliparse", lynx_like)
-    out[f"html2text@{HTML2TEXT_DEFAULT_WIDTH}"] = ("", lambda dump: dump)
     return out
 
 
@@ -130,21 +120,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     for page in pages:
         html = decode_text(page.html, page.encoding_hint)
         dumps: dict[str, str] = {}
-        for source in {source for source, _ in named.values() if source}:
+        for source in {source for source, _ in named.values()}:
             try:
                 dumps[source] = render(source, html)
             except RenderError:
                 continue
         for name, (source, make) in named.items():
-            if not source:
-                try:
-                    text = html2text_wrapped(html)
-                except Exception:  # the renderer's own failure costs this page's dump only
-                    continue
-            elif source in dumps:
-                text = make(dumps[source])
-            else:
+            if source not in dumps:
                 continue
+            text = make(dumps[source])
             model = "markdown" if shipped_model_for(text) == "markdown" else "text"
             fired[name] += text_blocks(segment_text(text)) is not None
             for reflow in (False, True):
