@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -505,11 +506,20 @@ fn container_means(batch: &Batch, attr: &[i64], depth_code: &[i64], p: &[f64]) -
     codes.iter().map(|&code| sums[code] / counts[code] as f64).collect()
 }
 
-/// The texts a scored line stands for: itself, or the own lines of a wrapped dump's block.
-fn own_lines<'a>(page: &'a PageLines, line: usize) -> Box<dyn Iterator<Item = &'a str> + 'a> {
+/// The page's own lines that scored line `line` stands for: itself, or a wrapped dump's block.
+fn own_span(page: &PageLines, line: usize) -> Range<usize> {
+    page.wrapped.as_ref().map_or(line..line + 1, |w| w.starts[line]..w.starts[line + 1])
+}
+
+/// The page's own lines (as scored, or a wrapped dump's before its blocks were joined): how many, and line `i`.
+fn own_count(page: &PageLines) -> usize {
+    page.wrapped.as_ref().map_or(page.lines.len(), |w| w.lines.len())
+}
+
+fn own_text(page: &PageLines, i: usize) -> &str {
     match &page.wrapped {
-        None => Box::new(std::iter::once(page.lines[line].text.as_str())),
-        Some(w) => Box::new(w.lines[w.starts[line]..w.starts[line + 1]].iter().map(String::as_str)),
+        None => &page.lines[i].text,
+        Some(w) => &w.lines[i],
     }
 }
 
@@ -519,12 +529,12 @@ fn joined(pages: &[&PageLines], scores: &Scores) -> Vec<String> {
     let mut started = vec![false; pages.len()];
     for ((&page, &line), &kept) in scores.page.iter().zip(&scores.line).zip(&scores.kept) {
         if kept {
-            for text in own_lines(pages[page], line) {
+            for i in own_span(pages[page], line) {
                 if started[page] {
                     out[page].push('\n');
                 }
                 started[page] = true;
-                out[page].push_str(text);
+                out[page].push_str(own_text(pages[page], i));
             }
         }
     }
@@ -536,20 +546,16 @@ fn labels(pages: &[&PageLines], scores: &Scores) -> Vec<PageLabels> {
     let mut out: Vec<PageLabels> = pages
         .iter()
         .map(|page| {
-            let lines: Vec<String> = match &page.wrapped {
-                None => page.lines.iter().map(|line| line.text.clone()).collect(),
-                Some(w) => w.lines.clone(),
-            };
-            let n = lines.len();
-            PageLabels { lines, p: vec![0.0; n], kept: vec![false; n] }
+            let n = own_count(page);
+            PageLabels {
+                lines: (0..n).map(|i| own_text(page, i).to_owned()).collect(),
+                p: vec![0.0; n],
+                kept: vec![false; n],
+            }
         })
         .collect();
     for (row, (&page, &line)) in scores.page.iter().zip(&scores.line).enumerate() {
-        let own = match &pages[page].wrapped {
-            None => line..line + 1,
-            Some(w) => w.starts[line]..w.starts[line + 1],
-        };
-        for i in own {
+        for i in own_span(pages[page], line) {
             out[page].p[i] = scores.p[row];
             out[page].kept[i] = scores.kept[row];
         }

@@ -234,6 +234,11 @@ fn breaks(lines: &[&str], width: usize) -> Vec<bool> {
 
 /// The width the lines were wrapped at, if they were ([module docs](self)).
 pub fn wrap_width(lines: &[&str]) -> Option<usize> {
+    wrapping(lines).map(|(width, _)| width)
+}
+
+/// The width and, for each line, whether the wrapper broke it off the line before ([`breaks`]).
+fn wrapping(lines: &[&str]) -> Option<(usize, Vec<bool>)> {
     if surely_not_wrapped(lines) {
         return None;
     }
@@ -260,8 +265,8 @@ fn surely_not_wrapped(lines: &[&str]) -> bool {
     false
 }
 
-/// [`wrap_width`] without the quick look.
-fn search_width(lines: &[&str]) -> Option<usize> {
+/// [`wrapping`] without the quick look.
+fn search_width(lines: &[&str]) -> Option<(usize, Vec<bool>)> {
     let rows: Vec<Row> = lines.iter().filter(|line| !strip(line).is_empty()).map(|line| row(line)).collect();
     if rows.len() < MIN_FULL {
         return None;
@@ -301,14 +306,13 @@ fn search_width(lines: &[&str]) -> Option<usize> {
         .zip(&broken)
         .filter(|&(line, &b)| b && strip(line).chars().next().is_some_and(char::is_lowercase))
         .count();
-    (found >= MIN_BREAKS && lower as f64 >= LOWER_SHARE * found as f64).then_some(width)
+    (found >= MIN_BREAKS && lower as f64 >= LOWER_SHARE * found as f64).then_some((width, broken))
 }
 
 /// The blocks of a wrapped dump, `None` when it is not wrapped ([`wrap_width`]).
 pub fn blocks(lines: &[&str]) -> Option<Blocks> {
-    let width = wrap_width(lines)?;
-    let mut starts: Vec<usize> =
-        breaks(lines, width).iter().enumerate().filter(|&(_, &b)| !b).map(|(i, _)| i).collect();
+    let (width, broken) = wrapping(lines)?;
+    let mut starts: Vec<usize> = broken.iter().enumerate().filter(|&(_, &b)| !b).map(|(i, _)| i).collect();
     starts.push(lines.len());
     Some(Blocks { width, starts })
 }
