@@ -916,15 +916,12 @@ fn context_features<'py>(
     Ok((names, matrix.into_pyarray(py)))
 }
 
-/// A hard-wrapped text dump's blocks (`crate::reflow`): `(width, starts, texts)`, block `b` holding the lines
-/// `starts[b]:starts[b + 1]` and read as `texts[b]`; `None` when the lines are not wrapped.
+/// A hard-wrapped text dump's blocks (`crate::reflow`): `(width, starts)`, block `b` holding the lines
+/// `starts[b]:starts[b + 1]`; `None` when the lines are not wrapped.
 #[pyfunction]
-fn text_blocks(lines: Vec<String>) -> Option<(usize, Vec<usize>, Vec<String>)> {
+fn text_blocks(lines: Vec<String>) -> Option<(usize, Vec<usize>)> {
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-    reflow::blocks(&lines).map(|blocks| {
-        let texts = blocks.texts(&lines);
-        (blocks.width, blocks.starts, texts)
-    })
+    reflow::blocks(&lines).map(|blocks| (blocks.width, blocks.starts))
 }
 
 #[pymodule]

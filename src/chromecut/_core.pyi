@@ -66,10 +66,9 @@ def context_features(
     """The context pass's features of pages of ``page_sizes`` lines from their first-pass probabilities ``p``
     (and, for the container's mean, the lines' class/id word and depth codes): names and a float64 matrix."""
 
-def text_blocks(lines: Sequence[str]) -> tuple[int, list[int], list[str]] | None:
-    """A hard-wrapped text dump's blocks (core/src/reflow.rs): the width it was wrapped at, where each block
-    starts (block ``b`` holds the lines ``starts[b]:starts[b + 1]``) and each block's text; ``None`` when the lines
-    are not wrapped."""
+def text_blocks(lines: Sequence[str]) -> tuple[int, list[int]] | None:
+    """A hard-wrapped text dump's blocks (core/src/reflow.rs): the width it was wrapped at and where each block
+    starts (block ``b`` holds the lines ``starts[b]:starts[b + 1]``); ``None`` when the lines are not wrapped."""
 
 class Forest:
     """A LightGBM model's trees evaluated natively (core/src/trees.rs): LightGBM's scores, bit for bit.

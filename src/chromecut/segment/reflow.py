@@ -46,13 +46,10 @@ def text_blocks(seg: Segmentation) -> Blocks | None:
         found = _core.text_blocks(own)
     except UnicodeEncodeError:  # lone surrogates, which the core cannot hold: looked at with U+FFFD in their place
         found = _core.text_blocks([_LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, text) for text in own])
-        if found is not None:
-            width, starts, _ = found
-            found = width, starts, [_joined(own[start:end]) for start, end in pairwise(starts)]
     if found is None:
         return None
-    width, starts, texts = found
-    lines = [Line(index=block, text=text) for block, text in enumerate(texts)]
+    width, starts = found
+    lines = [Line(index=block, text=_joined(own[start:end])) for block, (start, end) in enumerate(pairwise(starts))]
     return Blocks(width, Segmentation(lines=lines, mode=seg.mode, encoding=seg.encoding), starts)
 
 
