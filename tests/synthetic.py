@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import zlib
 
 import numpy as np
@@ -19,6 +20,15 @@ CHROME = ("Home", "News", "Sport", "Contact us", "Share on Facebook", "Related",
 
 
 SITES = 5
+
+
+def wrapped_dump(width: int = 64, paragraphs: int = 4) -> str:
+    """A text dump hard-wrapped at ``width`` (as ``fmt`` or html2text write one): a menu, a headline, the prose as
+    paragraphs with a blank line after each, a related list."""
+    lines = ["Home", "News", "Council approves the budget", ""]
+    for _ in range(paragraphs):
+        lines += [*textwrap.wrap(" ".join(PROSE), width), ""]
+    return "\n".join([*lines, "Related", "- Another headline number 3"])
 
 
 def synthetic_page(i: int, summary: bool = False) -> str:

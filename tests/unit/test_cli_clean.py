@@ -17,7 +17,7 @@ from chromecut.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner
 
-from synthetic import PROSE, http_response, synthetic_page, warc_record
+from synthetic import PROSE, http_response, synthetic_page, warc_record, wrapped_dump
 
 Capture = pytest.CaptureFixture[str]
 
@@ -293,12 +293,7 @@ def test_the_command_line_settles_its_heap_after_loading_and_the_library_never_d
 
 def test_no_reflow_scores_a_wrapped_dump_line_by_line(text_model: str, tiny_text_bundle: Bundle, tmp_path: Path,
                                                        capsys: Capture) -> None:
-    import textwrap
-
-    lines = ["Home", "News", ""]
-    for _ in range(4):
-        lines += [*textwrap.wrap(" ".join(PROSE), 64), ""]
-    dump = "\n".join([*lines, "Related", "- Another headline number 3"])
+    dump = wrapped_dump()
     path = tmp_path / "wrapped.txt"
     path.write_text(dump, encoding="utf-8")
     for flags, reflow in (([], True), (["--no-reflow"], False)):

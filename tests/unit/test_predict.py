@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import replace
 
 import numpy as np
@@ -13,7 +12,7 @@ from chromecut.model.calibration import Calibration
 from chromecut.predict import Cleaner, clean_text, records
 from chromecut.segment.limits import LimitError, Limits
 
-from synthetic import PROSE, synthetic_page
+from synthetic import PROSE, synthetic_page, wrapped_dump
 
 
 def test_html_pages_get_one_label_per_segmented_line_and_keep_the_prose(tiny_bundle: Bundle) -> None:
@@ -182,16 +181,8 @@ def test_the_shipped_markdown_model_is_a_text_model_that_reads_markdown_links() 
     assert cleaner.clean(MARKDOWN_DUMP) == clean_text(labels)
 
 
-def _wrapped_dump(width: int = 64) -> str:
-    paragraph = " ".join(PROSE)
-    lines = ["Home", "News", "Council approves the budget", ""]
-    for _ in range(4):
-        lines += [*textwrap.wrap(paragraph, width), ""]
-    return "\n".join([*lines, "Related", "- Another headline number 3"])
-
-
 def test_a_wrapped_dump_gets_one_label_per_own_line_each_paragraph_one_decision(tiny_text_bundle: Bundle) -> None:
-    text = _wrapped_dump()
+    text = wrapped_dump()
     own = text.split("\n")
     fused, frames = Cleaner(tiny_text_bundle), Cleaner(tiny_text_bundle, fused=False)
     lines = fused.label(text)
@@ -206,7 +197,7 @@ def test_a_wrapped_dump_gets_one_label_per_own_line_each_paragraph_one_decision(
 
 
 def test_without_reflow_the_lines_of_a_wrapped_dump_are_scored_one_by_one(tiny_text_bundle: Bundle) -> None:
-    text = _wrapped_dump()
+    text = wrapped_dump()
     one_by_one = Cleaner(tiny_text_bundle, reflow=False).label(text)
     assert len(one_by_one) == len(text.split("\n"))
     reflowed = Cleaner(tiny_text_bundle).label(text)

@@ -18,7 +18,7 @@ from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import Predictor, cache_dir, cache_key
 from chromecut.predict import Cleaner
 
-from synthetic import PROSE, http_response, synthetic_page, warc_record
+from synthetic import PROSE, http_response, synthetic_page, warc_record, wrapped_dump
 
 dask_bag = pytest.importorskip("dask.bag")
 dask_dataframe = pytest.importorskip("dask.dataframe")
@@ -184,12 +184,7 @@ def test_clean_dataframe_equals_the_cleaner(cluster: Any, model: str, tiny_bundl
 
 def test_clean_dataframe_reads_wrapped_text_by_paragraph_unless_told(cluster: Any, tiny_text_bundle: Bundle,
                                                                      tmp_path: Path) -> None:
-    import textwrap
-
-    lines = ["Home", "News", ""]
-    for _ in range(4):
-        lines += [*textwrap.wrap(" ".join(PROSE), 64), ""]
-    dump = "\n".join([*lines, "Related", "- Another headline number 3"])
+    dump = wrapped_dump()
     text_model = str(tiny_text_bundle.save(tmp_path / "text"))
     frame = dask_dataframe.from_pandas(pd.DataFrame({"text": [dump]}), npartitions=1)
     for reflow in (True, False):

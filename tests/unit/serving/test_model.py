@@ -4,7 +4,6 @@ a request's parameters choose the threshold and the reading of wrapped dumps."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,7 +16,7 @@ from chromecut.model.compiled import CACHE_ENV
 from chromecut.predict import Cleaner
 from chromecut.serving.model import PREDICTOR_ENV, ChromecutModel
 
-from synthetic import PROSE, synthetic_page
+from synthetic import synthetic_page, wrapped_dump
 
 
 def _loaded(bundle: Path, model_config: dict[str, Any] | None = None) -> ChromecutModel:
@@ -60,10 +59,7 @@ def test_an_unknown_predictor_is_refused_by_name(saved_bundle: Path, monkeypatch
 
 
 def test_the_reflow_parameter_scores_a_wrapped_dump_line_by_line(tiny_text_bundle: Bundle, tmp_path: Path) -> None:
-    lines = ["Home", "News", ""]
-    for _ in range(4):
-        lines += [*textwrap.wrap(" ".join(PROSE), 64), ""]
-    dump = "\n".join([*lines, "Related", "- Another headline number 3"])
+    dump = wrapped_dump()
     model = _loaded(tiny_text_bundle.save(tmp_path / "text"))
     pages = pd.DataFrame({"text": [dump]})
 
