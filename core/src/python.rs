@@ -566,7 +566,6 @@ impl TextFeaturizer {
             neighbour_bases: spec_item!(spec, "neighbour_bases"),
             sections,
             markdown: spec_item!(spec, "markdown_features"),
-            markdown_block_links: spec_item!(spec, "markdown_block_links"),
             page_words: spec_item!(spec, "page_word_features"),
             vocab: if spec_item!(spec, "vocab_features") { Some(vocab_spec(spec)?) } else { None },
             frequency_keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),

@@ -108,9 +108,6 @@ class FeatureSettings:
     kind_features: bool = True
     #: Text mode's Markdown link features (:data:`chromecut.features.featurizer.MARKDOWN_FEATURES_DEFAULT`).
     markdown_features: bool = False
-    #: With them, the features of Markdown links written over several lines
-    #: (:data:`chromecut.features.featurizer.MARKDOWN_BLOCK_LINKS_DEFAULT`).
-    markdown_block_links: bool = False
     #: The prose test counts CJK characters as words (:data:`chromecut.features.featurizer.CJK_PROSE_WORDS_DEFAULT`).
     cjk_prose_words: bool = False
     #: The keyword families' one-word phrases also match their plurals

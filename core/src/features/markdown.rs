@@ -6,34 +6,21 @@
 //!   targets and images are not visible; 0 on a line without any);
 //! - `md_links`: the line's links (images not counted, a linked image counted once);
 //! - `md_syntax_share`: the share of the line's characters that are Markdown's link and image syntax (brackets,
-//!   targets, images' alt text): how much of `chars` and the other length features a line owes to it;
-//! - `md_block_link_share`: the share of the line's visible non-space characters that are the text of a link
-//!   spanning several lines (0 on a line in none). A page's card of a headline and its teaser is often one link
-//!   (`<a href><h3>…</h3><p>…</p></a>`), which the renderers write over several lines: `[### Headline`, the
-//!   teaser, `…](target)`. The three features above read each line alone and see no link there;
-//! - `md_block_link_lines`: how many lines that link spans (0 on a line in none).
+//!   targets, images' alt text): how much of `chars` and the other length features a line owes to it.
 //!
 //! A link is `[`, its text (brackets in it balanced), `]` and at once `(`, its target (parentheses in it
 //! balanced, a title in quotes allowed) and `)`. A bracket or parenthesis after a backslash is text. A target
-//! longer than [`MAX_TARGET_CHARS`] ends no link. A link spans lines when a line's last `[` left open is closed
-//! by the first `]` a later line has with no `[` of its own open, followed at once by a target, at most
-//! [`MAX_BLOCK_LINK_LINES`] lines on (blank lines are not lines here: the dump's non-blank lines are read).
+//! longer than [`MAX_TARGET_CHARS`] ends no link.
 
 use super::batch::Batch;
 use super::Columns;
 
 /// The features' names, in their output order.
 pub const NAMES: [&str; 3] = ["md_link_share", "md_links", "md_syntax_share"];
-/// The names of the features of links written over several lines, in their output order (after [`NAMES`]).
-pub const BLOCK_NAMES: [&str; 2] = ["md_block_link_share", "md_block_link_lines"];
 
 /// The longest target (between its parentheses, in characters) a link may have: a longer one is taken for text,
 /// so that an unclosed `(` costs one bounded look ahead.
 pub const MAX_TARGET_CHARS: usize = 2048;
-
-/// The most lines a link may span: a card's headline, teaser, date and image, with room to spare; a `[` left open
-/// further up is taken for text, so that a stray bracket never makes a page's lines one link.
-pub const MAX_BLOCK_LINK_LINES: usize = 8;
 
 const OPEN_BRACKET: u32 = '[' as u32;
 const CLOSE_BRACKET: u32 = ']' as u32;
@@ -55,9 +42,6 @@ struct LineLinks {
     open: Vec<usize>,
     links: usize,
     images: usize,
-    /// The first `]` met with no `[` open in the line, and the `)` of the target right after it if there is one:
-    /// where a link opened on an earlier line may close.
-    stray_close: Option<(usize, Option<usize>)>,
 }
 
 impl LineLinks {
@@ -73,7 +57,6 @@ impl LineLinks {
         self.open.clear();
         self.links = 0;
         self.images = 0;
-        self.stray_close = None;
         let escaped = |k: usize| k > 0 && line[k - 1] == BACKSLASH;
         let mut k = 0;
         while k < len {
@@ -86,8 +69,6 @@ impl LineLinks {
                             k = end + 1;
                             continue;
                         }
-                    } else if self.stray_close.is_none() {
-                        self.stray_close = Some((k, target_end(line, k + 1)));
                     }
                 }
                 _ => {}
@@ -137,103 +118,39 @@ fn target_end(line: &[u32], at: usize) -> Option<usize> {
     None
 }
 
-/// A `[` left open at the end of a line: the line, and the share of its visible characters after the bracket.
-#[derive(Clone, Copy)]
-struct OpenLink {
-    line: usize,
-    share: f64,
-}
-
-/// One line's characters as the features read them: Markdown syntax (brackets, targets, images) or not, and
-/// visible (neither syntax nor space) or not.
-#[derive(Default)]
-struct Shown {
-    syntax: Vec<bool>,
-    visible: Vec<bool>,
-}
-
-impl Shown {
-    fn read(&mut self, batch: &Batch, start: usize, found: &LineLinks) {
-        self.syntax.clear();
-        self.visible.clear();
-        let mut alt = 0i32;
-        for (k, &syntax) in found.syntax.iter().enumerate() {
-            alt += found.alt_edges[k];
-            let syntax = syntax || alt > 0;
-            self.syntax.push(syntax);
-            self.visible.push(!syntax && !batch.is_space(start + k));
-        }
-    }
-
-    /// Visible characters in `range`.
-    fn visible_in(&self, range: impl std::slice::SliceIndex<[bool], Output = [bool]>) -> usize {
-        self.visible[range].iter().filter(|&&v| v).count()
-    }
-}
-
-/// The Markdown link family of every line of a batch ([`NAMES`], then [`BLOCK_NAMES`] when `block_links`).
-pub fn markdown_features(batch: &Batch, block_links: bool, out: &mut Columns) {
+/// The Markdown link family of every line of a batch ([`NAMES`]).
+pub fn markdown_features(batch: &Batch, out: &mut Columns) {
     let n = batch.n;
     let (mut share, mut links, mut syntax_share) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    let (mut block_share, mut block_lines) = (vec![0.0f64; n], vec![0.0f64; n]);
-    // Whether a line holds any visible character (a line without brackets does: batch lines are not blank).
-    let mut has_text = vec![true; n];
     let mut found = LineLinks::default();
-    let mut shown = Shown::default();
-    for page in batch.pages() {
-        // The last `[` of the page's lines so far that no `]` closed, while a link may still close it.
-        let mut open: Option<OpenLink> = None;
-        for i in page {
-            if open.is_some_and(|o| i - o.line >= MAX_BLOCK_LINK_LINES) {
-                open = None;
-            }
-            let start = batch.char_start[i];
-            let line = &batch.cps[start..start + batch.length[i]];
-            if !line.contains(&CLOSE_BRACKET) && !line.contains(&OPEN_BRACKET) {
-                continue;
-            }
-            found.read(line);
-            shown.read(batch, start, &found);
-            let visible = shown.visible_in(..);
-            has_text[i] = visible > 0;
-            if found.links + found.images > 0 {
-                let mut depth = 0i32;
-                let mut text = 0usize;
-                for (k, &v) in shown.visible.iter().enumerate() {
-                    depth += found.text_edges[k];
-                    text += usize::from(v && depth > 0);
-                }
-                share[i] = if visible > 0 { text as f64 / visible as f64 } else { 0.0 };
-                links[i] = found.links as f64;
-                syntax_share[i] = shown.syntax.iter().filter(|&&s| s).count() as f64 / line.len() as f64;
-            }
-            if let Some((close, target)) = found.stray_close {
-                if let (Some(o), Some(end)) = (open, target) {
-                    block_share[o.line] = block_share[o.line].max(o.share);
-                    for m in o.line + 1..i {
-                        block_share[m] = f64::from(u8::from(has_text[m]));
-                    }
-                    let own = visible - shown.visible_in(close..=end);
-                    let before = if own > 0 { shown.visible_in(..close) as f64 / own as f64 } else { 0.0 };
-                    block_share[i] = block_share[i].max(before);
-                    block_lines[o.line..=i].fill((i - o.line + 1) as f64);
-                }
-                open = None;
-            }
-            if let Some(&at) = found.open.last() {
-                let own = visible.saturating_sub(1);
-                let after = if own > 0 { shown.visible_in(at + 1..) as f64 / own as f64 } else { 0.0 };
-                open = Some(OpenLink { line: i, share: after });
+    for i in 0..n {
+        let start = batch.char_start[i];
+        let line = &batch.cps[start..start + batch.length[i]];
+        if !line.contains(&CLOSE_BRACKET) {
+            continue;
+        }
+        found.read(line);
+        if found.links + found.images == 0 {
+            continue;
+        }
+        let (mut depth, mut alt, mut text, mut visible, mut syntax) = (0i32, 0i32, 0usize, 0usize, 0usize);
+        for k in 0..line.len() {
+            depth += found.text_edges[k];
+            alt += found.alt_edges[k];
+            if found.syntax[k] || alt > 0 {
+                syntax += 1;
+            } else if !batch.is_space(start + k) {
+                visible += 1;
+                text += usize::from(depth > 0);
             }
         }
+        share[i] = if visible > 0 { text as f64 / visible as f64 } else { 0.0 };
+        links[i] = found.links as f64;
+        syntax_share[i] = syntax as f64 / line.len() as f64;
     }
     out.push(NAMES[0], share);
     out.push(NAMES[1], links);
     out.push(NAMES[2], syntax_share);
-    if block_links {
-        out.push(BLOCK_NAMES[0], block_share);
-        out.push(BLOCK_NAMES[1], block_lines);
-    }
 }
 
 #[cfg(test)]
@@ -241,76 +158,17 @@ mod tests {
     use super::*;
     use crate::features::tables::tests::ascii_tables;
 
-    /// Each line's features, of pages of `sizes` lines.
-    fn all_features(lines: &[&str], sizes: &[usize]) -> Vec<[f64; 5]> {
+    /// Each line's three features.
+    fn features(lines: &[&str]) -> Vec<[f64; 3]> {
         let t = ascii_tables();
         let text: Vec<u32> = lines.join("\n").chars().map(u32::from).collect();
         let lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
-        let b = Batch::new(&text, &lengths, sizes, &t).unwrap();
+        let b = Batch::new(&text, &lengths, &[lines.len()], &t).unwrap();
         let mut out = Columns::default();
-        markdown_features(&b, true, &mut out);
-        let names = NAMES.iter().chain(&BLOCK_NAMES);
-        let cols: Vec<Vec<f64>> = names.map(|name| out.get(name).unwrap().to_vec()).collect();
-        (0..lines.len()).map(|i| std::array::from_fn(|k| cols[k][i])).collect()
-    }
-
-    /// Each line's three features of one line alone, the lines one page.
-    fn features(lines: &[&str]) -> Vec<[f64; 3]> {
-        all_features(lines, &[lines.len()]).into_iter().map(|row| [row[0], row[1], row[2]]).collect()
-    }
-
-    /// Each line's block link share and lines, the lines of pages of `sizes` lines.
-    fn block(lines: &[&str], sizes: &[usize]) -> Vec<(f64, f64)> {
-        all_features(lines, sizes).into_iter().map(|row| (row[3], row[4])).collect()
-    }
-
-    #[test]
-    fn a_card_written_over_lines_is_one_link() {
-        let b = block(
-            &[
-                "Top stories",
-                "[### Council approves the budget",
-                "The vote came after a long night of debate.](https://example.com/a)",
-                "[Bridge plan delayed](https://example.com/b)",
-                "The mayor spoke on Monday.",
-            ],
-            &[5],
-        );
-        assert_eq!(b[0], (0.0, 0.0));
-        assert_eq!(b[1], (1.0, 2.0)); // the bracket is syntax
-        assert_eq!(b[2], (1.0, 2.0)); // the target is syntax
-        assert_eq!(b[3], (0.0, 0.0)); // a link of its own line
-        assert_eq!(b[4], (0.0, 0.0));
-    }
-
-    #[test]
-    fn a_card_link_holds_its_middle_lines_and_text_after_it_is_not_link_text() {
-        let b = block(&["[Title", "![Photo](/p.jpg)", "Teaser text", "Date](/x) More"], &[4]);
-        assert_eq!(b[0], (1.0, 4.0));
-        assert_eq!(b[1], (0.0, 4.0)); // nothing visible
-        assert_eq!(b[2], (1.0, 4.0));
-        assert_eq!(b[3], (4.0 / 8.0, 4.0)); // "Date" of "DateMore"
-    }
-
-    #[test]
-    fn brackets_left_open_too_far_up_another_page_or_closed_without_a_target_make_no_link() {
-        let mut far = vec!["[Open"];
-        far.extend(["line"; MAX_BLOCK_LINK_LINES - 1]);
-        far.push("end](/x)");
-        assert!(block(&far, &[far.len()]).iter().all(|&row| row == (0.0, 0.0)));
-        let mut near = far.clone();
-        near.remove(1);
-        assert_eq!(block(&near, &[near.len()])[0].1, MAX_BLOCK_LINK_LINES as f64);
-        assert!(block(&["[Open", "end](/x)"], &[1, 1]).iter().all(|&row| row == (0.0, 0.0)));
-        assert!(block(&["[Open", "a note] and", "end](/x)"], &[3]).iter().all(|&row| row == (0.0, 0.0)));
-    }
-
-    #[test]
-    fn the_features_of_one_line_alone_ignore_the_link_around_it() {
-        let lines = ["[### Headline", "Teaser [with a link](/l) inside.](/card)"];
-        let f = features(&lines);
-        assert_eq!(f[0], [0.0, 0.0, 0.0]);
-        assert_eq!(f[1][1], 1.0);
+        markdown_features(&b, &mut out);
+        let col = |k: usize| out.get(NAMES[k]).unwrap().to_vec();
+        let (a, l, s) = (col(0), col(1), col(2));
+        (0..lines.len()).map(|i| [a[i], l[i], s[i]]).collect()
     }
 
     #[test]
@@ -365,12 +223,9 @@ mod tests {
         #[test]
         fn shares_stay_within_bounds(lines in proptest::collection::vec("[\\[\\]()!\\\\a ]{0,30}", 1..6)) {
             let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-            for row in all_features(&refs, &[refs.len()]) {
+            for row in features(&refs) {
                 proptest::prop_assert!((0.0..=1.0).contains(&row[0]) && (0.0..=1.0).contains(&row[2]));
                 proptest::prop_assert!(row[1] >= 0.0);
-                proptest::prop_assert!((0.0..=1.0).contains(&row[3]));
-                proptest::prop_assert!((0.0..=MAX_BLOCK_LINK_LINES as f64).contains(&row[4]));
-                proptest::prop_assert!(row[3] == 0.0 || row[4] >= 2.0); // link text only in a link of lines
             }
         }
     }

@@ -157,8 +157,6 @@ pub struct Spec {
     pub sections: Option<SectionSpec>,
     /// The Markdown link family ([`markdown`]).
     pub markdown: bool,
-    /// With it, its links written over several lines ([`markdown::BLOCK_NAMES`]).
-    pub markdown_block_links: bool,
     /// The page's frequent words ([`page_words`]).
     pub page_words: bool,
     /// `None`: no learnt vocabulary family ([`vocab`]); an empty table before the featurizer is fitted.
@@ -236,7 +234,6 @@ pub struct TextFeaturizer {
     neighbour_bases: Vec<String>,
     sections: Option<SectionSpec>,
     markdown: bool,
-    markdown_block_links: bool,
     page_words: bool,
     vocab: Option<vocab::Vocab>,
     frequency: LineFrequency,
@@ -275,9 +272,6 @@ fn known_names(spec: &Spec, html: &[String]) -> Vec<String> {
     }
     if spec.markdown {
         names.extend(owned(&markdown::NAMES));
-        if spec.markdown_block_links {
-            names.extend(owned(&markdown::BLOCK_NAMES));
-        }
     }
     if spec.page_words {
         names.extend(owned(&page_words::NAMES));
@@ -412,7 +406,6 @@ impl TextFeaturizer {
             neighbour_bases: spec.neighbour_bases,
             sections: spec.sections,
             markdown: spec.markdown,
-            markdown_block_links: spec.markdown && spec.markdown_block_links,
             page_words: spec.page_words,
             vocab: spec.vocab.map(vocab::Vocab::new).transpose()?,
             frequency: LineFrequency::new(spec.frequency_keys, &spec.frequency_counts)?,
@@ -541,7 +534,7 @@ impl TextFeaturizer {
             out.extend(sections);
         }
         if self.markdown {
-            markdown::markdown_features(batch, self.markdown_block_links, &mut out);
+            markdown::markdown_features(batch, &mut out);
         }
         if self.page_words {
             out.push(page_words::NAMES[0], page_words::page_word_density(batch, &tokens));
@@ -731,7 +724,6 @@ mod tests {
                 separators: "|>/".chars().map(u32::from).collect(),
             }),
             markdown: sections,
-            markdown_block_links: sections,
             page_words: false,
             vocab: None,
             frequency_keys: vec![b"home".to_vec()],

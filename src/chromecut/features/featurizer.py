@@ -48,10 +48,6 @@ PAGE_WORD_FEATURES_DEFAULT = False
 #: is link text in a Markdown dump, its links, its link and image syntax); a parameter, so a bundle fitted without
 #: them neither computes nor expects them.
 MARKDOWN_FEATURES_DEFAULT = False
-#: With the Markdown link features, the links written over several lines (``md_block_link_share``,
-#: ``md_block_link_lines``): a card of a headline and its teaser linked whole, which a dump writes as ``[### Headline``,
-#: the teaser, ``...](target)``. Off here: a bundle saved without the parameter was fitted without them.
-MARKDOWN_BLOCK_LINKS_DEFAULT = False
 #: The prose test (``prose_before``, ``prose_after``, ``prose_before_share``) counts a line's CJK characters as
 #: words, two to a word (``core/src/features/text.rs``, ``prose_words``): Chinese and Japanese put no space between
 #: words, so without it no paragraph of theirs is prose. Off here: a bundle saved without the parameter was
@@ -89,9 +85,6 @@ class Featurizer:
         Whether the prose test counts CJK characters as words (:data:`CJK_PROSE_WORDS_DEFAULT`).
     keyword_plurals:
         Whether the keyword families' one-word phrases also match their plurals (:data:`KEYWORD_PLURALS_DEFAULT`).
-    markdown_block_links:
-        With ``markdown_features``, the features of links written over several lines
-        (:data:`MARKDOWN_BLOCK_LINKS_DEFAULT`).
     vocab_features:
         Either mode's learnt vocabulary (:data:`VOCAB_FEATURES_DEFAULT`); ``fit`` then needs a ``label`` column
         and learns ``vocab_`` (:class:`~chromecut.features.vocab.VocabTable`).
@@ -114,7 +107,6 @@ class Featurizer:
         markdown_features: bool = MARKDOWN_FEATURES_DEFAULT,
         cjk_prose_words: bool = CJK_PROSE_WORDS_DEFAULT,
         keyword_plurals: bool = KEYWORD_PLURALS_DEFAULT,
-        markdown_block_links: bool = MARKDOWN_BLOCK_LINKS_DEFAULT,
         summary_features: bool = SUMMARY_FEATURES_DEFAULT,
         page_word_features: bool = PAGE_WORD_FEATURES_DEFAULT,
         vocab_features: bool = VOCAB_FEATURES_DEFAULT,
@@ -131,7 +123,6 @@ class Featurizer:
         self.markdown_features = markdown_features
         self.cjk_prose_words = cjk_prose_words
         self.keyword_plurals = keyword_plurals
-        self.markdown_block_links = markdown_block_links
         self.summary_features = summary_features
         self.page_word_features = page_word_features
         self.vocab_features = vocab_features
@@ -151,7 +142,6 @@ class Featurizer:
             "markdown_features": self.markdown_features,
             "cjk_prose_words": self.cjk_prose_words,
             "keyword_plurals": self.keyword_plurals,
-            "markdown_block_links": self.markdown_block_links,
             "summary_features": self.summary_features,
             "page_word_features": self.page_word_features,
             "vocab_features": self.vocab_features,

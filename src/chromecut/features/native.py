@@ -539,7 +539,6 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
             "cjk_stopwords": cjk_stopwords,
             "section_features": sections_on,
             "markdown_features": markdown_on,
-            "markdown_block_links": markdown_on and bool(getattr(fitted, "markdown_block_links", False)),
             "page_word_features": bool(fitted.page_word_features),
             "vocab_features": vocab_on,
             **table.spec(),

@@ -256,7 +256,6 @@ def _featurizer(settings: FeatureSettings, **overrides: Any) -> Featurizer:
         "markdown_features": settings.markdown_features,
         "cjk_prose_words": settings.cjk_prose_words,
         "keyword_plurals": settings.keyword_plurals,
-        "markdown_block_links": settings.markdown_block_links,
         "summary_features": settings.summary_features,
         "page_word_features": settings.page_word_features,
         "vocab_features": settings.vocab_features,

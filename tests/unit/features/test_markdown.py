@@ -51,37 +51,3 @@ def test_the_family_and_its_neighbours_are_text_mode_only_and_off_by_default() -
     assert {f"{base}_p1" for base in NEIGHBOUR_BASE_MARKDOWN} <= set(names)
     for featurizer in (Featurizer("text"), Featurizer("html", markdown_features=True)):
         assert not any(name.startswith("md_") for name in featurizer.output_names())
-
-
-#: A "Top stories" block whose cards are links written over several lines, as markdownify writes
-#: ``<a href><h3>...</h3><p>...</p></a>``, then the article.
-CARDS = [
-    "## Top stories",
-    "[### Flood barriers fail the first test of the winter",
-    "The new barriers let water through on the first night of the storm.](/news/flood-barriers)",
-    "[### Farmers ask for help",
-    "![A flooded field](/img/field.jpg)",
-    "A wet spring left fields under water for weeks.](/news/farmers)",
-    "# River delta sinks faster than expected",
-    "Scientists found that the river delta is sinking faster than expected, a [study](https://doi.org/10/x) says.",
-]
-BLOCK_NAMES = ("md_block_link_share", "md_block_link_lines")
-
-
-def test_cards_written_over_lines_are_link_text_with_block_links() -> None:
-    frame = dump_frame({"page": CARDS})
-    on = Featurizer("text", markdown_features=True, markdown_block_links=True).fit(frame).transform(frame)
-    assert on["md_block_link_share"].tolist() == [0, 1, 1, 1, 0, 1, 0, 0]  # the image line holds no text
-    assert on["md_block_link_lines"].tolist() == [0, 2, 2, 3, 3, 3, 0, 0]
-    # Line by line the cards' lines hold no link: the family without block links cannot tell them from prose.
-    assert on["md_link_share"][1:3].tolist() == [0, 0] and on["md_link_share"][5] == 0
-    off = Featurizer("text", markdown_features=True).fit(frame).transform(frame)
-    pd.testing.assert_frame_equal(off, on[off.columns])
-
-
-def test_block_links_are_a_parameter_of_the_bundle_and_need_the_markdown_family() -> None:
-    assert Featurizer("text").get_params()["markdown_block_links"] is False
-    assert set(BLOCK_NAMES) <= set(Featurizer("text", markdown_features=True, markdown_block_links=True).output_names())
-    for featurizer in (Featurizer("text", markdown_features=True), Featurizer("text", markdown_block_links=True),
-                       Featurizer("html", markdown_features=True, markdown_block_links=True)):
-        assert not set(BLOCK_NAMES) & set(featurizer.output_names())
