@@ -127,11 +127,6 @@ class FeatureSettings:
     #: Either mode's learnt vocabulary (:mod:`chromecut.features.vocab`): the chrome log-odds of a line's words,
     #: learnt from the training sites' labels (the training lines out of fold by site). Off by default.
     vocab_features: bool = False
-    #: How many of a line's first units (word tokens, CJK pairs) the vocabulary learns from and reads
-    #: (:data:`chromecut.features.vocab.VOCAB_MAX_TOKENS` by default, as the shipped bundles were fitted). A glued
-    #: line (a dump's menu, breadcrumb and article run together) starts with its chrome: read only in part, it
-    #: reads as chrome.
-    vocab_max_tokens: int = 48
     #: HTML mode's learnt class/id word vocabulary (:mod:`chromecut.features.vocab`): the chrome log-odds of a
     #: line's class and id words, learnt the same way. Off by default; text mode has no class/id words.
     attr_vocab_features: bool = False

@@ -88,9 +88,6 @@ class Featurizer:
     vocab_features:
         Either mode's learnt vocabulary (:data:`VOCAB_FEATURES_DEFAULT`); ``fit`` then needs a ``label`` column
         and learns ``vocab_`` (:class:`~chromecut.features.vocab.VocabTable`).
-    vocab_max_tokens:
-        How many of a line's first units the vocabulary learns from and reads
-        (:data:`chromecut.features.vocab.VOCAB_MAX_TOKENS`, what a bundle saved without the parameter read).
     attr_vocab_features:
         HTML mode's learnt class/id word vocabulary (:data:`ATTR_VOCAB_FEATURES_DEFAULT`); ``fit`` then learns
         ``attr_vocab_`` from the frame's ``attr_words`` and labels. Text mode has no class/id words and ignores it.
@@ -113,7 +110,6 @@ class Featurizer:
         summary_features: bool = SUMMARY_FEATURES_DEFAULT,
         page_word_features: bool = PAGE_WORD_FEATURES_DEFAULT,
         vocab_features: bool = VOCAB_FEATURES_DEFAULT,
-        vocab_max_tokens: int = vocab.VOCAB_MAX_TOKENS,
         attr_vocab_features: bool = ATTR_VOCAB_FEATURES_DEFAULT,
     ) -> None:
         self.mode = mode
@@ -130,7 +126,6 @@ class Featurizer:
         self.summary_features = summary_features
         self.page_word_features = page_word_features
         self.vocab_features = vocab_features
-        self.vocab_max_tokens = vocab_max_tokens
         self.attr_vocab_features = attr_vocab_features
 
     def get_params(self) -> dict[str, Any]:
@@ -150,7 +145,6 @@ class Featurizer:
             "summary_features": self.summary_features,
             "page_word_features": self.page_word_features,
             "vocab_features": self.vocab_features,
-            "vocab_max_tokens": self.vocab_max_tokens,
             "attr_vocab_features": self.attr_vocab_features,
         }
 

@@ -541,7 +541,7 @@ def build(fitted: Featurizer, *, all_names: bool = False) -> _core.TextFeaturize
             "markdown_features": markdown_on,
             "page_word_features": bool(fitted.page_word_features),
             "vocab_features": vocab_on,
-            **table.spec(int(getattr(fitted, "vocab_max_tokens", vocab.VOCAB_MAX_TOKENS))),
+            **table.spec(),
             "cjk_prose_words": bool(fitted.cjk_prose_words),
             **_keyword_forms(bool(getattr(fitted, "keyword_plurals", False))),
             "neighbour_bases": bases,

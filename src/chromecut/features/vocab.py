@@ -35,8 +35,7 @@ from chromecut.features.frame import SOURCE_COLUMN
 if TYPE_CHECKING:
     from chromecut import _core
 
-#: A line's first this many units (word tokens and CJK pairs) are read, unless the featurizer's
-#: ``vocab_max_tokens`` says otherwise (a bundle saved without that parameter read this many).
+#: A line's first this many units (word tokens and CJK pairs) are read.
 VOCAB_MAX_TOKENS = 48
 #: A unit is known when at least this many training sites hold it (on chrome and content lines together).
 VOCAB_MIN_SITES = 4

@@ -259,7 +259,6 @@ def _featurizer(settings: FeatureSettings, **overrides: Any) -> Featurizer:
         "summary_features": settings.summary_features,
         "page_word_features": settings.page_word_features,
         "vocab_features": settings.vocab_features,
-        "vocab_max_tokens": settings.vocab_max_tokens,
         "attr_vocab_features": settings.attr_vocab_features,
     }
     return Featurizer(settings.mode, **{**params, **overrides})  # type: ignore[arg-type]

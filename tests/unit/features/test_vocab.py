@@ -17,7 +17,6 @@ from chromecut.features.vocab import (
     ATTR_VOCAB_MIN_SITES,
     VOCAB_FEATURES,
     VOCAB_FOLDS,
-    VOCAB_MAX_TOKENS,
     VOCAB_MIN_SITES,
     learn,
     learn_attr,
@@ -123,24 +122,6 @@ def test_lines_without_known_units() -> None:
     assert np.isnan(feats.loc[1, "vocab_mean"]) and feats.loc[1, "vocab_known"] == 0.0
     assert feats.loc[2, "vocab_known"] == 1.0 and feats.loc[2, "vocab_first"] == feats.loc[2, "vocab_mean"] > 0
 
-
-
-def test_a_glued_line_is_read_past_its_leading_chrome_with_more_tokens() -> None:
-    """A glued dump's line runs the menu into the article: read in its first units only, it reads as chrome."""
-    frame = training_frame()
-    menu = " ".join(["Share on Facebook Most read Related stories"] * 8)  # 56 units of chrome words
-    glued = pd.DataFrame({"doc": "new", "text": [f"{menu} {' '.join(PROSE * 4)}"]})
-    first = Featurizer("text", vocab_features=True).fit(frame)
-    whole = Featurizer("text", vocab_features=True, vocab_max_tokens=1024).fit(frame)
-    assert first.get_params()["vocab_max_tokens"] == VOCAB_MAX_TOKENS
-    assert whole.get_params()["vocab_max_tokens"] == 1024
-    short, long = first.transform(glued).loc[0], whole.transform(glued).loc[0]
-    assert short["vocab_min"] >= 0  # no unit read weighs towards content
-    assert long["vocab_min"] < 0 and long["vocab_mean"] < short["vocab_mean"]
-    assert long["vocab_first"] == short["vocab_first"]
-    # A line shorter than either limit reads the same.
-    short_line = pd.DataFrame({"doc": "new", "text": [PROSE[0]]})
-    pd.testing.assert_frame_equal(first.transform(short_line), whole.transform(short_line))
 
 def test_learning_refuses_a_featurizer_without_the_family() -> None:
     with pytest.raises(ValueError, match="vocabulary"):
