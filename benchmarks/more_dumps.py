@@ -1,7 +1,7 @@
 """Text mode on dumps beyond the data step's renderers, on test pages after the quality gate's sample:
 
 - **another extractor's output**: each peer's main text (``chromecut.evaluate.peers``: trafilatura as the
-  leave-one-dataset-out tables run it, comments included, resiliparse's main content, readability-lxml, boilerpy3,
+  leave-one-dataset-out tables run it (comments left out), resiliparse's main content, readability-lxml, boilerpy3,
   jusText), scored as the peer leaves it and after chromecut cleans it again in text mode (the Markdown model for
   a dump written in Markdown, as ``chromecut clean`` picks; the text model for any other, even one that sniffs as
   HTML). What a pipeline that runs chromecut after another tool gets;
