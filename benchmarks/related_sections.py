@@ -10,6 +10,12 @@ a longer line. Over chromecut's own lines of the prepared table (``data/processe
   and their mean ``p_content`` (each test page's lines given to the bundle as one text dump).
 
     python benchmarks/related_sections.py text outputs/NAME
+
+With ``--rule``, a decision rule that is not built in: each renderer's dumps of the test pages after the quality
+gate's sample, cleaned by each bundle, mean page F1 as the bundle decides and with every line under a related
+heading dropped whatever its probability (the dropped lines counted):
+
+    OMP_NUM_THREADS=2 python benchmarks/related_sections.py text --rule --beyond 100 --renderers chromecut resiliparse
 """
 
 from __future__ import annotations
@@ -21,9 +27,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from chromecut.datasets.renderers import RenderError, render
+from chromecut.evaluate import quality
+from chromecut.evaluate.peer_scores import score_page
 from chromecut.features import Featurizer
 from chromecut.labels import Label
 from chromecut.predict import Cleaner
+from chromecut.segment.encoding import decode_text
 
 HEADING_MAX_CHARS = 40
 SECTION_LINES = 8
@@ -36,11 +46,19 @@ SECTION_END_CHARS = 150
 def related_headings(table: pd.DataFrame) -> npt.NDArray[np.bool_]:
     """Which lines of the table are related headings: short, and flagged ``kw_related`` by the text featurizer
     (the keyword matching the models read)."""
-    short = table["text"].str.len().to_numpy() <= HEADING_MAX_CHARS
     pages = table["dataset"].astype(str) + "/" + table["page_id"].astype(str)
-    lines = table.loc[short, ["text"]].assign(doc=pages[short], line=np.flatnonzero(short))
+    return _headings(table["text"], pages)
+
+
+def _headings(texts: pd.Series, pages: pd.Series | str) -> npt.NDArray[np.bool_]:
+    """Which of ``texts`` (lines of ``pages``) are related headings (see :func:`related_headings`)."""
+    short = texts.str.len().to_numpy() <= HEADING_MAX_CHARS
+    headings = np.zeros(len(texts), dtype=bool)
+    if not short.any():
+        return headings
+    doc = pages[short] if isinstance(pages, pd.Series) else pages
+    lines = pd.DataFrame({"text": texts[short]}).assign(doc=doc, line=np.flatnonzero(short))
     flags = Featurizer("text").fit(lines).transform(lines)["kw_related"].to_numpy() > 0
-    headings = np.zeros(len(table), dtype=bool)
     headings[np.flatnonzero(short)[flags]] = True
     return headings
 
@@ -63,11 +81,52 @@ def section_lines(texts: list[str], headings: npt.NDArray[np.bool_]) -> list[int
     return found
 
 
+def rule(bundles: list[str], renderers: list[str], beyond: int) -> None:
+    """The ``--rule`` printout (see the module's docstring)."""
+    baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
+    sample = quality.gate_sample(None, baseline.pages_per_dataset + beyond)
+    pages = [(name, page) for name, chosen in sample.pages.items() for page in chosen[baseline.pages_per_dataset:]]
+    print("| bundle | renderer | dataset | pages | page F1 | related sections dropped | lines dropped |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for bundle in bundles:
+        cleaner = Cleaner.load(bundle)
+        for renderer in renderers:
+            scores: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+            for dataset, page in pages:
+                try:
+                    dump = render(renderer, decode_text(page.html, page.encoding_hint))
+                except RenderError:
+                    continue
+                lines = [line for line in cleaner.label(dump, mode="text") if line.text.strip()]
+                texts = [line.text.strip() for line in lines]
+                kept = np.array([line.content for line in lines], dtype=bool)
+                as_is = score_page("\n".join(t for t, k in zip(texts, kept, strict=True) if k), page)
+                if as_is is None:
+                    continue
+                under = section_lines(texts, _headings(pd.Series(texts, dtype=object), "dump"))
+                dropped = int(kept[under].sum())
+                kept[under] = False
+                ruled = score_page("\n".join(t for t, k in zip(texts, kept, strict=True) if k), page)
+                scores[dataset].append((as_is.f1, ruled.f1 if ruled is not None else 0.0, dropped))
+            rows = {**scores, "all": [row for values in scores.values() for row in values]}
+            for dataset, values in rows.items():
+                table = np.array(values)
+                print(f"| {bundle} | {renderer} | {dataset} | {len(table)} | {table[:, 0].mean():.4f} | "
+                      f"{table[:, 1].mean():.4f} | {int(table[:, 2].sum())} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundles", nargs="*", default=["text"], help="text bundles: names or folders")
     parser.add_argument("--lines", default="data/processed/lines.parquet")
+    parser.add_argument("--rule", action="store_true", help="score the rule that drops related sections")
+    parser.add_argument("--beyond", type=int, default=100, metavar="N",
+                        help="--rule: the next N test pages of each dataset after the gate's sample")
+    parser.add_argument("--renderers", nargs="+", default=["chromecut"], help="--rule: the dumps to clean")
     args = parser.parse_args()
+    if args.rule:
+        rule(args.bundles, args.renderers, args.beyond)
+        return
     table = pd.read_parquet(args.lines, columns=["dataset", "page_id", "text", "label", "split"])
     table["heading"] = related_headings(table)
     gold: dict[str, list[int]] = defaultdict(list)
