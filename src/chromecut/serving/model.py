@@ -61,7 +61,8 @@ class ChromecutModel(PythonModel):
         hard-wrapped text dump's lines scored one by one, as :class:`chromecut.predict.Cleaner` takes it)."""
         params = params or {}
         threshold, reflow = params.get("threshold"), params.get("reflow")
-        key = (None if threshold is None else float(threshold), True if reflow is None else _flag(reflow))
+        key = (PARAM_DEFAULTS["threshold"] if threshold is None else float(threshold),
+               PARAM_DEFAULTS["reflow"] if reflow is None else _flag(reflow))
         return predict_frame(self._cleaner(key), model_input)
 
     def _cleaner(self, key: tuple[float | None, bool]) -> Cleaner:
