@@ -27,6 +27,7 @@ from chromecut.io.workers import START_METHOD, WatchedPool, settle_heap
 from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.decision import frame_kept
+from chromecut.model.ensemble import Ensemble, Model, load_model
 from chromecut.model.fused import fused_pipeline
 from chromecut.segment.encoding import decode_text
 from chromecut.segment.html import Segmentation, segment_html, segment_text
@@ -141,7 +142,8 @@ class Cleaner:
     Parameters
     ----------
     bundle:
-        The trained bundle.
+        The trained bundle, or an ensemble of bundles (:mod:`chromecut.model.ensemble`), which cleans through the
+        line-frame path whatever ``fused`` says and cannot explain its lines.
     threshold:
         Decision threshold on ``p_content`` (the calibrated probability when the bundle has a calibration:
         :mod:`chromecut.model.calibration`); the bundle's tuned threshold when ``None``, with the bundle's
@@ -162,13 +164,13 @@ class Cleaner:
     """
 
     def __init__(
-        self, bundle: Bundle, threshold: float | None = None, limits: Limits | None = None, *, fused: bool = True,
+        self, bundle: Model, threshold: float | None = None, limits: Limits | None = None, *, fused: bool = True,
         reflow: bool = True,
     ) -> None:
         self.bundle = bundle
         self._given_threshold = None if threshold is None else float(threshold)
         self.limits = Limits() if limits is None else limits
-        self.fused = fused
+        self.fused = fused and isinstance(bundle, Bundle)
         self.reflow = reflow
         self._pipeline: tuple[tuple[float, float, int, Predictor], _core.Pipeline] | None = None
 
@@ -177,12 +179,13 @@ class Cleaner:
         cls, model: str | os.PathLike[str] = "html", threshold: float | None = None, limits: Limits | None = None,
         predictor: Predictor = PREDICTOR_DEFAULT, *, fused: bool = True, reflow: bool = True,
     ) -> Cleaner:
-        """Load ``html`` / ``text`` / ``markdown`` (the shipped bundles), a bundle folder, or an MLflow model URI;
+        """Load ``html`` / ``text`` / ``markdown`` (the shipped bundles), a bundle or ensemble folder, or an MLflow
+        model URI;
         ``predictor`` ``compiled`` runs the trees of the line-frame path as native code
         (:mod:`chromecut.model.compiled`: same labels, faster), ``native`` in the Rust core
         (:mod:`chromecut.model.native`: same labels, no compile step); ``fused`` and ``reflow`` as in
         :class:`Cleaner`."""
-        return cls(Bundle.load(resolve_model(model), predictor), threshold, limits, fused=fused, reflow=reflow)
+        return cls(load_model(resolve_model(model), predictor), threshold, limits, fused=fused, reflow=reflow)
 
     @property
     def threshold(self) -> float:
@@ -212,9 +215,12 @@ class Cleaner:
     def pipeline(self) -> _core.Pipeline:
         """The Rust core's pipeline of the bundle at :attr:`decision_threshold` (:mod:`chromecut.model.fused`),
         built on first use and again when the threshold, the bundle's decision or its predictor changes."""
-        key = (self.decision_threshold, self.bundle.smoothing, self.fallback_chars, self.bundle.predictor)
+        bundle = self.bundle
+        if isinstance(bundle, Ensemble):
+            raise ValueError("an ensemble of bundles has no fused pipeline: it cleans through line frames")
+        key = (self.decision_threshold, bundle.smoothing, self.fallback_chars, bundle.predictor)
         if self._pipeline is None or self._pipeline[0] != key:
-            self._pipeline = (key, fused_pipeline(self.bundle, key[0], key[2]))
+            self._pipeline = (key, fused_pipeline(bundle, key[0], key[2]))
         return self._pipeline[1]
 
     @property
@@ -308,13 +314,21 @@ class Cleaner:
         frame = line_frame(enumerate(scored), markup=self.mode != "text")
         probabilities = np.zeros(0)
         explanations: list[Explanation] = []
-        if len(frame):
-            features = self.bundle.featurizer.transform(frame)
+        bundle = self.bundle
+        if explain > 0 and isinstance(bundle, Ensemble):
+            raise ValueError("an ensemble of bundles cannot explain its lines: explain with one of its members")
+        if not len(frame):
+            pass
+        elif isinstance(bundle, Ensemble):
+            probabilities = bundle.predict_proba(frame)
+            deadline.check("after prediction")
+        else:
+            features = bundle.featurizer.transform(frame)
             deadline.check("after featurisation")
-            probabilities = self.bundle.predict_proba(frame, features)
+            probabilities = bundle.predict_proba(frame, features)
             if explain > 0:
                 explanations = strongest_contributions(
-                    self.bundle.contributions(frame, features), self.bundle.final_feature_names, explain
+                    bundle.contributions(frame, features), bundle.final_feature_names, explain
                 )
             deadline.check("after prediction")
         kept = (frame_kept(frame, probabilities, self.decision_threshold, self.bundle.smoothing,

@@ -169,3 +169,42 @@ def test_a_smoothed_run_ships_its_smoothing_and_scores_its_pages_with_it(prepare
     assert without["threshold"] == plain["threshold"] and Bundle.load(tmp_path / "without").fallback_chars == 0
     with pytest.raises(ValueError, match="fallback_chars"):
         train(replace(settings, model=replace(settings.model, fallback_chars=-1)), root=tmp_path)
+
+
+def test_a_run_with_ensemble_with_ships_an_ensemble_and_measures_its_mean(prepared: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from chromecut.model.bundle import Bundle
+    from chromecut.model.ensemble import Ensemble, load_model
+    from chromecut.predict import Cleaner
+
+    first = train(replace(_settings(prepared, tmp_path, rounds=8), output_dir=str(tmp_path / "first"),
+                          ship_to=None), root=tmp_path)
+    settings = _settings(prepared, tmp_path, rounds=40)
+    joined = train(replace(settings, model=replace(settings.model, ensemble_with=("first",))), root=tmp_path)
+    model = load_model(tmp_path / "bundle")
+    assert isinstance(model, Ensemble) and len(model.members) == 2
+    assert model.threshold == pytest.approx(joined["threshold"])
+    assert model.card["members"][0]["metrics"]["test_page_f1"] == pytest.approx(first["test_page_f1"], abs=1e-5)
+    # The run scores what it ships: the mean of the members' probabilities at the ensemble's threshold.
+    mean = Cleaner(model).label(PAGE)
+    alone = [Cleaner(member).label(PAGE) for member in model.members]
+    assert [line.p_content for line in mean] == pytest.approx(
+        [(a.p_content + b.p_content) / 2 for a, b in zip(*alone, strict=True)])
+    assert isinstance(model.members[1], Bundle) and model.members[0].threshold != model.threshold
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    pyfunc = mlflow.pyfunc.load_model("models:/chromecut-html/2")
+    out = pyfunc.predict(pd.DataFrame({"html": [PAGE]}))
+    assert out.loc[0, "error"] == "" and out.loc[0, "text"] == Cleaner(model).clean(PAGE)
+
+
+@pytest.mark.parametrize("model", [{"threshold_policy": "val_pages"}, {"smoothing": 1.0}])
+def test_an_ensemble_run_refuses_what_one_threshold_on_the_mean_cannot_keep(prepared: Path, tmp_path: Path,
+                                                                          model: dict[str, object]) -> None:
+    from dataclasses import replace
+
+    settings = _settings(prepared, tmp_path, rounds=5)
+    ensemble = replace(settings, model=replace(settings.model, ensemble_with=("html",), **model))
+    with pytest.raises(ValueError, match="ensemble_with needs"):
+        train(ensemble, root=tmp_path)

@@ -116,16 +116,21 @@ def distribution_figure(table: pd.DataFrame, feature: str, log: bool = False) ->
 
 def load_model(uri: str | None = None, fallback: str | os.PathLike[str] | None = None) -> tuple[Bundle, str]:
     """The model to analyse and where it came from: ``uri`` (a bundle folder or MLflow model URI) when it
-    loads, else ``fallback`` (a bundle folder) when it exists, else the shipped html bundle."""
+    loads as a single bundle (an ensemble has no contributions to analyse: name one of its members), else
+    ``fallback`` (a bundle folder) when it exists, else the shipped html bundle."""
     from chromecut.predict import Cleaner
 
     candidates: list[str] = [c for c in (uri, str(fallback) if fallback else None) if c]
     for candidate in candidates:
         try:
-            return Cleaner.load(candidate).bundle, candidate
+            model = Cleaner.load(candidate).bundle
         except Exception:  # the next candidate is tried; the shipped bundle is always there
             continue
-    return Cleaner.load("html").bundle, "html (shipped)"
+        if isinstance(model, Bundle):
+            return model, candidate
+    shipped = Cleaner.load("html").bundle
+    assert isinstance(shipped, Bundle), "the shipped HTML model is one bundle"
+    return shipped, "html (shipped)"
 
 
 def _described(contributions: Any, names: list[str], top: int) -> list[str]:

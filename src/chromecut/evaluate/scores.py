@@ -9,8 +9,8 @@ from sklearn.metrics import average_precision_score, precision_recall_fscore_sup
 
 from chromecut.datasets import GoldKind
 from chromecut.evaluate.metrics import shingle_prf, snippet_score
-from chromecut.model.bundle import Bundle
 from chromecut.model.decision import frame_kept
+from chromecut.model.ensemble import Model
 
 
 def line_metrics(y: npt.NDArray[np.int8], p: npt.NDArray[np.float64], threshold: float) -> dict[str, float]:
@@ -59,8 +59,9 @@ def kept_page_scores(frame: pd.DataFrame, kept_lines: npt.NDArray[np.bool_], pag
     return pd.DataFrame(rows, columns=["doc", "dataset", "precision", "recall", "f1"])
 
 
-def score_bundle(bundle: Bundle, part: pd.DataFrame, pages: pd.DataFrame) -> float:
-    """Mean page-level F1 of a bundle on a line frame (how a challenger and the champion are compared)."""
+def score_bundle(bundle: Model, part: pd.DataFrame, pages: pd.DataFrame) -> float:
+    """Mean page-level F1 of a bundle or an ensemble on a line frame (how a challenger and the champion are
+    compared)."""
     if part.empty:
         return float("nan")
     probs = bundle.predict_proba(part)

@@ -74,7 +74,7 @@ def _vocab_table(folder: Path, name: str = VOCAB_FILE) -> VocabTable:
     return VocabTable.from_whole(weights)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -105,8 +105,20 @@ def _verify_checksums(folder: Path, schema: dict[str, Any]) -> None:
     for name in sorted(required):
         if not (folder / name).is_file():
             raise BundleError(f"{folder}: {name} is missing")
-        if _sha256(folder / name) != checksums[name]:
+        if file_sha256(folder / name) != checksums[name]:
             raise BundleError(f"{folder}: {name} does not match its checksum (tampered or corrupt)")
+
+
+def replace_folder(staging: Path, target: Path) -> None:
+    """Put the written folder ``staging`` in ``target``'s place by renames (the old one, if any, removed after)."""
+    if target.exists():
+        backup = target.with_name(f".{target.name}.old")
+        shutil.rmtree(backup, ignore_errors=True)
+        target.rename(backup)
+        staging.rename(target)
+        shutil.rmtree(backup, ignore_errors=True)
+    else:
+        staging.rename(target)
 
 
 def _pass_model(path: Path) -> PassModel:
@@ -226,21 +238,14 @@ class Bundle:
                 **({"smoothing": self.smoothing} if self.smoothing else {}),
                 **({"fallback_chars": self.fallback_chars} if self.fallback_chars else {}),
                 **({} if self.calibration.identity else {"calibration": self.calibration.to_dict()}),
-                "sha256": {name: _sha256(staging / name) for name in checked},
+                "sha256": {name: file_sha256(staging / name) for name in checked},
             }
             (staging / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
             (staging / CARD_FILE).write_text(
                 json.dumps(self.card, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
             )
             staging.chmod(BUNDLE_DIR_MODE)  # mkdtemp makes it private; a bundle is meant to be shared
-            if target.exists():
-                backup = target.with_name(f".{target.name}.old")
-                shutil.rmtree(backup, ignore_errors=True)
-                target.rename(backup)
-                staging.rename(target)
-                shutil.rmtree(backup, ignore_errors=True)
-            else:
-                staging.rename(target)
+            replace_folder(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return target

@@ -24,9 +24,10 @@ import pandas as pd
 from chromecut.datasets import DATASETS
 from chromecut.evaluate.scores import line_metrics, page_scores, score_bundle
 from chromecut.labels import Label
-from chromecut.model.bundle import Bundle
+from chromecut.model.ensemble import Model, load_model
 from chromecut.model.estimator import BoosterFit, fit_booster
 from chromecut.settings import TrainSettings, resolve_path
+from chromecut.train import ensemble as ensembles
 from chromecut.train.definition import split_weights
 from chromecut.train.fit import booster_fit, fit_bundle
 from chromecut.train.frame import (
@@ -69,6 +70,10 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     if not settings.model.fallback_chars >= 0:
         raise ValueError(f"model.fallback_chars is a number of characters, 0 or more, not "
                          f"{settings.model.fallback_chars}")
+    members = []
+    if settings.model.ensemble_with:
+        ensembles.check_settings(settings.model)
+        members = ensembles.load_members(list(settings.model.ensemble_with), settings.features.mode, root)
     read_lines = getattr(fit, "read_lines", None)  # an engine that reads the table itself (Dask) says how
     lines, pages = load_table(settings.data, root, read_lines)
     frame = build_frame(lines, pages, datasets, settings.data)
@@ -82,22 +87,31 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
 
     labelled = {split: (part["label"].to_numpy() != Label.UNKNOWN) for split, part in parts.items()}
     ys = {s: parts[s]["label"].to_numpy()[labelled[s]].astype(np.int8) for s in parts}
-    bundle, probs = fit_bundle(featurizer, parts, features, settings.model, settings.seed, fit,
-                               split_weights(parts, settings.data))
+    definition = split_weights(parts, settings.data)
+    bundle, probs = fit_bundle(featurizer, parts, features, settings.model, settings.seed, fit, definition)
     booster = bundle.classifier.context_booster_ or bundle.classifier.booster_
     fit_seconds = time.perf_counter() - started - featurize_seconds
     # The classifier's: best weighted line F1 on the validation sites (``oof``: and the training sites, out of fold).
     line_threshold = bundle.threshold
+    if members:  # the run measures and ships the ensemble: its mean probabilities, its own ``val`` threshold
+        probs.update(ensembles.mean_probabilities(members, parts, probs))
+        line_threshold = ensembles.validation_threshold(parts["val"], probs["val"], settings.model,
+                                                        definition.get("val", 1.0))
     by_pages = None
     if settings.model.threshold_policy == "val_pages":
         by_pages = validation_threshold(parts["val"], probs["val"], pages, settings.model.threshold_grid_points,
                                         settings.model.fallback_chars)
     choice = choose_threshold(frame, pages, settings, root, line_threshold if by_pages is None else by_pages, fit)
-    bundle.classifier.threshold_ = choice.threshold
-    bundle.calibration = choice.calibration
+    model: Model
+    if members:
+        model = ensembles.ensemble(members, bundle, choice.threshold)
+    else:
+        bundle.classifier.threshold_ = choice.threshold
+        bundle.calibration = choice.calibration
+        model = bundle
 
     metrics: dict[str, float] = {
-        "threshold": bundle.threshold,
+        "threshold": model.threshold,
         "val_line_threshold": line_threshold,
         **choice.metrics,
         "best_iteration": float(booster.best_iteration or booster.current_iteration()),
@@ -108,10 +122,10 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     }
     page_tables = {}
     for split in ("val", "test"):
-        for name, value in line_metrics(ys[split], probs[split][labelled[split]], bundle.threshold).items():
+        for name, value in line_metrics(ys[split], probs[split][labelled[split]], model.threshold).items():
             metrics[f"{split}_{name}"] = value
-        scores = page_scores(parts[split], probs[split], bundle.threshold, pages, bundle.smoothing,
-                             bundle.fallback_chars)
+        scores = page_scores(parts[split], probs[split], model.threshold, pages, model.smoothing,
+                             model.fallback_chars)
         page_tables[split] = scores
         if len(scores):
             metrics[f"{split}_page_f1"] = float(scores["f1"].mean())
@@ -121,26 +135,27 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
                 metrics[f"{split}_page_f1.{dataset}"] = float(value)
         if "renderer" in parts[split] and len(scores):
             metrics.update(renderer_metrics(split, parts[split], ys[split], probs[split], labelled[split], scores,
-                                            bundle.threshold))
+                                            model.threshold))
     if choice.threshold != choice.val_threshold and len(parts["test"]):
         # What the validation sites' threshold would have scored on the same test pages, to compare the policies.
-        at_val = page_scores(parts["test"], probs["test"], choice.val_threshold, pages, bundle.smoothing,
-                             bundle.fallback_chars)
+        at_val = page_scores(parts["test"], probs["test"], choice.val_threshold, pages, model.smoothing,
+                             model.fallback_chars)
         if len(at_val):
             for name in ("f1", "precision", "recall"):
                 metrics[f"test_page_{name}_at_val_threshold"] = float(at_val[name].mean())
     metrics["objective"] = metrics.get("val_page_f1", metrics.get("val_line_f1", 0.0))
     metrics["train_seconds"] = time.perf_counter() - started
-    bundle.card = {
+    model.card = {
         "mode": settings.features.mode,
         "datasets": {n: {"license": DATASETS[n].license, "permissive": DATASETS[n].permissive} for n in datasets},
         "lines": {s: len(ys[s]) for s in parts},
         "pages": {s: int(parts[s]["doc"].nunique()) for s in parts},
         "metrics": {k: round(v, 5) for k, v in metrics.items()},
         "settings": json.loads(json.dumps(asdict(settings), default=str)),
+        **({"members": [member.card for member in members]} if members else {}),
     }
     output = resolve_path(settings.bundle_dir, root)
-    bundle.save(output)
+    model.save(output)
 
     tracker.log_metrics(metrics)
     tracker.log_inputs(parts, resolve_path(settings.data.processed_dir, root))
@@ -150,7 +165,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
             bundle.final_feature_names, np.asarray(booster.feature_importance("gain"), dtype=np.float64)),
         "pr_curve": tracking.pr_curve_figure({s: (ys[s], probs[s][labelled[s]]) for s in ("val", "test")}),
         "confusion_matrix": tracking.confusion_figure(
-            ys["test"], (probs["test"][test_mask] >= bundle.threshold).astype(np.int8)),
+            ys["test"], (probs["test"][test_mask] >= model.threshold).astype(np.int8)),
         "per_dataset_f1": tracking.per_dataset_figure(page_tables["test"]),
         **tracking.threshold_figures(choice),
     })
@@ -161,11 +176,9 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     example = _input_example(parts["test"] if len(parts["test"]) else parts["train"], pages, settings.features.mode)
 
     def score_champion(model_dir: Path) -> float:
-        from chromecut.model.bundle import BundleError
-
-        try:
-            champion = Bundle.load(next(model_dir.glob("**/schema.json")).parent)
-        except (BundleError, StopIteration):
+        try:  # the outermost schema: an ensemble's members have their own inside it
+            champion = load_model(min(model_dir.glob("**/schema.json"), key=lambda path: len(path.parts)).parent)
+        except ValueError:  # a BundleError, or no schema at all
             return float("-inf")  # an unusable champion is beaten by any working model
         return score_bundle(champion, parts["test"], pages)
 
@@ -174,7 +187,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
         write_reports(resolve_path(settings.report_dir, root), metrics, ys["test"], probs["test"][test_mask],
                       page_tables["test"], choice.curves)
     if settings.ship_to:
-        bundle.save(resolve_path(settings.ship_to, root))
+        model.save(resolve_path(settings.ship_to, root))
     return metrics
 
 
