@@ -154,6 +154,10 @@ def leave_one_dataset_out(
     ``on_fold`` gets the report so far after each fold (a long run checkpoints itself and can be resumed).
     With ``predictions_dir``, each fold also writes its held-out lines there (:func:`save_predictions`).
     """
+    if settings.model.ensemble_with:
+        raise ValueError(
+            "model.ensemble_with: a fold trains one bundle without its held-out dataset, and the named bundles "
+            "may have learnt from it; evaluate each member's settings instead")
     root = root or project_root()
     names = datasets or list(DATASETS)
     pool = set(DATASETS if train_datasets is None else train_datasets)

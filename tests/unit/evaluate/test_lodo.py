@@ -276,3 +276,12 @@ def test_an_html_fold_breaks_its_scores_down_by_the_page_types_its_dataset_names
     monkeypatch.setattr(lodo, "_peer_scores", lambda *args: (peer_rows, {}))
     untyped = lodo.leave_one_dataset_out(settings, [DATASET], peers=True, root=tmp_path)["datasets"][DATASET]
     assert "by_page_type" not in untyped
+
+
+def test_folds_of_an_ensemble_are_refused_before_any_training(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    settings = TrainSettings(data=DataSettings(processed_dir=str(tmp_path / "nowhere")))
+    settings = replace(settings, model=replace(settings.model, ensemble_with=("markdown",)))
+    with pytest.raises(ValueError, match="ensemble_with"):
+        lodo.leave_one_dataset_out(settings, peers=False, root=tmp_path)
