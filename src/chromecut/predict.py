@@ -180,8 +180,7 @@ class Cleaner:
         predictor: Predictor = PREDICTOR_DEFAULT, *, fused: bool = True, reflow: bool = True,
     ) -> Cleaner:
         """Load ``html`` / ``text`` / ``markdown`` (the shipped bundles), a bundle or ensemble folder, or an MLflow
-        model URI;
-        ``predictor`` ``compiled`` runs the trees of the line-frame path as native code
+        model URI; ``predictor`` ``compiled`` runs the trees of the line-frame path as native code
         (:mod:`chromecut.model.compiled`: same labels, faster), ``native`` in the Rust core
         (:mod:`chromecut.model.native`: same labels, no compile step); ``fused`` and ``reflow`` as in
         :class:`Cleaner`."""

@@ -203,9 +203,10 @@ class ModelSettings:
     #: training dataset held out in turn; strictly increasing, so no decision changes). ``none`` by default: on
     #: the shipped settings the map of three datasets made the fourth's calibration worse (docs/training.md).
     calibration: str = "none"
-    #: Bundles trained before (folders, or ``html`` / ``text`` / ``markdown`` for the shipped ones) that the run's
-    #: bundle joins as an ensemble (:mod:`chromecut.train.ensemble`): the mean of their probabilities is what the
-    #: run measures, tunes its ``val`` threshold on and ships. Empty: the run's bundle alone.
+    #: Bundles trained before (folders, MLflow model URIs, or ``html`` / ``text`` / ``markdown`` for the shipped
+    #: ones) that the run's bundle joins as an ensemble (:mod:`chromecut.train.ensemble`): the mean of their
+    #: probabilities is what the run measures, tunes its ``val`` threshold on and ships. Empty: the run's bundle
+    #: alone.
     ensemble_with: tuple[str, ...] = ()
     #: ``lodo``: training pages per dataset in each fold model (None: all of the train split's).
     lodo_max_pages: int | None = None

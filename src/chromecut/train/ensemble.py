@@ -1,10 +1,10 @@
 """A run that ships its bundle as an ensemble with bundles trained before (``model.ensemble_with``).
 
-The run fits its own bundle as any run does; the bundles named in ``model.ensemble_with`` (folders, or ``html`` /
-``text`` / ``markdown`` for the shipped ones) score the same validation and test lines as inference reads them
-(without their site), the mean of every member's probability is what the run measures, and the ``val`` threshold
-is tuned on that mean as a single bundle's is (best weighted line F1 on the validation sites). The run's bundle
-is the last member (:mod:`chromecut.model.ensemble`).
+The run fits its own bundle as any run does; the bundles named in ``model.ensemble_with`` (folders, MLflow model
+URIs, or ``html`` / ``text`` / ``markdown`` for the shipped ones) score the same validation and test lines as
+inference reads them (without their site), the mean of every member's probability is what the run measures, and
+the ``val`` threshold is tuned on that mean as a single bundle's is (best weighted line F1 on the validation
+sites). The run's bundle is the last member (:mod:`chromecut.model.ensemble`).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ def check_settings(settings: ModelSettings) -> None:
 
 
 def load_members(names: list[str], mode: str, root: Path) -> list[Bundle]:
-    """The bundles of ``model.ensemble_with``, each a single bundle of the run's mode (a relative folder is read
-    from the project root)."""
-    from chromecut.predict import SHIPPED_BUNDLES, resolve_model
+    """The bundles of ``model.ensemble_with`` (folders, a relative one read from the project root; MLflow model
+    URIs; shipped names), each a single bundle of the run's mode."""
+    from chromecut.predict import resolve_model
 
     members = []
     for name in names:
-        path = resolve_model(name) if name in SHIPPED_BUNDLES else Path(name)
+        path = resolve_model(name)
         member = load_model(path if path.is_absolute() else root / path)
         if not isinstance(member, Bundle):
             raise ValueError(f"model.ensemble_with: {name} is an ensemble; name its members instead")
