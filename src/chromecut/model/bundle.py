@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,25 @@ def _verify_checksums(folder: Path, schema: dict[str, Any]) -> None:
             raise BundleError(f"{folder}: {name} is missing")
         if file_sha256(folder / name) != checksums[name]:
             raise BundleError(f"{folder}: {name} does not match its checksum (tampered or corrupt)")
+
+
+def write_folder(path: str | os.PathLike[str], write: Callable[[Path], dict[str, Any]], card: dict[str, Any],
+                 ) -> Path:
+    """Write a bundle's folder atomically: ``write`` fills a temporary sibling and returns the schema, written there
+    with ``card``; the folder is then renamed into place (:func:`replace_folder`)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        schema = write(staging)
+        (staging / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+        (staging / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n",
+                                         encoding="utf-8")
+        staging.chmod(BUNDLE_DIR_MODE)  # mkdtemp makes it private; a bundle is meant to be shared
+        replace_folder(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 def replace_folder(staging: Path, target: Path) -> None:
@@ -202,53 +222,44 @@ class Bundle:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the bundle folder atomically: to a temporary sibling, then renamed into place."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            classifier = self.classifier
-            first, context = classifier.passes_
-            (staging / MODEL_FILE).write_text(first.text, encoding="utf-8")
-            checked = [MODEL_FILE, FREQUENCY_FILE]
-            if context is not None:
-                (staging / CONTEXT_MODEL_FILE).write_text(context.text, encoding="utf-8")
-                checked.append(CONTEXT_MODEL_FILE)
-            (staging / FREQUENCY_FILE).write_text(
-                json.dumps(self.featurizer.line_frequency_, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+        return write_folder(path, self._write_models, self.card)
+
+    def _write_models(self, staging: Path) -> dict[str, Any]:
+        """Write the models and tables into ``staging``; returns the schema over them."""
+        classifier = self.classifier
+        first, context = classifier.passes_
+        (staging / MODEL_FILE).write_text(first.text, encoding="utf-8")
+        checked = [MODEL_FILE, FREQUENCY_FILE]
+        if context is not None:
+            (staging / CONTEXT_MODEL_FILE).write_text(context.text, encoding="utf-8")
+            checked.append(CONTEXT_MODEL_FILE)
+        (staging / FREQUENCY_FILE).write_text(
+            json.dumps(self.featurizer.line_frequency_, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+        )
+        if self.featurizer.vocab_features:
+            (staging / VOCAB_FILE).write_text(
+                json.dumps(self.featurizer.vocab_.whole(), ensure_ascii=False, sort_keys=True), encoding="utf-8"
             )
-            if self.featurizer.vocab_features:
-                (staging / VOCAB_FILE).write_text(
-                    json.dumps(self.featurizer.vocab_.whole(), ensure_ascii=False, sort_keys=True), encoding="utf-8"
-                )
-                checked.append(VOCAB_FILE)
-            if self.featurizer.attr_vocab_features and self.featurizer.mode == "html":
-                (staging / ATTR_VOCAB_FILE).write_text(
-                    json.dumps(self.featurizer.attr_vocab_.whole(), ensure_ascii=False, sort_keys=True),
-                    encoding="utf-8",
-                )
-                checked.append(ATTR_VOCAB_FILE)
-            schema = {
-                "bundle_format": BUNDLE_FORMAT,
-                "featurizer_version": FEATURIZER_VERSION,
-                "featurizer_params": self.featurizer.get_params(),
-                "mode": self.mode,
-                "feature_names": self.feature_names,
-                "context_feature_names": self.final_feature_names if context is not None else None,
-                "threshold": self.threshold,
-                **({"smoothing": self.smoothing} if self.smoothing else {}),
-                **({"fallback_chars": self.fallback_chars} if self.fallback_chars else {}),
-                **({} if self.calibration.identity else {"calibration": self.calibration.to_dict()}),
-                "sha256": {name: file_sha256(staging / name) for name in checked},
-            }
-            (staging / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
-            (staging / CARD_FILE).write_text(
-                json.dumps(self.card, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+            checked.append(VOCAB_FILE)
+        if self.featurizer.attr_vocab_features and self.featurizer.mode == "html":
+            (staging / ATTR_VOCAB_FILE).write_text(
+                json.dumps(self.featurizer.attr_vocab_.whole(), ensure_ascii=False, sort_keys=True),
+                encoding="utf-8",
             )
-            staging.chmod(BUNDLE_DIR_MODE)  # mkdtemp makes it private; a bundle is meant to be shared
-            replace_folder(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return target
+            checked.append(ATTR_VOCAB_FILE)
+        return {
+            "bundle_format": BUNDLE_FORMAT,
+            "featurizer_version": FEATURIZER_VERSION,
+            "featurizer_params": self.featurizer.get_params(),
+            "mode": self.mode,
+            "feature_names": self.feature_names,
+            "context_feature_names": self.final_feature_names if context is not None else None,
+            "threshold": self.threshold,
+            **({"smoothing": self.smoothing} if self.smoothing else {}),
+            **({"fallback_chars": self.fallback_chars} if self.fallback_chars else {}),
+            **({} if self.calibration.identity else {"calibration": self.calibration.to_dict()}),
+            "sha256": {name: file_sha256(staging / name) for name in checked},
+        }
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], predictor: Predictor = PREDICTOR_DEFAULT) -> Bundle:

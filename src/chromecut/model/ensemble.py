@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,14 +27,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from chromecut.model.bundle import (
-    BUNDLE_DIR_MODE,
     BUNDLE_FORMAT,
     CARD_FILE,
     SCHEMA_FILE,
     Bundle,
     BundleError,
     file_sha256,
-    replace_folder,
+    write_folder,
 )
 from chromecut.model.calibration import Calibration
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
@@ -107,30 +104,21 @@ class Ensemble:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the ensemble folder atomically: each member as a bundle, then the schema over them."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            names = [MEMBER_DIR.format(i) for i in range(1, len(self.members) + 1)]
-            for name, member in zip(names, self.members, strict=True):
-                member.save(staging / name)
-            schema = {
-                "bundle_format": BUNDLE_FORMAT,
-                "mode": self.mode,
-                MEMBERS_KEY: names,
-                "threshold": self.threshold,
-                **({"fallback_chars": self.fallback_chars} if self.fallback_chars else {}),
-                "sha256": {f"{name}/{SCHEMA_FILE}": file_sha256(staging / name / SCHEMA_FILE) for name in names},
-            }
-            (staging / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
-            (staging / CARD_FILE).write_text(
-                json.dumps(self.card, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-            )
-            staging.chmod(BUNDLE_DIR_MODE)
-            replace_folder(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return target
+        return write_folder(path, self._write_members, self.card)
+
+    def _write_members(self, staging: Path) -> dict[str, Any]:
+        """Write each member into ``staging``; returns the schema over them."""
+        names = [MEMBER_DIR.format(i) for i in range(1, len(self.members) + 1)]
+        for name, member in zip(names, self.members, strict=True):
+            member.save(staging / name)
+        return {
+            "bundle_format": BUNDLE_FORMAT,
+            "mode": self.mode,
+            MEMBERS_KEY: names,
+            "threshold": self.threshold,
+            **({"fallback_chars": self.fallback_chars} if self.fallback_chars else {}),
+            "sha256": {f"{name}/{SCHEMA_FILE}": file_sha256(staging / name / SCHEMA_FILE) for name in names},
+        }
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], predictor: Predictor = PREDICTOR_DEFAULT) -> Ensemble:
