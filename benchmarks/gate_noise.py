@@ -50,11 +50,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if len(models) > 2:
         parser.error("at most two models")
     baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
-    sample = quality.gate_sample(None, baseline.pages_per_dataset + args.beyond)
-    if args.beyond:
-        pages = {name: chosen[baseline.pages_per_dataset:] for name, chosen in sample.pages.items()}
-        sample = quality.GateSample({name: chosen for name, chosen in pages.items() if chosen},
-                                    quality.fingerprint(pages))
+    sample = (quality.sample_beyond(args.beyond, baseline.pages_per_dataset) if args.beyond
+              else quality.gate_sample(None, baseline.pages_per_dataset))
     renderers = None if args.renderers and args.mode == "text" else ()
     scores = [quality.page_f1s(sample, {args.mode: model}, renderers=renderers, modes=(args.mode,))
               for model in models]

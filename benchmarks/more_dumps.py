@@ -63,8 +63,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args(argv)
     baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
-    sample = quality.gate_sample(None, baseline.pages_per_dataset + args.beyond)
-    pages = [page for chosen in sample.pages.values() for page in chosen[baseline.pages_per_dataset:]]
+    sample = quality.sample_beyond(args.beyond, baseline.pages_per_dataset)
+    pages = [page for chosen in sample.pages.values() for page in chosen]
     cleaners = {model: Cleaner.load(model) for model in ("text", "markdown")}
     warm_up(PEERS)
     extracted: dict[str, dict[str, list[float]]] = {peer: {"as_is": [], "cleaned": []} for peer in PEERS}

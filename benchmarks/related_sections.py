@@ -84,8 +84,8 @@ def section_lines(texts: list[str], headings: npt.NDArray[np.bool_]) -> list[int
 def rule(bundles: list[str], renderers: list[str], beyond: int) -> None:
     """The ``--rule`` printout (see the module's docstring)."""
     baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
-    sample = quality.gate_sample(None, baseline.pages_per_dataset + beyond)
-    pages = [(name, page) for name, chosen in sample.pages.items() for page in chosen[baseline.pages_per_dataset:]]
+    sample = quality.sample_beyond(beyond, baseline.pages_per_dataset)
+    pages = [(name, page) for name, chosen in sample.pages.items() for page in chosen]
     print("| bundle | renderer | dataset | pages | page F1 | related sections dropped | lines dropped |")
     print("|---|---|---|---:|---:|---:|---:|")
     for bundle in bundles:

@@ -112,11 +112,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     (renderer,) = args.renderer
     baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
-    sample = quality.gate_sample(None, baseline.pages_per_dataset + args.beyond)
+    sample = (quality.sample_beyond(args.beyond, baseline.pages_per_dataset) if args.beyond
+              else quality.gate_sample(None, baseline.pages_per_dataset))
     cleaner = Cleaner.load(args.model)
     scores: dict[str, list[tuple[float, float]]] = {}
     for dataset, chosen in sample.pages.items():
-        for page in chosen[baseline.pages_per_dataset:] if args.beyond else chosen:
+        for page in chosen:
             dump = quality.mode_input(f"text:{renderer}", page, decode_text(page.html, page.encoding_hint))
             if not isinstance(dump, str):
                 continue

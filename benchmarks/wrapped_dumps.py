@@ -105,8 +105,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         speed(args.speed, args.beyond)
         return
     baseline = quality.read_baseline(quality.BASELINE_FILE_DEFAULT)
-    sample = quality.gate_sample(None, baseline.pages_per_dataset + args.beyond)
-    pages = [page for chosen in sample.pages.values() for page in chosen[baseline.pages_per_dataset:]]
+    sample = quality.sample_beyond(args.beyond, baseline.pages_per_dataset)
+    pages = [page for chosen in sample.pages.values() for page in chosen]
     renderers = ("chromecut", *quality.gate_renderers())
     wrapped = [name for name in WRAPPED_RENDERERS_DEFAULT if name in renderers]
     cleaners = {(model, reflow): Cleaner.load(model, reflow=reflow)

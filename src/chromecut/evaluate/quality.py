@@ -114,6 +114,14 @@ def gate_sample(root: Path | None = None, per_dataset: int = PAGES_PER_DATASET_D
     return GateSample(pages, fingerprint(pages))
 
 
+def sample_beyond(beyond: int, per_dataset: int, root: Path | None = None) -> GateSample:
+    """The next ``beyond`` test pages of each dataset after the gate's sample of ``per_dataset`` pages, in the same
+    order and none of the gate's (a dataset with none left is left out): pages a candidate was not chosen on."""
+    chosen = {name: pages[per_dataset:] for name, pages in gate_sample(root, per_dataset + beyond).pages.items()}
+    pages = {name: found for name, found in chosen.items() if found}
+    return GateSample(pages, fingerprint(pages))
+
+
 #: The text-mode floors of a renderer's dumps are kept under this prefix (``text:html2text``) ...
 RENDERER_MODE_PREFIX = "text:"
 #: ... and the Markdown model's under this one (``markdown:html2text``).

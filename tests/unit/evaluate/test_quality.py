@@ -142,3 +142,17 @@ def test_a_renderers_dumps_that_two_cells_clean_are_rendered_once(
                                  renderers=("html2text",), markdown_renderers=("html2text",))
     assert scores["text:html2text"] == scores["markdown:html2text"]  # the same model on the same dumps
     assert calls == ["html2text"] * len(pages)
+
+
+def test_the_pages_beyond_the_sample_follow_it_and_leave_out_datasets_with_none_left(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ordered = {"a": [_page(f"p{i}") for i in range(5)], "b": [_page("q0"), _page("q1")]}
+
+    def sample(root: Path | None, per_dataset: int) -> quality.GateSample:
+        pages = {name: found[:per_dataset] for name, found in ordered.items()}
+        return quality.GateSample(pages, quality.fingerprint(pages))
+
+    monkeypatch.setattr(quality, "gate_sample", sample)
+    beyond = quality.sample_beyond(2, per_dataset=2)
+    assert {name: [page.page_id for page in found] for name, found in beyond.pages.items()} == {"a": ["p2", "p3"]}
+    assert beyond.fingerprint == quality.fingerprint({"a": ordered["a"][2:4]})
