@@ -37,7 +37,6 @@ from chromecut.cli import PROCESSED_DIR_DEFAULT
 from chromecut.datasets.prepare import PAGES_FILE
 from chromecut.evaluate.lodo import PREDICTION_COLUMNS
 from chromecut.evaluate.scores import kept_page_scores
-from chromecut.labels import Label
 from chromecut.settings import TrainSettings
 from chromecut.train.threshold import best_threshold, page_f1_curves
 
@@ -67,13 +66,10 @@ def line_threshold(view: pd.DataFrame, p: Floats, settings: TrainSettings) -> fl
     """The ``val`` policy: best weighted line F1 over the labelled lines, the lines weighed as training weighs the
     validation split (:func:`chromecut.train.fit.fit_bundle`: line weight times the split's balance and
     definition weights), as training tunes it."""
-    from chromecut.model.estimator import line_weights, tune_threshold
     from chromecut.train.definition import split_weights
+    from chromecut.train.ensemble import validation_threshold
 
-    weights = line_weights(view["text"], settings.model.line_weight) * split_weights(
-        {"val": view}, settings.data).get("val", 1.0)
-    known = view["label"].to_numpy() != Label.UNKNOWN
-    return tune_threshold(view["label"].to_numpy()[known].astype(np.int8), p[known], weights[known])
+    return validation_threshold(view, p, settings.model, split_weights({"val": view}, settings.data).get("val", 1.0))
 
 
 def policies(view: pd.DataFrame, p: Floats, own: float, pages: pd.DataFrame) -> dict[str, float]:

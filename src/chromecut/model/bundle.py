@@ -110,6 +110,20 @@ def _verify_checksums(folder: Path, schema: dict[str, Any]) -> None:
             raise BundleError(f"{folder}: {name} does not match its checksum (tampered or corrupt)")
 
 
+def read_schema(folder: Path) -> dict[str, Any]:
+    """A bundle's (or an ensemble's) ``schema.json``, a JSON object; anything else is a :class:`BundleError`."""
+    path = folder / SCHEMA_FILE
+    if not path.is_file():
+        raise BundleError(f"{folder}: not a chromecut bundle ({SCHEMA_FILE} is missing)")
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{folder}: {SCHEMA_FILE} is not valid JSON ({exc})") from None
+    if not isinstance(schema, dict):
+        raise BundleError(f"{folder}: {SCHEMA_FILE} is not a JSON object")
+    return schema
+
+
 def write_folder(path: str | os.PathLike[str], write: Callable[[Path], dict[str, Any]], card: dict[str, Any],
                  ) -> Path:
     """Write a bundle's folder atomically: ``write`` fills a temporary sibling and returns the schema, written there
@@ -269,12 +283,7 @@ class Bundle:
         for name in (MODEL_FILE, SCHEMA_FILE, FREQUENCY_FILE):
             if not (folder / name).is_file():
                 raise BundleError(f"{folder}: not a chromecut bundle ({name} is missing)")
-        try:
-            schema = json.loads((folder / SCHEMA_FILE).read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BundleError(f"{folder}: {SCHEMA_FILE} is not valid JSON ({exc})") from None
-        if not isinstance(schema, dict):
-            raise BundleError(f"{folder}: {SCHEMA_FILE} is not a JSON object")
+        schema = read_schema(folder)
         if schema.get("bundle_format") != BUNDLE_FORMAT:
             raise BundleError(f"{folder}: bundle format {schema.get('bundle_format')} is not {BUNDLE_FORMAT}")
         _verify_checksums(folder, schema)

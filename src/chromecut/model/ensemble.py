@@ -33,6 +33,7 @@ from chromecut.model.bundle import (
     Bundle,
     BundleError,
     file_sha256,
+    read_schema,
     write_folder,
 )
 from chromecut.model.calibration import Calibration
@@ -124,7 +125,7 @@ class Ensemble:
     def load(cls, path: str | os.PathLike[str], predictor: Predictor = PREDICTOR_DEFAULT) -> Ensemble:
         """Load and verify an ensemble folder: its schema, each member's checksum and each member as a bundle."""
         folder = Path(path)
-        schema = _schema(folder)
+        schema = read_schema(folder)
         names = schema.get(MEMBERS_KEY)
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             raise BundleError(f"{folder}: {SCHEMA_FILE} lists no member folders")
@@ -168,23 +169,10 @@ class Ensemble:
 Model = Bundle | Ensemble
 
 
-def _schema(folder: Path) -> dict[str, Any]:
-    path = folder / SCHEMA_FILE
-    if not path.is_file():
-        raise BundleError(f"{folder}: not a chromecut bundle ({SCHEMA_FILE} is missing)")
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{folder}: {SCHEMA_FILE} is not valid JSON ({exc})") from None
-    if not isinstance(schema, dict):
-        raise BundleError(f"{folder}: {SCHEMA_FILE} is not a JSON object")
-    return schema
-
-
 def is_ensemble(path: str | os.PathLike[str]) -> bool:
     """Whether the folder holds an ensemble (its schema lists members), not a single bundle."""
     folder = Path(path)
-    return (folder / SCHEMA_FILE).is_file() and MEMBERS_KEY in _schema(folder)
+    return (folder / SCHEMA_FILE).is_file() and MEMBERS_KEY in read_schema(folder)
 
 
 def load_model(path: str | os.PathLike[str], predictor: Predictor = PREDICTOR_DEFAULT) -> Model:
