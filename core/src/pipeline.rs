@@ -117,12 +117,18 @@ struct ContextNames<'a> {
     half_windows: &'a [usize],
 }
 
-/// What a [`Pipeline`] is built from.
-pub struct PipelineSpec {
+/// One bundle of a [`Pipeline`]: its featurizer, its first pass's trees and its context pass.
+pub struct MemberSpec {
     pub featurizer: Arc<TextFeaturizer>,
     pub first: Trees,
     pub context: Option<ContextPass>,
-    /// The featurizer reads the markup columns (an HTML bundle).
+}
+
+/// What a [`Pipeline`] is built from: one member (a bundle), or several of one mode (an ensemble, decided on
+/// the mean of their probabilities, `chromecut.model.ensemble`).
+pub struct PipelineSpec {
+    pub members: Vec<MemberSpec>,
+    /// The featurizers read the markup columns (HTML bundles).
     pub markup: bool,
     pub decision: Decision,
 }
@@ -172,11 +178,17 @@ pub struct PageLabels {
     pub kept: Vec<bool>,
 }
 
-/// Segmentation, features, both passes and the decision, for a batch of pages at a time.
-pub struct Pipeline {
+/// A member's featurizer and passes, the context pass with where each of its features comes from.
+struct Member {
     featurizer: Arc<TextFeaturizer>,
     first: Trees,
     context: Option<(Trees, Vec<Source>, f64)>,
+}
+
+/// Segmentation, each member's features and both passes, and the decision on the members' mean probability,
+/// for a batch of pages at a time.
+pub struct Pipeline {
+    members: Vec<Member>,
     markup: bool,
     decision: Decision,
 }
@@ -241,9 +253,9 @@ fn context_sources(pass: &ContextNames, features: &[String]) -> Result<Vec<Sourc
         .collect()
 }
 
-impl Pipeline {
+impl Member {
     /// Check that the boosters read what the featurizer and the context pass write.
-    pub fn new(spec: PipelineSpec) -> Result<Self, String> {
+    fn new(spec: MemberSpec, markup: bool) -> Result<Self, String> {
         let names = spec.featurizer.names();
         if spec.first.num_features() != names.len() {
             return Err(format!(
@@ -265,19 +277,50 @@ impl Pipeline {
                 let named =
                     ContextNames { names: &pass.names, offsets: &pass.offsets, half_windows: &pass.half_windows };
                 let sources = context_sources(&named, names)?;
-                if sources.contains(&Source::Container) && !spec.markup {
+                if sources.contains(&Source::Container) && !markup {
                     return Err("p_container needs the markup columns (an HTML featurizer)".into());
                 }
                 Some((pass.forest, sources, pass.likely))
             }
         };
-        Ok(Pipeline {
-            featurizer: spec.featurizer,
-            first: spec.first,
-            context,
-            markup: spec.markup,
-            decision: spec.decision,
-        })
+        Ok(Member { featurizer: spec.featurizer, first: spec.first, context })
+    }
+
+    /// The member's probability of content of every row of `input`, after both passes.
+    fn predict(
+        &self,
+        input: &features::Input,
+        markup: Option<&MarkupRows>,
+        deadline: &Deadline,
+    ) -> Result<Vec<f64>, PageError> {
+        let failed = |e: features::InputError| PageError::Panic { message: e.to_string() };
+        let batch = self.featurizer.batch(input).map_err(failed)?;
+        let matrix = self.featurizer.features_by_column(&batch, input).map_err(failed)?;
+        deadline.check("after featurisation")?;
+        let mut p = self.first.predict_proba(&matrix, batch.n)?;
+        if let Some((forest, sources, likely)) = &self.context {
+            let context = context_matrix(&batch, &matrix, &p, sources, *likely, markup);
+            p = forest.predict_proba(&context, batch.n)?;
+        }
+        Ok(p)
+    }
+}
+
+impl Pipeline {
+    /// Check that each member's boosters read what its featurizer and its context pass write.
+    pub fn new(spec: PipelineSpec) -> Result<Self, String> {
+        if spec.members.is_empty() {
+            return Err("a pipeline needs one member or more".into());
+        }
+        let members = spec
+            .members
+            .into_iter()
+            .enumerate()
+            .map(|(i, member)| {
+                Member::new(member, spec.markup).map_err(|e| if i == 0 { e } else { format!("member {}: {e}", i + 1) })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Pipeline { members, markup: spec.markup, decision: spec.decision })
     }
 
     /// Each page's kept lines joined by `\n`, or why the page failed. `timeout` is each page's clock for its
@@ -335,7 +378,8 @@ impl Pipeline {
             .unwrap_or_else(|payload| Err(PageError::Panic { message: panic_message(payload.as_ref()) }))
     }
 
-    /// The decision on every non-blank line of `pages`, scored as one batch.
+    /// The decision on every non-blank line of `pages`, scored as one batch: each member's probabilities, their
+    /// mean (summed in member order from 0 and divided by their number, as `Ensemble.predict_proba`).
     fn score(&self, pages: &[&PageLines], deadline: &Deadline) -> Result<Scores, PageError> {
         let rows = Rows::new(pages, self.markup);
         let input = features::Input {
@@ -348,18 +392,19 @@ impl Pipeline {
             vocab_folds: None,
             markup: rows.markup.as_ref().map(MarkupRows::input),
         };
-        let failed = |e: features::InputError| PageError::Panic { message: e.to_string() };
-        let batch = self.featurizer.batch(&input).map_err(failed)?;
-        let matrix = self.featurizer.features_by_column(&batch, &input).map_err(failed)?;
-        deadline.check("after featurisation")?;
-        let mut p = self.first.predict_proba(&matrix, batch.n)?;
-        if let Some((forest, sources, likely)) = &self.context {
-            let markup = rows.markup.as_ref();
-            let context = self.context_matrix(&batch, &matrix, &p, sources, *likely, markup);
-            p = forest.predict_proba(&context, batch.n)?;
+        let markup = rows.markup.as_ref();
+        let mut p = self.members[0].predict(&input, markup, deadline)?;
+        for member in &self.members[1..] {
+            for (total, q) in p.iter_mut().zip(member.predict(&input, markup, deadline)?) {
+                *total += q;
+            }
+        }
+        if self.members.len() > 1 {
+            let count = self.members.len() as f64;
+            p.iter_mut().for_each(|q| *q /= count);
         }
         deadline.check("after prediction")?;
-        let kept = self.decide(&batch, &rows.lengths, &p);
+        let kept = self.decide(&Batch::pages_only(&rows.page_sizes), &rows.lengths, &p);
         Ok(Scores { page: rows.page, line: rows.line, p, kept })
     }
 
@@ -371,33 +416,32 @@ impl Pipeline {
         }
         kept
     }
+}
 
-    /// The context booster's input: first-pass features (`matrix`, by column) and `context_features` of the
-    /// probabilities `p`, as float32 (as the Python pass casts its table), by column.
-    fn context_matrix(
-        &self,
-        batch: &Batch,
-        matrix: &[f32],
-        p: &[f64],
-        sources: &[Source],
-        likely: f64,
-        markup: Option<&MarkupRows>,
-    ) -> Vec<f32> {
-        let container = match (markup, sources.contains(&Source::Container)) {
-            (Some(m), true) => Some((m.attr.as_slice(), m.depth_code.as_slice())),
-            _ => None,
-        };
-        let values = ContextValues::new(batch, p, likely, container);
-        let n = batch.n;
-        let mut out = Vec::with_capacity(n * sources.len());
-        for &source in sources {
-            match source {
-                Source::Feature(j) => out.extend_from_slice(&matrix[j * n..(j + 1) * n]),
-                other => out.extend((0..n).map(|i| values.value(other, i) as f32)),
-            }
+/// The context booster's input: first-pass features (`matrix`, by column) and `context_features` of the
+/// probabilities `p`, as float32 (as the Python pass casts its table), by column.
+fn context_matrix(
+    batch: &Batch,
+    matrix: &[f32],
+    p: &[f64],
+    sources: &[Source],
+    likely: f64,
+    markup: Option<&MarkupRows>,
+) -> Vec<f32> {
+    let container = match (markup, sources.contains(&Source::Container)) {
+        (Some(m), true) => Some((m.attr.as_slice(), m.depth_code.as_slice())),
+        _ => None,
+    };
+    let values = ContextValues::new(batch, p, likely, container);
+    let n = batch.n;
+    let mut out = Vec::with_capacity(n * sources.len());
+    for &source in sources {
+        match source {
+            Source::Feature(j) => out.extend_from_slice(&matrix[j * n..(j + 1) * n]),
+            other => out.extend((0..n).map(|i| values.value(other, i) as f32)),
         }
-        out
     }
+    out
 }
 
 /// The context pass's own features of a batch's lines (`chromecut.features.context.context_features`): the

@@ -35,7 +35,7 @@ use crate::trees::{self, Feature};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crate::decision::{Decision, Fallback, Smoothing};
 use crate::limits::{Deadline, Limits, PageError};
-use crate::pipeline::{self, CompiledEntry, ContextPass, PipelineSpec, Reading, Trees};
+use crate::pipeline::{self, CompiledEntry, ContextPass, MemberSpec, PipelineSpec, Reading, Trees};
 use crate::segment::{Options, LINE_TAGS, MAX_ATTR_WORDS_DEFAULT};
 
 /// The pages of a batch (bytes or str) as the core reads them, borrowed.
@@ -707,31 +707,56 @@ impl TextFeaturizer {
     }
 }
 
-/// Inference in one call (see `crate::pipeline`): a featurizer, the first pass's and the context pass's trees,
-/// the decision's threshold, dominant share, smoothing and fallback (`crate::decision`).
+/// One member of a [`Pipeline`] as Python gives it: its featurizer, first pass, context pass (or `None`), the
+/// context pass's feature names, and `compiled` (see [`Pipeline::new`]).
+type MemberArgs<'py> = (
+    PyRef<'py, TextFeaturizer>,
+    PyRef<'py, Forest>,
+    Option<PyRef<'py, Forest>>,
+    Vec<String>,
+    Option<(usize, usize, Py<PyAny>)>,
+);
+
+/// Inference in one call (see `crate::pipeline`): each member's featurizer, first pass's and context pass's
+/// trees (one member: a bundle; several: an ensemble, decided on their mean probability), the decision's
+/// threshold, dominant share, smoothing and fallback (`crate::decision`).
 #[pyclass(frozen, module = "chromecut._core")]
 struct Pipeline {
     inner: pipeline::Pipeline,
     /// What keeps compiled trees loaded.
-    _keep: Option<Py<PyAny>>,
+    _keep: Vec<Py<PyAny>>,
+}
+
+/// A pass's trees: the forest, or the compiled entry function at `entry` (0: none).
+fn trees(forest: &Forest, entry: usize) -> Trees {
+    if entry == 0 {
+        Trees::Native(Arc::clone(&forest.inner))
+    } else {
+        // SAFETY: the caller (chromecut.model.fused) gives the address of lleaves' entry function of this
+        // forest, whose code the pipeline's `_keep` keeps loaded for the pipeline's life.
+        let function =
+            unsafe { std::mem::transmute::<usize, unsafe extern "C" fn(*const f64, *mut f64, i32, i32)>(entry) };
+        Trees::Compiled(CompiledEntry { function, num_features: forest.inner.num_features() })
+    }
 }
 
 #[pymethods]
 impl Pipeline {
-    /// `context_names`: the context booster's features in its order; `offsets`, `half_windows` and `likely`:
-    /// what the context pass's features read. `ValueError` when the boosters do not read what is written.
+    /// `members`: one `(featurizer, first, context, context_names, compiled)` per bundle, `context_names` the
+    /// context booster's features in its order; `offsets`, `half_windows` and `likely`: what the context
+    /// passes' features read. `ValueError` when no member is given or a booster does not read what is written.
     ///
-    /// `compiled`: `(first, context, keep)`, the addresses of lleaves' entry functions of both passes (0: the
-    /// pass's `Forest` instead) and the object that keeps their code loaded, held as long as the pipeline.
+    /// `compiled`: `(first, context, keep)`, the addresses of lleaves' entry functions of the member's passes
+    /// (0: the pass's `Forest` instead) and the object that keeps their code loaded, held as long as the
+    /// pipeline.
     #[new]
-    #[pyo3(signature = (featurizer, first, *, markup, threshold, dominant_share, smoothing = 0.0,
+    #[pyo3(signature = (members, *, markup, threshold, dominant_share, smoothing = 0.0,
                         smoothing_reference_chars = 1.0, smoothing_probability_clip = 0.0, fallback_chars = 0,
-                        fallback_threshold_share = 1.0, context = None, context_names = Vec::new(),
-                        offsets = Vec::new(), half_windows = Vec::new(), likely = 0.5, compiled = None))]
+                        fallback_threshold_share = 1.0, offsets = Vec::new(), half_windows = Vec::new(),
+                        likely = 0.5))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        featurizer: &TextFeaturizer,
-        first: &Forest,
+        members: Vec<MemberArgs<'_>>,
         markup: bool,
         threshold: f64,
         dominant_share: f64,
@@ -740,40 +765,34 @@ impl Pipeline {
         smoothing_probability_clip: f64,
         fallback_chars: usize,
         fallback_threshold_share: f64,
-        context: Option<&Forest>,
-        context_names: Vec<String>,
         offsets: Vec<i64>,
         half_windows: Vec<usize>,
         likely: f64,
-        compiled: Option<(usize, usize, Py<PyAny>)>,
     ) -> PyResult<Self> {
-        let (first_entry, context_entry, keep) = match compiled {
-            Some((first, context, keep)) => (first, context, Some(keep)),
-            None => (0, 0, None),
-        };
-        let trees = |forest: &Forest, entry: usize| {
-            if entry == 0 {
-                Trees::Native(Arc::clone(&forest.inner))
-            } else {
-                // SAFETY: the caller (chromecut.model.fused) gives the address of lleaves' entry function of this
-                // forest, whose code `keep` keeps loaded for the pipeline's life.
-                let function = unsafe {
-                    std::mem::transmute::<usize, unsafe extern "C" fn(*const f64, *mut f64, i32, i32)>(entry)
-                };
-                Trees::Compiled(CompiledEntry { function, num_features: forest.inner.num_features() })
-            }
-        };
-        let context = context.map(|forest| ContextPass {
-            forest: trees(forest, context_entry),
-            names: context_names,
-            offsets,
-            half_windows,
-            likely,
-        });
+        let mut keep = Vec::new();
+        let mut specs = Vec::with_capacity(members.len());
+        for (featurizer, first, context, context_names, compiled) in members {
+            let (first_entry, context_entry) = match compiled {
+                Some((first, context, code)) => {
+                    keep.push(code);
+                    (first, context)
+                }
+                None => (0, 0),
+            };
+            specs.push(MemberSpec {
+                featurizer: Arc::clone(&featurizer.inner),
+                first: trees(&first, first_entry),
+                context: context.map(|forest| ContextPass {
+                    forest: trees(&forest, context_entry),
+                    names: context_names,
+                    offsets: offsets.clone(),
+                    half_windows: half_windows.clone(),
+                    likely,
+                }),
+            });
+        }
         let spec = PipelineSpec {
-            featurizer: Arc::clone(&featurizer.inner),
-            first: trees(first, first_entry),
-            context,
+            members: specs,
             markup,
             decision: Decision {
                 threshold,

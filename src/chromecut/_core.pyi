@@ -182,19 +182,23 @@ class TextFeaturizer:
         into ``attr_lists``, each list its words joined by spaces), the rest as :meth:`learn_vocab`.
         ``ValueError`` when the featurizer has no such family or the columns disagree."""
 
+#: One member of a :class:`Pipeline`: its featurizer, the first pass's trees, the context pass's (or None) with the
+#: names of its features in its order, and ``compiled`` (see :class:`Pipeline`).
+PipelineMember = tuple[TextFeaturizer, Forest, Forest | None, Sequence[str], tuple[int, int, object] | None]
+
 class Pipeline:
     """Inference in one call (core/src/pipeline.rs): segmentation (or text split into lines), the features, the
     first pass's and the context pass's trees and the decision, for a batch of pages, the GIL released.
 
-    Built from a featurizer, the first pass's trees and optionally the context pass's with the names of its
-    features in its order (and ``offsets``, ``half_windows``, ``likely``: what its features read); ``ValueError``
-    when a booster reads features that are not written.
+    Built from members (one: a bundle; several: an ensemble, decided on the mean of their probabilities), each a
+    featurizer, the first pass's trees and optionally the context pass's with the names of its features in its
+    order (``offsets``, ``half_windows``, ``likely``: what the context features read); ``ValueError`` when there
+    is no member or a booster reads features that are not written.
     """
 
     def __init__(
         self,
-        featurizer: TextFeaturizer,
-        first: Forest,
+        members: Sequence[PipelineMember],
         *,
         markup: bool,
         threshold: float,
@@ -204,18 +208,15 @@ class Pipeline:
         smoothing_probability_clip: float = 0.0,
         fallback_chars: int = 0,
         fallback_threshold_share: float = 1.0,
-        context: Forest | None = None,
-        context_names: Sequence[str] = (),
         offsets: Sequence[int] = (),
         half_windows: Sequence[int] = (),
         likely: float = 0.5,
-        compiled: tuple[int, int, object] | None = None,
     ) -> None:
         """``smoothing``: the decision's switch cost (0: the threshold alone), its reference length and
         probability clip (``chromecut.model.decision``); ``fallback_chars``: a page whose lines at or above the
         threshold hold fewer characters is decided at ``fallback_threshold_share`` of it (0: no fallback).
-        ``compiled``: the addresses of lleaves' entry functions of the first and the context pass (0: that pass's
-        ``Forest``) and an object keeping their code loaded, held as long as the pipeline."""
+        A member's ``compiled``: the addresses of lleaves' entry functions of its first and context pass (0: that
+        pass's ``Forest``) and an object keeping their code loaded, held as long as the pipeline."""
     def clean(
         self,
         pages: Sequence[bytes | str],

@@ -24,7 +24,6 @@ from chromecut import _core
 from chromecut.features import line_frame
 from chromecut.io.streams import chunked
 from chromecut.io.workers import START_METHOD, WatchedPool, settle_heap
-from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import PREDICTOR_DEFAULT, Predictor
 from chromecut.model.decision import frame_kept
 from chromecut.model.ensemble import Ensemble, Model, load_model
@@ -142,8 +141,8 @@ class Cleaner:
     Parameters
     ----------
     bundle:
-        The trained bundle, or an ensemble of bundles (:mod:`chromecut.model.ensemble`), which cleans through the
-        line-frame path whatever ``fused`` says and cannot explain its lines.
+        The trained bundle, or an ensemble of bundles (:mod:`chromecut.model.ensemble`), which cannot explain its
+        lines.
     threshold:
         Decision threshold on ``p_content`` (the calibrated probability when the bundle has a calibration:
         :mod:`chromecut.model.calibration`); the bundle's tuned threshold when ``None``, with the bundle's
@@ -170,7 +169,7 @@ class Cleaner:
         self.bundle = bundle
         self._given_threshold = None if threshold is None else float(threshold)
         self.limits = Limits() if limits is None else limits
-        self.fused = fused and isinstance(bundle, Bundle)
+        self.fused = fused
         self.reflow = reflow
         self._pipeline: tuple[tuple[float, float, int, Predictor], _core.Pipeline] | None = None
 
@@ -215,8 +214,6 @@ class Cleaner:
         """The Rust core's pipeline of the bundle at :attr:`decision_threshold` (:mod:`chromecut.model.fused`),
         built on first use and again when the threshold, the bundle's decision or its predictor changes."""
         bundle = self.bundle
-        if isinstance(bundle, Ensemble):
-            raise ValueError("an ensemble of bundles has no fused pipeline: it cleans through line frames")
         key = (self.decision_threshold, bundle.smoothing, self.fallback_chars, bundle.predictor)
         if self._pipeline is None or self._pipeline[0] != key:
             self._pipeline = (key, fused_pipeline(bundle, key[0], key[2]))

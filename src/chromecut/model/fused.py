@@ -1,4 +1,5 @@
-"""Inference in one call of the Rust core: a bundle as a ``chromecut._core.Pipeline`` (core/src/pipeline.rs).
+"""Inference in one call of the Rust core: a bundle (or an ensemble of bundles) as a ``chromecut._core.Pipeline``
+(core/src/pipeline.rs).
 
 :meth:`chromecut.predict.Cleaner.clean_many` (and ``clean``) hand a batch of pages to the core, which segments
 them (or splits text into lines), featurises the non-blank lines, runs the first pass's trees, the context
@@ -12,7 +13,9 @@ with but ``compiled``: then the pipeline calls the compiled code of both passes 
 :attr:`chromecut.model.compiled.CompiledForest.entry_address`; the same probabilities as the line-frame path
 with that predictor). Everything the pipeline reads comes from here: the featurizer
 (:func:`chromecut.features.native.rust_featurizer`), the boosters' model text, the context pass's constants
-(:mod:`chromecut.features.context`) and the decision's (:data:`chromecut.model.decision.DOMINANT_SHARE`).
+(:mod:`chromecut.features.context`) and the decision's (:data:`chromecut.model.decision.DOMINANT_SHARE`). An
+ensemble's members each featurise the lines and run their passes in the same call, and the decision reads their
+mean probability, as :meth:`chromecut.model.ensemble.Ensemble.predict_proba` computes it.
 """
 
 from __future__ import annotations
@@ -28,14 +31,15 @@ from chromecut.model.decision import (
     SMOOTHING_PROBABILITY_CLIP,
     SMOOTHING_REFERENCE_CHARS,
 )
+from chromecut.model.ensemble import Ensemble, Model
 
 if TYPE_CHECKING:
     from chromecut.model.bundle import Bundle
 
 
-def fused_pipeline(bundle: Bundle, threshold: float, fallback_chars: int | None = None) -> _core.Pipeline:
-    """The core's pipeline of ``bundle``, deciding at ``threshold`` with the bundle's smoothing and the fallback
-    ``fallback_chars`` (the bundle's when None)."""
+def pipeline_member(bundle: Bundle) -> _core.PipelineMember:
+    """``bundle`` as a member of the core's pipeline: its featurizer, both passes' trees (compiled code's entry
+    functions when it was loaded with the ``compiled`` predictor) and the context pass's feature names."""
     classifier = bundle.classifier
     first, context_pass = classifier.passes_
     compiled = None
@@ -44,21 +48,31 @@ def fused_pipeline(bundle: Bundle, threshold: float, fallback_chars: int | None 
         if isinstance(first_code, CompiledForest):
             context_entry = context_code.entry_address if isinstance(context_code, CompiledForest) else 0
             compiled = (first_code.entry_address, context_entry, classifier.compiled_)
-    return _core.Pipeline(
+    return (
         native.rust_featurizer(bundle.featurizer),
         first.forest,
-        markup=bundle.mode == "html",
+        None if context_pass is None else context_pass.forest,
+        [] if context_pass is None else context_pass.feature_names,
+        compiled,
+    )
+
+
+def fused_pipeline(model: Model, threshold: float, fallback_chars: int | None = None) -> _core.Pipeline:
+    """The core's pipeline of ``model`` (a bundle, or an ensemble: its members' mean probability decided),
+    deciding at ``threshold`` with the model's smoothing and the fallback ``fallback_chars`` (the model's when
+    None)."""
+    members = model.members if isinstance(model, Ensemble) else [model]
+    return _core.Pipeline(
+        [pipeline_member(member) for member in members],
+        markup=model.mode == "html",
         threshold=float(threshold),
         dominant_share=DOMINANT_SHARE,
-        smoothing=float(bundle.smoothing),
+        smoothing=float(model.smoothing),
         smoothing_reference_chars=SMOOTHING_REFERENCE_CHARS,
         smoothing_probability_clip=SMOOTHING_PROBABILITY_CLIP,
-        fallback_chars=int(bundle.fallback_chars if fallback_chars is None else fallback_chars),
+        fallback_chars=int(model.fallback_chars if fallback_chars is None else fallback_chars),
         fallback_threshold_share=FALLBACK_THRESHOLD_SHARE,
-        context=None if context_pass is None else context_pass.forest,
-        context_names=[] if context_pass is None else context_pass.feature_names,
         offsets=list(context.NEIGHBOUR_OFFSETS),
         half_windows=list(context.CONTEXT_HALF_WINDOWS),
         likely=context.CONTEXT_LIKELY_CONTENT,
-        compiled=compiled,
     )

@@ -78,7 +78,7 @@ def test_a_single_bundle_still_loads_as_a_bundle(tiny_text_bundle: Bundle, tmp_p
 
 def test_the_cleaner_decides_the_mean_at_the_ensembles_threshold(ensemble: Ensemble, saved_ensemble: Path) -> None:
     cleaner = Cleaner.load(saved_ensemble)
-    assert not cleaner.fused, "an ensemble cleans through line frames"
+    assert cleaner.fused, "an ensemble cleans in one call of the Rust core"
     text = dump(97) + "\n\n"
     labels = cleaner.label(text)
     assert len(labels) == len(text.split("\n")), "every input line gets exactly one label"
@@ -90,6 +90,8 @@ def test_the_cleaner_decides_the_mean_at_the_ensembles_threshold(ensemble: Ensem
     assert [line.content for line in lines] == kept.tolist() and kept.any() and not kept.all()
     assert cleaner.clean(text) == "\n".join(line.text for line in lines if line.content)
     assert list(cleaner.clean_many([text, text], n_jobs=2)) == [cleaner.clean(text)] * 2
+    lines_path = Cleaner.load(saved_ensemble, fused=False)
+    assert lines_path.label(text) == labels and lines_path.clean(text) == cleaner.clean(text)
 
 
 def test_an_ensemble_cannot_explain_its_lines(saved_ensemble: Path) -> None:

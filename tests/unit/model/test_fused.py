@@ -16,6 +16,7 @@ from chromecut import _core
 from chromecut.datasets import DATASETS, iter_pages
 from chromecut.model.bundle import Bundle
 from chromecut.model.compiled import CACHE_ENV
+from chromecut.model.ensemble import Ensemble, Model
 from chromecut.model.fused import fused_pipeline
 from chromecut.predict import Cleaner
 from chromecut.segment.html import segment_html
@@ -54,7 +55,7 @@ ODD_TEXT: list[str | bytes] = [
 ]
 
 
-def both(bundle: Bundle, **kwargs: object) -> tuple[Cleaner, Cleaner]:
+def both(bundle: Model, **kwargs: object) -> tuple[Cleaner, Cleaner]:
     return Cleaner(bundle, fused=True, **kwargs), Cleaner(bundle, fused=False, **kwargs)  # type: ignore[arg-type]
 
 
@@ -62,7 +63,7 @@ def outcome(result: object) -> object:
     return (type(result), str(result)) if isinstance(result, Exception) else result
 
 
-def assert_same(bundle: Bundle, pages: list[str | bytes], batch_size: int = 64, **kwargs: object) -> list[str]:
+def assert_same(bundle: Model, pages: list[str | bytes], batch_size: int = 64, **kwargs: object) -> list[str]:
     """The clean text (``clean_many``) and the labels (``label_pages``: every line, its probability to the last
     bit, its decision) of the two paths are the same, failures included."""
     fused, lines = both(bundle, **kwargs)
@@ -154,6 +155,31 @@ def test_a_decision_with_a_fallback_cleans_as_on_the_line_frame_path(tiny_text_b
     assert any(b and not a for a, b in pairs)  # and here it does keep more
 
 
+@pytest.mark.parametrize(("batch_size", "fallback_chars"), [(1, 0), (64, 0), (4, 10**6)])
+def test_an_ensemble_cleans_as_on_the_line_frame_path(tiny_text_bundle: Bundle, tiny_vocab_bundle: Bundle,
+                                                      tiny_page_word_bundle: Bundle, tiny_bundle: Bundle,
+                                                      tiny_summary_bundle: Bundle, batch_size: int,
+                                                      fallback_chars: int) -> None:
+    """Each member featurises the lines with its own families and runs its own passes; the decision reads their
+    mean, to the last bit as :meth:`Ensemble.predict_proba` computes it (``label_pages``' probabilities)."""
+    text = [*ODD_TEXT, "\n".join(["Menu", *PROSE, "Related", "- One", "- Two", "相关新闻 2024"])]
+    threshold = 0.5
+    members = [tiny_text_bundle, tiny_vocab_bundle, tiny_page_word_bundle]
+    assert_same(Ensemble(members, threshold, fallback_chars), text, batch_size)
+    html = ODD_HTML + [synthetic_page(i, summary=i % 2 == 0) for i in range(6)]
+    cleaned = assert_same(Ensemble([tiny_bundle, tiny_summary_bundle], threshold, fallback_chars), html,
+                          batch_size)
+    assert any(PROSE[0] in text for text in cleaned)
+
+
+def test_an_ensembles_pipeline_names_the_member_whose_boosters_read_other_features(
+    tiny_bundle: Bundle, tiny_text_bundle: Bundle
+) -> None:
+    mixed = Bundle(tiny_text_bundle.featurizer, tiny_bundle.classifier)
+    with pytest.raises(ValueError, match="member 2: the first pass reads"):
+        fused_pipeline(Ensemble([tiny_text_bundle, mixed], 0.5), 0.5)
+
+
 @pytest.mark.parametrize("mode", ["html", "text"])
 def test_the_shipped_bundles_clean_as_on_the_line_frame_path(mode: str) -> None:
     bundle = Cleaner.load(mode).bundle
@@ -162,14 +188,18 @@ def test_the_shipped_bundles_clean_as_on_the_line_frame_path(mode: str) -> None:
 
 
 @pytest.mark.data
-@pytest.mark.parametrize("mode", ["html", "text"])
+@pytest.mark.parametrize("mode", ["html", "text", "text+markdown"])
 def test_real_pages_of_every_dataset_clean_as_on_the_line_frame_path(mode: str) -> None:
-    """Pages of all ten datasets (read from the datasets, never copied into the tests), the shipped bundles."""
+    """Pages of all ten datasets (read from the datasets, never copied into the tests), the shipped bundles (and
+    the shipped text and Markdown bundles as one ensemble: both read text)."""
     pages: list[str | bytes] = []
     for dataset in DATASETS:
         for page in islice(iter_pages(dataset), REAL_PAGES_PER_DATASET):
             pages.append(page.html if mode == "html" else "\n".join(segment_html(page.html).texts))
-    cleaned = assert_same(Cleaner.load(mode).bundle, pages, batch_size=16)
+    ensemble_threshold = 0.5
+    model: Model = (Ensemble([Cleaner.load("text").bundle, Cleaner.load("markdown").bundle], ensemble_threshold)
+                    if mode == "text+markdown" else Cleaner.load(mode).bundle)
+    cleaned = assert_same(model, pages, batch_size=16)
     assert sum(bool(text) for text in cleaned) > len(pages) // 2
 
 
@@ -250,7 +280,7 @@ def test_the_pipeline_refuses_boosters_that_read_other_features(tiny_bundle: Bun
 
 
 def test_compiled_trees_are_called_by_the_pipeline_with_the_line_frame_paths_results(
-    tiny_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_bundle: Bundle, tiny_summary_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("lleaves", reason="the compiled predictor needs chromecut[compiled]")
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
@@ -263,3 +293,5 @@ def test_compiled_trees_are_called_by_the_pipeline_with_the_line_frame_paths_res
     bundle.use_predictor("lightgbm")
     assert fused.pipeline() is not compiled  # rebuilt with the Rust core's trees
     assert_same(bundle, pages)
+    other = Bundle(tiny_summary_bundle.featurizer, copy.copy(tiny_summary_bundle.classifier))
+    assert_same(Ensemble([bundle, other], 0.5).use_predictor("compiled"), pages)  # each member's compiled code
