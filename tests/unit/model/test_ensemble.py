@@ -90,6 +90,7 @@ def test_the_cleaner_decides_the_mean_at_the_ensembles_threshold(ensemble: Ensem
     assert [line.content for line in lines] == kept.tolist() and kept.any() and not kept.all()
     assert cleaner.clean(text) == "\n".join(line.text for line in lines if line.content)
     assert list(cleaner.clean_many([text, text], n_jobs=2)) == [cleaner.clean(text)] * 2
+    assert list(cleaner.clean_many([text, text], n_jobs=2, backend="threads")) == [cleaner.clean(text)] * 2
     lines_path = Cleaner.load(saved_ensemble, fused=False)
     assert lines_path.label(text) == labels and lines_path.clean(text) == cleaner.clean(text)
 
