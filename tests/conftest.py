@@ -8,11 +8,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from chromecut.datasets import DATASETS_ENV_VAR, datasets_root
+from chromecut.datasets import DATASETS, DATASETS_ENV_VAR, datasets_root, registry
 from chromecut.datasets.prepare import PrepareSettings, prepare
 from chromecut.features import Featurizer
 from chromecut.model.bundle import Bundle
@@ -92,3 +93,15 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     prepare(PrepareSettings(out_dir=out, datasets=("readability", "chinese-wce"), max_pages=25, n_jobs=1,
                             renderers=PREPARED_RENDERERS))
     return out
+
+
+@pytest.fixture()
+def own_registry() -> Iterator[None]:
+    """Datasets of your own registered by the test are forgotten after it: the registry as it was."""
+    tables = (DATASETS, registry._LOADERS, registry._OWN_FOLDERS)
+    saved = [dict(table) for table in tables]
+    yield
+    for table, before in zip(tables, saved, strict=True):
+        table.clear()
+        table.update(before)  # type: ignore[attr-defined]
+

@@ -101,8 +101,12 @@ exit status:
 """
 
 
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())
+
+
 def _dataset_list(value: str) -> tuple[str, ...]:
-    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    names = _names(value)
     unknown = [n for n in names if n not in DATASETS]
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown dataset(s) {unknown}; known: {', '.join(DATASETS)}")
@@ -220,8 +224,11 @@ def _build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--root", type=Path, default=None,
                       help="dataset folder (default: $CHROMECUT_DATASETS or ../shared/datasets)")
     prep.add_argument("--out", type=Path, default=PROCESSED_DIR_DEFAULT, help="output folder")
-    prep.add_argument("--datasets", type=_dataset_list, default=tuple(DATASETS),
-                      help="comma-separated dataset names (default: all)")
+    prep.add_argument("--datasets", type=_names, default=tuple(DATASETS),
+                      help="comma-separated dataset names (default: every public one)")
+    prep.add_argument("--own", type=Path, action="append", default=[], metavar="DIR",
+                      help="a folder of your own labelled pages (pages.jsonl; docs/data.md), prepared beside "
+                           "--datasets (repeatable; to prepare only yours, --datasets NAME)")
     prep.add_argument("--max-pages", type=int, default=None, help="at most this many pages per dataset")
     prep.add_argument("--seed", type=int, default=None, help="split seed")
     prep.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
@@ -479,15 +486,19 @@ def _print_report(summary: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return
-    header = f"{'dataset':<22}{'pages':>7}{'ok':>7}{'lines':>9}{'content':>9}{'chrome':>9}{'unknown':>9}{'oracle':>8}"
+    header = (f"{'dataset':<22}{'pages':>7}{'ok':>7}{'failed':>7}{'lines':>9}{'content':>9}{'chrome':>9}"
+              f"{'unknown':>9}{'oracle':>8}")
     print(header)
     for name, entry in summary["datasets"].items():
         f1 = entry["oracle_f1"]
         print(
-            f"{name:<22}{entry['pages']:>7}{entry['pages_labelled']:>7}{entry['lines']:>9}"
+            f"{name:<22}{entry['pages']:>7}{entry['pages_labelled']:>7}{entry['pages_failed']:>7}{entry['lines']:>9}"
             f"{entry['content_lines']:>9}{entry['chrome_lines']:>9}{entry['unknown_lines']:>9}"
             f"{'-' if f1 is None else f'{f1:.3f}':>8}"
         )
+    failed = sum(entry["pages_failed"] for entry in summary["datasets"].values())
+    if failed:
+        print(f"{failed} pages failed (not loaded, or not labelled); --json lists each one with its reason")
     if summary.get("renderers"):
         print(f"\n{'renderer':<24}{'pages':>7}{'ok':>7}{'failed':>7}{'lines':>9}{'content':>9}{'oracle':>8}")
         for name, entry in summary["renderers"].items():
@@ -557,8 +568,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 kwargs["render_timeout"] = args.render_timeout or None
             settings = data.PrepareSettings(
                 out_dir=args.out, root=args.root, datasets=args.datasets, max_pages=args.max_pages,
-                n_jobs=args.jobs, renderers=args.renderers, split_glued=args.split_glued, **kwargs,
+                n_jobs=args.jobs, renderers=args.renderers, split_glued=args.split_glued, own=tuple(args.own),
+                **kwargs,
             )
+            try:
+                prepared = data.prepared_datasets(settings)  # registers the --own folders
+            except ValueError as exc:
+                print(f"chromecut: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            unknown = [name for name in prepared if name not in DATASETS]
+            if unknown:
+                print(f"chromecut: unknown dataset(s) {', '.join(unknown)}; known: {', '.join(DATASETS)}",
+                      file=sys.stderr)
+                return EXIT_USAGE
             summary = data.prepare(settings)
             _print_report(summary, args.json)
             _save_report(summary, args.save)

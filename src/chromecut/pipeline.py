@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from chromecut.settings import CONFIG_NAME, PipelineSettings, TrainSettings, pipeline_settings_from_dict, resolve_path
+from chromecut.settings import CONFIG_NAME, PipelineSettings, TrainSettings, pipeline_settings_from_dict
 
 PARAMS_FILE_DEFAULT = Path("params.yaml")
 #: Where the stages write their metrics (JSON) and plots (CSV), relative to the project root.
@@ -71,18 +71,10 @@ def _write_json(path: Path, data: Any) -> None:
 
 def run_prepare(settings: PipelineSettings, root: Path) -> dict[str, Any]:
     """Label every dataset into ``data.processed_dir``; report pages, lines and oracle F1 per dataset."""
-    from chromecut.datasets.prepare import PrepareSettings, prepare
+    from chromecut.datasets.prepare import prepare
+    from chromecut.train.frame import prepare_settings
 
-    data = settings.train.data
-    summary = prepare(PrepareSettings(
-        out_dir=resolve_path(data.processed_dir, root),
-        root=Path(data.root) if data.root else None,
-        min_coverage=data.min_gold_coverage,
-        max_pages=data.max_pages_per_dataset,
-        n_jobs=data.prepare_jobs,
-        renderers=data.renderers,
-        split_glued=data.split_glued,
-    ))
+    summary = prepare(prepare_settings(settings.train.data, root))
     metrics = {name: {key: entry[key] for key in PREPARE_FIGURES} for name, entry in summary["datasets"].items()}
     _write_json(root / REPORT_DIR / PREPARE_METRICS, metrics)
     return metrics

@@ -47,6 +47,10 @@ class DataSettings:
     processed_dir: str = "data/processed"
     #: Datasets the model learns from (empty: every dataset).
     datasets: tuple[str, ...] = ()
+    #: Folders of your own labelled pages (:mod:`chromecut.datasets.own`; relative to the project root), datasets
+    #: of the run beside the public ones, named by their ``dataset.json`` or folder. They are prepared into the
+    #: table with ``chromecut data prepare --own DIR``.
+    own_datasets: tuple[str, ...] = ()
     #: The shipped models learn only from CC-BY / Apache / MIT data ...
     permissive_only: bool = True
     #: ... unless this adds the research-only and unlicensed datasets.

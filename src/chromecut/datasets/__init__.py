@@ -17,7 +17,7 @@ from chromecut.datasets.base import (
     datasets_root,
     read_archive,
 )
-from chromecut.datasets.registry import DATASETS, iter_pages
+from chromecut.datasets.registry import DATASETS, iter_pages, register_own
 
 __all__ = [
     "ARCHIVE_NAME",
@@ -32,4 +32,5 @@ __all__ = [
     "datasets_root",
     "iter_pages",
     "read_archive",
+    "register_own",
 ]

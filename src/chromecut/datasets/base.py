@@ -76,6 +76,9 @@ class Page:
     language: str | None = None
     encoding_hint: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    #: The page's split (``train``, ``val``, ``test``) where its dataset gives one (your own pages,
+    #: :mod:`chromecut.datasets.own`); ``None``: its site's (:func:`chromecut.datasets.prepare.split_of`).
+    split: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

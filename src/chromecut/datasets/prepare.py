@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chromecut.datasets import DATASETS, GoldKind, Page, iter_pages
+from chromecut.datasets import DATASETS, DatasetInfo, GoldKind, Page, iter_pages, register_own
+from chromecut.datasets.own import LICENSE_UNSTATED
 from chromecut.datasets.renderers import RENDER_TIMEOUT_SECONDS_DEFAULT, available_renderers
 from chromecut.datasets.renderings import (
     RENDERING_PAGES_FILE,
@@ -79,14 +80,22 @@ class PrepareSettings:
     renderers: tuple[str, ...] | None = None
     render_timeout: float | None = RENDER_TIMEOUT_SECONDS_DEFAULT
     split_glued: bool = False
+    #: Folders of your own labelled pages (:mod:`chromecut.datasets.own`), prepared after ``datasets``.
+    own: tuple[Path, ...] = ()
 
     def selected_renderers(self) -> tuple[str, ...]:
         """The renderers this run dumps pages with."""
         return available_renderers() if self.renderers is None else self.renderers
 
-    def splits_glued(self, domain: str) -> bool:
-        """Whether the glued dumps of a page of ``domain`` are split: ``split_glued`` and a training site."""
-        return self.split_glued and split_of(domain, self.seed, self.val_fraction, self.test_fraction) == "train"
+    def split(self, domain: str, given: str | None = None) -> str:
+        """The split of a page of ``domain``: the one its dataset ``given`` it, else its site's
+        (:func:`split_of`)."""
+        return given or split_of(domain, self.seed, self.val_fraction, self.test_fraction)
+
+    def splits_glued(self, domain: str, given: str | None = None) -> bool:
+        """Whether the glued dumps of a page of ``domain`` (and the split its dataset ``given`` it) are split:
+        ``split_glued`` and a training page."""
+        return self.split_glued and self.split(domain, given) == "train"
 
 
 def split_of(domain: str, seed: int = SPLIT_SEED_DEFAULT, val: float = VAL_FRACTION_DEFAULT,
@@ -136,6 +145,7 @@ def process_page(
         "language": page.language,
         "html_bytes": len(page.html),
         "gold_kind": str(page.gold.kind),
+        "split": page.split,
         "lines": 0,
         "content_lines": 0,
         "chrome_lines": 0,
@@ -198,7 +208,7 @@ def _primary_language(tag: str | None) -> str | None:
 
 def _process_one(page: Page, settings: PrepareSettings, renderers: Sequence[str]) -> PageResult:
     return process_page(page, settings.min_coverage, renderers=renderers, render_timeout=settings.render_timeout,
-                        split_glued=settings.splits_glued(page.domain))
+                        split_glued=settings.splits_glued(page.domain, page.split))
 
 
 def _process_chunk(chunk: Sequence[Page], settings: PrepareSettings, renderers: Sequence[str]) -> list[PageResult]:
@@ -212,7 +222,7 @@ def _page_meta(page: dict[str, Any], settings: PrepareSettings) -> dict[str, Any
         "dataset": page["dataset"],
         "page_id": page["page_id"],
         "domain": page["domain"],
-        "split": split_of(page["domain"], settings.seed, settings.val_fraction, settings.test_fraction),
+        "split": settings.split(page["domain"], page.get("split")),
         "license": info.license,
         "permissive": info.permissive,
     }
@@ -245,9 +255,17 @@ _LINE_DTYPES = {
 }
 
 
-def iter_all_pages(settings: PrepareSettings, errors: dict[str, list[tuple[str, str]]]) -> Iterator[Page]:
-    """Pages of every selected dataset, at most ``max_pages`` each; loader skips land in ``errors``."""
-    for name in settings.datasets:
+def prepared_datasets(settings: PrepareSettings) -> tuple[str, ...]:
+    """The datasets ``prepare`` reads: ``datasets``, then each of ``own`` (registered here,
+    :func:`chromecut.datasets.register_own`) that ``datasets`` does not name already."""
+    own = tuple(register_own(folder).name for folder in settings.own)
+    return (*settings.datasets, *(name for name in own if name not in settings.datasets))
+
+
+def iter_all_pages(settings: PrepareSettings, errors: dict[str, list[tuple[str, str]]],
+                   datasets: Sequence[str]) -> Iterator[Page]:
+    """Pages of each of ``datasets``, at most ``max_pages`` each; loader skips land in ``errors``."""
+    for name in datasets:
         skipped: list[tuple[str, str]] = errors.setdefault(name, [])
         for count, page in enumerate(iter_pages(name, settings.root, errors=skipped)):
             if settings.max_pages is not None and count >= settings.max_pages:
@@ -276,13 +294,14 @@ def prepare(settings: PrepareSettings) -> dict[str, Any]:
     Returns the report (see :func:`report`), with the wall time ``prepare`` took.
     """
     start = time.perf_counter()
+    datasets = prepared_datasets(settings)
     out = Path(settings.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     renderers = settings.selected_renderers()
     for name in (RENDERINGS_FILE, RENDERING_PAGES_FILE):
         (out / name).unlink(missing_ok=True)
     loader_errors: dict[str, list[tuple[str, str]]] = {}
-    pages = iter_all_pages(settings, loader_errors)
+    pages = iter_all_pages(settings, loader_errors, datasets)
     results: list[PageResult] = []
     with RenderingsWriter(out if renderers else None) as writer:
         for res in _processed(settings, pages, renderers):
@@ -296,9 +315,10 @@ def prepare(settings: PrepareSettings) -> dict[str, Any]:
             page_rows.append({"dataset": name, "page_id": page_id, "error": f"{NOT_LOADED}{reason}", "lines": 0})
     lines = pd.DataFrame(_line_columns(results, settings)).astype(_LINE_DTYPES)
     pages_frame = pd.DataFrame(page_rows)
+    given = pages_frame.get("split", pd.Series([None] * len(pages_frame)))
     pages_frame["split"] = [
-        split_of(d, settings.seed, settings.val_fraction, settings.test_fraction) if isinstance(d, str) else None
-        for d in pages_frame.get("domain", pd.Series([None] * len(pages_frame)))
+        settings.split(d, g if isinstance(g, str) else None) if isinstance(d, str) else None
+        for d, g in zip(pages_frame.get("domain", pd.Series([None] * len(pages_frame))), given, strict=True)
     ]
     lines.to_parquet(out / LINES_FILE, index=False)
     pages_frame.to_parquet(out / PAGES_FILE, index=False)
@@ -315,6 +335,17 @@ def _mean(series: pd.Series) -> float | None:
     return None if pd.isna(value) else round(float(value), 4)
 
 
+def _unregistered_info(out_dir: Path, name: str, pages: pd.DataFrame) -> DatasetInfo:
+    """A dataset of your own that this process has not registered, as its rows in the table give it: the licence
+    its lines carry, snippet gold when every page has snippets."""
+    lines = pd.read_parquet(out_dir / LINES_FILE, columns=["license", "permissive"],
+                            filters=[("dataset", "==", name)])
+    license_ = str(lines["license"].iloc[0]) if len(lines) else LICENSE_UNSTATED
+    kinds = pages["gold_kind"].dropna()
+    snippets = bool(len(kinds)) and bool((kinds == str(GoldKind.SNIPPETS)).all())
+    return DatasetInfo(name, license_, True, GoldKind.SNIPPETS if snippets else GoldKind.TEXT, len(pages))
+
+
 def report(out_dir: Path) -> dict[str, Any]:
     """Per dataset: pages, lines, content / chrome / unknown lines, oracle scores, and failed pages; per renderer
     (when the table has dumps): see :func:`chromecut.datasets.renderings.renderer_report`."""
@@ -322,7 +353,7 @@ def report(out_dir: Path) -> dict[str, Any]:
     per_dataset: dict[str, Any] = {}
     for name, group in pages.groupby("dataset", sort=True):
         ok = group[group["error"].isna()]
-        info = DATASETS[str(name)]
+        info = DATASETS.get(str(name)) or _unregistered_info(Path(out_dir), str(name), group)
         not_loaded = group["error"].fillna("").str.startswith(NOT_LOADED)
         entry: dict[str, Any] = {
             "license": info.license,

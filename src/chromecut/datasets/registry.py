@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from chromecut.datasets import (
     chinese_wce,
@@ -46,6 +47,31 @@ _READERS: tuple[tuple[DatasetInfo, Loader], ...] = (
 
 DATASETS: dict[str, DatasetInfo] = {info.name: info for info, _ in _READERS}
 _LOADERS: dict[str, Loader] = {info.name: load for info, load in _READERS}
+#: The public datasets, which no dataset of your own may be named as.
+PUBLIC_DATASETS = frozenset(DATASETS)
+#: The folders of the datasets of your own registered in this process (:func:`register_own`).
+_OWN_FOLDERS: dict[str, Path] = {}
+
+
+def register_own(folder: str | os.PathLike[str]) -> DatasetInfo:
+    """Make a folder of your own labelled pages (:mod:`chromecut.datasets.own`) a dataset of this process:
+    :data:`DATASETS` names it and :func:`iter_pages` reads it from ``folder``. Registering the same folder again
+    is a no-op; ``ValueError`` when the folder is no such dataset, or its name is a public dataset's or another
+    folder's."""
+    from chromecut.datasets import own
+
+    path = Path(folder).resolve()
+    info = own.read_info(path)
+    if info.name in PUBLIC_DATASETS:
+        raise own.OwnDatasetError(f"{path}: {info.name!r} is the name of a public dataset; name yours in "
+                                  f"{own.MANIFEST_FILE}")
+    known = _OWN_FOLDERS.get(info.name)
+    if known is not None and known != path:
+        raise own.OwnDatasetError(f"{path}: the dataset name {info.name!r} is already {known}'s")
+    DATASETS[info.name] = info
+    _LOADERS[info.name] = own.loader(info)
+    _OWN_FOLDERS[info.name] = path
+    return info
 
 
 def iter_pages(
@@ -62,7 +88,8 @@ def iter_pages(
     name:
         A key of :data:`DATASETS`.
     root:
-        The dataset folder (default: :func:`~chromecut.datasets.base.datasets_root`).
+        The dataset folder (default: :func:`~chromecut.datasets.base.datasets_root`); a dataset of your own is
+        read from the folder it was registered with (:func:`register_own`).
     errors:
         If given, receives ``(page_id, reason)`` for every page that could not be loaded (a missing or broken
         file); such pages are skipped, never raised.
@@ -78,7 +105,7 @@ def iter_pages(
     if loader is None:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
     base = datasets_root(root)
-    folder = base / name
+    folder = _OWN_FOLDERS.get(name, base / name)
     if not folder.is_dir():
         raise FileNotFoundError(
             f"dataset folder {folder} not found: put the datasets under {base} or point "

@@ -42,6 +42,7 @@ from chromecut.train.frame import (
     featurize_parts,
     load_renderings,
     load_table,
+    register_own_datasets,
     rendered_parts,
     site_view,
     split_frames,
@@ -159,6 +160,7 @@ def leave_one_dataset_out(
             "model.ensemble_with: a fold trains one bundle without its held-out dataset, and the named bundles "
             "may have learnt from it; evaluate each member's settings instead")
     root = root or project_root()
+    register_own_datasets(settings.data, root)
     names = datasets or list(DATASETS)
     pool = set(DATASETS if train_datasets is None else train_datasets)
     lines, pages = load_table(settings.data, root)

@@ -35,6 +35,7 @@ from chromecut.train.frame import (
     featurize_parts,
     load_renderings,
     load_table,
+    register_own_datasets,
     selected_datasets,
     split_frames,
 )
@@ -62,6 +63,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
 
     started = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
+    register_own_datasets(settings.data, root)
     datasets = selected_datasets(settings.data)
     if not datasets:
         raise ValueError("no dataset selected: check data.datasets, data.permissive_only and data.exclude_datasets")

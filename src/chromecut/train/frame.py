@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from chromecut.datasets import DATASETS, GoldKind
+from chromecut.datasets import DATASETS, GoldKind, register_own
 from chromecut.datasets.prepare import LINES_FILE, PAGES_FILE, PrepareSettings, prepare
 from chromecut.features import MARKUP_COLUMNS, Featurizer
 from chromecut.features.frame import SOURCE_COLUMN
@@ -44,12 +44,36 @@ RENDERINGS_FILE = "renderings.parquet"
 RENDERER_SEPARATOR = "#"
 
 
+def register_own_datasets(settings: DataSettings, root: Path) -> list[str]:
+    """Make each folder of ``own_datasets`` (relative to ``root``) a dataset of this process
+    (:func:`chromecut.datasets.register_own`); their names."""
+    return [register_own(resolve_path(folder, root)).name for folder in settings.own_datasets]
+
+
 def selected_datasets(settings: DataSettings) -> list[str]:
     """Datasets a run trains on: the listed ones (all when empty), permissive only unless research is on."""
+    unknown = [name for name in settings.datasets if name not in DATASETS]
+    if unknown:
+        raise ValueError(f"data.datasets names unknown dataset(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(DATASETS)} (a folder of your own pages: data.own_datasets)")
     names = list(settings.datasets) or list(DATASETS)
     if settings.permissive_only and not settings.include_research:
         names = [n for n in names if DATASETS[n].permissive]
     return [n for n in names if n not in settings.exclude_datasets]
+
+
+def prepare_settings(settings: DataSettings, root: Path) -> PrepareSettings:
+    """How ``prepare`` builds the table ``settings`` read (``data.processed_dir``; paths relative to ``root``)."""
+    return PrepareSettings(
+        out_dir=resolve_path(settings.processed_dir, root),
+        root=Path(settings.root) if settings.root else None,
+        min_coverage=settings.min_gold_coverage,
+        max_pages=settings.max_pages_per_dataset,
+        n_jobs=settings.prepare_jobs,
+        renderers=settings.renderers,
+        split_glued=settings.split_glued,
+        own=tuple(resolve_path(folder, root) for folder in settings.own_datasets),
+    )
 
 
 def load_table(
@@ -59,15 +83,7 @@ def load_table(
     the line table's rows of the selected datasets instead of pandas (the Dask engine reads it on its cluster)."""
     folder = resolve_path(settings.processed_dir, root)
     if not (folder / LINES_FILE).exists():
-        prepare(
-            PrepareSettings(
-                out_dir=folder,
-                root=Path(settings.root) if settings.root else None,
-                max_pages=settings.max_pages_per_dataset,
-                n_jobs=settings.prepare_jobs,
-                renderers=settings.renderers,
-            )
-        )
+        prepare(prepare_settings(settings, root))
     lines = pd.read_parquet(folder / LINES_FILE) if read_lines is None else read_lines(
         folder / LINES_FILE, selected_datasets(settings))
     return lines, pd.read_parquet(folder / PAGES_FILE)

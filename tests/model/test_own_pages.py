@@ -1,0 +1,45 @@
+"""Training on a folder of your own labelled pages: prepared beside (or without) the public datasets, named in
+``data.own_datasets``, trained on, its licence in the model card, and the bundle cleans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chromecut.datasets.prepare import PrepareSettings, prepare
+from chromecut.model.bundle import CARD_FILE
+from chromecut.predict import Cleaner
+from chromecut.settings import DataSettings, ModelSettings, TrackingSettings, TrainSettings
+from chromecut.train.core import train
+
+from own_pages import good_records, write_folder
+from synthetic import PROSE, synthetic_page
+
+pytestmark = pytest.mark.usefixtures("own_registry")
+
+
+def test_a_run_trains_on_your_own_pages_named_in_its_settings(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    write_folder(folder, good_records(folder), manifest={"name": "newsroom", "license": "proprietary"})
+    processed = tmp_path / "processed"
+    prepare(PrepareSettings(out_dir=processed, datasets=(), own=(folder,), renderers=(), n_jobs=1))
+    settings = TrainSettings(
+        data=DataSettings(processed_dir=str(processed), own_datasets=("pages",), datasets=("newsroom",)),
+        model=ModelSettings(num_boost_round=20, early_stopping_rounds=5, num_threads=1, min_data_in_leaf=5),
+        tracking=TrackingSettings(enabled=False),
+        output_dir=str(tmp_path / "bundle"),
+    )
+    metrics = train(settings, root=tmp_path)  # own_datasets is relative to the project root
+    assert metrics["test_page_f1"] > 0.5
+    card = json.loads((tmp_path / "bundle" / CARD_FILE).read_text())
+    assert card["datasets"] == {"newsroom": {"license": "proprietary", "permissive": True}}
+    cleaned = Cleaner.load(tmp_path / "bundle").clean(synthetic_page(999))
+    assert PROSE[0] in cleaned
+
+
+def test_a_run_names_an_unknown_dataset_and_where_yours_go(tmp_path: Path) -> None:
+    settings = TrainSettings(data=DataSettings(datasets=("newsroom",)), tracking=TrackingSettings(enabled=False))
+    with pytest.raises(ValueError, match=r"unknown dataset\(s\) newsroom.*data\.own_datasets"):
+        train(settings, root=tmp_path)
