@@ -105,14 +105,6 @@ def _names(value: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in value.split(",") if n.strip())
 
 
-def _dataset_list(value: str) -> tuple[str, ...]:
-    names = _names(value)
-    unknown = [n for n in names if n not in DATASETS]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown dataset(s) {unknown}; known: {', '.join(DATASETS)}")
-    return names
-
-
 def _renderer_list(value: str) -> tuple[str, ...]:
     from chromecut.datasets.renderers import parse_renderers
 
@@ -257,7 +249,9 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="also write the report's JSON here (reports/definitions.json: the definitions table)")
     ev = commands.add_parser("evaluate", help="leave-one-dataset-out evaluation, peers on the same pages")
     ev.add_argument("--mode", choices=("html", "text"), default="html")
-    ev.add_argument("--datasets", type=_dataset_list, default=tuple(DATASETS), help="held-out datasets")
+    ev.add_argument("--datasets", type=_names, default=tuple(DATASETS),
+                    help="held-out datasets (default: every public one; data.own_datasets adds yours to the "
+                         "folds' training, name them here to hold them out)")
     ev.add_argument("--processed", type=Path, default=PROCESSED_DIR_DEFAULT, help="prepared table folder")
     ev.add_argument("--no-peers", action="store_true", help="score chromecut only")
     ev.add_argument("-j", "--jobs", type=int, default=1, help="processes for the peers")
@@ -301,6 +295,19 @@ def _evaluate(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         settings = replace(composed, data=replace(composed.data, processed_dir=str(args.processed)),
                            features=replace(composed.features, mode=args.mode))
+    from chromecut.train.core import project_root
+    from chromecut.train.frame import register_own_datasets
+
+    try:
+        register_own_datasets(settings.data, project_root())
+    except ValueError as exc:
+        print(f"chromecut evaluate: data.own_datasets: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    unknown = [name for name in args.datasets if name not in DATASETS]
+    if unknown:
+        print(f"chromecut evaluate: unknown dataset(s) {', '.join(unknown)}; known: {', '.join(DATASETS)} (a "
+              "folder of your own pages: data.own_datasets=[DIR])", file=sys.stderr)
+        return EXIT_USAGE
     done = None
     learnt_with = _fold_settings(settings)
     if args.resume:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from chromecut.cli import main
 from chromecut.datasets.prepare import PrepareSettings, prepare
 from chromecut.model.bundle import CARD_FILE
 from chromecut.predict import Cleaner
 from chromecut.settings import DataSettings, ModelSettings, TrackingSettings, TrainSettings
 from chromecut.train.core import train
 
-from own_pages import good_records, write_folder
+from own_pages import SITES, good_records, write_folder
 from synthetic import PROSE, synthetic_page
 
 pytestmark = pytest.mark.usefixtures("own_registry")
@@ -43,3 +44,23 @@ def test_a_run_names_an_unknown_dataset_and_where_yours_go(tmp_path: Path) -> No
     settings = TrainSettings(data=DataSettings(datasets=("newsroom",)), tracking=TrackingSettings(enabled=False))
     with pytest.raises(ValueError, match=r"unknown dataset\(s\) newsroom.*data\.own_datasets"):
         train(settings, root=tmp_path)
+
+
+def test_evaluate_holds_out_your_own_dataset_and_refuses_unknown_names(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folders = []
+    for name in ("newsroom", "blog"):
+        folder = tmp_path / name
+        write_folder(folder, good_records(folder))
+        folders.append(folder)
+    processed = tmp_path / "processed"
+    prepare(PrepareSettings(out_dir=processed, datasets=(), own=tuple(folders), renderers=(), n_jobs=1))
+    own = f"data.own_datasets=[{','.join(str(f) for f in folders)}]"
+    args = ["evaluate", "--mode", "html", "--no-peers", "--processed", str(processed), "--datasets", "newsroom"]
+    assert main([*args, own, "model.num_boost_round=10", "model.num_threads=1"]) == 0
+    folds = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"')]
+    assert [list(fold) for fold in folds] == [["newsroom"]]  # one line a fold as it ends
+    fold = folds[0]["newsroom"]
+    assert fold["pages"] == SITES and fold["chromecut"]["page_f1"] > 0.5 and fold["fold_train_pages"] == SITES
+    assert main([*args[:-1], "nowhere"]) == 2
+    assert "unknown dataset(s) nowhere" in capsys.readouterr().err
