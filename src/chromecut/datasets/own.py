@@ -13,7 +13,8 @@ The folder::
                       encoding    optional, the encoding of html_file's bytes when the page does not declare it
                       split       optional, train / val / test: the page's split, instead of its site's
                       page_type   optional (article, product, forum, ...): reported by type in evaluation
-    dataset.json    optional: {"name": ..., "license": ..., "language": ...}; the name defaults to the folder's
+    dataset.json    optional: {"name": ..., "license": ..., "language": ..., "gold": "text" or "snippets"}; the
+                    name defaults to the folder's, the gold (how the report scores the alignment) to text
 
 Pages are split by site (their URL's host) as the public datasets are, so no site is in two splits; with pages of
 only a few sites, give each page its ``split``. A record that cannot be read (not JSON, no id, no HTML or gold, a
@@ -22,6 +23,7 @@ missing file) skips that page with its reason in the prepared table's report; it
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -82,11 +84,11 @@ def read_info(folder: str | Path) -> DatasetInfo:
     if not _NAME.match(name):
         raise OwnDatasetError(f"{folder}: the dataset name {name!r} must be letters, digits, '.', '_' or '-' "
                               "(name it in dataset.json)")
-    records = _records(pages_file)
-    snippets_only = all(isinstance(r, dict) and "gold" not in r and "gold_file" not in r for _, r in records)
-    return DatasetInfo(name, manifest.get("license") or LICENSE_UNSTATED, True,
-                       GoldKind.SNIPPETS if records and snippets_only else GoldKind.TEXT, len(records),
-                       manifest.get("language"))
+    gold = manifest.get("gold")
+    if gold is not None and gold not in (GoldKind.TEXT, GoldKind.SNIPPETS):
+        raise OwnDatasetError(f"{manifest_file}: gold is {GoldKind.TEXT} or {GoldKind.SNIPPETS}, not {gold!r}")
+    return DatasetInfo(name, manifest.get("license") or LICENSE_UNSTATED, True, GoldKind(gold or GoldKind.TEXT),
+                       sum(1 for _ in _lines(pages_file)), manifest.get("language"))
 
 
 def loader(info: DatasetInfo) -> Loader:
@@ -95,35 +97,45 @@ def loader(info: DatasetInfo) -> Loader:
 
 
 def load(info: DatasetInfo, folder: Path) -> Iterator[Entry]:
-    """One entry a record of ``pages.jsonl``; a record that cannot be read fails when its page is built."""
+    """One entry a record of ``pages.jsonl``, which holds where its line starts (the page is read again from there
+    when it is built, so no record stays in memory); a record that cannot be read fails when its page is built."""
     seen: set[str] = set()
-    for number, record in _records(folder / PAGES_FILE):
+    for number, offset, raw in _lines(folder / PAGES_FILE):
+        try:
+            record = json.loads(raw)
+        except ValueError as exc:  # not JSON, or not UTF-8
+            yield f"{PAGES_FILE}:{number}", partial(_refused, number, f"not JSON ({exc})")
+            continue
         page_id = record.get("id") if isinstance(record, dict) else None
         if not isinstance(page_id, str) or not page_id or page_id in seen:
-            why = ("a duplicate id" if isinstance(page_id, str) and page_id else "no id (a non-empty string)")
-            yield f"{PAGES_FILE}:{number}", partial(_refused, number, record, why)
+            why = "a duplicate id" if isinstance(page_id, str) and page_id else "no id (a non-empty string)"
+            yield f"{PAGES_FILE}:{number}", partial(_refused, number, why)
             continue
         seen.add(page_id)
-        yield page_id, partial(_page, info, folder, record)
+        yield page_id, partial(_page_at, info, folder, offset)
 
 
-def _records(path: Path) -> list[tuple[int, Any]]:
-    """``(line number, record)`` of every non-blank line; a line that is not JSON is its error message."""
-    out: list[tuple[int, Any]] = []
-    with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                out.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                out.append((number, f"not JSON ({exc})"))
-    return out
+def _lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
+    """``(line number, byte offset, bytes)`` of every non-blank line (a leading UTF-8 byte-order mark dropped)."""
+    offset = 0
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            start, offset = offset, offset + len(raw)
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            if raw.strip():
+                yield number, start, raw
 
 
-def _refused(number: int, record: Any, why: str) -> Page:
-    detail = record if isinstance(record, str) else why
-    raise ValueError(f"{PAGES_FILE} line {number}: {detail}")
+def _page_at(info: DatasetInfo, folder: Path, offset: int) -> Page:
+    with (folder / PAGES_FILE).open("rb") as lines:
+        lines.seek(offset)
+        raw = lines.readline()
+    return _page(info, folder, json.loads(raw.removeprefix(codecs.BOM_UTF8)))
+
+
+def _refused(number: int, why: str) -> Page:
+    raise ValueError(f"{PAGES_FILE} line {number}: {why}")
 
 
 def _text_field(folder: Path, record: dict[str, Any], key: str) -> bytes | str | None:

@@ -68,10 +68,22 @@ def test_bad_records_are_skipped_with_their_reasons_and_the_rest_read(tmp_path: 
     assert "both html and html_file" in reasons["both"]
 
 
+def test_a_byte_order_mark_and_blank_lines_are_read_past(tmp_path: Path) -> None:
+    folder = tmp_path / "bom"
+    records = good_records(folder, 3)
+    write_folder(folder, [records[0], "", records[1], "   ", records[2]])
+    (folder / "pages.jsonl").write_bytes(b"\xef\xbb\xbf" + (folder / "pages.jsonl").read_bytes())
+    assert read_info(folder).pages == 3
+    register_own(folder)
+    errors: list[tuple[str, str]] = []
+    assert [p.page_id for p in iter_pages("bom", errors=errors)] == ["page-000", "page-001", "page-002"]
+    assert errors == []
+
+
 def test_snippet_gold_and_the_manifest(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "folder", [
         {"id": "a", "html": synthetic_page(1), "with_snippets": [PROSE[0]], "without_snippets": ["Home"]},
-    ], manifest={"name": "shop-pages", "license": "CC-BY-4.0", "language": "en"})
+    ], manifest={"name": "shop-pages", "license": "CC-BY-4.0", "language": "en", "gold": "snippets"})
     info = read_info(folder)
     assert (info.name, info.license, info.gold_kind, info.language) == ("shop-pages", "CC-BY-4.0",
                                                                         GoldKind.SNIPPETS, "en")
@@ -85,6 +97,7 @@ def test_snippet_gold_and_the_manifest(tmp_path: Path) -> None:
     ({"name": "wcxb"}, "name of a public dataset"),
     ({"name": "a/b"}, "must be letters"),
     ({"name": 3}, "an object of strings"),
+    ({"gold": "blocks"}, "gold is text or snippets"),
 ])
 def test_a_folder_that_is_no_dataset_is_refused_naming_it(tmp_path: Path, manifest: dict[str, Any],
                                                          message: str) -> None:
