@@ -579,14 +579,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 **kwargs,
             )
             try:
-                prepared = data.prepared_datasets(settings)  # registers the --own folders
+                data.prepared_datasets(settings)  # the --own folders registered, every name known
             except ValueError as exc:
                 print(f"chromecut: {exc}", file=sys.stderr)
-                return EXIT_USAGE
-            unknown = [name for name in prepared if name not in DATASETS]
-            if unknown:
-                print(f"chromecut: unknown dataset(s) {', '.join(unknown)}; known: {', '.join(DATASETS)}",
-                      file=sys.stderr)
                 return EXIT_USAGE
             summary = data.prepare(settings)
             _print_report(summary, args.json)

@@ -257,8 +257,12 @@ _LINE_DTYPES = {
 
 def prepared_datasets(settings: PrepareSettings) -> tuple[str, ...]:
     """The datasets ``prepare`` reads: ``datasets``, then each of ``own`` (registered here,
-    :func:`chromecut.datasets.register_own`) that ``datasets`` does not name already."""
+    :func:`chromecut.datasets.register_own`) that ``datasets`` does not name already. ``ValueError`` for a folder
+    that is no dataset and for a name no dataset has."""
     own = tuple(register_own(folder).name for folder in settings.own)
+    unknown = [name for name in settings.datasets if name not in DATASETS]
+    if unknown:
+        raise ValueError(f"unknown dataset(s) {', '.join(unknown)}; known: {', '.join(DATASETS)}")
     return (*settings.datasets, *(name for name in own if name not in settings.datasets))
 
 

@@ -17,6 +17,7 @@ from chromecut.datasets import (
     htmltotext,
     l3s_gn1,
     msv_big9_chaos,
+    own,
     readability,
     trafilatura,
     wcxb,
@@ -58,8 +59,6 @@ def register_own(folder: str | os.PathLike[str]) -> DatasetInfo:
     :data:`DATASETS` names it and :func:`iter_pages` reads it from ``folder``. Registering the same folder again
     is a no-op; ``ValueError`` when the folder is no such dataset, or its name is a public dataset's or another
     folder's."""
-    from chromecut.datasets import own
-
     path = Path(folder).resolve()
     info = own.read_info(path)
     if info.name in PUBLIC_DATASETS:
