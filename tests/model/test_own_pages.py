@@ -64,3 +64,39 @@ def test_evaluate_holds_out_your_own_dataset_and_refuses_unknown_names(tmp_path:
     assert fold["pages"] == SITES and fold["chromecut"]["page_f1"] > 0.5 and fold["fold_train_pages"] == SITES
     assert main([*args[:-1], "nowhere"]) == 2
     assert "unknown dataset(s) nowhere" in capsys.readouterr().err
+
+
+def _given_splits(tmp_path: Path, splits: list[str]) -> Path:
+    """A prepared table of your own pages, each given the split ``splits`` names in turn."""
+    folder = tmp_path / "pages"
+    records = good_records(folder)
+    for i, record in enumerate(records):
+        record["split"] = splits[i % len(splits)]
+    write_folder(folder, records)
+    processed = tmp_path / "processed"
+    prepare(PrepareSettings(out_dir=processed, datasets=(), own=(folder,), renderers=(), n_jobs=1))
+    return processed
+
+
+def test_a_tracked_run_without_test_pages_ships_its_bundle(tmp_path: Path) -> None:
+    processed = _given_splits(tmp_path, ["train", "train", "train", "val"])
+    settings = TrainSettings(
+        data=DataSettings(processed_dir=str(processed), own_datasets=("pages",), datasets=("pages",)),
+        model=ModelSettings(num_boost_round=10, early_stopping_rounds=5, num_threads=1, min_data_in_leaf=5),
+        tracking=TrackingSettings(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", experiment="own"),
+        output_dir=str(tmp_path / "bundle"), report_dir=str(tmp_path / "reports"),
+    )
+    metrics = train(settings, root=tmp_path)
+    assert "val_page_f1" in metrics and "test_page_f1" not in metrics
+    assert PROSE[0] in Cleaner.load(tmp_path / "bundle").clean(synthetic_page(999))
+
+
+def test_a_run_without_validation_pages_is_refused_before_it_fits(tmp_path: Path) -> None:
+    processed = _given_splits(tmp_path, ["train", "test"])
+    settings = TrainSettings(
+        data=DataSettings(processed_dir=str(processed), own_datasets=("pages",), datasets=("pages",)),
+        tracking=TrackingSettings(enabled=False), output_dir=str(tmp_path / "bundle"),
+    )
+    with pytest.raises(ValueError, match="no val pages in pages: pages are split by site"):
+        train(settings, root=tmp_path)
+    assert not (tmp_path / "bundle").exists()

@@ -84,6 +84,10 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     renderings = load_renderings(settings.data, root, datasets) if learn_from_dumps else None
     parts = split_frames(frame, settings.features, rng, renderings)
     del renderings
+    empty = [split for split in ("train", "val") if not len(parts[split])]
+    if empty:
+        raise ValueError(f"no {' and no '.join(empty)} pages in {', '.join(datasets)}: pages are split by site, so a "
+                         "dataset of a few sites may have none; give your own pages their split (docs/data.md)")
     featurizer, features = featurize_parts(parts, settings.features)
     featurize_seconds = time.perf_counter() - started
 

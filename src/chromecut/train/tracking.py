@@ -129,13 +129,16 @@ class Tracker:
         mlflow.log_metrics({k.replace(".", "/"): float(v) for k, v in metrics.items() if np.isfinite(v)})
 
     def log_inputs(self, parts: dict[str, pd.DataFrame], source: Path) -> None:
-        """One MLflow dataset input per split: its pages (dataset, page id, domain), digest included."""
+        """One MLflow dataset input per split that has pages: its pages (dataset, page id, domain), digest
+        included."""
         if self.run_id is None:
             return
         import mlflow
         from mlflow.data.pandas_dataset import from_pandas
 
         for split, part in parts.items():
+            if not len(part):  # no test pages (your own pages, all given to training and validation)
+                continue
             page_list = part[["doc", "dataset", "domain"]].drop_duplicates("doc").reset_index(drop=True)
             dataset = from_pandas(page_list, source=str(source), name=f"chromecut-{split}")
             mlflow.log_input(dataset, context={"train": "training", "val": "validation"}.get(split, split))
@@ -300,7 +303,12 @@ def confusion_figure(y: npt.NDArray[np.int8], pred: npt.NDArray[np.int8]) -> Any
     from sklearn.metrics import ConfusionMatrixDisplay
 
     fig, ax = plt.subplots(figsize=(4.5, 4))
-    ConfusionMatrixDisplay.from_predictions(y, pred, display_labels=["chrome", "content"], ax=ax, colorbar=False)
+    if len(y):
+        ConfusionMatrixDisplay.from_predictions(y, pred, labels=[0, 1], display_labels=["chrome", "content"], ax=ax,
+                                                colorbar=False)
+    else:  # a run without test pages (your own pages, all given to training and validation)
+        ax.text(0.5, 0.5, "no test lines", ha="center", va="center")
+        ax.set_axis_off()
     ax.set_title("Test lines")
     fig.tight_layout()
     return fig
