@@ -166,7 +166,7 @@ def _train(settings: TrainSettings, root: Path, tracker: Any, fit: BoosterFit = 
     tracker.log_metrics(metrics)
     tracker.log_inputs(parts, resolve_path(settings.data.processed_dir, root))
     test_mask = labelled["test"]
-    tracker.log_figures({
+    tracker.log_figures(lambda: {
         "feature_importance": tracking.feature_importance_figure(
             bundle.final_feature_names, np.asarray(booster.feature_importance("gain"), dtype=np.float64)),
         "pr_curve": tracking.pr_curve_figure({s: (ys[s], probs[s][labelled[s]]) for s in ("val", "test")}),

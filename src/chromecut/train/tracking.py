@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
@@ -143,14 +144,15 @@ class Tracker:
             dataset = from_pandas(page_list, source=str(source), name=f"chromecut-{split}")
             mlflow.log_input(dataset, context={"train": "training", "val": "validation"}.get(split, split))
 
-    def log_figures(self, figures: dict[str, Any]) -> None:
-        """Matplotlib figures as artifacts under ``figures/``."""
+    def log_figures(self, figures: Callable[[], dict[str, Any]]) -> None:
+        """Matplotlib figures as artifacts under ``figures/``, drawn (``figures()``) only when the run is tracked
+        and closed once logged."""
         if self.run_id is None:
             return
         import matplotlib.pyplot as plt
         import mlflow
 
-        for name, figure in figures.items():
+        for name, figure in figures().items():
             mlflow.log_figure(figure, f"figures/{name}.png")
             plt.close(figure)
 
