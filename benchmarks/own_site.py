@@ -4,13 +4,16 @@ and scored on the datasets' sites with the most pages.
 For each site with at least ``--min-pages`` labelled pages in the prepared table (pages in a fixed random order
 of the seed): the first ``--train`` pages and the next ``--val`` become a folder of your own pages
 (:mod:`chromecut.datasets.own`: the HTML, the dataset's gold text, each page's split given), prepared and trained
-on as a user would (``chromecut data prepare --own``, then a run of ``experiment=ship_html`` on that dataset alone
-with ``model.ensemble_with=[html]``: the bundle fitted on the site's pages joined with the shipped HTML bundle, the
-threshold tuned on the site's validation pages). Every other page of the site is a test page, scored (page F1 of
-the clean text against the gold, as the peers are scored) by the shipped HTML bundle, by the ensemble, and by the
-site's own bundle alone (the ensemble's second member, at its own threshold).
+on as a user would (``chromecut data prepare --own``, then a run of ``experiment=ship_<mode>`` on that dataset alone
+with ``model.ensemble_with=[<mode>]``: the bundle fitted on the site's pages joined with the shipped bundle of the
+mode, the threshold tuned on the site's validation pages). Every other page of the site is a test page, scored
+(page F1 of the clean text against the gold, as the peers are scored) by the shipped bundle, by the ensemble, and by
+the site's own bundle alone (the ensemble's second member, at its own threshold). In HTML mode a test page is its
+HTML; in text mode each default renderer's dump of it, in Markdown mode each Markdown renderer's (the mean over the
+dumps).
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/own_site.py --root ../shared/datasets --train 15 --val 5
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/own_site.py --root ../shared/datasets --mode text
 
 Figures, never assertions: per site its test pages and the three page F1s, then their means.
 """
@@ -30,9 +33,11 @@ from chromecut.datasets import Page, iter_pages
 from chromecut.datasets.own import PAGES_FILE
 from chromecut.datasets.prepare import PAGES_FILE as PREPARED_PAGES
 from chromecut.datasets.prepare import PrepareSettings, prepare
+from chromecut.datasets.renderers import RENDERERS, available_renderers, render
 from chromecut.evaluate.peer_scores import score_page
 from chromecut.model.ensemble import Ensemble
 from chromecut.predict import Cleaner
+from chromecut.segment.encoding import decode_text
 from chromecut.train.app import compose_settings
 from chromecut.train.core import train
 
@@ -64,10 +69,26 @@ def write_site(folder: Path, pages: list[Page], n_train: int, n_val: int) -> lis
     return pages[n_train + n_val:]
 
 
-def mean_f1(cleaner: Cleaner, pages: list[Page]) -> float:
+def test_inputs(pages: list[Page], mode: str) -> list[tuple[Page, str | bytes]]:
+    """What each test page is cleaned from: its HTML, or each of the mode's renderers' dumps of it."""
+    if mode == "html":
+        return [(page, page.html) for page in pages]
+    names = [name for name in available_renderers() if mode == "text" or RENDERERS[name].markdown]
+    inputs: list[tuple[Page, str | bytes]] = []
+    for page in pages:
+        html = decode_text(page.html, page.encoding_hint)
+        for name in names:
+            try:
+                inputs.append((page, render(name, html)))
+            except Exception:  # a renderer that fails on a page skips that dump, as prepare does
+                continue
+    return inputs
+
+
+def mean_f1(cleaner: Cleaner, inputs: list[tuple[Page, str | bytes]]) -> float:
     scores = []
-    for page, text in zip(pages, cleaner.clean_many([p.html for p in pages], return_exceptions=True),
-                          strict=True):
+    cleaned = cleaner.clean_many([data for _, data in inputs], return_exceptions=True)
+    for (page, _), text in zip(inputs, cleaned, strict=True):
         prf = score_page(text if isinstance(text, str) else "", page)
         if prf is not None:
             scores.append(prf.f1)
@@ -82,20 +103,22 @@ def measure_site(dataset: str, site: str, ids: list[str], args: argparse.Namespa
     folder = work / site.replace(".", "-")
     test = write_site(folder, pages, args.train, args.val)
     processed = work / f"{folder.name}-table"
-    prepare(PrepareSettings(out_dir=processed, datasets=(), own=(folder,), renderers=(), n_jobs=1))
+    renderers = () if args.mode == "html" else None  # text modes learn from every default renderer's dumps
+    prepare(PrepareSettings(out_dir=processed, datasets=(), own=(folder,), renderers=renderers, n_jobs=1))
     bundle = work / f"{folder.name}-bundle"
     settings = compose_settings([
-        "experiment=ship_html", f"data.processed_dir={processed}", f"data.own_datasets=[{folder}]",
-        f"data.datasets=[{folder.name}]", "model.ensemble_with=[html]", "model.num_threads=1",
+        f"experiment=ship_{args.mode}", f"data.processed_dir={processed}", f"data.own_datasets=[{folder}]",
+        f"data.datasets=[{folder.name}]", f"model.ensemble_with=[{args.mode}]", "model.num_threads=1",
         "tracking.enabled=false", "ship_to=null", f"output_dir={bundle}",
     ])
     train(settings, root=work)
     ensemble = Cleaner.load(bundle)
     assert isinstance(ensemble.bundle, Ensemble)
     own_bundle = Cleaner(ensemble.bundle.members[-1])
-    return {"dataset": dataset, "site": site, "test_pages": len(test),
-            "shipped": mean_f1(Cleaner.load("html"), test), "ensemble": mean_f1(ensemble, test),
-            "own_bundle": mean_f1(own_bundle, test)}
+    inputs = test_inputs(test, args.mode)
+    return {"dataset": dataset, "site": site, "test_pages": len(test), "test_inputs": len(inputs),
+            "shipped": mean_f1(Cleaner.load(args.mode), inputs), "ensemble": mean_f1(ensemble, inputs),
+            "own_bundle": mean_f1(own_bundle, inputs)}
 
 
 def main() -> None:
@@ -106,6 +129,7 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=TRAIN_PAGES_DEFAULT)
     parser.add_argument("--val", type=int, default=VAL_PAGES_DEFAULT)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mode", choices=("html", "text", "markdown"), default="html")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="own-site-") as tmp:
