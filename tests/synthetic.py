@@ -67,3 +67,12 @@ def http_response(body: bytes, content_type: str, extra_headers: str = "") -> by
     """The block of a WARC response record: an HTTP/1.1 200 response."""
     head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n{extra_headers}Content-Length: {len(body)}\r\n\r\n"
     return head.encode("ascii") + body
+
+
+def site_page(i: int) -> str:
+    """A text dump of page ``i`` of one site: the site's template lines around prose of the page's own."""
+    words = "river mountain council budget school library road garden market station harbour museum".split()
+    rng = np.random.default_rng(i)
+    prose = [" ".join(rng.choice(words, 25)).capitalize() + "." for _ in range(4)]
+    return "\n".join(["Home", "World", "Sign in to your account", f"Headline number {i}", *prose, "",
+                      "Most read", "- Ten things you missed this week", "© 2024 Daily Example"])

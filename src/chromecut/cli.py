@@ -169,6 +169,10 @@ def _add_inference_command(commands: Any, task: str) -> None:
                          help="score every line of a text dump as it is, even when the dump is hard-wrapped (by "
                               "default the paragraphs of a wrapped dump, as html2text, lynx -dump or fmt write them, "
                               "are scored whole and each of their lines labelled as its paragraph)")
+    command.add_argument("--site", default=None, metavar="SITE",
+                         help="the inputs are pages of one site, named SITE (any name), or 'url': each document "
+                              "is a page of its URL's host (WARC records); a line repeated on the site's other pages "
+                              "of a batch then reads as template (best with text dumps; through line frames)")
     command.add_argument("--predictor", choices=PREDICTORS, default=PREDICTOR_DEFAULT,
                          help="lightgbm: LightGBM's tree walker; compiled: the trees as native code for this CPU "
                               "(same labels, several times faster than lightgbm; compiled once per model and "
@@ -408,7 +412,7 @@ def _infer(args: argparse.Namespace) -> int:
                     page_timeout=args.page_timeout)
     settings = batch.Settings(task=args.command, model=args.model, threshold=args.threshold,
                               explain=getattr(args, "explain", False), limits=limits, predictor=args.predictor,
-                              reflow=args.reflow)
+                              reflow=args.reflow, site=args.site)
     try:
         if args.engine == "local" and args.scheduler is not None:
             raise batch.UsageError("--scheduler needs --engine dask")

@@ -262,7 +262,8 @@ class Cleaner:
         return self.label_segmentations([seg], explain=explain)[0]
 
     def label_segmentations(
-        self, segs: Sequence[Segmentation], *, explain: int = 0, deadline: Deadline = NO_DEADLINE
+        self, segs: Sequence[Segmentation], *, explain: int = 0, deadline: Deadline = NO_DEADLINE,
+        sites: Sequence[str | None] | None = None,
     ) -> list[list[LabeledLine]]:
         """Label many segmented pages in one featurisation pass (faster than one page at a time).
 
@@ -275,8 +276,12 @@ class Cleaner:
             :meth:`chromecut.model.bundle.Bundle.contributions`) to attach as :attr:`LabeledLine.explain`; none when 0.
         deadline:
             Checked after featurisation and after prediction (:class:`chromecut.segment.limits.PageTimeout`).
+        sites:
+            Each page's site (its host, any name that is the same for the pages of one site) or ``None``: a line
+            repeated on other pages of its site among ``segs`` is template (the ``repeat_site`` family, which the
+            models learnt with each training page's site); without, the pages are featurised without their site.
         """
-        scores = self._score(segs, explain, deadline)
+        scores = self._score(segs, explain, deadline, sites)
         blank_explanation: Explanation | None = () if explain > 0 else None
         out = []
         for doc, seg in enumerate(segs):
@@ -291,10 +296,11 @@ class Cleaner:
             out.append(labeled)
         return out
 
-    def clean_segmentations(self, segs: Sequence[Segmentation], *, deadline: Deadline = NO_DEADLINE) -> list[str]:
+    def clean_segmentations(self, segs: Sequence[Segmentation], *, deadline: Deadline = NO_DEADLINE,
+                            sites: Sequence[str | None] | None = None) -> list[str]:
         """Each page's clean text (as :func:`clean_text` of :meth:`label_segmentations`, without building a
-        :class:`LabeledLine` per line)."""
-        scores = self._score(segs, 0, deadline)
+        :class:`LabeledLine` per line; ``sites`` as there)."""
+        scores = self._score(segs, 0, deadline, sites)
         out = []
         for doc, seg in enumerate(segs):
             rows = scores.page_rows(doc, seg)
@@ -302,12 +308,17 @@ class Cleaner:
                                   if row is not None and scores.kept[row]))
         return out
 
-    def _score(self, segs: Sequence[Segmentation], explain: int, deadline: Deadline) -> _Scores:
+    def _score(self, segs: Sequence[Segmentation], explain: int, deadline: Deadline,
+               sites: Sequence[str | None] | None = None) -> _Scores:
         """Content probabilities (and contributions when ``explain``) of the non-blank lines of ``segs``, or of
-        their blocks when the page is a wrapped dump (:attr:`reflow`)."""
+        their blocks when the page is a wrapped dump (:attr:`reflow`); each page's site from ``sites``."""
         blocks = [text_blocks(seg) if self.reflow else None for seg in segs]
         scored = [seg if found is None else found.scored for seg, found in zip(segs, blocks, strict=True)]
         frame = line_frame(enumerate(scored), markup=self.mode != "text")
+        if sites is not None:
+            if len(sites) != len(segs):
+                raise ValueError(f"{len(sites)} sites for {len(segs)} pages")
+            frame["domain"] = np.array(list(sites), dtype=object)[frame["doc"].to_numpy(dtype=np.int64)]
         probabilities = np.zeros(0)
         explanations: list[Explanation] = []
         bundle = self.bundle
@@ -428,25 +439,29 @@ class Cleaner:
                 yield from pending.popleft().result()
 
     def clean_pages(
-        self, pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | None = None
+        self, pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | None = None,
+        sites: Sequence[str | None] | None = None,
     ) -> list[str | Exception]:
         """Each page's clean text, or the exception it raised (a batch of :meth:`clean_many`; ``encoding_hints``:
         one per page, as in :meth:`segment`): in one call of the Rust core when :attr:`fused` (pages whose bytes
-        are not UTF-8 decoded here, with their hints, and cleaned in a second call), else through line frames."""
+        are not UTF-8 decoded here, with their hints, and cleaned in a second call), else through line frames.
+        ``sites``: each page's site or ``None`` (as in :meth:`label_segmentations`; the pages of a site cleaned in
+        one call, through line frames): a line repeated on the site's other pages in the call is template."""
         hints = _hints(pages, encoding_hints)
-        if not self.fused:
-            return self._clean_batch_lines(pages, hints)
+        if not self.fused or _named(pages, sites):
+            return self._clean_batch_lines(pages, hints, sites)
         return self._fused(pages, hints, "clean", self._clean_batch_lines)
 
     def label_pages(
-        self, pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | None = None
+        self, pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | None = None,
+        sites: Sequence[str | None] | None = None,
     ) -> list[list[LabeledLine] | Exception]:
         """Each page's :class:`LabeledLine` list (as :meth:`label` without explanations), or the exception it
         raised: in one call of the Rust core when :attr:`fused` (as :meth:`clean_pages`), else through line
-        frames."""
+        frames (``sites`` as in :meth:`clean_pages`)."""
         hints = _hints(pages, encoding_hints)
-        if not self.fused:
-            return self._label_batch_lines(pages, hints)
+        if not self.fused or _named(pages, sites):
+            return self._label_batch_lines(pages, hints, sites)
         return self._fused(pages, hints, "label", self._label_batch_lines)
 
     def _fused(
@@ -521,23 +536,26 @@ class Cleaner:
         return unread
 
     def _label_batch_lines(
-        self, pages: Sequence[str | bytes], hints: Sequence[str | None]
+        self, pages: Sequence[str | bytes], hints: Sequence[str | None], sites: Sequence[str | None] | None = None
     ) -> list[list[LabeledLine] | Exception]:
         """Each page's labels, or the exception it raised, through line frames (:meth:`_lines_path`)."""
-        return self._lines_path(pages, hints, lambda segs, deadline: self.label_segmentations(segs, deadline=deadline))
+        return self._lines_path(pages, hints, sites, lambda segs, deadline, named: self.label_segmentations(
+            segs, deadline=deadline, sites=named))
 
     def _clean_batch_lines(
-        self, pages: Sequence[str | bytes], hints: Sequence[str | None]
+        self, pages: Sequence[str | bytes], hints: Sequence[str | None], sites: Sequence[str | None] | None = None
     ) -> list[str | Exception]:
         """Each page's clean text, or the exception it raised, through line frames (:meth:`_lines_path`)."""
-        return self._lines_path(pages, hints, lambda segs, deadline: self.clean_segmentations(segs, deadline=deadline))
+        return self._lines_path(pages, hints, sites, lambda segs, deadline, named: self.clean_segmentations(
+            segs, deadline=deadline, sites=named))
 
     def _lines_path(
-        self, pages: Sequence[str | bytes], hints: Sequence[str | None],
-        score: Callable[[Sequence[Segmentation], Deadline], Sequence[_T]],
+        self, pages: Sequence[str | bytes], hints: Sequence[str | None], sites: Sequence[str | None] | None,
+        score: Callable[[Sequence[Segmentation], Deadline, Sequence[str | None] | None], Sequence[_T]],
     ) -> list[_T | Exception]:
         """Each page's ``score``, or the exception it raised: the pages that segment are scored together (one
-        timeout for the batch), one by one if that fails."""
+        timeout for the batch; each with its site when ``sites`` names them), one by one if that fails."""
+        named = _sites(pages, sites)
         segs: list[Segmentation | Exception] = []
         for page, hint in zip(pages, hints, strict=True):
             try:
@@ -545,13 +563,15 @@ class Cleaner:
             except Exception as exc:
                 segs.append(exc)
         good = [seg for seg in segs if isinstance(seg, Segmentation)]
+        good_sites = None if named is None else [site for seg, site in zip(segs, named, strict=True)
+                                                 if isinstance(seg, Segmentation)]
         scored: Sequence[_T | Exception]
         try:
-            scored = score(good, self.limits.deadline())
+            scored = score(good, self.limits.deadline(), good_sites)
         except Exception as exc:
             if len(good) > 1:  # find the page at fault: one by one, each with its own timeout
-                return [result for page, hint in zip(pages, hints, strict=True)
-                        for result in self._lines_path([page], [hint], score)]
+                return [result for i, (page, hint) in enumerate(zip(pages, hints, strict=True))
+                        for result in self._lines_path([page], [hint], None if named is None else [named[i]], score)]
             scored = [exc]
         results = iter(scored)
         return [seg if isinstance(seg, Exception) else next(results) for seg in segs]
@@ -563,6 +583,21 @@ def _hints(pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | 
     if len(hints) != len(pages):
         raise ValueError(f"{len(hints)} encoding hints for {len(pages)} pages")
     return hints
+
+
+def _sites(pages: Sequence[str | bytes], sites: Sequence[str | None] | None) -> list[str | None] | None:
+    """One site (or ``None``) per page, or ``None`` when no page's site is given."""
+    if sites is None:
+        return None
+    named = list(sites)
+    if len(named) != len(pages):
+        raise ValueError(f"{len(named)} sites for {len(pages)} pages")
+    return named if any(site is not None for site in named) else None
+
+
+def _named(pages: Sequence[str | bytes], sites: Sequence[str | None] | None) -> bool:
+    """Whether ``sites`` names the site of any of the pages (so they are cleaned through line frames)."""
+    return _sites(pages, sites) is not None
 
 
 def _failed_page(page: str | bytes, error: Exception) -> Exception:

@@ -17,7 +17,7 @@ from chromecut.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from chromecut.model.bundle import Bundle
 from chromecut.predict import Cleaner
 
-from synthetic import PROSE, http_response, synthetic_page, warc_record, wrapped_dump
+from synthetic import PROSE, http_response, site_page, synthetic_page, warc_record, wrapped_dump
 
 Capture = pytest.CaptureFixture[str]
 
@@ -302,3 +302,38 @@ def test_no_reflow_scores_a_wrapped_dump_line_by_line(text_model: str, tiny_text
         expected = [line.p_content for line in Cleaner(tiny_text_bundle, reflow=reflow).label(dump)]
         assert got == pytest.approx(expected, abs=1e-4)  # the records round p_content to 4 digits
     assert Cleaner(tiny_text_bundle).label(dump) != Cleaner(tiny_text_bundle, reflow=False).label(dump)
+
+
+def _p_contents(out: str) -> list[float]:
+    return [record["p_content"] for record in _records(out)]
+
+
+def test_site_names_the_inputs_site_so_its_repeated_lines_read_as_template(tmp_path: Path, capsys: Capture) -> None:
+    pages = [site_page(i) for i in range(6)]
+    files = []
+    for i, page in enumerate(pages):
+        files.append(tmp_path / f"page{i}.txt")
+        files[-1].write_text(page, encoding="utf-8")
+    args = ["label", "--model", "text", "--input-format", "text", *map(str, files)]
+    assert main(args) == EXIT_OK
+    unnamed = _p_contents(capsys.readouterr().out)
+    assert main([*args, "--site", "example.com"]) == EXIT_OK
+    named = _p_contents(capsys.readouterr().out)
+    expected = Cleaner.load("text").label_pages(pages, sites=["example.com"] * len(pages))
+    rounding = 5e-5  # label records carry p_content to four decimals
+    assert named == pytest.approx([line.p_content for labels in expected for line in labels],  # type: ignore[union-attr]
+                                  abs=rounding)
+    assert named != unnamed and len(named) == sum(len(page.split("\n")) for page in pages)
+
+
+def test_site_url_names_each_warc_records_site_by_its_host(tmp_path: Path, capsys: Capture) -> None:
+    pages = [site_page(i) for i in range(4)]
+    hosts = ["a.example", "b.example", "a.example", "b.example"]
+    warc = tmp_path / "crawl.warc"
+    warc.write_bytes(b"".join(warc_record("conversion", str(i), f"https://www.{host}/story/{i}", "text/plain",
+                                          page.encode("utf-8"))
+                              for i, (host, page) in enumerate(zip(hosts, pages, strict=True))))
+    assert main(["label", "--model", "text", "--site", "url", str(warc)]) == EXIT_OK
+    expected = Cleaner.load("text").label_pages(pages, sites=hosts)
+    assert _p_contents(capsys.readouterr().out) == pytest.approx(
+        [line.p_content for labels in expected for line in labels], abs=5e-5)  # type: ignore[union-attr]

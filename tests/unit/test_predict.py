@@ -12,7 +12,7 @@ from chromecut.model.calibration import Calibration
 from chromecut.predict import Cleaner, clean_text, records
 from chromecut.segment.limits import LimitError, Limits
 
-from synthetic import PROSE, synthetic_page, wrapped_dump
+from synthetic import PROSE, site_page, synthetic_page, wrapped_dump
 
 
 def test_html_pages_get_one_label_per_segmented_line_and_keep_the_prose(tiny_bundle: Bundle) -> None:
@@ -208,3 +208,38 @@ def test_without_reflow_the_lines_of_a_wrapped_dump_are_scored_one_by_one(tiny_t
 def test_a_dump_that_is_not_wrapped_is_labelled_the_same_with_or_without_reflow(tiny_text_bundle: Bundle) -> None:
     text = "\n".join(["Home", "News", "Story 8", *PROSE, "Related", "- Another headline number 8"])
     assert Cleaner(tiny_text_bundle).label(text) == Cleaner(tiny_text_bundle, reflow=False).label(text)
+
+
+SITE_TEMPLATE = ("Home", "World", "Sign in to your account", "- Ten things you missed this week")
+
+
+def test_naming_the_pages_site_reads_its_repeated_lines_as_template() -> None:
+    cleaner = Cleaner.load("text")
+    pages = [site_page(i) for i in range(8)]
+    unnamed = cleaner.label_pages(pages)
+    named = cleaner.label_pages(pages, sites=["example.com"] * len(pages))
+    template: dict[bool, list[float]] = {False: [], True: []}
+    for before, after, page in zip(unnamed, named, pages, strict=True):
+        assert isinstance(before, list) and isinstance(after, list)
+        assert [line.text for line in after] == page.split("\n")  # one label per input line
+        for was, now in zip(before, after, strict=True):
+            if now.text in SITE_TEMPLATE:
+                template[False].append(was.p_content)
+                template[True].append(now.p_content)
+                assert not now.content
+            if len(now.text) > 100:  # the page's own prose stays content
+                assert now.content and was.content
+    assert np.mean(template[True]) < np.mean(template[False]) - 0.01
+    assert cleaner.clean_pages(pages, sites=["example.com"] * len(pages)) == [
+        "\n".join(line.text for line in labels if line.content) for labels in named]  # type: ignore[union-attr]
+
+
+def test_a_page_without_a_site_is_cleaned_as_if_none_were_named(tiny_text_bundle: Bundle) -> None:
+    pages = [site_page(i) for i in range(4)]
+    cleaner = Cleaner(tiny_text_bundle)
+    alone = cleaner.label_pages(pages)
+    mixed = cleaner.label_pages(pages, sites=[None, "a.example", None, "a.example"])
+    assert mixed[0] == alone[0] and mixed[2] == alone[2]
+    assert cleaner.label_pages(pages, sites=[None] * 4) == alone
+    with pytest.raises(ValueError, match="3 sites for 4 pages"):
+        cleaner.clean_pages(pages, sites=[None, None, "a.example"])

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
+from chromecut.datasets.sites import domain_of
 from chromecut.io.inputs import (
     STDIN_NAME,
     Document,
@@ -55,6 +56,8 @@ PARTIAL_SUFFIX = ".part"
 OUTPUT_ENCODING = "utf-8"
 #: The shipped bundle a text document gets when it is Markdown and no model is chosen.
 MARKDOWN_MODEL = "markdown"
+#: :attr:`Settings.site` that names each document's site by its URL's host.
+SITE_FROM_URL = "url"
 
 
 class UsageError(ValueError):
@@ -113,6 +116,11 @@ class Settings:
         ``lightgbm``, or ``compiled`` to run the trees as native code (:mod:`chromecut.model.compiled`).
     reflow:
         Whether a hard-wrapped text dump is scored by its blocks (:mod:`chromecut.segment.reflow`).
+    site:
+        The documents' site: a name (every document a page of that site), :data:`SITE_FROM_URL` (each document's
+        site the host of its URL, where it has one: a WARC record's), or ``None`` (none named). Lines repeated on
+        other pages of a document's site in its batch then read as template
+        (:meth:`chromecut.predict.Cleaner.clean_pages`).
     """
 
     task: Task = "clean"
@@ -122,6 +130,13 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     predictor: Predictor = PREDICTOR_DEFAULT
     reflow: bool = True
+    site: str | None = None
+
+    def site_of(self, document: Document) -> str | None:
+        """The site ``document`` is a page of (:attr:`site`)."""
+        if self.site == SITE_FROM_URL:
+            return domain_of(document.url)
+        return self.site
 
 
 def load_cleaner(
@@ -227,14 +242,16 @@ class Processor:
         return [outcome for outcome in results if outcome is not None]
 
     def _fused(self, cleaner: Cleaner, documents: list[Document]) -> Iterator[Outcome]:
-        """The outcomes of documents cleaned or labelled in the Rust core's one call, in order."""
+        """The outcomes of documents cleaned or labelled in the Rust core's one call (through line frames when
+        their sites are named), in order."""
         data, hints = [d.data for d in documents], [d.encoding_hint for d in documents]
+        sites = [self.settings.site_of(d) for d in documents]
         if self.settings.task == "clean":
-            for document, text in zip(documents, cleaner.clean_pages(data, hints), strict=True):
+            for document, text in zip(documents, cleaner.clean_pages(data, hints, sites), strict=True):
                 yield (_failure(document, text) if isinstance(text, Exception)
                        else Outcome(document.name, document.source, output=render_clean(document, text)))
             return
-        for document, lines in zip(documents, cleaner.label_pages(data, hints), strict=True):
+        for document, lines in zip(documents, cleaner.label_pages(data, hints, sites), strict=True):
             yield (_failure(document, lines) if isinstance(lines, Exception)
                    else Outcome(document.name, document.source, output=render("label", document, lines)))
 
@@ -244,7 +261,8 @@ class Processor:
         explain = EXPLAIN_FEATURES if self.settings.explain else 0
         try:
             labeled = cleaner.label_segmentations([member.segmentation for member in members], explain=explain,
-                                                  deadline=self.settings.limits.deadline())
+                                                  deadline=self.settings.limits.deadline(),
+                                                  sites=[self.settings.site_of(m.document) for m in members])
         except Exception as exc:
             if len(members) == 1:
                 yield members[0].position, _failure(members[0].document, exc)
