@@ -69,20 +69,28 @@ def write_site(folder: Path, pages: list[Page], n_train: int, n_val: int) -> lis
     return pages[n_train + n_val:]
 
 
-def test_inputs(pages: list[Page], mode: str) -> list[tuple[Page, str | bytes]]:
-    """What each test page is cleaned from: its HTML, or each of the mode's renderers' dumps of it."""
+def input_groups(pages: list[Page], mode: str) -> list[list[tuple[Page, str | bytes]]]:
+    """What each page is cleaned from, one group per input format: the pages' HTML, or each of the mode's
+    renderers' dumps of them (a page a renderer fails on is left out of that renderer's group, as prepare does)."""
     if mode == "html":
-        return [(page, page.html) for page in pages]
+        return [[(page, page.html) for page in pages]]
     names = [name for name in available_renderers() if mode == "text" or RENDERERS[name].markdown]
-    inputs: list[tuple[Page, str | bytes]] = []
-    for page in pages:
-        html = decode_text(page.html, page.encoding_hint)
-        for name in names:
+    htmls = [decode_text(page.html, page.encoding_hint) for page in pages]
+    groups = []
+    for name in names:
+        group: list[tuple[Page, str | bytes]] = []
+        for page, html in zip(pages, htmls, strict=True):
             try:
-                inputs.append((page, render(name, html)))
+                group.append((page, render(name, html)))
             except Exception:  # a renderer that fails on a page skips that dump, as prepare does
                 continue
-    return inputs
+        groups.append(group)
+    return groups
+
+
+def test_inputs(pages: list[Page], mode: str) -> list[tuple[Page, str | bytes]]:
+    """What each test page is cleaned from (:func:`input_groups`, one list)."""
+    return [item for group in input_groups(pages, mode) for item in group]
 
 
 def mean_f1(cleaner: Cleaner, inputs: list[tuple[Page, str | bytes]]) -> float:
