@@ -315,10 +315,9 @@ class Cleaner:
         blocks = [text_blocks(seg) if self.reflow else None for seg in segs]
         scored = [seg if found is None else found.scored for seg, found in zip(segs, blocks, strict=True)]
         frame = line_frame(enumerate(scored), markup=self.mode != "text")
-        if sites is not None:
-            if len(sites) != len(segs):
-                raise ValueError(f"{len(sites)} sites for {len(segs)} pages")
-            frame["domain"] = np.array(list(sites), dtype=object)[frame["doc"].to_numpy(dtype=np.int64)]
+        named = _sites(segs, sites)
+        if named is not None:
+            frame["domain"] = np.array(named, dtype=object)[frame["doc"].to_numpy(dtype=np.int64)]
         probabilities = np.zeros(0)
         explanations: list[Explanation] = []
         bundle = self.bundle
@@ -585,7 +584,7 @@ def _hints(pages: Sequence[str | bytes], encoding_hints: Sequence[str | None] | 
     return hints
 
 
-def _sites(pages: Sequence[str | bytes], sites: Sequence[str | None] | None) -> list[str | None] | None:
+def _sites(pages: Sequence[object], sites: Sequence[str | None] | None) -> list[str | None] | None:
     """One site (or ``None``) per page, or ``None`` when no page's site is given."""
     if sites is None:
         return None
