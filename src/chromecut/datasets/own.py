@@ -51,6 +51,8 @@ PAGES_FILE = "pages.jsonl"
 MANIFEST_FILE = "dataset.json"
 #: The licence a dataset states when its ``dataset.json`` gives none.
 LICENSE_UNSTATED = "own (not stated)"
+#: What a page id may not hold: it ends the page's part of a text-mode page key (``dataset/page_id#renderer``).
+ID_FORBIDDEN = "#"
 #: The splits a record may name.
 SPLITS = ("train", "val", "test")
 #: A dataset name: what may stand in a page key (``dataset/page_id#renderer``) and a file name.
@@ -107,8 +109,9 @@ def load(info: DatasetInfo, folder: Path) -> Iterator[Entry]:
             yield f"{PAGES_FILE}:{number}", partial(_refused, number, f"not JSON ({exc})")
             continue
         page_id = record.get("id") if isinstance(record, dict) else None
-        if not isinstance(page_id, str) or not page_id or page_id in seen:
-            why = "a duplicate id" if isinstance(page_id, str) and page_id else "no id (a non-empty string)"
+        if not isinstance(page_id, str) or not page_id or page_id in seen or ID_FORBIDDEN in page_id:
+            why = ("no id (a non-empty string)" if not isinstance(page_id, str) or not page_id
+                   else "a duplicate id" if page_id in seen else f"an id with {ID_FORBIDDEN!r} in it")
             yield f"{PAGES_FILE}:{number}", partial(_refused, number, why)
             continue
         seen.add(page_id)

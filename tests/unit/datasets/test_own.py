@@ -53,6 +53,7 @@ def test_bad_records_are_skipped_with_their_reasons_and_the_rest_read(tmp_path: 
         {"id": "escape", "html_file": "../outside.html", "gold": "x"},
         {"id": "bad-split", "html": "<p>x</p>", "gold": "x", "split": "dev"},
         {"id": "both", "html": "<p>x</p>", "html_file": "html/1.html", "gold": "x"},
+        {"id": "a#b", "html": "<p>x</p>", "gold": "x"},
     ]
     (tmp_path / "outside.html").write_text("<p>secret</p>")
     write_folder(folder, good + bad)
@@ -65,7 +66,7 @@ def test_bad_records_are_skipped_with_their_reasons_and_the_rest_read(tmp_path: 
     assert "no gold" in reasons["no-gold"] and "no html" in reasons["no-html"]
     assert "unknown field(s) ulr" in reasons["typo"] and "outside" in reasons["escape"]
     assert "FileNotFoundError" in reasons["missing-file"] and "dev" in reasons["bad-split"]
-    assert "both html and html_file" in reasons["both"]
+    assert "both html and html_file" in reasons["both"] and "an id with '#'" in reasons["pages.jsonl:13"]
 
 
 def test_a_byte_order_mark_and_blank_lines_are_read_past(tmp_path: Path) -> None:
