@@ -50,10 +50,10 @@ _INPUTS_EPILOG = """\
 inputs:
   HTML pages, text files, JSON Lines or WARC/WET archives; gzip is read transparently (recognised by its
   magic bytes). With --input-format auto, names ending .jsonl[.gz] are JSON Lines of records
-  {"id": str|int, "html"|"text": str}; names ending .warc[.gz] or .wet[.gz] are WARC archives (HTML
-  responses cleaned as HTML with their HTTP charset, conversion records as text, other records skipped);
-  anything else, stdin included, is one document sniffed as HTML or text. Give --input-format jsonl or
-  warc to read stdin as a container. A broken JSON line is a failed document named <file>:<line>; a damaged
+  {"id": str|int, "html"|"text": str, optionally "url": str}; names ending .warc[.gz] or .wet[.gz] are WARC
+  archives (HTML responses cleaned as HTML with their HTTP charset, conversion records as text, other records
+  skipped); anything else, stdin included, is one document sniffed as HTML or text. Give --input-format
+  jsonl or warc to read stdin as a container. A broken JSON line is a failed document named <file>:<line>; a damaged
   archive fails after the records read before the damage.
 
 models:
@@ -171,8 +171,9 @@ def _add_inference_command(commands: Any, task: str) -> None:
                               "are scored whole and each of their lines labelled as its paragraph)")
     command.add_argument("--site", default=None, metavar="SITE",
                          help="the inputs are pages of one site, named SITE (any name), or 'url': each document "
-                              "is a page of its URL's host (WARC records); a line repeated on the site's other pages "
-                              "of a batch then reads as template (best with text dumps; through line frames)")
+                              "is a page of its URL's host (WARC records, JSON Lines records with a url); a line "
+                              "repeated on the site's other pages of a batch then reads as template (best with text "
+                              "dumps; through line frames)")
     command.add_argument("--predictor", choices=PREDICTORS, default=PREDICTOR_DEFAULT,
                          help="lightgbm: LightGBM's tree walker; compiled: the trees as native code for this CPU "
                               "(same labels, several times faster than lightgbm; compiled once per model and "

@@ -337,3 +337,19 @@ def test_site_url_names_each_warc_records_site_by_its_host(tmp_path: Path, capsy
     expected = Cleaner.load("text").label_pages(pages, sites=hosts)
     assert _p_contents(capsys.readouterr().out) == pytest.approx(
         [line.p_content for labels in expected for line in labels], abs=5e-5)  # type: ignore[union-attr]
+
+
+def test_site_url_reads_a_json_lines_records_url_and_refuses_one_that_is_no_string(tmp_path: Path,
+                                                                                    capsys: Capture) -> None:
+    pages = [site_page(i) for i in range(4)]
+    hosts = ["a.example", "a.example", "b.example", "b.example"]
+    shard = tmp_path / "crawl.jsonl"
+    records = [{"id": i, "text": page, "url": f"https://{host}/{i}"}
+               for i, (host, page) in enumerate(zip(hosts, pages, strict=True))]
+    shard.write_text("\n".join([*map(json.dumps, records), json.dumps({"id": 9, "text": "x", "url": 3})]) + "\n")
+    assert main(["label", "--model", "text", "--site", "url", str(shard)]) == EXIT_FAILED
+    captured = capsys.readouterr()
+    expected = Cleaner.load("text").label_pages(pages, sites=hosts)
+    assert _p_contents(captured.out) == pytest.approx(
+        [line.p_content for labels in expected for line in labels], abs=5e-5)  # type: ignore[union-attr]
+    assert "'url' must be a string" in captured.err

@@ -118,8 +118,8 @@ class Settings:
         Whether a hard-wrapped text dump is scored by its blocks (:mod:`chromecut.segment.reflow`).
     site:
         The documents' site: a name (every document a page of that site), :data:`SITE_FROM_URL` (each document's
-        site the host of its URL, where it has one: a WARC record's), or ``None`` (none named). Lines repeated on
-        other pages of a document's site in its batch then read as template
+        site the host of its URL, where it has one: a WARC record's, a JSON Lines record's), or ``None`` (none
+        named). Lines repeated on other pages of a document's site in its batch then read as template
         (:meth:`chromecut.predict.Cleaner.clean_pages`).
     """
 

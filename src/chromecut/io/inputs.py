@@ -108,7 +108,7 @@ class Document:
     encoding_hint:
         An encoding known from outside the document (the HTTP charset of a WARC response).
     url:
-        The WARC-Target-URI of a WARC record.
+        The WARC-Target-URI of a WARC record, a JSON Lines record's ``url``.
     """
 
     name: str

@@ -78,7 +78,8 @@ def _read_plain(source: Source, stream: IO[bytes], max_page_bytes: int | None = 
 
 
 def _jsonl_document(source: Source, name: str, line: bytes) -> Document | InputFailure:
-    """One JSON Lines record ``{"id": str | int, "html" | "text": str}`` as a document, or why it is not one."""
+    """One JSON Lines record ``{"id": str | int, "html" | "text": str}`` (and optionally ``"url": str``, the page's
+    address: ``--site url`` reads its host) as a document, or why it is not one."""
     try:
         record = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -99,7 +100,10 @@ def _jsonl_document(source: Source, name: str, line: bytes) -> Document | InputF
     page = record[kind]
     if not isinstance(page, str):
         return InputFailure(name, f"'{kind}' must be a string, got {type(page).__name__}", source.index)
-    return Document(str(record_id), page, kind, source.index, record_id=record_id)
+    url = record.get("url")
+    if url is not None and not isinstance(url, str):
+        return InputFailure(name, f"'url' must be a string, got {type(url).__name__}", source.index)
+    return Document(str(record_id), page, kind, source.index, record_id=record_id, url=url)
 
 
 def _read_jsonl(
