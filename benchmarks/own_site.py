@@ -35,6 +35,7 @@ from chromecut.datasets.prepare import PAGES_FILE as PREPARED_PAGES
 from chromecut.datasets.prepare import PrepareSettings, prepare
 from chromecut.datasets.renderers import RENDERERS, available_renderers, render
 from chromecut.evaluate.peer_scores import score_page
+from chromecut.io.batch import BATCH_DOCUMENTS_DEFAULT
 from chromecut.model.ensemble import Ensemble
 from chromecut.predict import Cleaner
 from chromecut.segment.encoding import decode_text
@@ -93,14 +94,39 @@ def test_inputs(pages: list[Page], mode: str) -> list[tuple[Page, str | bytes]]:
     return [item for group in input_groups(pages, mode) for item in group]
 
 
-def mean_f1(cleaner: Cleaner, inputs: list[tuple[Page, str | bytes]]) -> float:
+def mean_f1(cleaner: Cleaner, inputs: list[tuple[Page, str | bytes]], site: str | None = None,
+            batch: int = BATCH_DOCUMENTS_DEFAULT) -> float:
+    """Mean page F1 of the inputs cleaned ``batch`` at a time (``Cleaner.clean_pages``), each batch's pages named
+    as of ``site`` when one is given."""
     scores = []
-    cleaned = cleaner.clean_many([data for _, data in inputs], return_exceptions=True)
-    for (page, _), text in zip(inputs, cleaned, strict=True):
-        prf = score_page(text if isinstance(text, str) else "", page)
-        if prf is not None:
-            scores.append(prf.f1)
+    for start in range(0, len(inputs), batch):
+        part = inputs[start : start + batch]
+        cleaned = cleaner.clean_pages([data for _, data in part], sites=[site] * len(part))
+        for (page, _), text in zip(part, cleaned, strict=True):
+            prf = score_page(text if isinstance(text, str) else "", page)
+            if prf is not None:
+                scores.append(prf.f1)
     return float(np.mean(scores))
+
+
+def add_site_arguments(parser: argparse.ArgumentParser, mode: str) -> None:
+    """The arguments both site benchmarks take: where the data is, which sites, which mode (``mode`` by default)."""
+    parser.add_argument("--root", type=Path, default=None, help="the datasets' folder")
+    parser.add_argument("--processed", type=Path, default=Path("data/processed"), help="the prepared table")
+    parser.add_argument("--min-pages", type=int, default=MIN_PAGES_DEFAULT)
+    parser.add_argument("--mode", choices=("html", "text", "markdown"), default=mode)
+
+
+def print_row(row: dict[str, Any]) -> None:
+    """A site's figures as they come, one JSON line."""
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
+
+
+def print_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Every site's figures as one table, printed; the table."""
+    table = pd.DataFrame(rows)
+    print(table.round(3).to_string(index=False))
+    return table
 
 
 def measure_site(dataset: str, site: str, ids: list[str], args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -131,22 +157,17 @@ def measure_site(dataset: str, site: str, ids: list[str], args: argparse.Namespa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", type=Path, default=None, help="the datasets' folder")
-    parser.add_argument("--processed", type=Path, default=Path("data/processed"), help="the prepared table")
-    parser.add_argument("--min-pages", type=int, default=MIN_PAGES_DEFAULT)
+    add_site_arguments(parser, "html")
     parser.add_argument("--train", type=int, default=TRAIN_PAGES_DEFAULT)
     parser.add_argument("--val", type=int, default=VAL_PAGES_DEFAULT)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--mode", choices=("html", "text", "markdown"), default="html")
     args = parser.parse_args()
-    rows = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="own-site-") as tmp:
         for (dataset, site), ids in site_pages(args.processed, args.min_pages).items():
-            row = measure_site(dataset, site, ids, args, Path(tmp))
-            rows.append(row)
-            print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
-    table = pd.DataFrame(rows)
-    print(table.round(3).to_string(index=False))
+            rows.append(measure_site(dataset, site, ids, args, Path(tmp)))
+            print_row(rows[-1])
+    table = print_table(rows)
     print(f"mean of {len(table)} sites ({int(table['test_pages'].sum())} test pages): shipped "
           f"{table['shipped'].mean():.3f}, ensemble {table['ensemble'].mean():.3f}, own bundle "
           f"{table['own_bundle'].mean():.3f}")

@@ -15,42 +15,23 @@ Figures, never assertions.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pandas as pd
-from own_site import MIN_PAGES_DEFAULT, input_groups, site_pages
+from own_site import add_site_arguments, input_groups, mean_f1, print_row, print_table, site_pages
 
-from chromecut.datasets import Page, iter_pages
-from chromecut.evaluate.peer_scores import score_page
+from chromecut.datasets import iter_pages
 from chromecut.io.batch import BATCH_DOCUMENTS_DEFAULT
 from chromecut.predict import Cleaner
 
 
-def mean_f1(cleaner: Cleaner, inputs: list[tuple[Page, str | bytes]], site: str | None, batch: int) -> float:
-    """Mean page F1 of the inputs cleaned ``batch`` at a time, each batch's pages named as of ``site``."""
-    scores = []
-    for start in range(0, len(inputs), batch):
-        part = inputs[start : start + batch]
-        cleaned = cleaner.clean_pages([data for _, data in part], sites=[site] * len(part))
-        for (page, _), text in zip(part, cleaned, strict=True):
-            prf = score_page(text if isinstance(text, str) else "", page)
-            if prf is not None:
-                scores.append(prf.f1)
-    return float(np.mean(scores))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", type=Path, default=None, help="the datasets' folder")
-    parser.add_argument("--processed", type=Path, default=Path("data/processed"), help="the prepared table")
-    parser.add_argument("--min-pages", type=int, default=MIN_PAGES_DEFAULT)
+    add_site_arguments(parser, "text")
     parser.add_argument("--batch", type=int, default=BATCH_DOCUMENTS_DEFAULT)
-    parser.add_argument("--mode", choices=("html", "text", "markdown"), default="text")
     args = parser.parse_args()
     cleaner = Cleaner.load(args.mode)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (dataset, site), ids in site_pages(args.processed, args.min_pages).items():
         wanted = set(ids)
         pages = [page for page in iter_pages(dataset, args.root) if page.page_id in wanted]
@@ -62,9 +43,8 @@ def main() -> None:
                                          weights=[len(group) for group in groups]))
                   for name, named in (("unnamed", None), ("named", site))}}
         rows.append(row)
-        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
-    table = pd.DataFrame(rows)
-    print(table.round(3).to_string(index=False))
+        print_row(row)
+    table = print_table(rows)
     print(f"mean of {len(table)} sites ({int(table['inputs'].sum())} inputs of {int(table['pages'].sum())} pages), "
           f"batches of {args.batch}: unnamed {table['unnamed'].mean():.3f}, named {table['named'].mean():.3f}, "
           f"sites up {int((table['named'] > table['unnamed']).sum())}")
