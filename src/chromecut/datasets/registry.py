@@ -57,9 +57,12 @@ _OWN_FOLDERS: dict[str, Path] = {}
 def register_own(folder: str | os.PathLike[str]) -> DatasetInfo:
     """Make a folder of your own labelled pages (:mod:`chromecut.datasets.own`) a dataset of this process:
     :data:`DATASETS` names it and :func:`iter_pages` reads it from ``folder``. Registering the same folder again
-    is a no-op; ``ValueError`` when the folder is no such dataset, or its name is a public dataset's or another
-    folder's."""
+    returns its dataset as registered, without reading the folder again; ``ValueError`` when the folder is no
+    such dataset, or its name is a public dataset's or another folder's."""
     path = Path(folder).resolve()
+    registered = next((name for name, known in _OWN_FOLDERS.items() if known == path), None)
+    if registered is not None:
+        return DATASETS[registered]
     info = own.read_info(path)
     if info.name in PUBLIC_DATASETS:
         raise own.OwnDatasetError(f"{path}: {info.name!r} is the name of a public dataset; name yours in "
