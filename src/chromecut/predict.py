@@ -446,9 +446,9 @@ class Cleaner:
         are not UTF-8 decoded here, with their hints, and cleaned in a second call), else through line frames.
         ``sites``: each page's site or ``None`` (as in :meth:`label_segmentations`; the pages of a site cleaned in
         one call, through line frames): a line repeated on the site's other pages in the call is template."""
-        hints = _hints(pages, encoding_hints)
-        if not self.fused or _named(pages, sites):
-            return self._clean_batch_lines(pages, hints, sites)
+        hints, named = _hints(pages, encoding_hints), _sites(pages, sites)
+        if not self.fused or named is not None:
+            return self._clean_batch_lines(pages, hints, named)
         return self._fused(pages, hints, "clean", self._clean_batch_lines)
 
     def label_pages(
@@ -458,9 +458,9 @@ class Cleaner:
         """Each page's :class:`LabeledLine` list (as :meth:`label` without explanations), or the exception it
         raised: in one call of the Rust core when :attr:`fused` (as :meth:`clean_pages`), else through line
         frames (``sites`` as in :meth:`clean_pages`)."""
-        hints = _hints(pages, encoding_hints)
-        if not self.fused or _named(pages, sites):
-            return self._label_batch_lines(pages, hints, sites)
+        hints, named = _hints(pages, encoding_hints), _sites(pages, sites)
+        if not self.fused or named is not None:
+            return self._label_batch_lines(pages, hints, named)
         return self._fused(pages, hints, "label", self._label_batch_lines)
 
     def _fused(
@@ -592,11 +592,6 @@ def _sites(pages: Sequence[object], sites: Sequence[str | None] | None) -> list[
     if len(named) != len(pages):
         raise ValueError(f"{len(named)} sites for {len(pages)} pages")
     return named if any(site is not None for site in named) else None
-
-
-def _named(pages: Sequence[str | bytes], sites: Sequence[str | None] | None) -> bool:
-    """Whether ``sites`` names the site of any of the pages (so they are cleaned through line frames)."""
-    return _sites(pages, sites) is not None
 
 
 def _failed_page(page: str | bytes, error: Exception) -> Exception:
